@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs, from Debian 12's packages, everything Keepsake needs to build, run and test.
+# Idempotent: does nothing (and needs no network) when every package is already present.
+set -eu
+
+PACKAGES="
+  build-essential meson ninja-build pkg-config gettext git
+  libglib2.0-dev libgtk-4-dev libadwaita-1-dev libgdk-pixbuf-2.0-dev
+  libimobiledevice-dev libimobiledevice-utils libusbmuxd-dev libusbmuxd-tools
+  libplist-dev libplist-utils libssl-dev
+  libheif-dev libheif-examples heif-thumbnailer heif-gdk-pixbuf
+  libsqlite3-dev sqlite3 libexif-dev
+  xvfb xauth dbus dbus-user-session at-spi2-core python3-gi python3-pyatspi gir1.2-atspi-2.0
+  imagemagick desktop-file-utils appstream
+  ifuse fuse usbmuxd
+"
+# The emulator's independent-client test uses npm; this machine image may already carry its own
+# Node.js, which conflicts with Debian's nodejs/npm packages.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES nodejs npm"
+fi
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+
+echo "Installing:$missing" >&2
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
