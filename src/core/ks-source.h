@@ -1,0 +1,143 @@
+/* ks-source.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* KsSource: a place assets come from (an iPhone over AFC, a folder, later a backup).
+ * Its vfuncs block and must be thread-safe; the async helpers here run them on workers. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ks-types.h"
+
+G_BEGIN_DECLS
+
+/**
+ * KsSourceFile:
+ * @path: relative to the source root, '/'-separated, without a leading '/'.
+ *   Raw bytes as the device sent them: may be non-UTF-8 or hostile; never
+ *   use it as a local path without ks_safe_name/ks_layout.
+ * @size: size in bytes
+ * @mtime: modification time, unix seconds
+ *
+ * One regular file seen by ks_source_enumerate().
+ */
+struct _KsSourceFile
+{
+  char    *path;
+  guint64  size;
+  gint64   mtime;
+};
+
+#define KS_TYPE_SOURCE_FILE (ks_source_file_get_type ())
+
+GType         ks_source_file_get_type (void) G_GNUC_CONST;
+KsSourceFile *ks_source_file_new      (const char         *path,
+                                       guint64             size,
+                                       gint64              mtime);
+KsSourceFile *ks_source_file_copy     (const KsSourceFile *file);
+void          ks_source_file_free     (KsSourceFile       *file);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsSourceFile, ks_source_file_free)
+
+/**
+ * KsSourceFileFunc:
+ * @file: (transfer none): valid only during the call; copy what you keep
+ *
+ * Called from the enumerating thread for each regular file, as found.
+ * Return %FALSE to stop the walk early (enumerate then returns %TRUE).
+ */
+typedef gboolean (*KsSourceFileFunc) (KsSource           *source,
+                                      const KsSourceFile *file,
+                                      gpointer            user_data);
+
+/**
+ * KsSourceBatchFunc:
+ * @files: (element-type KsSourceFile) (transfer none): a batch, in walk order
+ *
+ * Called on the caller's main context by ks_source_enumerate_async().
+ */
+typedef void (*KsSourceBatchFunc) (KsSource  *source,
+                                   GPtrArray *files,
+                                   gpointer   user_data);
+
+#define KS_TYPE_SOURCE (ks_source_get_type ())
+
+G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
+
+/**
+ * KsSourceInterface:
+ * @get_id: a stable id: "device:<UDID>", "folder:<absolute path>"
+ * @dup_display_name: a name for people ("Anna's iPhone", "DCIM")
+ * @enumerate: walk the media and call @func for each regular file. All files
+ *   of one directory MUST be reported consecutively (list a directory, report
+ *   its files, then recurse): companion grouping relies on it. Blocking; may
+ *   be called from any thread; must honour @cancellable between files.
+ * @open_file: open @path (as reported by @enumerate) for reading. The stream
+ *   must also implement #GSeekable (sparse thumbnail reads). Blocking,
+ *   thread-safe; each call may use its own connection.
+ * @query_free_space: optional; bytes free, or -1.
+ */
+struct _KsSourceInterface
+{
+  GTypeInterface parent_iface;
+
+  const char   *(*get_id)           (KsSource          *self);
+  char         *(*dup_display_name) (KsSource          *self);
+  gboolean      (*enumerate)        (KsSource          *self,
+                                     KsSourceFileFunc   func,
+                                     gpointer           user_data,
+                                     GCancellable      *cancellable,
+                                     GError           **error);
+  GInputStream *(*open_file)        (KsSource          *self,
+                                     const char        *path,
+                                     GCancellable      *cancellable,
+                                     GError           **error);
+  gint64        (*query_free_space) (KsSource          *self,
+                                     GCancellable      *cancellable,
+                                     GError           **error);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+const char   *ks_source_get_id            (KsSource             *self);
+char         *ks_source_dup_display_name  (KsSource             *self);
+gboolean      ks_source_enumerate         (KsSource             *self,
+                                           KsSourceFileFunc      func,
+                                           gpointer              user_data,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
+GInputStream *ks_source_open_file         (KsSource             *self,
+                                           const char           *path,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
+gint64        ks_source_query_free_space  (KsSource             *self,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
+
+void          ks_source_enumerate_async   (KsSource             *self,
+                                           KsSourceBatchFunc     batch_func,
+                                           gpointer              batch_data,
+                                           GDestroyNotify        batch_data_destroy,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+gboolean      ks_source_enumerate_finish  (KsSource             *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
+void          ks_source_open_file_async   (KsSource             *self,
+                                           const char           *path,
+                                           int                   io_priority,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+GInputStream *ks_source_open_file_finish  (KsSource             *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
+
+G_END_DECLS

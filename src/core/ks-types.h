@@ -1,0 +1,72 @@
+/* ks-types.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Enums shared by the engine's model (assets, their files and kinds) and forward
+ * declarations, so that headers can name each other's types without include cycles. */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _KsAsset      KsAsset;
+typedef struct _KsAssetFile  KsAssetFile;
+typedef struct _KsSource     KsSource;
+typedef struct _KsSourceFile KsSourceFile;
+
+/**
+ * KsAssetKind:
+ * The container format of an asset's primary file, decided from its extension
+ * (case-insensitive). OTHER_PHOTO and OTHER_VIDEO are media we copy but do not
+ * parse (TIFF, WebP, AVI, 3GP, …).
+ */
+typedef enum
+{
+  KS_ASSET_KIND_UNKNOWN = 0,
+  KS_ASSET_KIND_HEIC,
+  KS_ASSET_KIND_JPEG,
+  KS_ASSET_KIND_PNG,
+  KS_ASSET_KIND_GIF,
+  KS_ASSET_KIND_DNG,
+  KS_ASSET_KIND_MOV,
+  KS_ASSET_KIND_MP4,
+  KS_ASSET_KIND_OTHER_PHOTO,
+  KS_ASSET_KIND_OTHER_VIDEO,
+  KS_ASSET_KIND_SIDECAR, /* .AAE: never a primary, only a companion */
+} KsAssetKind;
+
+typedef enum
+{
+  KS_MEDIA_TYPE_PHOTO = 0,
+  KS_MEDIA_TYPE_VIDEO,
+} KsMediaType;
+
+/**
+ * KsAssetFileRole:
+ * @KS_ASSET_FILE_ROLE_PRIMARY: the photo, or the video of a plain video asset
+ * @KS_ASSET_FILE_ROLE_LIVE_VIDEO: the movie of a Live Photo (IMG_1234.MOV next to IMG_1234.HEIC)
+ * @KS_ASSET_FILE_ROLE_EDITED: the rendered edit (IMG_E1234.JPG)
+ * @KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO: the edited Live movie (IMG_E1234.MOV next to a photo)
+ * @KS_ASSET_FILE_ROLE_SIDECAR: adjustment data (IMG_1234.AAE, IMG_O1234.AAE)
+ */
+typedef enum
+{
+  KS_ASSET_FILE_ROLE_PRIMARY = 0,
+  KS_ASSET_FILE_ROLE_LIVE_VIDEO,
+  KS_ASSET_FILE_ROLE_EDITED,
+  KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO,
+  KS_ASSET_FILE_ROLE_SIDECAR,
+} KsAssetFileRole;
+
+const char  *ks_asset_kind_to_string      (KsAssetKind      kind);
+const char  *ks_asset_file_role_to_string (KsAssetFileRole  role);
+KsAssetKind  ks_asset_kind_from_name      (const char      *name,
+                                           gssize           len);
+KsMediaType  ks_asset_kind_get_media_type (KsAssetKind      kind);
+
+G_END_DECLS
