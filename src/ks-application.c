@@ -1,0 +1,184 @@
+/* ks-application.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The application: owns the settings and the app-wide actions (quit, about, preferences),
+ * and presents one main window. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-application.h"
+#include "ks-preferences-window.h"
+#include "ks-window.h"
+
+struct _KsApplication
+{
+  AdwApplication parent_instance;
+
+  GSettings *settings;
+};
+
+G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
+
+KsApplication *
+ks_application_new (void)
+{
+  return g_object_new (KS_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", RESOURCE_BASE,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}
+
+/**
+ * ks_application_get_settings:
+ *
+ * Returns: (transfer none): the application's #GSettings
+ */
+GSettings *
+ks_application_get_settings (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+static void
+ks_application_activate (GApplication *app)
+{
+  GtkWindow *window;
+
+  g_assert (KS_IS_APPLICATION (app));
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window == NULL)
+    window = GTK_WINDOW (ks_window_new (KS_APPLICATION (app)));
+
+  gtk_window_present (window);
+}
+
+static void
+ks_application_quit_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  KsApplication *self = user_data;
+  GList *windows;
+
+  g_assert (KS_IS_APPLICATION (self));
+
+  /* Close windows one by one so each can ask about a running backup. */
+  windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  if (windows == NULL)
+    {
+      g_application_quit (G_APPLICATION (self));
+      return;
+    }
+
+  for (const GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+}
+
+static void
+ks_application_about_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  static const char *developers[] = { "The Keepsake authors", NULL };
+  KsApplication *self = user_data;
+  GtkWindow *window;
+
+  g_assert (KS_IS_APPLICATION (self));
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  adw_show_about_window (window,
+                         "application-name", _("Keepsake"),
+                         "application-icon", APP_ID,
+                         "developer-name", _("The Keepsake authors"),
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Back up the photos and videos on your iPhone, verified"),
+                         "website", "https://github.com/keepsake/keepsake",
+                         "issue-url", "https://github.com/keepsake/keepsake/issues",
+                         "developers", developers,
+                         "copyright", "© 2026 The Keepsake authors",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+ks_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  KsApplication *self = user_data;
+  KsPreferencesWindow *prefs;
+  GtkWindow *window;
+
+  g_assert (KS_IS_APPLICATION (self));
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  prefs = ks_preferences_window_new (self);
+  if (window != NULL)
+    gtk_window_set_transient_for (GTK_WINDOW (prefs), window);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", ks_application_quit_action },
+  { "about", ks_application_about_action },
+  { "preferences", ks_application_preferences_action },
+};
+
+static void
+ks_application_startup (GApplication *app)
+{
+  static const char *quit_accels[] = { "<primary>q", NULL };
+  static const char *prefs_accels[] = { "<primary>comma", NULL };
+  static const char *close_accels[] = { "<primary>w", NULL };
+  KsApplication *self = KS_APPLICATION (app);
+
+  G_APPLICATION_CLASS (ks_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self),
+                                   app_actions,
+                                   G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+}
+
+static void
+ks_application_dispose (GObject *object)
+{
+  KsApplication *self = (KsApplication *)object;
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (ks_application_parent_class)->dispose (object);
+}
+
+static void
+ks_application_class_init (KsApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = ks_application_dispose;
+
+  app_class->activate = ks_application_activate;
+  app_class->startup = ks_application_startup;
+}
+
+static void
+ks_application_init (KsApplication *self)
+{
+  self->settings = g_settings_new (APP_ID);
+}

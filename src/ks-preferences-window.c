@@ -1,0 +1,268 @@
+/* ks-preferences-window.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Preferences: where backups go (a list of folders, with their free space) and which
+ * companions of a photo are included. Everything is stored in GSettings. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-preferences-window.h"
+#include "ks-settings.h"
+
+struct _KsPreferencesWindow
+{
+  AdwPreferencesWindow parent_instance;
+
+  /* Template widgets */
+  AdwPreferencesGroup *destinations_group;
+  GtkListBox          *destinations_list;
+  GtkSwitch           *live_videos_switch;
+  GtkSwitch           *edited_switch;
+  GtkSwitch           *sidecars_switch;
+  GtkSwitch           *videos_switch;
+
+  /* Owned references */
+  GSettings           *settings;
+  GCancellable        *cancellable;
+  GtkFileChooserNative *chooser;
+};
+
+G_DEFINE_FINAL_TYPE (KsPreferencesWindow, ks_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void ks_preferences_window_reload_destinations (KsPreferencesWindow *self);
+
+KsPreferencesWindow *
+ks_preferences_window_new (KsApplication *application)
+{
+  return g_object_new (KS_TYPE_PREFERENCES_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+static void
+query_free_space_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(AdwActionRow) row = user_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *subtitle = NULL;
+
+  info = g_file_query_filesystem_info_finish (G_FILE (object), result, &error);
+  path = g_file_get_path (G_FILE (object));
+
+  if (info == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        /* Translators: %s is a folder path */
+        subtitle = g_strdup_printf (_("%s — will be created on the first backup"), path);
+      else
+        /* Translators: the first %s is a folder path, the second an error message */
+        subtitle = g_strdup_printf (_("%s — not available: %s"), path, error->message);
+    }
+  else
+    {
+      g_autofree char *free_str =
+        g_format_size (g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE));
+      /* Translators: the first %s is a folder path, the second an amount such as "12.3 GB" */
+      subtitle = g_strdup_printf (_("%s — %s free"), path, free_str);
+    }
+
+  adw_action_row_set_subtitle (row, subtitle);
+}
+
+static void
+remove_destination_cb (KsPreferencesWindow *self,
+                       GtkButton           *button)
+{
+  const char *path = g_object_get_data (G_OBJECT (button), "ks-path");
+
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  ks_settings_remove_destination (self->settings, path);
+}
+
+static GtkWidget *
+create_destination_row (KsPreferencesWindow *self,
+                        const char          *path,
+                        gboolean             removable)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *title = g_file_get_basename (file);
+  AdwActionRow *row;
+
+  row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (row, path);
+  adw_action_row_add_prefix (row, gtk_image_new_from_icon_name ("folder-pictures-symbolic"));
+
+  if (removable)
+    {
+      GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, _("Remove Destination"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove Destination"),
+                                      -1);
+      g_object_set_data_full (G_OBJECT (button), "ks-path", g_strdup (path), g_free);
+      g_signal_connect_object (button, "clicked",
+                               G_CALLBACK (remove_destination_cb), self,
+                               G_CONNECT_SWAPPED);
+      adw_action_row_add_suffix (row, button);
+    }
+
+  g_file_query_filesystem_info_async (file,
+                                      G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
+                                      G_PRIORITY_DEFAULT,
+                                      self->cancellable,
+                                      query_free_space_cb,
+                                      g_object_ref (row));
+
+  return GTK_WIDGET (row);
+}
+
+static void
+ks_preferences_window_reload_destinations (KsPreferencesWindow *self)
+{
+  g_auto(GStrv) destinations = NULL;
+  GtkWidget *child;
+  guint n;
+
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->destinations_list))))
+    gtk_list_box_remove (self->destinations_list, child);
+
+  destinations = ks_settings_dup_destinations (self->settings);
+  n = g_strv_length (destinations);
+
+  /* The last remaining destination cannot be removed: a backup always has somewhere to go. */
+  for (guint i = 0; i < n; i++)
+    gtk_list_box_append (self->destinations_list,
+                         create_destination_row (self, destinations[i], n > 1));
+}
+
+static void
+chooser_response_cb (KsPreferencesWindow  *self,
+                     int                   response,
+                     GtkFileChooserNative *chooser)
+{
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        ks_settings_add_destination (self->settings, path);
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_clear_object (&self->chooser);
+}
+
+static void
+add_destination_cb (KsPreferencesWindow *self)
+{
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  if (self->chooser != NULL)
+    return;
+
+  self->chooser = gtk_file_chooser_native_new (_("Add Backup Folder"),
+                                               GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                               _("_Add"),
+                                               _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_object (self->chooser, "response",
+                           G_CALLBACK (chooser_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+ks_preferences_window_constructed (GObject *object)
+{
+  KsPreferencesWindow *self = (KsPreferencesWindow *)object;
+
+  G_OBJECT_CLASS (ks_preferences_window_parent_class)->constructed (object);
+
+  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DESTINATIONS,
+                           G_CALLBACK (ks_preferences_window_reload_destinations), self,
+                           G_CONNECT_SWAPPED);
+  ks_preferences_window_reload_destinations (self);
+
+  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS,
+                   self->live_videos_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_EDITED,
+                   self->edited_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_SIDECARS,
+                   self->sidecars_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_VIDEOS,
+                   self->videos_switch, "active", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+ks_preferences_window_dispose (GObject *object)
+{
+  KsPreferencesWindow *self = (KsPreferencesWindow *)object;
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->chooser != NULL)
+    {
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+      g_clear_object (&self->chooser);
+    }
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_PREFERENCES_WINDOW);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (ks_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = ks_preferences_window_constructed;
+  object_class->dispose = ks_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, destinations_group);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, destinations_list);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, live_videos_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, edited_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, sidecars_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, videos_switch);
+  gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
+}
+
+static void
+ks_preferences_window_init (KsPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->cancellable = g_cancellable_new ();
+}

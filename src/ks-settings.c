@@ -1,0 +1,106 @@
+/* ks-settings.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Typed access to the settings whose values need more than g_settings_bind: the list of
+ * destination folders, which falls back to a folder under Pictures so that a new user can back
+ * up without configuring anything. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-settings.h"
+
+/**
+ * ks_settings_dup_default_destination:
+ *
+ * Returns: (transfer full): the folder used when none is configured: "iPhone" in the
+ *   user's Pictures folder (created on demand by the first backup).
+ */
+char *
+ks_settings_dup_default_destination (void)
+{
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
+
+  if (pictures == NULL)
+    pictures = g_get_home_dir ();
+
+  /* Translators: the name of the default backup folder inside the Pictures folder */
+  return g_build_filename (pictures, C_("folder name", "iPhone"), NULL);
+}
+
+/**
+ * ks_settings_dup_destinations:
+ *
+ * Returns: (transfer full): the destination folders, never empty
+ */
+char **
+ks_settings_dup_destinations (GSettings *settings)
+{
+  g_auto(GStrv) configured = NULL;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  configured = g_settings_get_strv (settings, KS_SETTINGS_DESTINATIONS);
+  if (configured[0] == NULL)
+    {
+      char **fallback = g_new0 (char *, 2);
+
+      fallback[0] = ks_settings_dup_default_destination ();
+      return fallback;
+    }
+
+  return g_steal_pointer (&configured);
+}
+
+void
+ks_settings_add_destination (GSettings  *settings,
+                             const char *path)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) current = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (path != NULL);
+
+  current = ks_settings_dup_destinations (settings);
+  if (g_strv_contains ((const char * const *)current, path))
+    return;
+
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **)current);
+  g_strv_builder_add (builder, path);
+  updated = g_strv_builder_end (builder);
+
+  g_settings_set_strv (settings, KS_SETTINGS_DESTINATIONS, (const char * const *)updated);
+}
+
+void
+ks_settings_remove_destination (GSettings  *settings,
+                                const char *path)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) current = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (path != NULL);
+
+  current = ks_settings_dup_destinations (settings);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; current[i] != NULL; i++)
+    if (g_strcmp0 (current[i], path) != 0)
+      g_strv_builder_add (builder, current[i]);
+  updated = g_strv_builder_end (builder);
+
+  /* Keep at least one destination. */
+  if (updated[0] == NULL)
+    return;
+
+  g_settings_set_strv (settings, KS_SETTINGS_DESTINATIONS, (const char * const *)updated);
+}

@@ -1,0 +1,27 @@
+/* ks-settings.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define KS_SETTINGS_DESTINATIONS        "destinations"
+#define KS_SETTINGS_INCLUDE_LIVE_VIDEOS "include-live-videos"
+#define KS_SETTINGS_INCLUDE_EDITED      "include-edited"
+#define KS_SETTINGS_INCLUDE_SIDECARS    "include-sidecars"
+#define KS_SETTINGS_INCLUDE_VIDEOS      "include-videos"
+
+char  *ks_settings_dup_default_destination (void);
+char **ks_settings_dup_destinations        (GSettings  *settings);
+void   ks_settings_add_destination         (GSettings  *settings,
+                                            const char *path);
+void   ks_settings_remove_destination      (GSettings  *settings,
+                                            const char *path);
+
+G_END_DECLS

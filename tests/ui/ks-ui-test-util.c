@@ -1,0 +1,174 @@
+/* ks-ui-test-util.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Helpers for in-process window tests: spin the main loop until something a user would see
+ * has happened, and save what the window shows as a PNG. */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "ks-ui-test-util.h"
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+ks_ui_test_wait_for (gboolean  (*condition) (gpointer data),
+                     gpointer    data,
+                     guint       timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id;
+
+  id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  return condition (data);
+}
+
+static gboolean
+is_mapped (gpointer data)
+{
+  /* Mapped is not enough: a user sees the window only once it has been allocated. */
+  return gtk_widget_get_mapped (GTK_WIDGET (data)) && gtk_widget_get_width (GTK_WIDGET (data)) > 0;
+}
+
+gboolean
+ks_ui_test_wait_mapped (GtkWidget *widget,
+                        guint      timeout_ms)
+{
+  return ks_ui_test_wait_for (is_mapped, widget, timeout_ms);
+}
+
+void
+ks_ui_test_iterate (guint ms)
+{
+  gboolean timed_out = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &timed_out);
+  while (!timed_out)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/**
+ * ks_ui_test_save_screenshot:
+ * @widget: a mapped widget, usually a window
+ * @name: the file name without extension
+ *
+ * Renders @widget with its own renderer and writes
+ * `$G_TEST_BUILDDIR/screenshots/@name.png`.
+ *
+ * Returns: (transfer full): the path written, or %NULL with @error set
+ */
+char *
+ks_ui_test_save_screenshot (GtkWidget   *widget,
+                            const char  *name,
+                            GError     **error)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file_name = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  int width, height;
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  if (width <= 0 || height <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "widget has no size");
+      return NULL;
+    }
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "widget drew nothing");
+      return NULL;
+    }
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                          "screenshots", NULL);
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "cannot create %s", dir);
+      return NULL;
+    }
+
+  file_name = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file_name, NULL);
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&path);
+}
+
+static GtkWidget *
+find_by_label (GtkWidget  *widget,
+               const char *label)
+{
+  const char *widget_label = NULL;
+
+  if (GTK_IS_BUTTON (widget))
+    widget_label = gtk_button_get_label (GTK_BUTTON (widget));
+  else if (GTK_IS_LABEL (widget))
+    widget_label = gtk_label_get_label (GTK_LABEL (widget));
+
+  if (widget_label != NULL && g_strcmp0 (widget_label, label) == 0 && gtk_widget_is_drawable (widget))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_label (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/**
+ * ks_ui_test_find_by_label:
+ *
+ * Finds a drawn button or label showing @accessible_label, depth first.
+ *
+ * Returns: (transfer none) (nullable): the widget
+ */
+GtkWidget *
+ks_ui_test_find_by_label (GtkWidget  *root,
+                          const char *accessible_label)
+{
+  return find_by_label (root, accessible_label);
+}
