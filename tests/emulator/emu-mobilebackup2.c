@@ -1,0 +1,645 @@
+/* emu-mobilebackup2.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * This program is free software: you can redistribute it and/or modify
+ * it under the terms of the GNU General Public License as published by
+ * the Free Software Foundation, either version 3 of the License, or
+ * (at your option) any later version.
+ *
+ * This program is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+ * GNU General Public License for more details.
+ *
+ * You should have received a copy of the GNU General Public License
+ * along with this program.  If not, see <http://www.gnu.org/licenses/>.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The device side of mobilebackup2.  After the Backup request the device
+ * drives: it asks the host for the previous Status.plist, its free space,
+ * creates the <UDID>/xx folders, uploads every media file under its
+ * SHA-1 name in batches, then Manifest.db, Manifest.plist and a finished
+ * Status.plist, and ends with ProcessMessage ErrorCode 0.  It never sends
+ * DLMessagePurgeDiskSpace, which 1.3.0 leaves unanswered. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "emu-backup-manifest.h"
+#include "emu-backup-stream.h"
+#include "emu-mobilebackup2.h"
+
+#define EMPTY_PARAMETER "___EmptyParameterString___"
+
+/* A batch (one DLMessageUploadFiles) holds up to this many files or
+ * bytes (a single larger file gets a batch of its own), so the host's
+ * progress moves the way it does with a real phone. */
+#define BATCH_MAX_FILES 256
+#define BATCH_MAX_BYTES (256u * 1024u * 1024u)
+
+/* Files the device downloads from the host (Status.plist, Info.plist,
+ * Manifest.db for List) are held in memory up to this size. */
+#define DOWNLOAD_MAX (256u * 1024u * 1024u)
+
+/* An allowance for Manifest.db and the plists in the space check. */
+#define METADATA_ALLOWANCE (4u * 1024u * 1024u)
+
+static bool
+dl_send (EmuConn *conn,
+         plist_t  array)
+{
+  bool ok = emu_conn_send_plist (conn, array, true);
+
+  plist_free (array);
+  return ok;
+}
+
+static plist_t
+dl_array (const char *message)
+{
+  plist_t array = plist_new_array ();
+
+  plist_array_append_item (array, plist_new_string (message));
+  return array;
+}
+
+static char *
+dup_array_string (plist_t array,
+                  guint   index)
+{
+  plist_t node;
+  char *value = NULL;
+
+  if (array == NULL || plist_get_node_type (array) != PLIST_ARRAY
+      || plist_array_get_size (array) <= index)
+    return NULL;
+  node = plist_array_get_item (array, index);
+  if (plist_get_node_type (node) == PLIST_STRING)
+    plist_get_string_val (node, &value);
+  return value;
+}
+
+static bool
+send_process_message (EmuConn    *conn,
+                      const char *message_name,
+                      int         error_code,
+                      const char *description,
+                      const char *content)
+{
+  plist_t array = dl_array ("DLMessageProcessMessage");
+  plist_t dict = plist_new_dict ();
+
+  if (message_name != NULL)
+    plist_dict_set_item (dict, "MessageName", plist_new_string (message_name));
+  plist_dict_set_item (dict, "ErrorCode", plist_new_uint ((uint64_t) error_code));
+  plist_dict_set_item (dict, "ErrorDescription", plist_new_string (description != NULL ? description : ""));
+  if (content != NULL)
+    plist_dict_set_item (dict, "Content", plist_new_string (content));
+  plist_array_append_item (array, dict);
+  return dl_send (conn, array);
+}
+
+/* Waits for the host's DLMessageStatusResponse; returns false when the
+ * connection ended.  *@status2 (optional) receives item 3. */
+static bool
+wait_status (EmuConn  *conn,
+             int64_t  *code,
+             plist_t  *status2)
+{
+  for (;;)
+    {
+      plist_t msg = emu_conn_recv_plist (conn);
+      g_autofree char *name = NULL;
+
+      if (msg == NULL)
+        return false;
+      name = dup_array_string (msg, 0);
+      if (g_strcmp0 (name, "DLMessageStatusResponse") == 0 && plist_array_get_size (msg) >= 2)
+        {
+          plist_t node = plist_array_get_item (msg, 1);
+          uint64_t value = 0;
+
+          if (plist_get_node_type (node) == PLIST_UINT)
+            plist_get_uint_val (node, &value);
+          /* The host encodes negative codes as 64-bit two's complement. */
+          *code = (int64_t) value;
+          if ((uint64_t) *code > G_MAXUINT32 && *code > 0)
+            *code = (int32_t) value;
+          if (status2 != NULL)
+            *status2 = plist_array_get_size (msg) >= 4
+                       ? plist_copy (plist_array_get_item (msg, 3)) : NULL;
+          plist_free (msg);
+          return true;
+        }
+      if (g_strcmp0 (name, "DLMessageDisconnect") == 0)
+        {
+          plist_free (msg);
+          return false;
+        }
+      plist_free (msg);
+    }
+}
+
+/* DLMessageDownloadFiles: the host streams back the files it has. */
+static GHashTable *
+download_files (EmuConn            *conn,
+                const char * const *paths,
+                double              progress)
+{
+  plist_t array = dl_array ("DLMessageDownloadFiles");
+  plist_t list = plist_new_array ();
+  g_autoptr(GHashTable) files = NULL;
+  int64_t code;
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    plist_array_append_item (list, plist_new_string (paths[i]));
+  plist_array_append_item (array, list);
+  plist_array_append_item (array, plist_new_dict ());
+  plist_array_append_item (array, plist_new_real (progress));
+  if (!dl_send (conn, array))
+    return NULL;
+
+  files = emu_backup_stream_receive_files (conn, DOWNLOAD_MAX);
+  if (files == NULL || !wait_status (conn, &code, NULL))
+    return NULL;
+  /* -13 "Multi status" only means some files were missing. */
+  return g_steal_pointer (&files);
+}
+
+static bool
+simple_request (EmuConn    *conn,
+                const char *message,
+                const char *path,
+                int64_t    *code,
+                plist_t    *status2)
+{
+  plist_t array = dl_array (message);
+
+  if (path != NULL)
+    {
+      plist_array_append_item (array, plist_new_string (path));
+      /* Same shape as the iOS message: target, then options. */
+      if (g_str_equal (message, "DLMessageCreateDirectory"))
+        {
+          plist_array_append_item (array, plist_new_dict ());
+          plist_array_append_item (array, plist_new_real (0.0));
+        }
+    }
+  if (!dl_send (conn, array))
+    return false;
+  return wait_status (conn, code, status2);
+}
+
+static void
+fill_identity (EmuDevice         *device,
+               EmuBackupIdentity *identity)
+{
+  identity->udid = emu_device_get_udid (device);
+  identity->device_name = emu_device_get_name (device);
+  identity->product_type = emu_device_get_product_type (device);
+  identity->product_version = emu_device_get_ios_version (device);
+  identity->build_version = emu_device_get_build_version (device);
+  identity->serial = emu_device_get_serial (device);
+}
+
+typedef struct
+{
+  EmuConn          *conn;
+  EmuBackupStream  *stream;
+  uint64_t          total_bytes;  /* everything this backup uploads */
+  uint64_t          done_bytes;
+  guint             batch_files;
+  guint             batch_planned;  /* files announced for this batch */
+  gboolean          in_batch;
+} Upload;
+
+static double
+upload_progress (Upload *up)
+{
+  if (up->total_bytes == 0)
+    return 100.0;
+  return MIN (100.0, 100.0 * (double) up->done_bytes / (double) up->total_bytes);
+}
+
+static bool
+batch_begin (Upload   *up,
+             uint64_t  batch_bytes)
+{
+  plist_t array = dl_array ("DLMessageUploadFiles");
+
+  plist_array_append_item (array, plist_new_dict ());
+  plist_array_append_item (array, plist_new_real (upload_progress (up)));
+  plist_array_append_item (array, plist_new_uint (batch_bytes));
+  up->in_batch = TRUE;
+  up->batch_files = 0;
+  return dl_send (up->conn, array);
+}
+
+/* Ends the stream of the current batch and reads the host's verdict. */
+static bool
+batch_end (Upload  *up,
+           int64_t *host_code)
+{
+  up->in_batch = FALSE;
+  if (!emu_backup_stream_finish (up->stream))
+    return false;
+  return wait_status (up->conn, host_code, NULL);
+}
+
+static char *
+backup_path_for (const char           *udid,
+                 const EmuBackupEntry *entry)
+{
+  return g_strdup_printf ("%s/%.2s/%s", udid, entry->file_id, entry->file_id);
+}
+
+/* Returns false only when the connection is gone; backup failures are
+ * reported to the host with a ProcessMessage error. */
+static bool
+run_backup (EmuDevice *device,
+            EmuConn   *conn)
+{
+  const char *udid = emu_device_get_udid (device);
+  g_autofree char *status_path = g_build_path ("/", udid, "Status.plist", NULL);
+  const char *download[] = { status_path, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmuBackupManifest) manifest = NULL;
+  g_autoptr(GHashTable) previous = NULL;
+  g_autoptr(GPtrArray) prefixes = NULL;
+  g_autoptr(EmuBackupStream) stream = NULL;
+  g_autoptr(GBytes) manifest_plist = NULL;
+  g_autoptr(GBytes) status_uploading = NULL;
+  g_autoptr(GBytes) status_finished = NULL;
+  g_autofree char *uuid = NULL;
+  g_autofree char *tmpdir = NULL;
+  g_autofree char *db_path = NULL;
+  EmuBackupIdentity identity;
+  plist_t free_node = NULL;
+  uint64_t free_space = 0;
+  uint64_t needed;
+  int64_t code = 0;
+  Upload up = { 0 };
+  bool alive = true;
+  guint n;
+
+  /* What a real device does first: look at the previous backup's state. */
+  previous = download_files (conn, download, 0.0);
+  if (previous == NULL)
+    return false;
+
+  manifest = emu_backup_manifest_scan (emu_device_get_media_root (device), &error);
+  if (manifest == NULL)
+    return send_process_message (conn, "Response", 1, error->message, NULL);
+
+  if (!simple_request (conn, "DLMessageGetFreeDiskSpace", NULL, &code, &free_node))
+    return false;
+  if (free_node != NULL && plist_get_node_type (free_node) == PLIST_UINT)
+    plist_get_uint_val (free_node, &free_space);
+  plist_free (free_node);
+  needed = emu_backup_manifest_get_total_size (manifest) + METADATA_ALLOWANCE;
+  if (code == 0 && free_space < needed)
+    return send_process_message (conn, "Response", EMU_MOBILEBACKUP2_ERROR_NO_SPACE,
+                                 "Insufficient free disk space on drive to upload files", NULL);
+
+  {
+    plist_t contents = NULL;
+
+    if (!simple_request (conn, "DLContentsOfDirectory", udid, &code, &contents))
+      return false;
+    plist_free (contents);
+  }
+
+  /* The host does not create parent folders when it receives a file. */
+  prefixes = emu_backup_manifest_dup_prefixes (manifest);
+  for (guint i = 0; i < prefixes->len; i++)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/%s", udid, (char *) g_ptr_array_index (prefixes, i));
+
+      if (!simple_request (conn, "DLMessageCreateDirectory", dir, &code, NULL))
+        return false;
+      if (code != 0)
+        return send_process_message (conn, "Response", 1, "Could not create a backup folder", NULL);
+    }
+
+  tmpdir = g_dir_make_tmp ("emu-backup-XXXXXX", &error);
+  if (tmpdir == NULL)
+    return send_process_message (conn, "Response", 1, error->message, NULL);
+  db_path = g_build_filename (tmpdir, "Manifest.db", NULL);
+  if (!emu_backup_manifest_write_db (manifest, db_path, &error))
+    {
+      g_rmdir (tmpdir);
+      return send_process_message (conn, "Response", 1, error->message, NULL);
+    }
+
+  fill_identity (device, &identity);
+  uuid = g_ascii_strup (g_uuid_string_random (), -1);
+  manifest_plist = emu_backup_build_manifest_plist (&identity, FALSE);
+  status_uploading = emu_backup_build_status_plist ("uploading", uuid);
+  status_finished = emu_backup_build_status_plist ("finished", uuid);
+
+  stream = emu_backup_stream_new (conn, device);
+  up.conn = conn;
+  up.stream = stream;
+  up.total_bytes = emu_backup_manifest_get_total_size (manifest);
+
+  /* Mark the snapshot as in progress first, so that an interrupted
+   * backup never looks finished. */
+  alive = batch_begin (&up, g_bytes_get_size (status_uploading))
+          && emu_backup_stream_send_bytes (stream, "Status.plist", status_path, status_uploading)
+          && batch_end (&up, &code);
+  if (!alive)
+    goto out;
+
+  n = emu_backup_manifest_get_n_entries (manifest);
+  for (guint i = 0; i < n; i++)
+    {
+      const EmuBackupEntry *entry = emu_backup_manifest_get_entry (manifest, i);
+      g_autofree char *backup_path = NULL;
+      uint64_t batch_bytes = 0;
+
+      if (entry->flags != EMU_BACKUP_FLAG_FILE)
+        continue;
+
+      if (!up.in_batch)
+        {
+          /* Announce the bytes of the files this batch will carry. */
+          guint files = 0;
+
+          for (guint j = i; j < n && files < BATCH_MAX_FILES && batch_bytes < BATCH_MAX_BYTES; j++)
+            {
+              const EmuBackupEntry *next = emu_backup_manifest_get_entry (manifest, j);
+
+              if (next->flags != EMU_BACKUP_FLAG_FILE)
+                continue;
+              batch_bytes += next->size;
+              files++;
+            }
+          if (!(alive = batch_begin (&up, batch_bytes)))
+            goto out;
+          up.batch_planned = files;
+        }
+
+      backup_path = backup_path_for (udid, entry);
+      {
+        uint64_t before = emu_backup_stream_get_bytes_sent (stream);
+
+        if (!(alive = emu_backup_stream_send_file (stream, entry->relative_path, backup_path,
+                                                    entry->local_path, entry->media_path)))
+          goto out;
+        up.done_bytes += emu_backup_stream_get_bytes_sent (stream) - before;
+      }
+      up.batch_files++;
+
+      if (up.batch_files >= up.batch_planned)
+        {
+          if (!(alive = batch_end (&up, &code)))
+            goto out;
+          if (code != 0)
+            {
+              alive = send_process_message (conn, "Response", 1, "The computer could not store a file", NULL);
+              goto out;
+            }
+        }
+    }
+
+  if (up.in_batch)
+    {
+      if (!(alive = batch_end (&up, &code)))
+        goto out;
+      if (code != 0)
+        {
+          alive = send_process_message (conn, "Response", 1, "The computer could not store a file", NULL);
+          goto out;
+        }
+    }
+
+  /* Metadata last: a backup is complete only once Status.plist says so. */
+  {
+    g_autofree char *db_dst = g_build_path ("/", udid, "Manifest.db", NULL);
+    g_autofree char *plist_dst = g_build_path ("/", udid, "Manifest.plist", NULL);
+
+    up.done_bytes = up.total_bytes;
+    alive = batch_begin (&up, 0)
+            && emu_backup_stream_send_file (stream, "Manifest.db", db_dst, db_path, NULL)
+            && emu_backup_stream_send_bytes (stream, "Manifest.plist", plist_dst, manifest_plist)
+            && emu_backup_stream_send_bytes (stream, "Status.plist", status_path, status_finished)
+            && batch_end (&up, &code);
+    if (!alive)
+      goto out;
+    if (code != 0)
+      {
+        alive = send_process_message (conn, "Response", 1, "The computer could not store the manifest", NULL);
+        goto out;
+      }
+  }
+
+  alive = send_process_message (conn, "Response", 0, NULL, NULL);
+
+out:
+  g_unlink (db_path);
+  g_rmdir (tmpdir);
+  return alive;
+}
+
+/* Info: what the host's copy of this device's Info.plist says. */
+static bool
+run_info (EmuDevice *device,
+          EmuConn   *conn)
+{
+  g_autofree char *path = g_build_path ("/", emu_device_get_udid (device), "Info.plist", NULL);
+  const char *download[] = { path, NULL };
+  g_autoptr(GHashTable) files = download_files (conn, download, 0.0);
+  GBytes *bytes;
+  plist_t info = NULL;
+  char *xml = NULL;
+  uint32_t xml_len = 0;
+  bool ok;
+
+  if (files == NULL)
+    return false;
+  bytes = g_hash_table_lookup (files, path);
+  if (bytes != NULL)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (bytes, &len);
+
+      if (len >= 8 && memcmp (data, "bplist00", 8) == 0)
+        plist_from_bin (data, (uint32_t) len, &info);
+      else if (len > 0)
+        plist_from_xml (data, (uint32_t) len, &info);
+    }
+  if (info == NULL)
+    return send_process_message (conn, "Response", 2, "No backup information found", NULL);
+
+  plist_to_xml (info, &xml, &xml_len);
+  plist_free (info);
+  ok = send_process_message (conn, "Response", 0, NULL, xml);
+  free (xml);
+  return ok;
+}
+
+/* List: one CSV line per file in the host's Manifest.db. */
+static bool
+run_list (EmuDevice *device,
+          EmuConn   *conn)
+{
+  g_autofree char *path = g_build_path ("/", emu_device_get_udid (device), "Manifest.db", NULL);
+  const char *download[] = { path, NULL };
+  g_autoptr(GHashTable) files = download_files (conn, download, 0.0);
+  g_autoptr(GString) out = g_string_new ("Domain,RelativePath,Flags\n");
+  GBytes *bytes;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  unsigned char *image;
+  gsize len;
+  const void *data;
+  bool ok;
+
+  if (files == NULL)
+    return false;
+  bytes = g_hash_table_lookup (files, path);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return send_process_message (conn, "Response", 2, "No backup manifest found", NULL);
+
+  /* sqlite owns the image once deserialized (SQLITE_DESERIALIZE_FREEONCLOSE). */
+  data = g_bytes_get_data (bytes, &len);
+  image = sqlite3_malloc64 (len);
+  memcpy (image, data, len);
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK
+      || sqlite3_deserialize (db, "main", image, len, len,
+                              SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY) != SQLITE_OK
+      || sqlite3_prepare_v2 (db, "SELECT domain, relativePath, flags FROM Files "
+                                 "ORDER BY domain, relativePath", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      sqlite3_close (db);
+      return send_process_message (conn, "Response", 1, "Unreadable backup manifest", NULL);
+    }
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "%s,%s,%d\n",
+                            (const char *) sqlite3_column_text (stmt, 0),
+                            (const char *) sqlite3_column_text (stmt, 1),
+                            sqlite3_column_int (stmt, 2));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  ok = send_process_message (conn, "Response", 0, NULL, out->str);
+  return ok;
+}
+
+static bool
+version_exchange (EmuConn *conn)
+{
+  plist_t array = dl_array ("DLMessageVersionExchange");
+  plist_t reply;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  plist_array_append_item (array, plist_new_uint (EMU_MOBILEBACKUP2_DL_VERSION));
+  plist_array_append_item (array, plist_new_uint (0));
+  if (!dl_send (conn, array))
+    return false;
+
+  reply = emu_conn_recv_plist (conn);
+  first = dup_array_string (reply, 0);
+  second = dup_array_string (reply, 1);
+  plist_free (reply);
+  if (g_strcmp0 (first, "DLMessageVersionExchange") != 0 || g_strcmp0 (second, "DLVersionsOk") != 0)
+    return false;
+
+  return dl_send (conn, dl_array ("DLMessageDeviceReady"));
+}
+
+static bool
+handle_hello (EmuConn *conn,
+              plist_t  request)
+{
+  plist_t versions = plist_dict_get_item (request, "SupportedProtocolVersions");
+  plist_t array = dl_array ("DLMessageProcessMessage");
+  plist_t dict = plist_new_dict ();
+  gboolean supported = FALSE;
+
+  if (versions != NULL && plist_get_node_type (versions) == PLIST_ARRAY)
+    for (uint32_t i = 0; i < plist_array_get_size (versions); i++)
+      {
+        double v = 0;
+
+        plist_get_real_val (plist_array_get_item (versions, i), &v);
+        if (v >= 2.0 && v <= 2.1)
+          supported = TRUE;
+      }
+
+  plist_dict_set_item (dict, "MessageName", plist_new_string ("Response"));
+  plist_dict_set_item (dict, "ErrorCode", plist_new_uint (supported ? 0 : 1));
+  if (supported)
+    plist_dict_set_item (dict, "ProtocolVersion", plist_new_real (2.1));
+  plist_array_append_item (array, dict);
+  return dl_send (conn, array);
+}
+
+void
+emu_mobilebackup2_serve (EmuDevice *device,
+                         EmuConn   *conn)
+{
+  if (!version_exchange (conn))
+    return;
+
+  for (;;)
+    {
+      plist_t msg = emu_conn_recv_plist (conn);
+      g_autofree char *kind = NULL;
+      g_autofree char *request = NULL;
+      plist_t dict;
+      bool alive = true;
+
+      if (msg == NULL)
+        return;
+      kind = dup_array_string (msg, 0);
+      if (g_strcmp0 (kind, "DLMessageDisconnect") == 0)
+        {
+          plist_free (msg);
+          return;
+        }
+      if (g_strcmp0 (kind, "DLMessageProcessMessage") != 0 || plist_array_get_size (msg) < 2
+          || plist_get_node_type (dict = plist_array_get_item (msg, 1)) != PLIST_DICT)
+        {
+          plist_free (msg);
+          continue;
+        }
+
+      {
+        plist_t node = plist_dict_get_item (dict, "MessageName");
+        char *value = NULL;
+
+        if (node != NULL && plist_get_node_type (node) == PLIST_STRING)
+          plist_get_string_val (node, &value);
+        request = g_strdup (value);
+        free (value);
+      }
+
+      g_debug ("mobilebackup2 %s: %s", emu_device_get_udid (device), request);
+      if (g_strcmp0 (request, "Hello") == 0)
+        alive = handle_hello (conn, dict);
+      else if (g_strcmp0 (request, "Backup") == 0)
+        alive = run_backup (device, conn);
+      else if (g_strcmp0 (request, "Info") == 0)
+        alive = run_info (device, conn);
+      else if (g_strcmp0 (request, "List") == 0)
+        alive = run_list (device, conn);
+      else
+        alive = send_process_message (conn, "Response", 1, "Operation not supported by this device", NULL);
+      plist_free (msg);
+
+      if (!alive)
+        return;
+    }
+}
