@@ -1,0 +1,291 @@
+/* ks-afc-pool.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* A few idle AFC sessions per iPhone, so that an import, thumbnails and a folder walk can each
+ * have their own (afc_client_t is not thread-safe) without a lockdownd handshake per file. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libimobiledevice/lockdown.h>
+
+#include "ks-afc-pool.h"
+#include "ks-device-private.h"
+
+#define MAX_IDLE 4
+
+struct _KsAfcConnection
+{
+  idevice_t    device;
+  afc_client_t client;
+  gboolean     broken;
+};
+
+struct _KsAfcPool
+{
+  GObject  parent_instance;
+
+  char    *udid;
+  GMutex   mutex;
+  GQueue   idle;
+};
+
+G_DEFINE_FINAL_TYPE (KsAfcPool, ks_afc_pool, G_TYPE_OBJECT)
+
+static void
+connection_free (KsAfcConnection *connection)
+{
+  if (connection->client != NULL)
+    afc_client_free (connection->client);
+  if (connection->device != NULL)
+    idevice_free (connection->device);
+  g_free (connection);
+}
+
+static KsAfcConnection *
+connection_open (const char  *udid,
+                 GError     **error)
+{
+  idevice_t device = NULL;
+  lockdownd_client_t lockdown = NULL;
+  lockdownd_service_descriptor_t service = NULL;
+  lockdownd_error_t lerr;
+  afc_client_t client = NULL;
+  afc_error_t aerr;
+  KsAfcConnection *connection;
+
+  if (!_ks_device_open_lockdown (udid, "keepsake-afc", &device, &lockdown, error))
+    return NULL;
+
+  lerr = lockdownd_start_service (lockdown, AFC_SERVICE_NAME, &service);
+  lockdownd_client_free (lockdown);
+  if (lerr != LOCKDOWN_E_SUCCESS)
+    {
+      _ks_device_set_lockdown_error (udid, lerr, error);
+      idevice_free (device);
+      return NULL;
+    }
+
+  aerr = afc_client_new (device, service, &client);
+  lockdownd_service_descriptor_free (service);
+  if (aerr != AFC_E_SUCCESS)
+    {
+      g_set_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_FAILED,
+                   _("Could not open the iPhone's file service (AFC error %d)"), (int) aerr);
+      idevice_free (device);
+      return NULL;
+    }
+
+  connection = g_new0 (KsAfcConnection, 1);
+  connection->device = device;
+  connection->client = client;
+  return connection;
+}
+
+/**
+ * ks_afc_pool_acquire:
+ *
+ * Blocking. Hands out an idle session or opens a new one. Give it back with
+ * ks_afc_pool_release() from the same thread that used it.
+ */
+KsAfcConnection *
+ks_afc_pool_acquire (KsAfcPool     *self,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  KsAfcConnection *connection;
+
+  g_return_val_if_fail (KS_IS_AFC_POOL (self), NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  g_mutex_lock (&self->mutex);
+  connection = g_queue_pop_head (&self->idle);
+  g_mutex_unlock (&self->mutex);
+
+  if (connection != NULL)
+    return connection;
+
+  return connection_open (self->udid, error);
+}
+
+void
+ks_afc_pool_release (KsAfcPool       *self,
+                     KsAfcConnection *connection)
+{
+  g_return_if_fail (KS_IS_AFC_POOL (self));
+
+  if (connection == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (!connection->broken && self->idle.length < MAX_IDLE)
+    {
+      g_queue_push_head (&self->idle, connection);
+      connection = NULL;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (connection != NULL)
+    connection_free (connection);
+}
+
+afc_client_t
+ks_afc_connection_get_client (KsAfcConnection *connection)
+{
+  return connection->client;
+}
+
+void
+ks_afc_connection_mark_broken (KsAfcConnection *connection)
+{
+  connection->broken = TRUE;
+}
+
+gboolean
+ks_afc_connection_is_broken (KsAfcConnection *connection)
+{
+  return connection->broken;
+}
+
+/* After the session broke: find out why (unplugged, locked, usbmuxd gone) with a fresh
+ * lockdownd handshake, so the user hears the reason and not "I/O error". */
+static void
+set_session_lost_error (KsAfcPool  *self,
+                        GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  KsAfcConnection *probe;
+
+  probe = connection_open (self->udid, &local_error);
+  if (probe != NULL)
+    {
+      /* Reachable again: the session itself failed. Keep the new session for the next user. */
+      ks_afc_pool_release (self, probe);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                           _("The connection to the iPhone was interrupted"));
+      return;
+    }
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+}
+
+/**
+ * ks_afc_pool_set_error:
+ * @connection: (nullable): the session that failed; marked broken when the error means
+ *   the session is unusable
+ *
+ * Turns an AFC error into a #GError: file-level problems become #GIOError codes
+ * (%G_IO_ERROR_NOT_FOUND …); a lost session becomes a %KS_DEVICE_ERROR that says why
+ * (%KS_DEVICE_ERROR_NOT_FOUND when unplugged, %KS_DEVICE_ERROR_LOCKED …), or
+ * %G_IO_ERROR_CONNECTION_CLOSED when the phone is still there. Blocking.
+ *
+ * Returns: %FALSE, for convenience
+ */
+gboolean
+ks_afc_pool_set_error (KsAfcPool        *self,
+                       KsAfcConnection  *connection,
+                       afc_error_t       aerr,
+                       const char       *path,
+                       GError          **error)
+{
+  g_autofree char *display = path ? g_utf8_make_valid (path, -1) : g_strdup ("");
+  GIOErrorEnum code = G_IO_ERROR_FAILED;
+
+  switch ((int) aerr)
+    {
+    case AFC_E_OBJECT_NOT_FOUND:
+      code = G_IO_ERROR_NOT_FOUND;
+      break;
+    case AFC_E_OBJECT_IS_DIR:
+      code = G_IO_ERROR_IS_DIRECTORY;
+      break;
+    case AFC_E_PERM_DENIED:
+      code = G_IO_ERROR_PERMISSION_DENIED;
+      break;
+    case AFC_E_OBJECT_EXISTS:
+      code = G_IO_ERROR_EXISTS;
+      break;
+    case AFC_E_NO_SPACE_LEFT:
+      code = G_IO_ERROR_NO_SPACE;
+      break;
+    case AFC_E_INVALID_ARG:
+      code = G_IO_ERROR_INVALID_ARGUMENT;
+      break;
+    case AFC_E_OP_NOT_SUPPORTED:
+      code = G_IO_ERROR_NOT_SUPPORTED;
+      break;
+    case AFC_E_OBJECT_BUSY:
+    case AFC_E_OP_WOULD_BLOCK:
+      code = G_IO_ERROR_BUSY;
+      break;
+    case AFC_E_OP_TIMEOUT:
+    case AFC_E_MUX_ERROR:
+    case AFC_E_SERVICE_NOT_CONNECTED:
+    case AFC_E_NOT_ENOUGH_DATA:
+    case AFC_E_OP_HEADER_INVALID:
+    case AFC_E_UNKNOWN_PACKET_TYPE:
+      if (connection != NULL)
+        ks_afc_connection_mark_broken (connection);
+      set_session_lost_error (self, error);
+      return FALSE;
+    case AFC_E_READ_ERROR:
+    case AFC_E_IO_ERROR:
+    default:
+      code = G_IO_ERROR_FAILED;
+      break;
+    }
+
+  g_set_error (error, G_IO_ERROR, code, _("Could not read “%s” from the iPhone (AFC error %d)"),
+               display, (int) aerr);
+  return FALSE;
+}
+
+KsAfcPool *
+ks_afc_pool_new (const char *udid)
+{
+  KsAfcPool *self;
+
+  g_return_val_if_fail (udid != NULL, NULL);
+
+  self = g_object_new (KS_TYPE_AFC_POOL, NULL);
+  self->udid = g_strdup (udid);
+  return self;
+}
+
+const char *
+ks_afc_pool_get_udid (KsAfcPool *self)
+{
+  g_return_val_if_fail (KS_IS_AFC_POOL (self), NULL);
+  return self->udid;
+}
+
+static void
+ks_afc_pool_finalize (GObject *object)
+{
+  KsAfcPool *self = (KsAfcPool *)object;
+
+  g_queue_clear_full (&self->idle, (GDestroyNotify) connection_free);
+  g_mutex_clear (&self->mutex);
+  g_clear_pointer (&self->udid, g_free);
+
+  G_OBJECT_CLASS (ks_afc_pool_parent_class)->finalize (object);
+}
+
+static void
+ks_afc_pool_class_init (KsAfcPoolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ks_afc_pool_finalize;
+}
+
+static void
+ks_afc_pool_init (KsAfcPool *self)
+{
+  g_mutex_init (&self->mutex);
+  g_queue_init (&self->idle);
+}

@@ -1,0 +1,29 @@
+/* ks-device-private.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Blocking lockdownd helpers shared by KsDevice, the AFC pool and the tests. Worker threads only. */
+
+#pragma once
+
+#include <libimobiledevice/libimobiledevice.h>
+#include <libimobiledevice/lockdown.h>
+
+#include "ks-device.h"
+
+G_BEGIN_DECLS
+
+gboolean _ks_usbmuxd_is_reachable     (void);
+gboolean _ks_device_open_lockdown     (const char          *udid,
+                                       const char          *label,
+                                       idevice_t           *out_device,
+                                       lockdownd_client_t  *out_client,
+                                       GError             **error);
+void     _ks_device_set_lockdown_error (const char          *udid,
+                                        lockdownd_error_t    lerr,
+                                        GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,317 @@
+/* ks-device-source.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* KsSource over AFC: walks /DCIM on the iPhone and opens its files as seekable streams.
+ * Names are passed through as the device sent them; making them safe is the engine's job. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-afc-input-stream.h"
+#include "ks-afc-pool.h"
+#include "ks-device-source.h"
+
+#define MEDIA_ROOT "/DCIM"
+#define MAX_DEPTH  16
+
+struct _KsDeviceSource
+{
+  GObject    parent_instance;
+
+  char      *id;
+  char      *udid;
+  char      *display_name;
+  KsAfcPool *pool;
+};
+
+static void ks_device_source_iface_init (KsSourceInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (KsDeviceSource, ks_device_source, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KS_TYPE_SOURCE, ks_device_source_iface_init))
+
+static const char *
+info_lookup (char       **info,
+             const char  *key)
+{
+  for (guint i = 0; info != NULL && info[i] != NULL && info[i + 1] != NULL; i += 2)
+    if (g_strcmp0 (info[i], key) == 0)
+      return info[i + 1];
+  return NULL;
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+typedef struct
+{
+  KsDeviceSource   *self;
+  KsAfcConnection  *connection;
+  KsSourceFileFunc  func;
+  gpointer          user_data;
+  GCancellable     *cancellable;
+  gboolean          stopped;
+} Walk;
+
+/* Lists one directory, reports its files (sorted by name, so runs are reproducible), then
+ * recurses; the source contract wants a directory's files together. */
+static gboolean
+walk_directory (Walk        *walk,
+                const char  *rel_dir,
+                guint        depth,
+                GError     **error)
+{
+  afc_client_t client = ks_afc_connection_get_client (walk->connection);
+  g_autofree char *afc_dir = rel_dir[0] ? g_strconcat (MEDIA_ROOT "/", rel_dir, NULL) : g_strdup (MEDIA_ROOT);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) subdirs = g_ptr_array_new_with_free_func (g_free);
+  char **entries = NULL;
+  afc_error_t aerr;
+
+  if (depth > MAX_DEPTH)
+    return TRUE;
+
+  aerr = afc_read_directory (client, afc_dir, &entries);
+  if (aerr == AFC_E_OBJECT_NOT_FOUND && depth == 0)
+    return TRUE;  /* no photos taken yet */
+  if (aerr != AFC_E_SUCCESS)
+    return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_dir, error);
+
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      const char *name = entries[i];
+
+      if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || strchr (name, '/'))
+        continue;
+      g_ptr_array_add (names, g_strdup (name));
+    }
+  afc_dictionary_free (entries);
+  g_ptr_array_sort (names, compare_names);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *rel_path = rel_dir[0] ? g_strconcat (rel_dir, "/", name, NULL) : g_strdup (name);
+      g_autofree char *afc_path = g_strconcat (MEDIA_ROOT "/", rel_path, NULL);
+      g_autoptr(KsSourceFile) file = NULL;
+      const char *ifmt;
+      char **info = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (walk->cancellable, error))
+        return FALSE;
+
+      aerr = afc_get_file_info (client, afc_path, &info);
+      if (aerr == AFC_E_OBJECT_NOT_FOUND)
+        continue;  /* deleted while we walk */
+      if (aerr != AFC_E_SUCCESS)
+        return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_path, error);
+
+      ifmt = info_lookup (info, "st_ifmt");
+      if (g_strcmp0 (ifmt, "S_IFDIR") == 0)
+        g_ptr_array_add (subdirs, g_steal_pointer (&rel_path));
+      else if (g_strcmp0 (ifmt, "S_IFREG") == 0)
+        {
+          const char *size = info_lookup (info, "st_size");
+          const char *mtime = info_lookup (info, "st_mtime");
+
+          /* st_mtime is in nanoseconds. Links and devices are skipped: nothing to keep. */
+          file = ks_source_file_new (rel_path,
+                                     size ? g_ascii_strtoull (size, NULL, 10) : 0,
+                                     mtime ? (gint64) (g_ascii_strtoull (mtime, NULL, 10) / G_GUINT64_CONSTANT (1000000000)) : 0);
+        }
+      afc_dictionary_free (info);
+
+      if (file != NULL && !walk->func (KS_SOURCE (walk->self), file, walk->user_data))
+        {
+          walk->stopped = TRUE;
+          return TRUE;
+        }
+    }
+
+  for (guint i = 0; i < subdirs->len; i++)
+    {
+      if (!walk_directory (walk, g_ptr_array_index (subdirs, i), depth + 1, error))
+        return FALSE;
+      if (walk->stopped)
+        return TRUE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+ks_device_source_enumerate (KsSource          *source,
+                            KsSourceFileFunc   func,
+                            gpointer           user_data,
+                            GCancellable      *cancellable,
+                            GError           **error)
+{
+  KsDeviceSource *self = KS_DEVICE_SOURCE (source);
+  Walk walk = { self, NULL, func, user_data, cancellable, FALSE };
+  gboolean ret;
+
+  walk.connection = ks_afc_pool_acquire (self->pool, cancellable, error);
+  if (walk.connection == NULL)
+    return FALSE;
+
+  ret = walk_directory (&walk, "", 0, error);
+  ks_afc_pool_release (self->pool, walk.connection);
+  return ret;
+}
+
+static GInputStream *
+ks_device_source_open_file (KsSource      *source,
+                            const char    *path,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  KsDeviceSource *self = KS_DEVICE_SOURCE (source);
+  g_autofree char *afc_path = NULL;
+
+  /* The path came from our own walk; still refuse anything that would climb out of DCIM. */
+  if (path == NULL || path[0] == '/' || strstr (path, "..") != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (path ? path : "", "/", -1);
+
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (path == NULL || path[0] == '/' || strcmp (parts[i], "..") == 0)
+          {
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                 _("Invalid path on the iPhone"));
+            return NULL;
+          }
+    }
+
+  afc_path = g_strconcat (MEDIA_ROOT "/", path, NULL);
+  return ks_afc_input_stream_open (self->pool, afc_path, cancellable, error);
+}
+
+static gint64
+ks_device_source_query_free_space (KsSource      *source,
+                                   GCancellable  *cancellable,
+                                   GError       **error)
+{
+  KsDeviceSource *self = KS_DEVICE_SOURCE (source);
+  KsAfcConnection *connection;
+  char *value = NULL;
+  afc_error_t aerr;
+  gint64 ret = -1;
+
+  connection = ks_afc_pool_acquire (self->pool, cancellable, error);
+  if (connection == NULL)
+    return -1;
+
+  aerr = afc_get_device_info_key (ks_afc_connection_get_client (connection), "FSFreeBytes", &value);
+  if (aerr == AFC_E_SUCCESS && value != NULL)
+    ret = (gint64) g_ascii_strtoull (value, NULL, 10);
+  else
+    ks_afc_pool_set_error (self->pool, connection, aerr, "/", error);
+  free (value);
+
+  ks_afc_pool_release (self->pool, connection);
+  return ret;
+}
+
+static const char *
+ks_device_source_get_id (KsSource *source)
+{
+  return KS_DEVICE_SOURCE (source)->id;
+}
+
+static char *
+ks_device_source_dup_display_name (KsSource *source)
+{
+  return g_strdup (KS_DEVICE_SOURCE (source)->display_name);
+}
+
+static void
+ks_device_source_iface_init (KsSourceInterface *iface)
+{
+  iface->get_id = ks_device_source_get_id;
+  iface->dup_display_name = ks_device_source_dup_display_name;
+  iface->enumerate = ks_device_source_enumerate;
+  iface->open_file = ks_device_source_open_file;
+  iface->query_free_space = ks_device_source_query_free_space;
+}
+
+static void
+ks_device_source_finalize (GObject *object)
+{
+  KsDeviceSource *self = (KsDeviceSource *)object;
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->udid, g_free);
+  g_clear_pointer (&self->display_name, g_free);
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (ks_device_source_parent_class)->finalize (object);
+}
+
+static void
+ks_device_source_class_init (KsDeviceSourceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ks_device_source_finalize;
+}
+
+static void
+ks_device_source_init (KsDeviceSource *self)
+{
+}
+
+/**
+ * ks_device_source_new:
+ * @udid: the device's UDID
+ * @display_name: (nullable): e.g. its DeviceName
+ *
+ * Returns: (transfer full): a source with id "device:<UDID>"
+ */
+KsDeviceSource *
+ks_device_source_new (const char *udid,
+                      const char *display_name)
+{
+  KsDeviceSource *self;
+
+  g_return_val_if_fail (udid != NULL, NULL);
+
+  self = g_object_new (KS_TYPE_DEVICE_SOURCE, NULL);
+  self->udid = g_strdup (udid);
+  self->id = g_strconcat ("device:", udid, NULL);
+  self->display_name = g_strdup (display_name ? display_name : "iPhone");
+  self->pool = ks_afc_pool_new (udid);
+  return self;
+}
+
+KsDeviceSource *
+ks_device_source_new_for_device (KsDevice *device)
+{
+  const char *name;
+
+  g_return_val_if_fail (KS_IS_DEVICE (device), NULL);
+
+  name = ks_device_get_name (device);
+  if (name == NULL)
+    name = ks_device_get_model_name (device);
+  return ks_device_source_new (ks_device_get_udid (device), name);
+}
+
+const char *
+ks_device_source_get_udid (KsDeviceSource *self)
+{
+  g_return_val_if_fail (KS_IS_DEVICE_SOURCE (self), NULL);
+  return self->udid;
+}
+
+const char *
+ks_device_source_get_root (KsDeviceSource *self)
+{
+  g_return_val_if_fail (KS_IS_DEVICE_SOURCE (self), NULL);
+  return MEDIA_ROOT;
+}
