@@ -1,0 +1,257 @@
+/* ks-thumbnail-cache.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Thumbnails are stored as PNG (lossless, so a cached thumbnail is pixel-identical to a fresh
+ * one) under a hash of their key, written to a temporary file and renamed into place so a
+ * reader never sees half a file. A video's duration rides along in a PNG text chunk. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "ks-thumbnail-cache.h"
+
+#define DURATION_OPTION "tEXt::ks-duration-ms"
+
+struct _KsThumbnailCache
+{
+  GObject  parent_instance;
+
+  char    *directory;
+};
+
+G_DEFINE_FINAL_TYPE (KsThumbnailCache, ks_thumbnail_cache, G_TYPE_OBJECT)
+
+static void
+ks_thumbnail_cache_finalize (GObject *object)
+{
+  KsThumbnailCache *self = (KsThumbnailCache *) object;
+
+  g_clear_pointer (&self->directory, g_free);
+
+  G_OBJECT_CLASS (ks_thumbnail_cache_parent_class)->finalize (object);
+}
+
+static void
+ks_thumbnail_cache_class_init (KsThumbnailCacheClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ks_thumbnail_cache_finalize;
+}
+
+static void
+ks_thumbnail_cache_init (KsThumbnailCache *self)
+{
+}
+
+/**
+ * ks_thumbnail_cache_new:
+ * @directory: (nullable): where to keep thumbnails; %NULL for
+ *   `$XDG_CACHE_HOME/keepsake/thumbnails`
+ *
+ * Returns: (transfer full): a new cache; the directory is created on first store
+ */
+KsThumbnailCache *
+ks_thumbnail_cache_new (const char *directory)
+{
+  KsThumbnailCache *self = g_object_new (KS_TYPE_THUMBNAIL_CACHE, NULL);
+
+  if (directory != NULL)
+    self->directory = g_strdup (directory);
+  else
+    self->directory = g_build_filename (g_get_user_cache_dir (), "keepsake", "thumbnails", NULL);
+
+  return self;
+}
+
+const char *
+ks_thumbnail_cache_get_directory (KsThumbnailCache *self)
+{
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), NULL);
+  return self->directory;
+}
+
+/**
+ * ks_thumbnail_cache_make_key:
+ *
+ * Hashes everything that makes a thumbnail stale when it changes. The path is hashed as raw
+ * bytes, so hostile or non-UTF-8 device paths never reach the file system.
+ *
+ * Returns: (transfer full): a 64-character hex key
+ */
+char *
+ks_thumbnail_cache_make_key (const char *source_id,
+                             const char *path,
+                             guint64     size,
+                             gint64      mtime,
+                             int         size_px)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *numbers = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  numbers = g_strdup_printf ("%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT ":%d", size, mtime, size_px);
+  /* NUL separators keep ("ab", "c") and ("a", "bc") apart. */
+  g_checksum_update (checksum, (const guchar *) (source_id ? source_id : ""),
+                     strlen (source_id ? source_id : "") + 1);
+  g_checksum_update (checksum, (const guchar *) path, strlen (path) + 1);
+  g_checksum_update (checksum, (const guchar *) numbers, strlen (numbers));
+
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static gboolean
+key_is_valid (const char *key)
+{
+  if (key == NULL || strlen (key) != 64)
+    return FALSE;
+  for (const char *p = key; *p; p++)
+    if (!g_ascii_isxdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+ks_thumbnail_cache_dup_path (KsThumbnailCache *self,
+                             const char       *key)
+{
+  char prefix[3];
+
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), NULL);
+  g_return_val_if_fail (key_is_valid (key), NULL);
+
+  /* 256 sub-folders keep directories small for a 50,000-photo library. */
+  prefix[0] = key[0];
+  prefix[1] = key[1];
+  prefix[2] = 0;
+
+  {
+    g_autofree char *name = g_strconcat (key, ".png", NULL);
+    return g_build_filename (self->directory, prefix, name, NULL);
+  }
+}
+
+/**
+ * ks_thumbnail_cache_lookup:
+ * @duration_ms: (out) (optional): the stored video duration, or -1
+ *
+ * Returns: (transfer full) (nullable): the cached thumbnail, or %NULL on a miss (a damaged
+ *   entry counts as a miss and is removed)
+ */
+GdkPixbuf *
+ks_thumbnail_cache_lookup (KsThumbnailCache *self,
+                           const char       *key,
+                           gint64           *duration_ms)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pixbuf;
+
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), NULL);
+
+  if (duration_ms != NULL)
+    *duration_ms = -1;
+
+  path = ks_thumbnail_cache_dup_path (self, key);
+  if (path == NULL)
+    return NULL;
+
+  pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  if (pixbuf == NULL)
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_unlink (path);
+      return NULL;
+    }
+
+  if (duration_ms != NULL)
+    {
+      const char *value = gdk_pixbuf_get_option (pixbuf, DURATION_OPTION);
+
+      if (value != NULL)
+        *duration_ms = g_ascii_strtoll (value, NULL, 10);
+    }
+
+  return pixbuf;
+}
+
+/**
+ * ks_thumbnail_cache_store:
+ * @duration_ms: a video's duration, or -1
+ *
+ * Writes @pixbuf atomically (temporary file, then rename).
+ */
+gboolean
+ks_thumbnail_cache_store (KsThumbnailCache  *self,
+                          const char        *key,
+                          GdkPixbuf         *pixbuf,
+                          gint64             duration_ms,
+                          GError           **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *duration = NULL;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), FALSE);
+  g_return_val_if_fail (GDK_IS_PIXBUF (pixbuf), FALSE);
+  g_return_val_if_fail (key_is_valid (key), FALSE);
+
+  path = ks_thumbnail_cache_dup_path (self, key);
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not create %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  tmp_path = g_strconcat (path, ".XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp_path, O_WRONLY, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not create a temporary file in %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+
+  /* Compression 1: a cache favours fast writes over small files. */
+  if (duration_ms >= 0)
+    {
+      duration = g_strdup_printf ("%" G_GINT64_FORMAT, duration_ms);
+      ok = gdk_pixbuf_save (pixbuf, tmp_path, "png", error,
+                            "compression", "1", DURATION_OPTION, duration, NULL);
+    }
+  else
+    {
+      ok = gdk_pixbuf_save (pixbuf, tmp_path, "png", error, "compression", "1", NULL);
+    }
+
+  if (ok && g_rename (tmp_path, path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not rename %s: %s", tmp_path, g_strerror (saved));
+      ok = FALSE;
+    }
+
+  if (!ok)
+    g_unlink (tmp_path);
+
+  return ok;
+}
