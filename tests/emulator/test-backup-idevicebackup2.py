@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+# test-backup-idevicebackup2.py
+#
+# Copyright 2026 The Keepsake authors
+#
+# This program is free software: you can redistribute it and/or modify
+# it under the terms of the GNU General Public License as published by
+# the Free Software Foundation, either version 3 of the License, or
+# (at your option) any later version.
+#
+# This program is distributed in the hope that it will be useful,
+# but WITHOUT ANY WARRANTY; without even the implied warranty of
+# MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+# GNU General Public License for more details.
+#
+# You should have received a copy of the GNU General Public License
+# along with this program.  If not, see <http://www.gnu.org/licenses/>.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Debian's unmodified idevicebackup2 against the emulated iPhone: a full
+# backup must succeed and hold every media file byte for byte under its
+# SHA-1 name, listed in Manifest.db as iOS lists it; an interrupted backup
+# must never look finished.  Emits TAP.
+
+import hashlib
+import os
+import plistlib
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+TESTS = []
+
+
+def tap_test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def emulator_path():
+    path = os.environ.get('KS_IPHONE_EMULATOR')
+    if not path:
+        path = os.path.join(os.environ['KS_BUILD_ROOT'], 'tests', 'emulator', 'iphone-emulator')
+    return path
+
+
+def make_media(root):
+    """A small but awkward media root: multi-block, empty and odd-sized files,
+    more files than one upload batch, PhotoData, and folders that are not
+    part of a photo backup."""
+    rng = random.Random(20261129)
+    files = {}
+
+    def put(rel, size):
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = rng.randbytes(size)
+        with open(path, 'wb') as f:
+            f.write(data)
+        os.utime(path, (1700000000, 1700000000 + len(files)))
+        files[rel] = data
+
+    put('DCIM/100APPLE/IMG_0001.HEIC', 1_300_000)       # several 256 KiB blocks
+    put('DCIM/100APPLE/IMG_0001.MOV', 262_144)          # exactly one block
+    put('DCIM/100APPLE/IMG_0002.JPG', 262_145)          # one block and a byte
+    put('DCIM/100APPLE/IMG_0003.PNG', 0)                # empty
+    put('DCIM/101APPLE/IMG_0100.JPG', 77_777)
+    for i in range(300):                                 # > one 256-file batch
+        put('DCIM/102APPLE/IMG_%04d.JPG' % (1000 + i), 1 + i * 7)
+    put('PhotoData/Photos.sqlite', 65_536)
+    put('PhotoData/Mutations/DCIM/100APPLE/IMG_0001/Adjustments/FullSizeRender.heic', 12_345)
+    # Not camera roll: must stay out of the backup.
+    put('Books/iBooksData2.plist', 100)
+    put('iTunes_Control/iTunes/iTunesPrefs', 100)
+    return {k: v for k, v in files.items() if k.startswith(('DCIM/', 'PhotoData/'))}
+
+
+class Emulator:
+    def __init__(self, tmp, media):
+        self.sock = os.path.join(tmp, 'mux.sock')
+        self.control = os.path.join(tmp, 'control.sock')
+        state = os.path.join(tmp, 'state')
+        os.makedirs(state)
+        self.log = open(os.path.join(tmp, 'emulator.log'), 'w+')
+        self.proc = subprocess.Popen(
+            [emulator_path(), '--listen', 'UNIX:' + self.sock, '--state', state,
+             '--control', 'UNIX:' + self.control, '--device', media, '--name', 'Test iPhone'],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != 'ready':
+            raise RuntimeError('emulator did not start: %r' % line)
+        self.env = dict(os.environ, USBMUXD_SOCKET_ADDRESS='UNIX:' + self.sock,
+                        HOME=os.path.join(tmp, 'home'))
+        os.makedirs(self.env['HOME'])
+
+    def command(self, line):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.control)
+            s.sendall((line + '\n').encode())
+            reply = s.makefile().readline().strip()
+        if not reply.startswith('ok'):
+            raise RuntimeError('control %r: %r' % (line, reply))
+        return reply
+
+    def run(self, *argv, timeout=60):
+        return subprocess.run(list(argv), env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+
+
+def sha1_name(domain, rel):
+    return hashlib.sha1(('%s-%s' % (domain, rel)).encode()).hexdigest()
+
+
+@tap_test
+def full_backup(ctx):
+    emu, media_files, tmp = ctx['emu'], ctx['files'], ctx['tmp']
+    udid = emu.command('udid').split()[-1]
+    out = os.path.join(tmp, 'backup')
+    os.makedirs(out)
+    t0 = time.monotonic()
+    r = emu.run('idevicebackup2', 'backup', '--full', out)
+    ctx['seconds'] = time.monotonic() - t0
+    assert r.returncode == 0, 'exit %d\n%s\n%s' % (r.returncode, r.stdout, r.stderr)
+    assert 'Backup Successful.' in r.stdout, r.stdout
+    bdir = os.path.join(out, udid)
+
+    with open(os.path.join(bdir, 'Status.plist'), 'rb') as f:
+        status = plistlib.load(f)
+    assert status['SnapshotState'] == 'finished', status
+    assert status['IsFullBackup'] is True
+    with open(os.path.join(bdir, 'Manifest.plist'), 'rb') as f:
+        manifest = plistlib.load(f)
+    assert manifest['IsEncrypted'] is False
+    assert manifest['Lockdown']['UniqueDeviceID'] == udid
+    assert manifest['Lockdown']['DeviceName'] == 'Test iPhone'
+    with open(os.path.join(bdir, 'Info.plist'), 'rb') as f:
+        info = plistlib.load(f)
+    assert info['Unique Identifier'] == udid
+
+    db = sqlite3.connect(os.path.join(bdir, 'Manifest.db'))
+    rows = db.execute('SELECT fileID, domain, relativePath, flags, file FROM Files').fetchall()
+    db.close()
+    by_path = {rel: (fid, dom, flags, blob) for fid, dom, rel, flags, blob in rows}
+    files_in_db = {rel for rel, v in by_path.items() if v[2] == 1}
+    expected = {'Media/' + rel for rel in media_files}
+    assert files_in_db == expected, 'missing %s, extra %s' % (
+        sorted(expected - files_in_db)[:5], sorted(files_in_db - expected)[:5])
+    for rel, data in media_files.items():
+        fid, dom, flags, blob = by_path['Media/' + rel]
+        assert dom == 'CameraRollDomain', (rel, dom)
+        assert fid == sha1_name(dom, 'Media/' + rel), rel
+        stored = os.path.join(bdir, fid[:2], fid)
+        with open(stored, 'rb') as f:
+            got = f.read()
+        assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest(), rel
+        archive = plistlib.loads(blob)
+        mbfile = archive['$objects'][archive['$top']['root'].data]
+        assert archive['$objects'][mbfile['RelativePath'].data] == 'Media/' + rel
+        assert mbfile['Size'] == len(data), rel
+        assert mbfile['Mode'] == 0o100644
+        assert mbfile['LastModified'] == int(os.stat(os.path.join(ctx['media'], rel)).st_mtime)
+    for d in ('Media/DCIM', 'Media/DCIM/100APPLE', 'Media/PhotoData'):
+        assert by_path[d][2] == 2, d
+    # Nothing but the files listed: no strays, no partial uploads.
+    stored_names = {n for sub in os.listdir(bdir) if len(sub) == 2
+                    for n in os.listdir(os.path.join(bdir, sub))}
+    assert stored_names == {by_path[p][0] for p in files_in_db}
+    ctx['backup'] = out
+    return '%d files, %.1f s' % (len(media_files), ctx['seconds'])
+
+
+@tap_test
+def info_and_list(ctx):
+    emu = ctx['emu']
+    r = emu.run('idevicebackup2', 'list', ctx['backup'])
+    assert r.returncode == 0, r.stdout + r.stderr
+    listed = set(line.split(',')[1] for line in r.stdout.splitlines() if line.startswith('CameraRollDomain,'))
+    for rel in ctx['files']:
+        assert 'Media/' + rel in listed, rel
+    r = emu.run('idevicebackup2', 'info', ctx['backup'])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'Test iPhone' in r.stdout
+
+
+@tap_test
+def interrupted_backup_is_not_finished(ctx):
+    emu = ctx['emu']
+    udid = emu.command('udid').split()[-1]
+    out = os.path.join(ctx['tmp'], 'interrupted')
+    os.makedirs(out)
+    # The device vanishes after 600 KB of file data, inside the first file.
+    emu.command('fail-after 600000')
+    try:
+        r = emu.run('idevicebackup2', 'backup', '--full', out)
+    finally:
+        # Detaching cleared fail-after; plug the phone back in.
+        emu.command('attach')
+    assert r.returncode != 0, r.stdout
+    assert 'Backup Successful.' not in r.stdout
+    status_path = os.path.join(out, udid, 'Status.plist')
+    assert os.path.exists(status_path), 'the in-progress Status.plist was not uploaded first'
+    with open(status_path, 'rb') as f:
+        assert plistlib.load(f)['SnapshotState'] != 'finished'
+    assert not os.path.exists(os.path.join(out, udid, 'Manifest.db'))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='test-backup-')
+    media = os.path.join(tmp, 'media')
+    ctx = {'tmp': tmp, 'media': media, 'files': make_media(media)}
+    print('1..%d' % len(TESTS))
+    failed = 0
+    try:
+        ctx['emu'] = Emulator(tmp, media)
+        for i, fn in enumerate(TESTS, 1):
+            try:
+                note = fn(ctx)
+                print('ok %d /Keepsake/Emulator/backup/%s%s' % (i, fn.__name__, ' # ' + note if note else ''))
+            except Exception as e:  # noqa: BLE001 - report any failure as TAP
+                failed += 1
+                print('not ok %d /Keepsake/Emulator/backup/%s' % (i, fn.__name__))
+                for line in repr(e).splitlines():
+                    print('# ' + line)
+            sys.stdout.flush()
+    finally:
+        if 'emu' in ctx:
+            ctx['emu'].stop()
+            if failed:
+                with open(os.path.join(tmp, 'emulator.log')) as f:
+                    for line in f.read().splitlines()[-40:]:
+                        print('# emulator: ' + line)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
