@@ -1,0 +1,65 @@
+/* ks-cli.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* What keepsake-cli's command files share: exit codes, the run state, helpers that wait on
+ * the main context (so SIGINT is noticed) while blocking work runs on a thread. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ks-device-monitor.h"
+#include "ks-source.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KS_EXIT_OK               = 0,
+  KS_EXIT_FAILED           = 1,
+  KS_EXIT_USAGE            = 2,
+  KS_EXIT_NO_DEVICE        = 3,
+  KS_EXIT_LOCKED           = 4,
+  KS_EXIT_NOT_TRUSTED      = 5,
+  KS_EXIT_USBMUXD_MISSING  = 6,
+  KS_EXIT_DESTINATION      = 7,
+  KS_EXIT_NO_SPACE         = 8,
+  KS_EXIT_SOME_FAILED      = 9,
+  KS_EXIT_DAMAGED          = 10,
+  KS_EXIT_CANCELLED        = 130,
+} KsExit;
+
+typedef struct
+{
+  GCancellable    *cancellable;
+  gboolean         json;
+  gboolean         progress;      /* stderr is a terminal */
+  double           wait_seconds;  /* how long to wait for Trust / unlock */
+  KsDeviceMonitor *monitor;
+} KsCli;
+
+typedef gpointer (*KsCliWorkerFunc) (gpointer data);
+
+gpointer  ks_cli_run_in_thread     (KsCli            *cli,
+                                    KsCliWorkerFunc   func,
+                                    gpointer          data);
+int       ks_cli_exit_for_error    (const GError     *error);
+void      ks_cli_print_error       (KsCli            *cli,
+                                    const char       *command,
+                                    int               exit_code,
+                                    const char       *message);
+int       ks_cli_open_source       (KsCli            *cli,
+                                    const char       *udid,
+                                    const char       *folder,
+                                    KsSource        **out_source);
+char     *ks_cli_printable         (const char       *raw);
+
+int       ks_cli_backup            (KsCli            *cli,
+                                    int               argc,
+                                    char            **argv);
+
+G_END_DECLS
