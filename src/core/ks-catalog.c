@@ -1,0 +1,739 @@
+/* ks-catalog.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Owns the sqlite3 catalog: schema and migrations, and every read and write of it. One
+ * connection guarded by a mutex, because the import job writes from worker threads. */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "ks-catalog.h"
+#include "ks-catalog-private.h"
+
+struct _KsCatalog
+{
+  GObject  parent_instance;
+
+  GMutex   mutex;
+  sqlite3 *db;
+  char    *path;
+};
+
+G_DEFINE_FINAL_TYPE (KsCatalog, ks_catalog, G_TYPE_OBJECT)
+
+/* Each entry moves the schema from version i to i + 1. Add v2 as a new entry, never edit
+ * an existing one: catalogs in the wild are at every earlier version. */
+static const char *migrations[] = {
+  /* 0 → 1 */
+  "CREATE TABLE devices ("
+  "  udid TEXT PRIMARY KEY,"
+  "  name TEXT,"
+  "  model TEXT,"
+  "  first_seen INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL);"
+  "CREATE TABLE files ("
+  "  hash TEXT PRIMARY KEY,"
+  "  size INTEGER NOT NULL,"
+  "  first_seen INTEGER NOT NULL);"
+  "CREATE TABLE assets ("
+  "  id INTEGER PRIMARY KEY,"
+  "  primary_hash TEXT NOT NULL UNIQUE REFERENCES files(hash),"
+  "  original_name TEXT,"
+  "  capture_time INTEGER,"
+  "  first_seen INTEGER NOT NULL);"
+  "CREATE TABLE asset_files ("
+  "  asset_id INTEGER NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+  "  hash TEXT NOT NULL REFERENCES files(hash),"
+  "  role TEXT NOT NULL,"
+  "  PRIMARY KEY (asset_id, hash));"
+  "CREATE TABLE source_files ("
+  "  source_id TEXT NOT NULL,"
+  "  path TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  mtime INTEGER NOT NULL,"
+  "  hash TEXT NOT NULL REFERENCES files(hash),"
+  "  last_seen INTEGER NOT NULL,"
+  "  PRIMARY KEY (source_id, path));"
+  "CREATE TABLE destinations ("
+  "  id TEXT PRIMARY KEY,"
+  "  kind TEXT NOT NULL,"
+  "  uri TEXT,"
+  "  display_name TEXT,"
+  "  volume_uuid TEXT,"
+  "  last_seen INTEGER NOT NULL);"
+  "CREATE TABLE copies ("
+  "  hash TEXT NOT NULL REFERENCES files(hash),"
+  "  destination_id TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,"
+  "  relative_path TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  verified_at INTEGER,"
+  "  PRIMARY KEY (hash, destination_id));"
+  "CREATE INDEX copies_by_destination ON copies(destination_id);"
+  "CREATE TABLE runs ("
+  "  id INTEGER PRIMARY KEY,"
+  "  started_at INTEGER NOT NULL,"
+  "  finished_at INTEGER,"
+  "  source_id TEXT,"
+  "  destinations TEXT,"
+  "  copied INTEGER NOT NULL DEFAULT 0,"
+  "  skipped INTEGER NOT NULL DEFAULT 0,"
+  "  failed INTEGER NOT NULL DEFAULT 0,"
+  "  bytes INTEGER NOT NULL DEFAULT 0,"
+  "  status TEXT NOT NULL,"
+  "  error TEXT);",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == KS_CATALOG_SCHEMA_VERSION);
+
+static gboolean
+set_sqlite_error (GError    **error,
+                  sqlite3    *db,
+                  const char *what)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "Catalog: %s: %s", what, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static gboolean
+exec_locked (KsCatalog   *self,
+             const char  *sql,
+             GError     **error)
+{
+  char *errmsg = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Catalog: %s", errmsg);
+      sqlite3_free (errmsg);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gint64
+query_int64_locked (KsCatalog  *self,
+                    const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return -1;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+static gboolean
+migrate_locked (KsCatalog  *self,
+                GError    **error)
+{
+  gint64 version = query_int64_locked (self, "PRAGMA user_version");
+
+  if (version < 0)
+    return set_sqlite_error (error, self->db, "reading the schema version");
+
+  if (version > KS_CATALOG_SCHEMA_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Catalog %s was written by a newer Keepsake (schema %" G_GINT64_FORMAT ")",
+                   self->path, version);
+      return FALSE;
+    }
+
+  /* Each step and its version bump commit together, so a crash never leaves a half
+   * migrated catalog. */
+  for (gint64 v = version; v < KS_CATALOG_SCHEMA_VERSION; v++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, v + 1);
+
+      if (!exec_locked (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec_locked (self, migrations[v], error) || !exec_locked (self, bump, error))
+        {
+          exec_locked (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+      if (!exec_locked (self, "COMMIT", error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+ks_catalog_finalize (GObject *object)
+{
+  KsCatalog *self = (KsCatalog *)object;
+
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (ks_catalog_parent_class)->finalize (object);
+}
+
+static void
+ks_catalog_class_init (KsCatalogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ks_catalog_finalize;
+}
+
+static void
+ks_catalog_init (KsCatalog *self)
+{
+  g_mutex_init (&self->mutex);
+}
+
+/**
+ * ks_catalog_dup_default_path:
+ *
+ * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db`
+ */
+char *
+ks_catalog_dup_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "keepsake", "catalog.db", NULL);
+}
+
+/**
+ * ks_catalog_new:
+ * @path: (nullable): the database file, or %NULL for the default path
+ *
+ * Opens (creating if needed) and migrates the catalog. The connection uses WAL and
+ * foreign keys; a run killed with -9 leaves a WAL that sqlite replays on the next open.
+ *
+ * Returns: (transfer full): the catalog, or %NULL with @error set
+ */
+KsCatalog *
+ks_catalog_new (const char  *path,
+                GError     **error)
+{
+  g_autoptr(KsCatalog) self = g_object_new (KS_TYPE_CATALOG, NULL);
+  g_autofree char *dir = NULL;
+  gboolean ok;
+
+  self->path = path ? g_strdup (path) : ks_catalog_dup_default_path ();
+  dir = g_path_get_dirname (self->path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot create %s: %s", dir, g_strerror (errsv));
+      return NULL;
+    }
+
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, self->path);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (self->db, 5000);
+
+  g_mutex_lock (&self->mutex);
+  ok = exec_locked (self,
+                    "PRAGMA journal_mode = WAL;"
+                    "PRAGMA synchronous = NORMAL;"
+                    "PRAGMA foreign_keys = ON;",
+                    error)
+       && migrate_locked (self, error);
+  g_mutex_unlock (&self->mutex);
+
+  if (!ok)
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+ks_catalog_get_path (KsCatalog *self)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
+
+  return self->path;
+}
+
+/* A tiny binder so each statement reads as one call: "s" text, "i" int64, "n" null-able text. */
+static sqlite3_stmt *
+prepare_locked (KsCatalog   *self,
+                const char  *sql,
+                const char  *types,
+                va_list      args)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_critical ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
+      return NULL;
+    }
+
+  for (int i = 0; types[i]; i++)
+    {
+      switch (types[i])
+        {
+        case 's':
+          {
+            const char *s = va_arg (args, const char *);
+            if (s != NULL)
+              sqlite3_bind_text (stmt, i + 1, s, -1, SQLITE_TRANSIENT);
+            else
+              sqlite3_bind_null (stmt, i + 1);
+          }
+          break;
+
+        case 'i':
+          sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  return stmt;
+}
+
+static gboolean
+run_statement (KsCatalog   *self,
+               GError     **error,
+               const char  *sql,
+               const char  *types,
+               ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  gboolean ok;
+
+  g_mutex_lock (&self->mutex);
+  va_start (args, types);
+  stmt = prepare_locked (self, sql, types, args);
+  va_end (args);
+
+  if (stmt == NULL)
+    ok = set_sqlite_error (error, self->db, "prepare");
+  else if (sqlite3_step (stmt) != SQLITE_DONE)
+    ok = set_sqlite_error (error, self->db, "write");
+  else
+    ok = TRUE;
+
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
+static char *
+query_text (KsCatalog  *self,
+            const char *sql,
+            const char *types,
+            ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  char *value = NULL;
+
+  g_mutex_lock (&self->mutex);
+  va_start (args, types);
+  stmt = prepare_locked (self, sql, types, args);
+  va_end (args);
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->mutex);
+
+  return value;
+}
+
+gboolean
+ks_catalog_record_device (KsCatalog   *self,
+                          const char  *udid,
+                          const char  *name,
+                          const char  *model,
+                          GError     **error)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (udid != NULL, FALSE);
+
+  return run_statement (self, error,
+                        "INSERT INTO devices (udid, name, model, first_seen, last_seen)"
+                        " VALUES (?1, ?2, ?3, ?4, ?4)"
+                        " ON CONFLICT (udid) DO UPDATE SET"
+                        "  name = coalesce(excluded.name, name),"
+                        "  model = coalesce(excluded.model, model),"
+                        "  last_seen = excluded.last_seen",
+                        "sssi", udid, name, model, now);
+}
+
+gboolean
+ks_catalog_record_file (KsCatalog   *self,
+                        const char  *hash,
+                        guint64      size,
+                        GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (hash != NULL, FALSE);
+
+  return run_statement (self, error,
+                        "INSERT OR IGNORE INTO files (hash, size, first_seen) VALUES (?1, ?2, ?3)",
+                        "sii", hash, (gint64)size, g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/**
+ * ks_catalog_lookup_source_file:
+ *
+ * The fast path: a file at @path in @source_id with the same size and mtime as when it
+ * was last hashed is taken to have the same content, so it is not read again to plan.
+ *
+ * Returns: (transfer full) (nullable): the known hash
+ */
+char *
+ks_catalog_lookup_source_file (KsCatalog  *self,
+                               const char *source_id,
+                               const char *path,
+                               guint64     size,
+                               gint64      mtime)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
+
+  return query_text (self,
+                     "SELECT hash FROM source_files"
+                     " WHERE source_id = ?1 AND path = ?2 AND size = ?3 AND mtime = ?4",
+                     "ssii", source_id, path, (gint64)size, mtime);
+}
+
+gboolean
+ks_catalog_record_source_file (KsCatalog   *self,
+                               const char  *source_id,
+                               const char  *path,
+                               guint64      size,
+                               gint64       mtime,
+                               const char  *hash,
+                               GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+
+  if (!ks_catalog_record_file (self, hash, size, error))
+    return FALSE;
+
+  return run_statement (self, error,
+                        "INSERT INTO source_files (source_id, path, size, mtime, hash, last_seen)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        " ON CONFLICT (source_id, path) DO UPDATE SET"
+                        "  size = excluded.size, mtime = excluded.mtime,"
+                        "  hash = excluded.hash, last_seen = excluded.last_seen",
+                        "ssiisi", source_id, path, (gint64)size, mtime, hash,
+                        g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/**
+ * ks_catalog_record_asset:
+ * @primary_hash: content hash of the asset's primary file (the asset's identity)
+ * @file_hash: a file of the asset (the primary itself, or a companion)
+ * @role: "primary", "live-video", "edited", "sidecar", …
+ *
+ * Groups @file_hash under the asset identified by @primary_hash, creating the asset.
+ */
+gboolean
+ks_catalog_record_asset (KsCatalog   *self,
+                         const char  *primary_hash,
+                         const char  *original_name,
+                         gint64       capture_time,
+                         const char  *file_hash,
+                         const char  *role,
+                         GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (primary_hash != NULL && file_hash != NULL && role != NULL, FALSE);
+
+  if (!run_statement (self, error,
+                      "INSERT OR IGNORE INTO assets (primary_hash, original_name, capture_time, first_seen)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+                      "ssii", primary_hash, original_name, capture_time,
+                      g_get_real_time () / G_USEC_PER_SEC))
+    return FALSE;
+
+  return run_statement (self, error,
+                        "INSERT OR IGNORE INTO asset_files (asset_id, hash, role)"
+                        " SELECT id, ?2, ?3 FROM assets WHERE primary_hash = ?1",
+                        "sss", primary_hash, file_hash, role);
+}
+
+gboolean
+ks_catalog_record_destination (KsCatalog   *self,
+                               const char  *id,
+                               const char  *kind,
+                               const char  *uri,
+                               const char  *display_name,
+                               const char  *volume_uuid,
+                               GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (id != NULL && kind != NULL, FALSE);
+
+  return run_statement (self, error,
+                        "INSERT INTO destinations (id, kind, uri, display_name, volume_uuid, last_seen)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                        " ON CONFLICT (id) DO UPDATE SET"
+                        "  kind = excluded.kind, uri = excluded.uri,"
+                        "  display_name = excluded.display_name,"
+                        "  volume_uuid = coalesce(excluded.volume_uuid, volume_uuid),"
+                        "  last_seen = excluded.last_seen",
+                        "sssssi", id, kind, uri, display_name, volume_uuid,
+                        g_get_real_time () / G_USEC_PER_SEC);
+}
+
+/**
+ * ks_catalog_lookup_copy:
+ *
+ * Returns: (transfer full) (nullable): where @destination_id holds @hash, relative to its root
+ */
+char *
+ks_catalog_lookup_copy (KsCatalog  *self,
+                        const char *hash,
+                        const char *destination_id)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
+
+  return query_text (self,
+                     "SELECT relative_path FROM copies WHERE hash = ?1 AND destination_id = ?2",
+                     "ss", hash, destination_id);
+}
+
+gboolean
+ks_catalog_record_copy (KsCatalog   *self,
+                        const char  *hash,
+                        guint64      size,
+                        const char  *destination_id,
+                        const char  *relative_path,
+                        gint64       verified_at,
+                        GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+
+  if (!ks_catalog_record_file (self, hash, size, error))
+    return FALSE;
+
+  return run_statement (self, error,
+                        "INSERT INTO copies (hash, destination_id, relative_path, size, verified_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5)"
+                        " ON CONFLICT (hash, destination_id) DO UPDATE SET"
+                        "  relative_path = excluded.relative_path, size = excluded.size,"
+                        "  verified_at = excluded.verified_at",
+                        "sssii", hash, destination_id, relative_path, (gint64)size, verified_at);
+}
+
+gboolean
+ks_catalog_forget_copy (KsCatalog   *self,
+                        const char  *hash,
+                        const char  *destination_id,
+                        GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+
+  return run_statement (self, error,
+                        "DELETE FROM copies WHERE hash = ?1 AND destination_id = ?2",
+                        "ss", hash, destination_id);
+}
+
+guint
+ks_catalog_count_copies (KsCatalog  *self,
+                         const char *destination_id)
+{
+  g_autofree char *count = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), 0);
+
+  count = query_text (self, "SELECT count(*) FROM copies WHERE destination_id = ?1",
+                      "s", destination_id);
+
+  return count ? (guint)g_ascii_strtoull (count, NULL, 10) : 0;
+}
+
+gint64
+ks_catalog_begin_run (KsCatalog   *self,
+                      const char  *source_id,
+                      const char  *destinations,
+                      GError     **error)
+{
+  gint64 id;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), -1);
+
+  /* Insert and read back the rowid under one lock, so another thread's insert cannot
+   * slip in between. */
+  g_mutex_lock (&self->mutex);
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    if (sqlite3_prepare_v2 (self->db,
+                            "INSERT INTO runs (started_at, source_id, destinations, status)"
+                            " VALUES (?1, ?2, ?3, 'running')",
+                            -1, &stmt, NULL) != SQLITE_OK)
+      {
+        set_sqlite_error (error, self->db, "prepare");
+        g_mutex_unlock (&self->mutex);
+        return -1;
+      }
+    sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+    sqlite3_bind_text (stmt, 2, source_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 3, destinations, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step (stmt) != SQLITE_DONE)
+      {
+        set_sqlite_error (error, self->db, "recording the run");
+        sqlite3_finalize (stmt);
+        g_mutex_unlock (&self->mutex);
+        return -1;
+      }
+    sqlite3_finalize (stmt);
+    id = sqlite3_last_insert_rowid (self->db);
+  }
+  g_mutex_unlock (&self->mutex);
+
+  return id;
+}
+
+gboolean
+ks_catalog_finish_run (KsCatalog   *self,
+                       gint64       run_id,
+                       guint        copied,
+                       guint        skipped,
+                       guint        failed,
+                       guint64      bytes,
+                       const char  *status,
+                       const char  *error_message,
+                       GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+
+  return run_statement (self, error,
+                        "UPDATE runs SET finished_at = ?2, copied = ?3, skipped = ?4, failed = ?5,"
+                        " bytes = ?6, status = ?7, error = ?8 WHERE id = ?1",
+                        "iiiiiiss", run_id, g_get_real_time () / G_USEC_PER_SEC,
+                        (gint64)copied, (gint64)skipped, (gint64)failed, (gint64)bytes,
+                        status, error_message);
+}
+
+void
+ks_catalog_run_free (KsCatalogRun *run)
+{
+  if (run == NULL)
+    return;
+
+  g_free (run->source_id);
+  g_free (run->destinations);
+  g_free (run->status);
+  g_free (run->error);
+  g_free (run);
+}
+
+static GPtrArray *
+list_runs (KsCatalog  *self,
+           const char *where,
+           gint64      run_id)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_catalog_run_free);
+  g_autofree char *sql = g_strdup_printf ("SELECT id, started_at, coalesce(finished_at, 0), source_id,"
+                                          " destinations, copied, skipped, failed, bytes, status, error"
+                                          " FROM runs %s ORDER BY id", where);
+  sqlite3_stmt *stmt = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK)
+    {
+      if (run_id >= 0)
+        sqlite3_bind_int64 (stmt, 1, run_id);
+
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          KsCatalogRun *run = g_new0 (KsCatalogRun, 1);
+
+          run->id = sqlite3_column_int64 (stmt, 0);
+          run->started_at = sqlite3_column_int64 (stmt, 1);
+          run->finished_at = sqlite3_column_int64 (stmt, 2);
+          run->source_id = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+          run->destinations = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
+          run->copied = sqlite3_column_int64 (stmt, 5);
+          run->skipped = sqlite3_column_int64 (stmt, 6);
+          run->failed = sqlite3_column_int64 (stmt, 7);
+          run->bytes = sqlite3_column_int64 (stmt, 8);
+          run->status = g_strdup ((const char *)sqlite3_column_text (stmt, 9));
+          run->error = g_strdup ((const char *)sqlite3_column_text (stmt, 10));
+          g_ptr_array_add (runs, run);
+        }
+    }
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->mutex);
+
+  return runs;
+}
+
+/**
+ * ks_catalog_dup_run:
+ *
+ * Returns: (transfer full) (nullable): the run, or %NULL if there is none with that id
+ */
+KsCatalogRun *
+ks_catalog_dup_run (KsCatalog *self,
+                    gint64     run_id)
+{
+  g_autoptr(GPtrArray) runs = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
+
+  runs = list_runs (self, "WHERE id = ?1", run_id);
+  if (runs->len == 0)
+    return NULL;
+
+  return g_ptr_array_steal_index (runs, 0);
+}
+
+/**
+ * ks_catalog_list_runs:
+ *
+ * Returns: (transfer full) (element-type KsCatalogRun): every run, oldest first
+ */
+GPtrArray *
+ks_catalog_list_runs (KsCatalog *self)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
+
+  return list_runs (self, "", -1);
+}
+
+gint64
+_ks_catalog_query_int64 (KsCatalog  *self,
+                         const char *sql)
+{
+  gint64 value;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), -1);
+
+  g_mutex_lock (&self->mutex);
+  value = query_int64_locked (self, sql);
+  g_mutex_unlock (&self->mutex);
+
+  return value;
+}

@@ -1,0 +1,29 @@
+/* ks-folder-destination.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* KsFolderDestination: any writable folder (local disk, external drive, mounted NAS share). */
+
+#pragma once
+
+#include "ks-destination.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_FOLDER_DESTINATION (ks_folder_destination_get_type ())
+
+G_DECLARE_FINAL_TYPE (KsFolderDestination, ks_folder_destination, KS, FOLDER_DESTINATION, GObject)
+
+/* Name of the hidden folder inside the destination holding its id and index. */
+#define KS_FOLDER_DESTINATION_META_DIR  ".keepsake"
+/* Marker in temporary file names: ".IMG_1234.HEIC.keepsake-tmp-Ab12Cd". */
+#define KS_FOLDER_DESTINATION_TMP_MARK  ".keepsake-tmp-"
+
+KsFolderDestination *ks_folder_destination_new      (const char          *path);
+const char          *ks_folder_destination_get_path (KsFolderDestination *self);
+gboolean             ks_folder_destination_is_temp_name (const char      *name);
+
+G_END_DECLS

@@ -1,0 +1,97 @@
+/* ks-import-job.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* KsImportJob: copies what the destinations lack from a source, verified and atomically,
+ * never twice and never over another file; remembers what it did in the catalog. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ks-catalog.h"
+#include "ks-destination.h"
+#include "ks-import-progress.h"
+#include "ks-source.h"
+
+G_BEGIN_DECLS
+
+#define KS_IMPORT_ERROR (ks_import_error_quark ())
+
+/**
+ * KsImportError:
+ * @KS_IMPORT_ERROR_FAILED: anything else (the message says what)
+ * @KS_IMPORT_ERROR_SOURCE_LOST: the source went away or failed to read (device detached);
+ *   a later run resumes with what is still missing
+ * @KS_IMPORT_ERROR_NO_SPACE: a destination is full, or the plan does not fit (the message
+ *   states how much is needed and how much is free)
+ * @KS_IMPORT_ERROR_DESTINATION_UNAVAILABLE: a destination is missing or was removed mid-run
+ * @KS_IMPORT_ERROR_READ_ONLY: a destination cannot be written
+ * @KS_IMPORT_ERROR_CANCELLED: the GCancellable was cancelled
+ * @KS_IMPORT_ERROR_VERIFY_FAILED: a destination stored different bytes than were written
+ */
+typedef enum
+{
+  KS_IMPORT_ERROR_FAILED,
+  KS_IMPORT_ERROR_SOURCE_LOST,
+  KS_IMPORT_ERROR_NO_SPACE,
+  KS_IMPORT_ERROR_DESTINATION_UNAVAILABLE,
+  KS_IMPORT_ERROR_READ_ONLY,
+  KS_IMPORT_ERROR_CANCELLED,
+  KS_IMPORT_ERROR_VERIFY_FAILED,
+} KsImportError;
+
+GQuark ks_import_error_quark (void);
+
+/**
+ * KsImportFlags:
+ * @KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS: leave out the movie of Live Photos
+ * @KS_IMPORT_FLAGS_SKIP_EDITED: leave out rendered edits (IMG_E1234.*)
+ * @KS_IMPORT_FLAGS_SKIP_SIDECARS: leave out .AAE files
+ * @KS_IMPORT_FLAGS_SKIP_VIDEOS: leave out video assets (not Live movies)
+ * @KS_IMPORT_FLAGS_DRY_RUN: plan and count only; write nothing
+ */
+typedef enum
+{
+  KS_IMPORT_FLAGS_NONE             = 0,
+  KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS = 1 << 0,
+  KS_IMPORT_FLAGS_SKIP_EDITED      = 1 << 1,
+  KS_IMPORT_FLAGS_SKIP_SIDECARS    = 1 << 2,
+  KS_IMPORT_FLAGS_SKIP_VIDEOS      = 1 << 3,
+  KS_IMPORT_FLAGS_DRY_RUN          = 1 << 4,
+} KsImportFlags;
+
+/* The layout when none is set: by capture date. */
+#define KS_IMPORT_DEFAULT_LAYOUT "{year}/{month}/{name}"
+
+#define KS_TYPE_IMPORT_JOB (ks_import_job_get_type ())
+
+G_DECLARE_FINAL_TYPE (KsImportJob, ks_import_job, KS, IMPORT_JOB, GObject)
+
+KsImportJob          *ks_import_job_new            (KsSource             *source,
+                                                    GPtrArray            *assets,
+                                                    GPtrArray            *destinations,
+                                                    KsCatalog            *catalog);
+void                  ks_import_job_set_flags      (KsImportJob          *self,
+                                                    KsImportFlags         flags);
+KsImportFlags         ks_import_job_get_flags      (KsImportJob          *self);
+void                  ks_import_job_set_layout     (KsImportJob          *self,
+                                                    const char           *layout);
+const char           *ks_import_job_get_layout     (KsImportJob          *self);
+
+void                  ks_import_job_run_async      (KsImportJob          *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+KsImportResult       *ks_import_job_run_finish     (KsImportJob          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+KsImportResult       *ks_import_job_run            (KsImportJob          *self,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+const KsImportResult *ks_import_job_get_result     (KsImportJob          *self);
+
+G_END_DECLS
