@@ -1,0 +1,37 @@
+/* emu-sample-movie.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* QuickTime (.MOV) and MPEG-4 (.MP4) files with Motion-JPEG frames, written by hand. */
+
+#pragma once
+
+#include <glib.h>
+
+#include "emu-sample-plan.h"
+
+G_BEGIN_DECLS
+
+#define EMU_MAC_EPOCH_OFFSET G_GINT64_CONSTANT (2082844800)  /* 1904-01-01 → 1970-01-01 */
+
+typedef struct
+{
+  gboolean    mp4;            /* ISO brand, 'mp4v' + esds instead of the 'jpeg' entry */
+  int         width;
+  int         height;
+  GPtrArray  *frames;         /* GBytes, one JPEG each */
+  const char *content_id;     /* Live Photo pairing id, or NULL */
+  guint64     large_size;     /* 0, or the total file size for a sparse > 4 GiB movie */
+} EmuMovieSpec;
+
+/* Writes the movie to @path (the --large case leaves a hole, so it takes little disk).
+ * Returns the logical file size, or 0 with @error set. */
+guint64 emu_movie_write (const char         *path,
+                         const EmuAsset     *asset,
+                         const EmuMovieSpec *spec,
+                         GError            **error);
+
+G_END_DECLS

@@ -1,0 +1,418 @@
+/* iphone-sample-library.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* iphone-sample-library: writes a deterministic iPhone media root (DCIM/100APPLE …) of HEIC,
+ * JPEG, PNG, MOV and MP4 files, Live Photo pairs, edits with .AAE sidecars and a burst, for
+ * the emulated iPhone, the tests, the benchmarks and the demo. See README.md. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "emu-sample-aae.h"
+#include "emu-sample-exif.h"
+#include "emu-sample-heic.h"
+#include "emu-sample-jpeg.h"
+#include "emu-sample-movie.h"
+#include "emu-sample-plan.h"
+#include "emu-sample-render.h"
+
+#define LARGE_MOVIE_SIZE (G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024 + 256 * 1024 * 1024)
+
+/* Default mode sizes: HEIC 1–3 MB at ~0.3 s of x265 each; see README.md for measurements. */
+typedef struct
+{
+  int heic_long_side;
+  int heic_noise;
+  int heic_quality;
+  int jpeg_long_side;
+  int jpeg_noise;
+  int jpeg_quality;
+  int png_width;
+  int png_height;
+  int video_width;
+  int video_height;
+  int video_quality;
+} EmuProfile;
+
+static const EmuProfile default_profile = { 1440, 9, 97, 2016, 6, 92, 1170, 2532, 640, 480, 80 };
+static const EmuProfile fast_profile = { 480, 3, 40, 320, 3, 80, 234, 506, 160, 120, 70 };
+
+typedef struct
+{
+  const char       *out;
+  const EmuOptions *options;
+  const EmuProfile *profile;
+  GMutex            lock;
+  guint             n_files;
+  guint64           n_bytes;
+  guint             per_ext[6];       /* HEIC JPG PNG MOV MP4 AAE */
+  GError           *error;
+} EmuRun;
+
+enum { EXT_HEIC, EXT_JPG, EXT_PNG, EXT_MOV, EXT_MP4, EXT_AAE };
+
+static void
+account (EmuRun  *run,
+         guint    ext,
+         guint64  bytes)
+{
+  g_mutex_lock (&run->lock);
+  run->n_files++;
+  run->n_bytes += bytes;
+  run->per_ext[ext]++;
+  g_mutex_unlock (&run->lock);
+}
+
+static gboolean
+set_mtime (const char  *path,
+           gint64       usec,
+           GError     **error)
+{
+  /* A phone's files carry their capture time; the engine and the grid rely on it. */
+  struct timespec times[2] = {
+    { usec / G_USEC_PER_SEC, (usec % G_USEC_PER_SEC) * 1000 },
+    { usec / G_USEC_PER_SEC, (usec % G_USEC_PER_SEC) * 1000 },
+  };
+
+  if (utimensat (AT_FDCWD, path, times, 0) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "utimensat %s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_file (EmuRun          *run,
+            const EmuAsset  *asset,
+            const char      *prefix,
+            const char      *extension,
+            guint            ext,
+            GBytes          *contents,
+            gint64           mtime_usec,
+            GError         **error)
+{
+  g_autofree char *dir = emu_asset_dup_dir (asset);
+  g_autofree char *name = emu_asset_dup_file_name (asset, prefix, extension);
+  g_autofree char *path = g_build_filename (run->out, dir, name, NULL);
+  gsize len;
+  const char *data = g_bytes_get_data (contents, &len);
+
+  if (!g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_NONE, 0644, error))
+    return FALSE;
+  if (!set_mtime (path, mtime_usec, error))
+    return FALSE;
+  account (run, ext, len);
+  return TRUE;
+}
+
+static GBytes *
+make_heic (EmuRun         *run,
+           const EmuAsset *asset,
+           gboolean        edited)
+{
+  const EmuProfile *p = run->profile;
+  g_autofree char *label = NULL;
+  g_autoptr(EmuRgb) rgb = NULL;
+  g_autoptr(GBytes) exif = NULL;
+  EmuSceneSpec spec = { 0 };
+
+  if (run->options->fast)
+    return emu_heic_from_pool (asset, edited);
+
+  label = emu_asset_dup_file_name (asset, edited ? "IMG_E" : "IMG_", "HEIC");
+  spec.label = label;
+  spec.long_side = p->heic_long_side;
+  spec.noise = p->heic_noise;
+  spec.orientation = asset->orientation;
+  spec.edited = edited;
+  spec.seed = asset->seed;
+  rgb = emu_render_scene (asset, &spec);
+  exif = emu_exif_build (asset, rgb->width, rgb->height, edited, NULL);
+  return emu_heic_encode (rgb, asset->orientation, p->heic_quality, exif);
+}
+
+static GBytes *
+make_jpeg (EmuRun         *run,
+           const EmuAsset *asset)
+{
+  const EmuProfile *p = run->profile;
+  g_autofree char *label = emu_asset_dup_file_name (asset, "IMG_", "JPG");
+  EmuSceneSpec spec = {
+    .label = label,
+    .long_side = p->jpeg_long_side,
+    .noise = p->jpeg_noise,
+    .orientation = asset->orientation,
+    .seed = asset->seed,
+  };
+  g_autoptr(EmuRgb) rgb = emu_render_scene (asset, &spec);
+  g_autoptr(GBytes) thumb = emu_jpeg_thumbnail (rgb, 160, 120);
+  g_autoptr(GBytes) exif = emu_exif_build (asset, rgb->width, rgb->height, FALSE, thumb);
+  g_autoptr(GBytes) jpeg = emu_jpeg_encode (rgb, p->jpeg_quality);
+
+  return emu_jpeg_splice_exif (jpeg, exif);
+}
+
+static gboolean
+make_movie (EmuRun          *run,
+            const EmuAsset  *asset,
+            gboolean         mp4,
+            gboolean         live,
+            GError         **error)
+{
+  const EmuProfile *p = run->profile;
+  g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree char *label = emu_asset_dup_file_name (asset, "IMG_", mp4 ? "MP4" : "MOV");
+  g_autofree char *dir = emu_asset_dup_dir (asset);
+  g_autofree char *path = g_build_filename (run->out, dir, label, NULL);
+  g_autofree char *content_id = NULL;
+  EmuMovieSpec mspec = { 0 };
+  guint64 size;
+
+  for (guint i = 0; i < asset->n_frames; i++)
+    {
+      EmuSceneSpec spec = {
+        .label = label,
+        .long_side = p->video_width,
+        .noise = 2,
+        .orientation = 1,
+        .frame = i,
+        .seed = asset->seed,
+      };
+      g_autoptr(EmuRgb) rgb = emu_render_scene (asset, &spec);
+
+      g_ptr_array_add (frames, emu_jpeg_encode (rgb, p->video_quality));
+    }
+
+  if (live)
+    {
+      guint64 a = emu_mix64 (asset->seed ^ 0x11FE);
+      guint64 b = emu_mix64 (a);
+
+      content_id = g_strdup_printf ("%08X-%04X-%04X-%04X-%012" G_GINT64_MODIFIER "X",
+                                    (guint32) (a >> 32), (guint) (a >> 16) & 0xFFFF, (guint) a & 0xFFFF,
+                                    (guint) (b >> 48), b & G_GUINT64_CONSTANT (0xFFFFFFFFFFFF));
+    }
+
+  mspec.mp4 = mp4;
+  mspec.width = p->video_width;
+  mspec.height = p->video_width * 3 / 4;
+  mspec.frames = frames;
+  mspec.content_id = content_id;
+  mspec.large_size = asset->kind == EMU_KIND_LARGE_MOV ? LARGE_MOVIE_SIZE : 0;
+
+  size = emu_movie_write (path, asset, &mspec, error);
+  if (size == 0)
+    return FALSE;
+  if (!set_mtime (path, asset->capture_usec, error))
+    return FALSE;
+  account (run, mp4 ? EXT_MP4 : EXT_MOV, size);
+  return TRUE;
+}
+
+static gboolean
+generate_asset (EmuRun          *run,
+                const EmuAsset  *asset,
+                GError         **error)
+{
+  const EmuProfile *p = run->profile;
+  gint64 edit_usec = asset->capture_usec + (3600 + asset->seed % 86400) * G_USEC_PER_SEC;
+
+  switch (asset->kind)
+    {
+    case EMU_KIND_HEIC:
+      {
+        g_autoptr(GBytes) heic = make_heic (run, asset, FALSE);
+
+        return write_file (run, asset, "IMG_", "HEIC", EXT_HEIC, heic, asset->capture_usec, error);
+      }
+
+    case EMU_KIND_LIVE:
+      {
+        g_autoptr(GBytes) heic = make_heic (run, asset, FALSE);
+
+        return write_file (run, asset, "IMG_", "HEIC", EXT_HEIC, heic, asset->capture_usec, error)
+               && make_movie (run, asset, FALSE, TRUE, error);
+      }
+
+    case EMU_KIND_EDITED:
+      {
+        g_autoptr(GBytes) heic = make_heic (run, asset, FALSE);
+        g_autoptr(GBytes) edited = make_heic (run, asset, TRUE);
+        g_autoptr(GBytes) aae = emu_aae_build (asset);
+
+        /* The edit and its sidecar are written when the user edits, later than the capture. */
+        return write_file (run, asset, "IMG_", "HEIC", EXT_HEIC, heic, asset->capture_usec, error)
+               && write_file (run, asset, "IMG_E", "HEIC", EXT_HEIC, edited, edit_usec, error)
+               && write_file (run, asset, "IMG_", "AAE", EXT_AAE, aae, edit_usec, error);
+      }
+
+    case EMU_KIND_JPEG:
+      {
+        g_autoptr(GBytes) jpeg = make_jpeg (run, asset);
+
+        return write_file (run, asset, "IMG_", "JPG", EXT_JPG, jpeg, asset->capture_usec, error);
+      }
+
+    case EMU_KIND_PNG:
+      {
+        g_autofree char *label = emu_asset_dup_file_name (asset, "IMG_", "PNG");
+        g_autoptr(GBytes) png = emu_render_screenshot (asset, label, p->png_width, p->png_height);
+
+        return write_file (run, asset, "IMG_", "PNG", EXT_PNG, png, asset->capture_usec, error);
+      }
+
+    case EMU_KIND_MOV:
+    case EMU_KIND_LARGE_MOV:
+      return make_movie (run, asset, FALSE, FALSE, error);
+
+    case EMU_KIND_MP4:
+      return make_movie (run, asset, TRUE, FALSE, error);
+
+    case EMU_N_KINDS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+worker (gpointer data,
+        gpointer user_data)
+{
+  const EmuAsset *asset = data;
+  EmuRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock (&run->lock);
+  if (run->error != NULL)
+    {
+      g_mutex_unlock (&run->lock);
+      return;
+    }
+  g_mutex_unlock (&run->lock);
+
+  if (!generate_asset (run, asset, &error))
+    {
+      g_mutex_lock (&run->lock);
+      if (run->error == NULL)
+        run->error = g_steal_pointer (&error);
+      g_mutex_unlock (&run->lock);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *out = NULL;
+  gint count = 0;
+  gint64 seed = 1;
+  gboolean fast = FALSE;
+  gboolean large = FALSE;
+  gint files_per_folder = 1000;
+  gint first_number = 1;
+  gint n_threads = 0;
+  const GOptionEntry entries[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Media root to write (created if missing)", "DIR" },
+    { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Number of assets (a Live Photo pair is one)", "N" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed; the same seed and flags give the same bytes (default 1)", "S" },
+    { "fast", 0, 0, G_OPTION_ARG_NONE, &fast, "Small files, quickly: for libraries of 10,000s of items", NULL },
+    { "large", 0, 0, G_OPTION_ARG_NONE, &large, "Add one sparse video over 4 GiB (64-bit boxes and offsets)", NULL },
+    { "files-per-folder", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &files_per_folder, "Tests only: folder size (default 1000)", "N" },
+    { "first-number", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &first_number, "Tests only: first IMG number (default 1)", "N" },
+    { "threads", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &n_threads, "Worker threads (default: one per core)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) plan = NULL;
+  g_autoptr(GHashTable) dirs = NULL;
+  EmuOptions options = { 0 };
+  EmuRun run = { 0 };
+  GThreadPool *pool;
+  gint64 started = g_get_monotonic_time ();
+
+  context = g_option_context_new ("— write a deterministic iPhone media root");
+  g_option_context_set_summary (context,
+                                "Writes DCIM/100APPLE, 101APPLE, … with HEIC, JPEG, PNG, MOV and MP4 files,\n"
+                                "Live Photo pairs, edits with .AAE sidecars and a burst, dated 2019–2026.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("iphone-sample-library: %s\n", error->message);
+      return 2;
+    }
+  if (out == NULL || count <= 0)
+    {
+      g_printerr ("iphone-sample-library: --out DIR and --count N (N > 0) are required; see --help\n");
+      return 2;
+    }
+  if (files_per_folder < 3 || first_number < 1 || first_number > 9999 || n_threads < 0)
+    {
+      g_printerr ("iphone-sample-library: bad --files-per-folder, --first-number or --threads\n");
+      return 2;
+    }
+
+  options.count = count;
+  options.seed = (guint64) seed;
+  options.fast = fast;
+  options.large = large;
+  options.files_per_folder = files_per_folder;
+  options.first_number = first_number;
+  plan = emu_plan_build (&options);
+
+  dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < plan->len; i++)
+    {
+      g_autofree char *dir = emu_asset_dup_dir (&g_array_index (plan, EmuAsset, i));
+      g_autofree char *path = NULL;
+
+      if (g_hash_table_contains (dirs, dir))
+        continue;
+      path = g_build_filename (out, dir, NULL);
+      if (g_mkdir_with_parents (path, 0755) != 0)
+        {
+          g_printerr ("iphone-sample-library: cannot create %s: %s\n", path, g_strerror (errno));
+          return 1;
+        }
+      g_hash_table_add (dirs, g_steal_pointer (&dir));
+    }
+
+  run.out = out;
+  run.options = &options;
+  run.profile = fast ? &fast_profile : &default_profile;
+  g_mutex_init (&run.lock);
+
+  /* Each asset's bytes depend only on the plan, so any number of threads gives the same tree. */
+  pool = g_thread_pool_new (worker, &run, n_threads > 0 ? n_threads : (gint) g_get_num_processors (), TRUE, NULL);
+  for (guint i = 0; i < plan->len; i++)
+    g_thread_pool_push (pool, &g_array_index (plan, EmuAsset, i), NULL);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  emu_heic_pool_clear ();
+  g_mutex_clear (&run.lock);
+
+  if (run.error != NULL)
+    {
+      g_printerr ("iphone-sample-library: %s\n", run.error->message);
+      g_clear_error (&run.error);
+      return 1;
+    }
+
+  g_print ("iphone-sample-library: %u assets, %u files, %" G_GUINT64_FORMAT " bytes "
+           "(HEIC %u, JPG %u, PNG %u, MOV %u, MP4 %u, AAE %u) in %s, %.1f s\n",
+           plan->len, run.n_files, run.n_bytes,
+           run.per_ext[EXT_HEIC], run.per_ext[EXT_JPG], run.per_ext[EXT_PNG],
+           run.per_ext[EXT_MOV], run.per_ext[EXT_MP4], run.per_ext[EXT_AAE],
+           out, (g_get_monotonic_time () - started) / 1e6);
+  return 0;
+}
