@@ -1,0 +1,658 @@
+/* test-thumb-util.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Test equipment for the thumbnailer tests and benchmarks: counting stream, counting folder
+ * source, and fixture makers. */
+
+#include "config.h"
+
+#include <string.h>
+#include <libexif/exif-data.h>
+#include <libheif/heif.h>
+
+#include "test-thumb-util.h"
+
+/* ---- counting stream ---- */
+
+struct _TestCountingStream
+{
+  GInputStream  parent_instance;
+  GInputStream *base;
+  gint64       *counter;
+  GArray       *ranges;
+};
+
+static void test_counting_stream_seekable_init (GSeekableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingStream, test_counting_stream, G_TYPE_INPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_SEEKABLE,
+                                                      test_counting_stream_seekable_init))
+
+static gssize
+test_counting_stream_read (GInputStream  *stream,
+                           void          *buffer,
+                           gsize          count,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  TestCountingStream *self = (TestCountingStream *) stream;
+  goffset pos = g_seekable_tell (G_SEEKABLE (self->base));
+  gssize n = g_input_stream_read (self->base, buffer, count, cancellable, error);
+
+  if (n > 0)
+    {
+      if (self->counter != NULL)
+        g_atomic_pointer_add ((gssize *) self->counter, n);
+      if (self->ranges != NULL)
+        {
+          TestRange r = { (guint64) pos, (guint64) n };
+          g_array_append_val (self->ranges, r);
+        }
+    }
+  return n;
+}
+
+static gboolean
+test_counting_stream_close (GInputStream  *stream,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  TestCountingStream *self = (TestCountingStream *) stream;
+
+  return g_input_stream_close (self->base, cancellable, error);
+}
+
+static goffset
+seekable_tell (GSeekable *seekable)
+{
+  return g_seekable_tell (G_SEEKABLE (((TestCountingStream *) seekable)->base));
+}
+
+static gboolean
+seekable_can_seek (GSeekable *seekable)
+{
+  return g_seekable_can_seek (G_SEEKABLE (((TestCountingStream *) seekable)->base));
+}
+
+static gboolean
+seekable_seek (GSeekable     *seekable,
+               goffset        offset,
+               GSeekType      type,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  return g_seekable_seek (G_SEEKABLE (((TestCountingStream *) seekable)->base),
+                          offset, type, cancellable, error);
+}
+
+static gboolean
+seekable_can_truncate (GSeekable *seekable)
+{
+  return FALSE;
+}
+
+static gboolean
+seekable_truncate (GSeekable     *seekable,
+                   goffset        offset,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Read-only");
+  return FALSE;
+}
+
+static void
+test_counting_stream_seekable_init (GSeekableIface *iface)
+{
+  iface->tell = seekable_tell;
+  iface->can_seek = seekable_can_seek;
+  iface->seek = seekable_seek;
+  iface->can_truncate = seekable_can_truncate;
+  iface->truncate_fn = seekable_truncate;
+}
+
+static void
+test_counting_stream_finalize (GObject *object)
+{
+  TestCountingStream *self = (TestCountingStream *) object;
+
+  g_clear_object (&self->base);
+  g_clear_pointer (&self->ranges, g_array_unref);
+  G_OBJECT_CLASS (test_counting_stream_parent_class)->finalize (object);
+}
+
+static void
+test_counting_stream_class_init (TestCountingStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
+
+  object_class->finalize = test_counting_stream_finalize;
+  stream_class->read_fn = test_counting_stream_read;
+  stream_class->close_fn = test_counting_stream_close;
+}
+
+static void
+test_counting_stream_init (TestCountingStream *self)
+{
+}
+
+GInputStream *
+test_counting_stream_new (GInputStream *base,
+                          gint64       *counter,
+                          GArray       *ranges)
+{
+  TestCountingStream *self = g_object_new (TEST_TYPE_COUNTING_STREAM, NULL);
+
+  g_assert_true (G_IS_SEEKABLE (base));
+  self->base = g_object_ref (base);
+  self->counter = counter;
+  self->ranges = ranges != NULL ? g_array_ref (ranges) : NULL;
+  return G_INPUT_STREAM (self);
+}
+
+GInputStream *
+test_counting_stream_new_bytes (GBytes *bytes,
+                                gint64 *counter,
+                                GArray *ranges)
+{
+  g_autoptr(GInputStream) base = g_memory_input_stream_new_from_bytes (bytes);
+
+  return test_counting_stream_new (base, counter, ranges);
+}
+
+/* ---- counting folder source ---- */
+
+struct _TestSource
+{
+  GObject  parent_instance;
+  char    *directory;
+  char    *id;
+  guint    n_opens;  /* atomic */
+  gint64   bytes;    /* atomic */
+  GMutex   mutex;
+  GCond    cond;
+  gboolean gate_closed;
+  guint    n_blocked;
+};
+
+static void test_source_iface_init (KsSourceInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestSource, test_source, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KS_TYPE_SOURCE, test_source_iface_init))
+
+static const char *
+test_source_get_id (KsSource *source)
+{
+  return TEST_SOURCE (source)->id;
+}
+
+static char *
+test_source_dup_display_name (KsSource *source)
+{
+  return g_strdup ("Test");
+}
+
+static gboolean
+test_source_enumerate (KsSource          *source,
+                       KsSourceFileFunc   func,
+                       gpointer           user_data,
+                       GCancellable      *cancellable,
+                       GError           **error)
+{
+  return TRUE;
+}
+
+static GInputStream *
+test_source_open_file (KsSource      *source,
+                       const char    *path,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  TestSource *self = TEST_SOURCE (source);
+  g_autofree char *full = g_build_filename (self->directory, path, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (full);
+  g_autoptr(GFileInputStream) base = NULL;
+
+  g_mutex_lock (&self->mutex);
+  self->n_blocked++;
+  g_cond_broadcast (&self->cond);
+  while (self->gate_closed)
+    g_cond_wait (&self->cond, &self->mutex);
+  self->n_blocked--;
+  g_mutex_unlock (&self->mutex);
+
+  g_atomic_int_inc (&self->n_opens);
+
+  base = g_file_read (file, cancellable, error);
+  if (base == NULL)
+    return NULL;
+  return test_counting_stream_new (G_INPUT_STREAM (base), &self->bytes, NULL);
+}
+
+static void
+test_source_iface_init (KsSourceInterface *iface)
+{
+  iface->get_id = test_source_get_id;
+  iface->dup_display_name = test_source_dup_display_name;
+  iface->enumerate = test_source_enumerate;
+  iface->open_file = test_source_open_file;
+}
+
+static void
+test_source_finalize (GObject *object)
+{
+  TestSource *self = (TestSource *) object;
+
+  g_free (self->directory);
+  g_free (self->id);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (test_source_parent_class)->finalize (object);
+}
+
+static void
+test_source_class_init (TestSourceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_source_finalize;
+}
+
+static void
+test_source_init (TestSource *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+}
+
+TestSource *
+test_source_new (const char *directory)
+{
+  TestSource *self = g_object_new (TEST_TYPE_SOURCE, NULL);
+
+  self->directory = g_strdup (directory);
+  self->id = g_strconcat ("test:", directory, NULL);
+  return self;
+}
+
+guint
+test_source_get_n_opens (TestSource *self)
+{
+  return g_atomic_int_get (&self->n_opens);
+}
+
+gint64
+test_source_get_bytes (TestSource *self)
+{
+  return (gint64) g_atomic_pointer_get ((gssize *) &self->bytes);
+}
+
+void
+test_source_set_gate (TestSource *self,
+                      gboolean    closed)
+{
+  g_mutex_lock (&self->mutex);
+  self->gate_closed = closed;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Waits until some open is held at the closed gate. */
+void
+test_source_wait_blocked (TestSource *self)
+{
+  g_mutex_lock (&self->mutex);
+  while (self->n_blocked == 0)
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* ---- fixtures ---- */
+
+GdkPixbuf *
+test_make_pattern (int      width,
+                   int      height,
+                   gboolean noisy)
+{
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint8 *p = pixels + (gsize) y * stride + (gsize) x * 3;
+        int noise = noisy ? g_rand_int_range (rand, -60, 60) : 0;
+
+        p[0] = CLAMP (x * 255 / width + noise, 0, 255);
+        p[1] = CLAMP (y * 255 / height - noise, 0, 255);
+        p[2] = CLAMP (((x / 32 + y / 32) % 2) * 200 + noise, 0, 255);
+      }
+
+  g_rand_free (rand);
+  return pixbuf;
+}
+
+static struct heif_error
+heif_write_cb (struct heif_context *ctx,
+               const void          *data,
+               size_t               size,
+               void                *userdata)
+{
+  struct heif_error ok = { heif_error_Ok, heif_suberror_Unspecified, "" };
+
+  g_byte_array_append (userdata, data, size);
+  return ok;
+}
+
+/* A minimal big-endian TIFF header with an empty IFD0: enough to be an Exif block. */
+static const guint8 tiny_exif[] = {
+  'M', 'M', 0, 42, 0, 0, 0, 8,
+  0, 0,
+  0, 0, 0, 0,
+};
+
+GBytes *
+test_make_heic (int      width,
+                int      height,
+                int      thumb_size,
+                gboolean with_exif,
+                gboolean noisy,
+                int      quality,
+                int      thumb_quality)
+{
+  g_autoptr(GdkPixbuf) pattern = test_make_pattern (width, height, noisy);
+  struct heif_context *ctx = heif_context_alloc ();
+  struct heif_encoder *encoder = NULL;
+  struct heif_image *image = NULL;
+  struct heif_image_handle *handle = NULL;
+  struct heif_writer writer = { 1, heif_write_cb };
+  struct heif_error err;
+  GByteArray *out = g_byte_array_new ();
+  guint8 *plane;
+  int stride;
+
+  err = heif_context_get_encoder_for_format (ctx, heif_compression_HEVC, &encoder);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  heif_encoder_set_lossy_quality (encoder, quality);
+
+  err = heif_image_create (width, height, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &image);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  err = heif_image_add_plane (image, heif_channel_interleaved, width, height, 8);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  plane = heif_image_get_plane (image, heif_channel_interleaved, &stride);
+  for (int y = 0; y < height; y++)
+    memcpy (plane + (gsize) y * stride,
+            gdk_pixbuf_get_pixels (pattern) + (gsize) y * gdk_pixbuf_get_rowstride (pattern),
+            (gsize) width * 3);
+
+  err = heif_context_encode_image (ctx, image, encoder, NULL, &handle);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+
+  if (thumb_size > 0)
+    {
+      struct heif_image_handle *thumb = NULL;
+      struct heif_encoder *thumb_encoder = NULL;
+
+      /* Cameras encode the thumbnail on its own, at a lower quality than the photo. */
+      err = heif_context_get_encoder_for_format (ctx, heif_compression_HEVC, &thumb_encoder);
+      g_assert_cmpint (err.code, ==, heif_error_Ok);
+      heif_encoder_set_lossy_quality (thumb_encoder, thumb_quality);
+      err = heif_context_encode_thumbnail (ctx, image, handle, thumb_encoder, NULL, thumb_size,
+                                           &thumb);
+      heif_encoder_release (thumb_encoder);
+      g_assert_cmpint (err.code, ==, heif_error_Ok);
+      g_assert_nonnull (thumb);
+      heif_image_handle_release (thumb);
+    }
+
+  if (with_exif)
+    {
+      err = heif_context_add_exif_metadata (ctx, handle, tiny_exif, sizeof tiny_exif);
+      g_assert_cmpint (err.code, ==, heif_error_Ok);
+    }
+
+  err = heif_context_write (ctx, &writer, out);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+
+  heif_image_handle_release (handle);
+  heif_image_release (image);
+  heif_encoder_release (encoder);
+  heif_context_free (ctx);
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+test_make_jpeg (GdkPixbuf *image,
+                GdkPixbuf *exif_thumb,
+                int        orientation)
+{
+  g_autofree char *main_jpeg = NULL;
+  gsize main_len = 0;
+  g_autoptr(GError) error = NULL;
+  GByteArray *out;
+  ExifData *exif;
+  guchar *exif_buf = NULL;
+  unsigned int exif_len = 0;
+  guint8 seg_header[4];
+
+  g_assert_true (gdk_pixbuf_save_to_buffer (image, &main_jpeg, &main_len, "jpeg", &error,
+                                            "quality", "90", NULL));
+  g_assert_no_error (error);
+
+  if (exif_thumb == NULL && orientation <= 1)
+    return g_bytes_new (main_jpeg, main_len);
+
+  exif = exif_data_new ();
+  exif_data_set_byte_order (exif, EXIF_BYTE_ORDER_MOTOROLA);
+  if (orientation > 1)
+    {
+      ExifEntry *entry = exif_entry_new ();
+
+      exif_content_add_entry (exif->ifd[EXIF_IFD_0], entry);
+      exif_entry_initialize (entry, EXIF_TAG_ORIENTATION);
+      exif_set_short (entry->data, EXIF_BYTE_ORDER_MOTOROLA, orientation);
+      exif_entry_unref (entry);
+    }
+  if (exif_thumb != NULL)
+    {
+      g_autofree char *thumb_jpeg = NULL;
+      gsize thumb_len = 0;
+
+      g_assert_true (gdk_pixbuf_save_to_buffer (exif_thumb, &thumb_jpeg, &thumb_len, "jpeg",
+                                                &error, "quality", "95", NULL));
+      exif->data = malloc (thumb_len);
+      memcpy (exif->data, thumb_jpeg, thumb_len);
+      exif->size = thumb_len;
+    }
+  exif_data_save_data (exif, &exif_buf, &exif_len);
+  exif_data_unref (exif);
+  g_assert_nonnull (exif_buf);
+  g_assert_cmpuint (exif_len + 2, <=, 65535);
+
+  out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *) main_jpeg, 2); /* SOI */
+  seg_header[0] = 0xff;
+  seg_header[1] = 0xe1;
+  seg_header[2] = (exif_len + 2) >> 8;
+  seg_header[3] = (exif_len + 2) & 0xff;
+  g_byte_array_append (out, seg_header, 4);
+  g_byte_array_append (out, exif_buf, exif_len);
+  g_byte_array_append (out, (const guint8 *) main_jpeg + 2, main_len - 2);
+  free (exif_buf);
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+static void
+put32 (GByteArray *a,
+       guint32     v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+  g_byte_array_append (a, b, 4);
+}
+
+static void
+put16 (GByteArray *a,
+       guint16     v)
+{
+  guint8 b[2] = { v >> 8, v };
+
+  g_byte_array_append (a, b, 2);
+}
+
+static guint
+box_begin (GByteArray *a,
+           const char *type)
+{
+  guint start = a->len;
+
+  put32 (a, 0);
+  g_byte_array_append (a, (const guint8 *) type, 4);
+  return start;
+}
+
+static void
+box_end (GByteArray *a,
+         guint       start)
+{
+  guint32 size = a->len - start;
+
+  a->data[start] = size >> 24;
+  a->data[start + 1] = size >> 16;
+  a->data[start + 2] = size >> 8;
+  a->data[start + 3] = size;
+}
+
+static void
+put_zeros (GByteArray *a,
+           guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 z = 0;
+      g_byte_array_append (a, &z, 1);
+    }
+}
+
+/* A QuickTime movie with one video sample (@first_frame) in mdat, moov after it. */
+GBytes *
+test_make_mov (GBytes  *first_frame,
+               guint32  codec,
+               guint32  timescale,
+               guint32  duration)
+{
+  GByteArray *a = g_byte_array_new ();
+  gsize frame_len;
+  const guint8 *frame = g_bytes_get_data (first_frame, &frame_len);
+  guint32 sample_offset;
+  guint b, moov, trak, mdia, minf, stbl, stsd, entry;
+
+  b = box_begin (a, "ftyp");
+  g_byte_array_append (a, (const guint8 *) "qt  ", 4);
+  put32 (a, 0x200);
+  g_byte_array_append (a, (const guint8 *) "qt  ", 4);
+  box_end (a, b);
+
+  b = box_begin (a, "wide");
+  box_end (a, b);
+
+  b = box_begin (a, "mdat");
+  sample_offset = a->len;
+  g_byte_array_append (a, frame, frame_len);
+  box_end (a, b);
+
+  moov = box_begin (a, "moov");
+  b = box_begin (a, "mvhd");
+  put32 (a, 0);           /* version, flags */
+  put32 (a, 0); put32 (a, 0);
+  put32 (a, timescale);
+  put32 (a, duration);
+  put32 (a, 0x00010000);  /* rate */
+  put16 (a, 0x0100);      /* volume */
+  put_zeros (a, 10);
+  put32 (a, 0x00010000); put32 (a, 0); put32 (a, 0);
+  put32 (a, 0); put32 (a, 0x00010000); put32 (a, 0);
+  put32 (a, 0); put32 (a, 0); put32 (a, 0x40000000);
+  put_zeros (a, 24);
+  put32 (a, 2);           /* next track id */
+  box_end (a, b);
+
+  trak = box_begin (a, "trak");
+  mdia = box_begin (a, "mdia");
+  b = box_begin (a, "hdlr");
+  put32 (a, 0);
+  g_byte_array_append (a, (const guint8 *) "mhlr", 4);
+  g_byte_array_append (a, (const guint8 *) "vide", 4);
+  put_zeros (a, 13);
+  box_end (a, b);
+  minf = box_begin (a, "minf");
+  stbl = box_begin (a, "stbl");
+  stsd = box_begin (a, "stsd");
+  put32 (a, 0);
+  put32 (a, 1);
+  entry = a->len;
+  put32 (a, 0);
+  put32 (a, codec);
+  put_zeros (a, 6);
+  put16 (a, 1);           /* data reference index */
+  put_zeros (a, 70);      /* the visual sample entry's fields: not read */
+  box_end (a, entry);
+  box_end (a, stsd);
+  b = box_begin (a, "stsz");
+  put32 (a, 0);
+  put32 (a, 0);
+  put32 (a, 1);
+  put32 (a, frame_len);
+  box_end (a, b);
+  b = box_begin (a, "stco");
+  put32 (a, 0);
+  put32 (a, 1);
+  put32 (a, sample_offset);
+  box_end (a, b);
+  box_end (a, stbl);
+  box_end (a, minf);
+  box_end (a, mdia);
+  box_end (a, trak);
+  box_end (a, moov);
+
+  return g_byte_array_free_to_bytes (a);
+}
+
+void
+test_write_file (const char *path,
+                 GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+}
+
+void
+test_assert_pixbufs_equal (GdkPixbuf *a,
+                           GdkPixbuf *b)
+{
+  int width = gdk_pixbuf_get_width (a);
+  int height = gdk_pixbuf_get_height (a);
+  gsize row = (gsize) width * gdk_pixbuf_get_n_channels (a);
+
+  g_assert_cmpint (width, ==, gdk_pixbuf_get_width (b));
+  g_assert_cmpint (height, ==, gdk_pixbuf_get_height (b));
+  g_assert_cmpint (gdk_pixbuf_get_n_channels (a), ==, gdk_pixbuf_get_n_channels (b));
+
+  for (int y = 0; y < height; y++)
+    {
+      const guint8 *pa = gdk_pixbuf_read_pixels (a) + (gsize) y * gdk_pixbuf_get_rowstride (a);
+      const guint8 *pb = gdk_pixbuf_read_pixels (b) + (gsize) y * gdk_pixbuf_get_rowstride (b);
+
+      if (memcmp (pa, pb, row) != 0)
+        g_error ("Pixels differ in row %d", y);
+    }
+}

@@ -1,0 +1,747 @@
+/* test-thumbnails.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The thumbnailer against real files made here: sparse HEIC reads decode the same pixels as
+ * libheif on the whole file, JPEG Exif thumbnails come out upright, corrupt input fails
+ * cleanly, the cache spares the source, and cancelled requests never reach a worker. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <libheif/heif.h>
+
+#include "ks-heif-thumbnail.h"
+#include "ks-isobmff.h"
+#include "ks-jpeg-thumbnail.h"
+#include "ks-thumbnail-cache.h"
+#include "ks-thumbnailer.h"
+#include "ks-video-thumbnail.h"
+#include "test-thumb-util.h"
+
+static char   *tmpdir;
+static GBytes *heic_small;   /* 640×480, 160-px thumbnail, Exif */
+static GBytes *heic_nothumb; /* 320×240, no thumbnail */
+
+/* libheif's own answer: the first thumbnail, decoded from the whole file in memory. */
+static GdkPixbuf *
+reference_thumbnail (GBytes *bytes)
+{
+  struct heif_context *ctx = heif_context_alloc ();
+  struct heif_image_handle *primary = NULL, *thumb = NULL;
+  struct heif_image *image = NULL;
+  struct heif_error err;
+  heif_item_id id;
+  const guint8 *plane;
+  int stride, width, height;
+  GdkPixbuf *pixbuf;
+
+  err = heif_context_read_from_memory_without_copy (ctx, g_bytes_get_data (bytes, NULL),
+                                                    g_bytes_get_size (bytes), NULL);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  err = heif_context_get_primary_image_handle (ctx, &primary);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  g_assert_cmpint (heif_image_handle_get_list_of_thumbnail_IDs (primary, &id, 1), ==, 1);
+  err = heif_image_handle_get_thumbnail (primary, id, &thumb);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  err = heif_decode_image (thumb, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, NULL);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+
+  width = heif_image_get_width (image, heif_channel_interleaved);
+  height = heif_image_get_height (image, heif_channel_interleaved);
+  plane = heif_image_get_plane_readonly (image, heif_channel_interleaved, &stride);
+  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  for (int y = 0; y < height; y++)
+    memcpy (gdk_pixbuf_get_pixels (pixbuf) + (gsize) y * gdk_pixbuf_get_rowstride (pixbuf),
+            plane + (gsize) y * stride, (gsize) width * 3);
+
+  heif_image_release (image);
+  heif_image_handle_release (thumb);
+  heif_image_handle_release (primary);
+  heif_context_free (ctx);
+  return pixbuf;
+}
+
+static KsIsobmffMeta *
+parse_meta (GBytes *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  KsIsobmffBox box;
+  g_autoptr(GError) error = NULL;
+  KsIsobmffMeta *meta;
+
+  g_assert_true (ks_isobmff_read_box_header (data, len, 0, len, &box));
+  g_assert_cmphex (box.type, ==, KS_FOURCC ('f','t','y','p'));
+  g_assert_true (ks_isobmff_find_child (data, len, 0, len, KS_FOURCC ('m','e','t','a'), &box));
+  meta = ks_isobmff_meta_parse (data + box.offset, box.size, box.offset, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (meta);
+  return meta;
+}
+
+static void
+test_isobmff_parse (void)
+{
+  g_autoptr(KsIsobmffMeta) meta = parse_meta (heic_small);
+  const KsIsobmffItem *primary, *thumb, *exif;
+  guint32 thumb_id, exif_id;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (heic_small, &len);
+
+  g_assert_cmphex (ks_isobmff_meta_get_handler (meta), ==, KS_FOURCC ('p','i','c','t'));
+  primary = ks_isobmff_meta_get_item (meta, ks_isobmff_meta_get_primary_id (meta));
+  g_assert_nonnull (primary);
+  g_assert_cmphex (primary->type, ==, KS_FOURCC ('h','v','c','1'));
+  g_assert_cmpuint (primary->width, ==, 640);
+  g_assert_cmpuint (primary->height, ==, 480);
+  g_assert_true (primary->has_hvcc);
+
+  thumb_id = ks_isobmff_meta_find_reference_to (meta, KS_FOURCC ('t','h','m','b'), primary->id, 0);
+  g_assert_cmpuint (thumb_id, !=, 0);
+  thumb = ks_isobmff_meta_get_item (meta, thumb_id);
+  g_assert_cmpuint (thumb->width, ==, 160);
+  g_assert_cmpuint (thumb->height, ==, 120);
+  g_assert_cmpuint (thumb->extents->len, >=, 1);
+
+  exif_id = ks_isobmff_meta_find_reference_to (meta, KS_FOURCC ('c','d','s','c'), primary->id,
+                                               KS_FOURCC ('E','x','i','f'));
+  g_assert_cmpuint (exif_id, !=, 0);
+  exif = ks_isobmff_meta_get_item (meta, exif_id);
+  g_assert_cmpuint (exif->extents->len, ==, 1);
+  {
+    const KsIsobmffExtent *e = &g_array_index (exif->extents, KsIsobmffExtent, 0);
+
+    /* libheif stores a 4-byte offset, then our TIFF header. */
+    g_assert_cmpuint (e->offset + e->length, <=, len);
+    g_assert_cmpint (memcmp (data + e->offset + 4, "MM\0*", 4), ==, 0);
+  }
+}
+
+static void
+test_heif_sparse_identical (void)
+{
+  g_autoptr(GdkPixbuf) expected = reference_thumbnail (heic_small);
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (TestRange));
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(KsIsobmffMeta) meta = parse_meta (heic_small);
+  g_autoptr(GError) error = NULL;
+  const KsIsobmffItem *primary, *thumb;
+  gint64 bytes = 0;
+  guint64 budget;
+
+  stream = test_counting_stream_new_bytes (heic_small, &bytes, ranges);
+  got = ks_heif_thumbnail_load (stream, g_bytes_get_size (heic_small), 0, NULL, &error);
+  g_assert_no_error (error);
+  test_assert_pixbufs_equal (expected, got);
+
+  /* The coded primary image is never fetched; the total stays within the head read, the
+   * thumbnail, the Exif block and one coalescing gap each. */
+  primary = ks_isobmff_meta_get_item (meta, ks_isobmff_meta_get_primary_id (meta));
+  thumb = ks_isobmff_meta_get_item (meta, ks_isobmff_meta_find_reference_to (
+                                      meta, KS_FOURCC ('t','h','m','b'), primary->id, 0));
+  {
+    guint64 in_primary = 0;
+
+    for (guint i = 0; i < ranges->len; i++)
+      {
+        const TestRange *r = &g_array_index (ranges, TestRange, i);
+
+        for (guint j = 0; j < primary->extents->len; j++)
+          {
+            const KsIsobmffExtent *e = &g_array_index (primary->extents, KsIsobmffExtent, j);
+            guint64 lo = MAX (r->offset, e->offset);
+            guint64 hi = MIN (r->offset + r->length, e->offset + e->length);
+
+            if (hi > lo)
+              in_primary += hi - lo;
+          }
+      }
+    /* At most the head read and a coalescing gap may graze the primary's data. */
+    g_assert_cmpuint (in_primary, <=, KS_HEIF_HEAD_SIZE + 4096);
+    g_assert_cmpuint (in_primary, <, ks_isobmff_item_get_total_length (primary) / 2);
+  }
+  budget = KS_HEIF_HEAD_SIZE + ks_isobmff_item_get_total_length (thumb) + 64 + 2 * 4096;
+  g_assert_cmpint (bytes, <=, budget);
+  g_assert_cmpint (bytes, <, g_bytes_get_size (heic_small) / 2);
+  g_test_message ("small HEIC: %" G_GINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes read",
+                  bytes, g_bytes_get_size (heic_small));
+}
+
+static void
+test_heif_scaled (void)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (heic_small);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) got = ks_heif_thumbnail_load (stream, 0, 64, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 64);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 48);
+}
+
+/* A realistic-size HEIC (≥ 1 MB, 320-px thumbnail): the sparse read stays ≤ 3 %. */
+static void
+test_heif_large_ratio (void)
+{
+  g_autoptr(GBytes) large = test_make_heic (1536, 1152, 320, TRUE, TRUE, 92, 40);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) expected = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 bytes = 0;
+  double ratio;
+
+  g_assert_cmpuint (g_bytes_get_size (large), >=, 1000000);
+  stream = test_counting_stream_new_bytes (large, &bytes, NULL);
+  got = ks_heif_thumbnail_load (stream, g_bytes_get_size (large), 0, NULL, &error);
+  g_assert_no_error (error);
+  expected = reference_thumbnail (large);
+  test_assert_pixbufs_equal (expected, got);
+
+  ratio = (double) bytes / g_bytes_get_size (large);
+  g_test_message ("large HEIC: %" G_GINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes read (%.2f %%)",
+                  bytes, g_bytes_get_size (large), 100 * ratio);
+  g_assert_cmpfloat (ratio, <=, 0.03);
+}
+
+static void
+test_heif_no_thumbnail (void)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (heic_nothumb);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) got = ks_heif_thumbnail_load (stream, 0, 100, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 100);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 75);
+}
+
+/* Red left half, blue right half: after a turn the halves tell which way it went. */
+static GdkPixbuf *
+make_halves (int width,
+             int height)
+{
+  GdkPixbuf *p = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+
+  gdk_pixbuf_fill (p, 0xff0000ff);
+  {
+    g_autoptr(GdkPixbuf) right = gdk_pixbuf_new_subpixbuf (p, width / 2, 0, width - width / 2, height);
+    gdk_pixbuf_fill (right, 0x0000ffff);
+  }
+  return p;
+}
+
+static void
+pixel_at (GdkPixbuf *p,
+          int        x,
+          int        y,
+          guint8     rgb[3])
+{
+  const guint8 *px = gdk_pixbuf_read_pixels (p) + (gsize) y * gdk_pixbuf_get_rowstride (p) +
+                     (gsize) x * gdk_pixbuf_get_n_channels (p);
+
+  memcpy (rgb, px, 3);
+}
+
+static void
+test_jpeg_exif_oriented (void)
+{
+  g_autoptr(GdkPixbuf) main_image = test_make_pattern (800, 600, FALSE);
+  g_autoptr(GdkPixbuf) halves = make_halves (160, 120);
+  g_autoptr(GBytes) jpeg = test_make_jpeg (main_image, halves, 6);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean used_exif = FALSE;
+  gint64 bytes = 0;
+  guint8 top[3], bottom[3];
+
+  stream = test_counting_stream_new_bytes (jpeg, &bytes, NULL);
+  got = ks_jpeg_thumbnail_load (stream, g_bytes_get_size (jpeg), 256, &used_exif, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (used_exif);
+  /* Orientation 6 turns the 160×120 thumbnail clockwise: 120×160, red on top. */
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 120);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 160);
+  pixel_at (got, 60, 20, top);
+  pixel_at (got, 60, 140, bottom);
+  g_assert_cmpint (top[0], >, 200);
+  g_assert_cmpint (top[2], <, 60);
+  g_assert_cmpint (bottom[2], >, 200);
+  g_assert_cmpint (bottom[0], <, 60);
+  /* Only the head was read, not the 800×600 image data. */
+  g_assert_cmpint (bytes, <=, 16384);
+  g_assert_cmpint (bytes, <, (gint64) g_bytes_get_size (jpeg));
+}
+
+static void
+test_jpeg_full_decode (void)
+{
+  g_autoptr(GdkPixbuf) main_image = make_halves (800, 600);
+  g_autoptr(GBytes) jpeg = test_make_jpeg (main_image, NULL, 8);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (jpeg);
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean used_exif = TRUE;
+  guint8 top[3], bottom[3];
+
+  got = ks_jpeg_thumbnail_load (stream, 0, 256, &used_exif, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (used_exif);
+  /* Orientation 8 turns counter-clockwise: 192×256, blue on top. */
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 192);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 256);
+  pixel_at (got, 96, 20, top);
+  pixel_at (got, 96, 230, bottom);
+  g_assert_cmpint (top[2], >, 200);
+  g_assert_cmpint (bottom[0], >, 200);
+}
+
+static void
+test_png_scaled (void)
+{
+  g_autoptr(GdkPixbuf) image = make_halves (640, 480);
+  g_autofree char *png = NULL;
+  gsize png_len;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 left[3], right[3];
+
+  g_assert_true (gdk_pixbuf_save_to_buffer (image, &png, &png_len, "png", &error, NULL));
+  bytes = g_bytes_new (png, png_len);
+  stream = g_memory_input_stream_new_from_bytes (bytes);
+  got = ks_thumbnailer_load_stream (stream, "DCIM/100APPLE/IMG_0001.PNG", 0, 256, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 256);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 192);
+  pixel_at (got, 10, 96, left);
+  pixel_at (got, 246, 96, right);
+  g_assert_cmpint (left[0], ==, 255);
+  g_assert_cmpint (left[2], ==, 0);
+  g_assert_cmpint (right[2], ==, 255);
+  g_assert_cmpint (right[0], ==, 0);
+}
+
+static void
+test_video_mjpeg_poster (void)
+{
+  g_autoptr(GdkPixbuf) frame = make_halves (640, 480);
+  g_autoptr(GBytes) jpeg = test_make_jpeg (frame, NULL, 1);
+  g_autoptr(GBytes) mov = test_make_mov (jpeg, KS_FOURCC ('j','p','e','g'), 600, 1800);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (mov);
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 duration = 0;
+  guint8 left[3];
+
+  got = ks_thumbnailer_load_stream (stream, "IMG_0002.MOV", 0, 128, &duration, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (duration, ==, 3000);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 128);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 96);
+  pixel_at (got, 10, 48, left);
+  g_assert_cmpint (left[0], >, 200);
+}
+
+static void
+test_video_other_codec (void)
+{
+  g_autoptr(GBytes) fake = g_bytes_new_static ("not really hevc", 15);
+  g_autoptr(GBytes) mov = test_make_mov (fake, KS_FOURCC ('h','v','c','1'), 1000, 12345);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (mov);
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 duration = 0;
+
+  got = ks_thumbnailer_load_stream (stream, "IMG_0003.MOV", 0, 128, &duration, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_null (got);
+  g_assert_cmpint (duration, ==, 12345);
+}
+
+static void
+assert_fails (GBytes     *bytes,
+              const char *name)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+
+  got = ks_thumbnailer_load_stream (stream, name, g_bytes_get_size (bytes), 256, NULL, NULL, &error);
+  g_assert_null (got);
+  g_assert_nonnull (error);
+  g_test_message ("%s: %s", name, error->message);
+}
+
+static void
+test_corrupt_files (void)
+{
+  static const char garbage[] = "This is not an image, just some text pretending to be one.";
+  const char *names[] = { "a.HEIC", "a.JPG", "a.PNG", "a.MOV", "a.unknown" };
+  gsize heic_len = g_bytes_get_size (heic_small);
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr(GBytes) text = g_bytes_new_static (garbage, sizeof garbage);
+  g_autoptr(GBytes) heic_half = g_bytes_new_from_bytes (heic_small, 0, heic_len / 2);
+  g_autoptr(GBytes) heic_head = g_bytes_new_from_bytes (heic_small, 0, 200);
+  g_autoptr(GdkPixbuf) image = test_make_pattern (300, 200, FALSE);
+  g_autoptr(GBytes) jpeg = test_make_jpeg (image, NULL, 1);
+  g_autoptr(GBytes) jpeg_cut = g_bytes_new_from_bytes (jpeg, 0, 300);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      assert_fails (empty, names[i]);
+      assert_fails (text, names[i]);
+    }
+  assert_fails (heic_half, "cut.HEIC");
+  assert_fails (heic_head, "head.HEIC");
+  assert_fails (jpeg_cut, "cut.JPG");
+  assert_fails (heic_small, "heic-named.JPG");
+  assert_fails (jpeg, "jpeg-named.HEIC");
+  assert_fails (heic_half, "cut.MOV");
+}
+
+/* Random byte mutations of a real file's first 8 KiB (ftyp + meta + the start of mdat): the
+ * parser and the whole sparse path must fail cleanly or succeed, never crash. */
+static void
+test_isobmff_fuzz (void)
+{
+  gsize len;
+  const guint8 *orig = g_bytes_get_data (heic_small, &len);
+  g_autofree guint8 *copy = g_malloc (len);
+  GRand *rand = g_rand_new_with_seed (1234);
+  guint n_ok = 0, n_parsed = 0;
+  guint n_iter = 3000;
+  gsize span = MIN (len, 8192);
+
+  for (guint iter = 0; iter < n_iter; iter++)
+    {
+      guint n_mut = g_rand_int_range (rand, 1, 9);
+      g_autoptr(KsIsobmffMeta) meta = NULL;
+      KsIsobmffBox box;
+
+      memcpy (copy, orig, len);
+      for (guint m = 0; m < n_mut; m++)
+        {
+          gsize at = g_rand_int_range (rand, 0, span);
+
+          switch (g_rand_int_range (rand, 0, 4))
+            {
+            case 0: copy[at] = g_rand_int_range (rand, 0, 256); break;
+            case 1: copy[at] ^= 1u << g_rand_int_range (rand, 0, 8); break;
+            case 2: copy[at] = 0; break;
+            default: copy[at] = 0xff; break;
+            }
+        }
+
+      if (ks_isobmff_find_child (copy, len, 0, len, KS_FOURCC ('m','e','t','a'), &box))
+        {
+          meta = ks_isobmff_meta_parse (copy + box.offset, box.size, box.offset, NULL);
+          if (meta != NULL)
+            {
+              n_parsed++;
+              for (guint k = 0; k < ks_isobmff_meta_get_n_items (meta); k++)
+                {
+                  const KsIsobmffItem *item = ks_isobmff_meta_get_nth_item (meta, k);
+                  (void) ks_isobmff_item_get_total_length (item);
+                }
+            }
+        }
+
+      /* The whole pipeline on a tenth of them (libheif's decode costs more). */
+      if (iter % 10 == 0)
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new_static (copy, len);
+          g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
+          g_autoptr(GdkPixbuf) got = ks_heif_thumbnail_load (stream, len, 64, NULL, NULL);
+
+          if (got != NULL)
+            n_ok++;
+        }
+    }
+
+  g_rand_free (rand);
+  g_test_message ("fuzz: %u parsed, %u decoded of %u", n_parsed, n_ok, n_iter);
+  /* Single-byte damage leaves many files readable; if none were, the mutation hit nothing. */
+  g_assert_cmpuint (n_parsed, >, 0);
+}
+
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  *out = g_object_ref (result);
+}
+
+static GdkPixbuf *
+load_sync (KsThumbnailer  *thumbnailer,
+           KsSource       *source,
+           const char     *path,
+           GError        **error)
+{
+  g_autofree char *full = g_build_filename (tmpdir, path, NULL);
+  GStatBuf st;
+  GAsyncResult *result = NULL;
+  GdkPixbuf *pixbuf;
+
+  g_assert_cmpint (g_stat (full, &st), ==, 0);
+  ks_thumbnailer_load_async (thumbnailer, source, path, st.st_size, st.st_mtime, 128, NULL,
+                             load_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  pixbuf = ks_thumbnailer_load_finish (thumbnailer, result, NULL, error);
+  g_object_unref (result);
+  return pixbuf;
+}
+
+static void
+test_cache_hit (void)
+{
+  g_autofree char *cache_dir = g_build_filename (tmpdir, "cache-hit", NULL);
+  g_autoptr(KsThumbnailCache) cache = ks_thumbnail_cache_new (cache_dir);
+  g_autoptr(KsThumbnailer) thumbnailer = ks_thumbnailer_new (cache, 2);
+  g_autoptr(TestSource) source = test_source_new (tmpdir);
+  g_autoptr(GdkPixbuf) first = NULL;
+  g_autoptr(GdkPixbuf) second = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 bytes_after_first;
+
+  first = load_sync (thumbnailer, KS_SOURCE (source), "small.HEIC", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (test_source_get_n_opens (source), ==, 1);
+  bytes_after_first = test_source_get_bytes (source);
+  g_assert_cmpint (bytes_after_first, >, 0);
+  g_assert_cmpint (gdk_pixbuf_get_width (first), ==, 128);
+
+  second = load_sync (thumbnailer, KS_SOURCE (source), "small.HEIC", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (test_source_get_n_opens (source), ==, 1);
+  g_assert_cmpint (test_source_get_bytes (source), ==, bytes_after_first);
+  test_assert_pixbufs_equal (first, second);
+
+  /* A different mtime is a different key: the source is read again. */
+  {
+    g_autofree char *key = ks_thumbnail_cache_make_key ("test:x", "a", 1, 2, 128);
+    g_autofree char *key2 = ks_thumbnail_cache_make_key ("test:x", "a", 1, 3, 128);
+    g_autofree char *path = ks_thumbnail_cache_dup_path (cache, key);
+
+    g_assert_cmpstr (key, !=, key2);
+    g_assert_true (g_str_has_prefix (path, cache_dir));
+  }
+}
+
+typedef struct
+{
+  GPtrArray *order;
+  guint      pending;
+  guint      n_cancelled;
+} Collect;
+
+static void
+collect_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Collect *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+
+  pixbuf = ks_thumbnailer_load_finish (KS_THUMBNAILER (object), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    c->n_cancelled++;
+  else
+    g_ptr_array_add (c->order, g_strdup ("ran although cancelled"));
+  c->pending--;
+}
+
+static void
+order_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Collect *c = g_object_get_data (G_OBJECT (user_data), "collect");
+
+  g_ptr_array_add (c->order, g_strdup (g_object_get_data (G_OBJECT (user_data), "name")));
+  {
+    g_autoptr(GdkPixbuf) pixbuf = ks_thumbnailer_load_finish (KS_THUMBNAILER (object), result,
+                                                              NULL, NULL);
+  }
+  c->pending--;
+  g_object_unref (user_data);
+}
+
+static void
+test_pool_cancel_and_order (void)
+{
+  g_autofree char *cache_dir = g_build_filename (tmpdir, "cache-pool", NULL);
+  g_autoptr(KsThumbnailCache) cache = ks_thumbnail_cache_new (cache_dir);
+  g_autoptr(KsThumbnailer) thumbnailer = ks_thumbnailer_new (cache, 1);
+  g_autoptr(TestSource) source = test_source_new (tmpdir);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Collect c = { g_ptr_array_new_with_free_func (g_free), 0, 0 };
+  const char *names[] = { "a.png", "b.png", "c.png" };
+
+  /* Hold the only worker at the source's gate with a first request. */
+  test_source_set_gate (source, TRUE);
+  c.pending++;
+  {
+    GObject *tag = g_object_new (G_TYPE_OBJECT, NULL);
+    g_object_set_data (tag, "collect", &c);
+    g_object_set_data_full (tag, "name", g_strdup ("blocker"), g_free);
+    ks_thumbnailer_load_async (thumbnailer, KS_SOURCE (source), "small.HEIC", 1, 1, 64, NULL,
+                               order_cb, tag);
+  }
+  test_source_wait_blocked (source);
+
+  /* Ten requests cancelled while queued: dropped before any work. */
+  for (guint i = 0; i < 10; i++)
+    {
+      c.pending++;
+      ks_thumbnailer_load_async (thumbnailer, KS_SOURCE (source), "nothumb.HEIC", i, 0, 64,
+                                 cancellable, collect_cb, &c);
+    }
+  g_cancellable_cancel (cancellable);
+
+  /* Three live requests: the newest must run first. */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GObject *tag = g_object_new (G_TYPE_OBJECT, NULL);
+
+      g_object_set_data (tag, "collect", &c);
+      g_object_set_data_full (tag, "name", g_strdup (names[i]), g_free);
+      c.pending++;
+      ks_thumbnailer_load_async (thumbnailer, KS_SOURCE (source), names[i], 1, 1, 64, NULL,
+                                 order_cb, tag);
+    }
+
+  test_source_set_gate (source, FALSE);
+  while (c.pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (c.n_cancelled, ==, 10);
+  g_assert_cmpuint (ks_thumbnailer_get_n_started (thumbnailer), ==, 4);
+  g_assert_cmpuint (test_source_get_n_opens (source), ==, 4);
+  g_assert_cmpuint (c.order->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (c.order, 0), ==, "blocker");
+  g_assert_cmpstr (g_ptr_array_index (c.order, 1), ==, "c.png");
+  g_assert_cmpstr (g_ptr_array_index (c.order, 2), ==, "b.png");
+  g_assert_cmpstr (g_ptr_array_index (c.order, 3), ==, "a.png");
+
+  g_ptr_array_unref (c.order);
+}
+
+static void
+test_missing_file (void)
+{
+  g_autofree char *cache_dir = g_build_filename (tmpdir, "cache-missing", NULL);
+  g_autoptr(KsThumbnailCache) cache = ks_thumbnail_cache_new (cache_dir);
+  g_autoptr(KsThumbnailer) thumbnailer = ks_thumbnailer_new (cache, 1);
+  g_autoptr(TestSource) source = test_source_new (tmpdir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  GAsyncResult *result = NULL;
+
+  ks_thumbnailer_load_async (thumbnailer, KS_SOURCE (source), "absent.HEIC", 10, 10, 64, NULL,
+                             load_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  got = ks_thumbnailer_load_finish (thumbnailer, result, NULL, &error);
+  g_object_unref (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_null (got);
+}
+
+static void
+write_png (const char *name,
+           int         w,
+           int         h)
+{
+  g_autoptr(GdkPixbuf) image = make_halves (w, h);
+  g_autofree char *path = g_build_filename (tmpdir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gdk_pixbuf_save (image, path, "png", &error, NULL));
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) e = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                                            G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                                            NULL, NULL);
+  GFileInfo *info;
+
+  while (e != NULL && (info = g_file_enumerator_next_file (e, NULL, NULL)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        rm_rf (child);
+      else
+        g_unlink (child);
+      g_object_unref (info);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  tmpdir = g_dir_make_tmp ("ks-test-thumb-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  heic_small = test_make_heic (640, 480, 160, TRUE, TRUE, 60, 60);
+  heic_nothumb = test_make_heic (320, 240, 0, FALSE, FALSE, 60, 60);
+  {
+    g_autofree char *p1 = g_build_filename (tmpdir, "small.HEIC", NULL);
+    g_autofree char *p2 = g_build_filename (tmpdir, "nothumb.HEIC", NULL);
+
+    test_write_file (p1, heic_small);
+    test_write_file (p2, heic_nothumb);
+  }
+  write_png ("a.png", 200, 100);
+  write_png ("b.png", 100, 200);
+  write_png ("c.png", 150, 150);
+
+  g_test_add_func ("/Keepsake/Thumbnails/isobmff/parse", test_isobmff_parse);
+  g_test_add_func ("/Keepsake/Thumbnails/isobmff/fuzz", test_isobmff_fuzz);
+  g_test_add_func ("/Keepsake/Thumbnails/heif/sparse-identical", test_heif_sparse_identical);
+  g_test_add_func ("/Keepsake/Thumbnails/heif/scaled", test_heif_scaled);
+  g_test_add_func ("/Keepsake/Thumbnails/heif/large-ratio", test_heif_large_ratio);
+  g_test_add_func ("/Keepsake/Thumbnails/heif/no-thumbnail", test_heif_no_thumbnail);
+  g_test_add_func ("/Keepsake/Thumbnails/jpeg/exif-oriented", test_jpeg_exif_oriented);
+  g_test_add_func ("/Keepsake/Thumbnails/jpeg/full-decode", test_jpeg_full_decode);
+  g_test_add_func ("/Keepsake/Thumbnails/png/scaled", test_png_scaled);
+  g_test_add_func ("/Keepsake/Thumbnails/video/mjpeg-poster", test_video_mjpeg_poster);
+  g_test_add_func ("/Keepsake/Thumbnails/video/other-codec", test_video_other_codec);
+  g_test_add_func ("/Keepsake/Thumbnails/corrupt", test_corrupt_files);
+  g_test_add_func ("/Keepsake/Thumbnails/pool/cache-hit", test_cache_hit);
+  g_test_add_func ("/Keepsake/Thumbnails/pool/cancel-and-order", test_pool_cancel_and_order);
+  g_test_add_func ("/Keepsake/Thumbnails/pool/missing-file", test_missing_file);
+
+  ret = g_test_run ();
+
+  rm_rf (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+  g_clear_pointer (&heic_small, g_bytes_unref);
+  g_clear_pointer (&heic_nothumb, g_bytes_unref);
+  return ret;
+}
