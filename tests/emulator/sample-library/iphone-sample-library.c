@@ -45,7 +45,7 @@ typedef struct
 } EmuProfile;
 
 static const EmuProfile default_profile = { 1440, 9, 97, 2016, 6, 92, 1170, 2532, 640, 480, 80 };
-static const EmuProfile fast_profile = { 480, 3, 40, 320, 3, 80, 234, 506, 160, 120, 70 };
+static const EmuProfile fast_profile = { 480, 3, 40, 320, 3, 80, 390, 844, 160, 120, 70 };
 
 typedef struct
 {
