@@ -181,3 +181,11 @@ ks_destination_hash_file (KsDestination  *self,
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
   return IFACE (self)->hash_file (self, relative_path, out_size, cancellable, error);
 }
+
+void
+ks_destination_close (KsDestination *self)
+{
+  g_return_if_fail (KS_IS_DESTINATION (self));
+  if (IFACE (self)->close != NULL)
+    IFACE (self)->close (self);
+}

@@ -72,6 +72,8 @@ G_DECLARE_INTERFACE (KsDestination, ks_destination, KS, DESTINATION, GObject)
  *   name first), fsync the folder, and record it in the index. The writer is freed.
  * @abort: remove the temporary file; the writer is freed
  * @hash_file: re-read a stored file and hash it (verify)
+ * @close: optional; let go of the medium (open files and folders) so a drive can be
+ *   ejected; @open makes it ready again
  *
  * All vfuncs block; begin/write/commit/abort for one writer happen on one thread.
  */
@@ -122,6 +124,7 @@ struct _KsDestinationInterface
                                             guint64              *out_size,
                                             GCancellable         *cancellable,
                                             GError              **error);
+  void                 (*close)            (KsDestination        *self);
 
   /*< private >*/
   gpointer padding[8];
@@ -170,6 +173,8 @@ char                *ks_destination_hash_file        (KsDestination        *self
                                                       guint64              *out_size,
                                                       GCancellable         *cancellable,
                                                       GError              **error);
+
+void                 ks_destination_close            (KsDestination        *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsDestinationEntry, ks_destination_entry_free)
 

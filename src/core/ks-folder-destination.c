@@ -1143,6 +1143,18 @@ ks_folder_destination_hash_file (KsDestination  *dest,
 }
 
 static void
+ks_folder_destination_close (KsDestination *dest)
+{
+  KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+
+  g_mutex_lock (&self->mutex);
+  close_fd (&self->index_fd);
+  close_fd (&self->meta_fd);
+  close_fd (&self->root_fd);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
 destination_iface_init (KsDestinationInterface *iface)
 {
   iface->get_id = ks_folder_destination_get_id;
@@ -1160,6 +1172,7 @@ destination_iface_init (KsDestinationInterface *iface)
   iface->commit = ks_folder_destination_commit;
   iface->abort = ks_folder_destination_abort;
   iface->hash_file = ks_folder_destination_hash_file;
+  iface->close = ks_folder_destination_close;
 }
 
 static void

@@ -483,6 +483,14 @@ writer_begin (Run  *run,
       if (!(item->need & (1u << d)) || !dest_alive (run, d))
         continue;
 
+      /* An unplugged drive or a lazily unmounted share can keep accepting writes through
+       * our open fds; ask before each file whether the path still leads to it. */
+      if (!ks_destination_check_available (run->dests[d], &error))
+        {
+          dest_failed (run, d, item, error);
+          continue;
+        }
+
       /* The temporary goes where the file will most likely end up, so the final rename
        * stays inside one folder; metadata read later may still move it. */
       place = asset_place (run, item, d);
@@ -1131,6 +1139,11 @@ run_thread (GTask        *task,
   self->result->status = g_strdup (status);
   self->progress_dirty = TRUE;
   g_mutex_unlock (&self->mutex);
+
+  /* Let go of the drives now, not whenever the last reference drops: the user may eject
+   * one as soon as the run says it is done. */
+  for (guint d = 0; d < run->n_dests; d++)
+    ks_destination_close (run->dests[d]);
 
   if (run->run_id >= 0
       && !ks_catalog_finish_run (self->catalog, run->run_id, self->result->copied,

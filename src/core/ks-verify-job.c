@@ -1,0 +1,221 @@
+/* ks-verify-job.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Walks a destination's own index (not the catalog: the drive's record is what counts)
+ * and hashes each file again from the medium. */
+
+#include "config.h"
+
+#include "ks-verify-job.h"
+
+struct _KsVerifyJob
+{
+  GObject               parent_instance;
+
+  KsDestination        *destination;
+  KsCatalog            *catalog;
+  KsVerifyProgressFunc  progress;
+  gpointer              progress_data;
+};
+
+G_DEFINE_FINAL_TYPE (KsVerifyJob, ks_verify_job, G_TYPE_OBJECT)
+
+void
+ks_verify_result_free (KsVerifyResult *result)
+{
+  if (result == NULL)
+    return;
+
+  g_clear_pointer (&result->missing, g_ptr_array_unref);
+  g_clear_pointer (&result->changed, g_ptr_array_unref);
+  g_free (result);
+}
+
+static void
+ks_verify_job_dispose (GObject *object)
+{
+  KsVerifyJob *self = (KsVerifyJob *)object;
+
+  g_clear_object (&self->destination);
+  g_clear_object (&self->catalog);
+
+  G_OBJECT_CLASS (ks_verify_job_parent_class)->dispose (object);
+}
+
+static void
+ks_verify_job_class_init (KsVerifyJobClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ks_verify_job_dispose;
+}
+
+static void
+ks_verify_job_init (KsVerifyJob *self)
+{
+}
+
+/**
+ * ks_verify_job_new:
+ * @catalog: (nullable): if given, each file found intact gets its verification time
+ *   refreshed in the catalog
+ */
+KsVerifyJob *
+ks_verify_job_new (KsDestination *destination,
+                   KsCatalog     *catalog)
+{
+  KsVerifyJob *self;
+
+  g_return_val_if_fail (KS_IS_DESTINATION (destination), NULL);
+  g_return_val_if_fail (!catalog || KS_IS_CATALOG (catalog), NULL);
+
+  self = g_object_new (KS_TYPE_VERIFY_JOB, NULL);
+  self->destination = g_object_ref (destination);
+  self->catalog = catalog ? g_object_ref (catalog) : NULL;
+
+  return self;
+}
+
+void
+ks_verify_job_set_progress (KsVerifyJob          *self,
+                            KsVerifyProgressFunc  func,
+                            gpointer              user_data)
+{
+  g_return_if_fail (KS_IS_VERIFY_JOB (self));
+
+  self->progress = func;
+  self->progress_data = user_data;
+}
+
+static void
+entry_copy_into (GPtrArray                *array,
+                 const KsDestinationEntry *entry)
+{
+  KsDestinationEntry *copy = g_new0 (KsDestinationEntry, 1);
+
+  copy->hash = g_strdup (entry->hash);
+  copy->size = entry->size;
+  copy->relative_path = g_strdup (entry->relative_path);
+  g_ptr_array_add (array, copy);
+}
+
+/**
+ * ks_verify_job_run:
+ *
+ * Blocking. Opens the destination, then hashes every file its index lists.
+ *
+ * Returns: (transfer full): the report, or %NULL if the destination cannot be opened or
+ *   the run was cancelled
+ */
+KsVerifyResult *
+ks_verify_job_run (KsVerifyJob   *self,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(KsVerifyResult) result = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+
+  g_return_val_if_fail (KS_IS_VERIFY_JOB (self), NULL);
+
+  if (!ks_destination_open (self->destination, cancellable, error))
+    return NULL;
+
+  result = g_new0 (KsVerifyResult, 1);
+  result->missing = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  result->changed = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+
+  entries = ks_destination_list_entries (self->destination);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const KsDestinationEntry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *hash = NULL;
+      guint64 size = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ks_destination_close (self->destination);
+          return NULL;
+        }
+
+      hash = ks_destination_hash_file (self->destination, entry->relative_path, &size,
+                                       cancellable, &local_error);
+      result->checked++;
+
+      if (hash == NULL)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              ks_destination_close (self->destination);
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          entry_copy_into (result->missing, entry);
+        }
+      else if (size != entry->size || g_strcmp0 (hash, entry->hash) != 0)
+        entry_copy_into (result->changed, entry);
+      else
+        {
+          result->ok++;
+          if (self->catalog != NULL)
+            ks_catalog_record_copy (self->catalog, entry->hash, entry->size,
+                                    ks_destination_get_id (self->destination),
+                                    entry->relative_path,
+                                    g_get_real_time () / G_USEC_PER_SEC, NULL);
+        }
+
+      if (self->progress != NULL)
+        self->progress (i + 1, entries->len, entry->relative_path, self->progress_data);
+    }
+
+  ks_destination_close (self->destination);
+
+  return g_steal_pointer (&result);
+}
+
+static void
+verify_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+  KsVerifyResult *result = ks_verify_job_run (source_object, cancellable, &error);
+
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify)ks_verify_result_free);
+}
+
+void
+ks_verify_job_run_async (KsVerifyJob         *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KS_IS_VERIFY_JOB (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_verify_job_run_async);
+  g_task_run_in_thread (task, verify_thread);
+}
+
+/**
+ * ks_verify_job_run_finish:
+ *
+ * Returns: (transfer full): the report, or %NULL with @error set
+ */
+KsVerifyResult *
+ks_verify_job_run_finish (KsVerifyJob   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,1342 @@
+/* test-engine-import.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The import job against real folders: every file arrives byte for byte, nothing twice,
+ * nothing overwritten, nothing outside the destination, and clear failures when the
+ * destination is full, read-only or removed mid-run. Mounts tmpfs, so it runs as root. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "ks-asset.h"
+#include "ks-asset-grouper.h"
+#include "ks-catalog.h"
+#include "ks-catalog-private.h"
+#include "ks-folder-destination.h"
+#include "ks-folder-source.h"
+#include "ks-hash.h"
+#include "ks-import-job.h"
+#include "ks-import-job-private.h"
+#include "ks-safe-name.h"
+#include "ks-verify-job.h"
+
+/* A fixed capture time (mtime) for hand-made files: 2023-06-15 12:00 UTC. */
+#define FIXED_TIME G_GINT64_CONSTANT (1686830400)
+
+typedef struct
+{
+  char      *tmp;
+  char      *src;
+  char      *dest;
+  char      *catalog_path;
+  KsCatalog *catalog;
+  gboolean   mounted;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->tmp = g_dir_make_tmp ("ks-import-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->src = g_build_filename (f->tmp, "src", NULL);
+  f->dest = g_build_filename (f->tmp, "dest", NULL);
+  f->catalog_path = g_build_filename (f->tmp, "data", "catalog.db", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (f->src, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (f->dest, 0755), ==, 0);
+
+  f->catalog = ks_catalog_new (f->catalog_path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          struct stat st;
+
+          if (lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
+            rm_rf (child);
+          else
+            unlink (child);
+        }
+    }
+  rmdir (path);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->mounted)
+    umount2 (f->dest, MNT_DETACH);
+  g_clear_object (&f->catalog);
+  rm_rf (f->tmp);
+  g_free (f->tmp);
+  g_free (f->src);
+  g_free (f->dest);
+  g_free (f->catalog_path);
+}
+
+/* CI runs as root; a test that needs a mount fails loudly rather than skipping. */
+static void
+mount_tmpfs (Fixture    *f,
+             const char *options)
+{
+  if (mount ("tmpfs", f->dest, "tmpfs", 0, options) != 0)
+    g_error ("mount -t tmpfs -o %s %s failed: %s (these tests need root, as in CI)",
+             options, f->dest, g_strerror (errno));
+  f->mounted = TRUE;
+}
+
+static void
+make_library (const char *dir,
+              int         count,
+              int         first_number)
+{
+  const char *tool = g_getenv ("KS_SAMPLE_LIBRARY");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count_s = g_strdup_printf ("%d", count);
+  g_autofree char *first_s = g_strdup_printf ("%d", first_number);
+  int status = 0;
+  const char *argv[] = { tool, "--out", dir, "--count", count_s, "--fast",
+                         "--first-number", first_s, "--seed", first_s, NULL };
+
+  if (tool == NULL)
+    g_error ("KS_SAMPLE_LIBRARY is not set (run through meson test)");
+
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}
+
+static void
+write_file (const char   *path,
+            const void   *data,
+            gsize         len,
+            gint64        mtime)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  struct timespec times[2] = { { mtime, 0 }, { mtime, 0 } };
+  int fd;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  /* Not g_file_set_contents(): its temporary name would not fit beside a 255-byte name. */
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, data, len), ==, (gssize)len);
+  close (fd);
+  g_assert_cmpint (utimensat (AT_FDCWD, path, times, 0), ==, 0);
+}
+
+static GBytes *
+random_bytes (gsize   len,
+              guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  guint8 *buf = g_malloc (len);
+
+  for (gsize i = 0; i < len; i++)
+    buf[i] = g_rand_int (rand) & 0xff;
+
+  return g_bytes_new_take (buf, len);
+}
+
+static void
+write_random (const char *path,
+              gsize       len,
+              guint32     seed)
+{
+  g_autoptr(GBytes) bytes = random_bytes (len, seed);
+
+  write_file (path, g_bytes_get_data (bytes, NULL), len, FIXED_TIME);
+}
+
+static char *
+hash_path (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GError) error = NULL;
+  char *hash;
+
+  g_assert_cmpint (fd, >=, 0);
+  hash = ks_hash_fd (fd, NULL, NULL, &error);
+  g_assert_no_error (error);
+  close (fd);
+
+  return hash;
+}
+
+/* relative path → full path, for every regular file below @root (skipping .keepsake). */
+static void
+walk (const char *root,
+      const char *rel,
+      GHashTable *out)
+{
+  g_autofree char *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_rel = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
+      g_autofree char *child = g_build_filename (root, child_rel, NULL);
+      struct stat st;
+
+      if (rel == NULL && strcmp (name, KS_FOLDER_DESTINATION_META_DIR) == 0)
+        continue;
+      g_assert_cmpint (lstat (child, &st), ==, 0);
+      if (S_ISDIR (st.st_mode))
+        walk (root, child_rel, out);
+      else
+        g_hash_table_insert (out, g_steal_pointer (&child_rel), g_steal_pointer (&child));
+    }
+}
+
+static GHashTable *
+list_files (const char *root)
+{
+  GHashTable *files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  walk (root, NULL, files);
+  return files;
+}
+
+static void
+assert_no_temp_files (const char *root)
+{
+  g_autoptr(GHashTable) files = list_files (root);
+  GHashTableIter iter;
+  const char *rel;
+
+  g_hash_table_iter_init (&iter, files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, NULL))
+    {
+      g_autofree char *base = g_path_get_basename (rel);
+
+      if (ks_folder_destination_is_temp_name (base) || strstr (base, "keepsake-tmp") != NULL)
+        g_error ("temporary file left visible: %s", rel);
+    }
+}
+
+static gboolean
+files_equal (const char *a,
+             const char *b)
+{
+  g_autofree char *ca = NULL;
+  g_autofree char *cb = NULL;
+  gsize la = 0, lb = 0;
+
+  g_assert_true (g_file_get_contents (a, &ca, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &cb, &lb, NULL));
+
+  return la == lb && memcmp (ca, cb, la) == 0;
+}
+
+/* Every file of @src has a byte-identical copy in @dest, and @dest holds nothing else. */
+static void
+assert_backup_complete (const char *src,
+                        const char *dest)
+{
+  g_autoptr(GHashTable) src_files = list_files (src);
+  g_autoptr(GHashTable) dest_files = list_files (dest);
+  g_autoptr(GHashTable) dest_by_hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) src_hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  const char *rel, *path;
+
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    g_hash_table_insert (dest_by_hash, hash_path (path), (gpointer)path);
+
+  g_hash_table_iter_init (&iter, src_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    {
+      g_autofree char *hash = hash_path (path);
+      const char *copy = g_hash_table_lookup (dest_by_hash, hash);
+
+      if (copy == NULL)
+        g_error ("%s was not backed up", rel);
+      g_assert_true (files_equal (path, copy));
+      g_hash_table_add (src_hashes, g_steal_pointer (&hash));
+    }
+
+  /* Nothing extra: as many distinct contents in dest as there are files. */
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, g_hash_table_size (dest_by_hash));
+  g_assert_cmpuint (g_hash_table_size (dest_by_hash), ==, g_hash_table_size (src_hashes));
+}
+
+static gboolean
+collect_cb (KsSource           *source,
+            const KsSourceFile *file,
+            gpointer            user_data)
+{
+  g_ptr_array_add (user_data, ks_source_file_copy (file));
+  return TRUE;
+}
+
+typedef struct
+{
+  KsImportJobFileHook hook;
+  gpointer            hook_data;
+  KsImportFlags       flags;
+  GCancellable       *cancellable;
+  KsSource           *source;
+} RunOptions;
+
+static KsImportResult *
+run_import (Fixture           *f,
+            const RunOptions  *opts,
+            GError           **error)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autoptr(KsFolderDestination) dest = ks_folder_destination_new (f->dest);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  KsImportResult *result;
+
+  g_ptr_array_add (dests, dest);
+  job = ks_import_job_new (opts && opts->source ? opts->source : KS_SOURCE (source),
+                           NULL, dests, f->catalog);
+  if (opts != NULL)
+    {
+      ks_import_job_set_flags (job, opts->flags);
+      if (opts->hook != NULL)
+        _ks_import_job_set_file_hook (job, opts->hook, opts->hook_data);
+    }
+
+  result = ks_import_job_run (job, opts ? opts->cancellable : NULL, error);
+
+  /* Whether it failed or not, the job's own summary matches what was returned. */
+  if (result != NULL)
+    {
+      const KsImportResult *kept = ks_import_job_get_result (job);
+
+      g_assert_cmpuint (kept->copied, ==, result->copied);
+      g_assert_cmpstr (kept->status, ==, result->status);
+    }
+
+  return result;
+}
+
+static guint
+count_index_lines (const char *dest)
+{
+  g_autofree char *path = g_build_filename (dest, KS_FOLDER_DESTINATION_META_DIR, "index", NULL);
+  g_autofree char *contents = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+  for (const char *p = contents; *p; p++)
+    if (*p == '\n')
+      n++;
+
+  return n;
+}
+
+static gint64
+catalog_count (Fixture    *f,
+               const char *sql)
+{
+  return _ks_catalog_query_int64 (f->catalog, sql);
+}
+
+/* ---- tests ---- */
+
+static void
+test_folder_backup (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(KsImportResult) third = NULL;
+  g_autoptr(GHashTable) src_files = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autoptr(GRegex) layout = g_regex_new ("^[0-9]{4}/[0-9]{2}/[^/]+$", 0, 0, NULL);
+  g_autoptr(KsCatalogRun) run = NULL;
+  GHashTableIter iter;
+  const char *rel;
+  guint n_src;
+
+  make_library (f->src, 20, 1);
+  src_files = list_files (f->src);
+  n_src = g_hash_table_size (src_files);
+  g_assert_cmpuint (n_src, >=, 20);
+
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->copied, ==, n_src);
+  g_assert_cmpuint (first->skipped, ==, 0);
+  g_assert_cmpuint (first->failed, ==, 0);
+  g_assert_cmpstr (first->status, ==, "completed");
+  assert_backup_complete (f->src, f->dest);
+  assert_no_temp_files (f->dest);
+
+  /* {year}/{month}/{name} */
+  dest_files = list_files (f->dest);
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, NULL))
+    g_assert_true (g_regex_match (layout, rel, 0, NULL));
+
+  /* The catalog knows exactly what was copied, and the run. */
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, n_src);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM source_files"), ==, n_src);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM destinations"), ==, 1);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, n_src);
+  run = ks_catalog_dup_run (f->catalog, first->run_id);
+  g_assert_nonnull (run);
+  g_assert_cmpstr (run->status, ==, "completed");
+  g_assert_cmpuint (run->copied, ==, n_src);
+  g_assert_cmpint (run->finished_at, >=, run->started_at);
+  g_assert_cmpuint (run->bytes, ==, first->bytes);
+
+  /* Again: nothing to copy. */
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->skipped, ==, n_src);
+  g_assert_cmpuint (second->bytes, ==, 0);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, n_src);
+
+  /* New photos: only they are copied. */
+  make_library (f->src, 3, 500);
+  g_clear_pointer (&src_files, g_hash_table_unref);
+  src_files = list_files (f->src);
+  third = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (third->copied, ==, g_hash_table_size (src_files) - n_src);
+  g_assert_cmpuint (third->copied, >=, 3);
+  g_assert_cmpuint (third->skipped, ==, n_src);
+  assert_backup_complete (f->src, f->dest);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM runs WHERE status = 'completed'"), ==, 3);
+}
+
+static void
+test_same_name_and_renamed (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autofree char *a = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_9999.JPG", NULL);
+  g_autofree char *b = g_build_filename (f->src, "DCIM", "101APPLE", "IMG_9999.JPG", NULL);
+  g_autofree char *renamed = g_build_filename (f->src, "DCIM", "102APPLE", "IMG_0042.JPG", NULL);
+  g_autofree char *content_a = NULL;
+  gsize len_a = 0;
+
+  /* IMG_9999 twice (wrap-around, two folders): two different photos. */
+  write_random (a, 50000, 1);
+  write_random (b, 60000, 2);
+
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->copied, ==, 2);
+  assert_backup_complete (f->src, f->dest);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 2);
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_9999.JPG"));
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_9999 (2).JPG"));
+
+  /* The first photo shows up again under another name: not stored twice. */
+  g_assert_true (g_file_get_contents (a, &content_a, &len_a, NULL));
+  write_file (renamed, content_a, len_a, FIXED_TIME + 3600);
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->skipped, ==, 3);
+  g_clear_pointer (&dest_files, g_hash_table_unref);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 2);
+  /* …but the new path is remembered, so the next plan needs no read. */
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM source_files"), ==, 3);
+}
+
+static void
+test_catalog_lost (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autofree char *id_path = g_build_filename (f->dest, KS_FOLDER_DESTINATION_META_DIR, "id", NULL);
+  g_autofree char *id_before = NULL;
+  g_autofree char *id_after = NULL;
+  g_autofree char *wal = g_strconcat (f->catalog_path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->catalog_path, "-shm", NULL);
+  guint n_src;
+
+  make_library (f->src, 10, 1);
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  n_src = first->copied;
+  g_assert_cmpuint (n_src, >=, 10);
+  g_assert_true (g_file_get_contents (id_path, &id_before, NULL, NULL));
+
+  /* The app's data is gone. */
+  g_clear_object (&f->catalog);
+  g_assert_cmpint (g_unlink (f->catalog_path), ==, 0);
+  g_unlink (wal);
+  g_unlink (shm);
+  f->catalog = ks_catalog_new (f->catalog_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->skipped, ==, n_src);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, n_src);
+  assert_backup_complete (f->src, f->dest);
+
+  /* Same drive, same id; and the new catalog learnt where everything is. */
+  g_assert_true (g_file_get_contents (id_path, &id_after, NULL, NULL));
+  g_assert_cmpstr (id_before, ==, id_after);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, n_src);
+}
+
+static void
+test_dry_run (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) src_files = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions opts = { .flags = KS_IMPORT_FLAGS_DRY_RUN };
+
+  make_library (f->src, 6, 1);
+  src_files = list_files (f->src);
+  result = run_import (f, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->planned, ==, g_hash_table_size (src_files));
+  g_assert_cmpuint (result->copied, ==, 0);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 0);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+}
+
+static void
+fill_filesystem (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "filler", NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  char block[4096];
+
+  g_assert_cmpint (fd, >=, 0);
+  memset (block, 0x5a, sizeof block);
+  while (write (fd, block, sizeof block) > 0)
+    ;
+  g_assert_cmpint (errno, ==, ENOSPC);
+  close (fd);
+}
+
+static void
+fill_after_first_cb (KsImportJob *job,
+                     guint        n_finished,
+                     gpointer     user_data)
+{
+  Fixture *f = user_data;
+
+  if (n_finished == 1)
+    fill_filesystem (f->dest);
+}
+
+static void
+test_destination_full (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autofree char *big = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0001.MOV", NULL);
+  g_autofree char *filler = g_build_filename (f->dest, "filler", NULL);
+  RunOptions opts = { .hook = fill_after_first_cb, .hook_data = f };
+
+  mount_tmpfs (f, "size=2m");
+
+  /* Too big for the whole destination: refused before anything is written. */
+  write_random (big, 3 * 1024 * 1024, 7);
+  result = run_import (f, NULL, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "needs"));
+  g_assert_null (result);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 0);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM runs WHERE status = 'failed'"), ==, 1);
+  g_clear_error (&error);
+  g_unlink (big);
+
+  /* Fits on paper, but the disk fills up after the first file. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 10 + i);
+      g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", name, NULL);
+
+      write_random (path, 200 * 1024, 10 + i);
+    }
+
+  result = run_import (f, &opts, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_NO_SPACE);
+  g_assert_null (result);
+  /* The message names the file that did not fit. */
+  g_assert_nonnull (strstr (error->message, "IMG_0011.JPG"));
+
+  g_assert_cmpint (g_unlink (filler), ==, 0);
+  assert_no_temp_files (f->dest);
+  g_clear_pointer (&dest_files, g_hash_table_unref);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 1);
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_0010.JPG"));
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 1);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 1);
+  g_clear_error (&error);
+
+  /* Room again: the next run completes with what is missing. */
+  g_clear_pointer (&result, ks_import_result_free);
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 3);
+  g_assert_cmpuint (result->skipped, ==, 1);
+  assert_backup_complete (f->src, f->dest);
+}
+
+static void
+test_destination_read_only (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) again = NULL;
+  g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0001.JPG", NULL);
+  g_autofree char *path2 = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0002.JPG", NULL);
+  g_autoptr(GHashTable) dest_files = NULL;
+
+  mount_tmpfs (f, "size=4m");
+  write_random (path, 100000, 1);
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 1);
+
+  /* Root ignores 0555; a read-only remount stops everyone. */
+  g_assert_cmpint (mount (NULL, f->dest, NULL, MS_REMOUNT | MS_RDONLY, NULL), ==, 0);
+  write_random (path2, 100000, 2);
+  again = run_import (f, NULL, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_READ_ONLY);
+  g_assert_null (again);
+  g_assert_nonnull (strstr (error->message, f->dest));
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 1);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 1);
+}
+
+static void
+unmount_after_first_cb (KsImportJob *job,
+                        guint        n_finished,
+                        gpointer     user_data)
+{
+  Fixture *f = user_data;
+
+  if (n_finished == 1)
+    {
+      g_assert_cmpint (umount2 (f->dest, MNT_DETACH), ==, 0);
+      f->mounted = FALSE;
+    }
+}
+
+static void
+test_destination_removed (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions opts = { .hook = unmount_after_first_cb, .hook_data = f };
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 20 + i);
+      g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", name, NULL);
+
+      write_random (path, 150 * 1024, 20 + i);
+    }
+
+  mount_tmpfs (f, "size=8m");
+  result = run_import (f, &opts, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_DESTINATION_UNAVAILABLE);
+  g_assert_null (result);
+  g_assert_nonnull (strstr (error->message, "IMG_0021.JPG"));
+
+  /* What is at the path now (the empty mount point) got nothing; only the first file,
+   * written before the drive went, is recorded. */
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 0);
+  g_assert_false (g_file_test (f->dest, G_FILE_TEST_EXISTS) &&
+                  g_file_test (KS_FOLDER_DESTINATION_META_DIR, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 1);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM runs WHERE status = 'failed'"), ==, 1);
+}
+
+static void
+test_hostile_names (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autoptr(GHashTable) tmp_entries = NULL;
+  g_autofree char *dir = g_build_filename (f->src, "DCIM", "100APPLE", NULL);
+  g_autofree char *long_name = NULL;
+  g_autofree char *existing = g_build_filename (f->dest, "2023", "06", "IMG_CASE.JPG", NULL);
+  g_autofree char *existing_contents = NULL;
+  GHashTableIter iter;
+  const char *rel;
+  const char *names[] = {
+    "IMG_\x01\x1b[31mred.JPG",          /* control characters */
+    "IMG_\xff\xfe\x80.JPG",             /* not UTF-8 */
+    "IMG_CASE.JPG", "img_case.jpg",     /* equal but for case */
+    "a<b>c:d|e?f*g\"h\\i.JPG",          /* refused by Windows */
+    "CON.JPG", "nul.jpg",               /* reserved device names */
+    "IMG_dots. . .JPG",
+    " IMG_space.JPG",                   /* leading space */
+    "-rf.JPG",
+  };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      write_random (path, 3000 + i, 100 + i);
+    }
+  /* A 255-byte name (the most ext4 allows). */
+  long_name = g_strnfill (251, 'L');
+  {
+    g_autofree char *n = g_strconcat (long_name, ".JPG", NULL);
+    g_autofree char *path = g_build_filename (dir, n, NULL);
+    write_random (path, 4000, 99);
+  }
+
+  /* Something already at a target name: it must survive untouched. */
+  write_random (existing, 1234, 4242);
+  g_assert_true (g_file_get_contents (existing, &existing_contents, NULL, NULL));
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->failed, ==, 0);
+  g_assert_cmpuint (result->copied, ==, G_N_ELEMENTS (names) + 1);
+
+  /* Untouched. */
+  {
+    g_autofree char *now = NULL;
+    g_assert_true (g_file_get_contents (existing, &now, NULL, NULL));
+    g_assert_cmpstr (now, ==, existing_contents);
+  }
+  g_assert_cmpint (g_unlink (existing), ==, 0);
+  assert_backup_complete (f->src, f->dest);
+  assert_no_temp_files (f->dest);
+
+  /* Every stored name is safe everywhere. */
+  dest_files = list_files (f->dest);
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, NULL))
+    {
+      g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          if (!ks_safe_name_is_safe (parts[i]))
+            g_error ("unsafe name stored: %s", rel);
+        }
+    }
+
+  /* Nothing outside the destination: the temp dir holds only what we made. */
+  tmp_entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  {
+    g_autoptr(GDir) d = g_dir_open (f->tmp, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (d)) != NULL)
+      g_hash_table_add (tmp_entries, g_strdup (name));
+  }
+  g_assert_cmpuint (g_hash_table_size (tmp_entries), ==, 3);
+  g_assert_true (g_hash_table_contains (tmp_entries, "src"));
+  g_assert_true (g_hash_table_contains (tmp_entries, "dest"));
+  g_assert_true (g_hash_table_contains (tmp_entries, "data"));
+}
+
+static void
+test_symlink_in_destination (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autofree char *outside = g_build_filename (f->tmp, "outside", NULL);
+  g_autofree char *year = g_build_filename (f->dest, "2023", NULL);
+  g_autofree char *path = g_build_filename (f->src, "IMG_0001.JPG", NULL);
+  g_autoptr(GHashTable) outside_files = NULL;
+
+  /* Someone (or something) planted a link where the layout would write. */
+  g_assert_cmpint (g_mkdir_with_parents (outside, 0755), ==, 0);
+  g_assert_cmpint (symlink (outside, year), ==, 0);
+  write_random (path, 5000, 1);
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 0);
+  g_assert_cmpuint (result->failed, ==, 1);
+  g_assert_cmpuint (result->errors->len, ==, 1);
+  outside_files = list_files (outside);
+  g_assert_cmpuint (g_hash_table_size (outside_files), ==, 0);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+  g_assert_cmpstr (result->status, ==, "completed-with-errors");
+}
+
+static void
+test_stale_temp_cleaned (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autofree char *stale = g_build_filename (f->dest, "2023", "06", ".IMG_0001.JPG.keepsake-tmp-Ab12Cd", NULL);
+  g_autofree char *user_hidden = g_build_filename (f->dest, "2023", "06", ".hidden-by-user", NULL);
+  g_autofree char *lookalike = g_build_filename (f->dest, "notes.keepsake-tmp-Ab12Cd", NULL);
+  g_autofree char *path = g_build_filename (f->src, "IMG_0001.JPG", NULL);
+
+  /* What a run killed with -9 leaves: a hidden temporary, never a real-looking file. */
+  write_random (stale, 700, 1);
+  write_random (user_hidden, 10, 2);
+  write_random (lookalike, 10, 3);
+  write_random (path, 5000, 4);
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 1);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (user_hidden, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (lookalike, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_verify (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsFolderDestination) dest = NULL;
+  g_autoptr(KsVerifyJob) verify = NULL;
+  g_autoptr(KsVerifyResult) report = NULL;
+  g_autoptr(KsVerifyResult) report2 = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autoptr(GList) keys = NULL;
+  const char *victim_rel, *gone_rel;
+  g_autofree char *victim = NULL;
+  g_autofree char *gone = NULL;
+  guint n;
+  int fd;
+  guint8 byte;
+
+  make_library (f->src, 8, 1);
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  n = result->copied;
+
+  dest = ks_folder_destination_new (f->dest);
+  verify = ks_verify_job_new (KS_DESTINATION (dest), f->catalog);
+  report = ks_verify_job_run (verify, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->checked, ==, n);
+  g_assert_cmpuint (report->ok, ==, n);
+  g_assert_cmpuint (report->changed->len, ==, 0);
+  g_assert_cmpuint (report->missing->len, ==, 0);
+
+  /* Flip one byte in one file; delete another. */
+  dest_files = list_files (f->dest);
+  keys = g_list_sort (g_hash_table_get_keys (dest_files), (GCompareFunc)strcmp);
+  victim_rel = keys->data;
+  gone_rel = keys->next->data;
+  victim = g_build_filename (f->dest, victim_rel, NULL);
+  gone = g_build_filename (f->dest, gone_rel, NULL);
+  fd = open (victim, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pread (fd, &byte, 1, 100), ==, 1);
+  byte ^= 0x01;
+  g_assert_cmpint (pwrite (fd, &byte, 1, 100), ==, 1);
+  close (fd);
+  g_assert_cmpint (g_unlink (gone), ==, 0);
+
+  report2 = ks_verify_job_run (verify, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report2->checked, ==, n);
+  g_assert_cmpuint (report2->ok, ==, n - 2);
+  g_assert_cmpuint (report2->changed->len, ==, 1);
+  g_assert_cmpstr (((KsDestinationEntry *)g_ptr_array_index (report2->changed, 0))->relative_path, ==, victim_rel);
+  g_assert_cmpuint (report2->missing->len, ==, 1);
+  g_assert_cmpstr (((KsDestinationEntry *)g_ptr_array_index (report2->missing, 0))->relative_path, ==, gone_rel);
+}
+
+static void
+cancel_after_three_cb (KsImportJob *job,
+                       guint        n_finished,
+                       gpointer     user_data)
+{
+  if (n_finished == 3)
+    g_cancellable_cancel (user_data);
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) resumed = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GHashTable) src_files = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions opts = { .hook = cancel_after_three_cb, .cancellable = cancellable };
+  guint n_src;
+
+  opts.hook_data = cancellable;
+  make_library (f->src, 12, 1);
+  src_files = list_files (f->src);
+  n_src = g_hash_table_size (src_files);
+
+  result = run_import (f, &opts, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED);
+  g_assert_null (result);
+  g_clear_error (&error);
+
+  /* No partial file: what is there is whole, indexed and recorded. */
+  assert_no_temp_files (f->dest);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), >=, 3);
+  g_assert_cmpuint (g_hash_table_size (dest_files), <, n_src);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, g_hash_table_size (dest_files));
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, g_hash_table_size (dest_files));
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM runs WHERE status = 'cancelled'"), ==, 1);
+
+  resumed = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (resumed->copied, ==, n_src - g_hash_table_size (dest_files));
+  assert_backup_complete (f->src, f->dest);
+}
+
+/* ---- a source that dies mid-file, like a detached phone ---- */
+
+#define TEST_TYPE_DYING_STREAM (test_dying_stream_get_type ())
+G_DECLARE_FINAL_TYPE (TestDyingStream, test_dying_stream, TEST, DYING_STREAM, GInputStream)
+
+struct _TestDyingStream
+{
+  GInputStream  parent_instance;
+  GInputStream *inner;
+  gsize         left;
+};
+
+G_DEFINE_FINAL_TYPE (TestDyingStream, test_dying_stream, G_TYPE_INPUT_STREAM)
+
+static gssize
+test_dying_stream_read (GInputStream  *stream,
+                        void          *buffer,
+                        gsize          count,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  TestDyingStream *self = TEST_DYING_STREAM (stream);
+  gssize n;
+
+  if (self->left == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "Device was detached");
+      return -1;
+    }
+
+  n = g_input_stream_read (self->inner, buffer, MIN (count, self->left), cancellable, error);
+  if (n > 0)
+    self->left -= n;
+
+  return n;
+}
+
+static void
+test_dying_stream_finalize (GObject *object)
+{
+  g_clear_object (&TEST_DYING_STREAM (object)->inner);
+  G_OBJECT_CLASS (test_dying_stream_parent_class)->finalize (object);
+}
+
+static void
+test_dying_stream_class_init (TestDyingStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_dying_stream_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = test_dying_stream_read;
+}
+
+static void
+test_dying_stream_init (TestDyingStream *self)
+{
+}
+
+static GInputStream *
+test_dying_stream_new (GInputStream *inner,
+                       gsize         limit)
+{
+  TestDyingStream *self = g_object_new (TEST_TYPE_DYING_STREAM, NULL);
+
+  self->inner = g_object_ref (inner);
+  self->left = limit;
+
+  return G_INPUT_STREAM (self);
+}
+
+#define TEST_TYPE_DYING_SOURCE (test_dying_source_get_type ())
+G_DECLARE_FINAL_TYPE (TestDyingSource, test_dying_source, TEST, DYING_SOURCE, GObject)
+
+struct _TestDyingSource
+{
+  GObject   parent_instance;
+  KsSource *inner;
+  guint     opens_left;
+};
+
+static void test_dying_source_iface_init (KsSourceInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestDyingSource, test_dying_source, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KS_TYPE_SOURCE, test_dying_source_iface_init))
+
+static const char *
+dying_get_id (KsSource *source)
+{
+  return ks_source_get_id (TEST_DYING_SOURCE (source)->inner);
+}
+
+static char *
+dying_dup_display_name (KsSource *source)
+{
+  return g_strdup ("dying");
+}
+
+static gboolean
+dying_enumerate (KsSource          *source,
+                 KsSourceFileFunc   func,
+                 gpointer           user_data,
+                 GCancellable      *cancellable,
+                 GError           **error)
+{
+  return ks_source_enumerate (TEST_DYING_SOURCE (source)->inner, func, user_data, cancellable, error);
+}
+
+static GInputStream *
+dying_open_file (KsSource      *source,
+                 const char    *path,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  TestDyingSource *self = TEST_DYING_SOURCE (source);
+  g_autoptr(GInputStream) inner = NULL;
+
+  inner = ks_source_open_file (self->inner, path, cancellable, error);
+  if (inner == NULL)
+    return NULL;
+  if (self->opens_left-- > 0)
+    return g_steal_pointer (&inner);
+
+  /* The cable is pulled after 1000 bytes of this file. */
+  return test_dying_stream_new (inner, 1000);
+}
+
+static void
+test_dying_source_iface_init (KsSourceInterface *iface)
+{
+  iface->get_id = dying_get_id;
+  iface->dup_display_name = dying_dup_display_name;
+  iface->enumerate = dying_enumerate;
+  iface->open_file = dying_open_file;
+}
+
+static void
+test_dying_source_finalize (GObject *object)
+{
+  g_clear_object (&TEST_DYING_SOURCE (object)->inner);
+  G_OBJECT_CLASS (test_dying_source_parent_class)->finalize (object);
+}
+
+static void
+test_dying_source_class_init (TestDyingSourceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_dying_source_finalize;
+}
+
+static void
+test_dying_source_init (TestDyingSource *self)
+{
+}
+
+static void
+test_source_lost (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) resumed = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(TestDyingSource) dying = g_object_new (TEST_TYPE_DYING_SOURCE, NULL);
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions opts = { 0 };
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 30 + i);
+      g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", name, NULL);
+
+      write_random (path, 20000, 30 + i);
+    }
+  folder = g_file_new_for_path (f->src);
+  dying->inner = KS_SOURCE (ks_folder_source_new (folder));
+  dying->opens_left = 2;
+  opts.source = KS_SOURCE (dying);
+
+  result = run_import (f, &opts, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST);
+  g_assert_null (result);
+  g_assert_nonnull (strstr (error->message, "IMG_0032.JPG"));
+  g_clear_error (&error);
+
+  assert_no_temp_files (f->dest);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 2);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 2);
+
+  /* Plugged back in: the rest arrives. */
+  resumed = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (resumed->copied, ==, 3);
+  g_assert_cmpuint (resumed->skipped, ==, 2);
+  assert_backup_complete (f->src, f->dest);
+}
+
+typedef struct
+{
+  GMainLoop        *loop;
+  KsImportResult   *result;
+  GError           *error;
+  guint             n_progress;
+  KsImportProgress *last;
+  GThread          *main_thread;
+} AsyncData;
+
+static void
+progress_cb (KsImportJob      *job,
+             KsImportProgress *progress,
+             AsyncData        *data)
+{
+  g_assert_true (g_thread_self () == data->main_thread);
+  data->n_progress++;
+  if (data->last != NULL)
+    {
+      g_assert_cmpuint (progress->items_done, >=, data->last->items_done);
+      g_assert_cmpuint (progress->bytes_done, >=, data->last->bytes_done);
+    }
+  g_clear_pointer (&data->last, ks_import_progress_free);
+  data->last = ks_import_progress_copy (progress);
+}
+
+static void
+run_async_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  AsyncData *data = user_data;
+
+  g_assert_true (g_thread_self () == data->main_thread);
+  data->result = ks_import_job_run_finish (KS_IMPORT_JOB (object), result, &data->error);
+  g_main_loop_quit (data->loop);
+}
+
+static void
+test_async_progress (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(KsFolderSource) source = NULL;
+  g_autoptr(KsFolderDestination) dest = ks_folder_destination_new (f->dest);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_source_file_free);
+  g_autoptr(GPtrArray) assets = NULL;
+  g_autoptr(GPtrArray) selection = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  AsyncData ad = { 0 };
+  guint expected_files = 0;
+
+  make_library (f->src, 10, 1);
+  folder = g_file_new_for_path (f->src);
+  source = ks_folder_source_new (folder);
+
+  /* The user's selection: every other asset. */
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, files, NULL, &error));
+  g_assert_no_error (error);
+  assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
+  for (guint i = 0; i < assets->len; i += 2)
+    {
+      g_ptr_array_add (selection, assets->pdata[i]);
+      expected_files += ks_asset_get_files (assets->pdata[i])->len;
+    }
+
+  g_ptr_array_add (dests, dest);
+  job = ks_import_job_new (KS_SOURCE (source), selection, dests, f->catalog);
+
+  ad.loop = g_main_loop_new (NULL, FALSE);
+  ad.main_thread = g_thread_self ();
+  g_signal_connect (job, "progress", G_CALLBACK (progress_cb), &ad);
+  ks_import_job_run_async (job, NULL, run_async_cb, &ad);
+  g_main_loop_run (ad.loop);
+
+  g_assert_no_error (ad.error);
+  g_assert_nonnull (ad.result);
+  g_assert_cmpuint (ad.result->copied, ==, expected_files);
+  g_assert_cmpuint (ad.n_progress, >=, 1);
+  g_assert_nonnull (ad.last);
+  g_assert_cmpuint (ad.last->items_done, ==, ad.last->items_total);
+  g_assert_cmpuint (ad.last->items_total, ==, expected_files);
+  g_assert_cmpuint (ad.last->bytes_done, ==, ad.last->bytes_total);
+  g_assert_cmpuint (ad.last->bytes_done, ==, ad.result->bytes);
+  g_assert_cmpuint (ad.last->copied, ==, expected_files);
+
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, expected_files);
+
+  g_clear_pointer (&ad.last, ks_import_progress_free);
+  g_clear_pointer (&ad.result, ks_import_result_free);
+  g_main_loop_unref (ad.loop);
+}
+
+static void
+test_catalog_schema (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ks-catalog-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (tmp, "sub", "catalog.db", NULL);
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsCatalog) reopened = NULL;
+  g_autoptr(KsCatalog) newer = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *copy = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  const char *h = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  gint64 run_id;
+
+  g_assert_no_error (error);
+  catalog = ks_catalog_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "PRAGMA user_version"), ==, KS_CATALOG_SCHEMA_VERSION);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog,
+                                            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+                                            " ('devices','files','assets','asset_files','source_files',"
+                                            "  'destinations','copies','runs')"), ==, 8);
+
+  g_assert_true (ks_catalog_record_device (catalog, "00008110-0001", "Anna's iPhone", "iPhone15,2", &error));
+  g_assert_true (ks_catalog_record_device (catalog, "00008110-0001", NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM devices WHERE name = 'Anna''s iPhone'"), ==, 1);
+
+  /* A copy needs its destination: foreign keys are enforced. */
+  g_assert_false (ks_catalog_record_copy (catalog, h, 10, "no-such-destination", "a/b.jpg", 0, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  g_assert_true (ks_catalog_record_destination (catalog, "dest-1", "folder", "file:///x", "x", NULL, &error));
+  g_assert_true (ks_catalog_record_copy (catalog, h, 10, "dest-1", "2023/06/b.jpg", 5, &error));
+  g_assert_true (ks_catalog_record_source_file (catalog, "folder:/src", "DCIM/b.jpg", 10, 77, h, &error));
+  g_assert_true (ks_catalog_record_asset (catalog, h, "b.jpg", 77, h, "primary", &error));
+  g_assert_no_error (error);
+
+  hash = ks_catalog_lookup_source_file (catalog, "folder:/src", "DCIM/b.jpg", 10, 77);
+  g_assert_cmpstr (hash, ==, h);
+  g_assert_null (ks_catalog_lookup_source_file (catalog, "folder:/src", "DCIM/b.jpg", 10, 78));
+  copy = ks_catalog_lookup_copy (catalog, h, "dest-1");
+  g_assert_cmpstr (copy, ==, "2023/06/b.jpg");
+  g_assert_cmpuint (ks_catalog_count_copies (catalog, "dest-1"), ==, 1);
+
+  run_id = ks_catalog_begin_run (catalog, "folder:/src", "dest-1", &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_catalog_finish_run (catalog, run_id, 1, 2, 3, 4, "completed", NULL, &error));
+  g_clear_object (&catalog);
+
+  /* Reopening migrates nothing and keeps everything. */
+  reopened = ks_catalog_new (path, &error);
+  g_assert_no_error (error);
+  runs = ks_catalog_list_runs (reopened);
+  g_assert_cmpuint (runs->len, ==, 1);
+  g_assert_cmpuint (((KsCatalogRun *)runs->pdata[0])->skipped, ==, 2);
+  g_assert_cmpuint (ks_catalog_count_copies (reopened, "dest-1"), ==, 1);
+  g_assert_cmpint (_ks_catalog_query_int64 (reopened, "PRAGMA journal_mode = WAL"), ==, 0);
+
+  /* A catalog from the future is refused, not damaged. */
+  g_assert_cmpint (_ks_catalog_query_int64 (reopened, "PRAGMA user_version = 99"), ==, -1);
+  g_clear_object (&reopened);
+  newer = ks_catalog_new (path, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_null (newer);
+
+  rm_rf (tmp);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add_func ("/Keepsake/Catalog/schema", test_catalog_schema);
+  ADD ("/Keepsake/Import/folder-backup", test_folder_backup);
+  ADD ("/Keepsake/Import/same-name-and-renamed", test_same_name_and_renamed);
+  ADD ("/Keepsake/Import/catalog-lost", test_catalog_lost);
+  ADD ("/Keepsake/Import/dry-run", test_dry_run);
+  ADD ("/Keepsake/Import/destination-full", test_destination_full);
+  ADD ("/Keepsake/Import/destination-read-only", test_destination_read_only);
+  ADD ("/Keepsake/Import/destination-removed", test_destination_removed);
+  ADD ("/Keepsake/Import/hostile-names", test_hostile_names);
+  ADD ("/Keepsake/Import/symlink-in-destination", test_symlink_in_destination);
+  ADD ("/Keepsake/Import/stale-temp-cleaned", test_stale_temp_cleaned);
+  ADD ("/Keepsake/Import/cancel", test_cancel);
+  ADD ("/Keepsake/Import/source-lost", test_source_lost);
+  ADD ("/Keepsake/Import/async-progress", test_async_progress);
+  ADD ("/Keepsake/Verify/flipped-byte", test_verify);
+#undef ADD
+
+  return g_test_run ();
+}
