@@ -19,8 +19,10 @@
  */
 
 /* The device side of notification_proxy.  Nothing on the emulated phone
- * reacts to sync notifications, so they are only logged at debug level;
- * Shutdown gets its ProxyDeath so that np_client_free does not wait 30 s. */
+ * reacts to sync notifications, so they are only logged at debug level; a
+ * name posted on a connection that also observes it is relayed back, as the
+ * phone's notify center would; Shutdown gets its ProxyDeath so that
+ * np_client_free does not wait 30 s. */
 
 #include "config.h"
 
@@ -42,16 +44,35 @@ dup_string (plist_t dict,
   return value;
 }
 
+static bool
+send_command (EmuConn    *conn,
+              const char *command,
+              const char *name)
+{
+  plist_t reply = plist_new_dict ();
+  bool ok;
+
+  plist_dict_set_item (reply, "Command", plist_new_string (command));
+  if (name != NULL)
+    plist_dict_set_item (reply, "Name", plist_new_string (name));
+  ok = emu_conn_send_plist (conn, reply, false);
+  plist_free (reply);
+  return ok;
+}
+
 void
 emu_notification_proxy_serve (EmuDevice *device,
                               EmuConn   *conn)
 {
+  g_autoptr(GHashTable) observed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
   for (;;)
     {
       plist_t msg = emu_conn_recv_plist (conn);
       char *command;
       char *name;
       gboolean shutdown;
+      gboolean relay_failed = FALSE;
 
       if (msg == NULL)
         return;
@@ -66,17 +87,21 @@ emu_notification_proxy_serve (EmuDevice *device,
       shutdown = g_strcmp0 (command, "Shutdown") == 0;
       g_debug ("notification_proxy %s: %s %s", emu_device_get_udid (device),
                command != NULL ? command : "(none)", name != NULL ? name : "");
-      free (command);
-      free (name);
       plist_free (msg);
 
+      if (name != NULL && g_strcmp0 (command, "ObserveNotification") == 0)
+        g_hash_table_add (observed, g_strdup (name));
+      else if (name != NULL && g_strcmp0 (command, "PostNotification") == 0
+               && g_hash_table_contains (observed, name))
+        relay_failed = !send_command (conn, "RelayNotification", name);
+      free (command);
+      free (name);
+
+      if (relay_failed)
+        return;
       if (shutdown)
         {
-          plist_t reply = plist_new_dict ();
-
-          plist_dict_set_item (reply, "Command", plist_new_string ("ProxyDeath"));
-          emu_conn_send_plist (conn, reply, false);
-          plist_free (reply);
+          send_command (conn, "ProxyDeath", NULL);
           return;
         }
     }

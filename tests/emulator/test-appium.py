@@ -36,6 +36,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_DIR = os.path.join(HERE, 'appium')
+N_TESTS = 5
 
 
 def emulator_path():
@@ -99,7 +100,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='test-appium-')
     emu = None
     log = None
-    print('1..4')
+    print('1..%d' % N_TESTS)
     n = 0
 
     def report(ok, name, note=''):
@@ -141,26 +142,40 @@ def main():
 
         r = subprocess.run(['node', os.path.join(PACKAGE_DIR, 'test-appium-afc.js')], env=env,
                            capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            report(False, 'lists-device-and-lockdown')
+        try:
+            seen = json.loads(r.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            seen = {}
             print('# ' + (r.stdout + r.stderr).replace('\n', '\n# '))
-            report(False, 'afc-reads-dcim')
-            return 1
-        seen = json.loads(r.stdout.strip().splitlines()[-1])
-        ok = (seen['udids'] == udid and len(udid) == 1 and seen['name'] == 'Appium iPhone'
-              and seen['osVersion'].count('.') >= 1)
-        report(ok, 'lists-device-and-lockdown', '%s %s %s' % (seen['udids'], seen['name'], seen['osVersion']))
 
-        got = {rel: v['sha256'] for rel, v in seen['files'].items()}
-        sizes_ok = all(v['size'] == v['stSize'] for v in seen['files'].values())
-        dirs_ok = {'/DCIM/100APPLE', '/DCIM/101APPLE', '/DCIM/102APPLE', '/DCIM/102APPLE/Sub'} <= set(seen['dirs'])
-        ok = got == expected and sizes_ok and dirs_ok
+        def failed(phase):
+            print('# ' + seen.get(phase, {}).get('error', 'no result').replace('\n', '\n# '))
+
+        lockdown = seen.get('lockdown', {})
+        ok = (lockdown.get('ok') and lockdown['udids'] == udid and len(udid) == 1
+              and lockdown['name'] == 'Appium iPhone' and lockdown['osVersion'].count('.') >= 1)
+        report(bool(ok), 'lists-device-and-lockdown',
+               '%s %s %s' % (lockdown.get('udids'), lockdown.get('name'), lockdown.get('osVersion')))
+        if not ok:
+            failed('lockdown')
+
+        np = seen.get('notificationProxy', {})
+        report(bool(np.get('ok')), 'tls-session-notification-proxy-relay', np.get('relayed', ''))
+        if not np.get('ok'):
+            failed('notificationProxy')
+
+        afc = seen.get('afc', {})
+        got = {rel: v['sha256'] for rel, v in afc.get('files', {}).items()}
+        sizes_ok = all(v['size'] == v['stSize'] for v in afc.get('files', {}).values())
+        dirs_ok = {'/DCIM/100APPLE', '/DCIM/101APPLE', '/DCIM/102APPLE',
+                   '/DCIM/102APPLE/Sub'} <= set(afc.get('dirs', []))
+        ok = bool(afc.get('ok')) and got == expected and sizes_ok and dirs_ok
         report(ok, 'afc-reads-dcim', '%d files' % len(got))
         if not ok:
+            failed('afc')
             for rel in sorted(set(got) | set(expected)):
                 if got.get(rel) != expected.get(rel):
                     print('# differs: %s appium=%s expected=%s' % (rel, got.get(rel), expected.get(rel)))
-            print('# sizes_ok=%s dirs=%s' % (sizes_ok, seen['dirs']))
     finally:
         if emu is not None:
             emu.terminate()
@@ -177,7 +192,7 @@ def main():
                     print('# emulator: ' + line)
             log.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(tests) and n == 4 else 1
+    return 0 if all(tests) and n == N_TESTS else 1
 
 
 if __name__ == '__main__':

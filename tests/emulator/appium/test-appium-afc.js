@@ -52,36 +52,77 @@ async function readWhole (afc, devicePath) {
   return { sha256: hash.digest('hex'), size };
 }
 
+// Every phase reports on its own, so a failure in one still shows what the
+// others saw.
+async function phase (result, name, fn) {
+  try {
+    result[name] = { ok: true, ...(await fn()) };
+  } catch (err) {
+    result[name] = { ok: false, error: String(err && err.stack ? err.stack : err) };
+  }
+}
+
 async function main () {
   const result = {};
-  const udids = await utilities.getConnectedDevices();
-  result.udids = udids;
-  if (udids.length === 0) {
-    throw new Error('no device listed');
-  }
-  const udid = udids[0];
-  result.name = await utilities.getDeviceName(udid);
-  result.osVersion = await utilities.getOSVersion(udid);
+  let udid = null;
 
-  const afc = await services.startAfcService(udid);
-  try {
-    const found = [];
-    await afc.walkDir('/DCIM', true, async (itemPath, isDirectory) => {
-      found.push({ itemPath, isDirectory });
-    });
-    result.dirs = found.filter((f) => f.isDirectory).map((f) => f.itemPath).sort();
-    result.files = {};
-    for (const { itemPath, isDirectory } of found) {
-      if (isDirectory) {
-        continue;
-      }
-      const info = await afc.getFileInfo(itemPath);
-      const read = await readWhole(afc, itemPath);
-      result.files[path.posix.relative('/', itemPath)] = { ...read, stSize: info.size };
-    }
-  } finally {
-    afc.close();
+  await phase(result, 'lockdown', async () => {
+    const udids = await utilities.getConnectedDevices();
+    udid = udids[0];
+    return {
+      udids,
+      name: await utilities.getDeviceName(udid),
+      osVersion: await utilities.getOSVersion(udid),
+    };
+  });
+  if (!udid) {
+    return result;
   }
+
+  // TLS lockdown session (HostID from the pair record) + StartService, then
+  // our notification_proxy relays a name posted on an observing connection.
+  await phase(result, 'notificationProxy', async () => {
+    const np = await services.startNotificationProxyService(udid);
+    const name = 'io.github.keepsake.emulator.test';
+    try {
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no RelayNotification within 5 s')), 5000);
+        np.observeNotification(name, {
+          notification: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+        np.postNotification(name);
+      });
+    } finally {
+      np.close();
+    }
+    return { relayed: name };
+  });
+
+  await phase(result, 'afc', async () => {
+    const afc = await services.startAfcService(udid);
+    const out = { files: {} };
+    try {
+      const found = [];
+      await afc.walkDir('/DCIM', true, async (itemPath, isDirectory) => {
+        found.push({ itemPath, isDirectory });
+      });
+      out.dirs = found.filter((f) => f.isDirectory).map((f) => f.itemPath).sort();
+      for (const { itemPath, isDirectory } of found) {
+        if (isDirectory) {
+          continue;
+        }
+        const info = await afc.getFileInfo(itemPath);
+        const read = await readWhole(afc, itemPath);
+        out.files[path.posix.relative('/', itemPath)] = { ...read, stSize: info.size };
+      }
+    } finally {
+      afc.close();
+    }
+    return out;
+  });
   return result;
 }
 
