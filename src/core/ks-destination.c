@@ -100,7 +100,8 @@ ks_destination_check_available (KsDestination  *self,
  * @out_relative_path: (out) (optional) (transfer full)
  * @out_size: (out) (optional)
  *
- * Returns: whether the destination's own index lists content @hash
+ * Returns: whether the destination holds content @hash (its own index lists it and the
+ *   file is still there with the recorded size)
  */
 gboolean
 ks_destination_lookup (KsDestination  *self,

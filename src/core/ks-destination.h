@@ -61,7 +61,7 @@ G_DECLARE_INTERFACE (KsDestination, ks_destination, KS, DESTINATION, GObject)
  *   files left by a killed run. Blocking. Call before anything below.
  * @query_free_space: bytes available, or -1 with @error set
  * @check_available: %FALSE with %KS_DESTINATION_ERROR_UNAVAILABLE if it went away
- * @lookup: whether the index lists @hash (and where)
+ * @lookup: whether it holds @hash: listed in its index and still there with that size
  * @list_entries: (element-type KsDestinationEntry): a copy of the index
  * @begin_file: start a hidden temporary file in @rel_dir; nothing is visible under a real
  *   name until @commit

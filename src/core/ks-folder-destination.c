@@ -835,6 +835,18 @@ ks_folder_destination_lookup (KsDestination  *dest,
 
   g_mutex_lock (&self->mutex);
   entry = g_hash_table_lookup (self->index, hash);
+  /* The index says what was stored; the folder says what is still there. A file someone
+   * deleted or truncated on the drive does not count, so the next run stores it again.
+   * (Only a stat: reading it back is verify's job.) */
+  if (entry != NULL && self->root_fd >= 0)
+    {
+      struct stat st;
+
+      if (fstatat (self->root_fd, entry->relative_path, &st, AT_SYMLINK_NOFOLLOW) != 0
+          || !S_ISREG (st.st_mode)
+          || (guint64)st.st_size != entry->size)
+        entry = NULL;
+    }
   if (entry != NULL)
     {
       found = TRUE;

@@ -20,6 +20,7 @@
 #include "ks-hash.h"
 #include "ks-import-job.h"
 #include "ks-import-job-private.h"
+#include "ks-layout.h"
 #include "ks-safe-name.h"
 
 #define CHUNK_SIZE        (4 * 1024 * 1024)
@@ -83,6 +84,7 @@ typedef struct
   GAsyncQueue    *work;
   gint64          run_id;
   gint64          started;
+  char           *source_name;
 
   /* Writer state */
   KsDestinationWriter *writers[MAX_DESTINATIONS];
@@ -157,6 +159,7 @@ run_free (Run *run)
     }
   g_clear_pointer (&run->work, g_async_queue_unref);
   g_clear_object (&run->self);
+  g_free (run->source_name);
   g_free (run);
 }
 
@@ -303,37 +306,11 @@ dest_alive (Run   *run,
 
 /* ---- layout ---- */
 
-static char *
-expand_layout (const char *layout,
-               GDateTime  *date,
-               const char *safe_name)
-{
-  GString *out = g_string_new (NULL);
-  g_autofree char *year = g_date_time_format (date, "%Y");
-  g_autofree char *month = g_date_time_format (date, "%m");
-  g_autofree char *day = g_date_time_format (date, "%d");
-  const char *p = layout;
-
-  while (*p)
-    {
-      if (g_str_has_prefix (p, "{year}"))
-        g_string_append (out, year), p += 6;
-      else if (g_str_has_prefix (p, "{month}"))
-        g_string_append (out, month), p += 7;
-      else if (g_str_has_prefix (p, "{day}"))
-        g_string_append (out, day), p += 5;
-      else if (g_str_has_prefix (p, "{name}"))
-        g_string_append (out, safe_name), p += 6;
-      else
-        g_string_append_c (out, *p++);
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-/* Splits the laid-out path into a folder and a name, each component made safe. */
+/* Splits the laid-out path into a folder and a name. The layout sees the capture time
+ * read from the file's own bytes through a private copy of the asset: the shared asset
+ * belongs to the thread that shows it. */
 static void
-layout_place (KsImportJob  *self,
+layout_place (Run          *run,
               KsAsset      *asset,
               KsAssetFile  *file,
               gint64        capture_time,
@@ -341,40 +318,27 @@ layout_place (KsImportJob  *self,
               char        **out_stem,
               char        **out_ext)
 {
-  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (capture_time);
-  g_autofree char *safe_name = ks_safe_name_make (ks_asset_file_get_name (file), -1);
+  g_autoptr(KsAsset) dated = ks_asset_new (ks_asset_get_source_id (asset), ks_asset_get_primary (asset));
   g_autofree char *path = NULL;
-  g_auto(GStrv) parts = NULL;
-  GString *dir = g_string_new (NULL);
-  guint n;
+  g_autofree char *name = NULL;
+  const char *slash;
 
-  if (date == NULL)
-    date = g_date_time_new_from_unix_local (0);
+  ks_asset_set_capture_time (dated, capture_time, TRUE);
+  path = ks_layout_dup_path (run->self->layout, dated, file, run->source_name, 0);
 
-  path = expand_layout (self->layout, date, safe_name);
-  parts = g_strsplit (path, "/", -1);
-  n = g_strv_length (parts);
-
-  for (guint i = 0; i + 1 < n; i++)
+  slash = strrchr (path, '/');
+  if (slash != NULL)
     {
-      g_autofree char *safe = NULL;
-
-      if (parts[i][0] == '\0')
-        continue;
-      safe = ks_safe_name_make (parts[i], -1);
-      if (dir->len > 0)
-        g_string_append_c (dir, '/');
-      g_string_append (dir, safe);
-    }
-
-  *out_dir = g_string_free (dir, FALSE);
-  if (n > 0 && parts[n - 1][0] != '\0')
-    {
-      g_autofree char *safe = ks_safe_name_make (parts[n - 1], -1);
-      ks_safe_name_split (safe, out_stem, out_ext);
+      *out_dir = g_strndup (path, slash - path);
+      name = g_strdup (slash + 1);
     }
   else
-    ks_safe_name_split (safe_name, out_stem, out_ext);
+    {
+      *out_dir = g_strdup ("");
+      name = g_strdup (path);
+    }
+
+  ks_safe_name_split (name, out_stem, out_ext);
 }
 
 /* "IMG_1 (3)" → 3; anything else → 1. */
@@ -497,7 +461,7 @@ writer_begin (Run  *run,
       if (place->dir != NULL)
         dir = g_strdup (place->dir);
       else
-        layout_place (run->self, item->asset, item->file,
+        layout_place (run, item->asset, item->file,
                       ks_asset_get_capture_time (item->asset), &dir, &stem, &ext);
 
       run->writers[d] = ks_destination_begin_file (run->dests[d], dir, hint, &error);
@@ -598,7 +562,7 @@ writer_end (Run    *run,
         }
 
       place = asset_place (run, item, d);
-      layout_place (self, item->asset, item->file, capture_time, &dir, &stem, &ext);
+      layout_place (run, item->asset, item->file, capture_time, &dir, &stem, &ext);
       if (!is_primary && place->dir != NULL)
         {
           g_free (dir);
@@ -808,6 +772,7 @@ read_item (Run     *run,
         }
 
       ks_hasher_update (hasher, buf, n);
+
       queue_msg (run, MSG_DATA, item, buf, n, 0);
 
       if (n < CHUNK_SIZE)
@@ -1032,12 +997,17 @@ run_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) dest_ids = g_string_new (NULL);
   g_autoptr(GError) catalog_error = NULL;
+  g_autoptr(GError) layout_error = NULL;
   GThread *writer = NULL;
   const char *status;
 
   run->started = g_get_monotonic_time ();
+  run->source_name = ks_source_dup_display_name (run->source);
 
-  if (open_destinations (run, &error))
+  if (!ks_layout_validate (self->layout, &layout_error))
+    error = g_error_new (KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED, "Layout “%s”: %s",
+                         self->layout, layout_error->message);
+  else if (open_destinations (run, &error))
     {
       for (guint d = 0; d < run->n_dests; d++)
         if (dest_alive (run, d))
@@ -1286,8 +1256,9 @@ ks_import_job_get_flags (KsImportJob *self)
  * ks_import_job_set_layout:
  * @layout: (nullable): a template such as "{year}/{month}/{name}"; %NULL for the default
  *
- * Tokens: {year}, {month}, {day} (capture date, local time) and {name} (the file's name
- * made safe). Every folder and name is passed through ks_safe_name_make().
+ * Tokens (see ks-layout.h): {year}, {month}, {day} (capture date, local time, read from
+ * the file's bytes while copying), {name}, {stem}, {ext} (the file's name made safe) and
+ * {device} (the source's display name). An invalid layout fails the run up front.
  */
 void
 ks_import_job_set_layout (KsImportJob *self,

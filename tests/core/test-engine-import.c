@@ -1243,6 +1243,113 @@ test_async_progress (Fixture       *f,
 }
 
 static void
+test_deleted_from_destination (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autoptr(GList) keys = NULL;
+  g_autofree char *victim = NULL;
+
+  make_library (f->src, 5, 1);
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Someone deletes a backed-up photo on the drive: the next run puts it back. */
+  dest_files = list_files (f->dest);
+  keys = g_list_sort (g_hash_table_get_keys (dest_files), (GCompareFunc)strcmp);
+  victim = g_build_filename (f->dest, (char *)keys->data, NULL);
+  g_assert_cmpint (g_unlink (victim), ==, 0);
+
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 1);
+  g_assert_cmpuint (second->skipped, ==, first->copied - 1);
+  g_assert_true (g_file_test (victim, G_FILE_TEST_IS_REGULAR));
+  assert_backup_complete (f->src, f->dest);
+}
+
+static void
+test_two_destinations (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autofree char *second_path = g_build_filename (f->tmp, "second", NULL);
+  g_autoptr(KsFolderDestination) one = ks_folder_destination_new (f->dest);
+  g_autoptr(KsFolderDestination) two = ks_folder_destination_new (second_path);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportJob) job2 = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) result2 = NULL;
+  const KsImportResult *partial;
+  g_autoptr(GHashTable) src_files = NULL;
+  guint n_src;
+
+  make_library (f->src, 6, 1);
+  src_files = list_files (f->src);
+  n_src = g_hash_table_size (src_files);
+  g_assert_cmpint (g_mkdir_with_parents (second_path, 0755), ==, 0);
+
+  /* The second drive is read-only: the first still gets everything, and the run says
+   * which one failed. */
+  g_assert_cmpint (mount ("tmpfs", second_path, "tmpfs", MS_RDONLY, "size=1m"), ==, 0);
+  g_ptr_array_add (dests, one);
+  g_ptr_array_add (dests, two);
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_READ_ONLY);
+  g_assert_null (result);
+  g_assert_nonnull (strstr (error->message, second_path));
+  g_clear_error (&error);
+  partial = ks_import_job_get_result (job);
+  g_assert_cmpuint (partial->copied, ==, n_src);
+  g_assert_cmpstr (partial->status, ==, "failed");
+  assert_backup_complete (f->src, f->dest);
+
+  /* Writable again: only the second drive receives copies. */
+  g_assert_cmpint (umount2 (second_path, MNT_DETACH), ==, 0);
+  job2 = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  result2 = ks_import_job_run (job2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result2->copied, ==, n_src);
+  g_assert_cmpuint (ks_catalog_count_copies (f->catalog, ks_destination_get_id (KS_DESTINATION (one))), ==, n_src);
+  g_assert_cmpuint (ks_catalog_count_copies (f->catalog, ks_destination_get_id (KS_DESTINATION (two))), ==, n_src);
+  assert_backup_complete (f->src, second_path);
+  assert_backup_complete (f->src, f->dest);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, n_src);
+}
+
+static void
+test_bad_layout (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autoptr(KsFolderDestination) dest = ks_folder_destination_new (f->dest);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autofree char *path = g_build_filename (f->src, "IMG_0001.JPG", NULL);
+
+  write_random (path, 1000, 1);
+  g_ptr_array_add (dests, dest);
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  ks_import_job_set_layout (job, "{year}/{oops}");
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED);
+  g_assert_null (result);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 0);
+}
+
+static void
 test_catalog_schema (void)
 {
   g_autoptr(GError) error = NULL;
@@ -1335,6 +1442,9 @@ main (int   argc,
   ADD ("/Keepsake/Import/cancel", test_cancel);
   ADD ("/Keepsake/Import/source-lost", test_source_lost);
   ADD ("/Keepsake/Import/async-progress", test_async_progress);
+  ADD ("/Keepsake/Import/deleted-from-destination", test_deleted_from_destination);
+  ADD ("/Keepsake/Import/two-destinations", test_two_destinations);
+  ADD ("/Keepsake/Import/bad-layout", test_bad_layout);
   ADD ("/Keepsake/Verify/flipped-byte", test_verify);
 #undef ADD
 
