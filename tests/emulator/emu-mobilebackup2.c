@@ -340,7 +340,11 @@ run_backup (EmuDevice *device,
     }
 
   fill_identity (device, &identity);
-  uuid = g_ascii_strup (g_uuid_string_random (), -1);
+  {
+    g_autofree char *lower = g_uuid_string_random ();
+
+    uuid = g_ascii_strup (lower, -1);
+  }
   manifest_plist = emu_backup_build_manifest_plist (&identity, FALSE);
   status_uploading = emu_backup_build_status_plist ("uploading", uuid);
   status_finished = emu_backup_build_status_plist ("finished", uuid);
