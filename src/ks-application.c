@@ -20,7 +20,10 @@ struct _KsApplication
 {
   AdwApplication parent_instance;
 
-  GSettings *settings;
+  GSettings       *settings;
+  KsDeviceMonitor *device_monitor;
+  KsThumbnailer   *thumbnailer;
+  KsCatalog       *catalog;
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
@@ -46,6 +49,59 @@ ks_application_get_settings (KsApplication *self)
   g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * ks_application_get_device_monitor:
+ *
+ * Returns: (transfer none): the monitor of connected iPhones, started
+ */
+KsDeviceMonitor *
+ks_application_get_device_monitor (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  if (self->device_monitor == NULL)
+    {
+      self->device_monitor = ks_device_monitor_new ();
+      ks_device_monitor_start (self->device_monitor);
+    }
+
+  return self->device_monitor;
+}
+
+/**
+ * ks_application_get_thumbnailer:
+ *
+ * Returns: (transfer none): the thumbnailer shared by all windows
+ */
+KsThumbnailer *
+ks_application_get_thumbnailer (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  if (self->thumbnailer == NULL)
+    self->thumbnailer = ks_thumbnailer_new (NULL, 0);
+
+  return self->thumbnailer;
+}
+
+/**
+ * ks_application_get_catalog:
+ *
+ * Returns: (transfer none) (nullable): the catalog at its default path, or %NULL with
+ *   @error set when it cannot be opened
+ */
+KsCatalog *
+ks_application_get_catalog (KsApplication  *self,
+                            GError        **error)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  if (self->catalog == NULL)
+    self->catalog = ks_catalog_new (NULL, error);
+
+  return self->catalog;
 }
 
 static void
@@ -161,6 +217,9 @@ ks_application_dispose (GObject *object)
   KsApplication *self = (KsApplication *)object;
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->device_monitor);
+  g_clear_object (&self->thumbnailer);
+  g_clear_object (&self->catalog);
 
   G_OBJECT_CLASS (ks_application_parent_class)->dispose (object);
 }

@@ -9,6 +9,10 @@
 
 #include <adwaita.h>
 
+#include "ks-catalog.h"
+#include "ks-device-monitor.h"
+#include "ks-thumbnailer.h"
+
 G_BEGIN_DECLS
 
 #define KS_TYPE_APPLICATION (ks_application_get_type())
@@ -18,5 +22,10 @@ G_DECLARE_FINAL_TYPE (KsApplication, ks_application, KS, APPLICATION, AdwApplica
 
 KsApplication *ks_application_new          (void);
 GSettings     *ks_application_get_settings (KsApplication *self);
+/* Started on first use, so a test can point libimobiledevice at the emulator first. */
+KsDeviceMonitor *ks_application_get_device_monitor (KsApplication *self);
+KsThumbnailer   *ks_application_get_thumbnailer    (KsApplication *self);
+KsCatalog       *ks_application_get_catalog        (KsApplication *self,
+                                                    GError       **error);
 
 G_END_DECLS

@@ -104,3 +104,75 @@ ks_settings_remove_destination (GSettings  *settings,
 
   g_settings_set_strv (settings, KS_SETTINGS_DESTINATIONS, (const char * const *)updated);
 }
+
+gboolean
+ks_settings_get_destination_enabled (GSettings  *settings,
+                                     const char *path)
+{
+  g_auto(GStrv) disabled = NULL;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  disabled = g_settings_get_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS);
+  return !g_strv_contains ((const char * const *)disabled, path);
+}
+
+void
+ks_settings_set_destination_enabled (GSettings  *settings,
+                                     const char *path,
+                                     gboolean    enabled)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) disabled = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (path != NULL);
+
+  if (ks_settings_get_destination_enabled (settings, path) == !!enabled)
+    return;
+
+  disabled = g_settings_get_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; disabled[i] != NULL; i++)
+    if (g_strcmp0 (disabled[i], path) != 0)
+      g_strv_builder_add (builder, disabled[i]);
+  if (!enabled)
+    g_strv_builder_add (builder, path);
+  updated = g_strv_builder_end (builder);
+
+  g_settings_set_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS, (const char * const *)updated);
+}
+
+/**
+ * ks_settings_dup_enabled_destinations:
+ *
+ * Returns: (transfer full): the destinations a backup writes to, never empty: when every
+ *   folder is switched off, the first one is used anyway, so a backup always lands somewhere
+ */
+char **
+ks_settings_dup_enabled_destinations (GSettings *settings)
+{
+  g_auto(GStrv) all = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  char **ret;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  all = ks_settings_dup_destinations (settings);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; all[i] != NULL; i++)
+    if (ks_settings_get_destination_enabled (settings, all[i]))
+      g_strv_builder_add (builder, all[i]);
+  ret = g_strv_builder_end (builder);
+
+  if (ret[0] == NULL)
+    {
+      g_strfreev (ret);
+      ret = g_new0 (char *, 2);
+      ret[0] = g_strdup (all[0]);
+    }
+
+  return ret;
+}

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 #define KS_SETTINGS_INCLUDE_EDITED      "include-edited"
 #define KS_SETTINGS_INCLUDE_SIDECARS    "include-sidecars"
 #define KS_SETTINGS_INCLUDE_VIDEOS      "include-videos"
+#define KS_SETTINGS_DISABLED_DESTINATIONS "disabled-destinations"
+#define KS_SETTINGS_FOLDER_LAYOUT       "folder-layout"
 
 char  *ks_settings_dup_default_destination (void);
 char **ks_settings_dup_destinations        (GSettings  *settings);
@@ -23,5 +25,11 @@ void   ks_settings_add_destination         (GSettings  *settings,
                                             const char *path);
 void   ks_settings_remove_destination      (GSettings  *settings,
                                             const char *path);
+char **ks_settings_dup_enabled_destinations (GSettings *settings);
+gboolean ks_settings_get_destination_enabled (GSettings  *settings,
+                                              const char *path);
+void   ks_settings_set_destination_enabled (GSettings  *settings,
+                                            const char *path,
+                                            gboolean    enabled);
 
 G_END_DECLS

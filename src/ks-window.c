@@ -5,26 +5,34 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The main window: header bar with the primary menu, and the page that fits the situation.
- * It remembers its size in GSettings. */
+/* The main window: the sidebar of connected iPhones, and for the selected one either the page
+ * its state calls for (trust, unlock, …) or its library in the photo grid. It starts backups
+ * (everything, or the selection), shows their progress, and reports how they ended. */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "ks-window.h"
-
-struct _KsWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* Template widgets */
-  AdwToastOverlay *toast_overlay;
-  GtkStack        *stack;
-  AdwStatusPage   *no_device_page;
-};
+#include "ks-asset-model.h"
+#include "ks-backup-index.h"
+#include "ks-device-source.h"
+#include "ks-folder-destination.h"
+#include "ks-import-job.h"
+#include "ks-layout.h"
+#include "ks-photo-cell.h"
+#include "ks-photo-grid.h"
+#include "ks-progress-panel.h"
+#include "ks-settings.h"
+#include "ks-source-row.h"
+#include "ks-window-private.h"
 
 G_DEFINE_FINAL_TYPE (KsWindow, ks_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void ks_window_update_page      (KsWindow *self);
+static void ks_window_update_actions   (KsWindow *self);
+static void ks_window_refresh_backups  (KsWindow *self);
+static void ks_window_select_device    (KsWindow *self,
+                                        KsDevice *device);
 
 KsWindow *
 ks_window_new (KsApplication *application)
@@ -36,23 +44,1105 @@ ks_window_new (KsApplication *application)
                        NULL);
 }
 
-static void
-ks_window_constructed (GObject *object)
+/* ---- helpers ---- */
+
+static KsApplication *
+get_app (KsWindow *self)
 {
-  KsWindow *self = (KsWindow *)object;
-  GtkApplication *app;
-  GSettings *settings;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
-  G_OBJECT_CLASS (ks_window_parent_class)->constructed (object);
+  return KS_IS_APPLICATION (app) ? KS_APPLICATION (app) : NULL;
+}
 
-  app = gtk_window_get_application (GTK_WINDOW (self));
-  if (app == NULL || !KS_IS_APPLICATION (app))
+/* "~/Pictures/iPhone" reads better as "Pictures/iPhone". */
+static char *
+display_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+  gsize len = strlen (home);
+
+  if (g_str_has_prefix (path, home) && path[len] == G_DIR_SEPARATOR && path[len + 1] != '\0')
+    return g_strdup (path + len + 1);
+
+  return g_strdup (path);
+}
+
+static GPtrArray *
+snapshot_assets (GListModel *model)
+{
+  guint n = model ? g_list_model_get_n_items (model) : 0;
+  GPtrArray *ret = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ret, g_list_model_get_item (model, i));
+
+  return ret;
+}
+
+static const char *
+page_for_state (KsDeviceState state)
+{
+  switch (state)
+    {
+    case KS_DEVICE_STATE_CONNECTING:        return "connecting";
+    case KS_DEVICE_STATE_READY:             return "grid";
+    case KS_DEVICE_STATE_WAITING_FOR_TRUST: return "trust";
+    case KS_DEVICE_STATE_TRUST_DENIED:      return "trust-denied";
+    case KS_DEVICE_STATE_LOCKED:            return "locked";
+    case KS_DEVICE_STATE_PAIRING_LOST:      return "pairing-lost";
+    case KS_DEVICE_STATE_USBMUXD_MISSING:   return "usbmuxd-missing";
+    case KS_DEVICE_STATE_ERROR:             return "error";
+    case KS_DEVICE_STATE_DISCONNECTED:
+    default:                                return "no-device";
+    }
+}
+
+static KsSourceRow *
+find_row (KsWindow *self,
+          KsDevice *device)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->source_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KS_IS_SOURCE_ROW (child) && ks_source_row_get_device (KS_SOURCE_ROW (child)) == device)
+      return KS_SOURCE_ROW (child);
+
+  return NULL;
+}
+
+/* ---- library ---- */
+
+static void
+ks_window_update_backup_state (KsWindow *self)
+{
+  g_autofree char *text = NULL;
+  KsSourceRow *row;
+  guint n, missing = 0;
+
+  if (self->device == NULL || self->asset_model == NULL
+      || !ks_backup_index_is_known (self->backup_index))
     return;
 
-  settings = ks_application_get_settings (KS_APPLICATION (app));
-  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (self->asset_model), i);
+
+      if (ks_backup_index_get_copies (self->backup_index, asset) <= 0)
+        missing++;
+    }
+
+  if (missing == 0)
+    /* Translators: the backup state of a device in the sidebar */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u item, all backed up",
+                                         "All %'u backed up", n), n);
+  else
+    /* Translators: the backup state of a device in the sidebar, e.g. "1,204 not backed up yet" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u not backed up yet",
+                                         "%'u not backed up yet", missing), missing);
+
+  self->n_not_backed_up = missing;
+  row = find_row (self, self->device);
+  if (row != NULL)
+    ks_source_row_set_backup_state (row, text);
+}
+
+static void
+refresh_backups_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(KsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_backup_index_refresh_finish (KS_BACKUP_INDEX (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not count backed-up photos: %s", error->message);
+      return;
+    }
+
+  ks_window_update_backup_state (self);
+}
+
+static void
+ks_window_refresh_backups (KsWindow *self)
+{
+  g_autoptr(GPtrArray) assets = NULL;
+  g_auto(GStrv) destinations = NULL;
+
+  if (self->asset_model == NULL || self->source == NULL)
+    return;
+
+  g_cancellable_cancel (self->index_cancellable);
+  g_clear_object (&self->index_cancellable);
+  self->index_cancellable = g_cancellable_new ();
+
+  assets = snapshot_assets (G_LIST_MODEL (self->asset_model));
+  destinations = ks_settings_dup_enabled_destinations (self->settings);
+  ks_backup_index_refresh_async (self->backup_index,
+                                 KS_SOURCE (self->source),
+                                 assets,
+                                 (const char * const *)destinations,
+                                 self->index_cancellable,
+                                 refresh_backups_cb,
+                                 g_object_ref (self));
+}
+
+static void
+ks_window_update_title (KsWindow *self)
+{
+  g_autofree char *subtitle = NULL;
+  const char *title = _("Keepsake");
+
+  if (self->device != NULL)
+    {
+      const char *name = ks_device_get_name (self->device);
+
+      title = name ? name : _("iPhone");
+
+      if (self->asset_model != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY)
+        {
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
+
+          if (ks_asset_model_get_loading (self->asset_model))
+            /* Translators: shown while the library is read, %'u is how many were found */
+            subtitle = g_strdup_printf (_("Reading… %'u found"), n);
+          else
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "%'u photo or video",
+                                                     "%'u photos and videos", n), n);
+        }
+    }
+
+  adw_window_title_set_title (self->content_title, title);
+  adw_window_title_set_subtitle (self->content_title, subtitle ? subtitle : "");
+}
+
+static void
+asset_model_changed_cb (KsWindow *self)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  ks_window_update_title (self);
+  ks_window_update_page (self);
+}
+
+static void
+load_library_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(KsWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_asset_model_load_finish (KS_ASSET_MODEL (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      g_warning ("Could not read the library: %s", error->message);
+      if (KS_ASSET_MODEL (object) == self->asset_model)
+        {
+          /* A half-read library is kept (its photos are real); an empty one is retried
+           * the next time the device is ready. */
+          self->library_failed = TRUE;
+          adw_status_page_set_description (self->error_page, error->message);
+        }
+    }
+
+  if (KS_ASSET_MODEL (object) != self->asset_model)
+    return;
+
+  ks_window_update_title (self);
+  ks_window_update_page (self);
+  ks_window_refresh_backups (self);
+}
+
+static void
+ks_window_clear_library (KsWindow *self)
+{
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_cancellable_cancel (self->index_cancellable);
+  g_clear_object (&self->index_cancellable);
+
+  if (self->asset_model != NULL)
+    g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
+
+  ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
+  ks_backup_index_clear (self->backup_index);
+  g_clear_object (&self->asset_model);
+  g_clear_object (&self->source);
+  g_clear_pointer (&self->library_udid, g_free);
+  self->library_failed = FALSE;
+}
+
+static void
+ks_window_load_library (KsWindow *self)
+{
+  g_assert (KS_IS_WINDOW (self));
+  g_assert (self->device != NULL);
+
+  /* The same iPhone plugged in again keeps its library: a stopped backup resumes with it. */
+  if (self->asset_model != NULL
+      && g_strcmp0 (self->library_udid, ks_device_get_udid (self->device)) == 0
+      && !(self->library_failed && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
+    return;
+
+  ks_window_clear_library (self);
+
+  self->library_udid = g_strdup (ks_device_get_udid (self->device));
+  self->source = ks_device_source_new_for_device (self->device);
+  self->asset_model = ks_asset_model_new (KS_SOURCE (self->source));
+  self->load_cancellable = g_cancellable_new ();
+
+  g_signal_connect_object (self->asset_model, "items-changed",
+                           G_CALLBACK (asset_model_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->asset_model, "notify::loading",
+                           G_CALLBACK (asset_model_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  ks_photo_grid_set_library (self->photo_grid,
+                             G_LIST_MODEL (self->asset_model),
+                             KS_SOURCE (self->source));
+
+  ks_asset_model_load_async (self->asset_model,
+                             self->load_cancellable,
+                             load_library_cb,
+                             g_object_ref (self));
+}
+
+/* ---- pages ---- */
+
+static void
+ks_window_update_page (KsWindow *self)
+{
+  const char *page;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (self->device == NULL)
+    {
+      KsDeviceMonitor *monitor = self->monitor;
+
+      page = (monitor && ks_device_monitor_get_usbmuxd_missing (monitor)) ? "usbmuxd-missing"
+                                                                          : "no-device";
+    }
+  else
+    {
+      KsDeviceState state = ks_device_get_state (self->device);
+
+      page = page_for_state (state);
+
+      if (state == KS_DEVICE_STATE_ERROR)
+        adw_status_page_set_description (self->error_page, ks_device_get_message (self->device));
+
+      if (state == KS_DEVICE_STATE_READY)
+        {
+          ks_window_load_library (self);
+
+          if (g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0)
+            {
+              if (ks_asset_model_get_loading (self->asset_model))
+                page = "loading";
+              else if (self->library_failed)
+                page = "error";
+              else
+                page = "empty";
+            }
+        }
+    }
+
+  gtk_spinner_set_spinning (self->loading_spinner,
+                            self->asset_model != NULL && ks_asset_model_get_loading (self->asset_model));
+  gtk_widget_set_visible (GTK_WIDGET (self->loading_spinner),
+                          self->asset_model != NULL && ks_asset_model_get_loading (self->asset_model));
+
+  gtk_stack_set_visible_child_name (self->stack, page);
+  ks_window_update_title (self);
+  ks_window_update_actions (self);
+}
+
+static void
+device_notify_cb (KsWindow   *self,
+                  GParamSpec *pspec,
+                  KsDevice   *device)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  ks_window_update_page (self);
+
+  /* The iPhone came back after a backup stopped: it can go on. */
+  if (ks_device_get_state (device) == KS_DEVICE_STATE_READY && self->stopped_job_can_resume)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", TRUE);
+}
+
+static void
+ks_window_select_device (KsWindow *self,
+                         KsDevice *device)
+{
+  KsSourceRow *row;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (self->device != device)
+    {
+      if (self->device != NULL)
+        g_signal_handlers_disconnect_by_func (self->device, device_notify_cb, self);
+      g_set_object (&self->device, device);
+      if (device != NULL)
+        g_signal_connect_object (device, "notify::state",
+                                 G_CALLBACK (device_notify_cb), self,
+                                 G_CONNECT_SWAPPED);
+      if (device != NULL)
+        g_signal_connect_object (device, "notify::name",
+                                 G_CALLBACK (ks_window_update_title), self,
+                                 G_CONNECT_SWAPPED);
+    }
+
+  row = device ? find_row (self, device) : NULL;
+  if (row != NULL)
+    gtk_list_box_select_row (self->source_list, GTK_LIST_BOX_ROW (row));
+
+  ks_window_update_page (self);
+  ks_window_update_backup_state (self);
+
+  if (device != NULL && ks_device_get_state (device) == KS_DEVICE_STATE_READY
+      && self->stopped_job_can_resume)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", TRUE);
+}
+
+static GtkWidget *
+create_source_row (gpointer item,
+                   gpointer user_data)
+{
+  return ks_source_row_new (KS_DEVICE (item));
+}
+
+static void
+devices_changed_cb (KsWindow   *self,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    GListModel *devices)
+{
+  guint n = g_list_model_get_n_items (devices);
+  KsDevice *next = NULL;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  gtk_widget_set_visible (self->no_sources_label, n == 0);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KsDevice) device = g_list_model_get_item (devices, i);
+
+      /* Stay with the selected iPhone; when it is gone, take the same one back when it
+       * returns (its library and a stopped backup are waiting), else the first. */
+      if (device == self->device)
+        {
+          next = device;
+          break;
+        }
+      if (next == NULL
+          || (self->library_udid != NULL
+              && g_strcmp0 (ks_device_get_udid (device), self->library_udid) == 0))
+        next = device;
+    }
+
+  if (next != NULL && self->device != NULL && next != self->device
+      && g_strcmp0 (ks_device_get_udid (next), self->library_udid) != 0
+      && self->job != NULL)
+    /* A backup of another iPhone is running; do not switch under it. */
+    next = NULL;
+
+  ks_window_select_device (self, next);
+}
+
+static void
+source_row_activated_cb (KsWindow      *self,
+                         GtkListBoxRow *row)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  if (KS_IS_SOURCE_ROW (row) && self->job == NULL)
+    ks_window_select_device (self, ks_source_row_get_device (KS_SOURCE_ROW (row)));
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+monitor_notify_cb (KsWindow *self)
+{
+  ks_window_update_page (self);
+}
+
+/* ---- selection ---- */
+
+static void
+n_selected_changed_cb (KsWindow *self)
+{
+  guint n = ks_photo_grid_get_n_selected (self->photo_grid);
+
+  if (n > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "%'u selected",
+                                                            "%'u selected", n), n);
+
+      gtk_label_set_text (self->selection_label, text);
+    }
+  gtk_action_bar_set_revealed (self->selection_bar, n > 0);
+  ks_window_update_actions (self);
+}
+
+static void
+ks_window_update_actions (KsWindow *self)
+{
+  gboolean ready = self->device != NULL
+                   && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY
+                   && self->source != NULL;
+  gboolean idle = self->job == NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-up-everything", ready && idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-selected",
+                                 ready && idle && ks_photo_grid_get_n_selected (self->photo_grid) > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry",
+                                 self->device != NULL
+                                 && ks_device_get_state (self->device) != KS_DEVICE_STATE_READY);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume",
+                                 ready && idle && self->stopped_job_can_resume);
+}
+
+/* ---- backups ---- */
+
+static void
+show_files_cb (AdwToast *toast,
+               KsWindow *self)
+{
+  const char *uri = g_object_get_data (G_OBJECT (toast), "ks-uri");
+
+  if (uri != NULL)
+    gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+}
+
+static void
+ks_window_show_toast (KsWindow   *self,
+                      const char *title,
+                      const char *folder)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  adw_toast_set_timeout (toast, 8);
+  if (folder != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (folder);
+
+      adw_toast_set_button_label (toast, _("_Show Files"));
+      g_object_set_data_full (G_OBJECT (toast), "ks-uri", g_file_get_uri (file), g_free);
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (show_files_cb), self, 0);
+    }
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (title);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+ks_window_notify (KsWindow   *self,
+                  const char *title,
+                  const char *body)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+
+  /* Someone looking at the window sees the toast; a notification is for when they are not.
+   * Without a session bus there is nobody to notify. */
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self))
+      || g_application_get_dbus_connection (app) == NULL)
+    return;
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_application_send_notification (app, "backup-finished", notification);
+}
+
+static void
+current_thumbnail_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(KsWindow) self = user_data;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  pixbuf = ks_thumbnailer_load_finish (KS_THUMBNAILER (object), result, NULL, NULL);
+  if (pixbuf == NULL || self->job == NULL)
+    return;
+
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  ks_progress_panel_set_current (self->progress_panel, self->current_name, GDK_PAINTABLE (texture));
+}
+
+static void
+job_progress_cb (KsWindow               *self,
+                 const KsImportProgress *progress,
+                 KsImportJob            *job)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  ks_progress_panel_set_progress (self->progress_panel, progress);
+
+  if (progress->current_path != NULL && g_strcmp0 (progress->current_path, self->current_path) != 0)
+    {
+      KsAsset *asset = NULL;
+
+      g_free (self->current_path);
+      self->current_path = g_strdup (progress->current_path);
+      g_free (self->current_name);
+      self->current_name = g_filename_display_basename (progress->current_path);
+      ks_progress_panel_set_current (self->progress_panel, self->current_name, NULL);
+
+      if (progress->current_asset != NULL && self->asset_model != NULL)
+        asset = ks_asset_model_lookup (self->asset_model, progress->current_asset);
+
+      g_cancellable_cancel (self->current_cancellable);
+      g_clear_object (&self->current_cancellable);
+      if (asset != NULL)
+        {
+          KsAssetFile *primary = ks_asset_get_primary (asset);
+
+          self->current_cancellable = g_cancellable_new ();
+          ks_thumbnailer_load_async (self->thumbnailer,
+                                     KS_SOURCE (self->source),
+                                     ks_asset_file_get_path (primary),
+                                     ks_asset_file_get_size (primary),
+                                     ks_asset_file_get_mtime (primary),
+                                     KS_THUMBNAILER_DEFAULT_SIZE,
+                                     self->current_cancellable,
+                                     current_thumbnail_cb,
+                                     g_object_ref (self));
+        }
+    }
+}
+
+static void
+ks_window_list_errors (KsWindow             *self,
+                       const KsImportResult *result)
+{
+  if (result == NULL || result->errors == NULL)
+    return;
+
+  for (guint i = 0; i < result->errors->len; i++)
+    {
+      const KsImportFileError *error = g_ptr_array_index (result->errors, i);
+      g_autofree char *name = g_filename_display_basename (error->path);
+
+      ks_progress_panel_add_error (self->progress_panel, name, error->message);
+    }
+}
+
+static void
+job_done_cb (GObject      *object,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  g_autoptr(KsWindow) self = user_data;
+  KsImportJob *job = KS_IMPORT_JOB (object);
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const KsImportResult *partial;
+  g_autofree char *where = NULL;
+  g_autofree char *title = NULL;
+
+  result = ks_import_job_run_finish (job, res, &error);
+  partial = result ? result : ks_import_job_get_result (job);
+
+  g_cancellable_cancel (self->current_cancellable);
+  g_clear_object (&self->current_cancellable);
+  g_clear_object (&self->job_cancellable);
+  g_clear_object (&self->job);
+
+  where = display_path (self->job_first_destination ? self->job_first_destination : "");
+  ks_window_list_errors (self, partial);
+
+  if (self->close_after_job)
+    {
+      gtk_window_destroy (GTK_WINDOW (self));
+      return;
+    }
+
+  if (error != NULL && g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED))
+    {
+      title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Backup cancelled; %'u file was copied",
+                                            "Backup cancelled; %'u files were copied",
+                                            partial->copied), partial->copied);
+      self->stopped_job_can_resume = FALSE;
+      gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+      ks_window_show_toast (self, title, NULL);
+    }
+  else if (error != NULL)
+    {
+      const char *stop_title;
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST))
+        {
+          stop_title = _("Backup Stopped: the iPhone Was Disconnected");
+          message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "%'u file was copied and is safe. Connect the iPhone again to resume.",
+                                                  "%'u files were copied and are safe. Connect the iPhone again to resume.",
+                                                  partial->copied), partial->copied);
+        }
+      else
+        {
+          stop_title = _("Backup Stopped");
+          message = g_strdup (error->message);
+        }
+
+      self->stopped_job_can_resume = TRUE;
+      ks_progress_panel_set_stopped (self->progress_panel, stop_title, message,
+                                     self->device != NULL
+                                     && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY);
+      gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+      ks_window_notify (self, stop_title, message);
+    }
+  else
+    {
+      self->stopped_job_can_resume = FALSE;
+      g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
+
+      if (result->copied == 0 && result->failed == 0)
+        title = g_strdup_printf (_("Everything was already backed up to %s"), where);
+      else
+        /* Translators: e.g. "1,204 files backed up to Pictures/iPhone" */
+        title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "%'u file backed up to %s",
+                                              "%'u files backed up to %s",
+                                              result->copied), result->copied, where);
+
+      if (result->failed > 0)
+        {
+          g_autofree char *failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                  "%'u file could not be copied",
+                                                                  "%'u files could not be copied",
+                                                                  result->failed), result->failed);
+
+          /* Keep the panel: the list of failed files is what the user needs now. */
+          ks_progress_panel_set_stopped (self->progress_panel, title, failed, FALSE);
+        }
+      else
+        gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+
+      ks_window_show_toast (self, title, self->job_first_destination);
+      ks_window_notify (self, _("Backup Finished"), title);
+    }
+
+  ks_window_refresh_backups (self);
+  ks_window_update_actions (self);
+}
+
+static gboolean
+ks_window_start_job (KsWindow   *self,
+                     GPtrArray  *assets,
+                     const char *title)
+{
+  g_autoptr(GPtrArray) destinations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_auto(GStrv) paths = NULL;
+  g_autofree char *default_path = NULL;
+  g_autofree char *layout = NULL;
+  g_autoptr(GError) error = NULL;
+  KsImportFlags flags = KS_IMPORT_FLAGS_NONE;
+  KsCatalog *catalog;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (self->job != NULL || self->source == NULL)
+    return FALSE;
+
+  catalog = ks_application_get_catalog (get_app (self), &error);
+  if (catalog == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot open the backup catalog: %s"), error->message);
+
+      ks_window_show_toast (self, message, NULL);
+      return FALSE;
+    }
+
+  paths = ks_settings_dup_enabled_destinations (self->settings);
+  default_path = ks_settings_dup_default_destination ();
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      /* A new user needs no configuration: the default folder is made on the first backup.
+       * A folder the user chose is not re-created: a missing drive must not fill the disk. */
+      if (g_strcmp0 (paths[i], default_path) == 0)
+        g_mkdir_with_parents (paths[i], 0755);
+      g_ptr_array_add (destinations, ks_folder_destination_new (paths[i]));
+    }
+
+  self->job = ks_import_job_new (KS_SOURCE (self->source), assets, destinations, catalog);
+
+  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS))
+    flags |= KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS;
+  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_EDITED))
+    flags |= KS_IMPORT_FLAGS_SKIP_EDITED;
+  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_SIDECARS))
+    flags |= KS_IMPORT_FLAGS_SKIP_SIDECARS;
+  /* Videos the user picked one by one are wanted, whatever the setting says. */
+  if (assets == NULL && !g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_VIDEOS))
+    flags |= KS_IMPORT_FLAGS_SKIP_VIDEOS;
+  ks_import_job_set_flags (self->job, flags);
+
+  layout = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
+  if (layout[0] != '\0' && ks_layout_validate (layout, NULL))
+    ks_import_job_set_layout (self->job, layout);
+
+  g_free (self->job_first_destination);
+  self->job_first_destination = g_strdup (paths[0]);
+  g_clear_pointer (&self->current_path, g_free);
+  g_clear_pointer (&self->current_name, g_free);
+
+  if (self->resume_assets != assets)
+    {
+      g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
+      self->resume_assets = assets ? g_ptr_array_ref (assets) : NULL;
+    }
+  self->stopped_job_can_resume = FALSE;
+
+  g_signal_connect_object (self->job, "progress",
+                           G_CALLBACK (job_progress_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  self->job_cancellable = g_cancellable_new ();
+  ks_progress_panel_reset (self->progress_panel, title);
+  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+
+  ks_import_job_run_async (self->job, self->job_cancellable, job_done_cb, g_object_ref (self));
+  ks_window_update_actions (self);
+
+  return TRUE;
+}
+
+static void
+back_up_everything_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  ks_window_start_job (self, NULL, _("Backing Up Everything"));
+}
+
+static void
+import_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  g_autoptr(GPtrArray) assets = ks_photo_grid_dup_selected (self->photo_grid);
+
+  if (assets->len == 0)
+    return;
+
+  if (ks_window_start_job (self, assets, _("Importing the Selection")))
+    ks_photo_grid_unselect_all (self->photo_grid);
+}
+
+static void
+resume_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  g_autoptr(GPtrArray) assets = self->resume_assets ? g_ptr_array_ref (self->resume_assets) : NULL;
+
+  ks_window_start_job (self, assets, _("Resuming the Backup"));
+}
+
+static void
+progress_cancel_cb (KsWindow *self)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  g_cancellable_cancel (self->job_cancellable);
+}
+
+static void
+progress_resume_cb (KsWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.resume", NULL);
+}
+
+static void
+progress_dismiss_cb (KsWindow *self)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  self->stopped_job_can_resume = FALSE;
+  gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+  ks_window_update_actions (self);
+}
+
+/* ---- other actions ---- */
+
+static void
+select_all_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  ks_photo_grid_select_all (KS_WINDOW (widget)->photo_grid);
+}
+
+static void
+unselect_all_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  ks_photo_grid_unselect_all (KS_WINDOW (widget)->photo_grid);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->device != NULL)
+    ks_device_retry (self->device);
+}
+
+static void
+pair_again_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->device != NULL)
+    ks_device_forget_pairing (self->device);
+}
+
+static void
+show_sidebar_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  adw_leaflet_navigate (KS_WINDOW (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static const struct {
+  const char    *name;
+  KsPhotoFilter  filter;
+} filters[] = {
+  { "all", KS_PHOTO_FILTER_ALL },
+  { "photos", KS_PHOTO_FILTER_PHOTOS },
+  { "videos", KS_PHOTO_FILTER_VIDEOS },
+  { "not-backed-up", KS_PHOTO_FILTER_NOT_BACKED_UP },
+};
+
+enum {
+  PROP_0,
+  PROP_FILTER_NAME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+ks_window_set_filter_name (KsWindow   *self,
+                           const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    if (g_strcmp0 (filters[i].name, name) == 0)
+      {
+        if (g_strcmp0 (self->filter_name, name) == 0)
+          return;
+
+        g_free (self->filter_name);
+        self->filter_name = g_strdup (name);
+        ks_photo_grid_set_filter (self->photo_grid, filters[i].filter);
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER_NAME]);
+        return;
+      }
+}
+
+static void
+ks_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  KsWindow *self = KS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER_NAME:
+      g_value_set_string (value, self->filter_name);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  KsWindow *self = KS_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER_NAME:
+      ks_window_set_filter_name (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+/* ---- closing ---- */
+
+static void
+close_response_cb (KsWindow         *self,
+                   const char       *response,
+                   AdwMessageDialog *dialog)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  if (g_strcmp0 (response, "stop") != 0)
+    return;
+
+  if (self->job == NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (self));
+      return;
+    }
+
+  /* Close once the job has stopped: it removes its temporary files on the way out. */
+  self->close_after_job = TRUE;
+  gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+  g_cancellable_cancel (self->job_cancellable);
+}
+
+static gboolean
+ks_window_close_request (GtkWindow *window)
+{
+  KsWindow *self = KS_WINDOW (window);
+  AdwMessageDialog *dialog;
+
+  if (self->job == NULL || self->close_after_job)
+    return GTK_WINDOW_CLASS (ks_window_parent_class)->close_request (window);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window,
+                                                       _("Stop the Backup?"),
+                                                       _("The files copied so far are kept. What is not copied yet can be backed up later.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep Backing Up"),
+                                    "stop", _("_Stop and Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (close_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->close_dialog = GTK_WIDGET (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->close_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return TRUE;
+}
+
+/* ---- life cycle ---- */
+
+static void
+settings_destinations_changed_cb (KsWindow *self)
+{
+  ks_window_refresh_backups (self);
+}
+
+/* "application" is not a construct property, so it arrives after constructed(). */
+static void
+ks_window_application_notify_cb (KsWindow *self)
+{
+  KsApplication *app;
+  GListModel *devices;
+
+  app = get_app (self);
+  if (app == NULL || self->monitor != NULL)
+    return;
+
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  self->thumbnailer = g_object_ref (ks_application_get_thumbnailer (app));
+  ks_photo_grid_set_thumbnailer (self->photo_grid, self->thumbnailer);
+
+  self->monitor = g_object_ref (ks_application_get_device_monitor (app));
+  g_signal_connect_object (self->monitor, "notify::usbmuxd-missing",
+                           G_CALLBACK (monitor_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  devices = ks_device_monitor_get_devices (self->monitor);
+  gtk_list_box_bind_model (self->source_list, devices, create_source_row, NULL, NULL);
+  g_signal_connect_object (devices, "items-changed",
+                           G_CALLBACK (devices_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  devices_changed_cb (self, 0, 0, 0, devices);
+}
+
+static void
+ks_window_dispose (GObject *object)
+{
+  KsWindow *self = (KsWindow *)object;
+
+  g_cancellable_cancel (self->job_cancellable);
+  g_cancellable_cancel (self->current_cancellable);
+  g_clear_object (&self->current_cancellable);
+
+  if (self->close_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->close_dialog));
+
+  if (self->device != NULL)
+    g_signal_handlers_disconnect_by_data (self->device, self);
+  g_clear_object (&self->device);
+
+  if (self->photo_grid != NULL)
+    ks_window_clear_library (self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_WINDOW);
+
+  g_clear_object (&self->job);
+  g_clear_object (&self->job_cancellable);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->thumbnailer);
+  g_clear_object (&self->backup_index);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (ks_window_parent_class)->dispose (object);
+}
+
+static void
+ks_window_finalize (GObject *object)
+{
+  KsWindow *self = (KsWindow *)object;
+
+  g_free (self->job_first_destination);
+  g_free (self->current_path);
+  g_free (self->current_name);
+  g_free (self->last_toast);
+  g_free (self->filter_name);
+  g_free (self->library_udid);
+
+  G_OBJECT_CLASS (ks_window_parent_class)->finalize (object);
 }
 
 static void
@@ -60,17 +1150,149 @@ ks_window_class_init (KsWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = ks_window_constructed;
+  object_class->dispose = ks_window_dispose;
+  object_class->finalize = ks_window_finalize;
+  object_class->get_property = ks_window_get_property;
+  object_class->set_property = ks_window_set_property;
+
+  properties[PROP_FILTER_NAME] =
+    g_param_spec_string ("filter-name", NULL, NULL, "all",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  window_class->close_request = ks_window_close_request;
+
+  g_type_ensure (KS_TYPE_PHOTO_GRID);
+  g_type_ensure (KS_TYPE_PROGRESS_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, source_list);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, no_sources_label);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, no_device_page);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, photo_grid);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, selection_bar);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, progress_revealer);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, progress_panel);
+  gtk_widget_class_bind_template_callback (widget_class, source_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, progress_cancel_cb);
+  gtk_widget_class_bind_template_callback (widget_class, progress_resume_cb);
+  gtk_widget_class_bind_template_callback (widget_class, progress_dismiss_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.back-up-everything", NULL, back_up_everything_action);
+  gtk_widget_class_install_action (widget_class, "win.import-selected", NULL, import_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.resume", NULL, resume_action);
+  gtk_widget_class_install_action (widget_class, "win.select-all", NULL, select_all_action);
+  gtk_widget_class_install_action (widget_class, "win.unselect-all", NULL, unselect_all_action);
+  gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.pair-again", NULL, pair_again_action);
+  gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_property_action (widget_class, "win.filter", "filter-name");
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.unselect-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "win.import-selected", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.back-up-everything", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_CONTROL_MASK,
+                                         "win.filter", "s", filters[i].name);
 }
 
 static void
 ks_window_init (KsWindow *self)
 {
+  /* The filter toggles read the action state while the template is built. */
+  self->filter_name = g_strdup ("all");
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  self->backup_index = ks_backup_index_new ();
+  ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
+
+  g_signal_connect_object (self->photo_grid, "notify::n-selected",
+                           G_CALLBACK (n_selected_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DESTINATIONS,
+                           G_CALLBACK (settings_destinations_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DISABLED_DESTINATIONS,
+                           G_CALLBACK (settings_destinations_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  g_signal_connect (self, "notify::application",
+                    G_CALLBACK (ks_window_application_notify_cb), NULL);
+
+  ks_window_update_page (self);
+}
+
+/* ---- for tests ---- */
+
+KsPhotoGrid *
+_ks_window_get_photo_grid (KsWindow *self)
+{
+  return self->photo_grid;
+}
+
+KsProgressPanel *
+_ks_window_get_progress_panel (KsWindow *self)
+{
+  return self->progress_panel;
+}
+
+const char *
+_ks_window_get_page (KsWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+gboolean
+_ks_window_get_progress_revealed (KsWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->progress_revealer);
+}
+
+gboolean
+_ks_window_get_job_running (KsWindow *self)
+{
+  return self->job != NULL;
+}
+
+GListModel *
+_ks_window_get_assets (KsWindow *self)
+{
+  return self->asset_model ? G_LIST_MODEL (self->asset_model) : NULL;
+}
+
+KsBackupIndex *
+_ks_window_get_backup_index (KsWindow *self)
+{
+  return self->backup_index;
+}
+
+const char *
+_ks_window_get_last_toast (KsWindow *self)
+{
+  return self->last_toast;
+}
+
+KsSourceRow *
+_ks_window_get_source_row (KsWindow *self)
+{
+  return self->device ? find_row (self, self->device) : NULL;
+}
+
+guint
+_ks_window_get_n_not_backed_up (KsWindow *self)
+{
+  return self->n_not_backed_up;
 }

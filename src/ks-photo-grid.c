@@ -1,0 +1,505 @@
+/* ks-photo-grid.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The library view: a GtkGridView over the source's assets, through a filter (All, Photos,
+ * Videos, Not Backed Up) and a multi-selection. Cells are recycled; only the bound ones ask
+ * for thumbnails, so 100,000 assets cost no more widgets than one screenful. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-photo-cell.h"
+#include "ks-photo-grid.h"
+
+struct _KsPhotoGrid
+{
+  GtkWidget           parent_instance;
+
+  /* Owned widgets */
+  GtkWidget          *scroller;
+  GtkGridView        *grid_view;
+
+  /* Owned references */
+  GListModel         *assets;
+  KsSource           *source;
+  KsThumbnailer      *thumbnailer;
+  KsBackupIndex      *backup_index;
+  GtkCustomFilter    *filter;
+  GtkFilterListModel *filter_model;
+  GtkMultiSelection  *selection;
+  GHashTable         *bound_cells;
+
+  KsPhotoFilter       filter_mode;
+  guint               n_selected;
+};
+
+G_DEFINE_FINAL_TYPE (KsPhotoGrid, ks_photo_grid, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_FILTER,
+  PROP_N_SELECTED,
+  PROP_N_SHOWN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GtkWidget *
+ks_photo_grid_new (void)
+{
+  return g_object_new (KS_TYPE_PHOTO_GRID, NULL);
+}
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  KsPhotoGrid *self = user_data;
+  KsAsset *asset = item;
+
+  switch (self->filter_mode)
+    {
+    case KS_PHOTO_FILTER_PHOTOS:
+      return ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_PHOTO;
+    case KS_PHOTO_FILTER_VIDEOS:
+      return ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_VIDEO;
+    case KS_PHOTO_FILTER_NOT_BACKED_UP:
+      /* While the counts are not known, nothing is hidden. */
+      return self->backup_index == NULL
+             || ks_backup_index_get_copies (self->backup_index, asset) <= 0;
+    case KS_PHOTO_FILTER_ALL:
+    default:
+      return TRUE;
+    }
+}
+
+static int
+copies_for (KsPhotoGrid *self,
+            KsAsset     *asset)
+{
+  if (self->backup_index == NULL)
+    return -1;
+
+  return ks_backup_index_get_copies (self->backup_index, asset);
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          KsPhotoGrid              *self)
+{
+  gtk_list_item_set_child (item, ks_photo_cell_new ());
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         KsPhotoGrid              *self)
+{
+  KsPhotoCell *cell = KS_PHOTO_CELL (gtk_list_item_get_child (item));
+  KsAsset *asset = gtk_list_item_get_item (item);
+
+  ks_photo_cell_bind (cell, asset, self->source, self->thumbnailer, copies_for (self, asset));
+  g_hash_table_add (self->bound_cells, cell);
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           KsPhotoGrid              *self)
+{
+  KsPhotoCell *cell = KS_PHOTO_CELL (gtk_list_item_get_child (item));
+
+  g_hash_table_remove (self->bound_cells, cell);
+  ks_photo_cell_unbind (cell);
+}
+
+static void
+teardown_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             KsPhotoGrid              *self)
+{
+  GtkWidget *cell = gtk_list_item_get_child (item);
+
+  if (cell != NULL)
+    g_hash_table_remove (self->bound_cells, cell);
+}
+
+static void
+backup_index_changed_cb (KsPhotoGrid   *self,
+                         KsBackupIndex *index)
+{
+  GHashTableIter iter;
+  gpointer cell;
+
+  g_assert (KS_IS_PHOTO_GRID (self));
+
+  g_hash_table_iter_init (&iter, self->bound_cells);
+  while (g_hash_table_iter_next (&iter, &cell, NULL))
+    {
+      KsAsset *asset = ks_photo_cell_get_asset (cell);
+
+      if (asset != NULL)
+        ks_photo_cell_set_copies (cell, copies_for (self, asset));
+    }
+
+  if (self->filter_mode == KS_PHOTO_FILTER_NOT_BACKED_UP)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+update_n_selected (KsPhotoGrid *self)
+{
+  g_autoptr(GtkBitset) bitset = NULL;
+  guint n;
+
+  bitset = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  n = (guint) gtk_bitset_get_size (bitset);
+
+  if (n != self->n_selected)
+    {
+      self->n_selected = n;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SELECTED]);
+    }
+}
+
+static void
+selection_changed_cb (KsPhotoGrid       *self,
+                      guint              position,
+                      guint              n_items,
+                      GtkSelectionModel *model)
+{
+  update_n_selected (self);
+}
+
+static void
+items_changed_cb (KsPhotoGrid *self,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  GListModel  *model)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
+  /* Removed items leave the selection with them. */
+  if (removed > 0)
+    update_n_selected (self);
+}
+
+void
+ks_photo_grid_set_library (KsPhotoGrid *self,
+                           GListModel  *assets,
+                           KsSource    *source)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+  g_return_if_fail (assets == NULL || G_IS_LIST_MODEL (assets));
+  g_return_if_fail (source == NULL || KS_IS_SOURCE (source));
+
+  g_set_object (&self->source, source);
+  if (g_set_object (&self->assets, assets))
+    gtk_filter_list_model_set_model (self->filter_model, assets);
+
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  update_n_selected (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
+}
+
+GListModel *
+ks_photo_grid_get_assets (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  return self->assets;
+}
+
+KsSource *
+ks_photo_grid_get_source (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  return self->source;
+}
+
+void
+ks_photo_grid_set_thumbnailer (KsPhotoGrid   *self,
+                               KsThumbnailer *thumbnailer)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  g_set_object (&self->thumbnailer, thumbnailer);
+}
+
+void
+ks_photo_grid_set_backup_index (KsPhotoGrid   *self,
+                                KsBackupIndex *index)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  if (self->backup_index == index)
+    return;
+
+  if (self->backup_index != NULL)
+    g_signal_handlers_disconnect_by_func (self->backup_index, backup_index_changed_cb, self);
+  g_set_object (&self->backup_index, index);
+  if (index != NULL)
+    g_signal_connect_object (index, "changed",
+                             G_CALLBACK (backup_index_changed_cb), self,
+                             G_CONNECT_SWAPPED);
+  backup_index_changed_cb (self, index);
+}
+
+void
+ks_photo_grid_set_filter (KsPhotoGrid   *self,
+                          KsPhotoFilter  filter)
+{
+  GtkFilterChange change;
+
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  if (self->filter_mode == filter)
+    return;
+
+  if (filter == KS_PHOTO_FILTER_ALL)
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
+  else if (self->filter_mode == KS_PHOTO_FILTER_ALL)
+    change = GTK_FILTER_CHANGE_MORE_STRICT;
+  else
+    change = GTK_FILTER_CHANGE_DIFFERENT;
+
+  self->filter_mode = filter;
+  gtk_filter_changed (GTK_FILTER (self->filter), change);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+}
+
+KsPhotoFilter
+ks_photo_grid_get_filter (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), KS_PHOTO_FILTER_ALL);
+
+  return self->filter_mode;
+}
+
+GtkSelectionModel *
+ks_photo_grid_get_selection (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  return GTK_SELECTION_MODEL (self->selection);
+}
+
+GtkGridView *
+ks_photo_grid_get_grid_view (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  return self->grid_view;
+}
+
+guint
+ks_photo_grid_get_n_selected (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), 0);
+
+  return self->n_selected;
+}
+
+guint
+ks_photo_grid_get_n_shown (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), 0);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+}
+
+/**
+ * ks_photo_grid_dup_selected:
+ *
+ * Returns: (transfer container) (element-type KsAsset): the selected assets, in grid order
+ */
+GPtrArray *
+ks_photo_grid_dup_selected (KsPhotoGrid *self)
+{
+  g_autoptr(GtkBitset) bitset = NULL;
+  GtkBitsetIter iter;
+  GPtrArray *ret;
+  guint position;
+
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  ret = g_ptr_array_new_with_free_func (g_object_unref);
+  bitset = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  if (gtk_bitset_iter_init_first (&iter, bitset, &position))
+    do
+      g_ptr_array_add (ret, g_list_model_get_item (G_LIST_MODEL (self->selection), position));
+    while (gtk_bitset_iter_next (&iter, &position));
+
+  return ret;
+}
+
+void
+ks_photo_grid_select_all (KsPhotoGrid *self)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  gtk_selection_model_select_all (GTK_SELECTION_MODEL (self->selection));
+}
+
+void
+ks_photo_grid_unselect_all (KsPhotoGrid *self)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+}
+
+GPtrArray *
+ks_photo_grid_list_bound_cells (KsPhotoGrid *self)
+{
+  GPtrArray *ret = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer cell;
+
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), ret);
+
+  g_hash_table_iter_init (&iter, self->bound_cells);
+  while (g_hash_table_iter_next (&iter, &cell, NULL))
+    g_ptr_array_add (ret, cell);
+
+  return ret;
+}
+
+static void
+ks_photo_grid_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  KsPhotoGrid *self = KS_PHOTO_GRID (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER:
+      g_value_set_uint (value, ks_photo_grid_get_filter (self));
+      break;
+    case PROP_N_SELECTED:
+      g_value_set_uint (value, ks_photo_grid_get_n_selected (self));
+      break;
+    case PROP_N_SHOWN:
+      g_value_set_uint (value, ks_photo_grid_get_n_shown (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_photo_grid_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  KsPhotoGrid *self = KS_PHOTO_GRID (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILTER:
+      ks_photo_grid_set_filter (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_photo_grid_dispose (GObject *object)
+{
+  KsPhotoGrid *self = (KsPhotoGrid *)object;
+
+  g_clear_pointer (&self->scroller, gtk_widget_unparent);
+  self->grid_view = NULL;
+
+  if (self->backup_index != NULL)
+    g_signal_handlers_disconnect_by_func (self->backup_index, backup_index_changed_cb, self);
+  g_clear_object (&self->backup_index);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filter_model);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->assets);
+  g_clear_object (&self->source);
+  g_clear_object (&self->thumbnailer);
+  g_clear_pointer (&self->bound_cells, g_hash_table_unref);
+
+  G_OBJECT_CLASS (ks_photo_grid_parent_class)->dispose (object);
+}
+
+static void
+ks_photo_grid_class_init (KsPhotoGridClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ks_photo_grid_dispose;
+  object_class->get_property = ks_photo_grid_get_property;
+  object_class->set_property = ks_photo_grid_set_property;
+
+  properties[PROP_FILTER] =
+    g_param_spec_uint ("filter", NULL, NULL,
+                       KS_PHOTO_FILTER_ALL, KS_PHOTO_FILTER_NOT_BACKED_UP, KS_PHOTO_FILTER_ALL,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_SELECTED] =
+    g_param_spec_uint ("n-selected", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_SHOWN] =
+    g_param_spec_uint ("n-shown", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "photogrid");
+}
+
+static void
+ks_photo_grid_init (KsPhotoGrid *self)
+{
+  g_autoptr(GtkListItemFactory) factory = NULL;
+
+  self->bound_cells = g_hash_table_new (NULL, NULL);
+
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  self->filter_model = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
+  /* Filtering 100,000 assets in one go would stall a frame; let GTK do it in steps. */
+  gtk_filter_list_model_set_incremental (self->filter_model, TRUE);
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->filter_model)));
+  g_signal_connect_object (self->selection, "selection-changed",
+                           G_CALLBACK (selection_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->selection, "items-changed",
+                           G_CALLBACK (items_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect_object (factory, "setup", G_CALLBACK (setup_cb), self, 0);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (bind_cb), self, 0);
+  g_signal_connect_object (factory, "unbind", G_CALLBACK (unbind_cb), self, 0);
+  g_signal_connect_object (factory, "teardown", G_CALLBACK (teardown_cb), self, 0);
+
+  self->grid_view = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)),
+                                                      g_object_ref (factory)));
+  gtk_grid_view_set_enable_rubberband (self->grid_view, TRUE);
+  gtk_grid_view_set_max_columns (self->grid_view, 32);
+  gtk_widget_add_css_class (GTK_WIDGET (self->grid_view), "photo-grid");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Photos and Videos"),
+                                  -1);
+
+  self->scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->grid_view));
+  gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
+}

@@ -1,0 +1,53 @@
+/* ks-photo-grid.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ks-backup-index.h"
+#include "ks-source.h"
+#include "ks-thumbnailer.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KS_PHOTO_FILTER_ALL,
+  KS_PHOTO_FILTER_PHOTOS,
+  KS_PHOTO_FILTER_VIDEOS,
+  KS_PHOTO_FILTER_NOT_BACKED_UP,
+} KsPhotoFilter;
+
+#define KS_TYPE_PHOTO_GRID (ks_photo_grid_get_type ())
+
+G_DECLARE_FINAL_TYPE (KsPhotoGrid, ks_photo_grid, KS, PHOTO_GRID, GtkWidget)
+
+GtkWidget     *ks_photo_grid_new              (void);
+void           ks_photo_grid_set_library      (KsPhotoGrid   *self,
+                                               GListModel    *assets,
+                                               KsSource      *source);
+GListModel    *ks_photo_grid_get_assets       (KsPhotoGrid   *self);
+KsSource      *ks_photo_grid_get_source       (KsPhotoGrid   *self);
+void           ks_photo_grid_set_thumbnailer  (KsPhotoGrid   *self,
+                                               KsThumbnailer *thumbnailer);
+void           ks_photo_grid_set_backup_index (KsPhotoGrid   *self,
+                                               KsBackupIndex *index);
+void           ks_photo_grid_set_filter       (KsPhotoGrid   *self,
+                                               KsPhotoFilter  filter);
+KsPhotoFilter  ks_photo_grid_get_filter       (KsPhotoGrid   *self);
+GtkSelectionModel *ks_photo_grid_get_selection (KsPhotoGrid  *self);
+GtkGridView   *ks_photo_grid_get_grid_view    (KsPhotoGrid   *self);
+guint          ks_photo_grid_get_n_selected   (KsPhotoGrid   *self);
+guint          ks_photo_grid_get_n_shown      (KsPhotoGrid   *self);
+GPtrArray     *ks_photo_grid_dup_selected     (KsPhotoGrid   *self);
+void           ks_photo_grid_select_all       (KsPhotoGrid   *self);
+void           ks_photo_grid_unselect_all     (KsPhotoGrid   *self);
+/* (element-type KsPhotoCell) (transfer container): the cells bound right now */
+GPtrArray     *ks_photo_grid_list_bound_cells (KsPhotoGrid   *self);
+
+G_END_DECLS

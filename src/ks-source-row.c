@@ -1,0 +1,177 @@
+/* ks-source-row.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* A row of the sidebar for one connected iPhone: its name, model and iOS version, and either
+ * what it needs from the user (trust, unlock) or how much of it is not backed up yet. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-source-row.h"
+
+struct _KsSourceRow
+{
+  GtkListBoxRow  parent_instance;
+
+  /* Owned references */
+  KsDevice      *device;
+  char          *backup_state;
+
+  /* Child widgets */
+  GtkWidget     *name_label;
+  GtkWidget     *model_label;
+  GtkWidget     *status_label;
+};
+
+G_DEFINE_FINAL_TYPE (KsSourceRow, ks_source_row, GTK_TYPE_LIST_BOX_ROW)
+
+static void
+ks_source_row_update (KsSourceRow *self)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *accessible = NULL;
+  const char *name = ks_device_get_name (self->device);
+  const char *model_name = ks_device_get_model_name (self->device);
+  const char *ios = ks_device_get_ios_version (self->device);
+  KsDeviceState state = ks_device_get_state (self->device);
+  const char *status;
+
+  if (name == NULL || *name == '\0')
+    name = _("iPhone");
+  gtk_label_set_text (GTK_LABEL (self->name_label), name);
+
+  if (model_name != NULL && ios != NULL)
+    /* Translators: a device model and its system version, e.g. "iPhone 14 Pro · iOS 17.5" */
+    model = g_strdup_printf (_("%s · iOS %s"), model_name, ios);
+  else if (model_name != NULL)
+    model = g_strdup (model_name);
+  gtk_label_set_text (GTK_LABEL (self->model_label), model ? model : "");
+  gtk_widget_set_visible (self->model_label, model != NULL);
+
+  if (state == KS_DEVICE_STATE_READY)
+    status = self->backup_state ? self->backup_state : "";
+  else
+    status = ks_device_state_describe (state);
+  gtk_label_set_text (GTK_LABEL (self->status_label), status);
+  gtk_widget_set_visible (self->status_label, status != NULL && *status != '\0');
+
+  accessible = g_strjoin (", ", name, model ? model : "", status, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+}
+
+GtkWidget *
+ks_source_row_new (KsDevice *device)
+{
+  KsSourceRow *self;
+
+  g_return_val_if_fail (KS_IS_DEVICE (device), NULL);
+
+  self = g_object_new (KS_TYPE_SOURCE_ROW, NULL);
+  self->device = g_object_ref (device);
+  g_signal_connect_object (device, "notify",
+                           G_CALLBACK (ks_source_row_update), self,
+                           G_CONNECT_SWAPPED);
+  ks_source_row_update (self);
+
+  return GTK_WIDGET (self);
+}
+
+KsDevice *
+ks_source_row_get_device (KsSourceRow *self)
+{
+  g_return_val_if_fail (KS_IS_SOURCE_ROW (self), NULL);
+
+  return self->device;
+}
+
+void
+ks_source_row_set_backup_state (KsSourceRow *self,
+                                const char  *text)
+{
+  g_return_if_fail (KS_IS_SOURCE_ROW (self));
+
+  if (g_strcmp0 (self->backup_state, text) == 0)
+    return;
+
+  g_free (self->backup_state);
+  self->backup_state = g_strdup (text);
+  ks_source_row_update (self);
+}
+
+const char *
+ks_source_row_get_status (KsSourceRow *self)
+{
+  g_return_val_if_fail (KS_IS_SOURCE_ROW (self), NULL);
+
+  return gtk_label_get_text (GTK_LABEL (self->status_label));
+}
+
+static void
+ks_source_row_dispose (GObject *object)
+{
+  KsSourceRow *self = (KsSourceRow *)object;
+
+  g_clear_object (&self->device);
+  g_clear_pointer (&self->backup_state, g_free);
+
+  G_OBJECT_CLASS (ks_source_row_parent_class)->dispose (object);
+}
+
+static void
+ks_source_row_class_init (KsSourceRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ks_source_row_dispose;
+}
+
+static GtkWidget *
+label_new (const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
+static void
+ks_source_row_init (KsSourceRow *self)
+{
+  GtkWidget *box;
+  GtkWidget *labels;
+  GtkWidget *icon;
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_add_css_class (box, "source-row");
+
+  icon = gtk_image_new_from_icon_name ("phone-apple-iphone-symbolic");
+  gtk_image_set_icon_size (GTK_IMAGE (icon), GTK_ICON_SIZE_LARGE);
+  gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), icon);
+
+  labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (labels, TRUE);
+  self->name_label = label_new ("heading");
+  self->model_label = label_new ("caption");
+  gtk_widget_add_css_class (self->model_label, "dim-label");
+  self->status_label = label_new ("caption");
+  gtk_label_set_wrap (GTK_LABEL (self->status_label), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (self->status_label), PANGO_ELLIPSIZE_NONE);
+  gtk_box_append (GTK_BOX (labels), self->name_label);
+  gtk_box_append (GTK_BOX (labels), self->model_label);
+  gtk_box_append (GTK_BOX (labels), self->status_label);
+  gtk_box_append (GTK_BOX (box), labels);
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (self), box);
+}

@@ -1,0 +1,26 @@
+/* ks-source-row.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ks-device.h"
+
+G_BEGIN_DECLS
+
+#define KS_TYPE_SOURCE_ROW (ks_source_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (KsSourceRow, ks_source_row, KS, SOURCE_ROW, GtkListBoxRow)
+
+GtkWidget  *ks_source_row_new              (KsDevice    *device);
+KsDevice   *ks_source_row_get_device       (KsSourceRow *self);
+void        ks_source_row_set_backup_state (KsSourceRow *self,
+                                            const char  *text);
+const char *ks_source_row_get_status       (KsSourceRow *self);
+
+G_END_DECLS
