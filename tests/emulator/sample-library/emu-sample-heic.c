@@ -129,6 +129,7 @@ pool_entry_new (const EmuAsset *asset,
   g_autofree char *label = g_strdup_printf ("%s", asset->model);
   EmuSceneSpec spec = {
     .label = label,
+    .caption = "--fast: shared picture, own Exif",
     .long_side = POOL_LONG_SIDE,
     .noise = 3,
     .orientation = asset->orientation,

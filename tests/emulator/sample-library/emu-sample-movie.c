@@ -23,6 +23,12 @@
 #define TIMESCALE    600
 #define FRAME_TICKS  300      /* two frames a second keeps files small yet a few seconds long */
 
+static guint
+frame_ticks (const EmuMovieSpec *spec)
+{
+  return spec->frame_ticks != 0 ? spec->frame_ticks : FRAME_TICKS;
+}
+
 static void
 put_u8 (GByteArray *b, guint8 v)
 {
@@ -209,7 +215,7 @@ build_moov (const EmuAsset     *asset,
 {
   GByteArray *b = g_byte_array_new ();
   guint32 mac_time = (guint32) (asset->capture_usec / G_USEC_PER_SEC + EMU_MAC_EPOCH_OFFSET);
-  guint32 duration = spec->frames->len * FRAME_TICKS;
+  guint32 duration = spec->frames->len * frame_ticks (spec);
   gint64 local_sec = asset->capture_usec / G_USEC_PER_SEC + asset->tz_offset_min * 60;
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (local_sec);
   g_autofree char *date = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
@@ -313,7 +319,7 @@ build_moov (const EmuAsset     *asset,
   box = full_box_begin (b, "stts", 0, 0);
   put_u32 (b, 1);
   put_u32 (b, spec->frames->len);
-  put_u32 (b, FRAME_TICKS);
+  put_u32 (b, frame_ticks (spec));
   box_end (b, box);
 
   box = full_box_begin (b, "stsc", 0, 0);

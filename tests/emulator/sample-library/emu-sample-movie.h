@@ -23,6 +23,7 @@ typedef struct
   int         width;
   int         height;
   GPtrArray  *frames;         /* GBytes, one JPEG each */
+  guint       frame_ticks;    /* frame duration in 1/600 s; 0: two frames a second */
   const char *content_id;     /* Live Photo pairing id, or NULL */
   guint64     large_size;     /* 0, or the total file size for a sparse > 4 GiB movie */
 } EmuMovieSpec;

@@ -208,7 +208,9 @@ draw_scene (cairo_t            *cr,
   /* The file name, big enough to read in a 320 px thumbnail. */
   dt = g_date_time_new_from_unix_utc (asset->capture_usec / G_USEC_PER_SEC);
   when = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
-  if (spec->frame > 0)
+  if (spec->caption != NULL)
+    line2 = g_strdup (spec->caption);
+  else if (spec->frame > 0)
     line2 = g_strdup_printf ("%s · frame %d", when, spec->frame + 1);
   else
     line2 = g_strdup_printf ("%s · %s%s", when, asset->model, spec->edited ? " · edited" : "");

@@ -26,6 +26,7 @@ typedef struct
 typedef struct
 {
   const char *label;        /* drawn large: the file name */
+  const char *caption;      /* second line; NULL: capture date and model */
   int         long_side;    /* stored image is long_side × long_side * 3 / 4 */
   int         noise;        /* ± amplitude of per-pixel sensor noise */
   guint       orientation;  /* Exif orientation the stored pixels need */

@@ -209,6 +209,7 @@ make_movie (EmuRun          *run,
   mspec.height = p->video_width * 3 / 4;
   mspec.frames = frames;
   mspec.content_id = content_id;
+  mspec.frame_ticks = live ? 600 : 0;   /* a Live movie lasts about 3 s */
   mspec.large_size = asset->kind == EMU_KIND_LARGE_MOV ? LARGE_MOVIE_SIZE : 0;
 
   size = emu_movie_write (path, asset, &mspec, error);
