@@ -70,6 +70,9 @@ emu_heic_encode (const EmuRgb *rgb,
   check (heif_encoder_set_lossy_quality (encoder, quality), "quality");
   /* x265's slower presets cost 3–4× the time for a few percent of size we don't want anyway. */
   check (heif_encoder_set_parameter (encoder, "preset", "ultrafast"), "preset");
+  /* Small CTUs and the cheapest RD level halve x265's time again at the same byte size. */
+  check (heif_encoder_set_parameter (encoder, "x265:ctu", "16"), "ctu");
+  check (heif_encoder_set_parameter (encoder, "x265:rd", "1"), "rd");
   heif_encoder_set_logging_level (encoder, 0);
 
   check (heif_image_create (rgb->width, rgb->height, heif_colorspace_RGB,
