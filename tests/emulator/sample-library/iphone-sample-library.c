@@ -44,7 +44,7 @@ typedef struct
   int video_quality;
 } EmuProfile;
 
-static const EmuProfile default_profile = { 1440, 9, 97, 2016, 6, 92, 1170, 2532, 640, 480, 80 };
+static const EmuProfile default_profile = { 1440, 9, 97, 2016, 12, 92, 1170, 2532, 640, 480, 80 };
 static const EmuProfile fast_profile = { 480, 3, 40, 320, 3, 80, 390, 844, 160, 120, 70 };
 
 typedef struct
