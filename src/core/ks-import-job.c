@@ -21,6 +21,7 @@
 #include "ks-import-job.h"
 #include "ks-import-job-private.h"
 #include "ks-layout.h"
+#include "ks-metadata.h"
 #include "ks-safe-name.h"
 
 #define CHUNK_SIZE        (4 * 1024 * 1024)
@@ -708,6 +709,7 @@ read_item (Run     *run,
   const char *path = ks_asset_file_get_path (item->file);
   gint64 capture_time = ks_asset_get_capture_time (item->asset);
   g_autofree char *hash = NULL;
+  gboolean first_chunk = TRUE;
 
   if (check_stop (run, error))
     return FALSE;
@@ -772,6 +774,18 @@ read_item (Run     *run,
         }
 
       ks_hasher_update (hasher, buf, n);
+
+      /* The capture date decides the folder. Photos carry it in their first bytes, which
+       * we hold anyway; a video's moov may sit past the first chunk, and then the date
+       * the source gave stands. */
+      if (first_chunk && item->primary == item && !ks_asset_get_capture_time_is_exact (item->asset))
+        {
+          KsMetadata md;
+
+          if (ks_metadata_parse_data (buf, n, &md))
+            capture_time = ks_metadata_get_capture_time (&md, capture_time);
+        }
+      first_chunk = FALSE;
 
       queue_msg (run, MSG_DATA, item, buf, n, 0);
 

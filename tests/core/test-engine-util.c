@@ -1,0 +1,198 @@
+/* test-engine-util.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Checks the engine tests share: listing a backup, comparing it byte for byte with its
+ * source, and making sure no temporary file is left visible. */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks-folder-destination.h"
+#include "ks-hash.h"
+#include "test-engine-util.h"
+
+void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          struct stat st;
+
+          if (lstat (child, &st) == 0 && S_ISDIR (st.st_mode))
+            rm_rf (child);
+          else
+            unlink (child);
+        }
+    }
+  rmdir (path);
+}
+
+char *
+hash_path (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  g_autoptr(GError) error = NULL;
+  char *hash;
+
+  g_assert_cmpint (fd, >=, 0);
+  hash = ks_hash_fd (fd, NULL, NULL, &error);
+  g_assert_no_error (error);
+  close (fd);
+
+  return hash;
+}
+
+/* relative path → full path, for every regular file below @root (skipping .keepsake). */
+static void
+walk (const char *root,
+      const char *rel,
+      GHashTable *out)
+{
+  g_autofree char *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child_rel = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
+      g_autofree char *child = g_build_filename (root, child_rel, NULL);
+      struct stat st;
+
+      if (rel == NULL && strcmp (name, KS_FOLDER_DESTINATION_META_DIR) == 0)
+        continue;
+      g_assert_cmpint (lstat (child, &st), ==, 0);
+      if (S_ISDIR (st.st_mode))
+        walk (root, child_rel, out);
+      else
+        g_hash_table_insert (out, g_steal_pointer (&child_rel), g_steal_pointer (&child));
+    }
+}
+
+GHashTable *
+list_files (const char *root)
+{
+  GHashTable *files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  walk (root, NULL, files);
+  return files;
+}
+
+void
+assert_no_temp_files (const char *root)
+{
+  g_autoptr(GHashTable) files = list_files (root);
+  GHashTableIter iter;
+  const char *rel;
+
+  g_hash_table_iter_init (&iter, files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, NULL))
+    {
+      g_autofree char *base = g_path_get_basename (rel);
+
+      if (ks_folder_destination_is_temp_name (base) || strstr (base, "keepsake-tmp") != NULL)
+        g_error ("temporary file left visible: %s", rel);
+    }
+}
+
+gboolean
+files_equal (const char *a,
+             const char *b)
+{
+  g_autofree char *ca = NULL;
+  g_autofree char *cb = NULL;
+  gsize la = 0, lb = 0;
+
+  g_assert_true (g_file_get_contents (a, &ca, &la, NULL));
+  g_assert_true (g_file_get_contents (b, &cb, &lb, NULL));
+
+  return la == lb && memcmp (ca, cb, la) == 0;
+}
+
+/* Every file of @src has a byte-identical copy in @dest, and @dest holds nothing else. */
+void
+assert_backup_complete (const char *src,
+                        const char *dest)
+{
+  g_autoptr(GHashTable) src_files = list_files (src);
+  g_autoptr(GHashTable) dest_files = list_files (dest);
+  g_autoptr(GHashTable) dest_by_hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) src_hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  const char *rel, *path;
+
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    g_hash_table_insert (dest_by_hash, hash_path (path), (gpointer)path);
+
+  g_hash_table_iter_init (&iter, src_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    {
+      g_autofree char *hash = hash_path (path);
+      const char *copy = g_hash_table_lookup (dest_by_hash, hash);
+
+      if (copy == NULL)
+        g_error ("%s was not backed up", rel);
+      g_assert_true (files_equal (path, copy));
+      g_hash_table_add (src_hashes, g_steal_pointer (&hash));
+    }
+
+  /* Nothing extra: as many distinct contents in dest as there are files. */
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, g_hash_table_size (dest_by_hash));
+  g_assert_cmpuint (g_hash_table_size (dest_by_hash), ==, g_hash_table_size (src_hashes));
+}
+
+guint
+count_index_lines (const char *dest)
+{
+  g_autofree char *path = g_build_filename (dest, KS_FOLDER_DESTINATION_META_DIR, "index", NULL);
+  g_autofree char *contents = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+  for (const char *p = contents; *p; p++)
+    if (*p == '\n')
+      n++;
+
+  return n;
+}
+
+void
+make_library (const char *dir,
+              int         count,
+              int         first_number)
+{
+  const char *tool = g_getenv ("KS_SAMPLE_LIBRARY");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count_s = g_strdup_printf ("%d", count);
+  g_autofree char *first_s = g_strdup_printf ("%d", first_number);
+  int status = 0;
+  const char *argv[] = { tool, "--out", dir, "--count", count_s, "--fast",
+                         "--first-number", first_s, "--seed", first_s, NULL };
+
+  if (tool == NULL)
+    g_error ("KS_SAMPLE_LIBRARY is not set (run through meson test)");
+
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}

@@ -1,0 +1,32 @@
+/* test-engine-util.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Checks the engine tests share (see test-engine-util.c). */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+void        rm_rf                   (const char *path);
+char       *hash_path               (const char *path);
+/* relative path → full path of every regular file below @root, skipping .keepsake */
+GHashTable *list_files              (const char *root);
+void        assert_no_temp_files    (const char *root);
+gboolean    files_equal             (const char *a,
+                                     const char *b);
+/* Every file of @src has a byte-identical copy in @dest, and @dest holds nothing else. */
+void        assert_backup_complete  (const char *src,
+                                     const char *dest);
+guint       count_index_lines       (const char *dest);
+/* $KS_SAMPLE_LIBRARY --fast into @dir, quietly (stdout is TAP). */
+void        make_library            (const char *dir,
+                                     int         count,
+                                     int         first_number);
+
+G_END_DECLS
