@@ -427,14 +427,15 @@ emu_backup_build_manifest_plist (const EmuBackupIdentity *identity,
 
 GBytes *
 emu_backup_build_status_plist (const char *snapshot_state,
-                               const char *uuid)
+                               const char *uuid,
+                               gboolean    full)
 {
   plist_t dict = plist_new_dict ();
   GBytes *bytes;
 
   plist_dict_set_item (dict, "BackupState", plist_new_string ("new"));
   plist_dict_set_item (dict, "Date", new_date_now ());
-  plist_dict_set_item (dict, "IsFullBackup", plist_new_bool (1));
+  plist_dict_set_item (dict, "IsFullBackup", plist_new_bool (full ? 1 : 0));
   plist_dict_set_item (dict, "SnapshotState", plist_new_string (snapshot_state));
   plist_dict_set_item (dict, "UUID", plist_new_string (uuid));
   plist_dict_set_item (dict, "Version", plist_new_string ("3.3"));

@@ -103,6 +103,8 @@ gboolean           emu_backup_manifest_write_db       (EmuBackupManifest *manife
 /* Binary plists, as a device uploads them. */
 GBytes            *emu_backup_build_manifest_plist    (const EmuBackupIdentity *identity,
                                                         gboolean                 passcode_set);
-/* @snapshot_state: "uploading" while files flow, "finished" at the end. */
+/* @snapshot_state: "uploading" while files flow, "finished" at the end;
+ * @full: IsFullBackup (false for an incremental backup). */
 GBytes            *emu_backup_build_status_plist      (const char *snapshot_state,
-                                                        const char *uuid);
+                                                        const char *uuid,
+                                                        gboolean    full);

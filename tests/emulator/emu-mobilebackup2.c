@@ -19,11 +19,14 @@
  */
 
 /* The device side of mobilebackup2.  After the Backup request the device
- * drives: it asks the host for the previous Status.plist, its free space,
- * creates the <UDID>/xx folders, uploads every media file under its
- * SHA-1 name in batches, then Manifest.db, Manifest.plist and a finished
- * Status.plist, and ends with ProcessMessage ErrorCode 0.  It never sends
- * DLMessagePurgeDiskSpace, which 1.3.0 leaves unanswered. */
+ * drives: it asks the host for the previous Status.plist (and, if that
+ * backup finished, its Manifest.db), its free space, creates the <UDID>/xx
+ * folders, marks the snapshot "uploading", uploads the media files under
+ * their SHA-1 names in batches (all of them, or only new and changed ones
+ * for an incremental backup), removes what was deleted on the phone, then
+ * sends Manifest.db, Manifest.plist and a finished Status.plist and ends
+ * with ProcessMessage ErrorCode 0.  It never sends DLMessagePurgeDiskSpace,
+ * which 1.3.0 leaves unanswered. */
 
 #include "config.h"
 
@@ -261,18 +264,190 @@ backup_path_for (const char           *udid,
   return g_strdup_printf ("%s/%.2s/%s", udid, entry->file_id, entry->file_id);
 }
 
+static plist_t
+parse_plist_bytes (GBytes *bytes)
+{
+  gsize len;
+  const char *data;
+  plist_t plist = NULL;
+
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  if (len >= 8 && memcmp (data, "bplist00", 8) == 0)
+    plist_from_bin (data, (uint32_t) len, &plist);
+  else if (len > 0)
+    plist_from_xml (data, (uint32_t) len, &plist);
+  return plist;
+}
+
+static gboolean
+status_is_finished (GBytes *bytes)
+{
+  plist_t status = parse_plist_bytes (bytes);
+  plist_t node = status != NULL ? plist_dict_get_item (status, "SnapshotState") : NULL;
+  char *state = NULL;
+  gboolean finished;
+
+  if (node != NULL && plist_get_node_type (node) == PLIST_STRING)
+    plist_get_string_val (node, &state);
+  finished = g_strcmp0 (state, "finished") == 0;
+  free (state);
+  plist_free (status);
+  return finished;
+}
+
+typedef struct
+{
+  uint64_t size;
+  uint64_t mtime;
+} OldFile;
+
+/* fileID → OldFile for the regular files of a Manifest.db image, or NULL
+ * when it cannot be read. */
+static GHashTable *
+read_old_manifest (GBytes *bytes)
+{
+  g_autoptr(GHashTable) old = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  unsigned char *image;
+  gsize len;
+  const void *data;
+  gboolean ok = FALSE;
+
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return NULL;
+  data = g_bytes_get_data (bytes, &len);
+  /* sqlite owns the copy once deserialized (FREEONCLOSE). */
+  image = sqlite3_malloc64 (len);
+  if (image == NULL)
+    return NULL;
+  memcpy (image, data, len);
+  if (sqlite3_open_v2 (":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK
+      || sqlite3_deserialize (db, "main", image, len, len,
+                              SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY) != SQLITE_OK
+      || sqlite3_prepare_v2 (db, "SELECT fileID, file FROM Files WHERE flags = 1", -1, &stmt, NULL) != SQLITE_OK)
+    goto out;
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *file_id = (const char *) sqlite3_column_text (stmt, 0);
+      plist_t archive = NULL;
+      plist_t objects, top, root;
+      uint64_t uid = 0;
+      OldFile *entry;
+
+      if (file_id == NULL || sqlite3_column_bytes (stmt, 1) <= 0)
+        continue;
+      plist_from_bin (sqlite3_column_blob (stmt, 1), (uint32_t) sqlite3_column_bytes (stmt, 1), &archive);
+      objects = archive != NULL ? plist_dict_get_item (archive, "$objects") : NULL;
+      top = archive != NULL ? plist_dict_get_item (archive, "$top") : NULL;
+      if (objects == NULL || top == NULL || plist_dict_get_item (top, "root") == NULL)
+        {
+          plist_free (archive);
+          continue;
+        }
+      plist_get_uid_val (plist_dict_get_item (top, "root"), &uid);
+      root = plist_array_get_item (objects, (uint32_t) uid);
+      entry = g_new0 (OldFile, 1);
+      if (root != NULL && plist_dict_get_item (root, "Size") != NULL)
+        plist_get_uint_val (plist_dict_get_item (root, "Size"), &entry->size);
+      if (root != NULL && plist_dict_get_item (root, "LastModified") != NULL)
+        plist_get_uint_val (plist_dict_get_item (root, "LastModified"), &entry->mtime);
+      g_hash_table_insert (old, g_strdup (file_id), entry);
+      plist_free (archive);
+    }
+  ok = TRUE;
+
+out:
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return ok ? g_steal_pointer (&old) : NULL;
+}
+
+/* DLMessageRemoveItems for what the previous backup holds and this one
+ * does not (photos deleted on the phone since). */
+static bool
+remove_stale (EmuConn           *conn,
+              const char        *udid,
+              GHashTable        *old,
+              EmuBackupManifest *manifest,
+              double             progress,
+              int64_t           *code)
+{
+  g_autoptr(GHashTable) current = g_hash_table_new (g_str_hash, g_str_equal);
+  plist_t paths = plist_new_array ();
+  plist_t array;
+  GHashTableIter iter;
+  gpointer key;
+
+  *code = 0;
+  for (guint i = 0; i < emu_backup_manifest_get_n_entries (manifest); i++)
+    g_hash_table_add (current, emu_backup_manifest_get_entry (manifest, i)->file_id);
+
+  g_hash_table_iter_init (&iter, old);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (current, key))
+      {
+        g_autofree char *path = g_strdup_printf ("%s/%.2s/%s", udid, (char *) key, (char *) key);
+
+        plist_array_append_item (paths, plist_new_string (path));
+      }
+  if (plist_array_get_size (paths) == 0)
+    {
+      plist_free (paths);
+      return true;
+    }
+
+  array = dl_array ("DLMessageRemoveItems");
+  plist_array_append_item (array, paths);
+  plist_array_append_item (array, plist_new_dict ());
+  plist_array_append_item (array, plist_new_real (progress));
+  if (!dl_send (conn, array))
+    return false;
+  return wait_status (conn, code, NULL);
+}
+
+static gboolean
+dict_bool (plist_t     dict,
+           const char *key)
+{
+  plist_t node = dict != NULL ? plist_dict_get_item (dict, key) : NULL;
+  uint8_t value = 0;
+
+  if (node != NULL && plist_get_node_type (node) == PLIST_BOOLEAN)
+    plist_get_bool_val (node, &value);
+  return value != 0;
+}
+
+static bool
+fail_backup (EmuConn    *conn,
+             const char *description)
+{
+  return send_process_message (conn, "Response", 1, description, NULL);
+}
+
 /* Returns false only when the connection is gone; backup failures are
- * reported to the host with a ProcessMessage error. */
+ * reported to the host with a ProcessMessage error.  Without
+ * ForceFullBackup, files the previous (finished) backup already holds with
+ * the same size and modification time are not sent again, as iOS does. */
 static bool
 run_backup (EmuDevice *device,
-            EmuConn   *conn)
+            EmuConn   *conn,
+            plist_t    request)
 {
   const char *udid = emu_device_get_udid (device);
   g_autofree char *status_path = g_build_path ("/", udid, "Status.plist", NULL);
-  const char *download[] = { status_path, NULL };
+  g_autofree char *old_db_path = g_build_path ("/", udid, "Manifest.db", NULL);
+  const char *download_status[] = { status_path, NULL };
+  const char *download_db[] = { old_db_path, NULL };
+  gboolean force_full = dict_bool (plist_dict_get_item (request, "Options"), "ForceFullBackup");
   g_autoptr(GError) error = NULL;
   g_autoptr(EmuBackupManifest) manifest = NULL;
   g_autoptr(GHashTable) previous = NULL;
+  g_autoptr(GHashTable) old = NULL;
+  g_autoptr(GPtrArray) to_send = g_ptr_array_new ();
   g_autoptr(GPtrArray) prefixes = NULL;
   g_autoptr(EmuBackupStream) stream = NULL;
   g_autoptr(GBytes) manifest_plist = NULL;
@@ -284,27 +459,48 @@ run_backup (EmuDevice *device,
   EmuBackupIdentity identity;
   plist_t free_node = NULL;
   uint64_t free_space = 0;
-  uint64_t needed;
+  uint64_t needed = METADATA_ALLOWANCE;
   int64_t code = 0;
   Upload up = { 0 };
   bool alive = true;
-  guint n;
 
-  /* What a real device does first: look at the previous backup's state. */
-  previous = download_files (conn, download, 0.0);
+  /* What a real device does first: look at the previous backup's state.
+   * Only a finished one can be trusted to hold what its Manifest.db says. */
+  previous = download_files (conn, download_status, 0.0);
   if (previous == NULL)
     return false;
+  if (status_is_finished (g_hash_table_lookup (previous, status_path)))
+    {
+      g_autoptr(GHashTable) files = download_files (conn, download_db, 0.0);
+
+      if (files == NULL)
+        return false;
+      old = read_old_manifest (g_hash_table_lookup (files, old_db_path));
+    }
 
   manifest = emu_backup_manifest_scan (emu_device_get_media_root (device), &error);
   if (manifest == NULL)
-    return send_process_message (conn, "Response", 1, error->message, NULL);
+    return fail_backup (conn, error->message);
+
+  for (guint i = 0; i < emu_backup_manifest_get_n_entries (manifest); i++)
+    {
+      const EmuBackupEntry *entry = emu_backup_manifest_get_entry (manifest, i);
+      const OldFile *had = old != NULL ? g_hash_table_lookup (old, entry->file_id) : NULL;
+
+      if (entry->flags != EMU_BACKUP_FLAG_FILE)
+        continue;
+      if (!force_full && had != NULL && had->size == entry->size
+          && had->mtime == (uint64_t) entry->mtime)
+        continue;
+      g_ptr_array_add (to_send, (gpointer) entry);
+      needed += entry->size;
+    }
 
   if (!simple_request (conn, "DLMessageGetFreeDiskSpace", NULL, &code, &free_node))
     return false;
   if (free_node != NULL && plist_get_node_type (free_node) == PLIST_UINT)
     plist_get_uint_val (free_node, &free_space);
   plist_free (free_node);
-  needed = emu_backup_manifest_get_total_size (manifest) + METADATA_ALLOWANCE;
   if (code == 0 && free_space < needed)
     return send_process_message (conn, "Response", EMU_MOBILEBACKUP2_ERROR_NO_SPACE,
                                  "Insufficient free disk space on drive to upload files", NULL);
@@ -326,17 +522,17 @@ run_backup (EmuDevice *device,
       if (!simple_request (conn, "DLMessageCreateDirectory", dir, &code, NULL))
         return false;
       if (code != 0)
-        return send_process_message (conn, "Response", 1, "Could not create a backup folder", NULL);
+        return fail_backup (conn, "Could not create a backup folder");
     }
 
   tmpdir = g_dir_make_tmp ("emu-backup-XXXXXX", &error);
   if (tmpdir == NULL)
-    return send_process_message (conn, "Response", 1, error->message, NULL);
+    return fail_backup (conn, error->message);
   db_path = g_build_filename (tmpdir, "Manifest.db", NULL);
   if (!emu_backup_manifest_write_db (manifest, db_path, &error))
     {
       g_rmdir (tmpdir);
-      return send_process_message (conn, "Response", 1, error->message, NULL);
+      return fail_backup (conn, error->message);
     }
 
   fill_identity (device, &identity);
@@ -346,44 +542,37 @@ run_backup (EmuDevice *device,
     uuid = g_ascii_strup (lower, -1);
   }
   manifest_plist = emu_backup_build_manifest_plist (&identity, FALSE);
-  status_uploading = emu_backup_build_status_plist ("uploading", uuid);
-  status_finished = emu_backup_build_status_plist ("finished", uuid);
+  status_uploading = emu_backup_build_status_plist ("uploading", uuid, old == NULL || force_full);
+  status_finished = emu_backup_build_status_plist ("finished", uuid, old == NULL || force_full);
 
   stream = emu_backup_stream_new (conn, device);
   up.conn = conn;
   up.stream = stream;
-  up.total_bytes = emu_backup_manifest_get_total_size (manifest);
+  up.total_bytes = needed - METADATA_ALLOWANCE;
 
   /* Mark the snapshot as in progress first, so that an interrupted
-   * backup never looks finished. */
+   * backup never looks finished (and the next one is not incremental). */
   alive = batch_begin (&up, g_bytes_get_size (status_uploading))
           && emu_backup_stream_send_bytes (stream, "Status.plist", status_path, status_uploading)
           && batch_end (&up, &code);
   if (!alive)
     goto out;
 
-  n = emu_backup_manifest_get_n_entries (manifest);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < to_send->len; i++)
     {
-      const EmuBackupEntry *entry = emu_backup_manifest_get_entry (manifest, i);
-      g_autofree char *backup_path = NULL;
-      uint64_t batch_bytes = 0;
-
-      if (entry->flags != EMU_BACKUP_FLAG_FILE)
-        continue;
+      const EmuBackupEntry *entry = g_ptr_array_index (to_send, i);
+      g_autofree char *backup_path = backup_path_for (udid, entry);
+      uint64_t before;
 
       if (!up.in_batch)
         {
           /* Announce the bytes of the files this batch will carry. */
+          uint64_t batch_bytes = 0;
           guint files = 0;
 
-          for (guint j = i; j < n && files < BATCH_MAX_FILES && batch_bytes < BATCH_MAX_BYTES; j++)
+          for (guint j = i; j < to_send->len && files < BATCH_MAX_FILES && batch_bytes < BATCH_MAX_BYTES; j++)
             {
-              const EmuBackupEntry *next = emu_backup_manifest_get_entry (manifest, j);
-
-              if (next->flags != EMU_BACKUP_FLAG_FILE)
-                continue;
-              batch_bytes += next->size;
+              batch_bytes += ((const EmuBackupEntry *) g_ptr_array_index (to_send, j))->size;
               files++;
             }
           if (!(alive = batch_begin (&up, batch_bytes)))
@@ -391,15 +580,11 @@ run_backup (EmuDevice *device,
           up.batch_planned = files;
         }
 
-      backup_path = backup_path_for (udid, entry);
-      {
-        uint64_t before = emu_backup_stream_get_bytes_sent (stream);
-
-        if (!(alive = emu_backup_stream_send_file (stream, entry->relative_path, backup_path,
-                                                    entry->local_path, entry->media_path)))
-          goto out;
-        up.done_bytes += emu_backup_stream_get_bytes_sent (stream) - before;
-      }
+      before = emu_backup_stream_get_bytes_sent (stream);
+      if (!(alive = emu_backup_stream_send_file (stream, entry->relative_path, backup_path,
+                                                  entry->local_path, entry->media_path)))
+        goto out;
+      up.done_bytes += emu_backup_stream_get_bytes_sent (stream) - before;
       up.batch_files++;
 
       if (up.batch_files >= up.batch_planned)
@@ -408,31 +593,30 @@ run_backup (EmuDevice *device,
             goto out;
           if (code != 0)
             {
-              alive = send_process_message (conn, "Response", 1, "The computer could not store a file", NULL);
+              alive = fail_backup (conn, "The computer could not store a file");
               goto out;
             }
         }
     }
 
-  if (up.in_batch)
+  if (old != NULL)
     {
-      if (!(alive = batch_end (&up, &code)))
+      if (!(alive = remove_stale (conn, udid, old, manifest, upload_progress (&up), &code)))
         goto out;
       if (code != 0)
         {
-          alive = send_process_message (conn, "Response", 1, "The computer could not store a file", NULL);
+          alive = fail_backup (conn, "The computer could not remove an old file");
           goto out;
         }
     }
 
   /* Metadata last: a backup is complete only once Status.plist says so. */
   {
-    g_autofree char *db_dst = g_build_path ("/", udid, "Manifest.db", NULL);
     g_autofree char *plist_dst = g_build_path ("/", udid, "Manifest.plist", NULL);
 
     up.done_bytes = up.total_bytes;
     alive = batch_begin (&up, 0)
-            && emu_backup_stream_send_file (stream, "Manifest.db", db_dst, db_path, NULL)
+            && emu_backup_stream_send_file (stream, "Manifest.db", old_db_path, db_path, NULL)
             && emu_backup_stream_send_bytes (stream, "Manifest.plist", plist_dst, manifest_plist)
             && emu_backup_stream_send_bytes (stream, "Status.plist", status_path, status_finished)
             && batch_end (&up, &code);
@@ -440,7 +624,7 @@ run_backup (EmuDevice *device,
       goto out;
     if (code != 0)
       {
-        alive = send_process_message (conn, "Response", 1, "The computer could not store the manifest", NULL);
+        alive = fail_backup (conn, "The computer could not store the manifest");
         goto out;
       }
   }
@@ -634,7 +818,7 @@ emu_mobilebackup2_serve (EmuDevice *device,
       if (g_strcmp0 (request, "Hello") == 0)
         alive = handle_hello (conn, dict);
       else if (g_strcmp0 (request, "Backup") == 0)
-        alive = run_backup (device, conn);
+        alive = run_backup (device, conn, dict);
       else if (g_strcmp0 (request, "Info") == 0)
         alive = run_info (device, conn);
       else if (g_strcmp0 (request, "List") == 0)

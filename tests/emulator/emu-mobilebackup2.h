@@ -19,8 +19,9 @@
  */
 
 /* com.apple.mobilebackup2 over DeviceLink: version exchange, Hello, and the
- * device-driven Backup (full, unencrypted, media domains only), Info and
- * List requests. */
+ * device-driven Backup (unencrypted, camera roll and photo library only;
+ * incremental unless ForceFullBackup or the previous backup is unfinished),
+ * Info and List requests. */
 
 #pragma once
 

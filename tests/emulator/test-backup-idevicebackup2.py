@@ -24,6 +24,7 @@
 # must never look finished.  Emits TAP.
 
 import hashlib
+import json
 import os
 import plistlib
 import random
@@ -127,6 +128,40 @@ def sha1_name(domain, rel):
     return hashlib.sha1(('%s-%s' % (domain, rel)).encode()).hexdigest()
 
 
+def verify_backup(bdir, media_files, media_root):
+    """Manifest.db lists exactly @media_files (relative to the media root),
+    each stored byte for byte under its SHA-1 name, with a matching MBFile;
+    nothing else is stored."""
+    db = sqlite3.connect(os.path.join(bdir, 'Manifest.db'))
+    rows = db.execute('SELECT fileID, domain, relativePath, flags, file FROM Files').fetchall()
+    db.close()
+    by_path = {rel: (fid, dom, flags, blob) for fid, dom, rel, flags, blob in rows}
+    files_in_db = {rel for rel, v in by_path.items() if v[2] == 1}
+    expected = {'Media/' + rel for rel in media_files}
+    assert files_in_db == expected, 'missing %s, extra %s' % (
+        sorted(expected - files_in_db)[:5], sorted(files_in_db - expected)[:5])
+    for rel, data in media_files.items():
+        fid, dom, flags, blob = by_path['Media/' + rel]
+        assert dom == 'CameraRollDomain', (rel, dom)
+        assert fid == sha1_name(dom, 'Media/' + rel), rel
+        stored = os.path.join(bdir, fid[:2], fid)
+        with open(stored, 'rb') as f:
+            got = f.read()
+        assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest(), rel
+        archive = plistlib.loads(blob)
+        mbfile = archive['$objects'][archive['$top']['root'].data]
+        assert archive['$objects'][mbfile['RelativePath'].data] == 'Media/' + rel
+        assert mbfile['Size'] == len(data), rel
+        assert mbfile['Mode'] == 0o100644
+        assert mbfile['LastModified'] == int(os.stat(os.path.join(media_root, rel)).st_mtime)
+    for d in ('Media/DCIM', 'Media/DCIM/100APPLE', 'Media/PhotoData'):
+        assert by_path[d][2] == 2, d
+    # Nothing but the files listed: no strays, no partial uploads.
+    stored_names = {n for sub in os.listdir(bdir) if len(sub) == 2
+                    for n in os.listdir(os.path.join(bdir, sub))}
+    assert stored_names == {by_path[p][0] for p in files_in_db}
+
+
 @tap_test
 def full_backup(ctx):
     emu, media_files, tmp = ctx['emu'], ctx['files'], ctx['tmp']
@@ -153,34 +188,7 @@ def full_backup(ctx):
         info = plistlib.load(f)
     assert info['Unique Identifier'] == udid
 
-    db = sqlite3.connect(os.path.join(bdir, 'Manifest.db'))
-    rows = db.execute('SELECT fileID, domain, relativePath, flags, file FROM Files').fetchall()
-    db.close()
-    by_path = {rel: (fid, dom, flags, blob) for fid, dom, rel, flags, blob in rows}
-    files_in_db = {rel for rel, v in by_path.items() if v[2] == 1}
-    expected = {'Media/' + rel for rel in media_files}
-    assert files_in_db == expected, 'missing %s, extra %s' % (
-        sorted(expected - files_in_db)[:5], sorted(files_in_db - expected)[:5])
-    for rel, data in media_files.items():
-        fid, dom, flags, blob = by_path['Media/' + rel]
-        assert dom == 'CameraRollDomain', (rel, dom)
-        assert fid == sha1_name(dom, 'Media/' + rel), rel
-        stored = os.path.join(bdir, fid[:2], fid)
-        with open(stored, 'rb') as f:
-            got = f.read()
-        assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest(), rel
-        archive = plistlib.loads(blob)
-        mbfile = archive['$objects'][archive['$top']['root'].data]
-        assert archive['$objects'][mbfile['RelativePath'].data] == 'Media/' + rel
-        assert mbfile['Size'] == len(data), rel
-        assert mbfile['Mode'] == 0o100644
-        assert mbfile['LastModified'] == int(os.stat(os.path.join(ctx['media'], rel)).st_mtime)
-    for d in ('Media/DCIM', 'Media/DCIM/100APPLE', 'Media/PhotoData'):
-        assert by_path[d][2] == 2, d
-    # Nothing but the files listed: no strays, no partial uploads.
-    stored_names = {n for sub in os.listdir(bdir) if len(sub) == 2
-                    for n in os.listdir(os.path.join(bdir, sub))}
-    assert stored_names == {by_path[p][0] for p in files_in_db}
+    verify_backup(bdir, media_files, ctx['media'])
     ctx['backup'] = out
     return '%d files, %.1f s' % (len(media_files), ctx['seconds'])
 
@@ -196,6 +204,43 @@ def info_and_list(ctx):
     r = emu.run('idevicebackup2', 'info', ctx['backup'])
     assert r.returncode == 0, r.stdout + r.stderr
     assert 'Test iPhone' in r.stdout
+
+
+@tap_test
+def incremental_backup(ctx):
+    """Without --full, only new and changed photos travel; deleted ones leave."""
+    emu, media, files = ctx['emu'], ctx['media'], ctx['files']
+    udid = emu.command('udid').split()[-1]
+    changed = 'DCIM/101APPLE/IMG_0100.JPG'
+    added = 'DCIM/103APPLE/IMG_2000.HEIC'
+    removed = 'DCIM/100APPLE/IMG_0002.JPG'
+    rng = random.Random(7)
+    for rel, size in ((changed, 88_888), (added, 123_456)):
+        path = os.path.join(media, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        files[rel] = rng.randbytes(size)
+        with open(path, 'wb') as f:
+            f.write(files[rel])
+        os.utime(path, (1750000000, 1750000000))
+    os.unlink(os.path.join(media, removed))
+    del files[removed]
+
+    emu.command('reset-stats')
+    r = emu.run('idevicebackup2', 'backup', ctx['backup'])
+    assert r.returncode == 0, 'exit %d\n%s\n%s' % (r.returncode, r.stdout, r.stderr)
+    assert 'Backup Successful.' in r.stdout, r.stdout
+    stats = json.loads(emu.command('stats')[len('ok '):])
+    # idevicebackup2 itself reads /Books and /iTunes_Control over AFC; count the photos only.
+    sent = {p: n for p, n in stats['files'].items() if p.startswith(('/DCIM/', '/PhotoData/'))}
+    assert sent == {'/' + changed: 88_888, '/' + added: 123_456}, stats['files']
+    bdir = os.path.join(ctx['backup'], udid)
+    with open(os.path.join(bdir, 'Status.plist'), 'rb') as f:
+        status = plistlib.load(f)
+    assert status['SnapshotState'] == 'finished' and status['IsFullBackup'] is False, status
+    verify_backup(bdir, files, media)
+    gone = sha1_name('CameraRollDomain', 'Media/' + removed)
+    assert not os.path.exists(os.path.join(bdir, gone[:2], gone))
+    return '%d photo bytes sent' % sum(sent.values())
 
 
 @tap_test
@@ -218,6 +263,11 @@ def interrupted_backup_is_not_finished(ctx):
     with open(status_path, 'rb') as f:
         assert plistlib.load(f)['SnapshotState'] != 'finished'
     assert not os.path.exists(os.path.join(out, udid, 'Manifest.db'))
+
+    # The next (not forced) backup into the same folder must redo it whole.
+    r = emu.run('idevicebackup2', 'backup', out)
+    assert r.returncode == 0 and 'Backup Successful.' in r.stdout, r.stdout + r.stderr
+    verify_backup(os.path.join(out, udid), ctx['files'], ctx['media'])
 
 
 def main():

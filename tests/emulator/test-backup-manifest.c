@@ -235,7 +235,7 @@ test_plists (void)
     .product_version = "17.5", .build_version = "21F79", .serial = "F2LXYZ",
   };
   g_autoptr(GBytes) manifest = emu_backup_build_manifest_plist (&identity, FALSE);
-  g_autoptr(GBytes) status = emu_backup_build_status_plist ("finished", "0AA17B22-C624-4668-B501-8E267C36B872");
+  g_autoptr(GBytes) status = emu_backup_build_status_plist ("finished", "0AA17B22-C624-4668-B501-8E267C36B872", TRUE);
   plist_t dict = NULL;
   char *s = NULL;
   uint8_t b = 1;
