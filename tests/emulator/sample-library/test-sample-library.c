@@ -525,6 +525,14 @@ check_heic (const char *path,
   if (expect_dimensions)
     g_assert_cmpint (MAX (w, h), >=, 1440);
 
+  /* The primary decodes too, upright. */
+  heif_image_release (image);
+  image = NULL;
+  err = heif_decode_image (handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, NULL);
+  g_assert_cmpint (err.code, ==, heif_error_Ok);
+  g_assert_cmpint (heif_image_get_width (image, heif_channel_interleaved), ==, w);
+  g_assert_cmpint (heif_image_get_height (image, heif_channel_interleaved), ==, h);
+
   exif_data_unref (ed);
   heif_image_release (image);
   heif_image_handle_release (thumb);
