@@ -343,10 +343,10 @@ main (int   argc,
   GThreadPool *pool;
   gint64 started = g_get_monotonic_time ();
 
-  context = g_option_context_new ("— write a deterministic iPhone media root");
+  context = g_option_context_new ("- write a deterministic iPhone media root");
   g_option_context_set_summary (context,
-                                "Writes DCIM/100APPLE, 101APPLE, … with HEIC, JPEG, PNG, MOV and MP4 files,\n"
-                                "Live Photo pairs, edits with .AAE sidecars and a burst, dated 2019–2026.");
+                                "Writes DCIM/100APPLE, 101APPLE, ... with HEIC, JPEG, PNG, MOV and MP4 files,\n"
+                                "Live Photo pairs, edits with .AAE sidecars and a burst, dated 2019-2026.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
