@@ -51,6 +51,26 @@ gint64    ks_metadata_get_capture_time  (const KsMetadata  *md,
 void      ks_metadata_apply             (const KsMetadata  *md,
                                          KsAsset           *asset);
 
+/**
+ * KsMetadataReader:
+ *
+ * Finds the metadata while a file streams past, chunk by chunk from its
+ * first byte (as an import copies it): it keeps only the head, the top-level
+ * box headers, QuickTime's moov and HEIC's meta and Exif item, so a MOV whose
+ * moov sits at the end still gets its date without a second read.
+ */
+typedef struct _KsMetadataReader KsMetadataReader;
+
+KsMetadataReader *ks_metadata_reader_new    (void);
+void              ks_metadata_reader_feed   (KsMetadataReader  *self,
+                                             const guint8      *data,
+                                             gsize              len);
+gboolean          ks_metadata_reader_finish (KsMetadataReader  *self,
+                                             KsMetadata        *md);
+void              ks_metadata_reader_free   (KsMetadataReader  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsMetadataReader, ks_metadata_reader_free)
+
 void      ks_metadata_load_for_asset_async  (KsSource            *source,
                                              KsAsset             *asset,
                                              GCancellable        *cancellable,
