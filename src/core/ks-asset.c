@@ -25,8 +25,10 @@ struct _KsAsset
 
   gint64       capture_time;
   double       duration;
+  int          utc_offset;
   guint        orientation : 4;
   guint        capture_time_is_exact : 1;
+  guint        has_utc_offset : 1;
 };
 
 G_DEFINE_FINAL_TYPE (KsAsset, ks_asset, G_TYPE_OBJECT)
@@ -342,17 +344,53 @@ ks_asset_set_capture_time (KsAsset  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_TIME]);
 }
 
+gboolean
+ks_asset_get_utc_offset (KsAsset *self,
+                         int     *seconds)
+{
+  g_return_val_if_fail (KS_IS_ASSET (self), FALSE);
+
+  if (seconds != NULL)
+    *seconds = self->has_utc_offset ? self->utc_offset : 0;
+  return self->has_utc_offset;
+}
+
+void
+ks_asset_set_utc_offset (KsAsset *self,
+                         int      seconds)
+{
+  g_return_if_fail (KS_IS_ASSET (self));
+  g_return_if_fail (seconds >= -14 * 3600 && seconds <= 14 * 3600);
+
+  self->utc_offset = seconds;
+  self->has_utc_offset = TRUE;
+}
+
 /**
  * ks_asset_dup_capture_date:
  *
- * Returns: (transfer full) (nullable): the capture time in the local time zone,
- *   or %NULL if it is out of GDateTime's range
+ * A photo taken at 00:30 on New Year's Day in Tokyo belongs to the new year,
+ * wherever it is backed up; so the asset's own offset wins when known.
+ *
+ * Returns: (transfer full) (nullable): the capture time in the zone it was
+ *   taken in (else the local zone), or %NULL if out of GDateTime's range
  */
 GDateTime *
 ks_asset_dup_capture_date (KsAsset *self)
 {
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GTimeZone) tz = NULL;
+
   g_return_val_if_fail (KS_IS_ASSET (self), NULL);
-  return g_date_time_new_from_unix_local (self->capture_time);
+
+  if (!self->has_utc_offset)
+    return g_date_time_new_from_unix_local (self->capture_time);
+
+  utc = g_date_time_new_from_unix_utc (self->capture_time);
+  if (utc == NULL)
+    return NULL;
+  tz = g_time_zone_new_offset (self->utc_offset);
+  return g_date_time_to_timezone (utc, tz);
 }
 
 double

@@ -61,7 +61,14 @@ gboolean      ks_asset_get_capture_time_is_exact(KsAsset          *self);
 void          ks_asset_set_capture_time         (KsAsset          *self,
                                                  gint64            unix_time,
                                                  gboolean          is_exact);
-/* (transfer full): capture time in the local time zone. */
+/* Where the photo was taken, in seconds east of UTC (from Exif OffsetTimeOriginal
+ * or QuickTime's creationdate); FALSE when unknown. */
+gboolean      ks_asset_get_utc_offset           (KsAsset          *self,
+                                                 int              *seconds);
+void          ks_asset_set_utc_offset           (KsAsset          *self,
+                                                 int               seconds);
+/* (transfer full): capture time as the wall clock showed it where it was taken
+ * when the offset is known, else in the local time zone. */
 GDateTime    *ks_asset_dup_capture_date         (KsAsset          *self);
 
 /* Seconds; 0 when unknown or for photos. */

@@ -739,8 +739,8 @@ ks_metadata_get_capture_time (const KsMetadata *md,
 /**
  * ks_metadata_apply:
  *
- * Copies what @md knows into @asset (capture time as exact, orientation,
- * duration). Call it on the thread that owns @asset.
+ * Copies what @md knows into @asset (capture time as exact, its UTC offset,
+ * orientation, duration). Call it on the thread that owns @asset.
  */
 void
 ks_metadata_apply (const KsMetadata *md,
@@ -751,6 +751,8 @@ ks_metadata_apply (const KsMetadata *md,
 
   if (md->has_capture_time)
     ks_asset_set_capture_time (asset, md->capture_time, TRUE);
+  if (md->has_capture_time && md->has_utc_offset)
+    ks_asset_set_utc_offset (asset, md->utc_offset);
   ks_asset_set_orientation (asset, md->orientation);
   if (md->duration > 0)
     ks_asset_set_duration (asset, md->duration);

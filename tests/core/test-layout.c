@@ -183,6 +183,25 @@ test_hostile_names (void)
 }
 
 static void
+test_photo_time_zone (void)
+{
+  /* 2024-12-31 15:30 UTC is already 2025-01-01 00:30 in Tokyo. */
+  g_autoptr(KsAsset) asset = make_asset ("DCIM/100APPLE/IMG_0001.HEIC", G_GINT64_CONSTANT (1735659000), NULL);
+  g_autofree char *local = ks_layout_dup_path (KS_LAYOUT_DEFAULT_TEMPLATE, asset, NULL, NULL, 0);
+  g_autofree char *tokyo = NULL;
+  int offset = 0;
+
+  g_assert_false (ks_asset_get_utc_offset (asset, &offset));
+  g_assert_cmpstr (local, ==, "2024/12/IMG_0001.HEIC");
+
+  ks_asset_set_utc_offset (asset, 9 * 3600);
+  g_assert_true (ks_asset_get_utc_offset (asset, &offset));
+  g_assert_cmpint (offset, ==, 9 * 3600);
+  tokyo = ks_layout_dup_path ("{year}/{month}/{day}/{name}", asset, NULL, NULL, 0);
+  g_assert_cmpstr (tokyo, ==, "2025/01/01/IMG_0001.HEIC");
+}
+
+static void
 test_preview (void)
 {
   g_autoptr(GError) error = NULL;
@@ -209,6 +228,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Model/layout/validate", test_validate);
   g_test_add_func ("/Keepsake/Model/layout/companions-follow", test_companions_follow);
   g_test_add_func ("/Keepsake/Model/layout/hostile-names", test_hostile_names);
+  g_test_add_func ("/Keepsake/Model/layout/photo-time-zone", test_photo_time_zone);
   g_test_add_func ("/Keepsake/Model/layout/preview", test_preview);
 
   return g_test_run ();

@@ -760,6 +760,14 @@ test_sample_library (void)
 
       ks_metadata_apply (&md, asset);
       g_assert_true (ks_asset_get_capture_time_is_exact (asset));
+      g_assert_cmpint (ks_asset_get_capture_time (asset), ==, md.capture_time);
+      if (md.has_utc_offset)
+        {
+          int offset = 1;
+
+          g_assert_true (ks_asset_get_utc_offset (asset, &offset));
+          g_assert_cmpint (offset, ==, md.utc_offset);
+        }
       n_dated++;
     }
   g_assert_cmpuint (n_dated, >, 30);
