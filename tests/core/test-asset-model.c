@@ -12,7 +12,12 @@
 
 #include <string.h>
 
+#include <utime.h>
+
+#include <glib/gstdio.h>
+
 #include "ks-asset-model.h"
+#include "ks-folder-source.h"
 
 /* A synthetic source: @n_dirs folders of @per_dir photos; even photos get a Live
  * movie. Optionally it pauses at a gate after a few folders until the test opens it. */
@@ -392,6 +397,105 @@ test_capture_time_notify (void)
   g_assert_cmpint (g_date_time_get_year (date), ==, 2024);
 }
 
+static void
+write_file (const char *root,
+            const char *rel,
+            const char *contents,
+            gint64      mtime)
+{
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+  struct utimbuf times = { (time_t) mtime, (time_t) mtime };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (utime (path, &times), ==, 0);
+}
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GInputStream **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = ks_source_open_file_finish (KS_SOURCE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_folder_source (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("ks-model-XXXXXX", &error);
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(KsFolderSource) source = NULL;
+  g_autoptr(KsAssetModel) model = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  Watch watch = { g_ptr_array_new_with_free_func (g_object_unref) };
+  static const char * const order[] = {
+    "DCIM/101APPLE/IMG_0100.MOV",
+    "DCIM/100APPLE/IMG_0003.JPG",
+    "DCIM/100APPLE/IMG_0001.HEIC",
+    "DCIM/100APPLE/IMG_0002.HEIC",
+  };
+  char buf[8] = { 0 };
+  gsize n = 0;
+
+  g_assert_no_error (error);
+  write_file (root, "DCIM/100APPLE/IMG_0001.HEIC", "one", 1700000100);
+  write_file (root, "DCIM/100APPLE/IMG_0001.MOV", "one-live", 1700000100);
+  write_file (root, "DCIM/100APPLE/IMG_0002.HEIC", "two", 1700000100);
+  write_file (root, "DCIM/100APPLE/IMG_0003.JPG", "three", 1700000300);
+  write_file (root, "DCIM/100APPLE/IMG_0099.AAE", "orphan", 1700000300);
+  write_file (root, "DCIM/101APPLE/IMG_0100.MOV", "video", 1700000400);
+
+  folder = g_file_new_for_path (root);
+  source = ks_folder_source_new (folder);
+  model = ks_asset_model_new (KS_SOURCE (source));
+  g_assert_true (ks_asset_model_get_source (model) == KS_SOURCE (source));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &watch);
+
+  load_and_wait (model, &watch);
+  g_assert_no_error (watch.error);
+  assert_sorted_and_matches_shadow (model, &watch);
+
+  /* Newest first; equal times by key. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, G_N_ELEMENTS (order));
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_assert_cmpstr (ks_asset_get_key (asset), ==, order[i]);
+    }
+  g_assert_true (ks_asset_is_live (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0001.HEIC")));
+  g_assert_null (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0001.MOV"));
+  g_assert_cmpuint (ks_asset_model_get_n_skipped (model), ==, 1);
+
+  /* A new file shows up on reload. */
+  write_file (root, "DCIM/101APPLE/IMG_0101.PNG", "shot", 1700000500);
+  load_and_wait (model, &watch);
+  g_assert_no_error (watch.error);
+  assert_sorted_and_matches_shadow (model, &watch);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 5);
+
+  ks_source_open_file_async (KS_SOURCE (source), "DCIM/100APPLE/IMG_0003.JPG", G_PRIORITY_DEFAULT, NULL, open_cb, &stream);
+  while (stream == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_input_stream_read_all (stream, buf, sizeof buf - 1, &n, NULL, &error));
+  g_assert_cmpstr (buf, ==, "three");
+
+  g_signal_handlers_disconnect_by_data (model, &watch);
+  g_ptr_array_unref (watch.shadow);
+  {
+    g_autoptr(GSubprocess) rm = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "rm", "-rf", root, NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait_check (rm, NULL, &error));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -403,6 +507,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Model/asset-model/20000-fast", test_20000_fast);
   g_test_add_func ("/Keepsake/Model/asset-model/streaming", test_streaming);
   g_test_add_func ("/Keepsake/Model/asset-model/cancel", test_cancel);
+  g_test_add_func ("/Keepsake/Model/asset-model/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Model/asset-model/capture-time-notify", test_capture_time_notify);
 
   return g_test_run ();
