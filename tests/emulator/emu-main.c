@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -61,6 +62,9 @@ static const char usage[] =
   "    --rate BYTES_PER_SEC  cap AFC file data throughput\n"
   "    --latency MS          delay each AFC request\n"
   "    --hostile-names       DCIM folders also list hostile file names\n"
+  "  --exit-with-stdout    exit when the reader of our stdout pipe goes away\n"
+  "                        (the test fixtures pass it so a crashed test leaves\n"
+  "                        no emulator behind)\n"
   "  --help                this text\n"
   "\n"
   "Control commands (one per line; UDID optional with one device): attach, detach,\n"
@@ -159,6 +163,8 @@ main (int argc, char **argv)
   int mux_fd, control_fd = -1;
   struct sigaction sa = { 0 };
   pthread_attr_t attr;
+  bool watch_stdout = false;
+  bool exit_with_stdout = false;
   int ret = 0;
 
   for (int i = 1; i < argc; i++)
@@ -173,6 +179,11 @@ main (int argc, char **argv)
         {
           fputs (usage, stdout);
           return 0;
+        }
+      if (strcmp (arg, "--exit-with-stdout") == 0)
+        {
+          exit_with_stdout = true;
+          continue;
         }
       if (strcmp (arg, "--locked") == 0 || strcmp (arg, "--hostile-names") == 0)
         takes_value = false;
@@ -273,23 +284,31 @@ main (int argc, char **argv)
 
   printf ("ready\n");
   fflush (stdout);
+  {
+    struct stat st;
+
+    watch_stdout = exit_with_stdout && fstat (STDOUT_FILENO, &st) == 0 && S_ISFIFO (st.st_mode);
+  }
 
   for (;;)
     {
-      struct pollfd pfd[3] = {
+      struct pollfd pfd[4] = {
         { signal_pipe[0], POLLIN, 0 },
         { mux_fd, POLLIN, 0 },
         { control_fd, POLLIN, 0 },
+        { watch_stdout ? STDOUT_FILENO : -1, 0, 0 },
       };
 
-      if (poll (pfd, control_fd >= 0 ? 3 : 2, -1) < 0)
+      if (poll (pfd, 4, -1) < 0)
         {
           if (errno == EINTR)
             continue;
           ret = 1;
           break;
         }
-      if (pfd[0].revents != 0)
+      /* A test that died without stopping us closed the read end of our
+       * stdout pipe: go away rather than linger as an orphan. */
+      if (pfd[0].revents != 0 || pfd[3].revents != 0)
         break;
       for (int k = 1; k <= 2; k++)
         {

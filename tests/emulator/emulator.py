@@ -63,7 +63,9 @@ class Emulator:
         self.home = os.path.join(self.tmpdir, 'home')
         os.mkdir(self.home)
         argv = [self.program, '--listen', self.address, '--state', self.state_dir,
-                '--control', 'UNIX:' + self.control_path] + self.args
+                '--control', 'UNIX:' + self.control_path,
+                # exits by itself if this process dies without stop()
+                '--exit-with-stdout'] + self.args
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         while True:
             line = self.process.stdout.readline()
