@@ -188,7 +188,11 @@ handle_start_session (Lockdown *ld, plist_t request)
     return send_error (ld, "StartSession", "InvalidHostID");
 
   g_free (ld->session_id);
-  ld->session_id = g_ascii_strup (g_uuid_string_random (), -1);
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+
+    ld->session_id = g_ascii_strup (uuid, -1);
+  }
   reply = reply_new ("StartSession");
   plist_dict_set_item (reply, "SessionID", plist_new_string (ld->session_id));
   plist_dict_set_item (reply, "EnableSessionSSL", plist_new_bool (1));

@@ -175,8 +175,10 @@ emu_mux_new (const char *state_root, EmuDevice **devices, unsigned n_devices, ch
   buid_path = g_build_filename (mux->records_dir, "SystemBUID", NULL);
   if (!g_file_get_contents (buid_path, &buid, NULL, NULL) || *g_strstrip (buid) == '\0')
     {
+      g_autofree char *uuid = g_uuid_string_random ();
+
       g_free (buid);
-      buid = g_ascii_strup (g_uuid_string_random (), -1);
+      buid = g_ascii_strup (uuid, -1);
       g_file_set_contents (buid_path, buid, -1, NULL);
     }
   mux->buid = g_steal_pointer (&buid);
