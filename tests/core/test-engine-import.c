@@ -1174,6 +1174,63 @@ test_bad_layout (Fixture       *f,
 }
 
 static void
+test_crash_leftovers (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autofree char *index_path = g_build_filename (f->dest, KS_FOLDER_DESTINATION_META_DIR, "index", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *stale = g_build_filename (f->dest, "2023", "06", ".IMG_0009.JPG.keepsake-tmp-Zz9Yy8", NULL);
+  g_autoptr(GString) damaged = g_string_new (NULL);
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 1 + i);
+      g_autofree char *path = g_build_filename (f->src, name, NULL);
+
+      write_random (path, 8000 + i, 40 + i);
+    }
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  n = first->copied;
+  g_assert_cmpuint (n, ==, 4);
+
+  /* What kill -9 can leave: a file renamed into place whose index line was never
+   * written, a torn last line, a temporary; and the app's catalog gone with it. */
+  g_assert_true (g_file_get_contents (index_path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; i + 2 < g_strv_length (lines); i++)
+    g_string_append_printf (damaged, "%s\n", lines[i]);
+  g_string_append (damaged, "0123abc 12 2023/06/IMG_00");
+  g_assert_true (g_file_set_contents (index_path, damaged->str, damaged->len, NULL));
+  write_random (stale, 3000, 9);
+  g_assert_cmpint (_ks_catalog_query_int64 (f->catalog, "DELETE FROM copies"), ==, -1);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+  g_assert_cmpint (_ks_catalog_query_int64 (f->catalog, "DELETE FROM source_files"), ==, -1);
+
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  /* The unrecorded file is adopted, not stored a second time. */
+  g_assert_cmpuint (second->copied, ==, 1);
+  g_assert_cmpuint (second->skipped, ==, n - 1);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, n);
+  assert_backup_complete (f->src, f->dest);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  /* The index was compacted: one whole line per file. */
+  g_assert_cmpuint (count_index_lines (f->dest), ==, n);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (index_path, &contents, NULL, NULL));
+  g_assert_true (g_str_has_suffix (contents, "\n"));
+  g_assert_null (strstr (contents, "0123abc"));
+}
+
+static void
 test_catalog_schema (void)
 {
   g_autoptr(GError) error = NULL;
@@ -1269,6 +1326,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/deleted-from-destination", test_deleted_from_destination);
   ADD ("/Keepsake/Import/two-destinations", test_two_destinations);
   ADD ("/Keepsake/Import/bad-layout", test_bad_layout);
+  ADD ("/Keepsake/Import/crash-leftovers", test_crash_leftovers);
   ADD ("/Keepsake/Verify/flipped-byte", test_verify);
 #undef ADD
 
