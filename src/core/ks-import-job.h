@@ -67,6 +67,27 @@ typedef enum
 /* The layout when none is set: by capture date. */
 #define KS_IMPORT_DEFAULT_LAYOUT "{year}/{month}/{name}"
 
+/*
+ * Typical use (keepsake-cli):
+ *
+ *   g_autoptr(KsCatalog) catalog = ks_catalog_new (NULL, &error);   // $XDG_DATA_HOME/keepsake/catalog.db
+ *   g_autoptr(KsFolderDestination) dest = ks_folder_destination_new ("/media/anna/Photos");
+ *   g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+ *   g_ptr_array_add (dests, dest);
+ *   g_autoptr(KsImportJob) job = ks_import_job_new (source, NULL, dests, catalog); // NULL: all assets
+ *   ks_import_job_set_flags (job, KS_IMPORT_FLAGS_SKIP_SIDECARS);
+ *   g_signal_connect (job, "progress", G_CALLBACK (on_progress), NULL);  // (KsImportJob*, KsImportProgress*, gpointer)
+ *   g_autoptr(KsImportResult) result = ks_import_job_run (job, cancellable, &error);
+ *   if (result == NULL)   // error->domain == KS_IMPORT_ERROR; see ks_import_job_get_result() for counts
+ *
+ * ks_import_job_run() emits "progress" on the calling thread; the async variant emits it on
+ * the caller's thread-default main context. A job runs once; make a new one per run.
+ * Per-file problems do not stop a run: they are in result->errors (status
+ * "completed-with-errors"). A lost source, a full / read-only / removed destination (when
+ * it was the last one left) or cancellation stops it with an error; nothing partial or
+ * unrecorded is left visible, and the next run copies only what is still missing.
+ */
+
 #define KS_TYPE_IMPORT_JOB (ks_import_job_get_type ())
 
 G_DECLARE_FINAL_TYPE (KsImportJob, ks_import_job, KS, IMPORT_JOB, GObject)
