@@ -20,7 +20,9 @@
  * 100,000 items load in well under a second of main-thread time.
  *
  * The order uses the capture time known at insertion (the file's mtime until
- * metadata refines it); later changes to an asset's capture time do not move it. */
+ * metadata refines it); after changing an asset's capture time, call
+ * ks_asset_model_resort_asset() to move it (watching every asset's notify would
+ * cost a closure per item). */
 
 #include "config.h"
 
@@ -423,6 +425,40 @@ add_assets (KsAssetModel *self,
 
   g_ptr_array_sort (fresh, compare_assets);
   merge_sorted (self, fresh);
+}
+
+/**
+ * ks_asset_model_resort_asset:
+ * @asset: an asset of this model whose capture time changed
+ *
+ * Moves @asset to its place in the order (O(n); meant for occasional use).
+ */
+void
+ks_asset_model_resort_asset (KsAssetModel *self,
+                             KsAsset      *asset)
+{
+  guint old_pos;
+  guint new_pos;
+  guint lo;
+  guint hi;
+
+  g_return_if_fail (KS_IS_ASSET_MODEL (self));
+  g_return_if_fail (KS_IS_ASSET (asset));
+
+  if (!g_ptr_array_find (self->items, asset, &old_pos))
+    return;
+
+  /* Take it out (keeping our reference), then binary-search the rest. */
+  g_ptr_array_steal_index (self->items, old_pos);
+  new_pos = upper_bound (self->items, 0, asset);
+  insert_run (self->items, new_pos, (gpointer *) &asset, 1);
+
+  if (new_pos == old_pos)
+    return;
+
+  lo = MIN (old_pos, new_pos);
+  hi = MAX (old_pos, new_pos);
+  g_list_model_items_changed (G_LIST_MODEL (self), lo, hi - lo + 1, hi - lo + 1);
 }
 
 static void

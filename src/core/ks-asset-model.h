@@ -27,6 +27,8 @@ gboolean      ks_asset_model_get_loading  (KsAssetModel         *self);
 guint         ks_asset_model_get_n_skipped(KsAssetModel         *self);
 KsAsset      *ks_asset_model_lookup       (KsAssetModel         *self,
                                            const char           *key);
+void          ks_asset_model_resort_asset (KsAssetModel         *self,
+                                           KsAsset              *asset);
 void          ks_asset_model_load_async   (KsAssetModel         *self,
                                            GCancellable         *cancellable,
                                            GAsyncReadyCallback   callback,

@@ -474,6 +474,29 @@ test_folder_source (void)
   g_assert_null (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0001.MOV"));
   g_assert_cmpuint (ks_asset_model_get_n_skipped (model), ==, 1);
 
+  /* A refined capture time moves the asset, with an exact items-changed. */
+  {
+    KsAsset *video = ks_asset_model_lookup (model, "DCIM/101APPLE/IMG_0100.MOV");
+    KsAsset *jpeg = ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0003.JPG");
+
+    ks_asset_set_capture_time (video, 1600000000, TRUE);
+    ks_asset_model_resort_asset (model, video);
+    assert_sorted_and_matches_shadow (model, &watch);
+    {
+      g_autoptr(KsAsset) last = g_list_model_get_item (G_LIST_MODEL (model), 3);
+      g_assert_true (last == video);
+    }
+
+    ks_asset_set_capture_time (jpeg, 1800000000, TRUE);
+    ks_asset_model_resort_asset (model, jpeg);
+    ks_asset_model_resort_asset (model, jpeg);
+    assert_sorted_and_matches_shadow (model, &watch);
+    {
+      g_autoptr(KsAsset) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+      g_assert_true (first == jpeg);
+    }
+  }
+
   /* A new file shows up on reload. */
   write_file (root, "DCIM/101APPLE/IMG_0101.PNG", "shot", 1700000500);
   load_and_wait (model, &watch);
