@@ -31,6 +31,7 @@ import random
 import shutil
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,41 @@ class Emulator:
             self.proc.wait()
         self.proc.stdout.close()
         self.log.close()
+
+
+def mux_request(sock, tag, message):
+    body = plistlib.dumps(message, fmt=plistlib.FMT_XML)
+    sock.sendall(struct.pack('<IIII', 16 + len(body), 1, 8, tag) + body)
+    header = recv_exact(sock, 16)
+    length = struct.unpack('<IIII', header)[0]
+    return plistlib.loads(recv_exact(sock, length - 16))
+
+
+def recv_exact(sock, n):
+    data = b''
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise EOFError('connection closed after %d of %d bytes' % (len(data), n))
+        data += chunk
+    return data
+
+
+def connect_service(emu, port):
+    """A raw connection to a device port through the emulator's usbmuxd."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(10)
+    sock.connect(emu.sock)
+    devices = mux_request(sock, 1, {'MessageType': 'ListDevices', 'ProgName': 'test'})
+    device_id = devices['DeviceList'][0]['DeviceID']
+    reply = mux_request(sock, 2, {'MessageType': 'Connect', 'DeviceID': device_id,
+                                  'PortNumber': socket.htons(port), 'ProgName': 'test'})
+    assert reply.get('Number') == 0, reply
+    return sock
+
+
+def frame(payload):
+    return struct.pack('>I', len(payload)) + payload
 
 
 def sha1_name(domain, rel):
@@ -241,6 +277,49 @@ def incremental_backup(ctx):
     gone = sha1_name('CameraRollDomain', 'Media/' + removed)
     assert not os.path.exists(os.path.join(bdir, gone[:2], gone))
     return '%d photo bytes sent' % sum(sent.values())
+
+
+@tap_test
+def malformed_input_is_survived(ctx):
+    """Garbage on notification_proxy and mobilebackup2 ends those connections,
+    not the phone: a backup right after still succeeds."""
+    emu = ctx['emu']
+    garbage = [
+        frame(b'not a plist at all'),
+        frame(plistlib.dumps({'Command': 'ObserveNotification'}, fmt=plistlib.FMT_BINARY)),
+        frame(plistlib.dumps(['DLMessageProcessMessage'], fmt=plistlib.FMT_BINARY)),
+        frame(plistlib.dumps(['DLMessageProcessMessage', 'not a dict'], fmt=plistlib.FMT_BINARY)),
+        frame(plistlib.dumps(['DLMessageProcessMessage', {'MessageName': 7}], fmt=plistlib.FMT_BINARY)),
+        frame(plistlib.dumps(['DLMessageProcessMessage', {'MessageName': 'Restore'}], fmt=plistlib.FMT_BINARY)),
+        frame(plistlib.dumps([42], fmt=plistlib.FMT_BINARY)),
+        struct.pack('>I', 0xFFFFFFF0) + b'x' * 64,   # absurd length, then hang up
+    ]
+    for port in (49153, 49154):
+        for payload in garbage:
+            with connect_service(emu, port) as sock:
+                if port == 49154:
+                    # DeviceLink: the device speaks first; answer its version.
+                    hello = recv_exact(sock, struct.unpack('>I', recv_exact(sock, 4))[0])
+                    assert plistlib.loads(hello)[0] == 'DLMessageVersionExchange'
+                    sock.sendall(frame(plistlib.dumps(['DLMessageVersionExchange', 'DLVersionsOk', 400],
+                                                      fmt=plistlib.FMT_BINARY)))
+                    ready = recv_exact(sock, struct.unpack('>I', recv_exact(sock, 4))[0])
+                    assert plistlib.loads(ready) == ['DLMessageDeviceReady']
+                sock.sendall(payload)
+    # An unsupported request gets an error reply, not silence.
+    with connect_service(emu, 49154) as sock:
+        recv_exact(sock, struct.unpack('>I', recv_exact(sock, 4))[0])
+        sock.sendall(frame(plistlib.dumps(['DLMessageVersionExchange', 'DLVersionsOk', 400],
+                                          fmt=plistlib.FMT_BINARY)))
+        recv_exact(sock, struct.unpack('>I', recv_exact(sock, 4))[0])
+        sock.sendall(frame(plistlib.dumps(['DLMessageProcessMessage', {'MessageName': 'Restore'}],
+                                          fmt=plistlib.FMT_BINARY)))
+        reply = plistlib.loads(recv_exact(sock, struct.unpack('>I', recv_exact(sock, 4))[0]))
+        assert reply[0] == 'DLMessageProcessMessage' and reply[1]['ErrorCode'] != 0, reply
+    out = os.path.join(ctx['tmp'], 'after-garbage')
+    os.makedirs(out)
+    r = emu.run('idevicebackup2', 'backup', '--full', out)
+    assert r.returncode == 0 and 'Backup Successful.' in r.stdout, r.stdout + r.stderr
 
 
 @tap_test
