@@ -40,8 +40,8 @@ struct _Item
   Item        *primary;     /* the asset's primary item (itself for a primary) */
   char        *hash;        /* known from the catalog, or computed while reading */
   guint32      need;        /* bit d set: destination d lacks it */
-  guint        copied : 1;
-  guint        failed : 1;
+  gboolean     copied;      /* written by the writer thread only */
+  gboolean     failed;      /* under the job's mutex: reader and writer both set it */
 };
 
 typedef enum
@@ -238,9 +238,8 @@ add_file_error (Run          *run,
   g_mutex_lock (&self->mutex);
   g_ptr_array_add (self->result->errors,
                    ks_import_file_error_new (ks_asset_file_get_path (item->file), dest_id, error));
-  g_mutex_unlock (&self->mutex);
-
   item->failed = TRUE;
+  g_mutex_unlock (&self->mutex);
 }
 
 /* Errors after which nothing more can go to this destination. */
@@ -283,14 +282,16 @@ dest_failed (Run          *run,
       gboolean all_dead = TRUE;
 
       add_file_error (run, item, d, fatal);
-      if (run->dest_errors[d] == NULL)
-        run->dest_errors[d] = fatal;
-      else
-        g_error_free (fatal);
 
+      g_mutex_lock (&run->self->mutex);
+      if (run->dest_errors[d] == NULL)
+        run->dest_errors[d] = g_steal_pointer (&fatal);
       for (guint i = 0; i < run->n_dests; i++)
         if (run->dest_errors[i] == NULL)
           all_dead = FALSE;
+      g_mutex_unlock (&run->self->mutex);
+
+      g_clear_error (&fatal);
       if (all_dead)
         g_atomic_int_set (&run->all_dead, TRUE);
     }
@@ -298,11 +299,18 @@ dest_failed (Run          *run,
     add_file_error (run, item, d, error);
 }
 
+/* The writer marks destinations dead while the reader plans around them. */
 static gboolean
 dest_alive (Run   *run,
             guint  d)
 {
-  return run->dest_errors[d] == NULL;
+  gboolean alive;
+
+  g_mutex_lock (&run->self->mutex);
+  alive = run->dest_errors[d] == NULL;
+  g_mutex_unlock (&run->self->mutex);
+
+  return alive;
 }
 
 /* ---- layout ---- */
@@ -684,13 +692,17 @@ check_stop (Run     *run,
 
   if (g_atomic_int_get (&run->all_dead))
     {
-      for (guint d = 0; d < run->n_dests; d++)
+      GError *first = NULL;
+
+      g_mutex_lock (&run->self->mutex);
+      for (guint d = 0; d < run->n_dests && first == NULL; d++)
         if (run->dest_errors[d] != NULL)
-          {
-            g_propagate_error (error, g_error_copy (run->dest_errors[d]));
-            return TRUE;
-          }
-      g_set_error_literal (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED, "No destination left");
+          first = g_error_copy (run->dest_errors[d]);
+      g_mutex_unlock (&run->self->mutex);
+
+      if (first == NULL)
+        first = g_error_new_literal (KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED, "No destination left");
+      g_propagate_error (error, first);
       return TRUE;
     }
 
@@ -1061,7 +1073,9 @@ run_thread (GTask        *task,
                 break;
               else
                 {
+                  g_mutex_lock (&self->mutex);
                   item->failed = TRUE;
+                  g_mutex_unlock (&self->mutex);
                   queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
                 }
               continue;
