@@ -33,6 +33,9 @@ is_forbidden_char (gunichar c)
     return TRUE;
   if (c == 0xfffe || c == 0xffff)
     return TRUE;
+  /* Bidirectional overrides and isolates let "IMG_\u202EGPJ.exe" pose as a JPEG. */
+  if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+    return TRUE;
   return c < 0x80 && strchr ("<>:\"/\\|?*", (int) c) != NULL;
 }
 
@@ -143,8 +146,8 @@ limit_length (GString *str)
  *
  * - bytes that are not valid UTF-8 become "%XX" (upper-case hex), so that
  *   distinct raw names stay distinct and the result is readable;
- * - control characters and `< > : " / \ | ? *` become '_', so the result never
- *   contains '/' or NUL;
+ * - control characters (C0, C1, DEL), bidirectional overrides and isolates,
+ *   and `< > : " / \ | ? *` become '_', so the result never contains '/' or NUL;
  * - a leading '.' becomes '_' (no hidden files, no "." or ".."), as does a
  *   leading '-' (never mistaken for an option);
  * - leading spaces, trailing dots and trailing spaces are removed;

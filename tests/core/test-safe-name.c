@@ -78,6 +78,8 @@ test_table (void)
     { "IMG\xff" "1.JPG", "IMG%FF1.JPG" },
     { "\xc3\x28.png", "%C3(.png" },
     { "caf\xc3\xa9.jpg", "caf\xc3\xa9.jpg" },
+    { "IMG_\xe2\x80\xaegpj.exe", "IMG__gpj.exe" },
+    { "c1\xc2\x85x", "c1_x" },
     { "\xf0\x9f\x93\xb7 photo.heic", "\xf0\x9f\x93\xb7 photo.heic" },
   };
 
