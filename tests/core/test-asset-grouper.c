@@ -288,6 +288,50 @@ test_hostile_paths (void)
 }
 
 static void
+test_edited_video_and_mixed_edit (void)
+{
+  static const char * const paths[] = {
+    "DCIM/100APPLE/IMG_0003.MOV",
+    "DCIM/100APPLE/IMG_E0003.MOV",
+    "DCIM/100APPLE/IMG_0003.AAE",
+    "DCIM/100APPLE/IMG_0004.HEIC",
+    "DCIM/100APPLE/IMG_E0004.JPG",
+    "DCIM/100APPLE/IMG_0005.JPG",
+    "DCIM/100APPLE/IMG_0005.MOV",
+    "DCIM/100APPLE/IMG_0005.MP4",
+  };
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+  g_autoptr(GPtrArray) assets = NULL;
+  KsAsset *a;
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    g_ptr_array_add (files, ks_source_file_new (paths[i], 10, 1000));
+  assets = ks_asset_group_files ("test:", files);
+  g_assert_cmpuint (assets->len, ==, 4);
+
+  /* An edited video: the edit is EDITED, not a Live movie. */
+  a = find_asset (assets, "DCIM/100APPLE/IMG_0003.MOV");
+  g_assert_nonnull (a);
+  g_assert_false (ks_asset_is_live (a));
+  g_assert_true (ks_asset_is_edited (a));
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_EDITED), ==, "DCIM/100APPLE/IMG_E0003.MOV");
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_SIDECAR), ==, "DCIM/100APPLE/IMG_0003.AAE");
+
+  /* A HEIC whose edit was rendered as JPEG. */
+  a = find_asset (assets, "DCIM/100APPLE/IMG_0004.HEIC");
+  g_assert_nonnull (a);
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_EDITED), ==, "DCIM/100APPLE/IMG_E0004.JPG");
+
+  /* One photo takes one Live movie (MOV preferred); the MP4 is its own asset. */
+  a = find_asset (assets, "DCIM/100APPLE/IMG_0005.JPG");
+  g_assert_nonnull (a);
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_LIVE_VIDEO), ==, "DCIM/100APPLE/IMG_0005.MOV");
+  a = find_asset (assets, "DCIM/100APPLE/IMG_0005.MP4");
+  g_assert_nonnull (a);
+  g_assert_cmpint (ks_asset_get_kind (a), ==, KS_ASSET_KIND_MP4);
+}
+
+static void
 test_streaming_ready (void)
 {
   g_autoptr(KsAssetGrouper) grouper = ks_asset_grouper_new ("test:");
@@ -385,6 +429,7 @@ main (int   argc,
 
   g_test_add_func ("/Keepsake/Model/grouper/dcim-folder", test_dcim_folder);
   g_test_add_func ("/Keepsake/Model/grouper/hostile-paths", test_hostile_paths);
+  g_test_add_func ("/Keepsake/Model/grouper/edited-video", test_edited_video_and_mixed_edit);
   g_test_add_func ("/Keepsake/Model/grouper/streaming", test_streaming_ready);
   g_test_add_func ("/Keepsake/Model/folder-source/open-file", test_open_file);
 
