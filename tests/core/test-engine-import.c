@@ -29,6 +29,7 @@
 #include "ks-hash.h"
 #include "ks-import-job.h"
 #include "ks-import-job-private.h"
+#include "ks-metadata.h"
 #include "ks-safe-name.h"
 #include "ks-verify-job.h"
 
@@ -1231,6 +1232,64 @@ test_crash_leftovers (Fixture       *f,
 }
 
 static void
+test_date_from_bytes (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) src_files = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autoptr(GHashTable) dest_by_hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  const char *rel, *path;
+  struct timespec old[2] = { { 978350400, 0 }, { 978350400, 0 } };  /* 2001-01-01 */
+  guint n_dated = 0;
+
+  /* File times lie (copied around, restored from elsewhere); the photo's own Exif or
+   * QuickTime date decides its folder. */
+  make_library (f->src, 8, 1);
+  src_files = list_files (f->src);
+  g_hash_table_iter_init (&iter, src_files);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&path))
+    g_assert_cmpint (utimensat (AT_FDCWD, path, old, 0), ==, 0);
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+
+  dest_files = list_files (f->dest);
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    g_hash_table_insert (dest_by_hash, hash_path (path), g_strdup (rel));
+
+  g_hash_table_iter_init (&iter, src_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    {
+      g_autofree char *contents = NULL;
+      g_autofree char *hash = hash_path (path);
+      g_autofree char *dir = NULL;
+      g_autoptr(GDateTime) date = NULL;
+      g_autofree char *expected = NULL;
+      const char *stored = g_hash_table_lookup (dest_by_hash, hash);
+      gsize len = 0;
+      KsMetadata md;
+
+      g_assert_nonnull (stored);
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      if (!ks_metadata_parse_data ((const guint8 *)contents, len, &md))
+        continue;  /* companions and files without a date follow other rules */
+      if (strstr (rel, "IMG_E") != NULL || g_str_has_suffix (rel, ".MOV") || g_str_has_suffix (rel, ".AAE"))
+        continue;  /* companions sit beside their photo */
+
+      date = g_date_time_new_from_unix_local (ks_metadata_get_capture_time (&md, 0));
+      expected = g_date_time_format (date, "%Y/%m/");
+      g_assert_true (g_str_has_prefix (stored, expected));
+      n_dated++;
+    }
+
+  g_assert_cmpuint (n_dated, >=, 4);
+}
+
+static void
 test_catalog_schema (void)
 {
   g_autoptr(GError) error = NULL;
@@ -1327,6 +1386,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/two-destinations", test_two_destinations);
   ADD ("/Keepsake/Import/bad-layout", test_bad_layout);
   ADD ("/Keepsake/Import/crash-leftovers", test_crash_leftovers);
+  ADD ("/Keepsake/Import/date-from-bytes", test_date_from_bytes);
   ADD ("/Keepsake/Verify/flipped-byte", test_verify);
 #undef ADD
 
