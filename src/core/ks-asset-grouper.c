@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsAssetGrouper: files in, assets out, one directory at a time. */
+
 /* Grouping works one directory at a time: KsSource promises to report a directory's
  * files consecutively, so when the walk moves on, that directory's assets are final.
  *

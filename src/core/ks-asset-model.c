@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsAssetModel: a source's assets as a sorted GListModel, filled while the walk runs. */
+
 /* KsAssetModel keeps its assets in one sorted GPtrArray (newest first, then by key).
  * The source is walked on a worker (ks_source_enumerate_async); each batch of files
  * is grouped on the main thread (cheap: hashing names) and the resulting assets are

@@ -5,8 +5,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Destination paths from a template. Placeholders: {year} {month} {day} (capture date
- * on the wall clock where it was taken, else local time), {name} (file name), {stem} and {ext} (its parts), {device} (source name).
+/* Destination paths for an asset's files from a folder-layout template. */
+
+/* Placeholders: {year} {month} {day} (capture date on the wall clock where it was
+ * taken, else local time), {name} (file name), {stem} and {ext} (its parts),
+ * {device} (source name).
  *
  * Each '/'-separated component is expanded and then passed through ks_safe_name_make(),
  * so a hostile name or device name can add no directory level, no "..", and nothing

@@ -5,9 +5,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Capture dates from the bytes of a photo or video. Everything reads through a small
- * "source" (a memory buffer, or a seekable stream read sparsely), so the same code
- * serves a whole file in memory, just its head, or an AFC stream:
+/* Capture date, orientation and duration from the bytes of a photo or video, whole,
+ * sparse (seekable stream) or streamed past (KsMetadataReader). */
+
+/* Everything reads through a small "source" (a memory buffer, a seekable stream read
+ * sparsely, or the pieces a KsMetadataReader kept), so the same parsers serve a whole
+ * file in memory, just its head, an AFC stream, or a file copied once:
  *
  * - JPEG: the Exif APP1 segment at the head, parsed by libexif;
  * - HEIC: the `meta` box (ks-isobmff) locates the Exif item, wherever iloc puts it;
