@@ -170,13 +170,22 @@ open_dir_chain (KsFolderDestination  *self,
           return -1;
         }
 
-      if (create && mkdirat (fd, parts[i], 0755) != 0 && errno != EEXIST)
+      if (create)
         {
-          int errsv = errno;
+          if (mkdirat (fd, parts[i], 0755) == 0)
+            {
+              /* A new folder's own name must reach the disk too, or a crash can lose
+               * the folder with the files that were synced into it. */
+              fsync (fd);
+            }
+          else if (errno != EEXIST)
+            {
+              int errsv = errno;
 
-          set_errno_error (error, errsv, "Cannot create folder %s in %s", rel_dir, self->path);
-          close (fd);
-          return -1;
+              set_errno_error (error, errsv, "Cannot create folder %s in %s", rel_dir, self->path);
+              close (fd);
+              return -1;
+            }
         }
 
       next = openat (fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -1024,6 +1024,7 @@ test_async_progress (Fixture       *f,
   g_autoptr(GHashTable) dest_files = NULL;
   AsyncData ad = { 0 };
   guint expected_files = 0;
+  gint64 started, elapsed;
 
   make_library (f->src, 10, 1);
   folder = g_file_new_for_path (f->src);
@@ -1045,8 +1046,13 @@ test_async_progress (Fixture       *f,
   ad.loop = g_main_loop_new (NULL, FALSE);
   ad.main_thread = g_thread_self ();
   g_signal_connect (job, "progress", G_CALLBACK (progress_cb), &ad);
+  started = g_get_monotonic_time ();
   ks_import_job_run_async (job, NULL, run_async_cb, &ad);
   g_main_loop_run (ad.loop);
+  elapsed = g_get_monotonic_time () - started;
+
+  /* Throttled: about ten a second at most, plus the final one. */
+  g_assert_cmpuint (ad.n_progress, <=, 2 + 10 * elapsed / G_USEC_PER_SEC + 1);
 
   g_assert_no_error (ad.error);
   g_assert_nonnull (ad.result);
