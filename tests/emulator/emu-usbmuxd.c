@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -342,6 +343,13 @@ handle_message (EmuMux *mux, int fd, uint32_t tag, plist_t msg, bool *listening)
           send_result (fd, tag, RESULT_BADCOMMAND);
           return false;
         }
+      /* Events are written under the mux lock: bound how long a listener
+       * that stopped reading can hold everyone up. */
+      {
+        struct timeval tv = { 2, 0 };
+
+        setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      }
       /* Under the lock so no event can slip between the initial list and
        * the registration. */
       g_mutex_lock (&mux->lock);

@@ -97,21 +97,18 @@ make_media (Fixture *f)
 }
 
 static void
-start (Fixture *f, const char *extra, ...)
+start (Fixture *f, const char * const *extra)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
-  va_list ap;
 
   g_ptr_array_add (args, (gpointer) "--device");
   g_ptr_array_add (args, f->media);
   g_ptr_array_add (args, (gpointer) "--name");
   g_ptr_array_add (args, (gpointer) "Test iPhone");
-  va_start (ap, extra);
-  for (const char *a = extra; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) a);
-  va_end (ap);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) extra[i]);
   g_ptr_array_add (args, NULL);
 
   f->emu = ks_test_emulator_newv ((const char * const *) args->pdata, &error);
@@ -132,10 +129,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->media = g_build_filename (f->tmp, "media", NULL);
   f->outside = g_build_filename (f->tmp, "outside", NULL);
   make_media (f);
-  if (data != NULL)
-    start (f, "--hostile-names", NULL);
-  else
-    start (f, NULL);
+  start (f, data);
 }
 
 static void
@@ -601,9 +595,106 @@ test_write_side (Fixture *f, gconstpointer data)
   idevice_free (device);
 }
 
+static void
+test_latency (Fixture *f, gconstpointer data)
+{
+  idevice_t device;
+  afc_client_t afc = connect_afc (f, &device);
+  gint64 start_us = g_get_monotonic_time ();
+  gint64 elapsed;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      char **info = NULL;
+
+      g_assert_cmpint (afc_get_file_info (afc, "/DCIM", &info), ==, AFC_E_SUCCESS);
+      afc_dictionary_free (info);
+    }
+  elapsed = g_get_monotonic_time () - start_us;
+  g_test_message ("5 requests at --latency 80: %.0f ms", elapsed / 1000.0);
+  g_assert_cmpint (elapsed, >=, 5 * 80 * 1000);
+  afc_client_free (afc);
+  idevice_free (device);
+}
+
+typedef struct
+{
+  GMutex  lock;
+  GCond   cond;
+  GString *log;  /* "+UDID;" / "-UDID;" */
+} Events;
+
+static void
+event_cb (const idevice_event_t *event, void *user_data)
+{
+  Events *e = user_data;
+
+  g_mutex_lock (&e->lock);
+  if (event->event == IDEVICE_DEVICE_ADD)
+    g_string_append_printf (e->log, "+%s;", event->udid);
+  else if (event->event == IDEVICE_DEVICE_REMOVE)
+    g_string_append_printf (e->log, "-%s;", event->udid);
+  else if (event->event == IDEVICE_DEVICE_PAIRED)
+    g_string_append_printf (e->log, "p%s;", event->udid);
+  g_cond_broadcast (&e->cond);
+  g_mutex_unlock (&e->lock);
+}
+
+static gboolean
+wait_for_event (Events *e, const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean found;
+
+  g_mutex_lock (&e->lock);
+  while (!(found = strstr (e->log->str, needle) != NULL))
+    if (!g_cond_wait_until (&e->cond, &e->lock, deadline))
+      break;
+  g_mutex_unlock (&e->lock);
+  return found;
+}
+
+static void
+test_events (Fixture *f, gconstpointer data)
+{
+  Events e = { .log = g_string_new (NULL) };
+  g_autofree char *added = g_strdup_printf ("+%s;", f->udid);
+  g_autofree char *removed = g_strdup_printf ("-%s;", f->udid);
+  g_autofree char *readded = g_strdup_printf ("+%s;-%s;+%s;", f->udid, f->udid, f->udid);
+  g_autofree char *paired = g_strdup_printf ("p%s;", f->udid);
+  idevice_t device = NULL;
+  lockdownd_client_t client = NULL;
+
+  g_mutex_init (&e.lock);
+  g_cond_init (&e.cond);
+  /* The emulator runs before the subscription starts (libusbmuxd would
+   * otherwise wait on inotify for /var/run/usbmuxd). */
+  g_assert_cmpint (idevice_event_subscribe (event_cb, &e), ==, IDEVICE_E_SUCCESS);
+  g_assert_true (wait_for_event (&e, added));
+  g_free (control (f, "detach"));
+  g_assert_true (wait_for_event (&e, removed));
+  g_free (control (f, "attach"));
+  g_assert_true (wait_for_event (&e, readded));
+
+  /* Pairing saves the record with its DeviceID: listeners hear Paired. */
+  g_assert_cmpint (idevice_new (&device, f->udid), ==, IDEVICE_E_SUCCESS);
+  g_assert_cmpint (lockdownd_client_new_with_handshake (device, &client, "ks-test"), ==, LOCKDOWN_E_SUCCESS);
+  g_assert_true (wait_for_event (&e, paired));
+  lockdownd_client_free (client);
+  idevice_free (device);
+
+  idevice_event_unsubscribe ();
+  g_string_free (e.log, TRUE);
+  g_mutex_clear (&e.lock);
+  g_cond_clear (&e.cond);
+}
+
 int
 main (int argc, char *argv[])
 {
+  static const char * const hostile[] = { "--hostile-names", NULL };
+  static const char * const latency[] = { "--latency", "80", NULL };
+
   g_autofree char *home = g_dir_make_tmp ("ks-emu-home-XXXXXX", NULL);
 
   /* libimobiledevice may touch config dirs under HOME. */
@@ -620,7 +711,9 @@ main (int argc, char *argv[])
   ADD ("rate", test_rate, NULL);
   ADD ("throughput", test_throughput, NULL);
   ADD ("write-side", test_write_side, NULL);
-  ADD ("hostile-and-sandbox", test_hostile_and_sandbox, GINT_TO_POINTER (1));
+  ADD ("hostile-and-sandbox", test_hostile_and_sandbox, hostile);
+  ADD ("latency", test_latency, latency);
+  ADD ("events", test_events, NULL);
 #undef ADD
 
   {
