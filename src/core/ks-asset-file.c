@@ -25,6 +25,30 @@ struct _KsAssetFile
 
 G_DEFINE_BOXED_TYPE (KsAssetFile, ks_asset_file, ks_asset_file_ref, ks_asset_file_unref)
 
+G_DEFINE_ENUM_TYPE (KsAssetKind, ks_asset_kind,
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_UNKNOWN, "unknown"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_HEIC, "heic"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_JPEG, "jpeg"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_PNG, "png"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_GIF, "gif"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_DNG, "dng"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_MOV, "mov"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_MP4, "mp4"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_OTHER_PHOTO, "other-photo"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_OTHER_VIDEO, "other-video"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_SIDECAR, "sidecar"))
+
+G_DEFINE_ENUM_TYPE (KsMediaType, ks_media_type,
+  G_DEFINE_ENUM_VALUE (KS_MEDIA_TYPE_PHOTO, "photo"),
+  G_DEFINE_ENUM_VALUE (KS_MEDIA_TYPE_VIDEO, "video"))
+
+G_DEFINE_ENUM_TYPE (KsAssetFileRole, ks_asset_file_role,
+  G_DEFINE_ENUM_VALUE (KS_ASSET_FILE_ROLE_PRIMARY, "primary"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_FILE_ROLE_LIVE_VIDEO, "live-video"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_FILE_ROLE_EDITED, "edited"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO, "edited-live-video"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_FILE_ROLE_SIDECAR, "sidecar"))
+
 static const struct {
   const char  *ext;
   KsAssetKind  kind;

@@ -35,6 +35,10 @@ G_DEFINE_FINAL_TYPE (KsAsset, ks_asset, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
+  PROP_KIND,
+  PROP_MEDIA_TYPE,
+  PROP_LIVE,
+  PROP_EDITED,
   PROP_CAPTURE_TIME,
   PROP_DURATION,
   PROP_ORIENTATION,
@@ -66,6 +70,22 @@ ks_asset_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_KIND:
+      g_value_set_enum (value, ks_asset_get_kind (self));
+      break;
+
+    case PROP_MEDIA_TYPE:
+      g_value_set_enum (value, ks_asset_get_media_type (self));
+      break;
+
+    case PROP_LIVE:
+      g_value_set_boolean (value, ks_asset_is_live (self));
+      break;
+
+    case PROP_EDITED:
+      g_value_set_boolean (value, ks_asset_is_edited (self));
+      break;
+
     case PROP_CAPTURE_TIME:
       g_value_set_int64 (value, ks_asset_get_capture_time (self));
       break;
@@ -115,6 +135,23 @@ ks_asset_class_init (KsAssetClass *klass)
   object_class->get_property = ks_asset_get_property;
   object_class->set_property = ks_asset_set_property;
 
+  /* Fixed once the grouper hands the asset out, so they never notify. */
+  properties[PROP_KIND] =
+    g_param_spec_enum ("kind", NULL, NULL,
+                       KS_TYPE_ASSET_KIND, KS_ASSET_KIND_UNKNOWN,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_MEDIA_TYPE] =
+    g_param_spec_enum ("media-type", NULL, NULL,
+                       KS_TYPE_MEDIA_TYPE, KS_MEDIA_TYPE_PHOTO,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_LIVE] =
+    g_param_spec_boolean ("live", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_EDITED] =
+    g_param_spec_boolean ("edited", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   properties[PROP_CAPTURE_TIME] =
     g_param_spec_int64 ("capture-time", NULL, NULL,
                         G_MININT64, G_MAXINT64, 0,

@@ -10,7 +10,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -62,6 +62,15 @@ typedef enum
   KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO,
   KS_ASSET_FILE_ROLE_SIDECAR,
 } KsAssetFileRole;
+
+/* GTypes for properties and GtkExpressions (defined in ks-asset-file.c). */
+#define KS_TYPE_ASSET_KIND      (ks_asset_kind_get_type ())
+#define KS_TYPE_MEDIA_TYPE      (ks_media_type_get_type ())
+#define KS_TYPE_ASSET_FILE_ROLE (ks_asset_file_role_get_type ())
+
+GType        ks_asset_kind_get_type       (void) G_GNUC_CONST;
+GType        ks_media_type_get_type       (void) G_GNUC_CONST;
+GType        ks_asset_file_role_get_type  (void) G_GNUC_CONST;
 
 const char  *ks_asset_kind_to_string      (KsAssetKind      kind);
 const char  *ks_asset_file_role_to_string (KsAssetFileRole  role);

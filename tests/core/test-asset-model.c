@@ -392,6 +392,22 @@ test_capture_time_notify (void)
   ks_asset_set_capture_time (asset, 1718461800, TRUE);
   ks_asset_set_capture_time (asset, 1718461800, TRUE);
   g_assert_cmpuint (notified, ==, 1);
+  {
+    KsAssetKind kind;
+    KsMediaType media_type;
+    gboolean live = TRUE;
+    g_autofree char *nick = NULL;
+
+    g_object_get (asset, "kind", &kind, "media-type", &media_type, "live", &live, NULL);
+    g_assert_cmpint (kind, ==, KS_ASSET_KIND_JPEG);
+    g_assert_cmpint (media_type, ==, KS_MEDIA_TYPE_PHOTO);
+    g_assert_false (live);
+    nick = g_enum_to_string (KS_TYPE_ASSET_FILE_ROLE, KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO);
+    g_assert_cmpstr (nick, ==, "KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO");
+    g_assert_cmpstr (ks_asset_file_role_to_string (KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO), ==, "edited-live-video");
+    g_assert_cmpstr (ks_asset_kind_to_string (kind), ==,
+                     g_enum_get_value (g_type_class_peek (KS_TYPE_ASSET_KIND), kind)->value_nick);
+  }
   g_assert_true (ks_asset_get_capture_time_is_exact (asset));
   date = ks_asset_dup_capture_date (asset);
   g_assert_cmpint (g_date_time_get_year (date), ==, 2024);
