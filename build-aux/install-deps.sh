@@ -12,7 +12,7 @@ PACKAGES="
   libsqlite3-dev sqlite3 libexif-dev
   xvfb xauth dbus dbus-user-session at-spi2-core python3-gi python3-pyatspi gir1.2-atspi-2.0
   imagemagick desktop-file-utils appstream
-  ifuse fuse usbmuxd
+  ifuse fuse usbmuxd bindfs
 "
 # The emulator's independent-client test uses npm; this machine image may already carry its own
 # Node.js, which conflicts with Debian's nodejs/npm packages.

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ks-folder-destination.h"
+#include "ks-folder-destination-private.h"
 #include "ks-hash.h"
 
 #define INDEX_NAME "index"
@@ -38,12 +39,10 @@ struct _KsDestinationWriter
   guint64  written;
 };
 
-typedef enum
-{
-  PUBLISH_RENAME_NOREPLACE,
-  PUBLISH_LINK,
-  PUBLISH_CHECK_THEN_RENAME,
-} PublishMode;
+typedef KsFolderPublishMode PublishMode;
+#define PUBLISH_RENAME_NOREPLACE  KS_FOLDER_PUBLISH_RENAME_NOREPLACE
+#define PUBLISH_LINK              KS_FOLDER_PUBLISH_LINK
+#define PUBLISH_CHECK_THEN_RENAME KS_FOLDER_PUBLISH_CHECK_THEN_RENAME
 
 struct _KsFolderDestination
 {
@@ -1257,4 +1256,21 @@ ks_folder_destination_get_path (KsFolderDestination *self)
   g_return_val_if_fail (KS_IS_FOLDER_DESTINATION (self), NULL);
 
   return self->path;
+}
+
+void
+_ks_folder_destination_set_publish_mode (KsFolderDestination *self,
+                                         KsFolderPublishMode  mode)
+{
+  g_return_if_fail (KS_IS_FOLDER_DESTINATION (self));
+
+  self->publish_mode = mode;
+}
+
+KsFolderPublishMode
+_ks_folder_destination_get_publish_mode (KsFolderDestination *self)
+{
+  g_return_val_if_fail (KS_IS_FOLDER_DESTINATION (self), 0);
+
+  return self->publish_mode;
 }

@@ -25,6 +25,7 @@
 #include "ks-catalog.h"
 #include "ks-catalog-private.h"
 #include "ks-folder-destination.h"
+#include "ks-folder-destination-private.h"
 #include "ks-folder-source.h"
 #include "ks-hash.h"
 #include "ks-import-job.h"
@@ -46,6 +47,7 @@ typedef struct
   char      *catalog_path;
   KsCatalog *catalog;
   gboolean   mounted;
+  gboolean   fuse_mounted;
 } Fixture;
 
 static void
@@ -72,6 +74,12 @@ fixture_teardown (Fixture       *f,
 {
   if (f->mounted)
     umount2 (f->dest, MNT_DETACH);
+  if (f->fuse_mounted)
+    {
+      const char *argv[] = { "fusermount", "-u", "-z", f->dest, NULL };
+
+      g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+    }
   g_clear_object (&f->catalog);
   rm_rf (f->tmp);
   g_free (f->tmp);
@@ -1296,6 +1304,121 @@ test_date_from_bytes (Fixture       *f,
 }
 
 static void
+store (KsDestination *dest,
+       const char    *dir,
+       const char    *stem,
+       const char    *ext,
+       GBytes        *bytes,
+       char         **out_rel)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsHasher) hasher = ks_hasher_new ();
+  g_autofree char *hash = NULL;
+  g_autofree char *hint = g_strconcat (stem, ".", ext, NULL);
+  KsDestinationWriter *writer;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  guint counter = 1;
+
+  ks_hasher_update (hasher, data, len);
+  hash = ks_hasher_finish (hasher);
+  writer = ks_destination_begin_file (dest, dir, hint, &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_destination_write (dest, writer, data, len, &error));
+  g_assert_true (ks_destination_commit (dest, writer, dir, stem, ext, hash, &counter, out_rel, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_publish_fallbacks (Fixture       *f,
+                        gconstpointer  data)
+{
+  const KsFolderPublishMode modes[] = {
+    KS_FOLDER_PUBLISH_RENAME_NOREPLACE, KS_FOLDER_PUBLISH_LINK, KS_FOLDER_PUBLISH_CHECK_THEN_RENAME,
+  };
+
+  /* Where renameat2(RENAME_NOREPLACE) or link() are refused, the fallbacks still never
+   * replace a file. */
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = g_strdup_printf ("mode-%u", m);
+      g_autofree char *root = g_build_filename (f->tmp, name, NULL);
+      g_autofree char *taken = g_build_filename (root, "2023", "IMG_1.JPG", NULL);
+      g_autofree char *taken_contents = NULL;
+      g_autofree char *now = NULL;
+      g_autofree char *rel1 = NULL;
+      g_autofree char *rel2 = NULL;
+      g_autoptr(KsFolderDestination) dest = NULL;
+      g_autoptr(GBytes) a = random_bytes (5000, 1);
+      g_autoptr(GBytes) b = random_bytes (6000, 2);
+      g_autoptr(GHashTable) files = NULL;
+
+      write_random (taken, 100, 3);
+      g_assert_true (g_file_get_contents (taken, &taken_contents, NULL, NULL));
+
+      dest = ks_folder_destination_new (root);
+      _ks_folder_destination_set_publish_mode (dest, modes[m]);
+      g_assert_true (ks_destination_open (KS_DESTINATION (dest), NULL, &error));
+      g_assert_no_error (error);
+
+      store (KS_DESTINATION (dest), "2023", "IMG_1", "JPG", a, &rel1);
+      store (KS_DESTINATION (dest), "2023", "IMG_1", "JPG", b, &rel2);
+      g_assert_cmpstr (rel1, ==, "2023/IMG_1 (2).JPG");
+      g_assert_cmpstr (rel2, ==, "2023/IMG_1 (3).JPG");
+      g_assert_cmpint (_ks_folder_destination_get_publish_mode (dest), ==, modes[m]);
+
+      g_assert_true (g_file_get_contents (taken, &now, NULL, NULL));
+      g_assert_cmpstr (now, ==, taken_contents);
+      files = list_files (root);
+      g_assert_cmpuint (g_hash_table_size (files), ==, 3);
+      assert_no_temp_files (root);
+      ks_destination_close (KS_DESTINATION (dest));
+    }
+}
+
+static void
+test_fuse_destination (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autofree char *under = g_build_filename (f->tmp, "under", NULL);
+  g_autofree char *a = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_9999.JPG", NULL);
+  g_autofree char *b = g_build_filename (f->src, "DCIM", "101APPLE", "IMG_9999.JPG", NULL);
+  const char *argv[] = { "bindfs", under, f->dest, NULL };
+  int status = 0;
+
+  /* A FUSE filesystem, as NAS and phone mounts often are: bindfs refuses
+   * RENAME_NOREPLACE, so names are claimed with link(). */
+  g_assert_cmpint (g_mkdir_with_parents (under, 0755), ==, 0);
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  if (error != NULL || !g_spawn_check_wait_status (status, NULL))
+    g_error ("bindfs %s %s failed (needs bindfs, /dev/fuse and root, as in CI): %s",
+             under, f->dest, error ? error->message : "exit status");
+  f->fuse_mounted = TRUE;
+
+  write_random (a, 50000, 1);
+  write_random (b, 60000, 2);
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->copied, ==, 2);
+  dest_files = list_files (f->dest);
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_9999.JPG"));
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_9999 (2).JPG"));
+  assert_backup_complete (f->src, f->dest);
+  assert_no_temp_files (f->dest);
+
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->skipped, ==, 2);
+}
+
+static void
 test_catalog_schema (void)
 {
   g_autoptr(GError) error = NULL;
@@ -1393,6 +1516,8 @@ main (int   argc,
   ADD ("/Keepsake/Import/bad-layout", test_bad_layout);
   ADD ("/Keepsake/Import/crash-leftovers", test_crash_leftovers);
   ADD ("/Keepsake/Import/date-from-bytes", test_date_from_bytes);
+  ADD ("/Keepsake/Destination/publish-fallbacks", test_publish_fallbacks);
+  ADD ("/Keepsake/Import/fuse-destination", test_fuse_destination);
   ADD ("/Keepsake/Verify/flipped-byte", test_verify);
 #undef ADD
 

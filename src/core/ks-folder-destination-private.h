@@ -1,0 +1,27 @@
+/* ks-folder-destination-private.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Lets tests force the fallbacks used where a filesystem lacks RENAME_NOREPLACE or links. */
+
+#pragma once
+
+#include "ks-folder-destination.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  KS_FOLDER_PUBLISH_RENAME_NOREPLACE,
+  KS_FOLDER_PUBLISH_LINK,
+  KS_FOLDER_PUBLISH_CHECK_THEN_RENAME,
+} KsFolderPublishMode;
+
+void                _ks_folder_destination_set_publish_mode (KsFolderDestination *self,
+                                                             KsFolderPublishMode  mode);
+KsFolderPublishMode _ks_folder_destination_get_publish_mode (KsFolderDestination *self);
+
+G_END_DECLS
