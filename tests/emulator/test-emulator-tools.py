@@ -24,13 +24,15 @@ and an ifuse mount (diff -r, write-through). Exits non-zero on failure."""
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from emulator import Emulator  # noqa: E402
+from emulator import Emulator, make_sample_library  # noqa: E402
 
 FAILURES = []
 
@@ -146,7 +148,9 @@ def test_ifuse(tmp):
         check(False, '/dev/fuse is missing')
         return
     media = os.path.join(tmp, 'm')
-    make_media(media, 5)
+    # A realistic tree from the sample library generator (through the helper).
+    make_sample_library(media, 12, seed=3, fast=True)
+    check(os.path.isdir(os.path.join(media, 'DCIM')), 'make_sample_library made a DCIM tree')
     mnt = os.path.join(tmp, 'mnt')
     os.mkdir(mnt)
     with Emulator(['--device', media]) as emu:
@@ -180,12 +184,76 @@ def test_ifuse(tmp):
             subprocess.run(['fusermount', '-u', '-z', mnt], stderr=subprocess.DEVNULL)
 
 
+def test_lifecycle(tmp):
+    """TCP listen address, --help, SIGTERM: exit 0 and the UNIX socket file removed."""
+    media = os.path.join(tmp, 'l')
+    make_media(media, 6)
+    program = os.environ['KS_IPHONE_EMULATOR']
+    p = subprocess.run([program, '--help'], capture_output=True, text=True)
+    check(p.returncode == 0 and '--hostile-names' in p.stdout and 'fail-after' in p.stdout, '--help prints the usage')
+    p = subprocess.run([program, '--listen', 'UNIX:' + os.path.join(tmp, 'x'), '--state', os.path.join(tmp, 'st'),
+                        '--device', os.path.join(tmp, 'does-not-exist')], capture_output=True, text=True)
+    check(p.returncode != 0 and 'not a directory' in p.stderr, 'a missing media dir is an error')
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    sock = os.path.join(tmp, 'lifecycle.sock')
+    state = os.path.join(tmp, 'lifecycle-state')
+    proc = subprocess.Popen([program, '--listen', 'UNIX:' + sock, '--state', state, '--device', media,
+                             '--control', '127.0.0.1:%d' % port], stdout=subprocess.PIPE, text=True)
+    try:
+        check(proc.stdout.readline().strip() == 'ready', 'prints ready')
+        with socket.create_connection(('127.0.0.1', port), timeout=10) as c:
+            c.sendall(b'udid\nstats\nbogus\n')
+            data = b''
+            while data.count(b'\n') < 3:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        lines = data.decode().splitlines()
+        check(len(lines) == 3 and lines[0].startswith('ok 00008030-') and lines[1].startswith('ok {"total":0')
+              and lines[2].startswith('error '), 'TCP control socket answers line by line: %r' % lines)
+        check(os.path.exists(sock), 'UNIX socket exists while running')
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=10)
+        proc.stdout.close()
+    check(rc == 0, 'SIGTERM exits with status 0 (got %d)' % rc)
+    check(not os.path.exists(sock), 'SIGTERM removes the UNIX socket file')
+
+    # The TCP form of USBMUXD_SOCKET_ADDRESS, and keys/pairing surviving a restart.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, USBMUXD_SOCKET_ADDRESS='127.0.0.1:%d' % port, HOME=tmp)
+    outputs = []
+    for _ in range(2):
+        proc = subprocess.Popen([program, '--listen', '127.0.0.1:%d' % port, '--state', state, '--device', media],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            proc.stdout.readline()
+            p = subprocess.run(['ideviceinfo', '-k', 'DevicePublicKey'], env=env, capture_output=True, text=True,
+                               timeout=30)
+            outputs.append((p.returncode, p.stdout.strip()))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+            proc.stdout.close()
+    check(outputs[0][0] == 0 and outputs[0][1] != '', 'ideviceinfo over a TCP usbmuxd address')
+    check(outputs[0] == outputs[1], 'device key and pairing survive a restart (same key, no re-pair needed)')
+    records = os.listdir(os.path.join(state, 'usbmuxd'))
+    check(sum(1 for r in records if r.endswith('.plist')) == 1, 'one host pair record kept in --state')
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='ks-emu-tools-')
     try:
         test_ids_and_info(tmp)
         test_pairing(tmp)
         test_ifuse(tmp)
+        test_lifecycle(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:
