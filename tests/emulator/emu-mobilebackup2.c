@@ -40,8 +40,6 @@
 #include "emu-backup-stream.h"
 #include "emu-mobilebackup2.h"
 
-#define EMPTY_PARAMETER "___EmptyParameterString___"
-
 /* A batch (one DLMessageUploadFiles) holds up to this many files or
  * bytes (a single larger file gets a batch of its own), so the host's
  * progress moves the way it does with a real phone. */
@@ -132,10 +130,11 @@ wait_status (EmuConn  *conn,
 
           if (plist_get_node_type (node) == PLIST_UINT)
             plist_get_uint_val (node, &value);
-          /* The host encodes negative codes as 64-bit two's complement. */
+          /* 1.3.0 widens a negative int to 64-bit two's complement; a
+           * host that sent it as 32 bits wide gets the same reading. */
           *code = (int64_t) value;
-          if ((uint64_t) *code > G_MAXUINT32 && *code > 0)
-            *code = (int32_t) value;
+          if (value > G_MAXINT32 && value <= G_MAXUINT32)
+            *code = (int32_t) (uint32_t) value;
           if (status2 != NULL)
             *status2 = plist_array_get_size (msg) >= 4
                        ? plist_copy (plist_array_get_item (msg, 3)) : NULL;
