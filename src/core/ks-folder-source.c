@@ -7,7 +7,7 @@
 
 /* KsFolderSource walks a local folder with plain POSIX calls (openat/fstatat relative
  * to directory descriptors), so symbolic links are never followed out of the folder,
- * names stay raw bytes, and a directory's files are reported before its subfolders. */
+ * names stay raw bytes, and a directory's files come before its subfolders. */
 
 #include "config.h"
 
@@ -271,9 +271,11 @@ walk_directory (Walk        *walk,
         }
     }
 
-  for (guint i = 0; i < subdirs->len && depth < MAX_DEPTH; i++)
+  /* Newest folders first: DCIM's 100APPLE, 101APPLE, … count up with time, so a
+   * newest-first grid fills from the top and later batches land below the fold. */
+  for (guint i = subdirs->len; i > 0 && depth < MAX_DEPTH; i--)
     {
-      const char *name = g_ptr_array_index (subdirs, i);
+      const char *name = g_ptr_array_index (subdirs, i - 1);
       g_autofree char *sub_prefix = g_strconcat (prefix, name, "/", NULL);
       int fd;
 

@@ -75,8 +75,10 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  * @dup_display_name: a name for people ("Anna's iPhone", "DCIM")
  * @enumerate: walk the media and call @func for each regular file. All files
  *   of one directory MUST be reported consecutively (list a directory, report
- *   its files, then recurse): companion grouping relies on it. Blocking; may
- *   be called from any thread; must honour @cancellable between files.
+ *   its files, then recurse): companion grouping relies on it. Walking
+ *   subfolders in descending name order (DCIM/102APPLE before 101APPLE) lets a
+ *   newest-first grid fill from the top. Blocking; may be called from any
+ *   thread; must honour @cancellable between files.
  * @open_file: open @path (as reported by @enumerate) for reading. The stream
  *   must also implement #GSeekable (sparse thumbnail reads). Blocking,
  *   thread-safe; each call may use its own connection.

@@ -176,6 +176,8 @@ typedef struct
 {
   GPtrArray  *shadow;   /* what a view would hold, built only from items-changed */
   guint       n_signals;
+  guint       first_added_at;
+  guint       last_added_at;
   gboolean    saw_items_while_loading;
   TestSource *gate_source;
   gboolean    done;
@@ -194,6 +196,9 @@ items_changed_cb (GListModel *model,
   for (guint i = 0; i < added; i++)
     g_ptr_array_insert (watch->shadow, position + i, g_list_model_get_item (model, position + i));
   g_assert_cmpuint (watch->shadow->len, ==, g_list_model_get_n_items (model));
+  if (watch->n_signals == 0)
+    watch->first_added_at = position;
+  watch->last_added_at = position;
   watch->n_signals++;
 
   if (added > 0 && ks_asset_model_get_loading (KS_ASSET_MODEL (model)))
@@ -478,6 +483,11 @@ test_folder_source (void)
   load_and_wait (model, &watch);
   g_assert_no_error (watch.error);
   assert_sorted_and_matches_shadow (model, &watch);
+  /* 101APPLE (newer) is walked before 100APPLE, so its batch came first and
+   * the older folder's assets were added below it, never above. */
+  g_assert_cmpuint (watch.n_signals, ==, 2);
+  g_assert_cmpuint (watch.first_added_at, ==, 0);
+  g_assert_cmpuint (watch.last_added_at, ==, 1);
 
   /* Newest first; equal times by key. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, G_N_ELEMENTS (order));
