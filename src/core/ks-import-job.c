@@ -275,7 +275,22 @@ dest_failed (Run          *run,
              Item         *item,
              const GError *error)
 {
-  GError *fatal = dest_fatal_error (run, d, item, error);
+  GError *fatal;
+
+  if (g_error_matches (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED))
+    {
+      g_autoptr(GError) verify = NULL;
+      g_autofree char *display = ks_asset_dup_display_name (item->asset);
+
+      /* The copy was removed before it got a name; the next run tries again. */
+      verify = g_error_new (KS_IMPORT_ERROR, KS_IMPORT_ERROR_VERIFY_FAILED,
+                            "%s (%s) did not verify: %s", display,
+                            ks_asset_file_get_path (item->file), error->message);
+      add_file_error (run, item, d, verify);
+      return;
+    }
+
+  fatal = dest_fatal_error (run, d, item, error);
 
   if (fatal != NULL)
     {
@@ -583,7 +598,10 @@ writer_end (Run    *run,
                                   &counter, &relative_path, run->cancellable, &error))
         {
           run->writers[d] = NULL;
-          dest_failed (run, d, item, error);
+          /* Cancelled while reading back: the run ends as cancelled, the file simply
+           * was not stored. */
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            dest_failed (run, d, item, error);
           continue;
         }
       run->writers[d] = NULL;

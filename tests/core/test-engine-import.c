@@ -1418,6 +1418,169 @@ test_fuse_destination (Fixture       *f,
   g_assert_cmpuint (second->skipped, ==, 2);
 }
 
+/* ---- a destination whose medium corrupts one file ---- */
+
+#define TEST_TYPE_BAD_MEDIUM (test_bad_medium_get_type ())
+G_DECLARE_FINAL_TYPE (TestBadMedium, test_bad_medium, TEST, BAD_MEDIUM, GObject)
+
+struct _TestBadMedium
+{
+  GObject        parent_instance;
+  KsDestination *inner;
+  char          *victim;   /* name hint of the file whose bytes get damaged */
+  KsDestinationWriter *damaging;
+};
+
+static void test_bad_medium_iface_init (KsDestinationInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestBadMedium, test_bad_medium, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (KS_TYPE_DESTINATION, test_bad_medium_iface_init))
+
+#define INNER(d) (TEST_BAD_MEDIUM (d)->inner)
+
+static const char *bm_get_id (KsDestination *d) { return ks_destination_get_id (INNER (d)); }
+static const char *bm_get_kind (KsDestination *d) { return ks_destination_get_kind (INNER (d)); }
+static char *bm_dup_uri (KsDestination *d) { return ks_destination_dup_uri (INNER (d)); }
+static char *bm_dup_display_name (KsDestination *d) { return ks_destination_dup_display_name (INNER (d)); }
+static gboolean bm_open (KsDestination *d, GCancellable *c, GError **e) { return ks_destination_open (INNER (d), c, e); }
+static gint64 bm_free (KsDestination *d, GError **e) { return ks_destination_query_free_space (INNER (d), e); }
+static gboolean bm_available (KsDestination *d, GError **e) { return ks_destination_check_available (INNER (d), e); }
+static gboolean bm_lookup (KsDestination *d, const char *h, char **r, guint64 *s) { return ks_destination_lookup (INNER (d), h, r, s); }
+static GPtrArray *bm_list (KsDestination *d) { return ks_destination_list_entries (INNER (d)); }
+static void bm_abort (KsDestination *d, KsDestinationWriter *w) { ks_destination_abort (INNER (d), w); }
+static void bm_close (KsDestination *d) { ks_destination_close (INNER (d)); }
+
+static char *
+bm_hash_file (KsDestination *d, const char *rel, guint64 *size, GCancellable *c, GError **e)
+{
+  return ks_destination_hash_file (INNER (d), rel, size, c, e);
+}
+
+static KsDestinationWriter *
+bm_begin (KsDestination *d, const char *dir, const char *hint, GError **e)
+{
+  KsDestinationWriter *w = ks_destination_begin_file (INNER (d), dir, hint, e);
+
+  if (w != NULL && g_strcmp0 (hint, TEST_BAD_MEDIUM (d)->victim) == 0)
+    TEST_BAD_MEDIUM (d)->damaging = w;
+  return w;
+}
+
+static gboolean
+bm_write (KsDestination *d, KsDestinationWriter *w, const void *data, gsize len, GError **e)
+{
+  g_autofree guint8 *copy = NULL;
+
+  if (w != TEST_BAD_MEDIUM (d)->damaging || len == 0)
+    return ks_destination_write (INNER (d), w, data, len, e);
+
+  /* One bit flipped on its way to the disk. */
+  copy = g_memdup2 (data, len);
+  copy[len / 2] ^= 0x10;
+  return ks_destination_write (INNER (d), w, copy, len, e);
+}
+
+static gboolean
+bm_commit (KsDestination *d, KsDestinationWriter *w, const char *dir, const char *stem, const char *ext,
+           const char *hash, guint *counter, char **rel, GCancellable *c, GError **e)
+{
+  if (w == TEST_BAD_MEDIUM (d)->damaging)
+    TEST_BAD_MEDIUM (d)->damaging = NULL;
+  return ks_destination_commit (INNER (d), w, dir, stem, ext, hash, counter, rel, c, e);
+}
+
+static void
+test_bad_medium_iface_init (KsDestinationInterface *iface)
+{
+  iface->get_id = bm_get_id;
+  iface->get_kind = bm_get_kind;
+  iface->dup_uri = bm_dup_uri;
+  iface->dup_display_name = bm_dup_display_name;
+  iface->open = bm_open;
+  iface->query_free_space = bm_free;
+  iface->check_available = bm_available;
+  iface->lookup = bm_lookup;
+  iface->list_entries = bm_list;
+  iface->begin_file = bm_begin;
+  iface->write = bm_write;
+  iface->commit = bm_commit;
+  iface->abort = bm_abort;
+  iface->hash_file = bm_hash_file;
+  iface->close = bm_close;
+}
+
+static void
+test_bad_medium_finalize (GObject *object)
+{
+  g_clear_object (&TEST_BAD_MEDIUM (object)->inner);
+  g_free (TEST_BAD_MEDIUM (object)->victim);
+  G_OBJECT_CLASS (test_bad_medium_parent_class)->finalize (object);
+}
+
+static void
+test_bad_medium_class_init (TestBadMediumClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_bad_medium_finalize;
+}
+
+static void
+test_bad_medium_init (TestBadMedium *self)
+{
+}
+
+static void
+test_verify_failure (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autoptr(TestBadMedium) bad = g_object_new (TEST_TYPE_BAD_MEDIUM, NULL);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) again = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  const KsImportFileError *fe;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 1 + i);
+      g_autofree char *path = g_build_filename (f->src, name, NULL);
+
+      write_random (path, 30000, 60 + i);
+    }
+  bad->inner = KS_DESTINATION (ks_folder_destination_new (f->dest));
+  bad->victim = g_strdup ("IMG_0002.JPG");
+  g_ptr_array_add (dests, bad);
+
+  /* What reaches the disk is not what was read: the copy never gets a name. */
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 2);
+  g_assert_cmpuint (result->failed, ==, 1);
+  g_assert_cmpstr (result->status, ==, "completed-with-errors");
+  g_assert_cmpuint (result->errors->len, ==, 1);
+  fe = g_ptr_array_index (result->errors, 0);
+  g_assert_cmpstr (fe->path, ==, "IMG_0002.JPG");
+  g_assert_true (fe->domain == KS_IMPORT_ERROR);
+  g_assert_cmpint (fe->code, ==, KS_IMPORT_ERROR_VERIFY_FAILED);
+
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 2);
+  g_assert_false (g_hash_table_contains (dest_files, "2023/06/IMG_0002.JPG"));
+  assert_no_temp_files (f->dest);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 2);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 2);
+
+  /* A sound medium: the missing one arrives. */
+  again = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->copied, ==, 1);
+  assert_backup_complete (f->src, f->dest);
+}
+
 static void
 test_catalog_schema (void)
 {
@@ -1518,6 +1681,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/date-from-bytes", test_date_from_bytes);
   ADD ("/Keepsake/Destination/publish-fallbacks", test_publish_fallbacks);
   ADD ("/Keepsake/Import/fuse-destination", test_fuse_destination);
+  ADD ("/Keepsake/Import/verify-failure", test_verify_failure);
   ADD ("/Keepsake/Verify/flipped-byte", test_verify);
 #undef ADD
 
