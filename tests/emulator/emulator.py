@@ -31,6 +31,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 
 __all__ = ['Emulator', 'EmulatorError', 'make_sample_library']
@@ -145,4 +146,5 @@ def make_sample_library(directory, count, seed=1, fast=True):
     argv = [program, '--out', str(directory), '--count', str(count), '--seed', str(seed)]
     if fast:
         argv.append('--fast')
-    subprocess.run(argv, check=True)
+    # stdout may be a TAP stream: send the generator's summary to stderr.
+    subprocess.run(argv, check=True, stdout=sys.stderr)

@@ -689,6 +689,62 @@ test_events (Fixture *f, gconstpointer data)
   g_cond_clear (&e.cond);
 }
 
+static guint
+count_regular_files (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        n += count_regular_files (child);
+      else if (g_file_test (child, G_FILE_TEST_IS_REGULAR))
+        n++;
+    }
+  return n;
+}
+
+static void
+test_sample_library (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ks-emu-sample-XXXXXX", &error);
+  g_autofree char *media = g_build_filename (tmp, "media", NULL);
+  g_autoptr(KsTestEmulator) emu = NULL;
+  g_autofree char *reply = NULL;
+  idevice_t device = NULL;
+  afc_client_t afc = NULL;
+  guint64 total = 0;
+  guint n_files = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (ks_test_make_sample_library (media, 8, 2, TRUE, &error));
+  g_assert_no_error (error);
+  emu = ks_test_emulator_new (&error, "--device", media, "--name", "Sample iPhone", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (ks_test_emulator_get_address (emu), "UNIX:"));
+  g_assert_cmpstr (g_getenv ("USBMUXD_SOCKET_ADDRESS"), ==, ks_test_emulator_get_address (emu));
+  g_assert_true (g_file_test (ks_test_emulator_get_state_dir (emu), G_FILE_TEST_IS_DIR));
+  reply = ks_test_emulator_control (emu, "udid", &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (idevice_new (&device, reply + 3), ==, IDEVICE_E_SUCCESS);
+  g_assert_cmpint (afc_client_start_service (device, &afc, "ks-test"), ==, AFC_E_SUCCESS);
+  walk_and_compare (afc, media, "/", &total, &n_files);
+  g_assert_cmpuint (n_files, ==, count_regular_files (media));
+  g_assert_cmpuint (n_files, >=, 8);
+  afc_client_free (afc);
+  idevice_free (device);
+  g_clear_pointer (&emu, ks_test_emulator_free);
+  remove_tree (tmp);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -714,6 +770,7 @@ main (int argc, char *argv[])
   ADD ("hostile-and-sandbox", test_hostile_and_sandbox, hostile);
   ADD ("latency", test_latency, latency);
   ADD ("events", test_events, NULL);
+  g_test_add_func ("/Keepsake/Emulator/afc/sample-library", test_sample_library);
 #undef ADD
 
   {
