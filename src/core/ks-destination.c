@@ -190,3 +190,18 @@ ks_destination_close (KsDestination *self)
   if (IFACE (self)->close != NULL)
     IFACE (self)->close (self);
 }
+
+gboolean
+ks_destination_forget (KsDestination  *self,
+                       const char     *hash,
+                       GError        **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  if (IFACE (self)->forget == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "This destination cannot forget a copy");
+      return FALSE;
+    }
+  return IFACE (self)->forget (self, hash, error);
+}

@@ -72,6 +72,8 @@ G_DECLARE_INTERFACE (KsDestination, ks_destination, KS, DESTINATION, GObject)
  *   name first), fsync the folder, and record it in the index. The writer is freed.
  * @abort: remove the temporary file; the writer is freed
  * @hash_file: re-read a stored file and hash it (verify)
+ * @forget: optional; drop @hash from the index (a copy found damaged), so the next import
+ *   stores the content again; the damaged file itself is left where it is
  * @close: optional; let go of the medium (open files and folders) so a drive can be
  *   ejected; @open makes it ready again
  *
@@ -125,6 +127,9 @@ struct _KsDestinationInterface
                                             GCancellable         *cancellable,
                                             GError              **error);
   void                 (*close)            (KsDestination        *self);
+  gboolean             (*forget)           (KsDestination        *self,
+                                            const char           *hash,
+                                            GError              **error);
 
   /*< private >*/
   gpointer padding[8];
@@ -175,6 +180,9 @@ char                *ks_destination_hash_file        (KsDestination        *self
                                                       GError              **error);
 
 void                 ks_destination_close            (KsDestination        *self);
+gboolean             ks_destination_forget           (KsDestination        *self,
+                                                      const char           *hash,
+                                                      GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsDestinationEntry, ks_destination_entry_free)
 

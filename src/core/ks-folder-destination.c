@@ -26,6 +26,8 @@
 #include "ks-hash.h"
 
 #define INDEX_NAME "index"
+/* An index line "forget <sha256>" drops that content (a copy found damaged). */
+#define FORGET_MARK "forget "
 #define ID_NAME    "id"
 #define MAX_NAME   255
 #define MAX_WALK_DEPTH 12
@@ -559,7 +561,9 @@ load_index (KsFolderDestination  *self,
           *nl = '\0';
           lines++;
 
-          if (parse_index_line (p, &hash, &size, &rel))
+          if (g_str_has_prefix (p, FORGET_MARK) && ks_hash_is_valid (p + strlen (FORGET_MARK)))
+            g_hash_table_remove (self->index, p + strlen (FORGET_MARK));
+          else if (parse_index_line (p, &hash, &size, &rel))
             {
               KsDestinationEntry *entry = g_new0 (KsDestinationEntry, 1);
 
@@ -1174,6 +1178,37 @@ ks_folder_destination_close (KsDestination *dest)
   g_mutex_unlock (&self->mutex);
 }
 
+static gboolean
+ks_folder_destination_forget (KsDestination  *dest,
+                              const char     *hash,
+                              GError        **error)
+{
+  KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+  g_autofree char *line = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (ks_hash_is_valid (hash), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  if (self->index_fd < 0)
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   "Destination %s is not open", self->path);
+      ok = FALSE;
+    }
+  else if (g_hash_table_contains (self->index, hash))
+    {
+      line = g_strconcat (FORGET_MARK, hash, "\n", NULL);
+      if (!write_all (self->index_fd, line, strlen (line)) || fdatasync (self->index_fd) != 0)
+        ok = set_errno_error (error, errno, "Cannot record in the index of %s", self->path);
+      else
+        g_hash_table_remove (self->index, hash);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
 static void
 destination_iface_init (KsDestinationInterface *iface)
 {
@@ -1193,6 +1228,7 @@ destination_iface_init (KsDestinationInterface *iface)
   iface->abort = ks_folder_destination_abort;
   iface->hash_file = ks_folder_destination_hash_file;
   iface->close = ks_folder_destination_close;
+  iface->forget = ks_folder_destination_forget;
 }
 
 static void

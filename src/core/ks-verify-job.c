@@ -20,6 +20,7 @@ struct _KsVerifyJob
   KsCatalog            *catalog;
   KsVerifyProgressFunc  progress;
   gpointer              progress_data;
+  gboolean              repair;
 };
 
 G_DEFINE_FINAL_TYPE (KsVerifyJob, ks_verify_job, G_TYPE_OBJECT)
@@ -89,6 +90,42 @@ ks_verify_job_set_progress (KsVerifyJob          *self,
   self->progress_data = user_data;
 }
 
+/**
+ * ks_verify_job_set_repair:
+ *
+ * With @repair, every missing or changed copy is dropped from the destination's index
+ * (and the catalog), so the next import stores that photo again, beside the damaged file,
+ * which is never deleted.
+ */
+void
+ks_verify_job_set_repair (KsVerifyJob *self,
+                          gboolean     repair)
+{
+  g_return_if_fail (KS_IS_VERIFY_JOB (self));
+
+  self->repair = !!repair;
+}
+
+static void
+forget (KsVerifyJob              *self,
+        KsVerifyResult           *result,
+        const KsDestinationEntry *entry)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->repair)
+    return;
+
+  if (!ks_destination_forget (self->destination, entry->hash, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  if (self->catalog != NULL)
+    ks_catalog_forget_copy (self->catalog, entry->hash, ks_destination_get_id (self->destination), NULL);
+  result->forgotten++;
+}
+
 static void
 entry_copy_into (GPtrArray                *array,
                  const KsDestinationEntry *entry)
@@ -153,9 +190,13 @@ ks_verify_job_run (KsVerifyJob   *self,
               return NULL;
             }
           entry_copy_into (result->missing, entry);
+          forget (self, result, entry);
         }
       else if (size != entry->size || g_strcmp0 (hash, entry->hash) != 0)
-        entry_copy_into (result->changed, entry);
+        {
+          entry_copy_into (result->changed, entry);
+          forget (self, result, entry);
+        }
       else
         {
           result->ok++;

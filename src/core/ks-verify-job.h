@@ -23,11 +23,14 @@ G_BEGIN_DECLS
  * @ok: files whose content still has the recorded hash
  * @missing: (element-type KsDestinationEntry): listed but absent or unreadable
  * @changed: (element-type KsDestinationEntry): present with other content
+ * @forgotten: with repair on, how many of those the destination (and the catalog) forgot,
+ *   so that the next import stores them again
  */
 typedef struct
 {
   guint      checked;
   guint      ok;
+  guint      forgotten;
   GPtrArray *missing;
   GPtrArray *changed;
 } KsVerifyResult;
@@ -51,6 +54,8 @@ KsVerifyJob    *ks_verify_job_new          (KsDestination         *destination,
 void            ks_verify_job_set_progress (KsVerifyJob           *self,
                                             KsVerifyProgressFunc   func,
                                             gpointer               user_data);
+void            ks_verify_job_set_repair   (KsVerifyJob           *self,
+                                            gboolean               repair);
 KsVerifyResult *ks_verify_job_run          (KsVerifyJob           *self,
                                             GCancellable          *cancellable,
                                             GError               **error);

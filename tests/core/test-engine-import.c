@@ -689,6 +689,9 @@ test_verify (Fixture       *f,
   g_autoptr(KsVerifyJob) verify = NULL;
   g_autoptr(KsVerifyResult) report = NULL;
   g_autoptr(KsVerifyResult) report2 = NULL;
+  g_autoptr(KsVerifyResult) report3 = NULL;
+  g_autoptr(KsVerifyResult) report4 = NULL;
+  g_autoptr(KsImportResult) again = NULL;
   g_autoptr(GHashTable) dest_files = NULL;
   g_autoptr(GList) keys = NULL;
   const char *victim_rel, *gone_rel;
@@ -735,6 +738,30 @@ test_verify (Fixture       *f,
   g_assert_cmpstr (((KsDestinationEntry *)g_ptr_array_index (report2->changed, 0))->relative_path, ==, victim_rel);
   g_assert_cmpuint (report2->missing->len, ==, 1);
   g_assert_cmpstr (((KsDestinationEntry *)g_ptr_array_index (report2->missing, 0))->relative_path, ==, gone_rel);
+  g_assert_cmpuint (report2->forgotten, ==, 0);
+
+  /* Repair: the damaged copy is forgotten (not deleted) and the next import stores the
+   * photo again beside it. */
+  ks_verify_job_set_repair (verify, TRUE);
+  report3 = ks_verify_job_run (verify, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report3->changed->len, ==, 1);
+  g_assert_cmpuint (report3->forgotten, ==, 2);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, n - 2);
+
+  again = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->copied, ==, 2);
+  g_assert_true (g_file_test (victim, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (gone, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&dest_files, g_hash_table_unref);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, n + 1);
+
+  report4 = ks_verify_job_run (verify, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report4->checked, ==, n);
+  g_assert_cmpuint (report4->ok, ==, n);
 }
 
 static void
