@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,21 +145,30 @@ parse_trust (const char *s, EmuTrust *out)
   return true;
 }
 
-static int
-fail (const char *message)
+static int G_GNUC_PRINTF (1, 2)
+fail (const char *format, ...)
 {
-  fprintf (stderr, "iphone-emulator: %s\n", message);
+  va_list ap;
+
+  fputs ("iphone-emulator: ", stderr);
+  va_start (ap, format);
+  vfprintf (stderr, format, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
   return 2;
 }
+
+/* File scope, so that early exits do not count as leaks under LSan. */
+static GArray *options;
 
 int
 main (int argc, char **argv)
 {
   const char *listen_addr = NULL, *control_addr = NULL, *state = NULL;
-  GArray *options = g_array_new (FALSE, TRUE, sizeof (EmuDeviceOptions));
+
   EmuDevice **devices;
   EmuMux *mux;
-  char *error = NULL;
+  g_autofree char *error = NULL;
   char *mux_path = NULL, *control_path = NULL;
   int mux_fd, control_fd = -1;
   struct sigaction sa = { 0 };
@@ -167,6 +177,7 @@ main (int argc, char **argv)
   bool exit_with_stdout = false;
   int ret = 0;
 
+  options = g_array_new (FALSE, TRUE, sizeof (EmuDeviceOptions));
   for (int i = 1; i < argc; i++)
     {
       const char *arg = argv[i];
@@ -188,7 +199,7 @@ main (int argc, char **argv)
       if (strcmp (arg, "--locked") == 0 || strcmp (arg, "--hostile-names") == 0)
         takes_value = false;
       if (takes_value && val == NULL)
-        return fail (g_strdup_printf ("%s needs a value (see --help)", arg));
+        return fail ("%s needs a value (see --help)", arg);
 
       if (strcmp (arg, "--listen") == 0)
         listen_addr = val;
@@ -203,7 +214,7 @@ main (int argc, char **argv)
           g_array_append_val (options, o);
         }
       else if (dev == NULL)
-        return fail (g_strdup_printf ("%s must follow a --device", arg));
+        return fail ("%s must follow a --device", arg);
       else if (strcmp (arg, "--name") == 0)
         dev->name = (char *) val;
       else if (strcmp (arg, "--udid") == 0)
@@ -226,7 +237,7 @@ main (int argc, char **argv)
       else if (strcmp (arg, "--latency") == 0)
         dev->latency_ms = (uint32_t) g_ascii_strtoull (val, NULL, 10);
       else
-        return fail (g_strdup_printf ("unknown option %s (see --help)", arg));
+        return fail ("unknown option %s (see --help)", arg);
       if (takes_value)
         i++;
     }
@@ -241,14 +252,14 @@ main (int argc, char **argv)
   sigaction (SIGPIPE, &sa, NULL);
 
   if (g_mkdir_with_parents (state, 0700) != 0)
-    return fail (g_strdup_printf ("cannot create %s: %s", state, g_strerror (errno)));
+    return fail ("cannot create %s: %s", state, g_strerror (errno));
 
   devices = g_new0 (EmuDevice *, options->len);
   for (guint i = 0; i < options->len; i++)
     {
       devices[i] = emu_device_new (&g_array_index (options, EmuDeviceOptions, i), i + 1, state, &error);
       if (devices[i] == NULL)
-        return fail (error);
+        return fail ("%s", error);
       for (guint j = 0; j < i; j++)
         if (strcmp (emu_device_get_udid (devices[j]), emu_device_get_udid (devices[i])) == 0)
           return fail ("two devices have the same UDID");
@@ -256,11 +267,11 @@ main (int argc, char **argv)
 
   mux = emu_mux_new (state, devices, options->len, &error);
   if (mux == NULL)
-    return fail (error);
+    return fail ("%s", error);
 
   mux_fd = emu_listen_address (listen_addr, &mux_path, &error);
   if (mux_fd < 0)
-    return fail (error);
+    return fail ("%s", error);
   if (control_addr != NULL)
     {
       control_fd = emu_listen_address (control_addr, &control_path, &error);
@@ -268,7 +279,7 @@ main (int argc, char **argv)
         {
           if (mux_path != NULL)
             unlink (mux_path);
-          return fail (error);
+          return fail ("%s", error);
         }
     }
 
@@ -377,7 +388,7 @@ main (int argc, char **argv)
   for (guint i = 0; i < options->len; i++)
     emu_device_free (devices[i]);
   g_free (devices);
-  g_array_unref (options);
+  g_clear_pointer (&options, g_array_unref);
   g_array_unref (clients);
   g_free (mux_path);
   g_free (control_path);
