@@ -18,6 +18,7 @@
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
 #include "ks-import-job.h"
+#include "ks-safe-name.h"
 #include "ks-test-emulator.h"
 
 #include "test-engine-util.h"
@@ -170,6 +171,81 @@ test_device_detached (Fixture       *f,
   assert_backup_complete (f->dcim, f->dest);
 }
 
+static void
+test_device_hostile_names (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ks-engine-hostile-XXXXXX", &error);
+  g_autofree char *media = g_build_filename (tmp, "media", NULL);
+  g_autofree char *inner = g_build_filename (tmp, "inner", NULL);
+  g_autofree char *dest_path = g_build_filename (inner, "dest", NULL);
+  g_autofree char *photo = g_build_filename (media, "DCIM", "100APPLE", "IMG_0001.JPG", NULL);
+  g_autofree char *catalog_path = g_build_filename (tmp, "catalog.db", NULL);
+  g_autofree char *reply = NULL;
+  g_autoptr(KsTestEmulator) emu = NULL;
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsDeviceSource) source = NULL;
+  g_autoptr(KsFolderDestination) dest = NULL;
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) stored = NULL;
+  g_autofree char *photo_dir = g_path_get_dirname (photo);
+  GHashTableIter iter;
+  const char *rel;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (dest_path, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (photo_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (photo, "not really a jpeg", -1, NULL));
+
+  /* The phone lists names that try to climb out, hide, or break other filesystems. */
+  emu = ks_test_emulator_new (&error, "--device", media, "--name", "Hostile", "--hostile-names", NULL);
+  g_assert_no_error (error);
+  reply = ks_test_emulator_control (emu, "udid", &error);
+  g_assert_no_error (error);
+
+  catalog = ks_catalog_new (catalog_path, &error);
+  g_assert_no_error (error);
+  source = ks_device_source_new (reply + 3, "Hostile");
+  dest = ks_folder_destination_new (dest_path);
+  g_ptr_array_add (dests, dest);
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, catalog);
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, >=, 1);
+
+  /* Every name stored is safe, and it is all inside the destination. */
+  stored = list_files (dest_path);
+  g_hash_table_iter_init (&iter, stored);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, NULL))
+    {
+      g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        if (!ks_safe_name_is_safe (parts[i]))
+          g_error ("unsafe name stored: %s", rel);
+    }
+  {
+    g_autoptr(GDir) d = g_dir_open (inner, 0, NULL);
+
+    g_assert_cmpstr (g_dir_read_name (d), ==, "dest");
+    g_assert_null (g_dir_read_name (d));
+  }
+  g_assert_false (g_file_test ("/etc/passwd.JPG", G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *escaped = g_build_filename (tmp, "escape.JPG", NULL);
+    g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  }
+  assert_no_temp_files (dest_path);
+
+  /* Same bytes under every hostile name: stored once. */
+  g_assert_cmpuint (g_hash_table_size (stored), ==, 1);
+
+  g_clear_pointer (&emu, ks_test_emulator_free);
+  rm_rf (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -180,6 +256,8 @@ main (int   argc,
               fixture_setup, test_device_backup, fixture_teardown);
   g_test_add ("/Keepsake/ImportDevice/detached", Fixture, NULL,
               fixture_setup, test_device_detached, fixture_teardown);
+
+  g_test_add_func ("/Keepsake/ImportDevice/hostile-names", test_device_hostile_names);
 
   return g_test_run ();
 }
