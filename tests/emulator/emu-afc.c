@@ -18,11 +18,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* com.apple.afc over the device's media root: the read side a photo
- * importer uses, the write side ifuse and idevicebackup2 use, and the
- * sandbox that keeps every path inside the media root (lexical `..`
- * handling, then a component-by-component walk that never follows a
- * symlink). */
+/* com.apple.afc over the device's media root: the read side importers use,
+ * the write side ifuse and idevicebackup2 use, and the sandbox (lexical `..`,
+ * then a per-component walk that never follows a symlink). */
 
 #include "config.h"
 

@@ -18,10 +18,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* One emulated iPhone: identity, keys, media root, trust/lock state, link
- * shaping (rate, latency, fail-after), byte counters, and the set of live
- * connections that detach closes.  Thread-safe: every connection thread
- * shares the device. */
+/* One emulated iPhone, shared by all its connection threads: identity, keys,
+ * media root, trust/lock state, link shaping (rate, latency, fail-after),
+ * byte counters, and the live connections that detach closes. */
 
 #pragma once
 

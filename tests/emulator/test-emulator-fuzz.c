@@ -18,11 +18,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* A short fuzz run against the emulator's sockets: malformed usbmuxd
- * frames, garbage lockdownd plists, bad AFC headers, unknown opcodes and
- * paths escaping the media root; afterwards the emulator must still answer
- * idevice_id and nothing may exist outside the media root that was not
- * there before. */
+/* A short fuzz run: malformed usbmuxd frames, garbage lockdownd plists, bad
+ * AFC headers, unknown opcodes, escaping paths; then the emulator must still
+ * answer idevice_id and nothing new may exist outside the media root. */
 
 #include "config.h"
 
