@@ -591,6 +591,8 @@ op_file_read (Afc *afc, uint64_t h, uint64_t want)
     return afc_status (afc, E_INVALID_ARG);
   if (!handle->readable)
     return afc_status (afc, E_PERM_DENIED);
+  if (emu_device_has_read_error (afc->device, handle->path))
+    return afc_status (afc, E_IO_ERROR);
   want = MIN (want, AFC_MAX_READ);
   grant = want > 0 ? emu_device_throttle (afc->device, handle->path, want) : 0;
   if (want > 0 && grant == 0)

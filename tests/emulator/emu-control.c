@@ -65,13 +65,14 @@ emu_control_execute (EmuMux *mux, const char *line)
       return g_strdup ("error empty command");
     }
   cmd = words->pdata[0];
-  with_value = strcmp (cmd, "fail-after") == 0 || strcmp (cmd, "rate") == 0;
+  with_value = strcmp (cmd, "fail-after") == 0 || strcmp (cmd, "rate") == 0
+               || strcmp (cmd, "read-error") == 0;
   if (with_value)
     {
       if (words->len < 2)
         {
           g_ptr_array_unref (words);
-          return g_strdup_printf ("error %s needs a number", cmd);
+          return g_strdup_printf ("error %s needs an argument", cmd);
         }
       value = words->pdata[1];
       if (words->len > 2)
@@ -98,7 +99,7 @@ emu_control_execute (EmuMux *mux, const char *line)
   if (device == NULL)
     return g_strdup (udid == NULL ? "error several devices: give a UDID" : "error no such device");
 
-  if (with_value && !parse_u64 (value, &n))
+  if (with_value && strcmp (cmd, "read-error") != 0 && !parse_u64 (value, &n))
     return g_strdup_printf ("error bad number %s", value);
 
   if (strcmp (cmd, "attach") == 0)
@@ -133,6 +134,14 @@ emu_control_execute (EmuMux *mux, const char *line)
     }
   else if (strcmp (cmd, "reset-stats") == 0)
     emu_device_reset_stats (device);
+  else if (strcmp (cmd, "read-error") == 0)
+    {
+      if (value[0] != '/')
+        return g_strdup ("error read-error needs an absolute AFC path");
+      emu_device_add_read_error (device, value);
+    }
+  else if (strcmp (cmd, "clear-read-errors") == 0)
+    emu_device_clear_read_errors (device);
   else if (strcmp (cmd, "udid") == 0)
     return g_strconcat ("ok ", emu_device_get_udid (device), NULL);
   else

@@ -70,6 +70,7 @@ struct _EmuDevice
   int64_t     fail_after;    /* remaining bytes, -1 = off */
   uint64_t    total;
   GHashTable *files;         /* path → uint64_t* */
+  GHashTable *read_errors;   /* set of paths */
 
   EmuDeviceEventFunc event_func;
   void              *event_data;
@@ -197,6 +198,7 @@ emu_device_new (const EmuDeviceOptions *options,
   device->fail_after = -1;
   device->fds = g_array_new (FALSE, FALSE, sizeof (int));
   device->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  device->read_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   device->state_dir = g_build_filename (state_root, device->udid, NULL);
   pairings = g_build_filename (device->state_dir, "pairings", NULL);
@@ -233,6 +235,7 @@ emu_device_free (EmuDevice *device)
   g_free (device->pub_pem);
   g_array_unref (device->fds);
   g_hash_table_unref (device->files);
+  g_hash_table_unref (device->read_errors);
   g_mutex_clear (&device->lock);
   g_free (device);
 }
@@ -680,4 +683,31 @@ emu_device_reset_stats (EmuDevice *d)
   d->total = 0;
   g_hash_table_remove_all (d->files);
   g_mutex_unlock (&d->lock);
+}
+
+void
+emu_device_add_read_error (EmuDevice *d, const char *path)
+{
+  g_mutex_lock (&d->lock);
+  g_hash_table_add (d->read_errors, g_strdup (path));
+  g_mutex_unlock (&d->lock);
+}
+
+void
+emu_device_clear_read_errors (EmuDevice *d)
+{
+  g_mutex_lock (&d->lock);
+  g_hash_table_remove_all (d->read_errors);
+  g_mutex_unlock (&d->lock);
+}
+
+bool
+emu_device_has_read_error (EmuDevice *d, const char *path)
+{
+  bool ret;
+
+  g_mutex_lock (&d->lock);
+  ret = path != NULL && g_hash_table_contains (d->read_errors, path);
+  g_mutex_unlock (&d->lock);
+  return ret;
 }

@@ -127,3 +127,10 @@ bool        emu_device_attach            (EmuDevice *device);
 /* Stats: one JSON line {"total":N,"files":{"/path":N,...}}. Free with free(). */
 char       *emu_device_stats_json        (EmuDevice *device);
 void        emu_device_reset_stats       (EmuDevice *device);
+
+/* Simulated unreadable originals (an "Optimize iPhone Storage" phone whose
+ * file is listed but cannot be read): FileRead of a file opened under
+ * @path (a cleaned AFC path, "/DCIM/100APPLE/IMG_0001.HEIC") fails. */
+void        emu_device_add_read_error    (EmuDevice *device, const char *path);
+void        emu_device_clear_read_errors (EmuDevice *device);
+bool        emu_device_has_read_error    (EmuDevice *device, const char *path);

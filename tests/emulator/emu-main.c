@@ -70,7 +70,8 @@ static const char usage[] =
   "\n"
   "Control commands (one per line; UDID optional with one device): attach, detach,\n"
   "trust, deny, ask, lock, unlock, fail-after BYTES, rate BYTES_PER_SEC, stats,\n"
-  "reset-stats, udid.  Replies: \"ok ...\" or \"error <reason>\".\n";
+  "reset-stats, read-error AFC_PATH, clear-read-errors, udid.\n"
+  "Replies: \"ok ...\" or \"error <reason>\".\n";
 
 static int signal_pipe[2] = { -1, -1 };
 

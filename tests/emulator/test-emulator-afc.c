@@ -376,6 +376,31 @@ test_fail_after (Fixture *f, gconstpointer data)
 }
 
 static void
+test_read_error (Fixture *f, gconstpointer data)
+{
+  idevice_t device;
+  afc_client_t afc = connect_afc (f, &device);
+  afc_error_t err;
+  char **info = NULL;
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GBytes) again = NULL;
+
+  g_free (control (f, "read-error /DCIM/100APPLE/IMG_0002.JPG"));
+  /* Listed and stat-able like an evicted original, but reads fail. */
+  g_assert_cmpint (afc_get_file_info (afc, "/DCIM/100APPLE/IMG_0002.JPG", &info), ==, AFC_E_SUCCESS);
+  afc_dictionary_free (info);
+  got = afc_read_file (afc, "/DCIM/100APPLE/IMG_0002.JPG", &err);
+  g_assert_cmpint (err, ==, AFC_E_IO_ERROR);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 0);
+  g_free (control (f, "clear-read-errors"));
+  again = afc_read_file (afc, "/DCIM/100APPLE/IMG_0002.JPG", &err);
+  g_assert_cmpint (err, ==, AFC_E_SUCCESS);
+  g_assert_cmpuint (g_bytes_get_size (again), ==, 77777);
+  afc_client_free (afc);
+  idevice_free (device);
+}
+
+static void
 test_lock (Fixture *f, gconstpointer data)
 {
   idevice_t device = NULL;
@@ -764,6 +789,7 @@ main (int argc, char *argv[])
   ADD ("detach-attach", test_detach_attach, NULL);
   ADD ("fail-after", test_fail_after, NULL);
   ADD ("lock", test_lock, NULL);
+  ADD ("read-error", test_read_error, NULL);
   ADD ("rate", test_rate, NULL);
   ADD ("throughput", test_throughput, NULL);
   ADD ("write-side", test_write_side, NULL);
