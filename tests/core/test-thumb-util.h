@@ -64,6 +64,7 @@ GBytes    *test_make_mov      (GBytes      *first_frame,
                                guint32      codec,
                                guint32      timescale,
                                guint32      duration);
+GdkPixbuf *test_reference_heif_thumbnail (GBytes *bytes);
 void       test_write_file    (const char  *path,
                                GBytes      *bytes);
 void       test_assert_pixbufs_equal (GdkPixbuf *a,

@@ -27,45 +27,6 @@ static char   *tmpdir;
 static GBytes *heic_small;   /* 640×480, 160-px thumbnail, Exif */
 static GBytes *heic_nothumb; /* 320×240, no thumbnail */
 
-/* libheif's own answer: the first thumbnail, decoded from the whole file in memory. */
-static GdkPixbuf *
-reference_thumbnail (GBytes *bytes)
-{
-  struct heif_context *ctx = heif_context_alloc ();
-  struct heif_image_handle *primary = NULL, *thumb = NULL;
-  struct heif_image *image = NULL;
-  struct heif_error err;
-  heif_item_id id;
-  const guint8 *plane;
-  int stride, width, height;
-  GdkPixbuf *pixbuf;
-
-  err = heif_context_read_from_memory_without_copy (ctx, g_bytes_get_data (bytes, NULL),
-                                                    g_bytes_get_size (bytes), NULL);
-  g_assert_cmpint (err.code, ==, heif_error_Ok);
-  err = heif_context_get_primary_image_handle (ctx, &primary);
-  g_assert_cmpint (err.code, ==, heif_error_Ok);
-  g_assert_cmpint (heif_image_handle_get_list_of_thumbnail_IDs (primary, &id, 1), ==, 1);
-  err = heif_image_handle_get_thumbnail (primary, id, &thumb);
-  g_assert_cmpint (err.code, ==, heif_error_Ok);
-  err = heif_decode_image (thumb, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, NULL);
-  g_assert_cmpint (err.code, ==, heif_error_Ok);
-
-  width = heif_image_get_width (image, heif_channel_interleaved);
-  height = heif_image_get_height (image, heif_channel_interleaved);
-  plane = heif_image_get_plane_readonly (image, heif_channel_interleaved, &stride);
-  pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
-  for (int y = 0; y < height; y++)
-    memcpy (gdk_pixbuf_get_pixels (pixbuf) + (gsize) y * gdk_pixbuf_get_rowstride (pixbuf),
-            plane + (gsize) y * stride, (gsize) width * 3);
-
-  heif_image_release (image);
-  heif_image_handle_release (thumb);
-  heif_image_handle_release (primary);
-  heif_context_free (ctx);
-  return pixbuf;
-}
-
 static KsIsobmffMeta *
 parse_meta (GBytes *bytes)
 {
@@ -125,7 +86,7 @@ test_isobmff_parse (void)
 static void
 test_heif_sparse_identical (void)
 {
-  g_autoptr(GdkPixbuf) expected = reference_thumbnail (heic_small);
+  g_autoptr(GdkPixbuf) expected = test_reference_heif_thumbnail (heic_small);
   g_autoptr(GdkPixbuf) got = NULL;
   g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (TestRange));
   g_autoptr(GInputStream) stream = NULL;
@@ -201,7 +162,7 @@ test_heif_large_ratio (void)
   stream = test_counting_stream_new_bytes (large, &bytes, NULL);
   got = ks_heif_thumbnail_load (stream, g_bytes_get_size (large), 0, NULL, &error);
   g_assert_no_error (error);
-  expected = reference_thumbnail (large);
+  expected = test_reference_heif_thumbnail (large);
   test_assert_pixbufs_equal (expected, got);
 
   ratio = (double) bytes / g_bytes_get_size (large);
