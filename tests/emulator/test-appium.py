@@ -34,16 +34,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from emulator import Emulator  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_DIR = os.path.join(HERE, 'appium')
 N_TESTS = 5
-
-
-def emulator_path():
-    path = os.environ.get('KS_IPHONE_EMULATOR')
-    if not path:
-        path = os.path.join(os.environ['KS_BUILD_ROOT'], 'tests', 'emulator', 'iphone-emulator')
-    return path
 
 
 def file_sha256(path):
@@ -99,7 +95,6 @@ def main():
     tests = []
     tmp = tempfile.mkdtemp(prefix='test-appium-')
     emu = None
-    log = None
     print('1..%d' % N_TESTS)
     n = 0
 
@@ -122,18 +117,8 @@ def main():
 
         media = os.path.join(tmp, 'media')
         expected = make_media(media)
-        state = os.path.join(tmp, 'state')
-        os.makedirs(state)
-        sock = os.path.join(tmp, 'mux.sock')
-        log = open(os.path.join(tmp, 'emulator.log'), 'w+')
-        emu = subprocess.Popen([emulator_path(), '--listen', 'UNIX:' + sock, '--state', state,
-                                '--device', media, '--name', 'Appium iPhone'],
-                               stdout=subprocess.PIPE, stderr=log, text=True)
-        if emu.stdout.readline().strip() != 'ready':
-            raise RuntimeError('emulator did not start')
-        env = dict(os.environ, USBMUXD_SOCKET_ADDRESS='UNIX:' + sock,
-                   HOME=os.path.join(tmp, 'home'), NODE_PATH=os.path.join(install_dir, 'node_modules'))
-        os.makedirs(env['HOME'])
+        emu = Emulator(['--device', media, '--name', 'Appium iPhone']).start()
+        env = emu.env({'NODE_PATH': os.path.join(install_dir, 'node_modules')})
 
         r = subprocess.run(['idevicepair', 'pair'], env=env, capture_output=True, text=True, timeout=60)
         report(r.returncode == 0 and 'SUCCESS' in r.stdout, 'pair-with-idevicepair', r.stdout.strip())
@@ -186,19 +171,7 @@ def main():
                     print('# differs: %s appium=%s expected=%s' % (rel, got.get(rel), expected.get(rel)))
     finally:
         if emu is not None:
-            emu.terminate()
-            try:
-                emu.wait(10)
-            except subprocess.TimeoutExpired:
-                emu.kill()
-                emu.wait()
-            emu.stdout.close()
-        if log is not None:
-            if not all(tests):
-                log.seek(0)
-                for line in log.read().splitlines()[-30:]:
-                    print('# emulator: ' + line)
-            log.close()
+            emu.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if all(tests) and n == N_TESTS else 1
 

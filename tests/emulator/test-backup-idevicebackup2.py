@@ -37,19 +37,15 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from emulator import Emulator as Fixture  # noqa: E402
+
 TESTS = []
 
 
 def tap_test(fn):
     TESTS.append(fn)
     return fn
-
-
-def emulator_path():
-    path = os.environ.get('KS_IPHONE_EMULATOR')
-    if not path:
-        path = os.path.join(os.environ['KS_BUILD_ROOT'], 'tests', 'emulator', 'iphone-emulator')
-    return path
 
 
 def make_media(root):
@@ -84,28 +80,15 @@ def make_media(root):
 
 
 class Emulator:
-    def __init__(self, tmp, media):
-        self.sock = os.path.join(tmp, 'mux.sock')
-        self.control = os.path.join(tmp, 'control.sock')
-        state = os.path.join(tmp, 'state')
-        os.makedirs(state)
-        self.log = open(os.path.join(tmp, 'emulator.log'), 'w+')
-        self.proc = subprocess.Popen(
-            [emulator_path(), '--listen', 'UNIX:' + self.sock, '--state', state,
-             '--control', 'UNIX:' + self.control, '--device', media, '--name', 'Test iPhone'],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.proc.stdout.readline()
-        if line.strip() != 'ready':
-            raise RuntimeError('emulator did not start: %r' % line)
-        self.env = dict(os.environ, USBMUXD_SOCKET_ADDRESS='UNIX:' + self.sock,
-                        HOME=os.path.join(tmp, 'home'))
-        os.makedirs(self.env['HOME'])
+    """emu's fixture (tests/emulator/emulator.py) with the few helpers used here."""
+
+    def __init__(self, media):
+        self.fixture = Fixture(['--device', media, '--name', 'Test iPhone']).start()
+        self.sock = self.fixture.address[len('UNIX:'):]
+        self.env = self.fixture.env()
 
     def command(self, line):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.connect(self.control)
-            s.sendall((line + '\n').encode())
-            reply = s.makefile().readline().strip()
+        reply = self.fixture.control(line)
         if not reply.startswith('ok'):
             raise RuntimeError('control %r: %r' % (line, reply))
         return reply
@@ -115,14 +98,7 @@ class Emulator:
                               timeout=timeout)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
+        self.fixture.stop()
 
 
 def mux_request(sock, tag, message):
@@ -356,7 +332,7 @@ def main():
     print('1..%d' % len(TESTS))
     failed = 0
     try:
-        ctx['emu'] = Emulator(tmp, media)
+        ctx['emu'] = Emulator(media)
         for i, fn in enumerate(TESTS, 1):
             try:
                 note = fn(ctx)
@@ -370,10 +346,6 @@ def main():
     finally:
         if 'emu' in ctx:
             ctx['emu'].stop()
-            if failed:
-                with open(os.path.join(tmp, 'emulator.log')) as f:
-                    for line in f.read().splitlines()[-40:]:
-                        print('# emulator: ' + line)
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 
