@@ -218,7 +218,8 @@ main (int   argc,
   control_addr = g_strconcat ("UNIX:", ctl, NULL);
   emu = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                           opt_emulator, "--listen", listen, "--state", state,
-                          "--control", control_addr, "--device", media, NULL);
+                          "--control", control_addr, "--exit-with-stdout",
+                          "--device", media, NULL);
   g_assert_no_error (error);
   emu_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (emu));
   ready = g_data_input_stream_read_line (emu_out, NULL, NULL, &error);
