@@ -1608,6 +1608,169 @@ test_verify_failure (Fixture       *f,
   assert_backup_complete (f->src, f->dest);
 }
 
+/* Where @src's bytes were stored in @f->dest (relative path), or NULL. */
+static char *
+stored_path_of (Fixture    *f,
+                const char *src)
+{
+  g_autoptr(GHashTable) files = list_files (f->dest);
+  g_autofree char *want = hash_path (src);
+  GHashTableIter iter;
+  const char *rel, *path;
+
+  g_hash_table_iter_init (&iter, files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    {
+      g_autofree char *have = hash_path (path);
+
+      if (g_strcmp0 (have, want) == 0)
+        return g_strdup (rel);
+    }
+
+  return NULL;
+}
+
+static void
+assert_pair_together (Fixture    *f,
+                      const char *folder)
+{
+  g_autofree char *heic = g_build_filename (f->src, "DCIM", folder, "IMG_0001.HEIC", NULL);
+  g_autofree char *mov = g_build_filename (f->src, "DCIM", folder, "IMG_0001.MOV", NULL);
+  g_autofree char *stored_heic = stored_path_of (f, heic);
+  g_autofree char *stored_mov = stored_path_of (f, mov);
+
+  g_assert_nonnull (stored_heic);
+  g_assert_nonnull (stored_mov);
+  g_assert_true (g_str_has_suffix (stored_heic, ".HEIC"));
+  g_assert_true (g_str_has_suffix (stored_mov, ".MOV"));
+  /* Same folder, same base name. */
+  g_assert_cmpint (strlen (stored_heic) - 4, ==, strlen (stored_mov) - 3);
+  g_assert_cmpint (strncmp (stored_heic, stored_mov, strlen (stored_mov) - 3), ==, 0);
+}
+
+static void
+make_live_pairs (Fixture *f)
+{
+  const char *folders[] = { "100APPLE", "101APPLE" };
+
+  /* Two Live Photos with the same names in two folders (IMG_ numbers wrap around). */
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *heic = g_build_filename (f->src, "DCIM", folders[i], "IMG_0001.HEIC", NULL);
+      g_autofree char *mov = g_build_filename (f->src, "DCIM", folders[i], "IMG_0001.MOV", NULL);
+
+      write_random (heic, 40000 + i, 70 + i);
+      write_random (mov, 90000 + i, 80 + i);
+    }
+}
+
+static void
+test_companions_keep_base_name (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+
+  make_live_pairs (f);
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 4);
+
+  /* The second pair is renamed as a pair: its movie still sits beside its photo. */
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 4);
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_0001.HEIC"));
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_0001 (2).HEIC"));
+  assert_pair_together (f, "100APPLE");
+  assert_pair_together (f, "101APPLE");
+}
+
+static void
+test_companion_follows_renamed_photo (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autofree char *heic = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0001.HEIC", NULL);
+  g_autofree char *mov = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0001.MOV", NULL);
+  g_autofree char *foreign = g_build_filename (f->dest, "2023", "06", "IMG_0001.HEIC", NULL);
+
+  /* Only the photo's name is taken (by a file that is not ours); the movie's is free,
+   * yet it takes the photo's " (2)" so the pair stays a pair. */
+  write_random (heic, 40000, 1);
+  write_random (mov, 90000, 2);
+  write_random (foreign, 500, 3);
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 2);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 3);
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_0001 (2).HEIC"));
+  g_assert_true (g_hash_table_contains (dest_files, "2023/06/IMG_0001 (2).MOV"));
+  g_assert_false (g_hash_table_contains (dest_files, "2023/06/IMG_0001.MOV"));
+}
+
+static void
+test_flags_then_companions (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions stills_only = { .flags = KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS };
+
+  make_live_pairs (f);
+  first = run_import (f, &stills_only, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->copied, ==, 2);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 2);
+  g_assert_false (g_hash_table_contains (dest_files, "2023/06/IMG_0001.MOV"));
+
+  /* Live movies wanted after all: they join their photos' names, even the renamed one. */
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 2);
+  g_assert_cmpuint (second->skipped, ==, 2);
+  assert_pair_together (f, "100APPLE");
+  assert_pair_together (f, "101APPLE");
+  assert_backup_complete (f->src, f->dest);
+}
+
+static void
+test_destination_moved (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autofree char *elsewhere = g_build_filename (f->tmp, "other-mount-point", NULL);
+  g_autofree char *uri = NULL;
+
+  make_library (f->src, 5, 1);
+  first = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The drive comes back at another mount point: recognised by its own id. */
+  g_assert_cmpint (g_rename (f->dest, elsewhere), ==, 0);
+  g_free (f->dest);
+  f->dest = g_strdup (elsewhere);
+  second = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->skipped, ==, first->copied);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM destinations"), ==, 1);
+  uri = g_filename_to_uri (elsewhere, NULL, NULL);
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM destinations WHERE uri = '%s'", uri);
+    g_assert_cmpint (catalog_count (f, sql), ==, 1);
+  }
+}
+
 static void
 test_catalog_schema (void)
 {
@@ -1709,6 +1872,10 @@ main (int   argc,
   ADD ("/Keepsake/Destination/publish-fallbacks", test_publish_fallbacks);
   ADD ("/Keepsake/Import/fuse-destination", test_fuse_destination);
   ADD ("/Keepsake/Import/verify-failure", test_verify_failure);
+  ADD ("/Keepsake/Import/companions-keep-base-name", test_companions_keep_base_name);
+  ADD ("/Keepsake/Import/companion-follows-renamed-photo", test_companion_follows_renamed_photo);
+  ADD ("/Keepsake/Import/flags-then-companions", test_flags_then_companions);
+  ADD ("/Keepsake/Import/destination-moved", test_destination_moved);
   ADD ("/Keepsake/Verify/flipped-byte", test_verify);
 #undef ADD
 
