@@ -211,6 +211,24 @@ open_dir_chain (KsFolderDestination  *self,
   return fd;
 }
 
+/* fsync()/fdatasync() that treat "not supported by this filesystem" (EINVAL: some FUSE
+ * and network filesystems) as done: there is nothing more we could ask of it. */
+static int
+sync_file (int fd)
+{
+  if (fsync (fd) != 0 && errno != EINVAL)
+    return -1;
+  return 0;
+}
+
+static int
+sync_data (int fd)
+{
+  if (fdatasync (fd) != 0 && errno != EINVAL)
+    return -1;
+  return 0;
+}
+
 static gboolean
 write_all (int          fd,
            const void  *data,
@@ -358,7 +376,7 @@ append_index_locked (KsFolderDestination  *self,
 
   /* One write() per line on an O_APPEND fd: a crash leaves at most one torn last line,
    * which loading ignores. */
-  if (!write_all (self->index_fd, line, strlen (line)) || fdatasync (self->index_fd) != 0)
+  if (!write_all (self->index_fd, line, strlen (line)) || sync_data (self->index_fd) != 0)
     return set_errno_error (error, errno, "Cannot record in the index of %s", self->path);
 
   entry = g_new0 (KsDestinationEntry, 1);
@@ -459,7 +477,7 @@ replace_meta_file (KsFolderDestination  *self,
   if (fd < 0)
     return set_errno_error (error, errno, "Cannot write in %s/" KS_FOLDER_DESTINATION_META_DIR, self->path);
 
-  if (!write_all (fd, contents, len) || fsync (fd) != 0)
+  if (!write_all (fd, contents, len) || sync_file (fd) != 0)
     {
       int errsv = errno;
 
@@ -1034,7 +1052,7 @@ ks_folder_destination_commit (KsDestination        *dest,
   rel_dir = rel_dir ? rel_dir : "";
 
   /* Durable first: a power cut after the rename must not leave a named, empty file. */
-  if (fsync (writer->fd) != 0)
+  if (sync_file (writer->fd) != 0)
     {
       set_errno_error (error, errno, "Cannot write to %s", self->path);
       goto fail;
@@ -1199,7 +1217,7 @@ ks_folder_destination_forget (KsDestination  *dest,
   else if (g_hash_table_contains (self->index, hash))
     {
       line = g_strconcat (FORGET_MARK, hash, "\n", NULL);
-      if (!write_all (self->index_fd, line, strlen (line)) || fdatasync (self->index_fd) != 0)
+      if (!write_all (self->index_fd, line, strlen (line)) || sync_data (self->index_fd) != 0)
         ok = set_errno_error (error, errno, "Cannot record in the index of %s", self->path);
       else
         g_hash_table_remove (self->index, hash);
