@@ -270,6 +270,8 @@ def malformed_input_is_survived(ctx):
         frame(plistlib.dumps([42], fmt=plistlib.FMT_BINARY)),
         struct.pack('>I', 0xFFFFFFF0) + b'x' * 64,   # absurd length, then hang up
     ]
+    # The fixed device ports of emu-service.c's table (notification_proxy, mobilebackup2);
+    # real usbmuxd, like the emulator, lets a client Connect to them directly.
     for port in (49153, 49154):
         for payload in garbage:
             with connect_service(emu, port) as sock:
