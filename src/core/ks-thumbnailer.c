@@ -462,7 +462,19 @@ run_request (KsThumbnailer  *self,
     return NULL;
 
   if (!ks_thumbnail_cache_store (request->cache, key, pixbuf, request->duration_ms, &local_error))
-    g_debug ("Could not cache thumbnail: %s", local_error->message);
+    {
+      g_debug ("Could not cache thumbnail: %s", local_error->message);
+      return g_steal_pointer (&pixbuf);
+    }
+
+  /* The cache may store lossily (JPEG); hand out what later visits will see, so a thumbnail
+   * never changes under the user's eyes between the first and the second visit. */
+  {
+    GdkPixbuf *cached = ks_thumbnail_cache_lookup (request->cache, key, NULL);
+
+    if (cached != NULL)
+      return cached;
+  }
 
   return g_steal_pointer (&pixbuf);
 }

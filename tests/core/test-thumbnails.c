@@ -476,8 +476,13 @@ test_cache_hit (void)
   g_autoptr(GdkPixbuf) first = NULL;
   g_autoptr(GdkPixbuf) second = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *small_path = g_build_filename (tmpdir, "small.HEIC", NULL);
+  GStatBuf st;
+  gint64 small_mtime;
   gint64 bytes_after_first;
 
+  g_assert_cmpint (g_stat (small_path, &st), ==, 0);
+  small_mtime = st.st_mtime;
   first = load_sync (thumbnailer, KS_SOURCE (source), "small.HEIC", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (test_source_get_n_opens (source), ==, 1);
@@ -499,6 +504,24 @@ test_cache_hit (void)
 
     g_assert_cmpstr (key, !=, key2);
     g_assert_true (g_str_has_prefix (path, cache_dir));
+  }
+
+  /* Exactly one entry, an opaque photo: a JPEG, not left-over temporary files. */
+  {
+    g_autofree char *key = ks_thumbnail_cache_make_key (ks_source_get_id (KS_SOURCE (source)),
+                                                        "small.HEIC",
+                                                        g_bytes_get_size (heic_small),
+                                                        small_mtime, 128);
+    g_autofree char *base = ks_thumbnail_cache_dup_path (cache, key);
+    g_autofree char *jpg = g_strconcat (base, ".jpg", NULL);
+    g_autofree char *dir = g_path_get_dirname (base);
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    guint n = 0;
+
+    g_assert_true (g_file_test (jpg, G_FILE_TEST_IS_REGULAR));
+    while (g_dir_read_name (d) != NULL)
+      n++;
+    g_assert_cmpuint (n, ==, 1);
   }
 }
 
