@@ -460,7 +460,7 @@ static void
 test_throughput (Fixture *f, gconstpointer data)
 {
   g_autofree char *big = g_build_filename (f->media, "DCIM", "101APPLE", "BIG.MOV", NULL);
-  const gsize size = 96 * 1024 * 1024;
+  const gsize size = 64 * 1024 * 1024;
   idevice_t device;
   afc_client_t afc;
   uint64_t handle = 0;
