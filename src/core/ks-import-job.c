@@ -947,6 +947,7 @@ plan (Run     *run,
   self->progress.items_total = run->items->len;
   self->progress.bytes_total = bytes_total;
   self->result->planned = planned;
+  self->result->planned_bytes = bytes_total;
   self->progress_dirty = TRUE;
   g_mutex_unlock (&self->mutex);
 

@@ -59,6 +59,7 @@ typedef struct
  * @skipped: files every destination already held
  * @failed: files that failed for at least one destination
  * @planned: files the plan found missing somewhere (what a dry run would copy)
+ * @planned_bytes: their total size
  * @bytes: bytes written (counted once per destination)
  * @duration: microseconds
  * @errors: (element-type KsImportFileError): per-file errors, in order
@@ -71,6 +72,7 @@ typedef struct
   guint      skipped;
   guint      failed;
   guint      planned;
+  guint64    planned_bytes;
   guint64    bytes;
   gint64     duration;
   GPtrArray *errors;

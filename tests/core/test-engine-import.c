@@ -372,6 +372,21 @@ test_dry_run (Fixture       *f,
   result = run_import (f, &opts, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (result->planned, ==, g_hash_table_size (src_files));
+  {
+    GHashTableIter iter;
+    const char *path;
+    guint64 total = 0;
+
+    g_hash_table_iter_init (&iter, src_files);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&path))
+      {
+        struct stat st;
+
+        g_assert_cmpint (stat (path, &st), ==, 0);
+        total += st.st_size;
+      }
+    g_assert_cmpuint (result->planned_bytes, ==, total);
+  }
   g_assert_cmpuint (result->copied, ==, 0);
   dest_files = list_files (f->dest);
   g_assert_cmpuint (g_hash_table_size (dest_files), ==, 0);
