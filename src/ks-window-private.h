@@ -49,6 +49,7 @@ struct _KsWindow
   KsThumbnailer        *thumbnailer;
   KsDevice             *device;
   KsDeviceSource       *source;
+  KsDevice             *library_device;
   KsAssetModel         *asset_model;
   GCancellable         *load_cancellable;
   KsBackupIndex        *backup_index;
@@ -83,5 +84,6 @@ KsBackupIndex   *_ks_window_get_backup_index       (KsWindow *self);
 const char      *_ks_window_get_last_toast         (KsWindow *self);
 KsSourceRow     *_ks_window_get_source_row         (KsWindow *self);
 guint            _ks_window_get_n_not_backed_up    (KsWindow *self);
+gboolean         _ks_window_get_can_resume         (KsWindow *self);
 
 G_END_DECLS

@@ -274,6 +274,7 @@ ks_window_clear_library (KsWindow *self)
   ks_backup_index_clear (self->backup_index);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
+  g_clear_object (&self->library_device);
   g_clear_pointer (&self->library_udid, g_free);
   self->library_failed = FALSE;
 }
@@ -284,15 +285,28 @@ ks_window_load_library (KsWindow *self)
   g_assert (KS_IS_WINDOW (self));
   g_assert (self->device != NULL);
 
-  /* The same iPhone plugged in again keeps its library: a stopped backup resumes with it. */
+  /* The same iPhone plugged in again keeps its library: a stopped backup resumes with it.
+   * Its connections died with the cable, so it gets a fresh source. */
   if (self->asset_model != NULL
       && g_strcmp0 (self->library_udid, ks_device_get_udid (self->device)) == 0
       && !(self->library_failed && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
-    return;
+    {
+      if (self->library_device != self->device && self->job == NULL)
+        {
+          g_set_object (&self->library_device, self->device);
+          g_clear_object (&self->source);
+          self->source = ks_device_source_new_for_device (self->device);
+          ks_photo_grid_set_library (self->photo_grid,
+                                     G_LIST_MODEL (self->asset_model),
+                                     KS_SOURCE (self->source));
+        }
+      return;
+    }
 
   ks_window_clear_library (self);
 
   self->library_udid = g_strdup (ks_device_get_udid (self->device));
+  g_set_object (&self->library_device, self->device);
   self->source = ks_device_source_new_for_device (self->device);
   self->asset_model = ks_asset_model_new (KS_SOURCE (self->source));
   self->load_cancellable = g_cancellable_new ();
@@ -1295,4 +1309,11 @@ guint
 _ks_window_get_n_not_backed_up (KsWindow *self)
 {
   return self->n_not_backed_up;
+}
+
+gboolean
+_ks_window_get_can_resume (KsWindow *self)
+{
+  return self->stopped_job_can_resume && self->job == NULL && self->source != NULL
+         && self->device != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY;
 }

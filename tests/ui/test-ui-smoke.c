@@ -7,18 +7,26 @@
 
 /* Builds the main window and every dialog once and checks that each shows what a user
  * expects. A .ui file naming a widget or property missing from GTK 4.8 / libadwaita 1.2 only
- * fails at run time, so this is where such a mistake is caught. */
+ * fails at run time, so this is where such a mistake is caught. The window starts without
+ * usbmuxd, then the emulated "Demo iPhone" appears and its library fills the grid: that is the
+ * README's screenshot. */
 
 #include "config.h"
 
 #include <adwaita.h>
 
+#include <glib/gstdio.h>
+
 #include "ks-application.h"
+#include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
-#include "ks-window.h"
+#include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
+#include "ks-ui-test-window.h"
 
 static KsApplication *app;
+static char *home;
+static KsTestEmulator *emulator;
 
 static GtkWidget *
 open_window (void)
@@ -32,20 +40,84 @@ open_window (void)
 }
 
 static void
-test_main_window (void)
+test_no_usbmuxd (void)
 {
   GtkWidget *window = open_window ();
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
 
-  /* Without a device, the window says how to connect one. */
-  g_assert_nonnull (ks_ui_test_find_by_label (window, "Connect Your iPhone"));
+  /* Nothing listens at USBMUXD_SOCKET_ADDRESS yet: the window says what to install. */
+  g_assert_true (ks_ui_test_wait_page (KS_WINDOW (window), "usbmuxd-missing", 10000));
+  g_assert_nonnull (ks_ui_test_find_by_label (window, "The iPhone Service Is Not Running"));
+  g_assert_false (gtk_widget_is_sensitive (ks_ui_test_find_by_label (window, "_Back Up Everything")));
+  ks_ui_test_screenshot (window, "usbmuxd-missing");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_main_window (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *library = g_build_filename (home, "library", NULL);
+  GtkWidget *window = open_window ();
+  KsSourceRow *row;
+  GListModel *assets;
+
   g_assert_cmpint (gtk_widget_get_width (window), >=, 360);
 
-  ks_ui_test_iterate (200);
-  path = ks_ui_test_save_screenshot (window, "main-window", &error);
+  /* The iPhone service appears (with the Demo iPhone on it) while the window is open: the
+   * window continues by itself. */
+  g_assert_true (ks_test_make_sample_library (library, 60, 2026, TRUE, &error));
   g_assert_no_error (error);
-  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  emulator = ks_test_emulator_new (&error,
+                                   "--device", library,
+                                   "--name", "Demo iPhone",
+                                   "--model", "iPhone15,2",
+                                   "--ios", "17.5",
+                                   NULL);
+  g_assert_no_error (error);
+
+  g_assert_true (ks_ui_test_wait_page (KS_WINDOW (window), "grid", 20000));
+  g_assert_true (ks_ui_test_wait_library_loaded (KS_WINDOW (window), 20000));
+  assets = _ks_window_get_assets (KS_WINDOW (window));
+  g_assert_cmpuint (g_list_model_get_n_items (assets), ==, 60);
+
+  /* The sidebar row: name, model and iOS version, and what is not backed up yet. */
+  row = _ks_window_get_source_row (KS_WINDOW (window));
+  g_assert_nonnull (row);
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (row), "Demo iPhone"));
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (row), "iPhone 14 Pro · iOS 17.5"));
+  g_assert_cmpstr (ks_source_row_get_status (row), ==, "60 not backed up yet");
+
+  /* The grid shows thumbnails (or the broken-image placeholder) and dates. */
+  g_assert_true (ks_ui_test_wait_thumbnails (KS_WINDOW (window), 20000));
+  {
+    g_autoptr(GPtrArray) cells = ks_photo_grid_list_bound_cells (_ks_window_get_photo_grid (KS_WINDOW (window)));
+    guint loaded = 0;
+
+    g_assert_cmpuint (cells->len, >=, 8);
+    for (guint i = 0; i < cells->len; i++)
+      {
+        KsPhotoCell *cell = g_ptr_array_index (cells, i);
+
+        if (ks_photo_cell_get_thumbnail_state (cell) == KS_PHOTO_CELL_LOADED)
+          loaded++;
+        g_assert_cmpstr (ks_photo_cell_get_date_text (cell), !=, "");
+        g_assert_cmpint (ks_photo_cell_get_copies (cell), ==, 0);
+      }
+    /* The sample library has a few corrupt files, not a screenful. */
+    g_assert_cmpuint (loaded, >, cells->len / 2);
+  }
+
+  ks_ui_test_screenshot (window, "main-window");
+
+  /* Narrow: the sidebar folds away and a back button leads to it. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  ks_ui_test_iterate (500);
+  g_assert_true (adw_leaflet_get_folded (KS_WINDOW (window)->leaflet));
+  g_signal_emit_by_name (KS_WINDOW (window)->source_list, "row-activated", row);
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (_ks_window_get_photo_grid (KS_WINDOW (window))), 5000));
+  g_assert_nonnull (ks_ui_test_find_by_label (window, "Demo iPhone"));
+  ks_ui_test_screenshot (window, "narrow");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -128,6 +200,14 @@ main (int   argc,
 {
   int ret;
 
+  home = ks_ui_test_isolate_home ();
+  {
+    /* No usbmuxd at first; the emulator takes its place in /Keepsake/UI/main-window. */
+    g_autofree char *nowhere = g_strdup_printf ("UNIX:%s/no-usbmuxd", home);
+
+    g_setenv ("USBMUXD_SOCKET_ADDRESS", nowhere, TRUE);
+  }
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -136,6 +216,7 @@ main (int   argc,
   /* Startup ran with registration; keep the app alive without a window. */
   g_application_hold (G_APPLICATION (app));
 
+  g_test_add_func ("/Keepsake/UI/no-usbmuxd", test_no_usbmuxd);
   g_test_add_func ("/Keepsake/UI/main-window", test_main_window);
   g_test_add_func ("/Keepsake/UI/preferences", test_preferences);
   g_test_add_func ("/Keepsake/UI/about", test_about);
@@ -145,6 +226,8 @@ main (int   argc,
 
   g_application_release (G_APPLICATION (app));
   g_clear_object (&app);
+  g_clear_pointer (&emulator, ks_test_emulator_free);
+  g_free (home);
 
   return ret;
 }

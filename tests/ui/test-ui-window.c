@@ -1,0 +1,472 @@
+/* test-ui-window.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Drives the main window against the emulated iPhone the way a user would: trust the computer,
+ * import a selection, cancel a backup, unplug during one and resume, add a second destination,
+ * and close the window while a backup runs. Every result is checked on disk. The cases run in
+ * order on one window and one emulator, each starting from where the previous one ended. */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ks-application.h"
+#include "ks-photo-cell.h"
+#include "ks-settings.h"
+#include "ks-test-emulator.h"
+#include "ks-ui-test-util.h"
+#include "ks-ui-test-window.h"
+
+#define WAIT_MS 60000
+#define N_ASSETS 40
+
+static KsApplication *app;
+static KsTestEmulator *emulator;
+static KsWindow *window;
+static GSettings *settings;
+static char *home;
+static char *library;
+
+static void
+control (const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = ks_test_emulator_control (emulator, command, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (reply, "ok"));
+}
+
+static char *
+dup_local_path (KsAssetFile *file)
+{
+  KsDeviceSource *source = window->source;
+  const char *root = ks_device_source_get_root (source);
+
+  return g_build_filename (library, root, ks_asset_file_get_path (file), NULL);
+}
+
+static char *
+checksum_file (const char *path)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  g_file_get_contents (path, &data, &len, &error);
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+}
+
+/* The content hashes of every file of @assets, as the device holds them. */
+static GHashTable *
+expected_contents (GPtrArray *assets)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < assets->len; i++)
+    {
+      GPtrArray *files = ks_asset_get_files (g_ptr_array_index (assets, i));
+
+      for (guint j = 0; j < files->len; j++)
+        {
+          g_autofree char *path = dup_local_path (g_ptr_array_index (files, j));
+
+          g_hash_table_add (set, checksum_file (path));
+        }
+    }
+
+  return set;
+}
+
+static GPtrArray *
+all_assets (void)
+{
+  GListModel *model = _ks_window_get_assets (window);
+  GPtrArray *ret = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (ret, g_list_model_get_item (model, i));
+
+  return ret;
+}
+
+/* No temporary or partial file: every file in @dir is one of the device's files, whole. */
+static GHashTable *
+assert_only_whole_files (const char *dir,
+                         GHashTable *device_contents)
+{
+  g_autoptr(GPtrArray) files = ks_ui_test_list_files (dir);
+  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = g_ptr_array_index (files, i);
+      g_autofree char *base = g_path_get_basename (path);
+      char *sum;
+
+      g_assert_null (strstr (base, ".keepsake-tmp-"));
+      sum = checksum_file (path);
+      g_assert_true (g_hash_table_contains (device_contents, sum));
+      /* No file twice. */
+      g_assert_false (g_hash_table_contains (found, sum));
+      g_hash_table_add (found, sum);
+    }
+
+  return found;
+}
+
+static void
+assert_holds_exactly (const char *dir,
+                      GHashTable *expected)
+{
+  g_autoptr(GPtrArray) assets = all_assets ();
+  g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  g_autoptr(GHashTable) found = assert_only_whole_files (dir, device_contents);
+  GHashTableIter iter;
+  gpointer sum;
+
+  g_assert_cmpuint (g_hash_table_size (found), ==, g_hash_table_size (expected));
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &sum, NULL))
+    g_assert_true (g_hash_table_contains (found, sum));
+}
+
+typedef struct
+{
+  GPtrArray *assets;
+  int        copies;
+} BadgeWait;
+
+/* The bound cells of @assets show @copies (others are not looked at). */
+static gboolean
+badges_show (gpointer data)
+{
+  BadgeWait *wait = data;
+  g_autoptr(GPtrArray) cells = ks_photo_grid_list_bound_cells (_ks_window_get_photo_grid (window));
+  guint seen = 0;
+
+  for (guint i = 0; i < cells->len; i++)
+    {
+      KsPhotoCell *cell = g_ptr_array_index (cells, i);
+      KsAsset *asset = ks_photo_cell_get_asset (cell);
+
+      if (asset == NULL || (wait->assets != NULL && !g_ptr_array_find (wait->assets, asset, NULL)))
+        continue;
+      if (ks_photo_cell_get_copies (cell) != wait->copies)
+        return FALSE;
+      seen++;
+    }
+
+  return seen > 0;
+}
+
+static gboolean
+progress_started (gpointer data)
+{
+  KsProgressPanel *panel = _ks_window_get_progress_panel (window);
+
+  return _ks_window_get_progress_revealed (window)
+         && g_str_has_prefix (ks_progress_panel_get_title (panel), "Copying")
+         && strstr (ks_progress_panel_get_details (panel), " of ") != NULL
+         && !g_str_has_prefix (ks_progress_panel_get_details (panel), "0 bytes");
+}
+
+static gboolean
+can_resume (gpointer data)
+{
+  return _ks_window_get_can_resume (window);
+}
+
+static char *
+dup_default_destination (void)
+{
+  return g_build_filename (home, "Pictures", "iPhone", NULL);
+}
+
+static void
+test_trust (void)
+{
+  KsSourceRow *row;
+
+  window = ks_window_new (app);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (window), 5000));
+
+  /* The emulator asks "Trust This Computer?": the window says what to do on the iPhone. */
+  g_assert_true (ks_ui_test_wait_page (window, "trust", WAIT_MS));
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window), "Unlock Your iPhone and Tap “Trust”"));
+  row = _ks_window_get_source_row (window);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (ks_source_row_get_status (row), ==, "Unlock your iPhone and tap Trust");
+  ks_ui_test_screenshot (GTK_WIDGET (window), "trust-page");
+
+  /* Trust tapped: the grid appears without anything else to do. */
+  control ("trust");
+  g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
+  g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (_ks_window_get_assets (window)), ==, N_ASSETS);
+}
+
+static void
+test_import_selected (void)
+{
+  KsPhotoGrid *grid = _ks_window_get_photo_grid (window);
+  GtkSelectionModel *selection = ks_photo_grid_get_selection (grid);
+  g_autofree char *destination = dup_default_destination ();
+  g_autoptr(GPtrArray) selected = NULL;
+  g_autoptr(GHashTable) expected = NULL;
+  BadgeWait badges;
+
+  /* A new user has configured nothing: the default folder does not exist yet. */
+  g_assert_false (g_file_test (destination, G_FILE_TEST_EXISTS));
+
+  /* Click, then Ctrl-click twice. */
+  gtk_selection_model_select_item (selection, 0, TRUE);
+  gtk_selection_model_select_item (selection, 2, FALSE);
+  gtk_selection_model_select_item (selection, 5, FALSE);
+  g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 3);
+  g_assert_true (gtk_action_bar_get_revealed (window->selection_bar));
+  g_assert_cmpstr (gtk_label_get_text (window->selection_label), ==, "3 selected");
+
+  selected = ks_photo_grid_dup_selected (grid);
+  expected = expected_contents (selected);
+  /* Companions (Live movies, edits, sidecars) come along with their photo. */
+  g_assert_cmpuint (g_hash_table_size (expected), >=, 3);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.import-selected", NULL);
+  g_assert_true (_ks_window_get_job_running (window));
+  g_assert_true (_ks_window_get_progress_revealed (window));
+  g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+
+  assert_holds_exactly (destination, expected);
+  {
+    g_autofree char *toast = g_strdup_printf ("%u files backed up to Pictures/iPhone",
+                                              g_hash_table_size (expected));
+
+    g_assert_cmpstr (_ks_window_get_last_toast (window), ==, toast);
+  }
+  g_assert_true (g_str_has_suffix (_ks_window_get_last_toast (window), "backed up to Pictures/iPhone"));
+  g_assert_false (_ks_window_get_progress_revealed (window));
+  g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 0);
+
+  /* The three cells get their backed-up badge; the sidebar counts what is left. */
+  badges.assets = selected;
+  badges.copies = 1;
+  g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
+  g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), ==, N_ASSETS - 3);
+  g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "37 not backed up yet");
+
+  /* Not Backed Up hides them. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "not-backed-up");
+  ks_ui_test_iterate (300);
+  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), ==, N_ASSETS - 3);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "videos");
+  ks_ui_test_iterate (300);
+  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), <, N_ASSETS - 3);
+  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), >, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "all");
+  ks_ui_test_iterate (300);
+  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), ==, N_ASSETS);
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *destination = dup_default_destination ();
+  g_autoptr(GPtrArray) assets = all_assets ();
+  g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  g_autoptr(GHashTable) found = NULL;
+
+  /* Slow enough to be seen and cancelled in the middle. */
+  control ("rate 60000");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+  ks_ui_test_screenshot (GTK_WIDGET (window), "progress-panel");
+
+  g_signal_emit_by_name (_ks_window_get_progress_panel (window), "cancel");
+  g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+
+  /* What was copied is whole; nothing half-written is left behind. */
+  found = assert_only_whole_files (destination, device_contents);
+  g_assert_cmpuint (g_hash_table_size (found), <, g_hash_table_size (device_contents));
+  g_assert_false (_ks_window_get_progress_revealed (window));
+  g_assert_true (g_str_has_prefix (_ks_window_get_last_toast (window), "Backup cancelled"));
+}
+
+static void
+test_detach_resume (void)
+{
+  g_autofree char *destination = dup_default_destination ();
+  g_autoptr(GPtrArray) assets = all_assets ();
+  g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  KsProgressPanel *panel = _ks_window_get_progress_panel (window);
+  BadgeWait badges = { NULL, 1 };
+
+  control ("rate 60000");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+
+  /* Unplugged in the middle: the panel stays and says why the backup stopped. */
+  control ("detach");
+  g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+  g_assert_true (_ks_window_get_progress_revealed (window));
+  g_assert_cmpstr (ks_progress_panel_get_title (panel), ==, "Backup Stopped: the iPhone Was Disconnected");
+  g_assert_true (g_str_has_suffix (ks_progress_panel_get_details (panel), "Connect the iPhone again to resume."));
+  g_assert_false (ks_progress_panel_get_running (panel));
+  g_assert_false (_ks_window_get_can_resume (window));
+  ks_ui_test_screenshot (GTK_WIDGET (window), "backup-stopped");
+  g_hash_table_unref (assert_only_whole_files (destination, device_contents));
+
+  /* Plugged in again: the same library comes back and the backup can go on. */
+  control ("rate 0");
+  control ("attach");
+  g_assert_true (ks_ui_test_wait_for (can_resume, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
+  g_signal_emit_by_name (panel, "resume");
+  g_assert_true (_ks_window_get_job_running (window));
+  g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+  g_test_message ("After resuming: %s / %s / %s", _ks_window_get_last_toast (window),
+                  ks_progress_panel_get_title (panel), ks_progress_panel_get_details (panel));
+
+  assert_holds_exactly (destination, device_contents);
+  g_assert_false (_ks_window_get_progress_revealed (window));
+  g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
+  g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), ==, 0);
+}
+
+static void
+test_second_destination (void)
+{
+  g_autofree char *first = dup_default_destination ();
+  g_autofree char *second = g_build_filename (home, "Second Drive", NULL);
+  g_autoptr(GPtrArray) assets = all_assets ();
+  g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  BadgeWait badges = { NULL, 2 };
+
+  g_assert_cmpint (g_mkdir (second, 0755), ==, 0);
+  ks_settings_add_destination (settings, second);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+
+  assert_holds_exactly (first, device_contents);
+  assert_holds_exactly (second, device_contents);
+  g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
+  g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "All 40 backed up");
+}
+
+static gboolean
+find_message_dialog (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_mapped (w))
+        {
+          *(GtkWidget **)data = w;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return window == NULL;
+}
+
+static void
+test_close_during_backup (void)
+{
+  g_autofree char *third = g_build_filename (home, "Third Drive", NULL);
+  g_autoptr(GPtrArray) assets = all_assets ();
+  g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  GtkWidget *dialog = NULL;
+
+  g_assert_cmpint (g_mkdir (third, 0755), ==, 0);
+  ks_settings_add_destination (settings, third);
+  control ("rate 60000");
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+
+  /* Closing asks first; keeping on backing up keeps the window. */
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Stop the Backup?");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  ks_ui_test_iterate (200);
+  g_assert_nonnull (window);
+  g_assert_true (_ks_window_get_job_running (window));
+
+  dialog = NULL;
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
+
+  /* The window goes once the job has stopped and cleaned up after itself. */
+  g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
+  g_hash_table_unref (assert_only_whole_files (third, device_contents));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  home = ks_ui_test_isolate_home ();
+  library = g_build_filename (home, "library", NULL);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_assert_true (ks_test_make_sample_library (library, N_ASSETS, 7, TRUE, &error));
+  g_assert_no_error (error);
+  emulator = ks_test_emulator_new (&error,
+                                   "--device", library,
+                                   "--name", "Test iPhone",
+                                   "--trust", "ask",
+                                   NULL);
+  g_assert_no_error (error);
+
+  settings = g_settings_new (APP_ID);
+  app = ks_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  g_application_hold (G_APPLICATION (app));
+
+  g_test_add_func ("/Keepsake/Window/trust", test_trust);
+  g_test_add_func ("/Keepsake/Window/import-selected", test_import_selected);
+  g_test_add_func ("/Keepsake/Window/cancel", test_cancel);
+  g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
+  g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
+  g_test_add_func ("/Keepsake/Window/close-during-backup", test_close_during_backup);
+
+  ret = g_test_run ();
+
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
+  g_application_release (G_APPLICATION (app));
+  g_clear_object (&app);
+  g_clear_object (&settings);
+  g_clear_pointer (&emulator, ks_test_emulator_free);
+  g_free (library);
+  g_free (home);
+
+  return ret;
+}
