@@ -105,6 +105,13 @@ class Emulator:
                 data += chunk
         return data.decode('utf-8', 'replace').rstrip('\n')
 
+    def udid(self):
+        """The UDID of the only device (with several, ask the control socket with a UDID)."""
+        reply = self.control('udid')
+        if not reply.startswith('ok '):
+            raise EmulatorError(reply)
+        return reply[3:]
+
     def stats(self, udid=None):
         """The `stats` reply as a dict."""
         reply = self.control('stats' + (' ' + udid if udid else ''))

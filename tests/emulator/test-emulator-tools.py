@@ -98,7 +98,7 @@ def test_pairing(tmp):
     media = os.path.join(tmp, 'p')
     make_media(media, 3)
     with Emulator(['--device', media, '--trust', 'ask']) as emu:
-        udid = emu.control('udid')[3:]
+        udid = emu.udid()
         record = os.path.join(emu.state_dir, 'usbmuxd', udid + '.plist')
         rc, out = run(emu, 'idevicepair', 'pair')
         check(rc != 0 and 'Please accept the trust dialog' in out, 'pair with --trust ask shows the dialog: %r' % out)
