@@ -434,6 +434,67 @@ test_isobmff_fuzz (void)
   g_assert_cmpuint (n_parsed, >, 0);
 }
 
+/* The same for the other readers: a QuickTime movie (box tables, sample offsets) and a JPEG's
+ * Exif segment (markers, lengths, libexif). */
+static void
+fuzz_bytes (GBytes     *orig_bytes,
+            gsize       span,
+            const char *name,
+            guint       n_iter,
+            guint32     seed)
+{
+  gsize len;
+  const guint8 *orig = g_bytes_get_data (orig_bytes, &len);
+  g_autofree guint8 *copy = g_malloc (len);
+  GRand *rand = g_rand_new_with_seed (seed);
+  guint n_ok = 0;
+
+  span = MIN (span, len);
+  for (guint iter = 0; iter < n_iter; iter++)
+    {
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GInputStream) stream = NULL;
+      g_autoptr(GdkPixbuf) got = NULL;
+      gint64 duration;
+
+      memcpy (copy, orig, len);
+      for (guint m = g_rand_int_range (rand, 1, 6); m > 0; m--)
+        copy[g_rand_int_range (rand, 0, span)] = g_rand_int_range (rand, 0, 256);
+
+      bytes = g_bytes_new_static (copy, len);
+      stream = g_memory_input_stream_new_from_bytes (bytes);
+      got = ks_thumbnailer_load_stream (stream, name, len, 64, &duration, NULL, NULL);
+      if (got != NULL)
+        n_ok++;
+    }
+
+  g_rand_free (rand);
+  g_test_message ("fuzz %s: %u of %u decoded", name, n_ok, n_iter);
+  /* Light damage leaves many files readable: otherwise the fuzzing missed its target. */
+  g_assert_cmpuint (n_ok, >, 0);
+}
+
+static void
+test_other_fuzz (void)
+{
+  g_autoptr(GdkPixbuf) frame = make_halves (64, 48);
+  g_autoptr(GdkPixbuf) main_image = test_make_pattern (320, 240, FALSE);
+  g_autoptr(GBytes) frame_jpeg = test_make_jpeg (frame, NULL, 1);
+  g_autoptr(GBytes) mov = test_make_mov (frame_jpeg, KS_FOURCC ('j','p','e','g'), 600, 600);
+  g_autoptr(GBytes) jpeg = test_make_jpeg (main_image, frame, 6);
+  gsize frame_len = g_bytes_get_size (frame_jpeg);
+
+  /* The movie's boxes sit before (ftyp, mdat header) and after (moov) the frame. */
+  {
+    gsize mov_len = g_bytes_get_size (mov);
+    g_autoptr(GBytes) moov = g_bytes_new_from_bytes (mov, 0, mov_len);
+
+    fuzz_bytes (moov, mov_len, "fuzz.MOV", 1500, 7);
+  }
+  /* SOI, the APP1 Exif segment and its embedded thumbnail. */
+  fuzz_bytes (jpeg, 2 + 4 + 200 + frame_len, "fuzz.JPG", 1500, 8);
+}
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -707,6 +768,7 @@ main (int   argc,
 
   g_test_add_func ("/Keepsake/Thumbnails/isobmff/parse", test_isobmff_parse);
   g_test_add_func ("/Keepsake/Thumbnails/isobmff/fuzz", test_isobmff_fuzz);
+  g_test_add_func ("/Keepsake/Thumbnails/fuzz-other", test_other_fuzz);
   g_test_add_func ("/Keepsake/Thumbnails/heif/sparse-identical", test_heif_sparse_identical);
   g_test_add_func ("/Keepsake/Thumbnails/heif/scaled", test_heif_scaled);
   g_test_add_func ("/Keepsake/Thumbnails/heif/large-ratio", test_heif_large_ratio);
