@@ -392,6 +392,9 @@ ks_heif_thumbnail_load (GInputStream  *stream,
   sparse.stream = stream;
   sparse.size = file_size;
   sparse.covered = g_array_new (FALSE, FALSE, sizeof (KsIsobmffExtent));
+  /* The buffer spans the whole file: libheif 1.15 copies every item's data when it opens a
+   * file (heif_context.cc, "read metadata"), so each extent must lie inside it, zeros or not.
+   * calloc maps untouched pages to the shared zero page, so only fetched ranges cost memory. */
   sparse.data = g_try_malloc0 (file_size);
   if (sparse.data == NULL)
     {
