@@ -5,19 +5,342 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* keepsake-cli backup: drives KsImportJob from a source to a folder destination. */
+/* keepsake-cli backup: runs KsImportJob from an iPhone (or folder) to a folder, shows progress
+ * on a terminal, and turns the outcome into an exit code that says why it stopped. */
 
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <errno.h>
+#include <unistd.h>
 
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "ks-catalog.h"
 #include "ks-cli.h"
+#include "ks-cli-json.h"
+#include "ks-device-private.h"
+#include "ks-device-source.h"
+#include "ks-folder-destination.h"
+#include "ks-import-job.h"
+
+typedef struct
+{
+  KsCli          *cli;
+  KsImportResult *result;
+  GError         *error;
+  gboolean        done;
+  gint64          last_progress;
+} BackupRun;
+
+static void
+progress_cb (KsImportJob      *job,
+             KsImportProgress *progress,
+             gpointer          user_data)
+{
+  BackupRun *run = user_data;
+  g_autofree char *done = NULL;
+  g_autofree char *total = NULL;
+
+  if (!run->cli->progress || g_get_monotonic_time () - run->last_progress < G_USEC_PER_SEC / 5)
+    return;
+  run->last_progress = g_get_monotonic_time ();
+
+  done = g_format_size (progress->bytes_done);
+  total = g_format_size (progress->bytes_total);
+  g_printerr ("\r\033[K");
+  g_printerr (_("%u of %u items, %s of %s, %u copied, %u skipped, %u failed"),
+              progress->items_done, progress->items_total, done, total,
+              progress->copied, progress->skipped, progress->failed);
+}
+
+static void
+run_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  BackupRun *run = user_data;
+
+  run->result = ks_import_job_run_finish (KS_IMPORT_JOB (object), result, &run->error);
+  run->done = TRUE;
+}
+
+/* The job only says "lost the source"; ask the phone why (unplugged, locked, untrusted). */
+static gpointer
+classify_device_loss (gpointer data)
+{
+  const char *udid = data;
+  idevice_t device = NULL;
+  lockdownd_client_t client = NULL;
+  GError *error = NULL;
+
+  if (_ks_device_open_lockdown (udid, "keepsake-cli", &device, &client, &error))
+    {
+      lockdownd_client_free (client);
+      idevice_free (device);
+      return NULL;
+    }
+  return error;
+}
+
+static int
+exit_for_import_error (KsCli         *cli,
+                       KsSource      *source,
+                       const GError  *error,
+                       char         **out_reason)
+{
+  if (error->domain != KS_IMPORT_ERROR)
+    return ks_cli_exit_for_error (error);
+
+  switch ((KsImportError) error->code)
+    {
+    case KS_IMPORT_ERROR_CANCELLED:
+      return KS_EXIT_CANCELLED;
+    case KS_IMPORT_ERROR_NO_SPACE:
+      return KS_EXIT_NO_SPACE;
+    case KS_IMPORT_ERROR_DESTINATION_UNAVAILABLE:
+    case KS_IMPORT_ERROR_READ_ONLY:
+      return KS_EXIT_DESTINATION;
+    case KS_IMPORT_ERROR_VERIFY_FAILED:
+      return KS_EXIT_SOME_FAILED;
+    case KS_IMPORT_ERROR_SOURCE_LOST:
+      if (KS_IS_DEVICE_SOURCE (source))
+        {
+          g_autoptr(GError) why = ks_cli_run_in_thread (cli, classify_device_loss,
+                                                        (gpointer) ks_device_source_get_udid (KS_DEVICE_SOURCE (source)));
+
+          if (why != NULL)
+            {
+              *out_reason = g_strdup (why->message);
+              return ks_cli_exit_for_error (why);
+            }
+          return KS_EXIT_FAILED;
+        }
+      return KS_EXIT_NO_DEVICE;
+    case KS_IMPORT_ERROR_FAILED:
+    default:
+      return KS_EXIT_FAILED;
+    }
+}
+
+/* Creates DIR when its parent exists (a new backup folder on a mounted drive), but never
+ * a whole path: a missing parent usually means the drive is not plugged in. */
+static gboolean
+prepare_destination_dir (const char  *dir,
+                         GError     **error)
+{
+  g_autofree char *parent = NULL;
+
+  if (g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return TRUE;
+
+  parent = g_path_get_dirname (dir);
+  if (!g_file_test (parent, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   _("%s is not available (is the drive connected?)"), dir);
+      return FALSE;
+    }
+
+  if (g_mkdir (dir, 0755) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   _("Cannot create %s: %s"), dir, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_result (KsCli                *cli,
+              KsSource             *source,
+              const char           *to,
+              gboolean              dry_run,
+              const KsImportResult *result,
+              int                   exit_code,
+              const char           *error_message)
+{
+  if (cli->json)
+    {
+      g_autoptr(KsJson) json = ks_json_new ();
+      g_autofree char *text = NULL;
+
+      ks_json_begin_object (json);
+      ks_json_member_string (json, "command", "backup");
+      ks_json_member_string (json, "source", ks_source_get_id (source));
+      ks_json_member_string (json, "destination", to);
+      ks_json_member_bool (json, "dry_run", dry_run);
+      ks_json_member_int (json, "exit_code", exit_code);
+      if (result != NULL)
+        {
+          ks_json_member_string (json, "status", result->status);
+          ks_json_member_int (json, "planned", result->planned);
+          ks_json_member_int (json, "planned_bytes", result->planned_bytes);
+          ks_json_member_int (json, "copied", result->copied);
+          ks_json_member_int (json, "skipped", result->skipped);
+          ks_json_member_int (json, "failed", result->failed);
+          ks_json_member_int (json, "bytes", result->bytes);
+          ks_json_member_int (json, "duration_us", result->duration);
+          ks_json_member_int (json, "run_id", result->run_id);
+          ks_json_key (json, "errors");
+          ks_json_begin_array (json);
+          for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
+            {
+              KsImportFileError *fe = g_ptr_array_index (result->errors, i);
+
+              ks_json_begin_object (json);
+              ks_json_member_string (json, "path", fe->path);
+              ks_json_member_string (json, "message", fe->message);
+              ks_json_end_object (json);
+            }
+          ks_json_end_array (json);
+        }
+      if (error_message != NULL)
+        {
+          ks_json_key (json, "error");
+          ks_json_begin_object (json);
+          ks_json_member_int (json, "exit_code", exit_code);
+          ks_json_member_string (json, "message", error_message);
+          ks_json_end_object (json);
+        }
+      ks_json_end_object (json);
+      text = ks_json_steal (json);
+      g_print ("%s\n", text);
+    }
+  else if (result != NULL)
+    {
+      g_autofree char *bytes = g_format_size (dry_run ? result->planned_bytes : result->bytes);
+
+      for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
+        {
+          KsImportFileError *fe = g_ptr_array_index (result->errors, i);
+          g_autofree char *p = ks_cli_printable (fe->path);
+          g_autofree char *m = ks_cli_printable (fe->message);
+
+          g_printerr ("FAILED  %s: %s\n", p, m);
+        }
+      if (dry_run)
+        g_print (_("Would copy %u files (%s); %u already backed up\n"), result->planned, bytes, result->skipped);
+      else
+        g_print (_("Copied %u files (%s); %u already backed up; %u failed\n"),
+                 result->copied, bytes, result->skipped, result->failed);
+    }
+
+  if (error_message != NULL)
+    {
+      g_autofree char *m = ks_cli_printable (error_message);
+      g_printerr ("keepsake-cli: %s\n", m);
+    }
+}
 
 int
 ks_cli_backup (KsCli  *cli,
                int     argc,
                char  **argv)
 {
-  ks_cli_print_error (cli, "backup", KS_EXIT_FAILED, _("backup is not available yet"));
-  return KS_EXIT_FAILED;
+  g_autofree char *udid = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *to = NULL;
+  gboolean dry_run = FALSE;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsSource) source = NULL;
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsFolderDestination) destination = NULL;
+  g_autoptr(GPtrArray) destinations = NULL;
+  g_autoptr(KsImportJob) job = NULL;
+  g_autofree char *reason = NULL;
+  GOptionEntry entries[] = {
+    { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("iPhone to back up"), "UDID" },
+    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to back up instead"), "DIR" },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder"), "DIR" },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Only say what would be copied"), NULL },
+    { NULL }
+  };
+  BackupRun run = { cli, NULL, NULL, FALSE, 0 };
+  int ret;
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1 || to == NULL)
+    {
+      ks_cli_print_error (cli, "backup", KS_EXIT_USAGE, error ? error->message : _("backup needs --to DIR"));
+      return KS_EXIT_USAGE;
+    }
+
+  if (!prepare_destination_dir (to, &error))
+    {
+      ks_cli_print_error (cli, "backup", KS_EXIT_DESTINATION, error->message);
+      return KS_EXIT_DESTINATION;
+    }
+  if (access (to, W_OK) != 0 && !dry_run)
+    {
+      g_autofree char *msg = g_strdup_printf (_("%s is not writable"), to);
+
+      ks_cli_print_error (cli, "backup", KS_EXIT_DESTINATION, msg);
+      return KS_EXIT_DESTINATION;
+    }
+
+  if ((ret = ks_cli_open_source (cli, udid, folder, &source)) != KS_EXIT_OK)
+    return ret;
+
+  catalog = ks_catalog_new (NULL, &error);
+  if (catalog == NULL)
+    {
+      ks_cli_print_error (cli, "backup", KS_EXIT_FAILED, error->message);
+      return KS_EXIT_FAILED;
+    }
+
+  if (KS_IS_DEVICE_SOURCE (source) && cli->monitor != NULL)
+    {
+      KsDevice *device = ks_device_monitor_lookup (cli->monitor, ks_device_source_get_udid (KS_DEVICE_SOURCE (source)));
+
+      if (device != NULL &&
+          !ks_catalog_record_device (catalog, ks_device_get_udid (device), ks_device_get_name (device),
+                                     ks_device_get_product_type (device), &error))
+        {
+          g_printerr ("keepsake-cli: %s\n", error->message);
+          g_clear_error (&error);
+        }
+    }
+
+  destination = ks_folder_destination_new (to);
+  destinations = g_ptr_array_new ();
+  g_ptr_array_add (destinations, destination);
+
+  job = ks_import_job_new (source, NULL, destinations, catalog);
+  if (dry_run)
+    ks_import_job_set_flags (job, ks_import_job_get_flags (job) | KS_IMPORT_FLAGS_DRY_RUN);
+  g_signal_connect (job, "progress", G_CALLBACK (progress_cb), &run);
+
+  ks_import_job_run_async (job, cli->cancellable, run_cb, &run);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (cli->progress)
+    g_printerr ("\r\033[K");
+
+  if (run.error != NULL)
+    {
+      g_autoptr(GError) run_error = g_steal_pointer (&run.error);
+      const KsImportResult *partial = ks_import_job_get_result (job);
+
+      ret = exit_for_import_error (cli, source, run_error, &reason);
+      if (reason != NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("%s (%s)", reason, run_error->message);
+          print_result (cli, source, to, dry_run, partial, ret, msg);
+        }
+      else
+        print_result (cli, source, to, dry_run, partial, ret, run_error->message);
+      return ret;
+    }
+
+  ret = run.result->failed > 0 ? KS_EXIT_SOME_FAILED : KS_EXIT_OK;
+  print_result (cli, source, to, dry_run, run.result, ret, NULL);
+  ks_import_result_free (run.result);
+  return ret;
 }
