@@ -24,6 +24,8 @@ struct _KsApplication
   KsDeviceMonitor *device_monitor;
   KsThumbnailer   *thumbnailer;
   KsCatalog       *catalog;
+  guint            watch_ids[2];
+  guint            notifiers;
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
@@ -102,6 +104,41 @@ ks_application_get_catalog (KsApplication  *self,
     self->catalog = ks_catalog_new (NULL, error);
 
   return self->catalog;
+}
+
+/* GLib warns when it cannot deliver a notification; ask only when someone listens. */
+static void
+notifier_appeared_cb (GDBusConnection *connection,
+                      const char      *name,
+                      const char      *owner,
+                      gpointer         user_data)
+{
+  KsApplication *self = user_data;
+
+  self->notifiers |= g_str_equal (name, "org.gtk.Notifications") ? 1 : 2;
+}
+
+static void
+notifier_vanished_cb (GDBusConnection *connection,
+                      const char      *name,
+                      gpointer         user_data)
+{
+  KsApplication *self = user_data;
+
+  self->notifiers &= ~(g_str_equal (name, "org.gtk.Notifications") ? 1 : 2);
+}
+
+/**
+ * ks_application_can_notify:
+ *
+ * Returns: whether a desktop notification would reach the user
+ */
+gboolean
+ks_application_can_notify (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), FALSE);
+
+  return self->notifiers != 0;
 }
 
 static void
@@ -183,6 +220,13 @@ ks_application_preferences_action (GSimpleAction *action,
   prefs = ks_preferences_window_new (self);
   if (window != NULL)
     gtk_window_set_transient_for (GTK_WINDOW (prefs), window);
+  if (KS_IS_WINDOW (window))
+    {
+      g_autofree char *device_name = NULL;
+      g_autoptr(KsAsset) example = ks_window_dup_example_asset (KS_WINDOW (window), &device_name);
+
+      ks_preferences_window_set_example_asset (prefs, example, device_name);
+    }
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
@@ -209,6 +253,22 @@ ks_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+
+  if (g_application_get_dbus_connection (app) != NULL)
+    {
+      GDBusConnection *bus = g_application_get_dbus_connection (app);
+
+      self->watch_ids[0] = g_bus_watch_name_on_connection (bus, "org.gtk.Notifications",
+                                                           G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                           notifier_appeared_cb,
+                                                           notifier_vanished_cb,
+                                                           self, NULL);
+      self->watch_ids[1] = g_bus_watch_name_on_connection (bus, "org.freedesktop.Notifications",
+                                                           G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                           notifier_appeared_cb,
+                                                           notifier_vanished_cb,
+                                                           self, NULL);
+    }
 }
 
 static void
@@ -216,6 +276,8 @@ ks_application_dispose (GObject *object)
 {
   KsApplication *self = (KsApplication *)object;
 
+  for (guint i = 0; i < G_N_ELEMENTS (self->watch_ids); i++)
+    g_clear_handle_id (&self->watch_ids[i], g_bus_unwatch_name);
   g_clear_object (&self->settings);
   g_clear_object (&self->device_monitor);
   g_clear_object (&self->thumbnailer);

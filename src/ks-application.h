@@ -25,6 +25,7 @@ GSettings     *ks_application_get_settings (KsApplication *self);
 /* Started on first use, so a test can point libimobiledevice at the emulator first. */
 KsDeviceMonitor *ks_application_get_device_monitor (KsApplication *self);
 KsThumbnailer   *ks_application_get_thumbnailer    (KsApplication *self);
+gboolean         ks_application_can_notify         (KsApplication *self);
 KsCatalog       *ks_application_get_catalog        (KsApplication *self,
                                                     GError       **error);
 

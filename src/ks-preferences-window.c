@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-layout.h"
 #include "ks-preferences-window.h"
 #include "ks-settings.h"
 
@@ -26,11 +27,16 @@ struct _KsPreferencesWindow
   GtkSwitch           *edited_switch;
   GtkSwitch           *sidecars_switch;
   GtkSwitch           *videos_switch;
+  AdwEntryRow         *layout_row;
+  AdwActionRow        *layout_preview_row;
 
   /* Owned references */
   GSettings           *settings;
   GCancellable        *cancellable;
   GtkFileChooserNative *chooser;
+  KsAsset             *example_asset;
+  char                *example_device;
+  char                *layout_preview;
 };
 
 G_DEFINE_FINAL_TYPE (KsPreferencesWindow, ks_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -93,6 +99,84 @@ remove_destination_cb (KsPreferencesWindow *self,
   ks_settings_remove_destination (self->settings, path);
 }
 
+static void
+destination_toggled_cb (KsPreferencesWindow *self,
+                        GParamSpec          *pspec,
+                        GtkSwitch           *toggle)
+{
+  const char *path = g_object_get_data (G_OBJECT (toggle), "ks-path");
+
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  ks_settings_set_destination_enabled (self->settings, path, gtk_switch_get_active (toggle));
+}
+
+static void
+update_layout_preview (KsPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->layout_row));
+  g_autofree char *preview = NULL;
+
+  preview = ks_layout_preview (text, self->example_asset, self->example_device, &error);
+  if (preview == NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->layout_row), "error");
+      adw_action_row_set_subtitle (self->layout_preview_row, error->message);
+      g_clear_pointer (&self->layout_preview, g_free);
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->layout_row), "error");
+  adw_action_row_set_subtitle (self->layout_preview_row, preview);
+  g_free (self->layout_preview);
+  self->layout_preview = g_steal_pointer (&preview);
+}
+
+static void
+layout_changed_cb (KsPreferencesWindow *self)
+{
+  const char *text;
+  g_autofree char *current = NULL;
+
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  update_layout_preview (self);
+
+  /* Only a layout that can place a file is stored; the entry shows why otherwise. */
+  text = gtk_editable_get_text (GTK_EDITABLE (self->layout_row));
+  current = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
+  if (self->layout_preview != NULL && g_strcmp0 (current, text) != 0)
+    g_settings_set_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT, text);
+}
+
+/**
+ * ks_preferences_window_set_example_asset:
+ * @asset: (nullable): a photo from the library, for the layout's example path
+ *
+ * The layout preview shows where this photo would go.
+ */
+void
+ks_preferences_window_set_example_asset (KsPreferencesWindow *self,
+                                         KsAsset             *asset,
+                                         const char          *device_name)
+{
+  g_return_if_fail (KS_IS_PREFERENCES_WINDOW (self));
+
+  g_set_object (&self->example_asset, asset);
+  g_free (self->example_device);
+  self->example_device = g_strdup (device_name);
+  update_layout_preview (self);
+}
+
+const char *
+ks_preferences_window_get_layout_preview (KsPreferencesWindow *self)
+{
+  g_return_val_if_fail (KS_IS_PREFERENCES_WINDOW (self), NULL);
+
+  return self->layout_preview;
+}
+
 static GtkWidget *
 create_destination_row (KsPreferencesWindow *self,
                         const char          *path,
@@ -107,6 +191,23 @@ create_destination_row (KsPreferencesWindow *self,
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (row, path);
   adw_action_row_add_prefix (row, gtk_image_new_from_icon_name ("folder-pictures-symbolic"));
+
+  {
+    GtkWidget *toggle = gtk_switch_new ();
+
+    gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+    gtk_switch_set_active (GTK_SWITCH (toggle),
+                           ks_settings_get_destination_enabled (self->settings, path));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (toggle),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back Up to This Folder"),
+                                    -1);
+    gtk_widget_set_tooltip_text (toggle, _("Back Up to This Folder"));
+    g_object_set_data_full (G_OBJECT (toggle), "ks-path", g_strdup (path), g_free);
+    g_signal_connect_object (toggle, "notify::active",
+                             G_CALLBACK (destination_toggled_cb), self,
+                             G_CONNECT_SWAPPED);
+    adw_action_row_add_suffix (row, toggle);
+  }
 
   if (removable)
     {
@@ -216,6 +317,13 @@ ks_preferences_window_constructed (GObject *object)
                    self->sidecars_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_VIDEOS,
                    self->videos_switch, "active", G_SETTINGS_BIND_DEFAULT);
+
+  {
+    g_autofree char *layout = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
+
+    gtk_editable_set_text (GTK_EDITABLE (self->layout_row), layout);
+    update_layout_preview (self);
+  }
 }
 
 static void
@@ -235,6 +343,9 @@ ks_preferences_window_dispose (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->example_asset);
+  g_clear_pointer (&self->example_device, g_free);
+  g_clear_pointer (&self->layout_preview, g_free);
 
   G_OBJECT_CLASS (ks_preferences_window_parent_class)->dispose (object);
 }
@@ -255,7 +366,10 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, edited_switch);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, sidecars_switch);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, videos_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_row);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_preview_row);
   gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
+  gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
 }
 
 static void

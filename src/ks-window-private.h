@@ -32,6 +32,7 @@ struct _KsWindow
   GtkListBox           *source_list;
   GtkWidget            *no_sources_label;
   AdwWindowTitle       *content_title;
+  GtkWidget            *backup_all_button;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *no_device_page;
@@ -67,6 +68,7 @@ struct _KsWindow
   char                 *current_path;
   char                 *current_name;
   char                 *last_toast;
+  char                 *last_notification;
   char                 *filter_name;
   guint                 n_not_backed_up;
   guint                 library_failed : 1;

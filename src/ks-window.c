@@ -44,6 +44,27 @@ ks_window_new (KsApplication *application)
                        NULL);
 }
 
+/**
+ * ks_window_dup_example_asset:
+ * @device_name: (out) (optional) (transfer full): the iPhone's name
+ *
+ * Returns: (transfer full) (nullable): the newest photo of the library shown, for examples
+ */
+KsAsset *
+ks_window_dup_example_asset (KsWindow  *self,
+                             char     **device_name)
+{
+  g_return_val_if_fail (KS_IS_WINDOW (self), NULL);
+
+  if (device_name != NULL)
+    *device_name = self->device ? g_strdup (ks_device_get_name (self->device)) : NULL;
+
+  if (self->asset_model == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0)
+    return NULL;
+
+  return g_list_model_get_item (G_LIST_MODEL (self->asset_model), 0);
+}
+
 /* ---- helpers ---- */
 
 static KsApplication *
@@ -521,6 +542,8 @@ ks_window_update_actions (KsWindow *self)
   gboolean idle = self->job == NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-up-everything", ready && idle);
+  /* Without a library there is nothing to back up; while a backup runs it stays, dimmed. */
+  gtk_widget_set_visible (self->backup_all_button, ready || !idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-selected",
                                  ready && idle && ks_photo_grid_get_n_selected (self->photo_grid) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", ready);
@@ -576,12 +599,14 @@ ks_window_notify (KsWindow   *self,
   /* Someone looking at the window sees the toast; a notification is for when they are not.
    * Without a session bus there is nobody to notify. */
   if (app == NULL || gtk_window_is_active (GTK_WINDOW (self))
-      || g_application_get_dbus_connection (app) == NULL)
+      || !KS_IS_APPLICATION (app) || !ks_application_can_notify (KS_APPLICATION (app)))
     return;
 
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
   g_application_send_notification (app, "backup-finished", notification);
+  g_free (self->last_notification);
+  self->last_notification = g_strdup (body);
 }
 
 static void
@@ -1153,6 +1178,7 @@ ks_window_finalize (GObject *object)
   g_free (self->current_path);
   g_free (self->current_name);
   g_free (self->last_toast);
+  g_free (self->last_notification);
   g_free (self->filter_name);
   g_free (self->library_udid);
 
@@ -1186,6 +1212,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, source_list);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, no_sources_label);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, backup_all_button);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, no_device_page);

@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "ks-application.h"
+#include "ks-layout.h"
 #include "ks-photo-cell.h"
+#include "ks-preferences-window.h"
 #include "ks-settings.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
@@ -32,6 +34,86 @@ static KsWindow *window;
 static GSettings *settings;
 static char *home;
 static char *library;
+
+/* A stand-in for the desktop's notification server, on the test's session bus. */
+static char *notified_summary;
+static char *notified_body;
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "      <arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notifications_method_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *object_path,
+                         const char            *interface_name,
+                         const char            *method_name,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  if (g_str_equal (method_name, "Notify"))
+    {
+      g_free (notified_summary);
+      g_free (notified_body);
+      g_variant_get_child (parameters, 3, "s", &notified_summary);
+      g_variant_get_child (parameters, 4, "s", &notified_body);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", 1));
+    }
+  else if (g_str_equal (method_name, "GetCapabilities"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_parsed ("(@as ['body'],)"));
+  else if (g_str_equal (method_name, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "keepsake", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static const GDBusInterfaceVTable notifications_vtable = { notifications_method_cb };
+
+static void
+start_notification_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (app));
+
+  g_assert_no_error (error);
+  g_assert_nonnull (bus);
+  g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications",
+                                     info->interfaces[0], &notifications_vtable,
+                                     NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications",
+                                G_BUS_NAME_OWNER_FLAGS_NONE, NULL, NULL, NULL, NULL);
+}
+
+static gboolean
+can_notify (gpointer data)
+{
+  return ks_application_can_notify (app);
+}
+
+static gboolean
+notified (gpointer data)
+{
+  return notified_body != NULL;
+}
 
 static void
 control (const char *command)
@@ -343,6 +425,64 @@ test_detach_resume (void)
   g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), ==, 0);
 }
 
+static gboolean
+find_preferences (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (KS_IS_PREFERENCES_WINDOW (w) && gtk_widget_get_mapped (w))
+        {
+          *(GtkWidget **)data = w;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+test_preferences_layout (void)
+{
+  GtkWidget *prefs = NULL;
+  g_autoptr(KsAsset) newest = g_list_model_get_item (_ks_window_get_assets (window), 0);
+  g_autofree char *expected = NULL;
+  g_autofree char *stored = NULL;
+  GtkEditable *entry;
+
+  /* Preferences opened from the window show the layout applied to its newest photo. */
+  gtk_window_present (GTK_WINDOW (window));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (ks_ui_test_wait_for (find_preferences, &prefs, WAIT_MS));
+  expected = ks_layout_preview ("{year}/{month}/{name}", newest, "Test iPhone", NULL);
+  g_assert_cmpstr (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)), ==, expected);
+  g_assert_true (g_str_has_suffix (expected, ks_asset_get_name (newest)));
+
+  /* A layout without the file name is refused and not stored. */
+  entry = GTK_EDITABLE (ks_ui_test_find_by_label (prefs, "_Layout") ? gtk_widget_get_ancestor (ks_ui_test_find_by_label (prefs, "_Layout"), ADW_TYPE_ENTRY_ROW) : NULL);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (entry, "{year}/{month}");
+  g_assert_null (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)));
+  stored = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
+  g_assert_cmpstr (stored, ==, "{year}/{month}/{name}");
+  g_clear_pointer (&stored, g_free);
+
+  /* A valid one is previewed with the real photo and stored. */
+  gtk_editable_set_text (entry, "{device}/{year}/{name}");
+  g_clear_pointer (&expected, g_free);
+  expected = ks_layout_preview ("{device}/{year}/{name}", newest, "Test iPhone", NULL);
+  g_assert_true (g_str_has_prefix (expected, "Test iPhone/"));
+  g_assert_cmpstr (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)), ==, expected);
+  stored = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
+  g_assert_cmpstr (stored, ==, "{device}/{year}/{name}");
+
+  ks_ui_test_screenshot (prefs, "preferences-layout");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 static void
 test_second_destination (void)
 {
@@ -354,14 +494,33 @@ test_second_destination (void)
 
   g_assert_cmpint (g_mkdir (second, 0755), ==, 0);
   ks_settings_add_destination (settings, second);
+  start_notification_server ();
+  g_assert_true (ks_ui_test_wait_for (can_notify, NULL, WAIT_MS));
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
   g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
 
   assert_holds_exactly (first, device_contents);
   assert_holds_exactly (second, device_contents);
+  {
+    /* The second destination was filled with the layout set in Preferences. */
+    g_autoptr(GPtrArray) files = ks_ui_test_list_files (second);
+    g_autofree char *prefix = g_build_filename (second, "Test iPhone", NULL);
+
+    for (guint i = 0; i < files->len; i++)
+      g_assert_true (g_str_has_prefix (g_ptr_array_index (files, i), prefix));
+  }
   g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
   g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "All 40 backed up");
+
+  /* Nobody was looking at the window (Preferences had the focus last): the desktop was told. */
+  g_test_message ("Window active at the end: %d", gtk_window_is_active (GTK_WINDOW (window)));
+  if (!gtk_window_is_active (GTK_WINDOW (window)))
+    {
+      g_assert_true (ks_ui_test_wait_for (notified, NULL, WAIT_MS));
+      g_assert_cmpstr (notified_summary, ==, "Backup Finished");
+      g_assert_cmpstr (notified_body, ==, _ks_window_get_last_toast (window));
+    }
 }
 
 static gboolean
@@ -454,6 +613,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/import-selected", test_import_selected);
   g_test_add_func ("/Keepsake/Window/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
+  g_test_add_func ("/Keepsake/Window/preferences-layout", test_preferences_layout);
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
   g_test_add_func ("/Keepsake/Window/close-during-backup", test_close_during_backup);
 
@@ -467,6 +627,8 @@ main (int   argc,
   g_clear_pointer (&emulator, ks_test_emulator_free);
   g_free (library);
   g_free (home);
+  g_free (notified_summary);
+  g_free (notified_body);
 
   return ret;
 }
