@@ -89,7 +89,9 @@ walk_directory (Walk        *walk,
     {
       const char *name = entries[i];
 
-      if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || strchr (name, '/'))
+      /* Anything else goes through as is, even a '/' or "..": the phone's file service is
+       * jailed to its media root, and the engine turns names into safe local ones. */
+      if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
         continue;
       g_ptr_array_add (names, g_strdup (name));
     }
@@ -176,18 +178,11 @@ ks_device_source_open_file (KsSource      *source,
   KsDeviceSource *self = KS_DEVICE_SOURCE (source);
   g_autofree char *afc_path = NULL;
 
-  /* The path came from our own walk; still refuse anything that would climb out of DCIM. */
-  if (path == NULL || path[0] == '/' || strstr (path, "..") != NULL)
+  if (path == NULL || path[0] == '\0')
     {
-      g_auto(GStrv) parts = g_strsplit (path ? path : "", "/", -1);
-
-      for (guint i = 0; parts[i] != NULL; i++)
-        if (path == NULL || path[0] == '/' || strcmp (parts[i], "..") == 0)
-          {
-            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                 _("Invalid path on the iPhone"));
-            return NULL;
-          }
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Invalid path on the iPhone"));
+      return NULL;
     }
 
   afc_path = g_strconcat (MEDIA_ROOT "/", path, NULL);

@@ -191,8 +191,15 @@ test_enumerate_and_read (Fixture       *f,
     g_clear_error (&error);
   }
   {
-    g_autoptr(GInputStream) evil = ks_source_open_file (KS_SOURCE (source), "../etc/passwd", NULL, &error);
+    /* The phone's file service is jailed to its media root: nothing of the host leaks. */
+    g_autoptr(GInputStream) evil = ks_source_open_file (KS_SOURCE (source), "../../../../etc/passwd", NULL, &error);
     g_assert_null (evil);
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(GInputStream) empty = ks_source_open_file (KS_SOURCE (source), "", NULL, &error);
+    g_assert_null (empty);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
     g_clear_error (&error);
   }
