@@ -84,6 +84,184 @@ test_isobmff_parse (void)
 }
 
 static void
+put_be (GByteArray *a,
+        guint64     v,
+        guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      guint shift = 8 * (n - 1 - i);
+      guint8 b = shift < 64 ? (guint8) (v >> shift) : 0;
+      g_byte_array_append (a, &b, 1);
+    }
+}
+
+static guint
+begin (GByteArray *a,
+       const char *type,
+       int         version_flags)
+{
+  guint start = a->len;
+
+  put_be (a, 0, 4);
+  g_byte_array_append (a, (const guint8 *) type, 4);
+  if (version_flags >= 0)
+    put_be (a, (guint32) version_flags, 4);
+  return start;
+}
+
+static void
+end (GByteArray *a,
+     guint       start)
+{
+  guint32 size = a->len - start;
+
+  for (guint i = 0; i < 4; i++)
+    a->data[start + i] = (guint8) (size >> (8 * (3 - i)));
+}
+
+/* Box headers: size 0 runs to the parent's end, size 1 has a 64-bit size, anything smaller
+ * than its header or longer than its parent is refused. */
+static void
+test_isobmff_box_headers (void)
+{
+  static const guint8 to_end[] = { 0, 0, 0, 0, 'm', 'd', 'a', 't', 1, 2, 3, 4 };
+  static const guint8 large[] = { 0, 0, 0, 1, 'm', 'd', 'a', 't',
+                                  0, 0, 0, 1, 0, 0, 0, 0 };
+  static const guint8 too_small[] = { 0, 0, 0, 7, 'f', 'r', 'e', 'e' };
+  static const guint8 large_too_small[] = { 0, 0, 0, 1, 'f', 'r', 'e', 'e',
+                                            0, 0, 0, 0, 0, 0, 0, 15 };
+  static const guint8 uuid[] = { 0, 0, 0, 24, 'u', 'u', 'i', 'd', 0 };
+  KsIsobmffBox box;
+
+  g_assert_true (ks_isobmff_read_box_header (to_end, sizeof to_end, 0, sizeof to_end, &box));
+  g_assert_cmphex (box.type, ==, KS_FOURCC ('m','d','a','t'));
+  g_assert_cmpuint (box.size, ==, sizeof to_end);
+  g_assert_cmpuint (box.header_size, ==, 8);
+
+  /* A 4 GiB mdat seen from a 16-byte head read: the header is enough. */
+  g_assert_true (ks_isobmff_read_box_header (large, sizeof large, 0, G_GUINT64_CONSTANT (1) << 40, &box));
+  g_assert_cmpuint (box.size, ==, G_GUINT64_CONSTANT (1) << 32);
+  g_assert_cmpuint (box.header_size, ==, 16);
+  g_assert_false (ks_isobmff_read_box_header (large, sizeof large, 0, 1000, &box));
+  g_assert_false (ks_isobmff_read_box_header (large, 12, 0, G_MAXUINT64, &box));
+
+  g_assert_false (ks_isobmff_read_box_header (too_small, sizeof too_small, 0, 100, &box));
+  g_assert_false (ks_isobmff_read_box_header (large_too_small, sizeof large_too_small, 0, 100, &box));
+  g_assert_false (ks_isobmff_read_box_header (too_small, 7, 0, 100, &box));
+  g_assert_false (ks_isobmff_read_box_header (too_small, sizeof too_small, 4, 100, &box));
+  g_assert_false (ks_isobmff_read_box_header (too_small, sizeof too_small, 200, 100, &box));
+  g_assert_true (ks_isobmff_read_box_header (uuid, sizeof uuid, 0, 24, &box));
+  g_assert_cmpuint (box.header_size, ==, 24);
+}
+
+/* A hand-made meta box with the wide variants: pitm v1, infe v3 and iref v1 with 32-bit ids,
+ * iloc v2 with 64-bit offsets, a base offset, extent indices and an idat item, and ipma with
+ * 16-bit property indices. */
+static void
+test_isobmff_wide_meta (void)
+{
+  g_autoptr(GByteArray) a = g_byte_array_new ();
+  g_autoptr(KsIsobmffMeta) meta = NULL;
+  g_autoptr(GError) error = NULL;
+  const KsIsobmffItem *grid, *thumb;
+  const KsIsobmffExtent *e;
+  guint meta_box, b, c, idat_payload;
+
+  meta_box = begin (a, "meta", 0);
+  b = begin (a, "hdlr", 0); put_be (a, 0, 4); g_byte_array_append (a, (const guint8 *) "pict", 4);
+  put_be (a, 0, 13); end (a, b);
+  b = begin (a, "pitm", 0x01000000); put_be (a, 70000, 4); end (a, b);
+  b = begin (a, "iinf", 0x01000000); put_be (a, 2, 4);
+  c = begin (a, "infe", 0x03000000); put_be (a, 70000, 4); put_be (a, 0, 2);
+  g_byte_array_append (a, (const guint8 *) "grid", 4); put_be (a, 0, 1); end (a, c);
+  c = begin (a, "infe", 0x03000000); put_be (a, 5, 4); put_be (a, 0, 2);
+  g_byte_array_append (a, (const guint8 *) "hvc1", 4); put_be (a, 0, 1); end (a, c);
+  end (a, b);
+  b = begin (a, "iloc", 0x02000000);
+  put_be (a, 0x84, 1);          /* offset_size 8, length_size 4 */
+  put_be (a, 0x44, 1);          /* base_offset_size 4, index_size 4 */
+  put_be (a, 2, 4);             /* item_count */
+  put_be (a, 70000, 4); put_be (a, 1, 2); put_be (a, 0, 2); put_be (a, 2, 4); put_be (a, 1, 2);
+  put_be (a, 0, 4); put_be (a, 1, 8); put_be (a, 3, 4);
+  put_be (a, 5, 4); put_be (a, 0, 2); put_be (a, 0, 2); put_be (a, 100, 4); put_be (a, 2, 2);
+  put_be (a, 0, 4); put_be (a, 10, 8); put_be (a, 20, 4);
+  put_be (a, 1, 4); put_be (a, 40, 8); put_be (a, 5, 4);
+  end (a, b);
+  b = begin (a, "iref", 0x01000000);
+  c = begin (a, "thmb", -1); put_be (a, 5, 4); put_be (a, 1, 2); put_be (a, 70000, 4); end (a, c);
+  end (a, b);
+  b = begin (a, "iprp", -1);
+  c = begin (a, "ipco", -1);
+  { guint d = begin (a, "ispe", 0); put_be (a, 320, 4); put_be (a, 240, 4); end (a, d); }
+  { guint d = begin (a, "irot", -1); put_be (a, 3, 1); end (a, d); }
+  { guint d = begin (a, "imir", -1); put_be (a, 1, 1); end (a, d); }
+  { guint d = begin (a, "hvcC", -1); put_be (a, 1, 1); end (a, d); }
+  end (a, c);
+  c = begin (a, "ipma", 0x01000001); put_be (a, 2, 4);
+  put_be (a, 5, 4); put_be (a, 4, 1);
+  put_be (a, 0x8001, 2); put_be (a, 2, 2); put_be (a, 3, 2); put_be (a, 0x8004, 2);
+  put_be (a, 70000, 4); put_be (a, 2, 1); put_be (a, 1, 2); put_be (a, 99, 2);
+  end (a, c);
+  end (a, b);
+  b = begin (a, "idat", -1);
+  idat_payload = a->len;
+  g_byte_array_append (a, (const guint8 *) "\0\0\0\1\2\3", 6);
+  end (a, b);
+  end (a, meta_box);
+
+  meta = ks_isobmff_meta_parse (a->data, a->len, 1000, &error);
+  g_assert_no_error (error);
+  g_assert_cmphex (ks_isobmff_meta_get_handler (meta), ==, KS_FOURCC ('p','i','c','t'));
+  g_assert_cmpuint (ks_isobmff_meta_get_primary_id (meta), ==, 70000);
+  g_assert_cmpuint (ks_isobmff_meta_get_n_items (meta), ==, 2);
+
+  grid = ks_isobmff_meta_get_item (meta, 70000);
+  g_assert_cmphex (grid->type, ==, KS_FOURCC ('g','r','i','d'));
+  g_assert_cmpuint (grid->construction_method, ==, 1);
+  g_assert_cmpuint (grid->extents->len, ==, 1);
+  e = &g_array_index (grid->extents, KsIsobmffExtent, 0);
+  /* idat payload in the file + base offset 2 + extent offset 1 */
+  g_assert_cmpuint (e->offset, ==, 1000 + idat_payload + 3);
+  g_assert_cmpuint (e->length, ==, 3);
+  g_assert_cmpuint (grid->width, ==, 320); /* property 1; the out-of-range 99 is ignored */
+
+  thumb = ks_isobmff_meta_get_item (meta, 5);
+  g_assert_cmpuint (thumb->extents->len, ==, 2);
+  g_assert_cmpuint (g_array_index (thumb->extents, KsIsobmffExtent, 0).offset, ==, 110);
+  g_assert_cmpuint (g_array_index (thumb->extents, KsIsobmffExtent, 1).offset, ==, 140);
+  g_assert_cmpuint (ks_isobmff_item_get_total_length (thumb), ==, 25);
+  g_assert_cmpuint (thumb->width, ==, 320);
+  g_assert_cmpuint (thumb->height, ==, 240);
+  g_assert_cmpuint (thumb->rotation, ==, 3);
+  g_assert_cmpint (thumb->mirror_axis, ==, 1);
+  g_assert_true (thumb->has_hvcc);
+  g_assert_cmpuint (ks_isobmff_meta_find_reference_to (meta, KS_FOURCC ('t','h','m','b'), 70000, 0), ==, 5);
+  g_assert_cmpuint (ks_isobmff_meta_find_reference_to (meta, KS_FOURCC ('t','h','m','b'), 70000,
+                                                       KS_FOURCC ('E','x','i','f')), ==, 0);
+
+  /* Every truncation, with the meta box's size shrunk to match so that the cut lands inside
+   * a child, fails cleanly or parses what is whole; none reads past the end (ASan build). */
+  {
+    guint n_refused = 0;
+
+    for (guint len = 0; len < a->len; len++)
+      {
+        g_autofree guint8 *cut = g_memdup2 (a->data, len);
+        g_autoptr(KsIsobmffMeta) partial = NULL;
+
+        if (len >= 8)
+          for (guint i = 0; i < 4; i++)
+            cut[i] = (guint8) (len >> (8 * (3 - i)));
+        partial = ks_isobmff_meta_parse (cut, len, 0, NULL);
+        if (partial == NULL)
+          n_refused++;
+      }
+    g_assert_cmpuint (n_refused, >, a->len / 2);
+  }
+}
+
+static void
 test_heif_sparse_identical (void)
 {
   g_autoptr(GdkPixbuf) expected = test_reference_heif_thumbnail (heic_small);
@@ -766,6 +944,8 @@ main (int   argc,
   write_png ("b.png", 100, 200);
   write_png ("c.png", 150, 150);
 
+  g_test_add_func ("/Keepsake/Thumbnails/isobmff/box-headers", test_isobmff_box_headers);
+  g_test_add_func ("/Keepsake/Thumbnails/isobmff/wide-meta", test_isobmff_wide_meta);
   g_test_add_func ("/Keepsake/Thumbnails/isobmff/parse", test_isobmff_parse);
   g_test_add_func ("/Keepsake/Thumbnails/isobmff/fuzz", test_isobmff_fuzz);
   g_test_add_func ("/Keepsake/Thumbnails/fuzz-other", test_other_fuzz);
