@@ -272,3 +272,72 @@ ks_thumbnail_cache_store (KsThumbnailCache  *self,
 
   return ok;
 }
+
+/**
+ * ks_thumbnail_cache_store_no_poster:
+ * @duration_ms: the video's duration, or -1
+ *
+ * Remembers that a video has no cheap poster frame (and its duration), so that scrolling
+ * back to it does not read its movie header from the device again.
+ */
+gboolean
+ks_thumbnail_cache_store_no_poster (KsThumbnailCache  *self,
+                                    const char        *key,
+                                    gint64             duration_ms,
+                                    GError           **error)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), FALSE);
+  g_return_val_if_fail (key_is_valid (key), FALSE);
+
+  base = ks_thumbnail_cache_dup_path (self, key);
+  path = g_strconcat (base, ".noposter", NULL);
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Could not create %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", duration_ms);
+  /* g_file_set_contents writes a temporary file and renames it into place. */
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/**
+ * ks_thumbnail_cache_lookup_no_poster:
+ * @duration_ms: (out) (optional): the stored duration, or -1
+ *
+ * Returns: whether @key is known to be a video without a cheap poster frame
+ */
+gboolean
+ks_thumbnail_cache_lookup_no_poster (KsThumbnailCache *self,
+                                     const char       *key,
+                                     gint64           *duration_ms)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (KS_IS_THUMBNAIL_CACHE (self), FALSE);
+
+  if (duration_ms != NULL)
+    *duration_ms = -1;
+
+  base = ks_thumbnail_cache_dup_path (self, key);
+  if (base == NULL)
+    return FALSE;
+  path = g_strconcat (base, ".noposter", NULL);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+
+  if (duration_ms != NULL)
+    *duration_ms = g_ascii_strtoll (text, NULL, 10);
+  return TRUE;
+}

@@ -36,5 +36,12 @@ gboolean          ks_thumbnail_cache_store         (KsThumbnailCache  *self,
                                                     GdkPixbuf         *pixbuf,
                                                     gint64             duration_ms,
                                                     GError           **error);
+gboolean          ks_thumbnail_cache_lookup_no_poster (KsThumbnailCache *self,
+                                                       const char       *key,
+                                                       gint64           *duration_ms);
+gboolean          ks_thumbnail_cache_store_no_poster  (KsThumbnailCache *self,
+                                                       const char       *key,
+                                                       gint64            duration_ms,
+                                                       GError          **error);
 
 G_END_DECLS

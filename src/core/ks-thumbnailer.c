@@ -450,16 +450,30 @@ run_request (KsThumbnailer  *self,
   pixbuf = ks_thumbnail_cache_lookup (request->cache, key, &request->duration_ms);
   if (pixbuf != NULL)
     return g_steal_pointer (&pixbuf);
+  if (ks_thumbnail_cache_lookup_no_poster (request->cache, key, &request->duration_ms))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "No poster frame for this video codec");
+      return NULL;
+    }
 
   stream = ks_source_open_file (request->source, request->path, cancellable, error);
   if (stream == NULL)
     return NULL;
 
   pixbuf = ks_thumbnailer_load_stream (stream, request->path, request->size, request->size_px,
-                                       &request->duration_ms, cancellable, error);
+                                       &request->duration_ms, cancellable, &local_error);
   g_input_stream_close (stream, NULL, NULL);
   if (pixbuf == NULL)
-    return NULL;
+    {
+      /* A video without a cheap poster stays so: remember it, with its duration. */
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) &&
+          request->duration_ms >= 0 &&
+          !ks_thumbnail_cache_store_no_poster (request->cache, key, request->duration_ms, NULL))
+        g_debug ("Could not cache a video without poster");
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
 
   if (!ks_thumbnail_cache_store (request->cache, key, pixbuf, request->duration_ms, &local_error))
     {

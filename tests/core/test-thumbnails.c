@@ -764,6 +764,40 @@ test_cache_hit (void)
   }
 }
 
+/* A video without a poster is remembered too: the second request neither opens the file
+ * nor loses the duration. */
+static void
+test_cache_no_poster (void)
+{
+  g_autofree char *cache_dir = g_build_filename (tmpdir, "cache-no-poster", NULL);
+  g_autoptr(KsThumbnailCache) cache = ks_thumbnail_cache_new (cache_dir);
+  g_autoptr(KsThumbnailer) thumbnailer = ks_thumbnailer_new (cache, 1);
+  g_autoptr(TestSource) source = test_source_new (tmpdir);
+  g_autofree char *path = g_build_filename (tmpdir, "hevc.MOV", NULL);
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GdkPixbuf) got = NULL;
+      GAsyncResult *result = NULL;
+      gint64 duration = 0;
+
+      ks_thumbnailer_load_async (thumbnailer, KS_SOURCE (source), "hevc.MOV", st.st_size,
+                                 st.st_mtime, 64, NULL,
+                                 load_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      got = ks_thumbnailer_load_finish (thumbnailer, result, &duration, &error);
+      g_object_unref (result);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      g_assert_null (got);
+      g_assert_cmpint (duration, ==, 12345);
+      g_assert_cmpuint (test_source_get_n_opens (source), ==, 1);
+    }
+}
+
 typedef struct
 {
   GPtrArray *order;
@@ -940,6 +974,13 @@ main (int   argc,
     test_write_file (p1, heic_small);
     test_write_file (p2, heic_nothumb);
   }
+  {
+    g_autoptr(GBytes) fake = g_bytes_new_static ("not really hevc", 15);
+    g_autoptr(GBytes) mov = test_make_mov (fake, KS_FOURCC ('h','v','c','1'), 1000, 12345);
+    g_autofree char *p = g_build_filename (tmpdir, "hevc.MOV", NULL);
+
+    test_write_file (p, mov);
+  }
   write_png ("a.png", 200, 100);
   write_png ("b.png", 100, 200);
   write_png ("c.png", 150, 150);
@@ -960,6 +1001,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Thumbnails/video/other-codec", test_video_other_codec);
   g_test_add_func ("/Keepsake/Thumbnails/corrupt", test_corrupt_files);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cache-hit", test_cache_hit);
+  g_test_add_func ("/Keepsake/Thumbnails/pool/cache-no-poster", test_cache_no_poster);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cancel-and-order", test_pool_cancel_and_order);
   g_test_add_func ("/Keepsake/Thumbnails/pool/missing-file", test_missing_file);
 
