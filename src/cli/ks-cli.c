@@ -1208,5 +1208,9 @@ main (int   argc,
   g_clear_object (&cli.monitor);
   g_clear_object (&cli.cancellable);
 
-  return ret;
+  /* A device probe may still be pairing on a worker thread (trust dialog never answered);
+   * exit() would run OpenSSL's and libimobiledevice's exit handlers under its feet. */
+  fflush (stdout);
+  fflush (stderr);
+  _exit (ret);
 }

@@ -1,0 +1,185 @@
+# clitest.py
+#
+# Copyright 2026 The Keepsake authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Shared pieces of the keepsake-cli tests: a TAP runner, running the CLI against the
+emulated iPhone, and checks on a backup folder (byte-identical files, honest index, no
+temporary files, sound catalog). Standard library only; run with /usr/bin/python3."""
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import traceback
+
+sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'emulator'))
+from emulator import Emulator, EmulatorError, make_sample_library  # noqa: E402,F401
+
+CLI = None
+TMP_MARK = '.keepsake-tmp-'
+
+EXIT = {
+    'ok': 0, 'failed': 1, 'usage': 2, 'no-device': 3, 'locked': 4, 'not-trusted': 5,
+    'usbmuxd-missing': 6, 'destination': 7, 'no-space': 8, 'some-failed': 9, 'damaged': 10,
+    'cancelled': 130,
+}
+
+
+def run_tests(cases):
+    """Runs (name, function) pairs, printing TAP; exits non-zero if any failed."""
+    global CLI
+    CLI = sys.argv[1]
+    print('1..%d' % len(cases), flush=True)
+    failed = 0
+    for i, (name, func) in enumerate(cases, 1):
+        tmp = tempfile.mkdtemp(prefix='ks-cli-test-')
+        try:
+            func(tmp)
+            print('ok %d - %s' % (i, name), flush=True)
+        except Exception:
+            failed += 1
+            print('not ok %d - %s' % (i, name))
+            for line in traceback.format_exc().splitlines():
+                print('# ' + line)
+            sys.stdout.flush()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+def env_for(emu, tmp, extra=None):
+    env = emu.env() if emu is not None else dict(os.environ)
+    env['XDG_DATA_HOME'] = os.path.join(tmp, 'data')
+    env['XDG_CACHE_HOME'] = os.path.join(tmp, 'cache')
+    env['HOME'] = env.get('HOME') if emu is not None else tmp
+    if extra:
+        env.update(extra)
+    return env
+
+
+def cli(args, env, timeout=60, expect=None, input=None):
+    """Runs keepsake-cli; returns (rc, stdout, stderr). With expect, asserts the exit code."""
+    p = subprocess.run([CLI] + list(args), env=env, capture_output=True, timeout=timeout)
+    out = p.stdout.decode('utf-8', 'replace')
+    err = p.stderr.decode('utf-8', 'replace')
+    if expect is not None:
+        assert p.returncode == expect, 'keepsake-cli %s: exit %d, expected %d\nstdout: %s\nstderr: %s' % (
+            ' '.join(args), p.returncode, expect, out, err)
+    return p.returncode, out, err
+
+
+def cli_json(args, env, timeout=60, expect=None):
+    rc, out, err = cli(list(args) + ['--json'], env, timeout=timeout, expect=expect)
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        raise AssertionError('not JSON (exit %d): %r\nstderr: %s' % (rc, out, err))
+    return rc, doc, err
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def media_files(media):
+    """{relative path under DCIM (bytes): sha256} of the emulated phone's files."""
+    root = os.path.join(os.fsencode(media), b'DCIM')
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            out[os.path.relpath(p, root)] = sha256(p)
+    return out
+
+
+def backup_files(dest):
+    """{relative path (bytes): sha256} of the photos in a backup folder (not .keepsake/)."""
+    out = {}
+    root = os.fsencode(dest)
+    for d, dirs, files in os.walk(root):
+        if d == root and b'.keepsake' in dirs:
+            dirs.remove(b'.keepsake')
+        for f in files:
+            p = os.path.join(d, f)
+            out[os.path.relpath(p, root)] = sha256(p)
+    return out
+
+
+def temp_files(dest):
+    found = []
+    for d, _, files in os.walk(os.fsencode(dest)):
+        for f in files:
+            if TMP_MARK.encode() in f:
+                found.append(os.path.join(d, f))
+    return found
+
+
+def index_entries(dest):
+    """{sha256: relative path (bytes)} the folder's own index claims."""
+    path = os.path.join(dest, '.keepsake', 'index')
+    entries = {}
+    if not os.path.exists(path):
+        return entries
+    with open(path, 'rb') as f:
+        for line in f.read().split(b'\n'):
+            if not line:
+                continue
+            if line.startswith(b'forget '):
+                entries.pop(line[7:].decode(), None)
+                continue
+            parts = line.split(b' ', 2)
+            if len(parts) != 3 or len(parts[0]) != 64:
+                continue  # a torn last line after kill -9 is allowed; it claims nothing
+            entries[parts[0].decode()] = parts[2]
+    return entries
+
+
+def catalog_path(tmp):
+    return os.path.join(tmp, 'data', 'keepsake', 'catalog.db')
+
+
+def check_integrity(dest, tmp, media):
+    """After any interruption: nothing partial or temporary is visible, every claim is true."""
+    assert temp_files(dest) == [], 'temporary files left: %r' % temp_files(dest)
+    phone = set(media_files(media).values())
+    files = backup_files(dest)
+    for rel, h in files.items():
+        assert h in phone, 'a file in the backup matches nothing on the phone: %r' % rel
+    for h, rel in index_entries(dest).items():
+        p = os.path.join(os.fsencode(dest), rel)
+        assert os.path.exists(p), 'index claims a missing file %r' % rel
+        assert sha256(p) == h, 'index claims %r has content it does not have' % rel
+    db = catalog_path(tmp)
+    if os.path.exists(db):
+        con = sqlite3.connect(db)
+        try:
+            assert con.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
+            for h, rel in con.execute('SELECT hash, relative_path FROM copies'):
+                relb = rel if isinstance(rel, bytes) else rel.encode('utf-8', 'surrogateescape')
+                p = os.path.join(os.fsencode(dest), relb)
+                assert os.path.exists(p), 'catalog claims a missing copy %r' % rel
+                assert sha256(p) == h, 'catalog claims %r holds content it does not' % rel
+        finally:
+            con.close()
+
+
+def check_complete(dest, media):
+    """Every file of the phone is in the backup, byte for byte (by content)."""
+    phone = media_files(media)
+    have = set(backup_files(dest).values())
+    missing = [p for p, h in phone.items() if h not in have]
+    assert not missing, 'not backed up: %r' % missing[:10]
+    assert temp_files(dest) == []
