@@ -27,6 +27,11 @@ static char   *tmpdir;
 static GBytes *heic_small;   /* 640×480, 160-px thumbnail, Exif */
 static GBytes *heic_nothumb; /* 320×240, no thumbnail */
 
+static void pixel_at (GdkPixbuf *p,
+                      int        x,
+                      int        y,
+                      guint8     rgb[3]);
+
 static KsIsobmffMeta *
 parse_meta (GBytes *bytes)
 {
@@ -310,6 +315,59 @@ test_heif_sparse_identical (void)
   g_assert_cmpint (bytes, <, g_bytes_get_size (heic_small) / 2);
   g_test_message ("small HEIC: %" G_GINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes read",
                   bytes, g_bytes_get_size (heic_small));
+}
+
+/* irot on the thumbnail: libheif applies it when decoding from the sparse buffer too. The
+ * fixture's `pixi` properties (16 bytes) are rewritten in place into `irot` (90° counter-
+ * clockwise, padded), so no offsets move. */
+static void
+test_heif_rotated (void)
+{
+  gsize len;
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (heic_small, &len), g_bytes_get_size (heic_small));
+  g_autoptr(GBytes) rotated = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GdkPixbuf) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsIsobmffMeta) meta = NULL;
+  const KsIsobmffItem *thumb;
+  guint n_patched = 0;
+  guint8 corner[3];
+
+  len = g_bytes_get_size (heic_small);
+  for (gsize i = 4; i + 12 <= MIN (len, 8192); i++)
+    {
+      if (memcmp (data + i, "pixi", 4) != 0)
+        continue;
+      if (data[i - 4] != 0 || data[i - 3] != 0 || data[i - 2] != 0 || data[i - 1] != 16)
+        continue;
+      memcpy (data + i, "irot", 4);
+      memset (data + i + 4, 0, 8);
+      data[i + 4] = 1;
+      n_patched++;
+    }
+  g_assert_cmpuint (n_patched, >=, 1);
+  rotated = g_bytes_new (data, len);
+
+  meta = parse_meta (rotated);
+  thumb = ks_isobmff_meta_get_item (meta, ks_isobmff_meta_find_reference_to (
+                                      meta, KS_FOURCC ('t','h','m','b'),
+                                      ks_isobmff_meta_get_primary_id (meta), 0));
+  g_assert_cmpuint (thumb->rotation, ==, 1);
+
+  stream = g_memory_input_stream_new_from_bytes (rotated);
+  got = ks_heif_thumbnail_load (stream, len, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 120);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 160);
+  expected = test_reference_heif_thumbnail (rotated);
+  test_assert_pixbufs_equal (expected, got);
+
+  /* Turned counter-clockwise, the red top-right corner of the pattern is now top-left. */
+  pixel_at (got, 3, 3, corner);
+  g_assert_cmpint (corner[0], >, 150);
+  g_assert_cmpint (corner[1], <, 110);
 }
 
 static void
@@ -992,6 +1050,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Thumbnails/fuzz-other", test_other_fuzz);
   g_test_add_func ("/Keepsake/Thumbnails/heif/sparse-identical", test_heif_sparse_identical);
   g_test_add_func ("/Keepsake/Thumbnails/heif/scaled", test_heif_scaled);
+  g_test_add_func ("/Keepsake/Thumbnails/heif/rotated", test_heif_rotated);
   g_test_add_func ("/Keepsake/Thumbnails/heif/large-ratio", test_heif_large_ratio);
   g_test_add_func ("/Keepsake/Thumbnails/heif/no-thumbnail", test_heif_no_thumbnail);
   g_test_add_func ("/Keepsake/Thumbnails/jpeg/exif-oriented", test_jpeg_exif_oriented);
