@@ -1,0 +1,195 @@
+# test-cli-backup.py
+#
+# Copyright 2026 The Keepsake authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""keepsake-cli backup / verify / status end to end through the emulated iPhone: a full copy
+byte for byte, nothing twice, only new photos, app data lost, damaged and odd files, hostile
+names, verify finding exactly the flipped byte, dry run, unavailable destination."""
+
+import os
+import shutil
+
+from clitest import (EXIT, Emulator, backup_files, check_complete, check_integrity, cli, cli_json,
+                     env_for, make_sample_library, media_files, run_tests, sha256, temp_files)
+
+
+def distinct(media):
+    return len(set(media_files(media).values()))
+
+
+def test_full_then_nothing_then_new(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 30, seed=11)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == distinct(media), doc
+        assert doc['failed'] == 0 and doc['source'] == 'device:' + emu.udid()
+        check_complete(dest, media)
+        check_integrity(dest, tmp, media)
+        assert len(backup_files(dest)) == distinct(media)
+
+        # Second run: copies nothing and reads no file data from the phone.
+        emu.control('reset-stats')
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == 0 and doc['skipped'] == distinct(media), doc
+        assert emu.stats()['total'] == 0, emu.stats()
+
+        # New photos on the phone: exactly those are copied.
+        extra = os.path.join(tmp, 'extra')
+        make_sample_library(extra, 5, seed=99)
+        before = set(media_files(media).values())
+        newdir = os.path.join(media, 'DCIM', '105APPLE')
+        shutil.copytree(os.path.join(extra, 'DCIM', '100APPLE'), newdir)
+        new = set(media_files(media).values()) - before
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == len(new), (doc, len(new))
+        check_complete(dest, media)
+
+        # status knows the device, the destination and the three runs.
+        rc, st, _ = cli_json(['status'], env, expect=0)
+        assert st['exists'] and st['copies'] == distinct(media)
+        assert [d['udid'] for d in st['devices']] == [emu.udid()]
+        assert len(st['destinations']) == 1 and st['destinations'][0]['copies'] == distinct(media)
+        assert len(st['runs']) == 3 and all(r['status'].startswith('completed') for r in st['runs'])
+
+
+def test_app_data_deleted(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 12, seed=12)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        cli(['backup', '--to', dest], env, expect=0)
+        shutil.rmtree(os.path.join(tmp, 'data'))
+        shutil.rmtree(os.path.join(tmp, 'cache'), ignore_errors=True)
+        before = backup_files(dest)
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == 0, doc
+        assert backup_files(dest) == before
+
+
+def test_verify_flipped_byte(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 10, seed=13)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        cli(['backup', '--to', dest], env, expect=0)
+        rc, doc, _ = cli_json(['verify', '--to', dest], env, expect=0)
+        assert doc['checked'] == distinct(media) and doc['damaged'] == [] and doc['missing'] == []
+
+        victim = sorted(backup_files(dest))[3]
+        path = os.path.join(os.fsencode(dest), victim)
+        with open(path, 'r+b') as f:
+            f.seek(os.path.getsize(path) // 2)
+            b = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([b[0] ^ 0x40]))
+        rc, doc, _ = cli_json(['verify', '--to', dest], env, expect=EXIT['damaged'])
+        assert [d.encode() for d in doc['damaged']] == [victim], doc
+        assert doc['missing'] == [] and doc['ok'] == distinct(media) - 1
+        rc, out, _ = cli(['verify', '--to', dest], env, expect=EXIT['damaged'])
+        assert 'DAMAGED' in out and out.count('DAMAGED') == 1
+
+
+def test_odd_files(tmp):
+    """Corrupt, truncated and zero-byte media are copied byte for byte anyway."""
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 8, seed=14)
+    d = os.path.join(media, 'DCIM', '100APPLE')
+    files = sorted(os.listdir(d))
+    heic = [f for f in files if f.endswith('.HEIC')][0]
+    data = open(os.path.join(d, heic), 'rb').read()
+    with open(os.path.join(d, 'IMG_9001.HEIC'), 'wb') as f:
+        f.write(data[: len(data) // 3])                     # truncated HEIC
+    with open(os.path.join(d, 'IMG_9002.JPG'), 'wb') as f:
+        f.write(b'\xff\xd8\xff\xe1' + os.urandom(5000))     # JPEG header, garbage after
+    with open(os.path.join(d, 'IMG_9003.MOV'), 'wb') as f:
+        f.write(b'\x00\x00\x00\x08ftyp' + os.urandom(3000))  # broken QuickTime
+    open(os.path.join(d, 'IMG_9004.JPG'), 'wb').close()     # zero bytes
+    with open(os.path.join(d, 'IMG_9005.PNG'), 'wb') as f:
+        f.write(b'\x89PNG\r\n\x1a\n')                       # header only
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        rc, doc, err = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['failed'] == 0, doc
+        check_complete(dest, media)
+        check_integrity(dest, tmp, media)
+        names = {os.path.basename(p) for p in backup_files(dest)}
+        for n in (b'IMG_9001.HEIC', b'IMG_9002.JPG', b'IMG_9003.MOV', b'IMG_9004.JPG', b'IMG_9005.PNG'):
+            assert any(x.startswith(n.split(b'.')[0]) for x in names), (n, names)
+
+
+def test_hostile_names(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 6, seed=15)
+    outside = os.path.join(tmp, 'outside-marker')
+    with open(outside, 'w') as f:
+        f.write('keep me')
+    before_tmp = set(os.listdir(tmp))
+    with Emulator(['--device', media, '--hostile-names']) as emu:
+        env = env_for(emu, tmp)
+        rc, listing, _ = cli_json(['list'], env, expect=0)
+        assert listing['count'] > len(media_files(media)), 'no hostile names listed'
+        rc, doc, err = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['failed'] == 0, doc
+        # Everything stayed inside the destination, nothing outside changed.
+        assert set(os.listdir(tmp)) - before_tmp <= {'backup', 'data', 'cache'}, os.listdir(tmp)
+        assert open(outside).read() == 'keep me'
+        assert not os.path.exists('/etc/passwd.JPG')
+        real_dest = os.path.realpath(dest)
+        for d, dirs, files in os.walk(dest):
+            for n in dirs + files:
+                p = os.path.join(d, n)
+                assert not os.path.islink(p), p
+                assert os.path.realpath(p).startswith(real_dest + os.sep), p
+                assert '/' not in n and n not in ('.', '..') and '\x00' not in n
+        check_complete(dest, media)
+        check_integrity(dest, tmp, media)
+        # A second run still copies nothing, and overwrote nothing.
+        snapshot = backup_files(dest)
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == 0 and backup_files(dest) == snapshot
+
+
+def test_dry_run_and_destinations(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 6, seed=16)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        rc, doc, _ = cli_json(['backup', '--to', dest, '--dry-run'], env, expect=0)
+        assert doc['dry_run'] is True and doc['planned'] == distinct(media), doc
+        assert backup_files(dest) == {}
+        # A destination on a drive that is not there: 7, nothing created.
+        gone = os.path.join(tmp, 'no-drive', 'Photos')
+        rc, doc, _ = cli_json(['backup', '--to', gone], env, expect=EXIT['destination'])
+        assert not os.path.exists(os.path.join(tmp, 'no-drive'))
+        if os.geteuid() != 0:
+            ro = os.path.join(tmp, 'ro')
+            os.mkdir(ro, 0o555)
+            cli(['backup', '--to', ro], env, expect=EXIT['destination'])
+        cli(['verify', '--to', gone], env, expect=EXIT['destination'])
+
+
+def test_folder_source(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 8, seed=17)
+    env = env_for(None, tmp)
+    rc, doc, _ = cli_json(['list', '--source', os.path.join(media, 'DCIM')], env, expect=0)
+    assert doc['count'] == len(media_files(media))
+    rc, doc, _ = cli_json(['backup', '--source', os.path.join(media, 'DCIM'), '--to', dest], env, expect=0)
+    assert doc['copied'] == distinct(media)
+    check_complete(dest, media)
+    cli(['list', '--source', os.path.join(tmp, 'nope')], env, expect=EXIT['no-device'])
+
+
+run_tests([
+    ('backup copies all byte for byte; again copies nothing; new photos only', test_full_then_nothing_then_new),
+    ('app data deleted: backing up to the same folder copies nothing', test_app_data_deleted),
+    ('verify reports exactly the file with a flipped byte', test_verify_flipped_byte),
+    ('corrupt, truncated and zero-byte files are copied byte-exact', test_odd_files),
+    ('hostile names: all copied under safe names, nothing outside', test_hostile_names),
+    ('dry run writes nothing; missing drive exits 7', test_dry_run_and_destinations),
+    ('folder source', test_folder_source),
+])
