@@ -14,6 +14,7 @@
 #include <libexif/exif-data.h>
 #include <libheif/heif.h>
 
+#include "ks-isobmff.h"
 #include "test-thumb-util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -367,16 +368,15 @@ static const guint8 tiny_exif[] = {
   0, 0, 0, 0,
 };
 
-GBytes *
-test_make_heic (int      width,
-                int      height,
-                int      thumb_size,
-                gboolean with_exif,
-                gboolean noisy,
-                int      quality,
-                int      thumb_quality)
+static GBytes *
+encode_heic (GdkPixbuf *pattern,
+             int        thumb_size,
+             gboolean   with_exif,
+             int        quality,
+             int        thumb_quality)
 {
-  g_autoptr(GdkPixbuf) pattern = test_make_pattern (width, height, noisy);
+  int width = gdk_pixbuf_get_width (pattern);
+  int height = gdk_pixbuf_get_height (pattern);
   struct heif_context *ctx = heif_context_alloc ();
   struct heif_encoder *encoder = NULL;
   struct heif_image *image = NULL;
@@ -436,6 +436,254 @@ test_make_heic (int      width,
   heif_encoder_release (encoder);
   heif_context_free (ctx);
   FIXTURE_LEAKS_END ();
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+test_make_heic (int      width,
+                int      height,
+                int      thumb_size,
+                gboolean with_exif,
+                gboolean noisy,
+                int      quality,
+                int      thumb_quality)
+{
+  g_autoptr(GdkPixbuf) pattern = test_make_pattern (width, height, noisy);
+
+  return encode_heic (pattern, thumb_size, with_exif, quality, thumb_quality);
+}
+
+/* The coded data and the hvcC property box of a single-image HEIC. */
+static void
+extract_coded (GBytes  *heic,
+               GBytes **hvcc,
+               GBytes **coded)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (heic, &len);
+  g_autoptr(KsIsobmffMeta) meta = NULL;
+  const KsIsobmffItem *item;
+  const KsIsobmffExtent *e;
+  KsIsobmffBox box, iprp, ipco, prop;
+
+  g_assert_true (ks_isobmff_find_child (data, len, 0, len, KS_FOURCC ('m','e','t','a'), &box));
+  meta = ks_isobmff_meta_parse (data + box.offset, box.size, box.offset, NULL);
+  g_assert_nonnull (meta);
+  item = ks_isobmff_meta_get_item (meta, ks_isobmff_meta_get_primary_id (meta));
+  /* libheif wraps images smaller than x265's 64-px block in a one-tile grid: avoid those. */
+  g_assert_cmphex (item->type, ==, KS_FOURCC ('h','v','c','1'));
+  g_assert_cmpuint (item->extents->len, ==, 1);
+  e = &g_array_index (item->extents, KsIsobmffExtent, 0);
+  *coded = g_bytes_new_from_bytes (heic, e->offset, e->length);
+
+  g_assert_true (ks_isobmff_find_child (data, len, box.offset + box.header_size + 4,
+                                        box.offset + box.size, KS_FOURCC ('i','p','r','p'), &iprp));
+  g_assert_true (ks_isobmff_find_child (data, len, iprp.offset + iprp.header_size,
+                                        iprp.offset + iprp.size, KS_FOURCC ('i','p','c','o'), &ipco));
+  g_assert_true (ks_isobmff_find_child (data, len, ipco.offset + ipco.header_size,
+                                        ipco.offset + ipco.size, KS_FOURCC ('h','v','c','C'), &prop));
+  *hvcc = g_bytes_new_from_bytes (heic, prop.offset, prop.size);
+}
+
+static void
+be_put (GByteArray *a,
+        guint32     v,
+        guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 b = (guint8) (v >> (8 * (n - 1 - i)));
+      g_byte_array_append (a, &b, 1);
+    }
+}
+
+static guint
+full_box (GByteArray *a,
+          const char *type,
+          int         version_flags)
+{
+  guint start = a->len;
+
+  be_put (a, 0, 4);
+  g_byte_array_append (a, (const guint8 *) type, 4);
+  if (version_flags >= 0)
+    be_put (a, (guint32) version_flags, 4);
+  return start;
+}
+
+static void
+close_box (GByteArray *a,
+           guint       start)
+{
+  guint32 size = a->len - start;
+
+  for (guint i = 0; i < 4; i++)
+    a->data[start + i] = (guint8) (size >> (8 * (3 - i)));
+}
+
+static void
+put_ispe (GByteArray *a,
+          int         w,
+          int         h)
+{
+  guint b = full_box (a, "ispe", 0);
+
+  be_put (a, w, 4);
+  be_put (a, h, 4);
+  close_box (a, b);
+}
+
+/* Builds meta for the grid file with item data at @mdat_payload (file offset). */
+static GByteArray *
+build_grid_meta (int      cols,
+                 int      tile_w,
+                 int      tile_h,
+                 int      thumb_w,
+                 int      thumb_h,
+                 GBytes **tile_hvcc,
+                 GBytes **tile_data,
+                 GBytes  *thumb_hvcc,
+                 GBytes  *thumb_data,
+                 guint32  mdat_payload)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint meta, b, c;
+  guint32 off = mdat_payload;
+  const guint16 thumb_id = 100;
+
+  meta = full_box (a, "meta", 0);
+  b = full_box (a, "hdlr", 0); be_put (a, 0, 4); g_byte_array_append (a, (const guint8 *) "pict", 4);
+  be_put (a, 0, 4); be_put (a, 0, 4); be_put (a, 0, 4); be_put (a, 0, 1); close_box (a, b);
+  b = full_box (a, "pitm", 0); be_put (a, 1, 2); close_box (a, b);
+
+  b = full_box (a, "iinf", 0); be_put (a, cols + 2, 2);
+  c = full_box (a, "infe", 0x02000000); be_put (a, 1, 2); be_put (a, 0, 2);
+  g_byte_array_append (a, (const guint8 *) "grid", 4); be_put (a, 0, 1); close_box (a, c);
+  for (int i = 0; i < cols; i++)
+    {
+      /* Tiles are hidden items (flags bit 0), as on an iPhone. */
+      c = full_box (a, "infe", 0x02000001); be_put (a, 2 + i, 2); be_put (a, 0, 2);
+      g_byte_array_append (a, (const guint8 *) "hvc1", 4); be_put (a, 0, 1); close_box (a, c);
+    }
+  c = full_box (a, "infe", 0x02000000); be_put (a, thumb_id, 2); be_put (a, 0, 2);
+  g_byte_array_append (a, (const guint8 *) "hvc1", 4); be_put (a, 0, 1); close_box (a, c);
+  close_box (a, b);
+
+  b = full_box (a, "iloc", 0x01000000);
+  be_put (a, 0x44, 1); be_put (a, 0x00, 1); be_put (a, cols + 2, 2);
+  be_put (a, 1, 2); be_put (a, 1, 2); be_put (a, 0, 2); be_put (a, 1, 2);
+  be_put (a, 0, 4); be_put (a, 8, 4);
+  for (int i = 0; i < cols; i++)
+    {
+      be_put (a, 2 + i, 2); be_put (a, 0, 2); be_put (a, 0, 2); be_put (a, 1, 2);
+      be_put (a, off, 4); be_put (a, g_bytes_get_size (tile_data[i]), 4);
+      off += g_bytes_get_size (tile_data[i]);
+    }
+  be_put (a, thumb_id, 2); be_put (a, 0, 2); be_put (a, 0, 2); be_put (a, 1, 2);
+  be_put (a, off, 4); be_put (a, g_bytes_get_size (thumb_data), 4);
+  close_box (a, b);
+
+  b = full_box (a, "iref", 0);
+  c = full_box (a, "dimg", -1); be_put (a, 1, 2); be_put (a, cols, 2);
+  for (int i = 0; i < cols; i++)
+    be_put (a, 2 + i, 2);
+  close_box (a, c);
+  c = full_box (a, "thmb", -1); be_put (a, thumb_id, 2); be_put (a, 1, 2); be_put (a, 1, 2);
+  close_box (a, c);
+  close_box (a, b);
+
+  /* ipco: 1 grid ispe, 2 tile ispe, 3 thumb ispe, 4 thumb hvcC, 5.. tile hvcC */
+  b = full_box (a, "iprp", -1);
+  c = full_box (a, "ipco", -1);
+  put_ispe (a, cols * tile_w, tile_h);
+  put_ispe (a, tile_w, tile_h);
+  put_ispe (a, thumb_w, thumb_h);
+  g_byte_array_append (a, g_bytes_get_data (thumb_hvcc, NULL), g_bytes_get_size (thumb_hvcc));
+  for (int i = 0; i < cols; i++)
+    g_byte_array_append (a, g_bytes_get_data (tile_hvcc[i], NULL), g_bytes_get_size (tile_hvcc[i]));
+  close_box (a, c);
+  c = full_box (a, "ipma", 0); be_put (a, cols + 2, 4);
+  be_put (a, 1, 2); be_put (a, 1, 1); be_put (a, 1, 1);
+  for (int i = 0; i < cols; i++)
+    {
+      be_put (a, 2 + i, 2); be_put (a, 2, 1); be_put (a, 0x80 | (5 + i), 1); be_put (a, 2, 1);
+    }
+  be_put (a, thumb_id, 2); be_put (a, 2, 1); be_put (a, 0x80 | 4, 1); be_put (a, 3, 1);
+  close_box (a, c);
+  close_box (a, b);
+
+  /* The grid description: version 0, flags 0 (16-bit sizes), rows-1, columns-1, w, h. */
+  b = full_box (a, "idat", -1);
+  be_put (a, 0, 1); be_put (a, 0, 1); be_put (a, 0, 1); be_put (a, cols - 1, 1);
+  be_put (a, cols * tile_w, 2); be_put (a, tile_h, 2);
+  close_box (a, b);
+
+  close_box (a, meta);
+  return a;
+}
+
+/**
+ * test_make_grid_heic:
+ *
+ * An iPhone-shaped HEIC that libheif 1.15 cannot write itself: the primary is a `grid` of
+ * @cols hidden hvc1 tiles described in `idat`, with a separately coded hvc1 thumbnail.
+ */
+GBytes *
+test_make_grid_heic (int cols,
+                     int tile_w,
+                     int tile_h,
+                     int thumb_w,
+                     int thumb_h)
+{
+  g_autoptr(GdkPixbuf) pattern = test_make_pattern (cols * tile_w, tile_h, TRUE);
+  g_autoptr(GdkPixbuf) small = gdk_pixbuf_scale_simple (pattern, thumb_w, thumb_h, GDK_INTERP_BILINEAR);
+  g_autoptr(GBytes) thumb_file = encode_heic (small, 0, FALSE, 50, 50);
+  g_autoptr(GBytes) thumb_hvcc = NULL, thumb_data = NULL;
+  g_autoptr(GByteArray) meta = NULL;
+  GBytes **tile_hvcc = g_new0 (GBytes *, cols);
+  GBytes **tile_data = g_new0 (GBytes *, cols);
+  GByteArray *out = g_byte_array_new ();
+  static const guint8 ftyp[] = { 0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0, 0, 0,
+                                 'm', 'i', 'f', '1', 'h', 'e', 'i', 'c' };
+  guint mdat;
+
+  for (int i = 0; i < cols; i++)
+    {
+      g_autoptr(GdkPixbuf) tile = gdk_pixbuf_new_subpixbuf (pattern, i * tile_w, 0, tile_w, tile_h);
+      g_autoptr(GdkPixbuf) copy = gdk_pixbuf_copy (tile);
+      g_autoptr(GBytes) tile_file = encode_heic (copy, 0, FALSE, 80, 80);
+
+      extract_coded (tile_file, &tile_hvcc[i], &tile_data[i]);
+    }
+  extract_coded (thumb_file, &thumb_hvcc, &thumb_data);
+
+  /* Two passes: the meta box's size does not depend on the offsets written into it. */
+  meta = build_grid_meta (cols, tile_w, tile_h, thumb_w, thumb_h, tile_hvcc, tile_data,
+                          thumb_hvcc, thumb_data, 0);
+  {
+    guint32 payload = sizeof ftyp + meta->len + 8;
+
+    g_byte_array_unref (meta);
+    meta = build_grid_meta (cols, tile_w, tile_h, thumb_w, thumb_h, tile_hvcc, tile_data,
+                            thumb_hvcc, thumb_data, payload);
+  }
+
+  g_byte_array_append (out, ftyp, sizeof ftyp);
+  g_byte_array_append (out, meta->data, meta->len);
+  mdat = full_box (out, "mdat", -1);
+  for (int i = 0; i < cols; i++)
+    g_byte_array_append (out, g_bytes_get_data (tile_data[i], NULL), g_bytes_get_size (tile_data[i]));
+  g_byte_array_append (out, g_bytes_get_data (thumb_data, NULL), g_bytes_get_size (thumb_data));
+  close_box (out, mdat);
+
+  for (int i = 0; i < cols; i++)
+    {
+      g_bytes_unref (tile_hvcc[i]);
+      g_bytes_unref (tile_data[i]);
+    }
+  g_free (tile_hvcc);
+  g_free (tile_data);
 
   return g_byte_array_free_to_bytes (out);
 }

@@ -54,6 +54,11 @@ GBytes    *test_make_heic     (int          width,
                                gboolean     noisy,
                                int          quality,
                                int          thumb_quality);
+GBytes    *test_make_grid_heic (int          cols,
+                                int          tile_w,
+                                int          tile_h,
+                                int          thumb_w,
+                                int          thumb_h);
 GdkPixbuf *test_make_pattern  (int          width,
                                int          height,
                                gboolean     noisy);

@@ -370,6 +370,81 @@ test_heif_rotated (void)
   g_assert_cmpint (corner[1], <, 110);
 }
 
+/* An iPhone-shaped file: a grid primary (tiles hidden, description in idat) and a separate
+ * thumbnail. libheif must accept it (whole-file decode of the grid works), and the sparse read
+ * decodes the same thumbnail without fetching any tile. */
+static void
+test_heif_grid (void)
+{
+  g_autoptr(GBytes) grid = test_make_grid_heic (4, 256, 256, 256, 64);
+  g_autoptr(KsIsobmffMeta) meta = parse_meta (grid);
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (TestRange));
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GdkPixbuf) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  const KsIsobmffItem *primary;
+  gint64 bytes = 0;
+  guint64 tiles_read = 0;
+
+  primary = ks_isobmff_meta_get_item (meta, ks_isobmff_meta_get_primary_id (meta));
+  g_assert_cmphex (primary->type, ==, KS_FOURCC ('g','r','i','d'));
+  g_assert_cmpuint (primary->construction_method, ==, 1);
+
+  /* libheif itself reads the crafted file: the grid decodes whole. */
+  {
+    struct heif_context *ctx = heif_context_alloc ();
+    struct heif_image_handle *handle = NULL;
+    struct heif_image *image = NULL;
+    struct heif_error err;
+
+    err = heif_context_read_from_memory_without_copy (ctx, g_bytes_get_data (grid, NULL),
+                                                      g_bytes_get_size (grid), NULL);
+    g_assert_cmpint (err.code, ==, heif_error_Ok);
+    err = heif_context_get_primary_image_handle (ctx, &handle);
+    g_assert_cmpint (err.code, ==, heif_error_Ok);
+    err = heif_decode_image (handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, NULL);
+    g_assert_cmpint (err.code, ==, heif_error_Ok);
+    g_assert_cmpint (heif_image_get_width (image, heif_channel_interleaved), ==, 1024);
+    g_assert_cmpint (heif_image_get_height (image, heif_channel_interleaved), ==, 256);
+    heif_image_release (image);
+    heif_image_handle_release (handle);
+    heif_context_free (ctx);
+  }
+
+  stream = test_counting_stream_new_bytes (grid, &bytes, ranges);
+  got = ks_heif_thumbnail_load (stream, g_bytes_get_size (grid), 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 256);
+  g_assert_cmpint (gdk_pixbuf_get_height (got), ==, 64);
+  expected = test_reference_heif_thumbnail (grid);
+  test_assert_pixbufs_equal (expected, got);
+
+  /* No tile data crossed, beyond what the head read may graze. */
+  for (guint n = 0; n < ks_isobmff_meta_get_n_items (meta); n++)
+    {
+      const KsIsobmffItem *item = ks_isobmff_meta_get_nth_item (meta, n);
+
+      if (item->type != KS_FOURCC ('h','v','c','1') ||
+          ks_isobmff_meta_find_reference_to (meta, KS_FOURCC ('t','h','m','b'), primary->id, 0) == item->id)
+        continue;
+      for (guint i = 0; i < ranges->len; i++)
+        {
+          const TestRange *r = &g_array_index (ranges, TestRange, i);
+          const KsIsobmffExtent *e = &g_array_index (item->extents, KsIsobmffExtent, 0);
+          guint64 lo = MAX (r->offset, e->offset);
+          guint64 hi = MIN (r->offset + r->length, e->offset + e->length);
+
+          if (hi > lo && r->offset >= KS_HEIF_HEAD_SIZE)
+            tiles_read += hi - lo;
+        }
+    }
+  g_test_message ("grid HEIC: %" G_GINT64_FORMAT " of %" G_GSIZE_FORMAT " bytes read",
+                  bytes, g_bytes_get_size (grid));
+  g_assert_cmpuint (tiles_read, <=, 4096);
+  g_assert_cmpint (bytes, <, (gint64) g_bytes_get_size (grid) / 4);
+}
+
 static void
 test_heif_scaled (void)
 {
@@ -1051,6 +1126,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Thumbnails/heif/sparse-identical", test_heif_sparse_identical);
   g_test_add_func ("/Keepsake/Thumbnails/heif/scaled", test_heif_scaled);
   g_test_add_func ("/Keepsake/Thumbnails/heif/rotated", test_heif_rotated);
+  g_test_add_func ("/Keepsake/Thumbnails/heif/grid", test_heif_grid);
   g_test_add_func ("/Keepsake/Thumbnails/heif/large-ratio", test_heif_large_ratio);
   g_test_add_func ("/Keepsake/Thumbnails/heif/no-thumbnail", test_heif_no_thumbnail);
   g_test_add_func ("/Keepsake/Thumbnails/jpeg/exif-oriented", test_jpeg_exif_oriented);
