@@ -272,7 +272,6 @@ static gboolean
 parse_iloc (KsIsobmffMeta *self,
             const guint8  *data,
             KsIsobmffBox  *box,
-            guint64        meta_file_offset,
             guint64        idat_file_offset,
             guint64        idat_length,
             GError       **error)
@@ -368,7 +367,6 @@ parse_iloc (KsIsobmffMeta *self,
         }
     }
 
-  (void) meta_file_offset;
   return TRUE;
 }
 
@@ -622,8 +620,7 @@ ks_isobmff_meta_parse (const guint8  *meta,
     }
 
   if ((iinf.type != 0 && !parse_iinf (self, meta, meta_len, &iinf, error)) ||
-      (iloc.type != 0 && !parse_iloc (self, meta, &iloc, meta_file_offset,
-                                      idat_file_offset, idat_length, error)) ||
+      (iloc.type != 0 && !parse_iloc (self, meta, &iloc, idat_file_offset, idat_length, error)) ||
       (iref.type != 0 && !parse_iref (self, meta, meta_len, &iref, error)) ||
       (iprp.type != 0 && !parse_iprp (self, meta, meta_len, &iprp, error)))
     return NULL;
