@@ -74,11 +74,19 @@ classify_device_loss (gpointer data)
   lockdownd_client_t client = NULL;
   GError *error = NULL;
 
-  if (_ks_device_open_lockdown (udid, "keepsake-cli", &device, &client, &error))
+  for (guint attempt = 0; attempt < 2; attempt++)
     {
-      lockdownd_client_free (client);
-      idevice_free (device);
-      return NULL;
+      g_clear_error (&error);
+      if (_ks_device_open_lockdown (udid, "keepsake-cli", &device, &client, &error))
+        {
+          lockdownd_client_free (client);
+          idevice_free (device);
+          return NULL;
+        }
+      /* A loose cable re-enumerates within a moment; then the phone can say more. */
+      if (!g_error_matches (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND))
+        break;
+      g_usleep (G_USEC_PER_SEC / 2);
     }
   return error;
 }

@@ -113,6 +113,8 @@ def backup_files(dest):
         if d == root and b'.keepsake' in dirs:
             dirs.remove(b'.keepsake')
         for f in files:
+            if TMP_MARK.encode() in f:
+                continue  # see temp_files()
             p = os.path.join(d, f)
             out[os.path.relpath(p, root)] = sha256(p)
     return out
@@ -151,9 +153,12 @@ def catalog_path(tmp):
     return os.path.join(tmp, 'data', 'keepsake', 'catalog.db')
 
 
-def check_integrity(dest, tmp, media):
-    """After any interruption: nothing partial or temporary is visible, every claim is true."""
-    assert temp_files(dest) == [], 'temporary files left: %r' % temp_files(dest)
+def check_integrity(dest, tmp, media, killed=False):
+    """After any interruption: nothing partial or temporary is visible, every claim is true.
+    After SIGKILL a hidden temporary file may remain (nobody was left to remove it); the
+    next run's check_complete() requires it gone."""
+    for t in temp_files(dest):
+        assert killed and os.path.basename(t).startswith(b'.'), 'temporary file left: %r' % t
     phone = set(media_files(media).values())
     files = backup_files(dest)
     for rel, h in files.items():
