@@ -181,14 +181,11 @@ ks_photo_cell_get_copies (KsPhotoCell *self)
 }
 
 void
-ks_photo_cell_bind (KsPhotoCell   *self,
-                    KsAsset       *asset,
-                    KsSource      *source,
-                    KsThumbnailer *thumbnailer,
-                    int            copies)
+ks_photo_cell_bind (KsPhotoCell *self,
+                    KsAsset     *asset,
+                    int          copies)
 {
   g_autoptr(GDateTime) date = NULL;
-  KsAssetFile *primary;
   gboolean is_video;
 
   g_return_if_fail (KS_IS_PHOTO_CELL (self));
@@ -221,27 +218,41 @@ ks_photo_cell_bind (KsPhotoCell   *self,
   self->copies = G_MININT;
   ks_photo_cell_set_copies (self, copies);
 
-  primary = ks_asset_get_primary (asset);
-  if (source != NULL && thumbnailer != NULL)
-    {
-      self->thumbnail_state = KS_PHOTO_CELL_LOADING;
-      ks_photo_cell_show_placeholder (self, is_video ? "video-x-generic-symbolic"
-                                                     : "image-x-generic-symbolic");
-      ks_thumbnailer_load_async (thumbnailer,
-                                 source,
-                                 ks_asset_file_get_path (primary),
-                                 ks_asset_file_get_size (primary),
-                                 ks_asset_file_get_mtime (primary),
-                                 KS_THUMBNAILER_DEFAULT_SIZE,
-                                 self->cancellable,
-                                 load_thumbnail_cb,
-                                 g_object_ref (self));
-    }
-  else
-    {
-      self->thumbnail_state = KS_PHOTO_CELL_EMPTY;
-      ks_photo_cell_show_placeholder (self, "image-x-generic-symbolic");
-    }
+  self->thumbnail_state = KS_PHOTO_CELL_EMPTY;
+  ks_photo_cell_show_placeholder (self, is_video ? "video-x-generic-symbolic"
+                                                 : "image-x-generic-symbolic");
+}
+
+/**
+ * ks_photo_cell_request_thumbnail:
+ *
+ * Asks @thumbnailer for the bound asset's thumbnail, once per binding. The grid calls it
+ * for the cells on screen and a little ahead, so off-screen cells cost no decoding.
+ */
+void
+ks_photo_cell_request_thumbnail (KsPhotoCell   *self,
+                                 KsSource      *source,
+                                 KsThumbnailer *thumbnailer)
+{
+  KsAssetFile *primary;
+
+  g_return_if_fail (KS_IS_PHOTO_CELL (self));
+
+  if (self->asset == NULL || self->thumbnail_state != KS_PHOTO_CELL_EMPTY
+      || source == NULL || thumbnailer == NULL)
+    return;
+
+  primary = ks_asset_get_primary (self->asset);
+  self->thumbnail_state = KS_PHOTO_CELL_LOADING;
+  ks_thumbnailer_load_async (thumbnailer,
+                             source,
+                             ks_asset_file_get_path (primary),
+                             ks_asset_file_get_size (primary),
+                             ks_asset_file_get_mtime (primary),
+                             KS_THUMBNAILER_DEFAULT_SIZE,
+                             self->cancellable,
+                             load_thumbnail_cb,
+                             g_object_ref (self));
 }
 
 void

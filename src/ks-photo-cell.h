@@ -30,9 +30,10 @@ G_DECLARE_FINAL_TYPE (KsPhotoCell, ks_photo_cell, KS, PHOTO_CELL, GtkWidget)
 GtkWidget            *ks_photo_cell_new                 (void);
 void                  ks_photo_cell_bind                (KsPhotoCell   *self,
                                                          KsAsset       *asset,
-                                                         KsSource      *source,
-                                                         KsThumbnailer *thumbnailer,
                                                          int            copies);
+void                  ks_photo_cell_request_thumbnail   (KsPhotoCell   *self,
+                                                         KsSource      *source,
+                                                         KsThumbnailer *thumbnailer);
 void                  ks_photo_cell_unbind              (KsPhotoCell   *self);
 KsAsset              *ks_photo_cell_get_asset           (KsPhotoCell   *self);
 void                  ks_photo_cell_set_copies          (KsPhotoCell   *self,

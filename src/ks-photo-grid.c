@@ -33,6 +33,7 @@ struct _KsPhotoGrid
   GtkFilterListModel *filter_model;
   GtkMultiSelection  *selection;
   GHashTable         *bound_cells;
+  guint               requests_source;
 
   KsPhotoFilter       filter_mode;
   guint               n_selected;
@@ -49,6 +50,8 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void ks_photo_grid_schedule_requests (KsPhotoGrid *self);
 
 GtkWidget *
 ks_photo_grid_new (void)
@@ -89,6 +92,88 @@ copies_for (KsPhotoGrid *self,
   return ks_backup_index_get_copies (self->backup_index, asset);
 }
 
+/* Where @cell is, relative to the visible part of the grid; FALSE when it has no place yet. */
+static gboolean
+cell_bounds (KsPhotoGrid     *self,
+             GtkWidget       *cell,
+             graphene_rect_t *rect)
+{
+  return gtk_widget_get_mapped (cell)
+         && gtk_widget_compute_bounds (cell, GTK_WIDGET (self->grid_view), rect);
+}
+
+/* GtkGridView keeps far more cells bound than fit on screen. Thumbnails are asked for the
+ * ones on screen and half a screen around it, so scrolling through 100,000 photos decodes
+ * what is seen, not what is flown past. */
+static gboolean
+request_thumbnails_cb (gpointer data)
+{
+  KsPhotoGrid *self = data;
+  GHashTableIter iter;
+  gpointer cell;
+  int height;
+
+  self->requests_source = 0;
+
+  height = gtk_widget_get_height (GTK_WIDGET (self->grid_view));
+  if (height <= 0)
+    return G_SOURCE_REMOVE;
+
+  g_hash_table_iter_init (&iter, self->bound_cells);
+  while (g_hash_table_iter_next (&iter, &cell, NULL))
+    {
+      graphene_rect_t rect;
+
+      if (ks_photo_cell_get_thumbnail_state (cell) != KS_PHOTO_CELL_EMPTY)
+        continue;
+      if (!cell_bounds (self, cell, &rect))
+        continue;
+      if (rect.origin.y + rect.size.height < -height / 2 || rect.origin.y > height * 1.5)
+        continue;
+
+      ks_photo_cell_request_thumbnail (cell, self->source, self->thumbnailer);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ks_photo_grid_schedule_requests (KsPhotoGrid *self)
+{
+  /* After layout, when the cells have their places. */
+  if (self->requests_source == 0)
+    self->requests_source = g_timeout_add_full (G_PRIORITY_LOW, 30, request_thumbnails_cb, self, NULL);
+}
+
+/**
+ * ks_photo_grid_list_visible_cells:
+ *
+ * Returns: (transfer container) (element-type KsPhotoCell): the bound cells on screen
+ */
+GPtrArray *
+ks_photo_grid_list_visible_cells (KsPhotoGrid *self)
+{
+  GPtrArray *ret = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer cell;
+  int height;
+
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), ret);
+
+  height = gtk_widget_get_height (GTK_WIDGET (self->grid_view));
+  g_hash_table_iter_init (&iter, self->bound_cells);
+  while (g_hash_table_iter_next (&iter, &cell, NULL))
+    {
+      graphene_rect_t rect;
+
+      if (cell_bounds (self, cell, &rect)
+          && rect.origin.y + rect.size.height > 0 && rect.origin.y < height)
+        g_ptr_array_add (ret, cell);
+    }
+
+  return ret;
+}
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
@@ -105,8 +190,9 @@ bind_cb (GtkSignalListItemFactory *factory,
   KsPhotoCell *cell = KS_PHOTO_CELL (gtk_list_item_get_child (item));
   KsAsset *asset = gtk_list_item_get_item (item);
 
-  ks_photo_cell_bind (cell, asset, self->source, self->thumbnailer, copies_for (self, asset));
+  ks_photo_cell_bind (cell, asset, copies_for (self, asset));
   g_hash_table_add (self->bound_cells, cell);
+  ks_photo_grid_schedule_requests (self);
 }
 
 static void
@@ -149,6 +235,7 @@ backup_index_changed_cb (KsPhotoGrid   *self,
         ks_photo_cell_set_copies (cell, copies_for (self, asset));
     }
 
+
   if (self->filter_mode == KS_PHOTO_FILTER_NOT_BACKED_UP)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
@@ -186,6 +273,8 @@ items_changed_cb (KsPhotoGrid *self,
                   GListModel  *model)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
+  /* Cells moved by insertions above them may have scrolled into view. */
+  ks_photo_grid_schedule_requests (self);
   /* Removed items leave the selection with them. */
   if (removed > 0)
     update_n_selected (self);
@@ -200,13 +289,17 @@ ks_photo_grid_set_library (KsPhotoGrid *self,
   g_return_if_fail (assets == NULL || G_IS_LIST_MODEL (assets));
   g_return_if_fail (source == NULL || KS_IS_SOURCE (source));
 
-  g_set_object (&self->source, source);
+  /* A new source for the same library (the iPhone was plugged in again): cells waiting for
+   * a thumbnail ask the new one. */
+  if (g_set_object (&self->source, source))
+    ks_photo_grid_schedule_requests (self);
   if (g_set_object (&self->assets, assets))
-    gtk_filter_list_model_set_model (self->filter_model, assets);
-
-  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
-  update_n_selected (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
+    {
+      gtk_filter_list_model_set_model (self->filter_model, assets);
+      gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+      update_n_selected (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
+    }
 }
 
 GListModel *
@@ -420,6 +513,7 @@ ks_photo_grid_dispose (GObject *object)
 {
   KsPhotoGrid *self = (KsPhotoGrid *)object;
 
+  g_clear_handle_id (&self->requests_source, g_source_remove);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
   self->grid_view = NULL;
 
@@ -491,7 +585,8 @@ ks_photo_grid_init (KsPhotoGrid *self)
   self->grid_view = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)),
                                                       g_object_ref (factory)));
   gtk_grid_view_set_enable_rubberband (self->grid_view, TRUE);
-  gtk_grid_view_set_max_columns (self->grid_view, 32);
+  /* GTK 4.8 keeps max-columns × 30 rows of cells bound; 12 columns fill a wide screen. */
+  gtk_grid_view_set_max_columns (self->grid_view, 12);
   gtk_widget_add_css_class (GTK_WIDGET (self->grid_view), "photo-grid");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Photos and Videos"),
@@ -501,5 +596,13 @@ ks_photo_grid_init (KsPhotoGrid *self)
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller),
                                   GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->grid_view));
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)),
+                           "value-changed",
+                           G_CALLBACK (ks_photo_grid_schedule_requests), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->grid_view)),
+                           "changed",
+                           G_CALLBACK (ks_photo_grid_schedule_requests), self,
+                           G_CONNECT_SWAPPED);
   gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
 }

@@ -49,5 +49,6 @@ void           ks_photo_grid_select_all       (KsPhotoGrid   *self);
 void           ks_photo_grid_unselect_all     (KsPhotoGrid   *self);
 /* (element-type KsPhotoCell) (transfer container): the cells bound right now */
 GPtrArray     *ks_photo_grid_list_bound_cells (KsPhotoGrid   *self);
+GPtrArray     *ks_photo_grid_list_visible_cells (KsPhotoGrid *self);
 
 G_END_DECLS

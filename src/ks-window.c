@@ -1107,6 +1107,16 @@ settings_destinations_changed_cb (KsWindow *self)
   ks_window_refresh_backups (self);
 }
 
+/* Folded to a phone's width, the header keeps room for the iPhone's name. */
+static void
+leaflet_folded_cb (KsWindow *self)
+{
+  AdwButtonContent *content = ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (self->backup_all_button)));
+
+  adw_button_content_set_label (content,
+                                adw_leaflet_get_folded (self->leaflet) ? "" : _("_Back Up Everything"));
+}
+
 /* "application" is not a construct property, so it arrives after constructed(). */
 static void
 ks_window_application_notify_cb (KsWindow *self)
@@ -1269,6 +1279,11 @@ ks_window_init (KsWindow *self)
   g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DISABLED_DESTINATIONS,
                            G_CALLBACK (settings_destinations_changed_cb), self,
                            G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->leaflet, "notify::folded",
+                           G_CALLBACK (leaflet_folded_cb), self,
+                           G_CONNECT_SWAPPED);
+  leaflet_folded_cb (self);
 
   g_signal_connect (self, "notify::application",
                     G_CALLBACK (ks_window_application_notify_cb), NULL);

@@ -103,7 +103,7 @@ static gboolean
 thumbnails_done (gpointer data)
 {
   KsWindow *window = data;
-  g_autoptr(GPtrArray) cells = ks_photo_grid_list_bound_cells (_ks_window_get_photo_grid (window));
+  g_autoptr(GPtrArray) cells = ks_photo_grid_list_visible_cells (_ks_window_get_photo_grid (window));
 
   if (cells->len == 0)
     return FALSE;

@@ -606,6 +606,8 @@ main (int   argc,
 
   settings = g_settings_new (APP_ID);
   app = ks_application_new ();
+  /* The UI tests run side by side on one session bus: each is its own instance. */
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, NULL);
   g_application_hold (G_APPLICATION (app));
 
