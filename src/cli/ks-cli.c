@@ -1163,13 +1163,15 @@ main (int   argc,
   if (!take_global_options (&cli, &argc, &argv, &error))
     {
       ks_cli_print_error (&cli, "keepsake-cli", KS_EXIT_USAGE, error->message);
-      return KS_EXIT_USAGE;
+      ret = KS_EXIT_USAGE;
+      goto out;
     }
 
   if (argc < 2)
     {
       g_printerr ("%s", help_text);
-      return KS_EXIT_USAGE;
+      ret = KS_EXIT_USAGE;
+      goto out;
     }
 
   command = argv[1];
@@ -1178,7 +1180,8 @@ main (int   argc,
         g_strcmp0 (argv[i], "help") == 0)
       {
         g_print ("%s", help_text);
-        return KS_EXIT_OK;
+        ret = KS_EXIT_OK;
+        goto out;
       }
 
   g_unix_signal_add (SIGINT, on_signal_cb, &cli);
@@ -1205,6 +1208,8 @@ main (int   argc,
   if (ret != KS_EXIT_CANCELLED && g_cancellable_is_cancelled (cli.cancellable))
     ret = KS_EXIT_CANCELLED;
 
+out:
+  g_clear_error (&error);
   g_clear_object (&cli.monitor);
   g_clear_object (&cli.cancellable);
 
