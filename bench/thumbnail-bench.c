@@ -247,6 +247,8 @@ main (int   argc,
       afc = ks_source_open_file (KS_SOURCE (device), f->rel, NULL, &local_error);
       if (afc != NULL)
         {
+          /* As the thumbnailer does on the streams it is given (here: our wrapper). */
+          ks_thumbnailer_disable_read_ahead (afc);
           stream = test_counting_stream_new (afc, &requested, NULL);
           pixbuf = ks_thumbnailer_load_stream (stream, f->rel, f->size, KS_THUMBNAILER_DEFAULT_SIZE,
                                                NULL, NULL, &local_error);

@@ -294,6 +294,33 @@ fail:
   return NULL;
 }
 
+/**
+ * ks_thumbnailer_disable_read_ahead:
+ *
+ * A stream that reads ahead (KsAfcInputStream fills a 1 MiB buffer on any small read) defeats
+ * sparse reads; streams that can stop say so with a "read-ahead" property, set here to 0.
+ * Full decodes read in 1 MiB requests, so they lose nothing by it.
+ *
+ * Returns: whether @stream had such a property
+ */
+gboolean
+ks_thumbnailer_disable_read_ahead (GInputStream *stream)
+{
+  GValue zero = G_VALUE_INIT;
+
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), FALSE);
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "read-ahead") == NULL)
+    return FALSE;
+
+  /* Set through a transformable int, whatever integer type the property has. */
+  g_value_init (&zero, G_TYPE_INT);
+  g_value_set_int (&zero, 0);
+  g_object_set_property (G_OBJECT (stream), "read-ahead", &zero);
+  g_value_unset (&zero);
+  return TRUE;
+}
+
 typedef enum
 {
   KIND_UNKNOWN,
@@ -378,19 +405,7 @@ ks_thumbnailer_load_stream (GInputStream  *stream,
       return NULL;
     }
 
-  /* A stream that reads ahead (KsAfcInputStream fills a 1 MiB buffer on a small read) would
-   * defeat the sparse reads below; streams that can turn it off say so with this property.
-   * Full decodes read in CHUNK_SIZE requests, so they lose nothing by it. */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "read-ahead") != NULL)
-    {
-      GValue zero = G_VALUE_INIT;
-
-      /* Set through a transformable int, whatever integer type the property has. */
-      g_value_init (&zero, G_TYPE_INT);
-      g_value_set_int (&zero, 0);
-      g_object_set_property (G_OBJECT (stream), "read-ahead", &zero);
-      g_value_unset (&zero);
-    }
+  ks_thumbnailer_disable_read_ahead (stream);
 
   kind = kind_from_extension (path);
   if (kind == KIND_UNKNOWN)

@@ -52,6 +52,8 @@ GdkPixbuf     *ks_thumbnailer_load_stream     (GInputStream         *stream,
                                                GCancellable         *cancellable,
                                                GError              **error);
 
+gboolean       ks_thumbnailer_disable_read_ahead (GInputStream     *stream);
+
 /* Helpers for the format readers. */
 gboolean       ks_thumbnailer_read_at         (GInputStream         *stream,
                                                guint64               offset,

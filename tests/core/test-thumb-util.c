@@ -36,7 +36,10 @@ struct _TestCountingStream
   GInputStream *base;
   gint64       *counter;
   GArray       *ranges;
+  guint64       read_ahead;  /* only stored: lets tests see that the thumbnailer clears it */
 };
+
+enum { PROP_0, PROP_READ_AHEAD, N_PROPS };
 
 static void test_counting_stream_seekable_init (GSeekableIface *iface);
 
@@ -138,12 +141,47 @@ test_counting_stream_finalize (GObject *object)
 }
 
 static void
+test_counting_stream_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TestCountingStream *self = (TestCountingStream *) object;
+
+  if (prop_id == PROP_READ_AHEAD)
+    g_value_set_uint64 (value, self->read_ahead);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+test_counting_stream_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  TestCountingStream *self = (TestCountingStream *) object;
+
+  if (prop_id == PROP_READ_AHEAD)
+    self->read_ahead = g_value_get_uint64 (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
 test_counting_stream_class_init (TestCountingStreamClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
 
   object_class->finalize = test_counting_stream_finalize;
+  object_class->get_property = test_counting_stream_get_property;
+  object_class->set_property = test_counting_stream_set_property;
+  /* A 64-bit property, like the one KsAfcInputStream may grow, starting non-zero. */
+  g_object_class_install_property (object_class, PROP_READ_AHEAD,
+                                   g_param_spec_uint64 ("read-ahead", NULL, NULL,
+                                                        0, G_MAXUINT64, 1024 * 1024,
+                                                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   stream_class->read_fn = test_counting_stream_read;
   stream_class->close_fn = test_counting_stream_close;
 }
@@ -151,6 +189,7 @@ test_counting_stream_class_init (TestCountingStreamClass *klass)
 static void
 test_counting_stream_init (TestCountingStream *self)
 {
+  self->read_ahead = 1024 * 1024;
 }
 
 GInputStream *

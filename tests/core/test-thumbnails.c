@@ -280,9 +280,18 @@ test_heif_sparse_identical (void)
   guint64 budget;
 
   stream = test_counting_stream_new_bytes (heic_small, &bytes, ranges);
-  got = ks_heif_thumbnail_load (stream, g_bytes_get_size (heic_small), 0, NULL, &error);
+  got = ks_thumbnailer_load_stream (stream, "small.HEIC", g_bytes_get_size (heic_small), 0, NULL,
+                                    NULL, &error);
   g_assert_no_error (error);
   test_assert_pixbufs_equal (expected, got);
+
+  /* The stream was asked to stop reading ahead before the sparse reads. */
+  {
+    guint64 read_ahead = 1;
+
+    g_object_get (stream, "read-ahead", &read_ahead, NULL);
+    g_assert_cmpuint (read_ahead, ==, 0);
+  }
 
   /* The coded primary image is never fetched; the total stays within the head read, the
    * thumbnail, the Exif block and one coalescing gap each. */
