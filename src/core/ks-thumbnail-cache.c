@@ -5,10 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Thumbnails are stored under a hash of their key, written to a temporary file and renamed
- * into place so a reader never sees half a file. Opaque photos are JPEG (~10 KB, and gdk-pixbuf
- * decodes a 256-px JPEG several times faster than a PNG); images with alpha and videos (whose
- * duration rides along in a text chunk) are PNG. */
+/* Entries live under a hash of their key, written to a temporary file and renamed into place.
+ * Opaque photos are JPEG (~10 KB; gdk-pixbuf decodes it several times faster than PNG); alpha
+ * images and videos (duration in a text chunk) are PNG; posterless videos a ".noposter" note. */
 
 #include "config.h"
 
