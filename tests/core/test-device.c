@@ -6,7 +6,7 @@
  */
 
 /* KsDeviceMonitor and KsDevice states against the emulated iPhone: attach/detach, two phones,
- * trust dialog, denial, passcode lock, and a missing usbmuxd. */
+ * trust dialog, denial, passcode lock, lost pairing, and a missing usbmuxd. */
 
 #include "config.h"
 
@@ -137,7 +137,6 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autofree char *argv0 = NULL;
   const char *argv[] = { "rm", "-rf", f->tmp, NULL };
 
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -397,6 +396,49 @@ test_locked (Fixture       *f,
 }
 
 static void
+test_pairing_lost (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsTestEmulator) emu = NULL;
+  g_autoptr(KsDeviceMonitor) monitor = NULL;
+  g_autoptr(KsDevice) device = NULL;
+  g_autofree char *pairings = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint removed = 0;
+
+  emu = ks_test_emulator_new (&error, "--device", f->media, NULL);
+  g_assert_no_error (error);
+
+  monitor = ks_device_monitor_new ();
+  ks_device_monitor_start (monitor);
+  device = wait_first_device (monitor);
+  assert_state (device, KS_DEVICE_STATE_READY, 20);
+
+  /* The phone forgets us (e.g. "Reset Location & Privacy"); our pair record stays. */
+  pairings = g_build_filename (ks_test_emulator_get_state_dir (emu), ks_device_get_udid (device),
+                               "pairings", NULL);
+  dir = g_dir_open (pairings, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (pairings, name, NULL);
+      g_assert_cmpint (g_unlink (path), ==, 0);
+      removed++;
+    }
+  g_assert_cmpuint (removed, >, 0);
+
+  ks_device_retry (device);
+  assert_state (device, KS_DEVICE_STATE_PAIRING_LOST, 10);
+  g_assert_cmpint (ks_device_state_to_error (KS_DEVICE_STATE_PAIRING_LOST), ==, KS_DEVICE_ERROR_PAIRING_LOST);
+
+  /* Pairing again (the trust dialog would show on a real phone) brings it back. */
+  ks_device_forget_pairing (device);
+  assert_state (device, KS_DEVICE_STATE_READY, 20);
+}
+
+static void
 test_state_strings (void)
 {
   for (int s = KS_DEVICE_STATE_CONNECTING; s <= KS_DEVICE_STATE_DISCONNECTED; s++)
@@ -422,6 +464,7 @@ main (int   argc,
   g_test_add ("/Keepsake/Device/trust-ask", Fixture, NULL, fixture_setup, test_trust_ask, fixture_teardown);
   g_test_add ("/Keepsake/Device/trust-deny", Fixture, NULL, fixture_setup, test_trust_deny, fixture_teardown);
   g_test_add ("/Keepsake/Device/locked", Fixture, NULL, fixture_setup, test_locked, fixture_teardown);
+  g_test_add ("/Keepsake/Device/pairing-lost", Fixture, NULL, fixture_setup, test_pairing_lost, fixture_teardown);
 
   return g_test_run ();
 }
