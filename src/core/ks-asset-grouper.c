@@ -372,8 +372,11 @@ ks_asset_grouper_add (KsAssetGrouper     *self,
     {
       close_directory (self);
       self->current_dir = g_strndup (file->path, dir_len);
+      /* A misbehaving device can send a name containing '/', which makes a file look as if
+       * it sat in a subfolder between two files of the same folder. Grouping stays correct
+       * for every other file; only companions split that way may go unpaired. */
       if (g_hash_table_contains (self->done_dirs, self->current_dir))
-        g_warning ("Source reported a directory's files apart; companions there may not be paired");
+        g_debug ("Source reported a directory's files apart; companions there may not be paired");
     }
 
   g_ptr_array_add (self->current_files, ks_source_file_copy (file));
