@@ -44,11 +44,52 @@ info_lookup (char       **info,
   return NULL;
 }
 
+/* Orders a directory's entries by name, except that a (hostile) name holding '/' sorts by the
+ * part before its last '/' first: consumers group by the text before a path's last '/', so each
+ * such pseudo-folder, and the real one, must come out in one piece. */
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
 {
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
+  const char *na = *(const char * const *) a;
+  const char *nb = *(const char * const *) b;
+  const char *sa = strrchr (na, '/');
+  const char *sb = strrchr (nb, '/');
+  gsize la = sa ? (gsize) (sa - na) + 1 : 0;
+  gsize lb = sb ? (gsize) (sb - nb) + 1 : 0;
+  int cmp;
+
+  if (la == 0 || lb == 0)
+    {
+      if (la != lb)
+        return la == 0 ? -1 : 1;
+      return strcmp (na, nb);
+    }
+
+  cmp = strncmp (na, nb, MIN (la, lb));
+  if (cmp == 0 && la != lb)
+    return la < lb ? -1 : 1;
+  if (cmp != 0)
+    return cmp;
+  return strcmp (na, nb);
+}
+
+static gboolean
+session_lost (afc_error_t aerr)
+{
+  switch ((int) aerr)
+    {
+    case AFC_E_OP_TIMEOUT:
+    case AFC_E_MUX_ERROR:
+    case AFC_E_SERVICE_NOT_CONNECTED:
+    case AFC_E_NOT_ENOUGH_DATA:
+    case AFC_E_OP_HEADER_INVALID:
+    case AFC_E_UNKNOWN_PACKET_TYPE:
+    case AFC_E_NO_MEM:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 typedef struct
@@ -111,8 +152,13 @@ walk_directory (Walk        *walk,
         return FALSE;
 
       aerr = afc_get_file_info (client, afc_path, &info);
-      if (aerr == AFC_E_OBJECT_NOT_FOUND)
-        continue;  /* deleted while we walk */
+      if (aerr != AFC_E_SUCCESS && !session_lost (aerr))
+        {
+          /* Deleted while we walk, or a name the phone lists but will not describe: one
+           * entry, not a reason to stop the whole walk. */
+          g_debug ("Skipping an entry of %s: AFC error %d", afc_dir, (int) aerr);
+          continue;
+        }
       if (aerr != AFC_E_SUCCESS)
         return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_path, error);
 

@@ -172,7 +172,10 @@ def check_integrity(dest, tmp, media, killed=False):
         con = sqlite3.connect(db)
         try:
             assert con.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
-            for h, rel in con.execute('SELECT hash, relative_path FROM copies'):
+            # Killed before the schema was written: an empty catalog claims nothing.
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            copies = con.execute('SELECT hash, relative_path FROM copies') if 'copies' in tables else []
+            for h, rel in copies:
                 relb = rel if isinstance(rel, bytes) else rel.encode('utf-8', 'surrogateescape')
                 p = os.path.join(os.fsencode(dest), relb)
                 assert os.path.exists(p), 'catalog claims a missing copy %r' % rel

@@ -380,6 +380,57 @@ test_fail_after (Fixture       *f,
   g_assert_cmpuint (total, <=, 3000000);
 }
 
+/* With hostile names ("a/b.JPG", "../../x.JPG") each folder, as told by the text before a
+ * path's last '/', still comes out in one piece, and every name listed can be opened. */
+static void
+test_hostile_names (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsTestEmulator) emu = NULL;
+  g_autoptr(KsDeviceSource) source = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+  g_autoptr(GHashTable) finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *reply = NULL;
+  g_autofree char *current = NULL;
+  Collect c = { files, 0 };
+  guint with_slash_in_name = 0;
+
+  g_clear_pointer (&f->emu, ks_test_emulator_free);
+  emu = ks_test_emulator_new (&error, "--device", f->media, "--hostile-names", NULL);
+  g_assert_no_error (error);
+  reply = ks_test_emulator_control (emu, "udid", &error);
+  g_assert_no_error (error);
+  source = ks_device_source_new (reply + 3, NULL);
+
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, &c, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (files->len, >, g_hash_table_size (f->expected));
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      KsSourceFile *file = g_ptr_array_index (files, i);
+      const char *slash = strrchr (file->path, '/');
+      g_autofree char *folder = g_strndup (file->path, slash ? (gsize) (slash - file->path) : 0);
+      g_autoptr(GInputStream) stream = NULL;
+
+      if (g_strcmp0 (folder, current) != 0)
+        {
+          if (current != NULL)
+            g_hash_table_add (finished, g_steal_pointer (&current));
+          g_assert_false (g_hash_table_contains (finished, folder));
+          current = g_strdup (folder);
+        }
+      if (strchr (file->path, '/') != strrchr (file->path, '/') && !g_str_has_prefix (file->path, "102APPLE/nested/"))
+        with_slash_in_name++;
+
+      stream = ks_source_open_file (KS_SOURCE (source), file->path, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (stream);
+    }
+  g_assert_cmpuint (with_slash_in_name, >, 0);
+}
+
 static void
 test_cancel (Fixture       *f,
              gconstpointer  data)
@@ -409,6 +460,7 @@ main (int   argc,
   ADD ("/Keepsake/DeviceSource/detach-mid-read", test_detach_mid_read);
   ADD ("/Keepsake/DeviceSource/fail-after", test_fail_after);
   ADD ("/Keepsake/DeviceSource/cancel", test_cancel);
+  ADD ("/Keepsake/DeviceSource/hostile-names", test_hostile_names);
 #undef ADD
 
   return g_test_run ();
