@@ -21,6 +21,7 @@ struct _KsSourceRow
   /* Owned references */
   KsDevice      *device;
   char          *backup_state;
+  char          *fallback_name;
 
   /* Child widgets */
   GtkWidget     *name_label;
@@ -41,6 +42,8 @@ ks_source_row_update (KsSourceRow *self)
   KsDeviceState state = ks_device_get_state (self->device);
   const char *status;
 
+  if (name == NULL || *name == '\0')
+    name = self->fallback_name;
   if (name == NULL || *name == '\0')
     name = _("iPhone");
   gtk_label_set_text (GTK_LABEL (self->name_label), name);
@@ -105,6 +108,21 @@ ks_source_row_set_backup_state (KsSourceRow *self,
   ks_source_row_update (self);
 }
 
+/* A locked iPhone does not tell its name; the window remembers it from before. */
+void
+ks_source_row_set_fallback_name (KsSourceRow *self,
+                                 const char  *name)
+{
+  g_return_if_fail (KS_IS_SOURCE_ROW (self));
+
+  if (g_strcmp0 (self->fallback_name, name) == 0)
+    return;
+
+  g_free (self->fallback_name);
+  self->fallback_name = g_strdup (name);
+  ks_source_row_update (self);
+}
+
 const char *
 ks_source_row_get_status (KsSourceRow *self)
 {
@@ -120,6 +138,7 @@ ks_source_row_dispose (GObject *object)
 
   g_clear_object (&self->device);
   g_clear_pointer (&self->backup_state, g_free);
+  g_clear_pointer (&self->fallback_name, g_free);
 
   G_OBJECT_CLASS (ks_source_row_parent_class)->dispose (object);
 }

@@ -21,6 +21,8 @@ GtkWidget  *ks_source_row_new              (KsDevice    *device);
 KsDevice   *ks_source_row_get_device       (KsSourceRow *self);
 void        ks_source_row_set_backup_state (KsSourceRow *self,
                                             const char  *text);
+void        ks_source_row_set_fallback_name (KsSourceRow *self,
+                                             const char  *name);
 const char *ks_source_row_get_status       (KsSourceRow *self);
 
 G_END_DECLS

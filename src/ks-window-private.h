@@ -64,6 +64,7 @@ struct _KsWindow
   GtkWidget            *close_dialog;
 
   char                 *library_udid;
+  char                 *library_name;
   char                 *job_first_destination;
   char                 *current_path;
   char                 *current_name;

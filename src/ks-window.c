@@ -220,6 +220,22 @@ ks_window_update_title (KsWindow *self)
     {
       const char *name = ks_device_get_name (self->device);
 
+      if (name != NULL && *name != '\0'
+          && g_strcmp0 (ks_device_get_udid (self->device), self->library_udid) == 0)
+        {
+          g_free (self->library_name);
+          self->library_name = g_strdup (name);
+        }
+      else if ((name == NULL || *name == '\0')
+               && g_strcmp0 (ks_device_get_udid (self->device), self->library_udid) == 0)
+        {
+          KsSourceRow *row = find_row (self, self->device);
+
+          name = self->library_name;
+          if (row != NULL)
+            ks_source_row_set_fallback_name (row, name);
+        }
+
       title = name ? name : _("iPhone");
 
       if (self->asset_model != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY)
@@ -1191,6 +1207,7 @@ ks_window_finalize (GObject *object)
   g_free (self->last_notification);
   g_free (self->filter_name);
   g_free (self->library_udid);
+  g_free (self->library_name);
 
   G_OBJECT_CLASS (ks_window_parent_class)->finalize (object);
 }

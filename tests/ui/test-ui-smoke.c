@@ -16,6 +16,7 @@
 #include <adwaita.h>
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "ks-application.h"
 #include "ks-photo-cell.h"
@@ -101,8 +102,19 @@ test_main_window (void)
 
         if (ks_photo_cell_get_thumbnail_state (cell) == KS_PHOTO_CELL_LOADED)
           loaded++;
+        g_autofree char *name = NULL;
+        const char *tooltip;
+
         g_assert_cmpstr (ks_photo_cell_get_date_text (cell), !=, "");
         g_assert_cmpint (ks_photo_cell_get_copies (cell), ==, 0);
+        /* Each cell tells its file name, date and backed-up state (accessible name and
+         * tooltip are the same text). */
+        name = ks_asset_dup_display_name (ks_photo_cell_get_asset (cell));
+        tooltip = gtk_widget_get_tooltip_text (GTK_WIDGET (cell));
+        g_assert_nonnull (tooltip);
+        g_assert_true (g_str_has_prefix (tooltip, name));
+        g_assert_nonnull (strstr (tooltip, ks_photo_cell_get_date_text (cell)));
+        g_assert_true (g_str_has_suffix (tooltip, "not backed up yet"));
       }
     /* The sample library has a few corrupt files, not a screenful. */
     g_assert_cmpuint (loaded, >, cells->len / 2);

@@ -536,6 +536,8 @@ test_locked (void)
   row = _ks_window_get_source_row (window);
   g_assert_nonnull (row);
   g_assert_cmpstr (ks_source_row_get_status (row), ==, "Unlock your iPhone to continue");
+  /* A locked iPhone does not say its name; the window still knows it. */
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (row), "Test iPhone"));
   g_assert_false (gtk_widget_get_visible (window->backup_all_button));
   ks_ui_test_screenshot (GTK_WIDGET (window), "locked-page");
 
