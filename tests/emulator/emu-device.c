@@ -549,6 +549,10 @@ emu_device_request_latency (EmuDevice *d)
     g_usleep ((gulong) d->latency_ms * 1000);
 }
 
+/* How far the throttle's virtual clock may fall behind real time, i.e. the
+ * largest burst the link allows after a pause (100 ms of data at the cap). */
+#define THROTTLE_MAX_LAG_US (100 * 1000)
+
 uint64_t
 emu_device_throttle (EmuDevice *d, const char *path, uint64_t bytes)
 {
@@ -562,14 +566,21 @@ emu_device_throttle (EmuDevice *d, const char *path, uint64_t bytes)
   if (d->rate > 0 && bytes > 0)
     {
       /* Virtual-time token bucket: each grant reserves bytes/rate seconds
-       * after the previous reservation; no burst builds up while idle.
+       * after the previous reservation.  The virtual clock may trail "now"
+       * by up to THROTTLE_MAX_LAG_US: the client's time between requests
+       * (a round trip per read) is then paid back from that slack instead
+       * of being lost, so the long-run rate stays at the cap even with
+       * small reads, while an idle link builds at most that much burst.
        * Grants are kept to ~50 ms of data so a detach is noticed fast. */
       uint64_t slice = MAX (d->rate / 20, 1);
       gint64 now = g_get_monotonic_time ();
 
       bytes = MIN (bytes, slice);
-      if (d->next_free_us < now)
+      /* 0: the cap was just set; start it now, without the slack. */
+      if (d->next_free_us == 0)
         d->next_free_us = now;
+      else if (d->next_free_us < now - THROTTLE_MAX_LAG_US)
+        d->next_free_us = now - THROTTLE_MAX_LAG_US;
       d->next_free_us += (gint64) (bytes * G_USEC_PER_SEC / d->rate);
       until = d->next_free_us;
     }
