@@ -198,7 +198,7 @@ ks_photo_cell_bind (KsPhotoCell *self,
 
   date = ks_asset_dup_capture_date (asset);
   /* Translators: a photo's capture date in the grid, see g_date_time_format() */
-  self->date_text = date ? g_date_time_format (date, _("%e %b %Y")) : g_strdup ("");
+  self->date_text = date ? g_date_time_format (date, _("%-d %b %Y")) : g_strdup ("");
   g_strstrip (self->date_text);
   gtk_label_set_text (GTK_LABEL (self->date_label), self->date_text);
 

@@ -290,7 +290,15 @@ test_trust (void)
   g_assert_cmpstr (ks_source_row_get_status (row), ==, "Unlock your iPhone and tap Trust");
   ks_ui_test_screenshot (GTK_WIDGET (window), "trust-page");
 
-  /* Trust tapped: the grid appears without anything else to do. */
+  /* "Don't Trust" tapped: the window offers Try Again. */
+  control ("deny");
+  g_assert_true (ks_ui_test_wait_page (window, "trust-denied", WAIT_MS));
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window), "This Computer Is Not Trusted"));
+
+  /* Try Again, and Trust tapped this time: the grid appears without anything else to do. */
+  control ("ask");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.retry", NULL);
+  g_assert_true (ks_ui_test_wait_page (window, "trust", WAIT_MS));
   control ("trust");
   g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
   g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
