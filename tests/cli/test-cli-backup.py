@@ -184,6 +184,36 @@ def test_folder_source(tmp):
     cli(['list', '--source', os.path.join(tmp, 'nope')], env, expect=EXIT['no-device'])
 
 
+def test_progress_only_on_a_terminal(tmp):
+    import pty
+    import subprocess
+    import clitest
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 6, seed=18)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        rc, out, err = cli(['backup', '--to', dest], env, expect=0)
+        assert 'items' not in err and '\r' not in err, err
+        master, slave = pty.openpty()
+        p = subprocess.Popen([clitest.CLI, 'backup', '--to', os.path.join(tmp, 'b2')], env=env,
+                             stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        out, _ = p.communicate(timeout=60)
+        seen = b''
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        assert p.returncode == 0
+        assert b'items' in seen, seen
+        assert b'items' not in out
+
+
 run_tests([
     ('backup copies all byte for byte; again copies nothing; new photos only', test_full_then_nothing_then_new),
     ('app data deleted: backing up to the same folder copies nothing', test_app_data_deleted),
@@ -192,4 +222,5 @@ run_tests([
     ('hostile names: all copied under safe names, nothing outside', test_hostile_names),
     ('dry run writes nothing; missing drive exits 7', test_dry_run_and_destinations),
     ('folder source', test_folder_source),
+    ('progress on stderr only when it is a terminal', test_progress_only_on_a_terminal),
 ])

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "ks-device-monitor.h"
+#include "ks-model-names.h"
 #include "ks-test-emulator.h"
 
 static gboolean
@@ -439,6 +440,29 @@ test_pairing_lost (Fixture       *f,
 }
 
 static void
+test_model_names (void)
+{
+  const struct { const char *type; const char *name; } cases[] = {
+    { "iPhone16,1", "iPhone 15 Pro" },
+    { "iPhone15,2", "iPhone 14 Pro" },
+    { "iPhone12,8", "iPhone SE (2nd generation)" },
+    { "iPhone17,5", "iPhone 16e" },
+    { "iPhone99,9", "iPhone" },       /* newer than the table: still an iPhone */
+    { "iPad13,4", "iPad" },
+    { "iPod9,1", "iPod touch" },
+    { "Watch6,1", "Watch6,1" },
+    { "", "iPhone" },
+    { NULL, "iPhone" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = ks_model_name_for_product_type (cases[i].type);
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+}
+
+static void
 test_state_strings (void)
 {
   for (int s = KS_DEVICE_STATE_CONNECTING; s <= KS_DEVICE_STATE_DISCONNECTED; s++)
@@ -457,6 +481,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Keepsake/Device/state-strings", test_state_strings);
+  g_test_add_func ("/Keepsake/Device/model-names", test_model_names);
   g_test_add ("/Keepsake/Device/usbmuxd-missing", Fixture, NULL, fixture_setup, test_usbmuxd_missing, fixture_teardown);
   g_test_add ("/Keepsake/Device/identity", Fixture, NULL, fixture_setup, test_identity, fixture_teardown);
   g_test_add ("/Keepsake/Device/attach-detach", Fixture, NULL, fixture_setup, test_attach_detach, fixture_teardown);
