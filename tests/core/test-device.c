@@ -439,6 +439,49 @@ test_pairing_lost (Fixture       *f,
   assert_state (device, KS_DEVICE_STATE_READY, 20);
 }
 
+static gboolean
+usbmuxd_missing (gpointer data)
+{
+  return ks_device_monitor_get_usbmuxd_missing (data);
+}
+
+/* usbmuxd stops while we watch (libusbmuxd's own thread would wait in inotify forever), then a
+ * new one starts: the monitor says so, drops the phone, and finds it again. */
+static void
+test_usbmuxd_restart (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsTestEmulator) emu2 = NULL;
+  g_autoptr(KsDeviceMonitor) monitor = NULL;
+  g_autoptr(KsDevice) device = NULL;
+  g_autoptr(KsDevice) again = NULL;
+  KsTestEmulator *emu;
+  CountCheck none;
+
+  emu = ks_test_emulator_new (&error, "--device", f->media, NULL);
+  g_assert_no_error (error);
+
+  monitor = ks_device_monitor_new ();
+  ks_device_monitor_start (monitor);
+  device = wait_first_device (monitor);
+  assert_state (device, KS_DEVICE_STATE_READY, 20);
+
+  ks_test_emulator_free (emu);
+  g_assert_true (wait_for (usbmuxd_missing, monitor, 10));
+  none = (CountCheck) { monitor, 0 };
+  g_assert_true (wait_for (has_n_devices, &none, 5));
+  g_assert_cmpint (ks_device_get_state (device), ==, KS_DEVICE_STATE_DISCONNECTED);
+  g_assert_nonnull (strstr (ks_device_monitor_get_message (monitor), "usbmuxd"));
+
+  emu2 = ks_test_emulator_new (&error, "--device", f->media, NULL);
+  g_assert_no_error (error);
+  again = wait_first_device (monitor);
+  assert_state (again, KS_DEVICE_STATE_READY, 20);
+  g_assert_false (ks_device_monitor_get_usbmuxd_missing (monitor));
+  g_assert_null (ks_device_monitor_get_message (monitor));
+}
+
 static void
 test_model_names (void)
 {
@@ -489,6 +532,7 @@ main (int   argc,
   g_test_add ("/Keepsake/Device/trust-ask", Fixture, NULL, fixture_setup, test_trust_ask, fixture_teardown);
   g_test_add ("/Keepsake/Device/trust-deny", Fixture, NULL, fixture_setup, test_trust_deny, fixture_teardown);
   g_test_add ("/Keepsake/Device/locked", Fixture, NULL, fixture_setup, test_locked, fixture_teardown);
+  g_test_add ("/Keepsake/Device/usbmuxd-restart", Fixture, NULL, fixture_setup, test_usbmuxd_restart, fixture_teardown);
   g_test_add ("/Keepsake/Device/pairing-lost", Fixture, NULL, fixture_setup, test_pairing_lost, fixture_teardown);
 
   return g_test_run ();
