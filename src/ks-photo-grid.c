@@ -110,6 +110,7 @@ request_thumbnails_cb (gpointer data)
 {
   KsPhotoGrid *self = data;
   GHashTableIter iter;
+  gboolean unplaced = FALSE;
   gpointer cell;
   int height;
 
@@ -127,12 +128,19 @@ request_thumbnails_cb (gpointer data)
       if (ks_photo_cell_get_thumbnail_state (cell) != KS_PHOTO_CELL_EMPTY)
         continue;
       if (!cell_bounds (self, cell, &rect))
-        continue;
+        {
+          /* Not placed yet: look again after the next layout. */
+          unplaced = TRUE;
+          continue;
+        }
       if (rect.origin.y + rect.size.height < -height / 2 || rect.origin.y > height * 1.5)
         continue;
 
       ks_photo_cell_request_thumbnail (cell, self->source, self->thumbnailer);
     }
+
+  if (unplaced)
+    ks_photo_grid_schedule_requests (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -142,7 +150,7 @@ ks_photo_grid_schedule_requests (KsPhotoGrid *self)
 {
   /* After layout, when the cells have their places. */
   if (self->requests_source == 0)
-    self->requests_source = g_timeout_add_full (G_PRIORITY_LOW, 30, request_thumbnails_cb, self, NULL);
+    self->requests_source = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 30, request_thumbnails_cb, self, NULL);
 }
 
 /**
