@@ -10,6 +10,11 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -87,6 +92,15 @@ static const char *migrations[] = {
   "  bytes INTEGER NOT NULL DEFAULT 0,"
   "  status TEXT NOT NULL,"
   "  error TEXT);",
+
+  /* 1 → 2: who owns a running run, so one whose process died (kill -9, power cut) can
+   * be told from one another process (the app and the CLI) is still doing. The start
+   * time (in clock ticks since boot) guards against a recycled pid; the boot id against
+   * a reboot. Runs from v1 have no owner and are judged interrupted. */
+  "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+  "ALTER TABLE runs ADD COLUMN owner_start INTEGER;"
+  "ALTER TABLE runs ADD COLUMN owner_boot TEXT;"
+  "CREATE INDEX runs_by_status ON runs(status);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == KS_CATALOG_SCHEMA_VERSION);
@@ -572,15 +586,170 @@ ks_catalog_count_copies (KsCatalog  *self,
   return count ? (guint)g_ascii_strtoull (count, NULL, 10) : 0;
 }
 
+/* ---- run ownership ---- */
+
+/* The kernel's id for this boot; %NULL where there is none (then only pids are compared). */
+static char *
+dup_boot_id (void)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents ("/proc/sys/kernel/random/boot_id", &contents, NULL, NULL))
+    return NULL;
+
+  return g_strdup (g_strstrip (contents));
+}
+
+/* A process's state letter and start time (clock ticks after boot) from /proc/PID/stat.
+ * The name field may hold spaces and parentheses, so fields are counted from the last ')'. */
+static gboolean
+read_process_stat (gint64  pid,
+                   char   *out_state,
+                   gint64 *out_start)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT "/stat", pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *close;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+
+  close = strrchr (contents, ')');
+  if (close == NULL || close[1] != ' ')
+    return FALSE;
+
+  /* fields[0] is stat's field 3 (state); starttime is field 22. */
+  fields = g_strsplit (close + 2, " ", 0);
+  if (g_strv_length (fields) < 20)
+    return FALSE;
+
+  *out_state = fields[0][0];
+  *out_start = g_ascii_strtoll (fields[19], NULL, 10);
+
+  return TRUE;
+}
+
+/* Whether the process that wrote a run's owner columns is still the one running. */
+static gboolean
+owner_is_alive (gint64      pid,
+                gint64      start,
+                const char *boot,
+                const char *current_boot)
+{
+  char state = 0;
+  gint64 now_start = 0;
+
+  if (pid <= 0 || boot == NULL)
+    return FALSE;
+
+  if (current_boot != NULL && *boot != '\0' && strcmp (boot, current_boot) != 0)
+    return FALSE;
+
+  if (!read_process_stat (pid, &state, &now_start))
+    return FALSE;
+
+  /* A zombie is a dead process its parent has not waited for yet; another start time is
+   * another process that got the recycled pid. */
+  if (state == 'Z' || state == 'X' || state == 'x')
+    return FALSE;
+
+  return now_start == start;
+}
+
+/**
+ * ks_catalog_reap_runs:
+ *
+ * Marks "interrupted" every run still "running" whose process is gone (killed, crashed,
+ * or the machine rebooted since), and leaves alone the runs of live processes: the app
+ * and keepsake-cli may back up at the same time. Their finished_at becomes the moment
+ * this was noticed. ks_catalog_begin_run(), ks_catalog_list_runs(), ks_catalog_dup_run()
+ * and ks_catalog_get_summary() call it; there is rarely a need to call it directly.
+ *
+ * Returns: how many runs were marked interrupted
+ */
+guint
+ks_catalog_reap_runs (KsCatalog *self)
+{
+  g_autofree char *current_boot = NULL;
+  g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3_stmt *stmt = NULL;
+  guint marked = 0;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), 0);
+
+  current_boot = dup_boot_id ();
+
+  g_mutex_lock (&self->mutex);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, owner_pid, owner_start, owner_boot FROM runs WHERE status = 'running'",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+          gint64 pid = sqlite3_column_type (stmt, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 1);
+          gint64 start = sqlite3_column_int64 (stmt, 2);
+          const char *boot = (const char *)sqlite3_column_text (stmt, 3);
+
+          if (!owner_is_alive (pid, start, boot, current_boot))
+            g_array_append_val (dead, id);
+        }
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  for (guint i = 0; i < dead->len; i++)
+    {
+      if (sqlite3_prepare_v2 (self->db,
+                              "UPDATE runs SET status = 'interrupted', finished_at = ?2,"
+                              " error = coalesce(error, 'The backup stopped without finishing: its process ended')"
+                              " WHERE id = ?1 AND status = 'running'",
+                              -1, &stmt, NULL) != SQLITE_OK)
+        break;
+      sqlite3_bind_int64 (stmt, 1, g_array_index (dead, gint64, i));
+      sqlite3_bind_int64 (stmt, 2, now);
+      if (sqlite3_step (stmt) == SQLITE_DONE)
+        marked += sqlite3_changes (self->db);
+      else
+        g_warning ("Catalog: marking run %" G_GINT64_FORMAT " interrupted: %s",
+                   g_array_index (dead, gint64, i), sqlite3_errmsg (self->db));
+      sqlite3_finalize (stmt);
+      stmt = NULL;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return marked;
+}
+
+/**
+ * ks_catalog_begin_run:
+ *
+ * Records a new "running" run owned by this process (pid, its start time and the boot
+ * id), after marking interrupted the runs whose processes died.
+ *
+ * Returns: the run's id, or -1 with @error set
+ */
 gint64
 ks_catalog_begin_run (KsCatalog   *self,
                       const char  *source_id,
                       const char  *destinations,
                       GError     **error)
 {
+  g_autofree char *boot = NULL;
+  char state = 0;
+  gint64 start = 0;
+  gint64 pid = getpid ();
   gint64 id;
 
   g_return_val_if_fail (KS_IS_CATALOG (self), -1);
+
+  ks_catalog_reap_runs (self);
+
+  boot = dup_boot_id ();
+  if (!read_process_stat (pid, &state, &start))
+    start = 0;
 
   /* Insert and read back the rowid under one lock, so another thread's insert cannot
    * slip in between. */
@@ -589,8 +758,9 @@ ks_catalog_begin_run (KsCatalog   *self,
     sqlite3_stmt *stmt = NULL;
 
     if (sqlite3_prepare_v2 (self->db,
-                            "INSERT INTO runs (started_at, source_id, destinations, status)"
-                            " VALUES (?1, ?2, ?3, 'running')",
+                            "INSERT INTO runs (started_at, source_id, destinations, status,"
+                            "                  owner_pid, owner_start, owner_boot)"
+                            " VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
                             -1, &stmt, NULL) != SQLITE_OK)
       {
         set_sqlite_error (error, self->db, "prepare");
@@ -600,6 +770,10 @@ ks_catalog_begin_run (KsCatalog   *self,
     sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
     sqlite3_bind_text (stmt, 2, source_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (stmt, 3, destinations, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 4, pid);
+    sqlite3_bind_int64 (stmt, 5, start);
+    /* Without a boot id (not Linux) an empty one still marks the run as owned. */
+    sqlite3_bind_text (stmt, 6, boot ? boot : "", -1, SQLITE_TRANSIENT);
     if (sqlite3_step (stmt) != SQLITE_DONE)
       {
         set_sqlite_error (error, self->db, "recording the run");
@@ -703,6 +877,7 @@ ks_catalog_dup_run (KsCatalog *self,
 
   g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
 
+  ks_catalog_reap_runs (self);
   runs = list_runs (self, "WHERE id = ?1", run_id);
   if (runs->len == 0)
     return NULL;
@@ -713,6 +888,8 @@ ks_catalog_dup_run (KsCatalog *self,
 /**
  * ks_catalog_list_runs:
  *
+ * Runs whose process died are marked "interrupted" first (see ks_catalog_reap_runs()).
+ *
  * Returns: (transfer full) (element-type KsCatalogRun): every run, oldest first
  */
 GPtrArray *
@@ -720,6 +897,7 @@ ks_catalog_list_runs (KsCatalog *self)
 {
   g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
 
+  ks_catalog_reap_runs (self);
   return list_runs (self, "", -1);
 }
 
@@ -736,4 +914,241 @@ _ks_catalog_query_int64 (KsCatalog  *self,
   g_mutex_unlock (&self->mutex);
 
   return value;
+}
+
+/* ---- reading for front ends ---- */
+
+void
+ks_catalog_device_free (KsCatalogDevice *device)
+{
+  if (device == NULL)
+    return;
+
+  g_free (device->udid);
+  g_free (device->name);
+  g_free (device->model);
+  g_free (device);
+}
+
+/**
+ * ks_catalog_list_devices:
+ *
+ * Returns: (transfer full) (element-type KsCatalogDevice): every device ever seen, the
+ *   most recently seen first
+ */
+GPtrArray *
+ks_catalog_list_devices (KsCatalog *self)
+{
+  GPtrArray *devices = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_catalog_device_free);
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), devices);
+
+  g_mutex_lock (&self->mutex);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT udid, name, model, first_seen, last_seen FROM devices"
+                          " ORDER BY last_seen DESC, udid",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        KsCatalogDevice *device = g_new0 (KsCatalogDevice, 1);
+
+        device->udid = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+        device->name = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+        device->model = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
+        device->first_seen = sqlite3_column_int64 (stmt, 3);
+        device->last_seen = sqlite3_column_int64 (stmt, 4);
+        g_ptr_array_add (devices, device);
+      }
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->mutex);
+
+  return devices;
+}
+
+void
+ks_catalog_destination_free (KsCatalogDestination *destination)
+{
+  if (destination == NULL)
+    return;
+
+  g_free (destination->id);
+  g_free (destination->kind);
+  g_free (destination->uri);
+  g_free (destination->display_name);
+  g_free (destination->volume_uuid);
+  g_free (destination);
+}
+
+/**
+ * ks_catalog_list_destinations:
+ *
+ * Each destination with how many copies the catalog knows it holds and their bytes.
+ *
+ * Returns: (transfer full) (element-type KsCatalogDestination): every destination ever
+ *   used, the most recently used first
+ */
+GPtrArray *
+ks_catalog_list_destinations (KsCatalog *self)
+{
+  GPtrArray *destinations = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_catalog_destination_free);
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), destinations);
+
+  g_mutex_lock (&self->mutex);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT d.id, d.kind, d.uri, d.display_name, d.volume_uuid, d.last_seen,"
+                          "       count(c.hash), coalesce(sum(c.size), 0)"
+                          " FROM destinations d LEFT JOIN copies c ON c.destination_id = d.id"
+                          " GROUP BY d.id ORDER BY d.last_seen DESC, d.id",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        KsCatalogDestination *destination = g_new0 (KsCatalogDestination, 1);
+
+        destination->id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+        destination->kind = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+        destination->uri = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
+        destination->display_name = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+        destination->volume_uuid = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
+        destination->last_seen = sqlite3_column_int64 (stmt, 5);
+        destination->n_copies = sqlite3_column_int64 (stmt, 6);
+        destination->bytes = sqlite3_column_int64 (stmt, 7);
+        g_ptr_array_add (destinations, destination);
+      }
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->mutex);
+
+  return destinations;
+}
+
+void
+ks_catalog_summary_free (KsCatalogSummary *summary)
+{
+  if (summary == NULL)
+    return;
+
+  g_clear_pointer (&summary->destinations, g_ptr_array_unref);
+  g_clear_pointer (&summary->last_run, ks_catalog_run_free);
+  g_free (summary);
+}
+
+/**
+ * ks_catalog_get_summary:
+ *
+ * What the catalog knows in one call, for a status page: counts, each destination with
+ * its copies, and the last run (after marking interrupted the runs whose process died).
+ *
+ * Returns: (transfer full): the summary; free with ks_catalog_summary_free()
+ */
+KsCatalogSummary *
+ks_catalog_get_summary (KsCatalog *self)
+{
+  KsCatalogSummary *summary = g_new0 (KsCatalogSummary, 1);
+  g_autoptr(GPtrArray) last = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), summary);
+
+  ks_catalog_reap_runs (self);
+
+  g_mutex_lock (&self->mutex);
+  summary->n_files = MAX (0, query_int64_locked (self, "SELECT count(*) FROM files"));
+  summary->n_assets = MAX (0, query_int64_locked (self, "SELECT count(*) FROM assets"));
+  summary->n_copies = MAX (0, query_int64_locked (self, "SELECT count(*) FROM copies"));
+  summary->bytes_copied = MAX (0, query_int64_locked (self, "SELECT coalesce(sum(size), 0) FROM copies"));
+  summary->n_devices = MAX (0, query_int64_locked (self, "SELECT count(*) FROM devices"));
+  summary->n_runs = MAX (0, query_int64_locked (self, "SELECT count(*) FROM runs"));
+  summary->n_backed_up = MAX (0, query_int64_locked (self,
+                                                     "SELECT count(DISTINCT hash) FROM copies"));
+  g_mutex_unlock (&self->mutex);
+
+  summary->destinations = ks_catalog_list_destinations (self);
+
+  last = list_runs (self, "WHERE id = (SELECT max(id) FROM runs)", -1);
+  if (last->len > 0)
+    summary->last_run = g_ptr_array_steal_index (last, 0);
+
+  return summary;
+}
+
+void
+ks_catalog_source_file_free (KsCatalogSourceFile *file)
+{
+  if (file == NULL)
+    return;
+
+  g_free (file->path);
+  g_free (file->hash);
+  g_free (file);
+}
+
+/**
+ * ks_catalog_list_source_files:
+ * @source_id: the source (a device's UDID-based id, or a folder source's id)
+ * @destination_ids: (nullable) (array zero-terminated=1): count only copies on these
+ *   destinations, or %NULL for copies anywhere
+ *
+ * The bulk form of ks_catalog_lookup_source_file() for the grid's badges: one query for
+ * every file of @source_id the catalog has hashed, each with its content hash and how
+ * many of the chosen destinations hold a copy of that content. A caller compares each
+ * entry's size and mtime with the file it has now: if either differs, the entry says
+ * nothing about the file (it was replaced since).
+ *
+ * Returns: (transfer full) (element-type utf8 KsCatalogSourceFile): path → entry
+ */
+GHashTable *
+ks_catalog_list_source_files (KsCatalog          *self,
+                              const char         *source_id,
+                              const char * const *destination_ids)
+{
+  GHashTable *files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify)ks_catalog_source_file_free);
+  g_autoptr(GString) sql = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  guint n_ids = destination_ids ? g_strv_length ((char **)destination_ids) : 0;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), files);
+  g_return_val_if_fail (source_id != NULL, files);
+
+  g_string_append (sql,
+                   "SELECT s.path, s.size, s.mtime, s.hash,"
+                   " (SELECT count(*) FROM copies c WHERE c.hash = s.hash");
+  if (destination_ids != NULL)
+    {
+      g_string_append (sql, " AND c.destination_id IN (");
+      for (guint i = 0; i < n_ids; i++)
+        g_string_append_printf (sql, "%s?%u", i ? ", " : "", i + 2);
+      g_string_append (sql, ")");
+    }
+  g_string_append (sql, ") FROM source_files s WHERE s.source_id = ?1");
+
+  g_mutex_lock (&self->mutex);
+  if (sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, source_id, -1, SQLITE_TRANSIENT);
+      for (guint i = 0; i < n_ids; i++)
+        sqlite3_bind_text (stmt, i + 2, destination_ids[i], -1, SQLITE_TRANSIENT);
+
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          KsCatalogSourceFile *file = g_new0 (KsCatalogSourceFile, 1);
+
+          file->path = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+          file->size = sqlite3_column_int64 (stmt, 1);
+          file->mtime = sqlite3_column_int64 (stmt, 2);
+          file->hash = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+          file->n_copies = sqlite3_column_int64 (stmt, 4);
+          if (file->path == NULL)
+            ks_catalog_source_file_free (file);
+          else
+            g_hash_table_replace (files, file->path, file);
+        }
+    }
+  else
+    g_critical ("Catalog: cannot prepare %s: %s", sql->str, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->mutex);
+
+  return files;
 }

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsCatalog, ks_catalog, KS, CATALOG, GObject)
 
 /* Current schema version (PRAGMA user_version). */
-#define KS_CATALOG_SCHEMA_VERSION 1
+#define KS_CATALOG_SCHEMA_VERSION 2
 
 typedef struct
 {
@@ -32,11 +32,67 @@ typedef struct
   guint   skipped;
   guint   failed;
   guint64 bytes;
-  char   *status;            /* "running", "completed", "failed", "cancelled" */
+  char   *status;            /* "running", "completed", "completed-with-errors", "failed",
+                              * "cancelled", or "interrupted" (its process died mid-run) */
   char   *error;             /* first stopping error, or NULL */
 } KsCatalogRun;
 
 void          ks_catalog_run_free            (KsCatalogRun  *run);
+
+/* A device as the catalog remembers it (times are unix seconds). */
+typedef struct
+{
+  char   *udid;
+  char   *name;
+  char   *model;
+  gint64  first_seen;
+  gint64  last_seen;
+} KsCatalogDevice;
+
+void          ks_catalog_device_free         (KsCatalogDevice *device);
+
+/* A destination with the copies the catalog knows it holds. */
+typedef struct
+{
+  char    *id;
+  char    *kind;             /* "folder" */
+  char    *uri;
+  char    *display_name;
+  char    *volume_uuid;
+  gint64   last_seen;
+  guint64  n_copies;
+  guint64  bytes;            /* sum of the copies' sizes */
+} KsCatalogDestination;
+
+void          ks_catalog_destination_free    (KsCatalogDestination *destination);
+
+/* Everything a status page shows, from one call. */
+typedef struct
+{
+  guint64       n_files;         /* distinct contents ever hashed */
+  guint64       n_assets;        /* photos and videos (a Live Photo counts once) */
+  guint64       n_backed_up;     /* distinct contents with at least one copy */
+  guint64       n_copies;        /* copies over all destinations */
+  guint64       bytes_copied;    /* their total size */
+  guint64       n_devices;
+  guint64       n_runs;
+  GPtrArray    *destinations;    /* (element-type KsCatalogDestination) as from list_destinations */
+  KsCatalogRun *last_run;        /* (nullable) the newest run */
+} KsCatalogSummary;
+
+void          ks_catalog_summary_free        (KsCatalogSummary *summary);
+
+/* A file of a source the catalog has hashed, with how many copies of its content exist. */
+typedef struct
+{
+  char    *path;
+  guint64  size;
+  gint64   mtime;
+  char    *hash;
+  guint    n_copies;
+} KsCatalogSourceFile;
+
+void          ks_catalog_source_file_free    (KsCatalogSourceFile *file);
 
 KsCatalog    *ks_catalog_new                 (const char    *path,
                                               GError       **error);
@@ -117,7 +173,21 @@ gboolean      ks_catalog_finish_run          (KsCatalog     *self,
 KsCatalogRun *ks_catalog_dup_run             (KsCatalog     *self,
                                               gint64         run_id);
 GPtrArray    *ks_catalog_list_runs           (KsCatalog     *self);
+guint         ks_catalog_reap_runs           (KsCatalog     *self);
+
+/* Reading for front ends (the app's status, keepsake-cli status): never query the
+ * catalog's sqlite directly, its schema moves with migrations. */
+GPtrArray    *ks_catalog_list_devices        (KsCatalog     *self);
+GPtrArray    *ks_catalog_list_destinations   (KsCatalog     *self);
+KsCatalogSummary *ks_catalog_get_summary     (KsCatalog     *self);
+GHashTable   *ks_catalog_list_source_files   (KsCatalog          *self,
+                                              const char         *source_id,
+                                              const char * const *destination_ids);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogRun, ks_catalog_run_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogDevice, ks_catalog_device_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogDestination, ks_catalog_destination_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogSummary, ks_catalog_summary_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogSourceFile, ks_catalog_source_file_free)
 
 G_END_DECLS

@@ -42,6 +42,7 @@ struct _Item
   guint32      need;        /* bit d set: destination d lacks it */
   gboolean     copied;      /* written by the writer thread only */
   gboolean     failed;      /* under the job's mutex: reader and writer both set it */
+  gint64       capture_time; /* read from the bytes; writer thread only, 0 until then */
 };
 
 typedef enum
@@ -443,7 +444,10 @@ record_in_catalog (Run        *run,
       || (item->primary->hash != NULL
           && !ks_catalog_record_asset (self->catalog, item->primary->hash,
                                        ks_asset_get_name (item->asset),
-                                       ks_asset_get_capture_time (item->asset), item->hash,
+                                       item->primary->capture_time != 0
+                                         ? item->primary->capture_time
+                                         : ks_asset_get_capture_time (item->asset),
+                                       item->hash,
                                        ks_asset_file_role_to_string (ks_asset_file_get_role (item->file)),
                                        &error)))
     g_warning ("Catalog: %s", error->message);
@@ -560,6 +564,10 @@ writer_end (Run    *run,
 {
   KsImportJob *self = run->self;
   gboolean is_primary = item->primary == item;
+
+  /* The date the bytes gave, for the catalog's asset row. */
+  if (is_primary)
+    item->capture_time = capture_time;
 
   for (guint d = 0; d < run->n_dests; d++)
     {
@@ -739,7 +747,7 @@ read_item (Run     *run,
   const char *path = ks_asset_file_get_path (item->file);
   gint64 capture_time = ks_asset_get_capture_time (item->asset);
   g_autofree char *hash = NULL;
-  gboolean first_chunk = TRUE;
+  g_autoptr(KsMetadataReader) reader = NULL;
 
   if (check_stop (run, error))
     return FALSE;
@@ -765,6 +773,14 @@ read_item (Run     *run,
                    "Lost the source while opening %s: %s", display, local_error->message);
       return FALSE;
     }
+
+  /* The capture date decides the folder. It is read from the bytes as they stream past
+   * (no second read): a photo has it in its first bytes, but an iPhone MOV often keeps
+   * its moov, and a HEIC may keep its Exif item, after the media data, so the date is
+   * settled only once the whole file went by. The file waits in its temporary until
+   * then; the writer files it at MSG_END. Companions follow their primary's folder. */
+  if (item->primary == item && !ks_asset_get_capture_time_is_exact (item->asset))
+    reader = ks_metadata_reader_new ();
 
   queue_msg (run, MSG_BEGIN, item, NULL, 0, 0);
 
@@ -804,18 +820,8 @@ read_item (Run     *run,
         }
 
       ks_hasher_update (hasher, buf, n);
-
-      /* The capture date decides the folder. Photos carry it in their first bytes, which
-       * we hold anyway; a video's moov may sit past the first chunk, and then the date
-       * the source gave stands. */
-      if (first_chunk && item->primary == item && !ks_asset_get_capture_time_is_exact (item->asset))
-        {
-          KsMetadata md;
-
-          if (ks_metadata_parse_data (buf, n, &md))
-            capture_time = ks_metadata_get_capture_time (&md, capture_time);
-        }
-      first_chunk = FALSE;
+      if (reader != NULL)
+        ks_metadata_reader_feed (reader, buf, n);
 
       queue_msg (run, MSG_DATA, item, buf, n, 0);
 
@@ -824,6 +830,14 @@ read_item (Run     *run,
     }
 
   g_input_stream_close (stream, NULL, NULL);
+
+  if (reader != NULL)
+    {
+      KsMetadata md;
+
+      if (ks_metadata_reader_finish (reader, &md))
+        capture_time = ks_metadata_get_capture_time (&md, capture_time);
+    }
 
   hash = ks_hasher_finish (hasher);
   g_free (item->hash);

@@ -1858,6 +1858,274 @@ test_catalog_schema (void)
   rm_rf (tmp);
 }
 
+/* ---- dates that come at the end of the file ---- */
+
+static void
+put_be32 (GByteArray *b,
+          guint32     v)
+{
+  guint32 be = GUINT32_TO_BE (v);
+
+  g_byte_array_append (b, (const guint8 *)&be, 4);
+}
+
+static void
+put_be16 (GByteArray *b,
+          guint16     v)
+{
+  guint16 be = GUINT16_TO_BE (v);
+
+  g_byte_array_append (b, (const guint8 *)&be, 2);
+}
+
+static guint
+open_box (GByteArray *b,
+          const char *type)
+{
+  guint at = b->len;
+
+  put_be32 (b, 0);
+  g_byte_array_append (b, (const guint8 *)type, 4);
+  return at;
+}
+
+static void
+close_box (GByteArray *b,
+           guint       at)
+{
+  guint32 be = GUINT32_TO_BE (b->len - at);
+
+  memcpy (b->data + at, &be, 4);
+}
+
+/* More than one read chunk of media data, so whatever follows it is not in the first
+ * chunk the import reads. */
+#define LATE_FILLER (4 * 1024 * 1024 + 64 * 1024)
+
+static void
+put_filler (GByteArray *b,
+            guint32     seed)
+{
+  g_autoptr(GBytes) noise = random_bytes (LATE_FILLER, seed);
+
+  g_byte_array_append (b, g_bytes_get_data (noise, NULL), LATE_FILLER);
+}
+
+/* A QuickTime movie as iPhones write it when recording: ftyp, mdat, then moov with the
+ * creation date (mvhd, 1904 epoch, UTC). */
+static void
+write_late_moov_mov (const char *path,
+                     gint64      created,
+                     gint64      mtime,
+                     guint32     seed)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  guint box, moov;
+
+  box = open_box (b, "ftyp");
+  g_byte_array_append (b, (const guint8 *)"qt  \0\0\0\0qt  ", 12);
+  close_box (b, box);
+
+  box = open_box (b, "mdat");
+  put_filler (b, seed);
+  close_box (b, box);
+
+  moov = open_box (b, "moov");
+  box = open_box (b, "mvhd");
+  put_be32 (b, 0);                                 /* version 0, flags */
+  put_be32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
+  put_be32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
+  put_be32 (b, 600);                               /* timescale */
+  put_be32 (b, 600 * 3);                           /* duration: 3 s */
+  for (guint i = 0; i < 80 / 4; i++)               /* rate, volume, matrix, next track … */
+    put_be32 (b, 0);
+  close_box (b, box);
+  close_box (b, moov);
+
+  write_file (path, b->data, b->len, mtime);
+}
+
+/* An HEIC whose meta comes first but whose Exif item (DateTimeOriginal @date, no offset
+ * tag) is stored after the image data, as iloc allows. */
+static void
+write_late_exif_heic (const char *path,
+                      const char *date,
+                      gint64      mtime,
+                      guint32     seed)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  g_autoptr(GByteArray) exif = g_byte_array_new ();
+  guint box, meta, iinf, iloc, mdat;
+  guint extent_offset_at;
+
+  /* The Exif item: offset to the TIFF header, "Exif\0\0", a big-endian TIFF with IFD0
+   * pointing to an Exif IFD holding DateTimeOriginal. */
+  put_be32 (exif, 6);
+  g_byte_array_append (exif, (const guint8 *)"Exif\0\0", 6);
+  g_byte_array_append (exif, (const guint8 *)"MM\0*", 4);
+  put_be32 (exif, 8);
+  put_be16 (exif, 1);                                  /* IFD0: one entry at 8 */
+  put_be16 (exif, 0x8769); put_be16 (exif, 4); put_be32 (exif, 1); put_be32 (exif, 26);
+  put_be32 (exif, 0);
+  put_be16 (exif, 1);                                  /* Exif IFD at 26 */
+  put_be16 (exif, 0x9003); put_be16 (exif, 2); put_be32 (exif, 20); put_be32 (exif, 44);
+  put_be32 (exif, 0);
+  g_assert_cmpuint (strlen (date), ==, 19);
+  g_byte_array_append (exif, (const guint8 *)date, 20); /* at 44, with its NUL */
+
+  box = open_box (b, "ftyp");
+  g_byte_array_append (b, (const guint8 *)"heic\0\0\0\0mif1heic", 16);
+  close_box (b, box);
+
+  meta = open_box (b, "meta");
+  put_be32 (b, 0);
+  box = open_box (b, "hdlr");
+  put_be32 (b, 0);
+  put_be32 (b, 0);
+  g_byte_array_append (b, (const guint8 *)"pict", 4);
+  put_be32 (b, 0); put_be32 (b, 0); put_be32 (b, 0);
+  g_byte_array_append (b, (const guint8 *)"", 1);
+  close_box (b, box);
+  iinf = open_box (b, "iinf");
+  put_be32 (b, 0);
+  put_be16 (b, 1);
+  box = open_box (b, "infe");
+  put_be32 (b, 2u << 24);                              /* version 2 */
+  put_be16 (b, 1);                                     /* item 1 */
+  put_be16 (b, 0);
+  g_byte_array_append (b, (const guint8 *)"Exif", 4);
+  g_byte_array_append (b, (const guint8 *)"", 1);
+  close_box (b, box);
+  close_box (b, iinf);
+  iloc = open_box (b, "iloc");
+  put_be32 (b, 0);                                     /* version 0 */
+  g_byte_array_append (b, (const guint8 *)"\x44\x00", 2); /* 32-bit offsets and lengths */
+  put_be16 (b, 1);
+  put_be16 (b, 1);                                     /* item 1 */
+  put_be16 (b, 0);                                     /* data reference */
+  put_be16 (b, 1);                                     /* one extent */
+  extent_offset_at = b->len;
+  put_be32 (b, 0);
+  put_be32 (b, exif->len);
+  close_box (b, iloc);
+  close_box (b, meta);
+
+  mdat = open_box (b, "mdat");
+  put_filler (b, seed);
+  {
+    guint32 be = GUINT32_TO_BE (b->len);
+
+    memcpy (b->data + extent_offset_at, &be, 4);
+  }
+  g_byte_array_append (b, exif->data, exif->len);
+  close_box (b, mdat);
+
+  write_file (path, b->data, b->len, mtime);
+}
+
+/* Where the default layout files a file dated @t: "YYYY/MM/" in local time. */
+static char *
+month_folder (gint64 t)
+{
+  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (t);
+
+  return g_date_time_format (date, "%Y/%m/");
+}
+
+static char *
+find_copy (Fixture    *f,
+           const char *src_path)
+{
+  g_autoptr(GHashTable) dest_files = list_files (f->dest);
+  g_autofree char *hash = hash_path (src_path);
+  GHashTableIter iter;
+  const char *rel, *path;
+
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
+    {
+      g_autofree char *h = hash_path (path);
+
+      if (g_strcmp0 (h, hash) == 0)
+        return g_strdup (rel);
+    }
+
+  return NULL;
+}
+
+static void
+test_date_at_end (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autofree char *video = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0100.MOV", NULL);
+  g_autofree char *photo = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0200.HEIC", NULL);
+  g_autofree char *live = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0200.MOV", NULL);
+  const gint64 mtime = 978350400;            /* 2001-01-01: file times lie */
+  const gint64 video_date = 1552205700;      /* 2019-03-10 08:15 UTC */
+  const gint64 live_date = 1483272000;       /* 2017-01-01 12:00 UTC: the movie's own */
+  g_autofree char *video_rel = NULL;
+  g_autofree char *photo_rel = NULL;
+  g_autofree char *live_rel = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *photo_dir = NULL;
+  g_autofree char *live_dir = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  KsMetadata md;
+
+  write_late_moov_mov (video, video_date, mtime, 1);
+  write_late_exif_heic (photo, "2018:07:04 18:30:00", mtime, 2);
+  write_late_moov_mov (live, live_date, mtime, 3);
+
+  /* The fixtures are what they claim: nothing in the first read chunk gives a date,
+   * the whole file does. */
+  g_assert_true (g_file_get_contents (photo, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, 4 * 1024 * 1024);
+  g_assert_false (ks_metadata_parse_data ((const guint8 *)contents, 4 * 1024 * 1024, &md));
+  g_assert_true (ks_metadata_parse_data ((const guint8 *)contents, len, &md));
+  g_clear_pointer (&contents, g_free);
+  g_assert_cmpint (md.format, ==, KS_ASSET_KIND_HEIC);
+  {
+    g_autoptr(GDateTime) taken = g_date_time_new_local (2018, 7, 4, 18, 30, 0);
+
+    g_assert_cmpint (ks_metadata_get_capture_time (&md, 0), ==, g_date_time_to_unix (taken));
+  }
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result->status, ==, "completed");
+  g_assert_cmpuint (result->copied, ==, 3);
+  assert_backup_complete (f->src, f->dest);
+
+  /* The video is filed by the moov's date, not its mtime. */
+  video_rel = find_copy (f, video);
+  g_assert_nonnull (video_rel);
+  expected = month_folder (video_date);
+  g_assert_true (g_str_has_prefix (video_rel, expected));
+  g_clear_pointer (&expected, g_free);
+
+  /* The photo by its late Exif item. */
+  photo_rel = find_copy (f, photo);
+  g_assert_nonnull (photo_rel);
+  expected = month_folder (md.capture_time);
+  g_assert_true (g_str_has_prefix (photo_rel, expected));
+  g_assert_true (g_str_has_prefix (photo_rel, "2018/07/"));
+
+  /* The Live Photo's movie stays beside its photo, whatever its own date says. */
+  live_rel = find_copy (f, live);
+  g_assert_nonnull (live_rel);
+  photo_dir = g_path_get_dirname (photo_rel);
+  live_dir = g_path_get_dirname (live_rel);
+  g_assert_cmpstr (live_dir, ==, photo_dir);
+  g_assert_true (g_str_has_suffix (live_rel, "IMG_0200.MOV"));
+
+  /* And the catalog remembers the assets under those dates. */
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM assets WHERE capture_time = 1552205700"), ==, 1);
+  assert_no_temp_files (f->dest);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1884,6 +2152,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/bad-layout", test_bad_layout);
   ADD ("/Keepsake/Import/crash-leftovers", test_crash_leftovers);
   ADD ("/Keepsake/Import/date-from-bytes", test_date_from_bytes);
+  ADD ("/Keepsake/Import/date-at-end", test_date_at_end);
   ADD ("/Keepsake/Destination/publish-fallbacks", test_publish_fallbacks);
   ADD ("/Keepsake/Import/fuse-destination", test_fuse_destination);
   ADD ("/Keepsake/Import/verify-failure", test_verify_failure);
