@@ -150,9 +150,17 @@ test_migrate_v1 (Fixture       *f,
   g_assert_cmpuint (ks_catalog_count_copies (catalog, "dest-1"), ==, 1);
   g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM asset_files"), ==, 1);
 
-  /* The v1 run left "running" has no owner that could still be alive. */
+  /* The next job start marks the v1 run left "running" interrupted: it has no owner
+   * that could still be alive. The new run records its owner. */
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM runs WHERE status = 'running'"), ==, 1);
+  g_assert_cmpint (ks_catalog_begin_run (catalog, "device:1", "dest-1", &error), ==, 3);
+  g_assert_no_error (error);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM runs WHERE id = 2 AND status = 'interrupted'"), ==, 1);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT owner_pid FROM runs WHERE id = 3"), ==, getpid ());
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM runs WHERE id = 3 AND owner_start > 0"), ==, 1);
+
   runs = ks_catalog_list_runs (catalog);
-  g_assert_cmpuint (runs->len, ==, 2);
+  g_assert_cmpuint (runs->len, ==, 3);
   run = find_run (runs, 1);
   g_assert_cmpstr (run->status, ==, "completed");
   g_assert_cmpint (run->finished_at, ==, 110);
@@ -160,12 +168,6 @@ test_migrate_v1 (Fixture       *f,
   g_assert_cmpstr (run->status, ==, "interrupted");
   g_assert_cmpint (run->finished_at, >=, 300);
   g_assert_nonnull (run->error);
-
-  /* New runs record their owner. */
-  g_assert_cmpint (ks_catalog_begin_run (catalog, "device:1", "dest-1", &error), ==, 3);
-  g_assert_no_error (error);
-  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT owner_pid FROM runs WHERE id = 3"), ==, getpid ());
-  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM runs WHERE id = 3 AND owner_start > 0"), ==, 1);
   g_clear_object (&catalog);
 
   /* Reopening an up-to-date catalog migrates nothing, and a live run stays running. */

@@ -11,7 +11,9 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ks-catalog.h"
 #include "ks-catalog-private.h"
@@ -246,6 +248,54 @@ test_device_hostile_names (void)
   rm_rf (tmp);
 }
 
+/* Through AFC too, a video whose moov sits after a large mdat is filed by its own date,
+ * not by the file time the phone reports. */
+static void
+test_device_date_at_end (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GBytes) movie = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autoptr(GDateTime) date = NULL;
+  g_autofree char *path = g_build_filename (f->dcim, "100APPLE", "IMG_9000.MOV", NULL);
+  g_autofree char *hash = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *stored = NULL;
+  struct timespec old[2] = { { 978350400, 0 }, { 978350400, 0 } };  /* 2001-01-01 */
+  const gint64 created = 1552205700;                                 /* 2019-03-10 */
+  GHashTableIter iter;
+  const char *rel, *full;
+
+  movie = make_late_moov_mov (created, 7);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (movie, NULL), g_bytes_get_size (movie), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (utimensat (AT_FDCWD, path, old, 0), ==, 0);
+  hash = hash_path (path);
+
+  result = run_import (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->failed, ==, 0);
+  assert_backup_complete (f->dcim, f->dest);
+
+  dest_files = list_files (f->dest);
+  g_hash_table_iter_init (&iter, dest_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&full))
+    {
+      g_autofree char *h = hash_path (full);
+
+      if (g_strcmp0 (h, hash) == 0)
+        stored = g_strdup (rel);
+    }
+  g_assert_nonnull (stored);
+
+  date = g_date_time_new_from_unix_local (created);
+  expected = g_date_time_format (date, "%Y/%m/");
+  g_assert_true (g_str_has_prefix (stored, expected));
+  g_assert_true (g_str_has_suffix (stored, "IMG_9000.MOV"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -257,6 +307,8 @@ main (int   argc,
   g_test_add ("/Keepsake/ImportDevice/detached", Fixture, NULL,
               fixture_setup, test_device_detached, fixture_teardown);
 
+  g_test_add ("/Keepsake/ImportDevice/date-at-end", Fixture, NULL,
+              fixture_setup, test_device_date_at_end, fixture_teardown);
   g_test_add_func ("/Keepsake/ImportDevice/hostile-names", test_device_hostile_names);
 
   return g_test_run ();

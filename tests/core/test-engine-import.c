@@ -1860,169 +1860,6 @@ test_catalog_schema (void)
 
 /* ---- dates that come at the end of the file ---- */
 
-static void
-put_be32 (GByteArray *b,
-          guint32     v)
-{
-  guint32 be = GUINT32_TO_BE (v);
-
-  g_byte_array_append (b, (const guint8 *)&be, 4);
-}
-
-static void
-put_be16 (GByteArray *b,
-          guint16     v)
-{
-  guint16 be = GUINT16_TO_BE (v);
-
-  g_byte_array_append (b, (const guint8 *)&be, 2);
-}
-
-static guint
-open_box (GByteArray *b,
-          const char *type)
-{
-  guint at = b->len;
-
-  put_be32 (b, 0);
-  g_byte_array_append (b, (const guint8 *)type, 4);
-  return at;
-}
-
-static void
-close_box (GByteArray *b,
-           guint       at)
-{
-  guint32 be = GUINT32_TO_BE (b->len - at);
-
-  memcpy (b->data + at, &be, 4);
-}
-
-/* More than one read chunk of media data, so whatever follows it is not in the first
- * chunk the import reads. */
-#define LATE_FILLER (4 * 1024 * 1024 + 64 * 1024)
-
-static void
-put_filler (GByteArray *b,
-            guint32     seed)
-{
-  g_autoptr(GBytes) noise = random_bytes (LATE_FILLER, seed);
-
-  g_byte_array_append (b, g_bytes_get_data (noise, NULL), LATE_FILLER);
-}
-
-/* A QuickTime movie as iPhones write it when recording: ftyp, mdat, then moov with the
- * creation date (mvhd, 1904 epoch, UTC). */
-static void
-write_late_moov_mov (const char *path,
-                     gint64      created,
-                     gint64      mtime,
-                     guint32     seed)
-{
-  g_autoptr(GByteArray) b = g_byte_array_new ();
-  guint box, moov;
-
-  box = open_box (b, "ftyp");
-  g_byte_array_append (b, (const guint8 *)"qt  \0\0\0\0qt  ", 12);
-  close_box (b, box);
-
-  box = open_box (b, "mdat");
-  put_filler (b, seed);
-  close_box (b, box);
-
-  moov = open_box (b, "moov");
-  box = open_box (b, "mvhd");
-  put_be32 (b, 0);                                 /* version 0, flags */
-  put_be32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
-  put_be32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
-  put_be32 (b, 600);                               /* timescale */
-  put_be32 (b, 600 * 3);                           /* duration: 3 s */
-  for (guint i = 0; i < 80 / 4; i++)               /* rate, volume, matrix, next track … */
-    put_be32 (b, 0);
-  close_box (b, box);
-  close_box (b, moov);
-
-  write_file (path, b->data, b->len, mtime);
-}
-
-/* An HEIC whose meta comes first but whose Exif item (DateTimeOriginal @date, no offset
- * tag) is stored after the image data, as iloc allows. */
-static void
-write_late_exif_heic (const char *path,
-                      const char *date,
-                      gint64      mtime,
-                      guint32     seed)
-{
-  g_autoptr(GByteArray) b = g_byte_array_new ();
-  g_autoptr(GByteArray) exif = g_byte_array_new ();
-  guint box, meta, iinf, iloc, mdat;
-  guint extent_offset_at;
-
-  /* The Exif item: offset to the TIFF header, "Exif\0\0", a big-endian TIFF with IFD0
-   * pointing to an Exif IFD holding DateTimeOriginal. */
-  put_be32 (exif, 6);
-  g_byte_array_append (exif, (const guint8 *)"Exif\0\0", 6);
-  g_byte_array_append (exif, (const guint8 *)"MM\0*", 4);
-  put_be32 (exif, 8);
-  put_be16 (exif, 1);                                  /* IFD0: one entry at 8 */
-  put_be16 (exif, 0x8769); put_be16 (exif, 4); put_be32 (exif, 1); put_be32 (exif, 26);
-  put_be32 (exif, 0);
-  put_be16 (exif, 1);                                  /* Exif IFD at 26 */
-  put_be16 (exif, 0x9003); put_be16 (exif, 2); put_be32 (exif, 20); put_be32 (exif, 44);
-  put_be32 (exif, 0);
-  g_assert_cmpuint (strlen (date), ==, 19);
-  g_byte_array_append (exif, (const guint8 *)date, 20); /* at 44, with its NUL */
-
-  box = open_box (b, "ftyp");
-  g_byte_array_append (b, (const guint8 *)"heic\0\0\0\0mif1heic", 16);
-  close_box (b, box);
-
-  meta = open_box (b, "meta");
-  put_be32 (b, 0);
-  box = open_box (b, "hdlr");
-  put_be32 (b, 0);
-  put_be32 (b, 0);
-  g_byte_array_append (b, (const guint8 *)"pict", 4);
-  put_be32 (b, 0); put_be32 (b, 0); put_be32 (b, 0);
-  g_byte_array_append (b, (const guint8 *)"", 1);
-  close_box (b, box);
-  iinf = open_box (b, "iinf");
-  put_be32 (b, 0);
-  put_be16 (b, 1);
-  box = open_box (b, "infe");
-  put_be32 (b, 2u << 24);                              /* version 2 */
-  put_be16 (b, 1);                                     /* item 1 */
-  put_be16 (b, 0);
-  g_byte_array_append (b, (const guint8 *)"Exif", 4);
-  g_byte_array_append (b, (const guint8 *)"", 1);
-  close_box (b, box);
-  close_box (b, iinf);
-  iloc = open_box (b, "iloc");
-  put_be32 (b, 0);                                     /* version 0 */
-  g_byte_array_append (b, (const guint8 *)"\x44\x00", 2); /* 32-bit offsets and lengths */
-  put_be16 (b, 1);
-  put_be16 (b, 1);                                     /* item 1 */
-  put_be16 (b, 0);                                     /* data reference */
-  put_be16 (b, 1);                                     /* one extent */
-  extent_offset_at = b->len;
-  put_be32 (b, 0);
-  put_be32 (b, exif->len);
-  close_box (b, iloc);
-  close_box (b, meta);
-
-  mdat = open_box (b, "mdat");
-  put_filler (b, seed);
-  {
-    guint32 be = GUINT32_TO_BE (b->len);
-
-    memcpy (b->data + extent_offset_at, &be, 4);
-  }
-  g_byte_array_append (b, exif->data, exif->len);
-  close_box (b, mdat);
-
-  write_file (path, b->data, b->len, mtime);
-}
-
 /* Where the default layout files a file dated @t: "YYYY/MM/" in local time. */
 static char *
 month_folder (gint64 t)
@@ -2075,9 +1912,15 @@ test_date_at_end (Fixture       *f,
   gsize len = 0;
   KsMetadata md;
 
-  write_late_moov_mov (video, video_date, mtime, 1);
-  write_late_exif_heic (photo, "2018:07:04 18:30:00", mtime, 2);
-  write_late_moov_mov (live, live_date, mtime, 3);
+  {
+    g_autoptr(GBytes) v = make_late_moov_mov (video_date, 1);
+    g_autoptr(GBytes) p = make_late_exif_heic ("2018:07:04 18:30:00", 2);
+    g_autoptr(GBytes) l = make_late_moov_mov (live_date, 3);
+
+    write_file (video, g_bytes_get_data (v, NULL), g_bytes_get_size (v), mtime);
+    write_file (photo, g_bytes_get_data (p, NULL), g_bytes_get_size (p), mtime);
+    write_file (live, g_bytes_get_data (l, NULL), g_bytes_get_size (l), mtime);
+  }
 
   /* The fixtures are what they claim: nothing in the first read chunk gives a date,
    * the whole file does. */

@@ -29,4 +29,13 @@ void        make_library            (const char *dir,
                                      int         count,
                                      int         first_number);
 
+/* Larger than one import read chunk (4 MiB) of media data, then the date: a QuickTime
+ * movie with moov (mvhd created @created, unix seconds) at the end, and an HEIC whose
+ * meta comes first but whose Exif item (DateTimeOriginal @date, "YYYY:MM:DD hh:mm:ss",
+ * local time) is stored after the image data. */
+GBytes     *make_late_moov_mov      (gint64      created,
+                                     guint32     seed);
+GBytes     *make_late_exif_heic     (const char *date,
+                                     guint32     seed);
+
 G_END_DECLS
