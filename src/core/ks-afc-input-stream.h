@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsAfcInputStream: a seekable GInputStream over one file on the iPhone. */
+
 #pragma once
 
 #include <gio/gio.h>

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsAfcPool: AFC sessions to one iPhone, handed out one per user; AFC errors as GErrors. */
+
 #pragma once
 
 #include <gio/gio.h>

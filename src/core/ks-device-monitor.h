@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsDeviceMonitor: the list of connected iPhones (a GListModel of KsDevice), kept on the main context. */
+
 #pragma once
 
 #include <gio/gio.h>

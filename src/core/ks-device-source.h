@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsDeviceSource: the KsSource of an iPhone's camera roll (/DCIM over AFC), id "device:<UDID>". */
+
 #pragma once
 
 #include "ks-device.h"

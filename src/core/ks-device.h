@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* KsDevice: one connected iPhone, its identity and where it stands with us (KsDeviceState). */
+
 #pragma once
 
 #include <gio/gio.h>
