@@ -831,7 +831,7 @@ list_runs (KsCatalog  *self,
   GPtrArray *runs = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_catalog_run_free);
   g_autofree char *sql = g_strdup_printf ("SELECT id, started_at, coalesce(finished_at, 0), source_id,"
                                           " destinations, copied, skipped, failed, bytes, status, error"
-                                          " FROM runs %s ORDER BY id", where);
+                                          " FROM runs %s", where);
   sqlite3_stmt *stmt = NULL;
 
   g_mutex_lock (&self->mutex);
@@ -898,7 +898,27 @@ ks_catalog_list_runs (KsCatalog *self)
   g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
 
   ks_catalog_reap_runs (self);
-  return list_runs (self, "", -1);
+  return list_runs (self, "ORDER BY id", -1);
+}
+
+/**
+ * ks_catalog_list_recent_runs:
+ * @max_runs: at most this many
+ *
+ * Like ks_catalog_list_runs(), for a status page: the newest runs, newest first.
+ *
+ * Returns: (transfer full) (element-type KsCatalogRun): up to @max_runs runs
+ */
+GPtrArray *
+ks_catalog_list_recent_runs (KsCatalog *self,
+                             guint      max_runs)
+{
+  g_autofree char *tail = g_strdup_printf ("ORDER BY id DESC LIMIT %u", max_runs);
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
+
+  ks_catalog_reap_runs (self);
+  return list_runs (self, tail, -1);
 }
 
 gint64
@@ -1065,7 +1085,7 @@ ks_catalog_get_summary (KsCatalog *self)
 
   summary->destinations = ks_catalog_list_destinations (self);
 
-  last = list_runs (self, "WHERE id = (SELECT max(id) FROM runs)", -1);
+  last = list_runs (self, "ORDER BY id DESC LIMIT 1", -1);
   if (last->len > 0)
     summary->last_run = g_ptr_array_steal_index (last, 0);
 

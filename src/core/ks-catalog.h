@@ -173,6 +173,8 @@ gboolean      ks_catalog_finish_run          (KsCatalog     *self,
 KsCatalogRun *ks_catalog_dup_run             (KsCatalog     *self,
                                               gint64         run_id);
 GPtrArray    *ks_catalog_list_runs           (KsCatalog     *self);
+GPtrArray    *ks_catalog_list_recent_runs    (KsCatalog     *self,
+                                              guint          max_runs);
 guint         ks_catalog_reap_runs           (KsCatalog     *self);
 
 /* Reading for front ends (the app's status, keepsake-cli status): never query the

@@ -395,6 +395,17 @@ test_read_api (Fixture       *f,
   g_assert_cmpint (summary->last_run->id, ==, run_id);
   g_assert_cmpuint (summary->last_run->skipped, ==, 3);
 
+  {
+    g_autoptr(GPtrArray) recent = ks_catalog_list_recent_runs (catalog, 1);
+    g_autoptr(GPtrArray) all = ks_catalog_list_recent_runs (catalog, 10);
+
+    g_assert_cmpuint (recent->len, ==, 1);
+    g_assert_cmpint (((KsCatalogRun *)recent->pdata[0])->id, ==, run_id);
+    g_assert_cmpuint (all->len, ==, 2);
+    g_assert_cmpint (((KsCatalogRun *)all->pdata[1])->id, <, run_id);
+    g_assert_cmpuint (((KsCatalogRun *)all->pdata[1])->copied, ==, 3);
+  }
+
   /* The grid's badges: one query for the whole source. */
   files = ks_catalog_list_source_files (catalog, "device:1", NULL);
   g_assert_cmpuint (g_hash_table_size (files), ==, 3);
