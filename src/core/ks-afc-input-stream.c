@@ -337,14 +337,27 @@ ks_afc_input_stream_open (KsAfcPool     *pool,
   self->pool = g_object_ref (pool);
   self->path = g_strdup (afc_path);
 
-  self->connection = ks_afc_pool_acquire (pool, cancellable, error);
-  if (self->connection == NULL)
-    return NULL;
-
-  aerr = afc_get_file_info (ks_afc_connection_get_client (self->connection), afc_path, &info);
-  if (aerr != AFC_E_SUCCESS)
+  /* An idle session may have died with an earlier unplug; when the phone is back, the
+   * failed attempt left a fresh session in the pool, so one more try is enough. */
+  for (guint attempt = 0; ; attempt++)
     {
-      fail (self, aerr, error);
+      g_autoptr(GError) local_error = NULL;
+
+      self->connection = ks_afc_pool_acquire (pool, cancellable, error);
+      if (self->connection == NULL)
+        return NULL;
+
+      aerr = afc_get_file_info (ks_afc_connection_get_client (self->connection), afc_path, &info);
+      if (aerr == AFC_E_SUCCESS)
+        break;
+
+      fail (self, aerr, &local_error);
+      if (attempt == 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        {
+          ks_afc_pool_release (pool, g_steal_pointer (&self->connection));
+          continue;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   self->size = info_get_uint64 (info, "st_size");

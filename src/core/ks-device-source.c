@@ -100,6 +100,7 @@ typedef struct
   gpointer          user_data;
   GCancellable     *cancellable;
   gboolean          stopped;
+  guint             reported;
 } Walk;
 
 /* Lists one directory, reports its files (sorted by name, so runs are reproducible), then
@@ -177,6 +178,8 @@ walk_directory (Walk        *walk,
         }
       afc_dictionary_free (info);
 
+      if (file != NULL)
+        walk->reported++;
       if (file != NULL && !walk->func (KS_SOURCE (walk->self), file, walk->user_data))
         {
           walk->stopped = TRUE;
@@ -203,16 +206,33 @@ ks_device_source_enumerate (KsSource          *source,
                             GError           **error)
 {
   KsDeviceSource *self = KS_DEVICE_SOURCE (source);
-  Walk walk = { self, NULL, func, user_data, cancellable, FALSE };
+  Walk walk = { self, NULL, func, user_data, cancellable, FALSE, 0 };
   gboolean ret;
 
-  walk.connection = ks_afc_pool_acquire (self->pool, cancellable, error);
-  if (walk.connection == NULL)
-    return FALSE;
+  for (guint attempt = 0; ; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean reported = FALSE;
 
-  ret = walk_directory (&walk, "", 0, error);
-  ks_afc_pool_release (self->pool, walk.connection);
-  return ret;
+      walk.connection = ks_afc_pool_acquire (self->pool, cancellable, error);
+      if (walk.connection == NULL)
+        return FALSE;
+
+      walk.reported = 0;
+      ret = walk_directory (&walk, "", 0, &local_error);
+      reported = walk.reported > 0;
+      ks_afc_pool_release (self->pool, g_steal_pointer (&walk.connection));
+
+      /* A stale idle session (the phone was replugged since): start over once, as long as
+       * nothing was reported yet. */
+      if (!ret && attempt == 0 && !reported &&
+          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+        continue;
+
+      if (!ret)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return ret;
+    }
 }
 
 static GInputStream *

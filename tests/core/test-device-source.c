@@ -346,7 +346,71 @@ test_detach_mid_read (Fixture       *f,
     g_autoptr(GInputStream) again = ks_source_open_file (KS_SOURCE (source), "100APPLE/IMG_0002.JPG", NULL, &error);
     g_assert_null (again);
     g_assert_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
   }
+
+  /* Plugged back in: the same source works again, although its idle sessions died. */
+  g_free (reply);
+  reply = ks_test_emulator_control (f->emu, "attach", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GInputStream) again = ks_source_open_file (KS_SOURCE (source), "100APPLE/IMG_0002.JPG", NULL, &error);
+    g_autoptr(GBytes) got = NULL;
+
+    g_assert_no_error (error);
+    got = read_all (again, 65536);
+    g_assert_true (g_bytes_equal (got, g_hash_table_lookup (f->expected, "100APPLE/IMG_0002.JPG")));
+  }
+}
+
+/* Sessions idle in the pool die when the phone is unplugged; after it is plugged back in the
+ * first open and the first walk must still work, not fail once on the dead session. */
+static void
+test_replug_stale_session (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(KsDeviceSource) source = ks_device_source_new (f->udid, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *r1 = NULL;
+  g_autofree char *r2 = NULL;
+  const char *path = "101APPLE/IMG_0101.HEIC";
+
+  for (guint round = 0; round < 2; round++)
+    {
+      /* Leave one idle session in the pool (round 0: for open; round 1: for the walk). */
+      {
+        g_autoptr(GInputStream) s = ks_source_open_file (KS_SOURCE (source), path, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_true (g_input_stream_close (s, NULL, &error));
+      }
+
+      g_free (r1);
+      g_free (r2);
+      r1 = ks_test_emulator_control (f->emu, "detach", &error);
+      g_assert_no_error (error);
+      r2 = ks_test_emulator_control (f->emu, "attach", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (r2, ==, "ok attach");
+
+      if (round == 0)
+        {
+          g_autoptr(GInputStream) s = ks_source_open_file (KS_SOURCE (source), path, NULL, &error);
+          g_autoptr(GBytes) got = NULL;
+
+          g_assert_no_error (error);
+          got = read_all (s, 4096);
+          g_assert_true (g_bytes_equal (got, g_hash_table_lookup (f->expected, path)));
+        }
+      else
+        {
+          g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+          Collect c = { files, 0 };
+
+          g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, &c, NULL, &error));
+          g_assert_no_error (error);
+          g_assert_cmpuint (files->len, ==, g_hash_table_size (f->expected));
+        }
+    }
 }
 
 static void
@@ -461,6 +525,7 @@ main (int   argc,
   ADD ("/Keepsake/DeviceSource/fail-after", test_fail_after);
   ADD ("/Keepsake/DeviceSource/cancel", test_cancel);
   ADD ("/Keepsake/DeviceSource/hostile-names", test_hostile_names);
+  ADD ("/Keepsake/DeviceSource/replug-stale-session", test_replug_stale_session);
 #undef ADD
 
   return g_test_run ();
