@@ -292,7 +292,7 @@ ks_cli_backup (KsCli  *cli,
       return KS_EXIT_DESTINATION;
     }
 
-  if ((ret = ks_cli_open_source (cli, udid, folder, &source)) != KS_EXIT_OK)
+  if ((ret = ks_cli_open_source (cli, "backup", udid, folder, &source)) != KS_EXIT_OK)
     return ret;
 
   catalog = ks_catalog_new (NULL, &error);

@@ -460,6 +460,7 @@ resolve_device (KsCli       *cli,
  */
 int
 ks_cli_open_source (KsCli       *cli,
+                    const char  *command,
                     const char  *udid,
                     const char  *folder,
                     KsSource   **out_source)
@@ -469,7 +470,7 @@ ks_cli_open_source (KsCli       *cli,
 
   if (udid != NULL && folder != NULL)
     {
-      ks_cli_print_error (cli, "source", KS_EXIT_USAGE, _("Give either --device or --source, not both"));
+      ks_cli_print_error (cli, command, KS_EXIT_USAGE, _("Give either --device or --source, not both"));
       return KS_EXIT_USAGE;
     }
 
@@ -481,14 +482,14 @@ ks_cli_open_source (KsCli       *cli,
         {
           g_autofree char *msg = g_strdup_printf (_("%s is not a folder"), folder);
 
-          ks_cli_print_error (cli, "source", KS_EXIT_NO_DEVICE, msg);
+          ks_cli_print_error (cli, command, KS_EXIT_NO_DEVICE, msg);
           return KS_EXIT_NO_DEVICE;
         }
       *out_source = KS_SOURCE (ks_folder_source_new (file));
       return KS_EXIT_OK;
     }
 
-  if ((ret = resolve_device (cli, "source", udid, &device)) != KS_EXIT_OK)
+  if ((ret = resolve_device (cli, command, udid, &device)) != KS_EXIT_OK)
     return ret;
 
   *out_source = KS_SOURCE (ks_device_source_new_for_device (device));
@@ -679,7 +680,7 @@ cmd_list (KsCli  *cli,
       return KS_EXIT_USAGE;
     }
 
-  if ((ret = ks_cli_open_source (cli, udid, folder, &source)) != KS_EXIT_OK)
+  if ((ret = ks_cli_open_source (cli, "list", udid, folder, &source)) != KS_EXIT_OK)
     return ret;
 
   job.source = source;

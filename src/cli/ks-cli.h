@@ -53,6 +53,7 @@ void      ks_cli_print_error       (KsCli            *cli,
                                     int               exit_code,
                                     const char       *message);
 int       ks_cli_open_source       (KsCli            *cli,
+                                    const char       *command,
                                     const char       *udid,
                                     const char       *folder,
                                     KsSource        **out_source);

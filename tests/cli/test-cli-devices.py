@@ -126,7 +126,7 @@ def test_trust_denied(tmp):
     with Emulator(['--device', media, '--trust', 'deny']) as emu:
         env = env_for(emu, tmp)
         rc, doc, err = cli_json(['list'], env, timeout=30, expect=EXIT['not-trusted'])
-        assert doc['error']['code'] == 'not-trusted'
+        assert doc['error']['code'] == 'not-trusted' and doc['command'] == 'list'
         assert 'not trusted' in doc['error']['message']
         rc, doc, _ = cli_json(['devices'], env, expect=0)
         assert doc['devices'][0]['state'] == 'trust-denied'
