@@ -176,3 +176,46 @@ ks_settings_dup_enabled_destinations (GSettings *settings)
 
   return ret;
 }
+
+/* The folders shown as sources in the sidebar, in the order they were added. */
+void
+ks_settings_add_source_folder (GSettings  *settings,
+                               const char *path)
+{
+  g_auto(GStrv) current = NULL;
+  g_auto(GStrv) updated = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (path != NULL);
+
+  current = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
+  if (g_strv_contains ((const char * const *)current, path))
+    return;
+
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **)current);
+  g_strv_builder_add (builder, path);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, KS_SETTINGS_SOURCE_FOLDERS, (const char * const *)updated);
+}
+
+void
+ks_settings_remove_source_folder (GSettings  *settings,
+                                  const char *path)
+{
+  g_auto(GStrv) current = NULL;
+  g_auto(GStrv) updated = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (path != NULL);
+
+  current = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; current[i] != NULL; i++)
+    if (g_strcmp0 (current[i], path) != 0)
+      g_strv_builder_add (builder, current[i]);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, KS_SETTINGS_SOURCE_FOLDERS, (const char * const *)updated);
+}

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define KS_SETTINGS_INCLUDE_VIDEOS      "include-videos"
 #define KS_SETTINGS_DISABLED_DESTINATIONS "disabled-destinations"
 #define KS_SETTINGS_FOLDER_LAYOUT       "folder-layout"
+#define KS_SETTINGS_SOURCE_FOLDERS      "source-folders"
 
 char  *ks_settings_dup_default_destination (void);
 char **ks_settings_dup_destinations        (GSettings  *settings);
@@ -26,6 +27,10 @@ void   ks_settings_add_destination         (GSettings  *settings,
 void   ks_settings_remove_destination      (GSettings  *settings,
                                             const char *path);
 char **ks_settings_dup_enabled_destinations (GSettings *settings);
+void   ks_settings_add_source_folder       (GSettings  *settings,
+                                            const char *path);
+void   ks_settings_remove_source_folder    (GSettings  *settings,
+                                            const char *path);
 gboolean ks_settings_get_destination_enabled (GSettings  *settings,
                                               const char *path);
 void   ks_settings_set_destination_enabled (GSettings  *settings,

@@ -6,7 +6,8 @@
  */
 
 /* A row of the sidebar for one connected iPhone: its name, model and iOS version, and either
- * what it needs from the user (trust, unlock) or how much of it is not backed up yet. */
+ * what it needs from the user (trust, unlock) or how much of it is not backed up yet. A folder
+ * of photos gets the same kind of row, with its path and a button to remove it. */
 
 #include "config.h"
 
@@ -20,6 +21,7 @@ struct _KsSourceRow
 
   /* Owned references */
   KsDevice      *device;
+  char          *folder;
   char          *backup_state;
   char          *fallback_name;
 
@@ -27,21 +29,55 @@ struct _KsSourceRow
   GtkWidget     *name_label;
   GtkWidget     *model_label;
   GtkWidget     *status_label;
+  GtkWidget     *icon;
 };
 
+enum {
+  REMOVE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (KsSourceRow, ks_source_row, GTK_TYPE_LIST_BOX_ROW)
+
+static void
+ks_source_row_update_folder (KsSourceRow *self)
+{
+  g_autofree char *name = g_filename_display_basename (self->folder);
+  g_autofree char *path = g_filename_display_name (self->folder);
+  g_autofree char *accessible = NULL;
+  const char *status = self->backup_state ? self->backup_state : "";
+
+  gtk_label_set_text (GTK_LABEL (self->name_label), name);
+  gtk_label_set_text (GTK_LABEL (self->model_label), path);
+  gtk_label_set_text (GTK_LABEL (self->status_label), status);
+  gtk_widget_set_visible (self->status_label, *status != '\0');
+
+  accessible = g_strjoin (", ", name, path, status, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+}
 
 static void
 ks_source_row_update (KsSourceRow *self)
 {
   g_autofree char *model = NULL;
   g_autofree char *accessible = NULL;
-  const char *name = ks_device_get_name (self->device);
-  const char *model_name = ks_device_get_model_name (self->device);
-  const char *ios = ks_device_get_ios_version (self->device);
-  KsDeviceState state = ks_device_get_state (self->device);
+  const char *name;
+  const char *model_name = self->device ? ks_device_get_model_name (self->device) : NULL;
+  const char *ios = self->device ? ks_device_get_ios_version (self->device) : NULL;
+  KsDeviceState state = self->device ? ks_device_get_state (self->device) : KS_DEVICE_STATE_READY;
   const char *status;
 
+  if (self->folder != NULL)
+    {
+      ks_source_row_update_folder (self);
+      return;
+    }
+
+  name = ks_device_get_name (self->device);
   if (name == NULL || *name == '\0')
     name = self->fallback_name;
   if (name == NULL || *name == '\0')
@@ -84,6 +120,48 @@ ks_source_row_new (KsDevice *device)
   ks_source_row_update (self);
 
   return GTK_WIDGET (self);
+}
+
+static void
+remove_clicked_cb (KsSourceRow *self)
+{
+  g_signal_emit (self, signals[REMOVE], 0);
+}
+
+GtkWidget *
+ks_source_row_new_for_folder (const char *path)
+{
+  KsSourceRow *self;
+  GtkWidget *button;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (KS_TYPE_SOURCE_ROW, NULL);
+  self->folder = g_strdup (path);
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), "folder-pictures-symbolic");
+
+  button = gtk_button_new_from_icon_name ("list-remove-symbolic");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Remove From Sidebar"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove From Sidebar"),
+                                  -1);
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (remove_clicked_cb), self);
+  gtk_box_append (GTK_BOX (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (self))), button);
+
+  ks_source_row_update (self);
+
+  return GTK_WIDGET (self);
+}
+
+/* Returns: (nullable): the folder of a folder row */
+const char *
+ks_source_row_get_folder (KsSourceRow *self)
+{
+  g_return_val_if_fail (KS_IS_SOURCE_ROW (self), NULL);
+
+  return self->folder;
 }
 
 KsDevice *
@@ -139,6 +217,7 @@ ks_source_row_dispose (GObject *object)
   g_clear_object (&self->device);
   g_clear_pointer (&self->backup_state, g_free);
   g_clear_pointer (&self->fallback_name, g_free);
+  g_clear_pointer (&self->folder, g_free);
 
   G_OBJECT_CLASS (ks_source_row_parent_class)->dispose (object);
 }
@@ -149,6 +228,9 @@ ks_source_row_class_init (KsSourceRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = ks_source_row_dispose;
+
+  signals[REMOVE] = g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static GtkWidget *
@@ -168,15 +250,13 @@ ks_source_row_init (KsSourceRow *self)
 {
   GtkWidget *box;
   GtkWidget *labels;
-  GtkWidget *icon;
-
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_add_css_class (box, "source-row");
 
-  icon = gtk_image_new_from_icon_name ("phone-apple-iphone-symbolic");
-  gtk_image_set_icon_size (GTK_IMAGE (icon), GTK_ICON_SIZE_LARGE);
-  gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (box), icon);
+  self->icon = gtk_image_new_from_icon_name ("phone-apple-iphone-symbolic");
+  gtk_image_set_icon_size (GTK_IMAGE (self->icon), GTK_ICON_SIZE_LARGE);
+  gtk_widget_set_valign (self->icon, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), self->icon);
 
   labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);

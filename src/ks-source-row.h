@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsSourceRow, ks_source_row, KS, SOURCE_ROW, GtkListBoxRow)
 
 GtkWidget  *ks_source_row_new              (KsDevice    *device);
+GtkWidget  *ks_source_row_new_for_folder   (const char  *path);
+const char *ks_source_row_get_folder       (KsSourceRow *self);
 KsDevice   *ks_source_row_get_device       (KsSourceRow *self);
 void        ks_source_row_set_backup_state (KsSourceRow *self,
                                             const char  *text);

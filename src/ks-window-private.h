@@ -30,6 +30,7 @@ struct _KsWindow
   /* Template widgets */
   AdwLeaflet           *leaflet;
   GtkListBox           *source_list;
+  GtkListBox           *folder_list;
   GtkWidget            *no_sources_label;
   AdwWindowTitle       *content_title;
   GtkWidget            *backup_all_button;
@@ -49,7 +50,7 @@ struct _KsWindow
   KsDeviceMonitor      *monitor;
   KsThumbnailer        *thumbnailer;
   KsDevice             *device;
-  KsDeviceSource       *source;
+  KsSource             *source;
   KsDevice             *library_device;
   KsAssetModel         *asset_model;
   GCancellable         *load_cancellable;
@@ -64,6 +65,10 @@ struct _KsWindow
   GtkWidget            *close_dialog;
 
   char                 *library_udid;
+  char                 *library_folder;
+  char                 *folder_path;
+  char                 *folder_title;
+  GtkFileChooserNative *folder_chooser;
   char                 *library_name;
   char                 *job_first_destination;
   char                 *current_path;

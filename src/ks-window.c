@@ -17,6 +17,7 @@
 #include "ks-backup-index.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
+#include "ks-folder-source.h"
 #include "ks-import-job.h"
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
@@ -131,6 +132,20 @@ find_row (KsWindow *self,
   return NULL;
 }
 
+static KsSourceRow *
+find_folder_row (KsWindow   *self,
+                 const char *path)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (KS_IS_SOURCE_ROW (child)
+        && g_strcmp0 (ks_source_row_get_folder (KS_SOURCE_ROW (child)), path) == 0)
+      return KS_SOURCE_ROW (child);
+
+  return NULL;
+}
+
 /* ---- library ---- */
 
 static void
@@ -140,7 +155,7 @@ ks_window_update_backup_state (KsWindow *self)
   KsSourceRow *row;
   guint n, missing = 0;
 
-  if (self->device == NULL || self->asset_model == NULL
+  if ((self->device == NULL && self->folder_path == NULL) || self->asset_model == NULL
       || !ks_backup_index_is_known (self->backup_index))
     return;
 
@@ -163,7 +178,7 @@ ks_window_update_backup_state (KsWindow *self)
                                          "%'u not backed up yet", missing), missing);
 
   self->n_not_backed_up = missing;
-  row = find_row (self, self->device);
+  row = self->folder_path ? find_folder_row (self, self->folder_path) : find_row (self, self->device);
   if (row != NULL)
     ks_source_row_set_backup_state (row, text);
 }
@@ -202,7 +217,7 @@ ks_window_refresh_backups (KsWindow *self)
   assets = snapshot_assets (G_LIST_MODEL (self->asset_model));
   destinations = ks_settings_dup_enabled_destinations (self->settings);
   ks_backup_index_refresh_async (self->backup_index,
-                                 KS_SOURCE (self->source),
+                                 self->source,
                                  assets,
                                  (const char * const *)destinations,
                                  self->index_cancellable,
@@ -244,6 +259,26 @@ ks_window_update_title (KsWindow *self)
 
           if (ks_asset_model_get_loading (self->asset_model))
             /* Translators: shown while the library is read, %'u is how many were found */
+            subtitle = g_strdup_printf (_("Reading… %'u found"), n);
+          else
+            subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                     "%'u photo or video",
+                                                     "%'u photos and videos", n), n);
+        }
+    }
+
+  else if (self->folder_path != NULL)
+    {
+      g_autofree char *basename = g_filename_display_basename (self->folder_path);
+
+      g_free (self->folder_title);
+      self->folder_title = g_steal_pointer (&basename);
+      title = self->folder_title;
+      if (self->asset_model != NULL)
+        {
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
+
+          if (ks_asset_model_get_loading (self->asset_model))
             subtitle = g_strdup_printf (_("Reading… %'u found"), n);
           else
             subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -313,7 +348,48 @@ ks_window_clear_library (KsWindow *self)
   g_clear_object (&self->source);
   g_clear_object (&self->library_device);
   g_clear_pointer (&self->library_udid, g_free);
+  g_clear_pointer (&self->library_folder, g_free);
   self->library_failed = FALSE;
+}
+
+static void
+ks_window_start_loading (KsWindow *self)
+{
+  self->asset_model = ks_asset_model_new (self->source);
+  self->load_cancellable = g_cancellable_new ();
+
+  g_signal_connect_object (self->asset_model, "items-changed",
+                           G_CALLBACK (asset_model_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->asset_model, "notify::loading",
+                           G_CALLBACK (asset_model_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  ks_photo_grid_set_library (self->photo_grid, G_LIST_MODEL (self->asset_model), self->source);
+
+  ks_asset_model_load_async (self->asset_model,
+                             self->load_cancellable,
+                             load_library_cb,
+                             g_object_ref (self));
+}
+
+static void
+ks_window_load_folder_library (KsWindow *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  g_assert (KS_IS_WINDOW (self));
+  g_assert (self->folder_path != NULL);
+
+  if (self->asset_model != NULL && g_strcmp0 (self->library_folder, self->folder_path) == 0)
+    return;
+
+  ks_window_clear_library (self);
+
+  self->library_folder = g_strdup (self->folder_path);
+  file = g_file_new_for_path (self->folder_path);
+  self->source = KS_SOURCE (ks_folder_source_new (file));
+  ks_window_start_loading (self);
 }
 
 static void
@@ -332,10 +408,10 @@ ks_window_load_library (KsWindow *self)
         {
           g_set_object (&self->library_device, self->device);
           g_clear_object (&self->source);
-          self->source = ks_device_source_new_for_device (self->device);
+          self->source = KS_SOURCE (ks_device_source_new_for_device (self->device));
           ks_photo_grid_set_library (self->photo_grid,
                                      G_LIST_MODEL (self->asset_model),
-                                     KS_SOURCE (self->source));
+                                     self->source);
         }
       return;
     }
@@ -344,25 +420,8 @@ ks_window_load_library (KsWindow *self)
 
   self->library_udid = g_strdup (ks_device_get_udid (self->device));
   g_set_object (&self->library_device, self->device);
-  self->source = ks_device_source_new_for_device (self->device);
-  self->asset_model = ks_asset_model_new (KS_SOURCE (self->source));
-  self->load_cancellable = g_cancellable_new ();
-
-  g_signal_connect_object (self->asset_model, "items-changed",
-                           G_CALLBACK (asset_model_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->asset_model, "notify::loading",
-                           G_CALLBACK (asset_model_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-
-  ks_photo_grid_set_library (self->photo_grid,
-                             G_LIST_MODEL (self->asset_model),
-                             KS_SOURCE (self->source));
-
-  ks_asset_model_load_async (self->asset_model,
-                             self->load_cancellable,
-                             load_library_cb,
-                             g_object_ref (self));
+  self->source = KS_SOURCE (ks_device_source_new_for_device (self->device));
+  ks_window_start_loading (self);
 }
 
 /* ---- pages ---- */
@@ -374,7 +433,22 @@ ks_window_update_page (KsWindow *self)
 
   g_assert (KS_IS_WINDOW (self));
 
-  if (self->device == NULL)
+  if (self->folder_path != NULL)
+    {
+      ks_window_load_folder_library (self);
+
+      page = "grid";
+      if (g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0)
+        {
+          if (ks_asset_model_get_loading (self->asset_model))
+            page = "loading";
+          else if (self->library_failed)
+            page = "error";
+          else
+            page = "empty";
+        }
+    }
+  else if (self->device == NULL)
     {
       KsDeviceMonitor *monitor = self->monitor;
 
@@ -437,6 +511,12 @@ ks_window_select_device (KsWindow *self,
   KsSourceRow *row;
 
   g_assert (KS_IS_WINDOW (self));
+
+  if (device != NULL && self->folder_path != NULL)
+    {
+      g_clear_pointer (&self->folder_path, g_free);
+      gtk_list_box_unselect_all (self->folder_list);
+    }
 
   if (self->device != device)
     {
@@ -509,6 +589,10 @@ devices_changed_cb (KsWindow   *self,
     /* A backup of another iPhone is running; do not switch under it. */
     next = NULL;
 
+  /* A folder the user is looking at stays; the iPhone waits in the sidebar. */
+  if (self->folder_path != NULL && self->device == NULL)
+    return;
+
   ks_window_select_device (self, next);
 }
 
@@ -522,6 +606,153 @@ source_row_activated_cb (KsWindow      *self,
     ks_window_select_device (self, ks_source_row_get_device (KS_SOURCE_ROW (row)));
 
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+ks_window_select_folder (KsWindow   *self,
+                         const char *path)
+{
+  KsSourceRow *row;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (self->job != NULL)
+    return;
+
+  if (self->device != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->device, self);
+      g_clear_object (&self->device);
+    }
+  gtk_list_box_unselect_all (self->source_list);
+
+  g_free (self->folder_path);
+  self->folder_path = g_strdup (path);
+
+  row = find_folder_row (self, path);
+  if (row != NULL)
+    gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (row));
+
+  ks_window_update_page (self);
+  ks_window_update_backup_state (self);
+}
+
+static void
+folder_row_activated_cb (KsWindow      *self,
+                         GtkListBoxRow *row)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  if (KS_IS_SOURCE_ROW (row))
+    ks_window_select_folder (self, ks_source_row_get_folder (KS_SOURCE_ROW (row)));
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+remove_folder_cb (KsWindow    *self,
+                  KsSourceRow *row)
+{
+  g_autofree char *path = g_strdup (ks_source_row_get_folder (row));
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (g_strcmp0 (path, self->folder_path) == 0)
+    {
+      if (self->job != NULL)
+        return;
+      g_clear_pointer (&self->folder_path, g_free);
+      ks_window_clear_library (self);
+    }
+  ks_settings_remove_source_folder (self->settings, path);
+}
+
+static void
+ks_window_reload_folders (KsWindow *self)
+{
+  g_auto(GStrv) folders = g_settings_get_strv (self->settings, KS_SETTINGS_SOURCE_FOLDERS);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list))))
+    gtk_list_box_remove (self->folder_list, child);
+
+  for (guint i = 0; folders[i] != NULL; i++)
+    {
+      GtkWidget *row = ks_source_row_new_for_folder (folders[i]);
+
+      g_signal_connect_object (row, "remove", G_CALLBACK (remove_folder_cb), self, G_CONNECT_SWAPPED);
+      gtk_list_box_append (self->folder_list, row);
+      if (g_strcmp0 (folders[i], self->folder_path) == 0)
+        gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (row));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->folder_list), folders[0] != NULL);
+
+  if (self->folder_path != NULL)
+    ks_window_update_backup_state (self);
+  else if (self->device == NULL)
+    ks_window_update_page (self);
+}
+
+static void
+folder_chooser_response_cb (KsWindow             *self,
+                            int                   response,
+                            GtkFileChooserNative *chooser)
+{
+  g_autofree char *path = NULL;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      path = file ? g_file_get_path (file) : NULL;
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_clear_object (&self->folder_chooser);
+
+  if (path != NULL)
+    ks_window_add_folder (self, path);
+}
+
+static void
+add_folder_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->folder_chooser != NULL)
+    return;
+
+  self->folder_chooser = gtk_file_chooser_native_new (_("Add a Folder of Photos"),
+                                                      GTK_WINDOW (self),
+                                                      GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                                      _("_Add"),
+                                                      _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->folder_chooser), TRUE);
+  g_signal_connect_object (self->folder_chooser, "response",
+                           G_CALLBACK (folder_chooser_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->folder_chooser));
+}
+
+/**
+ * ks_window_add_folder:
+ * @path: a folder of photos (a camera card, an old export)
+ *
+ * Adds @path to the sidebar's folders (the same as Add Folder…) and shows it.
+ */
+void
+ks_window_add_folder (KsWindow   *self,
+                      const char *path)
+{
+  g_return_if_fail (KS_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  ks_settings_add_source_folder (self->settings, path);
+  ks_window_select_folder (self, path);
 }
 
 static void
@@ -552,8 +783,9 @@ n_selected_changed_cb (KsWindow *self)
 static void
 ks_window_update_actions (KsWindow *self)
 {
-  gboolean ready = self->device != NULL
-                   && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY
+  gboolean ready = ((self->device != NULL
+                    && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY)
+                   || self->folder_path != NULL)
                    && self->source != NULL;
   gboolean idle = self->job == NULL;
 
@@ -672,7 +904,7 @@ job_progress_cb (KsWindow               *self,
 
           self->current_cancellable = g_cancellable_new ();
           ks_thumbnailer_load_async (self->thumbnailer,
-                                     KS_SOURCE (self->source),
+                                     self->source,
                                      ks_asset_file_get_path (primary),
                                      ks_asset_file_get_size (primary),
                                      ks_asset_file_get_mtime (primary),
@@ -839,7 +1071,7 @@ ks_window_start_job (KsWindow   *self,
       g_ptr_array_add (destinations, ks_folder_destination_new (paths[i]));
     }
 
-  self->job = ks_import_job_new (KS_SOURCE (self->source), assets, destinations, catalog);
+  self->job = ks_import_job_new (self->source, assets, destinations, catalog);
 
   if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS))
     flags |= KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS;
@@ -1174,6 +1406,11 @@ ks_window_dispose (GObject *object)
 
   if (self->close_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->close_dialog));
+  if (self->folder_chooser != NULL)
+    {
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->folder_chooser));
+      g_clear_object (&self->folder_chooser);
+    }
 
   if (self->device != NULL)
     g_signal_handlers_disconnect_by_data (self->device, self);
@@ -1209,6 +1446,9 @@ ks_window_finalize (GObject *object)
   g_free (self->library_udid);
   g_free (self->library_name);
 
+  g_free (self->folder_path);
+  g_free (self->folder_title);
+
   G_OBJECT_CLASS (ks_window_parent_class)->finalize (object);
 }
 
@@ -1237,6 +1477,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KsWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, source_list);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, folder_list);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, no_sources_label);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, backup_all_button);
@@ -1251,6 +1492,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, progress_panel);
   gtk_widget_class_bind_template_callback (widget_class, source_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, folder_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, progress_cancel_cb);
   gtk_widget_class_bind_template_callback (widget_class, progress_resume_cb);
   gtk_widget_class_bind_template_callback (widget_class, progress_dismiss_cb);
@@ -1263,6 +1505,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.pair-again", NULL, pair_again_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.add-folder", NULL, add_folder_action);
   gtk_widget_class_install_property_action (widget_class, "win.filter", "filter-name");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);
@@ -1293,6 +1536,10 @@ ks_window_init (KsWindow *self)
   g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DESTINATIONS,
                            G_CALLBACK (settings_destinations_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_SOURCE_FOLDERS,
+                           G_CALLBACK (ks_window_reload_folders), self,
+                           G_CONNECT_SWAPPED);
+  ks_window_reload_folders (self);
   g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DISABLED_DESTINATIONS,
                            G_CALLBACK (settings_destinations_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -1374,5 +1621,6 @@ gboolean
 _ks_window_get_can_resume (KsWindow *self)
 {
   return self->stopped_job_can_resume && self->job == NULL && self->source != NULL
-         && self->device != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY;
+         && (self->folder_path != NULL
+             || (self->device != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY));
 }

@@ -22,5 +22,7 @@ G_DECLARE_FINAL_TYPE (KsWindow, ks_window, KS, WINDOW, AdwApplicationWindow)
 KsWindow *ks_window_new               (KsApplication  *application);
 KsAsset  *ks_window_dup_example_asset (KsWindow       *self,
                                        char          **device_name);
+void      ks_window_add_folder        (KsWindow       *self,
+                                       const char     *path);
 
 G_END_DECLS

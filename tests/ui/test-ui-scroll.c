@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <string.h>
 
 #include "ks-application.h"
 #include "ks-photo-cell.h"
@@ -53,15 +54,17 @@ is_bound_with_thumbnail (gpointer data)
   return FALSE;
 }
 
+/* What the keyboard does (Ctrl+End and friends): GtkListBase's own "scroll to item". Setting
+ * the adjustment to the very end instead lands past GTK 4.8's height estimate and warns. */
 static void
 scroll_to (KsWindow *window,
            double    fraction)
 {
   GtkGridView *grid_view = ks_photo_grid_get_grid_view (_ks_window_get_photo_grid (window));
-  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (grid_view));
-  double upper = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  guint n = g_list_model_get_n_items (_ks_window_get_assets (window));
+  guint position = (guint) ((n - 1) * fraction);
 
-  gtk_adjustment_set_value (adjustment, upper * fraction);
+  gtk_widget_activate_action (GTK_WIDGET (grid_view), "list.scroll-to-item", "u", position);
 }
 
 static void
@@ -116,12 +119,7 @@ test_scroll_to_end (void)
   wait.asset = g_list_model_get_item (assets, N_ASSETS - 1);
   g_object_unref (wait.asset); /* the model keeps it */
   scroll_to (window, 1.0);
-  if (!ks_ui_test_wait_for (is_bound_with_thumbnail, &wait, WAIT_MS / 4))
-    {
-      /* A relayout after the first jump may have grown the list; jump once more. */
-      scroll_to (window, 1.0);
-      g_assert_true (ks_ui_test_wait_for (is_bound_with_thumbnail, &wait, WAIT_MS));
-    }
+  g_assert_true (ks_ui_test_wait_for (is_bound_with_thumbnail, &wait, WAIT_MS));
   assert_few_cells (window);
   g_assert_true (ks_ui_test_wait_thumbnails (window, WAIT_MS));
   ks_ui_test_screenshot (GTK_WIDGET (window), "scrolled-to-end");

@@ -99,11 +99,11 @@ test_main_window (void)
     for (guint i = 0; i < cells->len; i++)
       {
         KsPhotoCell *cell = g_ptr_array_index (cells, i);
+        g_autofree char *name = NULL;
+        const char *tooltip;
 
         if (ks_photo_cell_get_thumbnail_state (cell) == KS_PHOTO_CELL_LOADED)
           loaded++;
-        g_autofree char *name = NULL;
-        const char *tooltip;
 
         g_assert_cmpstr (ks_photo_cell_get_date_text (cell), !=, "");
         g_assert_cmpint (ks_photo_cell_get_copies (cell), ==, 0);

@@ -128,7 +128,7 @@ control (const char *command)
 static char *
 dup_local_path (KsAssetFile *file)
 {
-  KsDeviceSource *source = window->source;
+  KsDeviceSource *source = KS_DEVICE_SOURCE (window->source);
   const char *root = ks_device_source_get_root (source);
 
   return g_build_filename (library, root, ks_asset_file_get_path (file), NULL);
@@ -261,6 +261,22 @@ progress_started (gpointer data)
 }
 
 static gboolean
+can_back_up (gpointer data)
+{
+  return gtk_widget_get_visible (window->backup_all_button)
+         && gtk_widget_is_sensitive (window->backup_all_button);
+}
+
+/* What a user does: wait until Back Up Everything can be clicked, click it. */
+static void
+back_up_everything (void)
+{
+  g_assert_true (ks_ui_test_wait_for (can_back_up, NULL, WAIT_MS));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_true (_ks_window_get_job_running (window));
+}
+
+static gboolean
 can_resume (gpointer data)
 {
   return _ks_window_get_can_resume (window);
@@ -317,6 +333,8 @@ test_import_selected (void)
 
   /* A new user has configured nothing: the default folder does not exist yet. */
   g_assert_false (g_file_test (destination, G_FILE_TEST_EXISTS));
+
+  g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
 
   /* Click, then Ctrl-click twice. */
   gtk_selection_model_select_item (selection, 0, TRUE);
@@ -378,7 +396,7 @@ test_cancel (void)
   /* Slow enough to be seen and cancelled in the middle. */
   control ("rate 60000");
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  back_up_everything ();
   g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
   ks_ui_test_screenshot (GTK_WIDGET (window), "progress-panel");
 
@@ -402,7 +420,7 @@ test_detach_resume (void)
   BadgeWait badges = { NULL, 1 };
 
   control ("rate 60000");
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  back_up_everything ();
   g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
 
   /* Unplugged in the middle: the panel stays and says why the backup stopped. */
@@ -505,8 +523,10 @@ test_second_destination (void)
   start_notification_server ();
   g_assert_true (ks_ui_test_wait_for (can_notify, NULL, WAIT_MS));
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  back_up_everything ();
   g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+  g_test_message ("Second destination: %s / %s", _ks_window_get_last_toast (window),
+                  ks_progress_panel_get_details (_ks_window_get_progress_panel (window)));
 
   assert_holds_exactly (first, device_contents);
   assert_holds_exactly (second, device_contents);
@@ -529,6 +549,71 @@ test_second_destination (void)
       g_assert_cmpstr (notified_summary, ==, "Backup Finished");
       g_assert_cmpstr (notified_body, ==, _ks_window_get_last_toast (window));
     }
+}
+
+static gboolean
+folder_all_backed_up (gpointer data)
+{
+  return ks_ui_test_find_by_label (GTK_WIDGET (window->folder_list), "All 6 backed up") != NULL;
+}
+
+static void
+test_folder_source (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_build_filename (home, "Camera Card", NULL);
+  g_autofree char *destination = dup_default_destination ();
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) files = NULL;
+  GListModel *assets;
+  GtkListBoxRow *device_row;
+  GHashTableIter iter;
+  gpointer sum;
+
+  g_assert_true (ks_test_make_sample_library (folder, 6, 99, TRUE, &error));
+  g_assert_no_error (error);
+
+  /* A folder of photos (a camera card) added to the sidebar shows like an iPhone. */
+  ks_window_add_folder (window, folder);
+  g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
+  g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
+  assets = _ks_window_get_assets (window);
+  g_assert_cmpuint (g_list_model_get_n_items (assets), ==, 6);
+  g_assert_cmpstr (adw_window_title_get_title (window->content_title), ==, "Camera Card");
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window->folder_list), "6 not backed up yet"));
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr(KsAsset) asset = g_list_model_get_item (assets, i);
+      GPtrArray *asset_files = ks_asset_get_files (asset);
+
+      for (guint j = 0; j < asset_files->len; j++)
+        {
+          g_autofree char *path = g_build_filename (folder, ks_asset_file_get_path (g_ptr_array_index (asset_files, j)), NULL);
+
+          g_hash_table_add (expected, checksum_file (path));
+        }
+    }
+
+  back_up_everything ();
+  g_assert_true (ks_ui_test_wait_job_done (window, WAIT_MS));
+
+  files = ks_ui_test_list_files (destination);
+  for (guint i = 0; i < files->len; i++)
+    g_hash_table_add (found, checksum_file (g_ptr_array_index (files, i)));
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &sum, NULL))
+    g_assert_true (g_hash_table_contains (found, sum));
+  g_assert_true (ks_ui_test_wait_for (folder_all_backed_up, NULL, WAIT_MS));
+
+  /* Back to the iPhone. */
+  device_row = gtk_list_box_get_row_at_index (window->source_list, 0);
+  g_assert_nonnull (device_row);
+  g_signal_emit_by_name (window->source_list, "row-activated", device_row);
+  g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
+  g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
+  g_assert_cmpuint (g_list_model_get_n_items (_ks_window_get_assets (window)), ==, N_ASSETS);
 }
 
 static void
@@ -592,7 +677,7 @@ test_close_during_backup (void)
   ks_settings_add_destination (settings, third);
   control ("rate 60000");
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  back_up_everything ();
   g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
 
   /* Closing asks first; keeping on backing up keeps the window. */
@@ -652,6 +737,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
   g_test_add_func ("/Keepsake/Window/preferences-layout", test_preferences_layout);
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
+  g_test_add_func ("/Keepsake/Window/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Window/locked", test_locked);
   g_test_add_func ("/Keepsake/Window/close-during-backup", test_close_during_backup);
 
