@@ -31,7 +31,7 @@
 #define MB 1e6
 #define RAW_CHUNK (4 * 1024 * 1024)
 
-static int opt_count = 80;
+static int opt_count = 100;
 static gint64 opt_rate = 35000000;
 static int opt_runs = 3;
 static int opt_list_count = 20000;
@@ -44,7 +44,7 @@ static gboolean opt_no_capped;
 static gboolean opt_no_fail;
 
 static GOptionEntry entries[] = {
-  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, "assets in the generated library for the copy runs (default 80)", "N" },
+  { "count", 0, 0, G_OPTION_ARG_INT, &opt_count, "assets in the generated library for the copy runs (default 100, ~105 MB)", "N" },
   { "rate", 0, 0, G_OPTION_ARG_INT64, &opt_rate, "emulator cap for the capped runs, bytes/s (default 35000000)", "BPS" },
   { "runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "measurements of each figure (default 3)", "N" },
   { "list-count", 0, 0, G_OPTION_ARG_INT, &opt_list_count, "assets (--fast) for the nothing-new run (default 20000)", "N" },
