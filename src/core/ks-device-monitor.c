@@ -218,8 +218,17 @@ usbmuxd_event_cb (const usbmuxd_event_t *event,
   ev->shared = shared_ref (shared);
   ev->udid = g_strdup (event->device.udid);
   ev->event = event->event;
-  g_main_context_invoke_full (shared->context, G_PRIORITY_DEFAULT,
-                              dispatch_event_cb, ev, (GDestroyNotify) event_free);
+  /* Always through an idle source, never synchronously: libusbmuxd replays known devices
+   * to a new subscriber from inside usbmuxd_events_subscribe(), holding its listener lock. */
+  {
+    GSource *source = g_idle_source_new ();
+
+    g_source_set_priority (source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (source, dispatch_event_cb, ev, (GDestroyNotify) event_free);
+    g_source_set_static_name (source, "[keepsake] usbmuxd event");
+    g_source_attach (source, shared->context);
+    g_source_unref (source);
+  }
 }
 
 static void

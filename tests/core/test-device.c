@@ -300,6 +300,44 @@ test_two_devices (Fixture       *f,
   }
 }
 
+/* Two monitors in one process (libusbmuxd has one event thread for both and replays known
+ * devices to the second from inside its subscribe call): both see the phone, and dropping one
+ * leaves the other working. */
+static void
+test_two_monitors (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsTestEmulator) emu = NULL;
+  g_autoptr(KsDeviceMonitor) first = NULL;
+  KsDeviceMonitor *second;
+  g_autoptr(KsDevice) a = NULL;
+  g_autoptr(KsDevice) b = NULL;
+  g_autofree char *reply = NULL;
+  CountCheck none;
+
+  emu = ks_test_emulator_new (&error, "--device", f->media, NULL);
+  g_assert_no_error (error);
+
+  first = ks_device_monitor_new ();
+  ks_device_monitor_start (first);
+  a = wait_first_device (first);
+  assert_state (a, KS_DEVICE_STATE_READY, 20);
+
+  second = ks_device_monitor_new ();
+  ks_device_monitor_start (second);
+  b = wait_first_device (second);
+  assert_state (b, KS_DEVICE_STATE_READY, 20);
+  g_assert_true (a != b);
+  g_assert_cmpstr (ks_device_get_udid (a), ==, ks_device_get_udid (b));
+  g_assert_finalize_object (second);
+
+  reply = ks_test_emulator_control (emu, "detach", &error);
+  g_assert_no_error (error);
+  none = (CountCheck) { first, 0 };
+  g_assert_true (wait_for (has_n_devices, &none, 5));
+}
+
 static void
 test_trust_ask (Fixture       *f,
                 gconstpointer  data)
@@ -529,6 +567,7 @@ main (int   argc,
   g_test_add ("/Keepsake/Device/identity", Fixture, NULL, fixture_setup, test_identity, fixture_teardown);
   g_test_add ("/Keepsake/Device/attach-detach", Fixture, NULL, fixture_setup, test_attach_detach, fixture_teardown);
   g_test_add ("/Keepsake/Device/two-devices", Fixture, NULL, fixture_setup, test_two_devices, fixture_teardown);
+  g_test_add ("/Keepsake/Device/two-monitors", Fixture, NULL, fixture_setup, test_two_monitors, fixture_teardown);
   g_test_add ("/Keepsake/Device/trust-ask", Fixture, NULL, fixture_setup, test_trust_ask, fixture_teardown);
   g_test_add ("/Keepsake/Device/trust-deny", Fixture, NULL, fixture_setup, test_trust_deny, fixture_teardown);
   g_test_add ("/Keepsake/Device/locked", Fixture, NULL, fixture_setup, test_locked, fixture_teardown);
