@@ -6,8 +6,9 @@
  */
 
 /* Reads one file on the iPhone over AFC, holding its own session from the pool for its whole
- * life. Small reads are served from a 1 MiB buffer because every AFC request is a round trip;
- * large reads go straight to the caller's buffer (up to 4 MiB a request). */
+ * life. Small reads are served from a read-ahead buffer (1 MiB by default) because every AFC
+ * request is a round trip; large reads go straight to the caller's buffer (up to 4 MiB a
+ * request). Sparse readers (the thumbnailer) set "read-ahead" to 0 to move only what they ask. */
 
 #include "config.h"
 
@@ -16,7 +17,7 @@
 
 #include "ks-afc-input-stream.h"
 
-#define BUFFER_SIZE   (1024 * 1024)
+#define DEFAULT_READ_AHEAD (1024 * 1024)
 #define MAX_READ_SIZE (4 * 1024 * 1024)
 
 struct _KsAfcInputStream
@@ -36,7 +37,18 @@ struct _KsAfcInputStream
   guint8          *buffer;
   goffset          buffer_offset;
   gsize            buffer_len;
+
+  /* Bytes fetched on a small read; 0 = exactly what the caller asks for. */
+  guint            read_ahead;
 };
+
+enum {
+  PROP_0,
+  PROP_READ_AHEAD,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
 
 static void ks_afc_input_stream_seekable_iface_init (GSeekableIface *iface);
 
@@ -126,7 +138,9 @@ ks_afc_input_stream_read (GInputStream  *stream,
       return n;
     }
 
-  if (count >= BUFFER_SIZE)
+  /* No read-ahead: one AFC read of exactly the request (capped), so the wire carries only
+   * the bytes asked for. */
+  if (self->read_ahead == 0 || count >= self->read_ahead)
     {
       n = device_read (self, dest, count, cancellable, error);
       if (n > 0)
@@ -135,11 +149,11 @@ ks_afc_input_stream_read (GInputStream  *stream,
     }
 
   if (self->buffer == NULL)
-    self->buffer = g_malloc (BUFFER_SIZE);
+    self->buffer = g_malloc (self->read_ahead);
 
   self->buffer_len = 0;
   self->buffer_offset = self->position;
-  n = device_read (self, self->buffer, BUFFER_SIZE, cancellable, error);
+  n = device_read (self, self->buffer, self->read_ahead, cancellable, error);
   if (n <= 0)
     return n;
   self->buffer_len = n;
@@ -285,20 +299,75 @@ ks_afc_input_stream_finalize (GObject *object)
 }
 
 static void
+ks_afc_input_stream_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  KsAfcInputStream *self = KS_AFC_INPUT_STREAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_READ_AHEAD:
+      g_value_set_uint (value, self->read_ahead);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_afc_input_stream_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  KsAfcInputStream *self = KS_AFC_INPUT_STREAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_READ_AHEAD:
+      ks_afc_input_stream_set_read_ahead (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ks_afc_input_stream_class_init (KsAfcInputStreamClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
 
   object_class->finalize = ks_afc_input_stream_finalize;
+  object_class->get_property = ks_afc_input_stream_get_property;
+  object_class->set_property = ks_afc_input_stream_set_property;
   stream_class->read_fn = ks_afc_input_stream_read;
   stream_class->skip = ks_afc_input_stream_skip;
   stream_class->close_fn = ks_afc_input_stream_close;
+
+  /**
+   * KsAfcInputStream:read-ahead:
+   *
+   * How many bytes a read smaller than this fetches from the phone into a buffer, so that
+   * sequential small reads cost one round trip. 0 serves exactly the bytes asked for, one AFC
+   * read per request, never more: for sparse readers that only want a few boxes of a file.
+   */
+  properties [PROP_READ_AHEAD] =
+    g_param_spec_uint ("read-ahead", NULL, NULL,
+                       0, MAX_READ_SIZE, DEFAULT_READ_AHEAD,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 ks_afc_input_stream_init (KsAfcInputStream *self)
 {
+  self->read_ahead = DEFAULT_READ_AHEAD;
 }
 
 static guint64
@@ -373,6 +442,36 @@ ks_afc_input_stream_open (KsAfcPool     *pool,
     }
 
   return G_INPUT_STREAM (g_steal_pointer (&self));
+}
+
+guint
+ks_afc_input_stream_get_read_ahead (KsAfcInputStream *self)
+{
+  g_return_val_if_fail (KS_IS_AFC_INPUT_STREAM (self), 0);
+  return self->read_ahead;
+}
+
+/**
+ * ks_afc_input_stream_set_read_ahead:
+ * @read_ahead: bytes to fetch on a smaller read, at most 4 MiB; 0 = no read-ahead
+ *
+ * Bytes already buffered stay valid (they are the file's bytes); only later misses change.
+ */
+void
+ks_afc_input_stream_set_read_ahead (KsAfcInputStream *self,
+                                    guint             read_ahead)
+{
+  g_return_if_fail (KS_IS_AFC_INPUT_STREAM (self));
+
+  read_ahead = MIN (read_ahead, MAX_READ_SIZE);
+  if (self->read_ahead == read_ahead)
+    return;
+
+  /* The buffer was sized for the old value; a smaller one must not be overrun at the next fill. */
+  g_clear_pointer (&self->buffer, g_free);
+  self->buffer_len = 0;
+  self->read_ahead = read_ahead;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_READ_AHEAD]);
 }
 
 guint64

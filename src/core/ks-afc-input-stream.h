@@ -23,5 +23,8 @@ GInputStream *ks_afc_input_stream_open     (KsAfcPool         *pool,
                                             GCancellable      *cancellable,
                                             GError           **error);
 guint64       ks_afc_input_stream_get_size (KsAfcInputStream  *self);
+guint         ks_afc_input_stream_get_read_ahead (KsAfcInputStream *self);
+void          ks_afc_input_stream_set_read_ahead (KsAfcInputStream *self,
+                                                  guint             read_ahead);
 
 G_END_DECLS

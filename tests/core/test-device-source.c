@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
 #include "ks-afc-input-stream.h"
@@ -511,6 +513,101 @@ test_cancel (Fixture       *f,
   g_assert_cmpuint (files->len, ==, 0);
 }
 
+/* AFC file-data bytes the emulator served since the last reset-stats. */
+static guint64
+emulator_served (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = ks_test_emulator_control (f->emu, "stats", &error);
+  const char *total;
+
+  g_assert_no_error (error);
+  total = strstr (reply, "\"total\":");
+  g_assert_nonnull (total);
+  return g_ascii_strtoull (total + strlen ("\"total\":"), NULL, 10);
+}
+
+static void
+emulator_reset_stats (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = ks_test_emulator_control (f->emu, "reset-stats", &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (reply, "ok"));
+}
+
+/* By default a 4 KiB read pulls a 1 MiB read-ahead off the phone; with "read-ahead" 0 it
+ * moves exactly 4 KiB, each sparse read is one AFC read of its own size, and the bytes are
+ * still the file's. */
+static void
+test_read_ahead (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(KsDeviceSource) source = ks_device_source_new (f->udid, NULL);
+  g_autoptr(GError) error = NULL;
+  GBytes *want = g_hash_table_lookup (f->expected, "100APPLE/IMG_0001.HEIC");
+  const guint8 *bytes = g_bytes_get_data (want, NULL);
+  guint8 buf[4096];
+  guint read_ahead = 12345;
+  gsize got = 0;
+
+  /* Default: the 1 MiB buffer. */
+  {
+    g_autoptr(GInputStream) stream = NULL;
+
+    stream = ks_source_open_file (KS_SOURCE (source), "100APPLE/IMG_0001.HEIC", NULL, &error);
+    g_assert_no_error (error);
+    g_object_get (stream, "read-ahead", &read_ahead, NULL);
+    g_assert_cmpuint (read_ahead, ==, 1024 * 1024);
+    emulator_reset_stats (f);
+    g_assert_true (g_input_stream_read_all (stream, buf, sizeof buf, &got, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (got, ==, sizeof buf);
+    g_assert_cmpmem (buf, got, bytes, sizeof buf);
+    g_assert_cmpuint (emulator_served (f), ==, 1024 * 1024);
+  }
+
+  /* read-ahead 0: 4 KiB on the wire for a 4 KiB read, also after seeks. */
+  {
+    g_autoptr(GInputStream) stream = NULL;
+    static const goffset offsets[] = { 0, 700000, 4096, 1500000 - 4096 };
+
+    stream = ks_source_open_file (KS_SOURCE (source), "100APPLE/IMG_0001.HEIC", NULL, &error);
+    g_assert_no_error (error);
+    g_object_set (stream, "read-ahead", 0, NULL);
+    g_object_get (stream, "read-ahead", &read_ahead, NULL);
+    g_assert_cmpuint (read_ahead, ==, 0);
+    emulator_reset_stats (f);
+
+    g_assert_true (g_input_stream_read_all (stream, buf, sizeof buf, &got, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (got, ==, sizeof buf);
+    g_assert_cmpmem (buf, got, bytes, sizeof buf);
+    g_assert_cmpuint (emulator_served (f), ==, 4096);
+
+    emulator_reset_stats (f);
+    for (guint i = 0; i < G_N_ELEMENTS (offsets); i++)
+      {
+        g_assert_true (g_seekable_seek (G_SEEKABLE (stream), offsets[i], G_SEEK_SET, NULL, &error));
+        g_assert_true (g_input_stream_read_all (stream, buf, sizeof buf, &got, NULL, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (got, ==, sizeof buf);
+        g_assert_cmpmem (buf, got, bytes + offsets[i], sizeof buf);
+      }
+    g_assert_cmpuint (emulator_served (f), ==, G_N_ELEMENTS (offsets) * sizeof buf);
+
+    /* Turning it back on refills a buffer of the new size at the next small read. */
+    g_object_set (stream, "read-ahead", 65536, NULL);
+    emulator_reset_stats (f);
+    g_assert_true (g_seekable_seek (G_SEEKABLE (stream), 100000, G_SEEK_SET, NULL, &error));
+    g_assert_true (g_input_stream_read_all (stream, buf, 100, &got, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (buf, 100, bytes + 100000, 100);
+    g_assert_cmpuint (emulator_served (f), ==, 65536);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -520,6 +617,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/Keepsake/DeviceSource/enumerate-and-read", test_enumerate_and_read);
   ADD ("/Keepsake/DeviceSource/seek", test_seek);
+  ADD ("/Keepsake/DeviceSource/read-ahead", test_read_ahead);
   ADD ("/Keepsake/DeviceSource/parallel", test_parallel);
   ADD ("/Keepsake/DeviceSource/detach-mid-read", test_detach_mid_read);
   ADD ("/Keepsake/DeviceSource/fail-after", test_fail_after);
