@@ -17,6 +17,8 @@
 
 #include "ks-asset.h"
 #include "ks-asset-grouper.h"
+#include "ks-device.h"
+#include "ks-folder-source.h"
 #include "ks-hash.h"
 #include "ks-import-job.h"
 #include "ks-import-job-private.h"
@@ -696,14 +698,46 @@ queue_msg (Run     *run,
 
 /* ---- reader (the task's thread) ---- */
 
+/* Whether @error means the source itself is gone, so the run must stop, rather than that one
+ * file could not be read. Only a lost link counts: an evicted "Optimize iPhone Storage"
+ * original (listed, but every read fails with an AFC I/O error → G_IO_ERROR_FAILED) or a bad
+ * sector is that file's problem, and the run goes on with the next file. */
 static gboolean
-is_source_lost (const GError *error)
+is_source_lost (Run          *run,
+                const GError *error)
 {
-  /* A missing or unreadable single file is that file's problem; anything else (closed
-   * connection, I/O failure, device gone) means the source itself is lost. */
-  return !(g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
-           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED)
-           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY));
+  if (error->domain == KS_DEVICE_ERROR)
+    {
+      switch (error->code)
+        {
+        case KS_DEVICE_ERROR_NOT_FOUND:
+        case KS_DEVICE_ERROR_NOT_TRUSTED:
+        case KS_DEVICE_ERROR_TRUST_DENIED:
+        case KS_DEVICE_ERROR_LOCKED:
+        case KS_DEVICE_ERROR_PAIRING_LOST:
+        case KS_DEVICE_ERROR_USBMUXD_MISSING:
+          return TRUE;
+        default:
+          break;
+        }
+    }
+
+  /* The AFC pool says CONNECTION_CLOSED when a session broke but the phone still answers. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED))
+    return TRUE;
+
+  /* A camera card pulled out or a folder deleted mid-run: every later file would fail too. */
+  if (KS_IS_FOLDER_SOURCE (run->source))
+    {
+      GFile *root = ks_folder_source_get_file (KS_FOLDER_SOURCE (run->source));
+
+      if (!g_file_query_exists (root, NULL))
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 static gboolean
@@ -760,7 +794,7 @@ read_item (Run     *run,
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return !check_stop (run, error);
 
-      if (!is_source_lost (local_error))
+      if (!is_source_lost (run, local_error))
         {
           add_file_error (run, item, G_MAXUINT, local_error);
           item_finished (run, item);
@@ -803,13 +837,23 @@ read_item (Run     *run,
           g_autofree char *display = g_utf8_make_valid (path, -1);
 
           g_async_queue_push (run->free_bufs, buf);
-          if (!check_stop (run, error))
+          if (check_stop (run, error))
             {
-              add_file_error (run, item, G_MAXUINT, local_error);
-              g_set_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST,
-                           "Lost the source while reading %s: %s", display, local_error->message);
+              queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+              return FALSE;
             }
+
+          /* The writer drops the partial temporaries; nothing is recorded as copied. */
+          add_file_error (run, item, G_MAXUINT, local_error);
           queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+          if (!is_source_lost (run, local_error))
+            {
+              g_input_stream_close (stream, NULL, NULL);
+              return TRUE;
+            }
+
+          g_set_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST,
+                       "Lost the source while reading %s: %s", display, local_error->message);
           return FALSE;
         }
 

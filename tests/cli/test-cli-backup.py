@@ -6,13 +6,16 @@
 
 """keepsake-cli backup / verify / status end to end through the emulated iPhone: a full copy
 byte for byte, nothing twice, only new photos, app data lost, damaged and odd files, hostile
-names, verify finding exactly the flipped byte, dry run, unavailable destination."""
+names, verify finding exactly the flipped byte, dry run, unavailable destination, one
+unreadable (evicted) original not stopping the backup."""
 
+import collections
 import os
 import shutil
 
 from clitest import (EXIT, Emulator, backup_files, check_complete, check_integrity, cli, cli_json,
-                     env_for, make_sample_library, media_files, run_tests, sha256, temp_files)
+                     env_for, index_entries, make_sample_library, media_files, run_tests, sha256,
+                     temp_files)
 
 
 def distinct(media):
@@ -214,6 +217,38 @@ def test_progress_only_on_a_terminal(tmp):
         assert b'items' not in out
 
 
+def test_unreadable_file(tmp):
+    """An "Optimize iPhone Storage" original whose reads fail: the others are copied, it is
+    listed as failed with its path, exit 9, nothing of it left behind or claimed; once it reads
+    again the next run copies just that file."""
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 12, seed=31)
+    files = media_files(media)
+    counts = collections.Counter(files.values())
+    bad = sorted(p for p, h in files.items() if p.upper().endswith(b'.HEIC') and counts[h] == 1)[0]
+    bad_afc = '/DCIM/' + bad.decode()
+    others = {h for p, h in files.items() if p != bad}
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        assert emu.control('read-error ' + bad_afc).startswith('ok')
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=EXIT['some-failed'])
+        assert doc['failed'] == 1 and doc['copied'] == len(others), doc
+        assert [e['path'] for e in doc['errors']] == [bad.decode()], doc['errors']
+        assert temp_files(dest) == []
+        have = set(backup_files(dest).values())
+        assert others <= have, 'a readable file was not copied'
+        assert files[bad] not in have and files[bad] not in index_entries(dest)
+        check_integrity(dest, tmp, media)
+
+        assert emu.control('clear-read-errors').startswith('ok')
+        emu.control('reset-stats')
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == 1 and doc['failed'] == 0 and doc['errors'] == [], doc
+        assert list(emu.stats()['files'].keys()) == [bad_afc], emu.stats()
+        check_complete(dest, media)
+        check_integrity(dest, tmp, media)
+
+
 run_tests([
     ('backup copies all byte for byte; again copies nothing; new photos only', test_full_then_nothing_then_new),
     ('app data deleted: backing up to the same folder copies nothing', test_app_data_deleted),
@@ -223,4 +258,5 @@ run_tests([
     ('dry run writes nothing; missing drive exits 7', test_dry_run_and_destinations),
     ('folder source', test_folder_source),
     ('progress on stderr only when it is a terminal', test_progress_only_on_a_terminal),
+    ('one unreadable original: the rest copied, exit 9, next run copies just it', test_unreadable_file),
 ])
