@@ -38,6 +38,7 @@ static int opt_list_count = 20000;
 static char *opt_library;
 static char *opt_list_library;
 static char *opt_dir;
+static int opt_latency;
 static gboolean opt_no_ifuse;
 static gboolean opt_no_list;
 static gboolean opt_no_capped;
@@ -51,6 +52,7 @@ static GOptionEntry entries[] = {
   { "library", 0, 0, G_OPTION_ARG_FILENAME, &opt_library, "use this media root for the copy runs", "DIR" },
   { "list-library", 0, 0, G_OPTION_ARG_FILENAME, &opt_list_library, "use this media root for the nothing-new run", "DIR" },
   { "dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir, "work folder on the disk to measure (default: $TMPDIR)", "DIR" },
+  { "latency", 0, 0, G_OPTION_ARG_INT, &opt_latency, "emulator delay per AFC request for the copy runs, ms (default 0)", "MS" },
   { "no-ifuse", 0, 0, G_OPTION_ARG_NONE, &opt_no_ifuse, "skip the ifuse + cp baseline", NULL },
   { "no-list", 0, 0, G_OPTION_ARG_NONE, &opt_no_list, "skip the nothing-new run", NULL },
   { "no-capped", 0, 0, G_OPTION_ARG_NONE, &opt_no_capped, "skip the capped runs", NULL },
@@ -568,12 +570,15 @@ make_library (const char *tmp,
 
 static char *
 start_emulator (const char      *media,
+                int              latency_ms,
                 KsTestEmulator **out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
+  g_autofree char *latency = g_strdup_printf ("%d", latency_ms);
 
-  *out = ks_test_emulator_new (&error, "--device", media, "--name", "Bench iPhone", NULL);
+  *out = ks_test_emulator_new (&error, "--device", media, "--name", "Bench iPhone",
+                               "--latency", latency, NULL);
   if (*out == NULL)
     g_error ("emulator: %s", error->message);
   reply = ks_test_emulator_control (*out, "udid", &error);
@@ -661,7 +666,7 @@ main (int   argc,
     Listing listing = { g_ptr_array_new_with_free_func (g_free), g_array_new (FALSE, FALSE, sizeof (guint64)), NULL, 0 };
 
     media = opt_library ? g_strdup (opt_library) : make_library (tmp, "media", opt_count, FALSE);
-    udid = start_emulator (media, &emu);
+    udid = start_emulator (media, opt_latency, &emu);
     {
       /* The first listing pairs (once per emulator state); the second shows what
        * connecting and listing cost every run, with the pair record in place. */
@@ -669,8 +674,9 @@ main (int   argc,
       Listing again = { NULL, NULL, NULL, 0 };
       double second = enumerate (udid, &again);
 
-      g_print ("copy runs: %u files, %.1f MB; %d runs each; connect + list: %.2f s first, then %.2f s\n",
-               listing.paths->len, listing.bytes / MB, opt_runs, first, second);
+      g_print ("copy runs: %u files, %.1f MB; %d runs each; emulator latency %d ms per AFC request; "
+               "connect + list: %.2f s first, then %.2f s\n",
+               listing.paths->len, listing.bytes / MB, opt_runs, opt_latency, first, second);
     }
 
     copy_runs (udid, tmp, &listing, &free_fig);
@@ -704,7 +710,7 @@ main (int   argc,
 
       list_media = opt_list_library ? g_strdup (opt_list_library)
                                     : make_library (tmp, "media-large", opt_list_count, TRUE);
-      udid = start_emulator (list_media, &emu);
+      udid = start_emulator (list_media, 0, &emu);
       rm_rf (dest);
       g_unlink (catalog);
       first = import_once (udid, dest, catalog, &copied, &bytes);
