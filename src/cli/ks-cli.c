@@ -19,10 +19,8 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
-#include <sqlite3.h>
 
 #include "ks-catalog.h"
-#include "ks-catalog-private.h"
 #include "ks-cli.h"
 #include "ks-cli-json.h"
 #include "ks-destination.h"
@@ -910,71 +908,39 @@ cmd_verify (KsCli  *cli,
 
 /* --- status ------------------------------------------------------------------------------- */
 
-/* Lists of devices and destinations straight from the catalog file, read-only (the catalog
- * API has counts and runs, not these lists). */
 static void
-status_list (KsJson     *json,
-             sqlite3    *db,
-             const char *key,
-             const char *sql,
-             const char *heading)
+status_print_run (KsJson             *json,
+                  const KsCatalogRun *run)
 {
-  sqlite3_stmt *stmt = NULL;
-  int ncol;
-
   if (json != NULL)
     {
-      ks_json_key (json, key);
-      ks_json_begin_array (json);
+      ks_json_begin_object (json);
+      ks_json_member_int (json, "id", run->id);
+      ks_json_member_int (json, "started_at", run->started_at);
+      ks_json_member_int (json, "finished_at", run->finished_at);
+      ks_json_member_string (json, "source", run->source_id);
+      ks_json_member_string (json, "destinations", run->destinations);
+      ks_json_member_int (json, "copied", run->copied);
+      ks_json_member_int (json, "skipped", run->skipped);
+      ks_json_member_int (json, "failed", run->failed);
+      ks_json_member_int (json, "bytes", run->bytes);
+      ks_json_member_string (json, "status", run->status);
+      ks_json_member_string (json, "error", run->error);
+      ks_json_end_object (json);
     }
   else
-    g_print ("%s\n", heading);
-
-  if (db != NULL && sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK)
     {
-      ncol = sqlite3_column_count (stmt);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          if (json != NULL)
-            ks_json_begin_object (json);
-          else
-            g_print ("  ");
-          for (int c = 0; c < ncol; c++)
-            {
-              const char *name = sqlite3_column_name (stmt, c);
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (run->started_at);
+      g_autofree char *date = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
+      g_autofree char *src = ks_cli_printable (run->source_id);
 
-              if (sqlite3_column_type (stmt, c) == SQLITE_INTEGER)
-                {
-                  if (json != NULL)
-                    ks_json_member_int (json, name, sqlite3_column_int64 (stmt, c));
-                  else
-                    g_print ("%s%s=%" G_GINT64_FORMAT, c ? "  " : "", name, (gint64) sqlite3_column_int64 (stmt, c));
-                }
-              else
-                {
-                  const char *text = (const char *) sqlite3_column_text (stmt, c);
-
-                  if (json != NULL)
-                    ks_json_member_string (json, name, text);
-                  else
-                    {
-                      g_autofree char *p = ks_cli_printable (text ? text : "");
-                      g_print ("%s%s", c ? "  " : "", p);
-                    }
-                }
-            }
-          if (json != NULL)
-            ks_json_end_object (json);
-          else
-            g_print ("\n");
-        }
-      sqlite3_finalize (stmt);
+      g_print ("  %s  %s  %s: %u copied, %u skipped, %u failed\n",
+               date, src, run->status, run->copied, run->skipped, run->failed);
     }
-
-  if (json != NULL)
-    ks_json_end_array (json);
 }
 
+/* Everything comes through the catalog's read API, never its tables: the schema moves with
+ * migrations, and reading runs first marks those whose process died "interrupted". */
 static int
 cmd_status (KsCli  *cli,
             int     argc,
@@ -982,12 +948,13 @@ cmd_status (KsCli  *cli,
 {
   g_autofree char *path = ks_catalog_dup_default_path ();
   g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsCatalogSummary) summary = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(KsJson) json = NULL;
-  sqlite3 *db = NULL;
   gboolean exists = g_file_test (path, G_FILE_TEST_EXISTS);
-  gint64 n_files = 0, n_copies = 0, n_devices = 0, n_destinations = 0;
+  GPtrArray *destinations = NULL;
 
   if (argc > 1)
     {
@@ -1004,16 +971,10 @@ cmd_status (KsCli  *cli,
           ks_cli_print_error (cli, "status", KS_EXIT_FAILED, error->message);
           return KS_EXIT_FAILED;
         }
-      n_files = _ks_catalog_query_int64 (catalog, "SELECT count(*) FROM files");
-      n_copies = _ks_catalog_query_int64 (catalog, "SELECT count(*) FROM copies");
-      n_devices = _ks_catalog_query_int64 (catalog, "SELECT count(*) FROM devices");
-      n_destinations = _ks_catalog_query_int64 (catalog, "SELECT count(*) FROM destinations");
-      runs = ks_catalog_list_runs (catalog);
-      if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        {
-          sqlite3_close (db);
-          db = NULL;
-        }
+      summary = ks_catalog_get_summary (catalog);
+      devices = ks_catalog_list_devices (catalog);
+      runs = ks_catalog_list_recent_runs (catalog, 10);
+      destinations = summary->destinations;
     }
 
   if (cli->json)
@@ -1023,10 +984,16 @@ cmd_status (KsCli  *cli,
       ks_json_member_string (json, "command", "status");
       ks_json_member_string (json, "catalog", path);
       ks_json_member_bool (json, "exists", exists);
-      ks_json_member_int (json, "files", n_files);
-      ks_json_member_int (json, "copies", n_copies);
-      ks_json_member_int (json, "n_devices", n_devices);
-      ks_json_member_int (json, "n_destinations", n_destinations);
+      ks_json_member_int (json, "files", summary ? summary->n_files : 0);
+      ks_json_member_int (json, "assets", summary ? summary->n_assets : 0);
+      ks_json_member_int (json, "backed_up", summary ? summary->n_backed_up : 0);
+      ks_json_member_int (json, "copies", summary ? summary->n_copies : 0);
+      ks_json_member_int (json, "bytes_copied", summary ? summary->bytes_copied : 0);
+      ks_json_member_int (json, "n_devices", summary ? summary->n_devices : 0);
+      ks_json_member_int (json, "n_destinations", destinations ? destinations->len : 0);
+      ks_json_member_int (json, "n_runs", summary ? summary->n_runs : 0);
+      ks_json_key (json, "devices");
+      ks_json_begin_array (json);
     }
   else
     {
@@ -1036,59 +1003,79 @@ cmd_status (KsCli  *cli,
           g_print ("%s\n", _("Nothing backed up yet."));
           return KS_EXIT_OK;
         }
-      g_print (_("%" G_GINT64_FORMAT " files known, %" G_GINT64_FORMAT " copies\n"), n_files, n_copies);
+      g_print (_("%" G_GUINT64_FORMAT " files known (%" G_GUINT64_FORMAT " photos and videos), "
+                 "%" G_GUINT64_FORMAT " backed up; %" G_GUINT64_FORMAT " copies\n"),
+               summary->n_files, summary->n_assets, summary->n_backed_up, summary->n_copies);
+      g_print ("%s\n", _("Devices seen:"));
     }
 
-  status_list (json, db, "devices",
-               "SELECT udid, name, model, last_seen FROM devices ORDER BY last_seen DESC",
-               _("Devices seen:"));
-  status_list (json, db, "destinations",
-               "SELECT d.id, d.kind, d.uri, (SELECT count(*) FROM copies c WHERE c.destination_id = d.id) AS copies, d.last_seen "
-               "FROM destinations d ORDER BY d.last_seen DESC",
-               _("Destinations:"));
-  if (db != NULL)
-    sqlite3_close (db);
-
-  if (json != NULL)
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
     {
-      g_autofree char *text = NULL;
-
-      ks_json_key (json, "runs");
-      ks_json_begin_array (json);
-    }
-  else
-    g_print ("%s\n", _("Last runs:"));
-
-  for (guint i = 0; runs != NULL && i < runs->len && i < 10; i++)
-    {
-      KsCatalogRun *run = g_ptr_array_index (runs, i);
+      KsCatalogDevice *device = g_ptr_array_index (devices, i);
 
       if (json != NULL)
         {
           ks_json_begin_object (json);
-          ks_json_member_int (json, "id", run->id);
-          ks_json_member_int (json, "started_at", run->started_at);
-          ks_json_member_int (json, "finished_at", run->finished_at);
-          ks_json_member_string (json, "source", run->source_id);
-          ks_json_member_string (json, "destinations", run->destinations);
-          ks_json_member_int (json, "copied", run->copied);
-          ks_json_member_int (json, "skipped", run->skipped);
-          ks_json_member_int (json, "failed", run->failed);
-          ks_json_member_int (json, "bytes", run->bytes);
-          ks_json_member_string (json, "status", run->status);
-          ks_json_member_string (json, "error", run->error);
+          ks_json_member_string (json, "udid", device->udid);
+          ks_json_member_string (json, "name", device->name);
+          ks_json_member_string (json, "model", device->model);
+          ks_json_member_int (json, "last_seen", device->last_seen);
           ks_json_end_object (json);
         }
       else
         {
-          g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (run->started_at);
-          g_autofree char *date = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
-          g_autofree char *src = ks_cli_printable (run->source_id);
+          g_autofree char *udid = ks_cli_printable (device->udid);
+          g_autofree char *name = ks_cli_printable (device->name ? device->name : "");
+          g_autofree char *model = ks_cli_printable (device->model ? device->model : "");
 
-          g_print ("  %s  %s  %s: %u copied, %u skipped, %u failed\n",
-                   date, src, run->status, run->copied, run->skipped, run->failed);
+          g_print ("  %s  %s  %s\n", udid, name, model);
         }
     }
+
+  if (json != NULL)
+    {
+      ks_json_end_array (json);
+      ks_json_key (json, "destinations");
+      ks_json_begin_array (json);
+    }
+  else
+    g_print ("%s\n", _("Destinations:"));
+
+  for (guint i = 0; destinations != NULL && i < destinations->len; i++)
+    {
+      KsCatalogDestination *dest = g_ptr_array_index (destinations, i);
+
+      if (json != NULL)
+        {
+          ks_json_begin_object (json);
+          ks_json_member_string (json, "id", dest->id);
+          ks_json_member_string (json, "kind", dest->kind);
+          ks_json_member_string (json, "uri", dest->uri);
+          ks_json_member_int (json, "copies", dest->n_copies);
+          ks_json_member_int (json, "bytes", dest->bytes);
+          ks_json_member_int (json, "last_seen", dest->last_seen);
+          ks_json_end_object (json);
+        }
+      else
+        {
+          g_autofree char *uri = ks_cli_printable (dest->uri ? dest->uri : "");
+          g_autofree char *size = g_format_size (dest->bytes);
+
+          g_print (_("  %s  %" G_GUINT64_FORMAT " copies, %s\n"), uri, dest->n_copies, size);
+        }
+    }
+
+  if (json != NULL)
+    {
+      ks_json_end_array (json);
+      ks_json_key (json, "runs");
+      ks_json_begin_array (json);
+    }
+  else
+    g_print ("%s\n", _("Last runs (newest first):"));
+
+  for (guint i = 0; runs != NULL && i < runs->len; i++)
+    status_print_run (json, g_ptr_array_index (runs, i));
 
   if (json != NULL)
     {

@@ -57,6 +57,15 @@ def test_full_then_nothing_then_new(tmp):
         assert [d['udid'] for d in st['devices']] == [emu.udid()]
         assert len(st['destinations']) == 1 and st['destinations'][0]['copies'] == distinct(media)
         assert len(st['runs']) == 3 and all(r['status'].startswith('completed') for r in st['runs'])
+        assert st['runs'][0]['id'] == doc['run_id'], (st['runs'], doc)   # newest first
+        assert [r['id'] for r in st['runs']] == sorted((r['id'] for r in st['runs']), reverse=True)
+        assert [r['copied'] for r in st['runs']] == [len(new), 0, distinct(media) - len(new)]
+        sizes = {}
+        for d, _, fs in os.walk(media):
+            for f in fs:
+                sizes[sha256(os.path.join(d, f))] = os.path.getsize(os.path.join(d, f))
+        assert st['destinations'][0]['bytes'] == sum(sizes.values()), (st['destinations'], sizes)
+        assert st['n_runs'] == 3 and st['backed_up'] == distinct(media), st
 
 
 def test_app_data_deleted(tmp):

@@ -80,18 +80,31 @@ def trial_kill(tmp, emu, media, n, rate):
     p.wait()
     check_integrity(dest, app, media, killed=True)
     cli(['status'], env, expect=0)   # the catalog opens clean (WAL replayed)
+    # The killed run is not left "running": status says it was interrupted (or, when the
+    # kill came after the run was recorded as finished, completed). Killed before the run
+    # began, the catalog has no run at all.
+    rc, st, _ = cli_json(['status'], env, expect=0)
+    assert len(st['runs']) <= 1, st['runs']
+    killed = st['runs'][0]['status'] if st['runs'] else None
+    assert killed in (None, 'interrupted', 'completed'), st['runs']
     assert emu.control('rate 0').startswith('ok')
     rc, doc, err = cli_json(['backup', '--to', dest], env, timeout=60, expect=0)
     check_complete(dest, media)
     check_integrity(dest, app, media)
+    # Newest first: the run that just completed, then the killed one.
+    rc, st, _ = cli_json(['status'], env, expect=0)
+    assert st['runs'][0]['id'] == doc['run_id'] and st['runs'][0]['status'] == 'completed', st['runs']
+    assert [r['status'] for r in st['runs'][1:]] == ([killed] if killed else []), st['runs']
+    return killed
 
 
 def test_kill(tmp):
     media, total = library(tmp, count=10)
     # Slow the phone down so that a kill lands in the middle of copying.
     with Emulator(['--device', media]) as emu:
-        for n in range(TRIALS):
-            trial_kill(tmp, emu, media, n, max(total, 200000))
+        outcomes = [trial_kill(tmp, emu, media, n, max(total, 200000)) for n in range(TRIALS)]
+    print('# killed runs: %r' % outcomes, flush=True)
+    assert 'interrupted' in outcomes, outcomes
 
 
 def start_backup(env, dest):
