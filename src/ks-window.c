@@ -35,6 +35,11 @@ static void ks_window_update_actions   (KsWindow *self);
 static void ks_window_refresh_backups  (KsWindow *self);
 static void ks_window_select_device    (KsWindow *self,
                                         KsDevice *device);
+static void devices_changed_cb         (KsWindow   *self,
+                                        guint       position,
+                                        guint       removed,
+                                        guint       added,
+                                        GListModel *devices);
 
 KsWindow *
 ks_window_new (KsApplication *application)
@@ -666,6 +671,14 @@ remove_folder_cb (KsWindow    *self,
       ks_window_clear_library (self);
     }
   ks_settings_remove_source_folder (self->settings, path);
+
+  /* Back to an iPhone, if one is connected. */
+  if (self->folder_path == NULL && self->device == NULL && self->monitor != NULL)
+    {
+      GListModel *devices = ks_device_monitor_get_devices (self->monitor);
+
+      devices_changed_cb (self, 0, 0, 0, devices);
+    }
 }
 
 static void

@@ -226,3 +226,27 @@ ks_ui_test_assert_same_bytes (const char *a,
   g_assert_no_error (error);
   g_assert_cmpmem (a_data, a_len, b_data, b_len);
 }
+
+/**
+ * ks_ui_test_stop_idle_threads:
+ *
+ * Lets the worker threads that talked TLS to the emulator exit before the process does.
+ * OpenSSL keeps per-thread state that it frees when a thread exits; GLib keeps idle pool
+ * threads around for reuse, and LeakSanitizer does not always see that state from them.
+ * Call it at the end of main(), after the application is gone.
+ */
+void
+ks_ui_test_stop_idle_threads (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_thread_pool_set_max_unused_threads (0);
+  g_thread_pool_stop_unused_threads ();
+  while (g_thread_pool_get_num_unused_threads () > 0 && g_get_monotonic_time () < deadline)
+    {
+      g_thread_pool_stop_unused_threads ();
+      g_usleep (10000);
+    }
+  /* The threads are on their way out; give their exit handlers a moment. */
+  g_usleep (200000);
+}

@@ -26,5 +26,6 @@ void      ks_ui_test_screenshot          (GtkWidget  *widget,
 GPtrArray *ks_ui_test_list_files         (const char *dir);
 void      ks_ui_test_assert_same_bytes   (const char *a,
                                           const char *b);
+void      ks_ui_test_stop_idle_threads   (void);
 
 G_END_DECLS

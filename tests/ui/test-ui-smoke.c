@@ -220,6 +220,8 @@ main (int   argc,
     g_setenv ("USBMUXD_SOCKET_ADDRESS", nowhere, TRUE);
   }
 
+  /* Idle pool threads exit instead of waiting for reuse (see ks_ui_test_stop_idle_threads()). */
+  g_thread_pool_set_max_unused_threads (0);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* Page and panel transitions keep snapshots of the old page; instant ones make what the
@@ -243,6 +245,7 @@ main (int   argc,
 
   g_application_release (G_APPLICATION (app));
   g_clear_object (&app);
+  ks_ui_test_stop_idle_threads ();
   g_clear_pointer (&emulator, ks_test_emulator_free);
   g_free (home);
 

@@ -567,7 +567,7 @@ test_folder_source (void)
   g_autoptr(GHashTable) found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) files = NULL;
   GListModel *assets;
-  GtkListBoxRow *device_row;
+  GtkListBoxRow *folder_row;
   GHashTableIter iter;
   gpointer sum;
 
@@ -607,10 +607,16 @@ test_folder_source (void)
     g_assert_true (g_hash_table_contains (found, sum));
   g_assert_true (ks_ui_test_wait_for (folder_all_backed_up, NULL, WAIT_MS));
 
-  /* Back to the iPhone. */
-  device_row = gtk_list_box_get_row_at_index (window->source_list, 0);
-  g_assert_nonnull (device_row);
-  g_signal_emit_by_name (window->source_list, "row-activated", device_row);
+  /* The folder removed from the sidebar: the window goes back to the iPhone by itself. */
+  folder_row = gtk_list_box_get_row_at_index (window->folder_list, 0);
+  g_assert_true (KS_IS_SOURCE_ROW (folder_row));
+  g_signal_emit_by_name (folder_row, "remove");
+  g_assert_null (gtk_list_box_get_row_at_index (window->folder_list, 0));
+  {
+    g_auto(GStrv) folders = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
+
+    g_assert_cmpuint (g_strv_length (folders), ==, 0);
+  }
   g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
   g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
   g_assert_cmpuint (g_list_model_get_n_items (_ks_window_get_assets (window)), ==, N_ASSETS);
@@ -709,6 +715,8 @@ main (int   argc,
   home = ks_ui_test_isolate_home ();
   library = g_build_filename (home, "library", NULL);
 
+  /* Idle pool threads exit instead of waiting for reuse (see ks_ui_test_stop_idle_threads()). */
+  g_thread_pool_set_max_unused_threads (0);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* Page and panel transitions keep snapshots of the old page; instant ones make what the
@@ -747,6 +755,7 @@ main (int   argc,
     gtk_window_destroy (GTK_WINDOW (window));
   g_application_release (G_APPLICATION (app));
   g_clear_object (&app);
+  ks_ui_test_stop_idle_threads ();
   g_clear_object (&settings);
   g_clear_pointer (&emulator, ks_test_emulator_free);
   g_free (library);
