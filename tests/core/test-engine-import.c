@@ -1022,6 +1022,66 @@ test_source_lost (Fixture       *f,
 
 typedef struct
 {
+  const char *src;
+  char       *moved;
+} VanishData;
+
+static void
+vanish_after_first_cb (KsImportJob *job,
+                       guint        n_finished,
+                       gpointer     user_data)
+{
+  VanishData *v = user_data;
+
+  /* The camera card is pulled after the first file: the folder is gone. */
+  if (n_finished == 1)
+    g_assert_cmpint (g_rename (v->src, v->moved), ==, 0);
+}
+
+/* A folder source whose root vanished mid-run is a lost source (the run stops, saying so),
+ * not one "file not found" per remaining file. */
+static void
+test_source_folder_vanished (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  g_autofree char *moved = g_strconcat (f->src, "-pulled", NULL);
+  VanishData v = { f->src, moved };
+  RunOptions opts = { 0 };
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 100 + i);
+      g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", name, NULL);
+
+      write_random (path, 300000, 100 + i);
+    }
+  opts.hook = vanish_after_first_cb;
+  opts.hook_data = &v;
+
+  result = run_import (f, &opts, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST);
+  g_assert_null (result);
+  g_clear_error (&error);
+
+  assert_no_temp_files (f->dest);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), <, 40);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, g_hash_table_size (dest_files));
+
+  /* Back in: the rest arrives. */
+  g_assert_cmpint (g_rename (moved, f->src), ==, 0);
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied + result->skipped, ==, 40);
+  g_assert_cmpuint (result->failed, ==, 0);
+  assert_backup_complete (f->src, f->dest);
+}
+
+typedef struct
+{
   GMainLoop        *loop;
   KsImportResult   *result;
   GError           *error;
@@ -1989,6 +2049,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/stale-temp-cleaned", test_stale_temp_cleaned);
   ADD ("/Keepsake/Import/cancel", test_cancel);
   ADD ("/Keepsake/Import/source-lost", test_source_lost);
+  ADD ("/Keepsake/Import/source-folder-vanished", test_source_folder_vanished);
   ADD ("/Keepsake/Import/async-progress", test_async_progress);
   ADD ("/Keepsake/Import/deleted-from-destination", test_deleted_from_destination);
   ADD ("/Keepsake/Import/two-destinations", test_two_destinations);
