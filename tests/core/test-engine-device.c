@@ -7,7 +7,8 @@
 
 /* The import job with the emulated iPhone as its source, through the real
  * libimobiledevice: a full backup arrives byte for byte, a second one copies nothing,
- * and a cable pulled mid-file stops the run cleanly and the next run finishes it. */
+ * a cable pulled mid-file stops the run cleanly and the next run finishes it, and one
+ * unreadable file is that file's error, not the run's. */
 
 #include "config.h"
 
@@ -296,6 +297,95 @@ test_device_date_at_end (Fixture       *f,
   g_assert_true (g_str_has_suffix (stored, "IMG_9000.MOV"));
 }
 
+/* An evicted "Optimize iPhone Storage" original (listed, reads fail): the others are copied
+ * byte for byte, it is a per-file error with its path, nothing of it is written or recorded;
+ * once it reads again the next run copies just that file. */
+static void
+test_device_read_error (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) first = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(GHashTable) media_files = list_files (f->dcim);
+  g_autoptr(GHashTable) dest_hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) copied = NULL;
+  g_autoptr(GList) keys = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *bad_hash = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *stats = NULL;
+  g_autofree char *needle = NULL;
+  const char *bad = NULL;
+  KsImportFileError *fe;
+  GHashTableIter iter;
+  const char *rel, *full;
+  guint n = g_hash_table_size (media_files);
+
+  /* The first HEIC by name whose content no other file shares. */
+  keys = g_list_sort (g_hash_table_get_keys (media_files), (GCompareFunc) g_strcmp0);
+  for (GList *l = keys; l != NULL && bad == NULL; l = l->next)
+    if (g_str_has_suffix (l->data, ".HEIC"))
+      bad = l->data;
+  g_assert_nonnull (bad);
+  bad_hash = hash_path (g_hash_table_lookup (media_files, bad));
+  g_hash_table_iter_init (&iter, media_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &rel, (gpointer *) &full))
+    if (g_strcmp0 (rel, bad) != 0)
+      {
+        g_autofree char *h = hash_path (full);
+        g_assert_cmpstr (h, !=, bad_hash);
+      }
+
+  command = g_strdup_printf ("read-error /DCIM/%s", bad);
+  control_ok (f, command);
+  first = run_import (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->copied, ==, n - 1);
+  g_assert_cmpuint (first->failed, ==, 1);
+  g_assert_cmpstr (first->status, ==, "completed-with-errors");
+  g_assert_cmpuint (first->errors->len, ==, 1);
+  fe = g_ptr_array_index (first->errors, 0);
+  g_assert_cmpstr (fe->path, ==, bad);
+  g_assert_null (fe->destination_id);
+  g_assert_nonnull (fe->message);
+  assert_no_temp_files (f->dest);
+
+  copied = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (copied), ==, n - 1);
+  g_hash_table_iter_init (&iter, copied);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &full))
+    g_hash_table_add (dest_hashes, hash_path (full));
+  g_hash_table_iter_init (&iter, media_files);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &rel, (gpointer *) &full))
+    {
+      g_autofree char *h = hash_path (full);
+
+      g_assert_true (g_hash_table_contains (dest_hashes, h) == (g_strcmp0 (rel, bad) != 0));
+    }
+  g_assert_cmpint (_ks_catalog_query_int64 (f->catalog, "SELECT count(*) FROM copies"), ==, n - 1);
+  sql = g_strdup_printf ("SELECT count(*) FROM copies WHERE hash = '%s'", bad_hash);
+  g_assert_cmpint (_ks_catalog_query_int64 (f->catalog, sql), ==, 0);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, n - 1);
+
+  /* Back on the phone: only that file is read and copied. */
+  control_ok (f, "clear-read-errors");
+  control_ok (f, "reset-stats");
+  second = run_import (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 1);
+  g_assert_cmpuint (second->skipped, ==, n - 1);
+  g_assert_cmpuint (second->failed, ==, 0);
+  assert_backup_complete (f->dcim, f->dest);
+  assert_no_temp_files (f->dest);
+  stats = ks_test_emulator_control (f->emu, "stats", &error);
+  g_assert_no_error (error);
+  needle = g_strdup_printf ("\"files\":{\"/DCIM/%s\":", bad);
+  g_assert_nonnull (strstr (stats, needle));
+  g_assert_nonnull (strstr (stats, "}}"));
+  g_assert_null (strstr (strstr (stats, needle) + strlen (needle), "\"/DCIM/"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -306,6 +396,8 @@ main (int   argc,
               fixture_setup, test_device_backup, fixture_teardown);
   g_test_add ("/Keepsake/ImportDevice/detached", Fixture, NULL,
               fixture_setup, test_device_detached, fixture_teardown);
+  g_test_add ("/Keepsake/ImportDevice/read-error", Fixture, NULL,
+              fixture_setup, test_device_read_error, fixture_teardown);
 
   g_test_add ("/Keepsake/ImportDevice/date-at-end", Fixture, NULL,
               fixture_setup, test_device_date_at_end, fixture_teardown);
