@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* How many destinations hold each asset, counted on a worker for the grid and sidebar. */
+
 #pragma once
 
 #include <gio/gio.h>

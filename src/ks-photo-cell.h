@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* One recycled tile of the photo grid: thumbnail, capture date, badges. */
+
 #pragma once
 
 #include <gtk/gtk.h>

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* The library view: a filtered, multi-selectable GtkGridView of one source's assets. */
+
 #pragma once
 
 #include <gtk/gtk.h>

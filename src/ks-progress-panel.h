@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* The panel at the bottom of the window while a backup runs or after it stopped. */
+
 #pragma once
 
 #include <gtk/gtk.h>

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* A sidebar row for a connected iPhone or an added folder. */
+
 #pragma once
 
 #include <gtk/gtk.h>

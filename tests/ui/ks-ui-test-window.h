@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* Helpers for tests that drive the main window against the emulated iPhone. */
+
 #pragma once
 
 #include "ks-window-private.h"
