@@ -594,6 +594,15 @@ op_file_read (Afc *afc, uint64_t h, uint64_t want)
   if (emu_device_has_read_error (afc->device, handle->path))
     return afc_status (afc, E_IO_ERROR);
   want = MIN (want, AFC_MAX_READ);
+  /* Charge the link only for bytes that exist: a client asking 4 MiB for a 300 KB
+   * remainder would otherwise pay link time for data a real phone never sends. */
+  {
+    struct stat st;
+    off_t pos = lseek (handle->fd, 0, SEEK_CUR);
+
+    if (pos >= 0 && fstat (handle->fd, &st) == 0 && S_ISREG (st.st_mode))
+      want = st.st_size > pos ? MIN (want, (uint64_t) (st.st_size - pos)) : 0;
+  }
   grant = want > 0 ? emu_device_throttle (afc->device, handle->path, want) : 0;
   if (want > 0 && grant == 0)
     return false;  /* detached (or fail-after spent): the link is gone */
