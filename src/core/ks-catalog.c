@@ -26,8 +26,12 @@ struct _KsCatalog
   GObject  parent_instance;
 
   GMutex   mutex;
-  sqlite3 *db;
-  char    *path;
+  sqlite3    *db;
+  char       *path;
+  /* SQL text → sqlite3_stmt, prepared once per connection: the planning step and the
+   * writer run the same few statements tens of thousands of times, and preparing one
+   * costs more than running it. Guarded by @mutex like @db. */
+  GHashTable *statements;
 };
 
 G_DEFINE_FINAL_TYPE (KsCatalog, ks_catalog, G_TYPE_OBJECT)
@@ -186,10 +190,19 @@ migrate_locked (KsCatalog  *self,
 }
 
 static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
 ks_catalog_finalize (GObject *object)
 {
   KsCatalog *self = (KsCatalog *)object;
 
+  /* Cached statements must be finalized before the connection closes, or
+   * sqlite3_close_v2 keeps it open as a zombie. */
+  g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
   g_clear_pointer (&self->path, g_free);
@@ -210,6 +223,8 @@ static void
 ks_catalog_init (KsCatalog *self)
 {
   g_mutex_init (&self->mutex);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            finalize_statement);
 }
 
 /**
@@ -292,12 +307,17 @@ prepare_locked (KsCatalog   *self,
                 const char  *types,
                 va_list      args)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (stmt == NULL)
     {
-      g_critical ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
-      return NULL;
+      if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+        {
+          g_critical ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+      g_hash_table_insert (self->statements, g_strdup (sql), stmt);
     }
 
   for (int i = 0; types[i]; i++)
@@ -326,6 +346,18 @@ prepare_locked (KsCatalog   *self,
   return stmt;
 }
 
+/* Hands a statement from prepare_locked() back to the cache: reset so it holds no read
+ * transaction open (a pending SELECT would stop WAL checkpoints), and its bindings cleared
+ * so no text of this call lingers into the next. */
+static void
+release_locked (sqlite3_stmt *stmt)
+{
+  if (stmt == NULL)
+    return;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
 static gboolean
 run_statement (KsCatalog   *self,
                GError     **error,
@@ -349,7 +381,7 @@ run_statement (KsCatalog   *self,
   else
     ok = TRUE;
 
-  sqlite3_finalize (stmt);
+  release_locked (stmt);
   g_mutex_unlock (&self->mutex);
 
   return ok;
@@ -373,7 +405,7 @@ query_text (KsCatalog  *self,
   if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
     value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
 
-  sqlite3_finalize (stmt);
+  release_locked (stmt);
   g_mutex_unlock (&self->mutex);
 
   return value;

@@ -7,7 +7,8 @@
 
 /* The catalog on its own: migrating a v1 file, runs whose process was killed with -9
  * becoming "interrupted" while live ones stay "running", and the read API front ends use
- * instead of its sqlite (devices, destinations, summary, a source's files with copies). */
+ * instead of its sqlite (devices, destinations, summary, a source's files with copies), and
+ * its cached prepared statements behaving like fresh ones. */
 
 #include "config.h"
 
@@ -499,6 +500,73 @@ test_source_files_after_import (Fixture       *f,
   g_assert_cmpuint (summary->last_run->copied, ==, result->copied);
 }
 
+/* The catalog keeps its statements prepared across calls: each call must still see only
+ * its own bindings, a failed write must not poison the next, a cached SELECT must not
+ * keep a read transaction open (it would stop WAL checkpoints), and closing must finalize
+ * them all (else sqlite keeps the connection as a zombie and the WAL stays behind). */
+static void
+test_statement_reuse (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsCatalog) catalog = ks_catalog_new (f->path, &error);
+  g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (ks_catalog_record_source_file (catalog, "src", "DCIM/A.HEIC", 10, 100, HASH_A, &error));
+  g_assert_no_error (error);
+  g_assert_true (ks_catalog_record_source_file (catalog, "src", "DCIM/B.HEIC", 20, 200, HASH_B, &error));
+  g_assert_no_error (error);
+
+  for (int round = 0; round < 3; round++)
+    {
+      g_autofree char *a = ks_catalog_lookup_source_file (catalog, "src", "DCIM/A.HEIC", 10, 100);
+      g_autofree char *a_resized = ks_catalog_lookup_source_file (catalog, "src", "DCIM/A.HEIC", 11, 100);
+      g_autofree char *b = ks_catalog_lookup_source_file (catalog, "src", "DCIM/B.HEIC", 20, 200);
+      g_autofree char *b_other = ks_catalog_lookup_source_file (catalog, "other", "DCIM/B.HEIC", 20, 200);
+
+      g_assert_cmpstr (a, ==, HASH_A);
+      g_assert_null (a_resized);
+      g_assert_cmpstr (b, ==, HASH_B);
+      g_assert_null (b_other);
+    }
+
+  /* A copy on a destination the catalog does not know breaks a foreign key. */
+  g_assert_false (ks_catalog_record_copy (catalog, HASH_A, 10, "nowhere", "A.HEIC", 1, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (ks_catalog_record_destination (catalog, "dest", "folder", NULL, "Dest", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ks_catalog_record_copy (catalog, HASH_A, 10, "dest", "A.HEIC", 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (ks_catalog_record_copy (catalog, HASH_B, 20, "dest", "B.HEIC", 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ks_catalog_count_copies (catalog, "dest"), ==, 2);
+  g_assert_cmpuint (ks_catalog_count_copies (catalog, "nowhere"), ==, 0);
+
+  /* Leave a SELECT that had more rows than it read as the last call, then checkpoint from
+   * another connection: TRUNCATE reports busy if any reader still holds a snapshot. */
+  {
+    g_autofree char *copy = ks_catalog_lookup_copy (catalog, HASH_B, "dest");
+    g_assert_cmpstr (copy, ==, "B.HEIC");
+  }
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  g_clear_object (&catalog);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  catalog = ks_catalog_new (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ks_catalog_count_copies (catalog, "dest"), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -510,6 +578,7 @@ main (int   argc,
   ADD ("/Keepsake/Catalog/killed-run", test_killed_run);
   ADD ("/Keepsake/Catalog/read-api", test_read_api);
   ADD ("/Keepsake/Catalog/source-files-after-import", test_source_files_after_import);
+  ADD ("/Keepsake/Catalog/statement-reuse", test_statement_reuse);
 #undef ADD
 
   return g_test_run ();
