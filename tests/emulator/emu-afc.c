@@ -160,19 +160,36 @@ errno_to_afc (int err)
     }
 }
 
+/* Sends a reply whose @hlen bytes of @hdata sit in the header part (this_length = 40 + hlen)
+ * and whose @len bytes of @data follow it. Real devices put the 8-byte value of STATUS,
+ * FILE_OPEN_RES and FILE_TELL_RES in the header part, and other clients (appium-ios-device,
+ * go-ios) read it only there; libimobiledevice 1.3.0 joins both parts, so it reads either.
+ * Header and header part go out in one write: 1.3.0 reads each with a single recv. */
+static bool
+afc_send_full (Afc *afc, uint64_t op, const void *hdata, size_t hlen,
+               const void *data, size_t len)
+{
+  uint8_t msg[AFC_HEADER_SIZE + 8];
+  AfcHeader hdr;
+
+  g_assert (hlen <= 8);
+
+  memcpy (hdr.magic, AFC_MAGIC, 8);
+  hdr.entire_length = GUINT64_TO_LE (AFC_HEADER_SIZE + hlen + len);
+  hdr.this_length = GUINT64_TO_LE (AFC_HEADER_SIZE + hlen);
+  hdr.packet_num = GUINT64_TO_LE (afc->packet_num);
+  hdr.operation = GUINT64_TO_LE (op);
+  memcpy (msg, &hdr, sizeof hdr);
+  if (hlen > 0)
+    memcpy (msg + sizeof hdr, hdata, hlen);
+  return emu_conn_write2 (afc->conn, msg, sizeof hdr + hlen, data, len);
+}
+
+/* DATA replies carry their bytes after the header (this_length = 40). */
 static bool
 afc_send (Afc *afc, uint64_t op, const void *data, size_t len)
 {
-  AfcHeader hdr;
-
-  memcpy (hdr.magic, AFC_MAGIC, 8);
-  /* Reply bytes go after the header (this_length = 40): 1.3.0 reads the
-   * header-data part with a single recv. */
-  hdr.entire_length = GUINT64_TO_LE (AFC_HEADER_SIZE + len);
-  hdr.this_length = GUINT64_TO_LE (AFC_HEADER_SIZE);
-  hdr.packet_num = GUINT64_TO_LE (afc->packet_num);
-  hdr.operation = GUINT64_TO_LE (op);
-  return emu_conn_write2 (afc->conn, &hdr, sizeof hdr, data, len);
+  return afc_send_full (afc, op, NULL, 0, data, len);
 }
 
 static bool
@@ -180,7 +197,7 @@ afc_status (Afc *afc, uint64_t code)
 {
   uint64_t le = GUINT64_TO_LE (code);
 
-  return afc_send (afc, OP_STATUS, &le, 8);
+  return afc_send_full (afc, OP_STATUS, &le, 8, NULL, 0);
 }
 
 static bool
@@ -188,7 +205,7 @@ afc_u64 (Afc *afc, uint64_t op, uint64_t value)
 {
   uint64_t le = GUINT64_TO_LE (value);
 
-  return afc_send (afc, op, &le, 8);
+  return afc_send_full (afc, op, &le, 8, NULL, 0);
 }
 
 /* ---- path sandbox ---- */
@@ -364,8 +381,10 @@ header_string (const uint8_t *data, size_t len, size_t offset, size_t *next)
   if (offset >= len)
     return NULL;
   end = memchr (data + offset, '\0', len - offset);
+  /* Some clients (appium-ios-device) do not terminate the last string; the request
+   * buffer always carries one spare NUL after it, so it still ends there. */
   if (end == NULL)
-    return NULL;
+    end = data + len;
   if (next != NULL)
     *next = (size_t) (end - data) + 1;
   return (const char *) data + offset;
