@@ -98,13 +98,13 @@ def main():
     print('1..%d' % N_TESTS)
     n = 0
 
-    def report(ok, name, note='', todo=False):
+    def report(ok, name, note=''):
         nonlocal n
         n += 1
         print('%s %d /Keepsake/Emulator/appium/%s%s' % ('ok' if ok else 'not ok', n, name,
                                                         ' # ' + note if note else ''))
         sys.stdout.flush()
-        tests.append(ok or todo)
+        tests.append(ok)
 
     try:
         try:
@@ -155,16 +155,8 @@ def main():
         dirs_ok = {'/DCIM/100APPLE', '/DCIM/101APPLE', '/DCIM/102APPLE',
                    '/DCIM/102APPLE/Sub'} <= set(afc.get('dirs', []))
         ok = bool(afc.get('ok')) and got == expected and sizes_ok and dirs_ok
-        if ok:
-            report(True, 'afc-reads-dcim', '%d files' % len(got))
-        else:
-            # Known interop gap of the emulator's AFC (tests/emulator/emu-afc.c, not ours):
-            # appium, like go-ios, reads a STATUS code and the FILE_OPEN_RES handle from the
-            # header payload (this_length = 48), and sends paths without a trailing NUL.
-            # Reported as TAP TODO so the suite stays green; it turns into a plain "ok"
-            # as soon as the emulator answers the way a real phone does.
-            report(False, 'afc-reads-dcim', 'TODO emulator AFC replies as libimobiledevice '
-                   'expects, not as appium-ios-device does', todo=True)
+        report(ok, 'afc-reads-dcim', '%d files' % len(got))
+        if not ok:
             failed('afc')
             for rel in sorted(set(got) | set(expected)):
                 if got.get(rel) != expected.get(rel):
