@@ -7,7 +7,7 @@
 
 /* How many copies of each asset the destinations hold, for the grid's badges, the "not backed
  * up" filter and the sidebar's count. The catalog maps a source file to its content hash and
- * each destination's own index says whether it holds that content; both are read on a worker. */
+ * records which destination holds a verified copy of it; it is read on a worker. */
 
 #include "config.h"
 
@@ -67,28 +67,25 @@ refresh_worker (GTask        *task,
 {
   Refresh *refresh = task_data;
   g_autoptr(KsCatalog) catalog = NULL;
-  g_autoptr(GPtrArray) destinations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) destination_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
 
   refresh->copies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  /* A destination that does not exist yet (the default folder before the first backup)
-   * simply holds nothing. */
+  /* Only read, never open a destination here: opening one tidies away temporary files, which
+   * may be a running backup's. A destination's id is in its meta folder; one that does not
+   * have it yet (the default folder before the first backup) holds nothing. */
   for (guint i = 0; refresh->destinations[i] != NULL; i++)
     {
-      g_autoptr(KsFolderDestination) dest = NULL;
-      g_autoptr(GError) open_error = NULL;
+      g_autofree char *id_path = g_build_filename (refresh->destinations[i],
+                                                   KS_FOLDER_DESTINATION_META_DIR, "id", NULL);
+      g_autofree char *id = NULL;
 
-      if (!g_file_test (refresh->destinations[i], G_FILE_TEST_IS_DIR))
+      if (!g_file_get_contents (id_path, &id, NULL, NULL))
         continue;
-
-      dest = ks_folder_destination_new (refresh->destinations[i]);
-      if (!ks_destination_open (KS_DESTINATION (dest), cancellable, &open_error))
-        {
-          g_debug ("Not counting %s: %s", refresh->destinations[i], open_error->message);
-          continue;
-        }
-      g_ptr_array_add (destinations, g_steal_pointer (&dest));
+      g_strstrip (id);
+      if (*id != '\0')
+        g_ptr_array_add (destination_ids, g_steal_pointer (&id));
     }
 
   catalog = ks_catalog_new (NULL, &error);
@@ -115,10 +112,16 @@ refresh_worker (GTask        *task,
                                             ks_asset_file_get_path (primary),
                                             ks_asset_file_get_size (primary),
                                             ks_asset_file_get_mtime (primary));
+      /* The catalog records a copy once it was written and verified. */
       if (hash != NULL)
-        for (guint j = 0; j < destinations->len; j++)
-          if (ks_destination_lookup (g_ptr_array_index (destinations, j), hash, NULL, NULL))
-            n++;
+        for (guint j = 0; j < destination_ids->len; j++)
+          {
+            g_autofree char *where = ks_catalog_lookup_copy (catalog, hash,
+                                                             g_ptr_array_index (destination_ids, j));
+
+            if (where != NULL)
+              n++;
+          }
 
       g_hash_table_insert (refresh->copies,
                            g_strdup (ks_asset_get_key (asset)),

@@ -1366,7 +1366,9 @@ ks_window_close_request (GtkWindow *window)
 static void
 settings_destinations_changed_cb (KsWindow *self)
 {
-  ks_window_refresh_backups (self);
+  /* A running backup refreshes the counts when it ends. */
+  if (self->job == NULL)
+    ks_window_refresh_backups (self);
 }
 
 /* Folded to a phone's width, the header keeps room for the iPhone's name. */
