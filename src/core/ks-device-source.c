@@ -104,7 +104,8 @@ typedef struct
 } Walk;
 
 /* Lists one directory, reports its files (sorted by name, so runs are reproducible), then
- * recurses; the source contract wants a directory's files together. */
+ * recurses into its subfolders, newest first; the source contract wants a directory's files
+ * together. */
 static gboolean
 walk_directory (Walk        *walk,
                 const char  *rel_dir,
@@ -187,9 +188,11 @@ walk_directory (Walk        *walk,
         }
     }
 
-  for (guint i = 0; i < subdirs->len; i++)
+  /* Newest folder first (102APPLE before 101APPLE, as the folder source does): the grid is
+   * newest first, so its first screen is complete after the first folder, not the last. */
+  for (guint i = subdirs->len; i > 0; i--)
     {
-      if (!walk_directory (walk, g_ptr_array_index (subdirs, i), depth + 1, error))
+      if (!walk_directory (walk, g_ptr_array_index (subdirs, i - 1), depth + 1, error))
         return FALSE;
       if (walk->stopped)
         return TRUE;

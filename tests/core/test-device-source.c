@@ -183,7 +183,8 @@ test_enumerate_and_read (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpuint (some->len, ==, 3);
   }
-  g_assert_cmpstr (((KsSourceFile *) g_ptr_array_index (files, 0))->path, ==, "100APPLE/IMG_0001.HEIC");
+  /* Newest folder first: 102APPLE (whose only files are in nested/) before 100APPLE. */
+  g_assert_cmpstr (((KsSourceFile *) g_ptr_array_index (files, 0))->path, ==, "102APPLE/nested/IMG_0200.JPG");
 
   /* Missing files are NOT_FOUND; paths that climb out are refused. */
   {
