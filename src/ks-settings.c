@@ -57,11 +57,37 @@ ks_settings_dup_destinations (GSettings *settings)
   return g_steal_pointer (&configured);
 }
 
+/* A new list: @strv with @item appended. */
+static char **
+strv_with (const char * const *strv,
+           const char         *item)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_addv (builder, (const char **)strv);
+  g_strv_builder_add (builder, item);
+
+  return g_strv_builder_end (builder);
+}
+
+/* A new list: @strv without any @item. */
+static char **
+strv_without (const char * const *strv,
+              const char         *item)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; strv[i] != NULL; i++)
+    if (g_strcmp0 (strv[i], item) != 0)
+      g_strv_builder_add (builder, strv[i]);
+
+  return g_strv_builder_end (builder);
+}
+
 void
 ks_settings_add_destination (GSettings  *settings,
                              const char *path)
 {
-  g_autoptr(GStrvBuilder) builder = NULL;
   g_auto(GStrv) current = NULL;
   g_auto(GStrv) updated = NULL;
 
@@ -72,11 +98,7 @@ ks_settings_add_destination (GSettings  *settings,
   if (g_strv_contains ((const char * const *)current, path))
     return;
 
-  builder = g_strv_builder_new ();
-  g_strv_builder_addv (builder, (const char **)current);
-  g_strv_builder_add (builder, path);
-  updated = g_strv_builder_end (builder);
-
+  updated = strv_with ((const char * const *)current, path);
   g_settings_set_strv (settings, KS_SETTINGS_DESTINATIONS, (const char * const *)updated);
 }
 
@@ -84,7 +106,6 @@ void
 ks_settings_remove_destination (GSettings  *settings,
                                 const char *path)
 {
-  g_autoptr(GStrvBuilder) builder = NULL;
   g_auto(GStrv) current = NULL;
   g_auto(GStrv) updated = NULL;
 
@@ -92,11 +113,7 @@ ks_settings_remove_destination (GSettings  *settings,
   g_return_if_fail (path != NULL);
 
   current = ks_settings_dup_destinations (settings);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; current[i] != NULL; i++)
-    if (g_strcmp0 (current[i], path) != 0)
-      g_strv_builder_add (builder, current[i]);
-  updated = g_strv_builder_end (builder);
+  updated = strv_without ((const char * const *)current, path);
 
   /* Keep at least one destination. */
   if (updated[0] == NULL)
@@ -123,7 +140,6 @@ ks_settings_set_destination_enabled (GSettings  *settings,
                                      const char *path,
                                      gboolean    enabled)
 {
-  g_autoptr(GStrvBuilder) builder = NULL;
   g_auto(GStrv) disabled = NULL;
   g_auto(GStrv) updated = NULL;
 
@@ -134,13 +150,10 @@ ks_settings_set_destination_enabled (GSettings  *settings,
     return;
 
   disabled = g_settings_get_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; disabled[i] != NULL; i++)
-    if (g_strcmp0 (disabled[i], path) != 0)
-      g_strv_builder_add (builder, disabled[i]);
-  if (!enabled)
-    g_strv_builder_add (builder, path);
-  updated = g_strv_builder_end (builder);
+  if (enabled)
+    updated = strv_without ((const char * const *)disabled, path);
+  else
+    updated = strv_with ((const char * const *)disabled, path);
 
   g_settings_set_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS, (const char * const *)updated);
 }
@@ -184,7 +197,6 @@ ks_settings_add_source_folder (GSettings  *settings,
 {
   g_auto(GStrv) current = NULL;
   g_auto(GStrv) updated = NULL;
-  g_autoptr(GStrvBuilder) builder = NULL;
 
   g_return_if_fail (G_IS_SETTINGS (settings));
   g_return_if_fail (path != NULL);
@@ -193,10 +205,7 @@ ks_settings_add_source_folder (GSettings  *settings,
   if (g_strv_contains ((const char * const *)current, path))
     return;
 
-  builder = g_strv_builder_new ();
-  g_strv_builder_addv (builder, (const char **)current);
-  g_strv_builder_add (builder, path);
-  updated = g_strv_builder_end (builder);
+  updated = strv_with ((const char * const *)current, path);
   g_settings_set_strv (settings, KS_SETTINGS_SOURCE_FOLDERS, (const char * const *)updated);
 }
 
@@ -206,16 +215,11 @@ ks_settings_remove_source_folder (GSettings  *settings,
 {
   g_auto(GStrv) current = NULL;
   g_auto(GStrv) updated = NULL;
-  g_autoptr(GStrvBuilder) builder = NULL;
 
   g_return_if_fail (G_IS_SETTINGS (settings));
   g_return_if_fail (path != NULL);
 
   current = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; current[i] != NULL; i++)
-    if (g_strcmp0 (current[i], path) != 0)
-      g_strv_builder_add (builder, current[i]);
-  updated = g_strv_builder_end (builder);
+  updated = strv_without ((const char * const *)current, path);
   g_settings_set_strv (settings, KS_SETTINGS_SOURCE_FOLDERS, (const char * const *)updated);
 }
