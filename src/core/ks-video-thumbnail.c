@@ -260,7 +260,8 @@ ks_video_thumbnail_read_duration (GInputStream  *stream,
  * @duration_ms: (out) (optional): the duration in milliseconds, or -1; set even when no
  *   poster can be made
  *
- * Returns: (transfer full): the first frame, scaled, for Motion-JPEG movies; otherwise %NULL
+ * Returns: (transfer full): the first frame, scaled, for Motion-JPEG movies (QuickTime 'jpeg'
+ *   or 'mjpa', or MP4 'mp4v' holding JPEG frames); otherwise %NULL
  *   with %G_IO_ERROR_NOT_SUPPORTED (or another error for a broken file)
  */
 GdkPixbuf *
@@ -273,6 +274,7 @@ ks_video_thumbnail_load (GInputStream  *stream,
 {
   g_autofree guint8 *sample = NULL;
   MovieInfo info;
+  gboolean mjpeg;
 
   g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
 
@@ -285,7 +287,10 @@ ks_video_thumbnail_load (GInputStream  *stream,
   if (duration_ms != NULL)
     *duration_ms = info.duration_ms;
 
-  if (info.codec != KS_FOURCC ('j','p','e','g') && info.codec != KS_FOURCC ('m','j','p','a'))
+  mjpeg = info.codec == KS_FOURCC ('j','p','e','g') || info.codec == KS_FOURCC ('m','j','p','a');
+  /* MP4 files carry Motion-JPEG as 'mp4v' with a JPEG object type; MPEG-4 Visual samples
+   * start with a 00 00 01 start code instead, so the sample itself tells them apart. */
+  if (!mjpeg && info.codec != KS_FOURCC ('m','p','4','v'))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "No poster frame for this video codec");
@@ -304,6 +309,14 @@ ks_video_thumbnail_load (GInputStream  *stream,
   if (!ks_thumbnailer_read_at (stream, info.first_sample_offset, sample, info.first_sample_size,
                                cancellable, error))
     return NULL;
+
+  if (!mjpeg &&
+      (info.first_sample_size < 3 || sample[0] != 0xFF || sample[1] != 0xD8 || sample[2] != 0xFF))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "No poster frame for this video codec");
+      return NULL;
+    }
 
   return ks_thumbnailer_load_pixbuf_data (sample, info.first_sample_size, size_px, error);
 }

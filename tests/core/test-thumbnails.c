@@ -633,6 +633,38 @@ test_video_mjpeg_poster (void)
 }
 
 static void
+test_video_mp4_jpeg_poster (void)
+{
+  g_autoptr(GdkPixbuf) frame = make_halves (640, 480);
+  g_autoptr(GBytes) jpeg = test_make_jpeg (frame, NULL, 1);
+  g_autoptr(GBytes) mp4 = test_make_mov (jpeg, KS_FOURCC ('m','p','4','v'), 600, 1200);
+  g_autoptr(GBytes) visual = g_bytes_new_static ("\x00\x00\x01\xb0\x01\x00\x00\x01\xb5", 9);
+  g_autoptr(GBytes) mp4_visual = test_make_mov (visual, KS_FOURCC ('m','p','4','v'), 600, 1200);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (mp4);
+  g_autoptr(GInputStream) visual_stream = g_memory_input_stream_new_from_bytes (mp4_visual);
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GdkPixbuf) none = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 duration = 0;
+  guint8 left[3];
+
+  /* JPEG frames in an MP4 ('mp4v', JPEG object type) give a poster... */
+  got = ks_thumbnailer_load_stream (stream, "IMG_0007.MP4", 0, 128, &duration, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (duration, ==, 2000);
+  g_assert_cmpint (gdk_pixbuf_get_width (got), ==, 128);
+  pixel_at (got, 10, 48, left);
+  g_assert_cmpint (left[0], >, 200);
+
+  /* ...real MPEG-4 Visual frames do not, but still report the duration. */
+  duration = 0;
+  none = ks_thumbnailer_load_stream (visual_stream, "IMG_0008.MP4", 0, 128, &duration, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_null (none);
+  g_assert_cmpint (duration, ==, 2000);
+}
+
+static void
 test_video_other_codec (void)
 {
   g_autoptr(GBytes) fake = g_bytes_new_static ("not really hevc", 15);
@@ -1142,6 +1174,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Thumbnails/jpeg/full-decode", test_jpeg_full_decode);
   g_test_add_func ("/Keepsake/Thumbnails/png/scaled", test_png_scaled);
   g_test_add_func ("/Keepsake/Thumbnails/video/mjpeg-poster", test_video_mjpeg_poster);
+  g_test_add_func ("/Keepsake/Thumbnails/video/mp4-jpeg-poster", test_video_mp4_jpeg_poster);
   g_test_add_func ("/Keepsake/Thumbnails/video/other-codec", test_video_other_codec);
   g_test_add_func ("/Keepsake/Thumbnails/corrupt", test_corrupt_files);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cache-hit", test_cache_hit);
