@@ -101,6 +101,9 @@ ks_thumbnail_cache_make_key (const char *source_id,
   g_return_val_if_fail (path != NULL, NULL);
 
   numbers = g_strdup_printf ("%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT ":%d", size, mtime, size_px);
+  /* Bumped whenever the decoders learn to make a thumbnail they could not make before
+   * (2: posters of MP4s holding JPEG frames), so old placeholders are not kept forever. */
+  g_checksum_update (checksum, (const guchar *) "keepsake-thumbnail-2", sizeof "keepsake-thumbnail-2");
   /* NUL separators keep ("ab", "c") and ("a", "bc") apart. */
   g_checksum_update (checksum, (const guchar *) (source_id ? source_id : ""),
                      strlen (source_id ? source_id : "") + 1);
