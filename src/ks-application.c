@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-application.h"
+#include "ks-device.h"
 #include "ks-preferences-window.h"
 #include "ks-window.h"
 
@@ -165,8 +166,10 @@ ks_application_quit_action (GSimpleAction *action,
 
   g_assert (KS_IS_APPLICATION (self));
 
-  /* Close windows one by one so each can ask about a running backup. */
-  windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  /* Close windows one by one so each can ask about a running backup. Closing one removes
+   * it from the application's list, so walk a copy that holds a reference to each. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (self)),
+                              (GCopyFunc) g_object_ref, NULL);
   if (windows == NULL)
     {
       g_application_quit (G_APPLICATION (self));
@@ -175,6 +178,8 @@ ks_application_quit_action (GSimpleAction *action,
 
   for (const GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
+
+  g_list_free_full (windows, g_object_unref);
 }
 
 static void
@@ -272,6 +277,17 @@ ks_application_startup (GApplication *app)
 }
 
 static void
+ks_application_shutdown (GApplication *app)
+{
+  /* A device still pairing on a worker thread would crash in OpenSSL once exit() tears it
+   * down (quitting while the iPhone shows its Trust dialog); pairing takes a second at most. */
+  if (!ks_device_wait_for_probes (5000))
+    g_warning ("A device check is still running; quitting anyway");
+
+  G_APPLICATION_CLASS (ks_application_parent_class)->shutdown (app);
+}
+
+static void
 ks_application_dispose (GObject *object)
 {
   KsApplication *self = (KsApplication *)object;
@@ -296,6 +312,7 @@ ks_application_class_init (KsApplicationClass *klass)
 
   app_class->activate = ks_application_activate;
   app_class->startup = ks_application_startup;
+  app_class->shutdown = ks_application_shutdown;
 }
 
 static void

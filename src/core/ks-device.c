@@ -334,13 +334,72 @@ get_uint_value (lockdownd_client_t  client,
   return value;
 }
 
+/* Probes queued or running on worker threads, process-wide. libimobiledevice's pairing runs
+ * OpenSSL, whose state is torn down by exit(): a probe still pairing when the app quits
+ * crashes it, so front ends wait for this to reach zero before they exit. */
+static GMutex probes_lock;
+static GCond probes_cond;
+static guint n_probes;
+
+static void
+probes_begin (void)
+{
+  g_mutex_lock (&probes_lock);
+  n_probes++;
+  g_mutex_unlock (&probes_lock);
+}
+
+static void
+probes_end (void)
+{
+  g_mutex_lock (&probes_lock);
+  n_probes--;
+  g_cond_broadcast (&probes_cond);
+  g_mutex_unlock (&probes_lock);
+}
+
+/**
+ * ks_device_wait_for_probes:
+ * @timeout_ms: how long to wait at most
+ *
+ * Blocks until no device probe is queued or running on a worker thread, or @timeout_ms
+ * has passed. Call it before the process exits (after the main loop has stopped, so no new
+ * probe starts): libimobiledevice and OpenSSL tear down their state at exit.
+ *
+ * Returns: %TRUE when no probe is left
+ */
+gboolean
+ks_device_wait_for_probes (guint timeout_ms)
+{
+  gint64 end_time = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gboolean idle;
+
+  g_mutex_lock (&probes_lock);
+  while (n_probes > 0)
+    if (!g_cond_wait_until (&probes_cond, &probes_lock, end_time))
+      break;
+  idle = n_probes == 0;
+  g_mutex_unlock (&probes_lock);
+
+  return idle;
+}
+
+static void probe_worker_run (GTask *task, ProbeData *data);
+
 static void
 probe_worker (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  ProbeData *data = task_data;
+  probe_worker_run (task, task_data);
+  probes_end ();
+}
+
+static void
+probe_worker_run (GTask     *task,
+                  ProbeData *data)
+{
   idevice_t device = NULL;
   lockdownd_client_t client = NULL;
   GError *error = NULL;
@@ -538,6 +597,7 @@ ks_device_probe (KsDevice *self)
   g_task_set_source_tag (task, ks_device_probe);
   g_task_set_name (task, "[keepsake] device probe");
   g_task_set_task_data (task, data, (GDestroyNotify) probe_data_free);
+  probes_begin ();
   g_task_run_in_thread (task, probe_worker);
 }
 

@@ -78,6 +78,7 @@ void           ks_device_retry                (KsDevice       *self);
 void           ks_device_forget_pairing       (KsDevice       *self);
 void           ks_device_set_disconnected     (KsDevice       *self);
 gboolean       ks_device_is_final_state       (KsDeviceState   state);
+gboolean       ks_device_wait_for_probes      (guint           timeout_ms);
 const char    *ks_device_state_to_string      (KsDeviceState   state);
 const char    *ks_device_state_describe       (KsDeviceState   state);
 KsDeviceError  ks_device_state_to_error       (KsDeviceState   state);
