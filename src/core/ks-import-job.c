@@ -43,6 +43,7 @@ struct _Item
   char        *hash;        /* known from the catalog, or computed while reading */
   guint32      need;        /* bit d set: destination d lacks it */
   gboolean     copied;      /* written by the writer thread only */
+  gboolean     asset_counted; /* on the primary: its asset is in photos/videos_copied */
   gboolean     failed;      /* under the job's mutex: reader and writer both set it */
   gint64       capture_time; /* read from the bytes; writer thread only, 0 until then */
 };
@@ -547,6 +548,14 @@ item_finished (Run  *run,
   self->progress.items_done++;
   if (item->copied)
     self->progress.copied++;
+  if (item->copied && !item->primary->asset_counted)
+    {
+      item->primary->asset_counted = TRUE;
+      if (ks_asset_get_media_type (item->asset) == KS_MEDIA_TYPE_VIDEO)
+        self->result->videos_copied++;
+      else
+        self->result->photos_copied++;
+    }
   if (item->failed)
     self->progress.failed++;
   if (!item->copied && !item->failed)

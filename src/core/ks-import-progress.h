@@ -56,6 +56,9 @@ typedef struct
 /**
  * KsImportResult:
  * @copied: files written to at least one destination
+ * @photos_copied: photo assets (a Live Photo, its edit and sidecar are one) with at least one
+ *   file written this run
+ * @videos_copied: the same for video assets
  * @skipped: files every destination already held
  * @failed: files that failed for at least one destination
  * @planned: files the plan found missing somewhere (what a dry run would copy)
@@ -69,6 +72,8 @@ typedef struct
 typedef struct
 {
   guint      copied;
+  guint      photos_copied;
+  guint      videos_copied;
   guint      skipped;
   guint      failed;
   guint      planned;

@@ -228,6 +228,10 @@ test_folder_backup (Fixture       *f,
   first = run_import (f, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (first->copied, ==, n_src);
+  /* Assets, not files: a Live Photo with its movie, edit and sidecar counts once. */
+  g_assert_cmpuint (first->photos_copied + first->videos_copied, ==, 20);
+  g_assert_cmpuint (first->photos_copied, >, 0);
+  g_assert_cmpuint (first->videos_copied, >, 0);
   g_assert_cmpuint (first->skipped, ==, 0);
   g_assert_cmpuint (first->failed, ==, 0);
   g_assert_cmpstr (first->status, ==, "completed");
@@ -256,6 +260,7 @@ test_folder_backup (Fixture       *f,
   second = run_import (f, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->photos_copied + second->videos_copied, ==, 0);
   g_assert_cmpuint (second->skipped, ==, n_src);
   g_assert_cmpuint (second->bytes, ==, 0);
   g_assert_cmpuint (count_index_lines (f->dest), ==, n_src);
@@ -268,6 +273,7 @@ test_folder_backup (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (third->copied, ==, g_hash_table_size (src_files) - n_src);
   g_assert_cmpuint (third->copied, >=, 3);
+  g_assert_cmpuint (third->photos_copied + third->videos_copied, ==, 3);
   g_assert_cmpuint (third->skipped, ==, n_src);
   assert_backup_complete (f->src, f->dest);
   g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM runs WHERE status = 'completed'"), ==, 3);
@@ -347,6 +353,7 @@ test_catalog_lost (Fixture       *f,
   second = run_import (f, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->photos_copied + second->videos_copied, ==, 0);
   g_assert_cmpuint (second->skipped, ==, n_src);
   g_assert_cmpuint (count_index_lines (f->dest), ==, n_src);
   assert_backup_complete (f->src, f->dest);
