@@ -6,11 +6,13 @@
  */
 
 /* Only the box headers, `moov` and one sample are read. A Motion-JPEG sample is a plain JPEG,
- * so gdk-pixbuf decodes it; other codecs (HEVC, H.264) would need a video decoder, and the
- * grid shows a placeholder for them instead. */
+ * so gdk-pixbuf decodes it; other codecs (HEVC, H.264: what iPhones record) go to GStreamer
+ * (ks-gst-poster.c), told which key frame to show and how the track is turned. When
+ * GStreamer or its decoder is missing, the grid shows a placeholder with the duration. */
 
 #include "config.h"
 
+#include "ks-gst-poster.h"
 #include "ks-isobmff.h"
 #include "ks-thumbnailer.h"
 #include "ks-video-thumbnail.h"
@@ -18,6 +20,8 @@
 #define MAX_TOP_BOXES 64
 #define MAX_MOOV_SIZE (32 * 1024 * 1024)
 #define MAX_SAMPLE    (32 * 1024 * 1024)
+/* A poster from a second in (or a third of a short clip), past fades and shaky starts. */
+#define POSTER_MS     1000
 
 typedef struct
 {
@@ -25,6 +29,8 @@ typedef struct
   guint32 codec;
   guint64 first_sample_offset;
   guint64 first_sample_size;
+  guint   rotation;        /* clockwise degrees from tkhd's matrix */
+  gint64  poster_ms;       /* where to seek for the poster; 0: the first frame will do */
 } MovieInfo;
 
 static guint64
@@ -76,6 +82,136 @@ find_path (const guint8  *data,
     }
   *out = cur;
   return TRUE;
+}
+
+/* tkhd's matrix { a b u / c d v / x y w } maps (x, y) to (a x + c y, b x + d y): the
+ * upright picture is the stored one turned by a quarter clockwise for { 0 1 / -1 0 }. */
+static guint
+rotation_from_matrix (gint32 a,
+                      gint32 b,
+                      gint32 c,
+                      gint32 d)
+{
+  if (a == 0 && d == 0 && b > 0 && c < 0)
+    return 90;
+  if (a == 0 && d == 0 && b < 0 && c > 0)
+    return 270;
+  if (b == 0 && c == 0 && a < 0 && d < 0)
+    return 180;
+  return 0;
+}
+
+static void
+parse_rotation (const guint8 *data,
+                gsize         len,
+                KsIsobmffBox *trak,
+                MovieInfo    *info)
+{
+  KsIsobmffBox tkhd;
+  const guint8 *p;
+  guint64 n, at;
+
+  if (!ks_isobmff_find_child (data, len, trak->offset + trak->header_size, trak->offset + trak->size,
+                              KS_FOURCC ('t','k','h','d'), &tkhd) || !body (data, &tkhd, 4, &p, &n))
+    return;
+  /* version/flags, times, track id, reserved, duration, reserved, layer … volume, matrix. */
+  at = p[0] == 1 ? 52 : 40;
+  if (n < at + 36)
+    return;
+  info->rotation = rotation_from_matrix ((gint32) be (p + at, 4), (gint32) be (p + at + 4, 4),
+                                         (gint32) be (p + at + 12, 4), (gint32) be (p + at + 16, 4));
+}
+
+/* Decode time of 1-based @sample, in track ticks, from stts's (count, delta) runs; and how
+ * long the sample lasts. */
+static guint64
+sample_time (const guint8 *stts,
+             guint64       n,
+             guint64       sample,
+             guint64      *delta)
+{
+  guint64 entries = be (stts + 4, 4);
+  guint64 t = 0, before = sample - 1;
+
+  *delta = 0;
+  for (guint64 i = 0; i < entries && 8 + i * 8 + 8 <= n; i++)
+    {
+      guint64 count = be (stts + 8 + i * 8, 4);
+      guint64 take = MIN (count, before);
+
+      *delta = be (stts + 12 + i * 8, 4);
+      t += take * *delta;
+      before -= take;
+      if (before == 0 && take < count)
+        break;
+    }
+  return t;
+}
+
+/* The key frame nearest to POSTER_MS (or a third of a short clip). Only that frame's bytes
+ * are read after moov: the seek goes to the middle of it, so the demuxer starts right there.
+ * When it is the first sample, no seek at all: the decoder has that one already, and seeking
+ * back to it would read it twice. */
+static void
+choose_poster_time (const guint8 *data,
+                    gsize         len,
+                    KsIsobmffBox *trak,
+                    KsIsobmffBox *stbl,
+                    MovieInfo    *info)
+{
+  static const guint32 mdhd_path[] = { KS_FOURCC ('m','d','i','a'), KS_FOURCC ('m','d','h','d') };
+  KsIsobmffBox mdhd, stts, stss;
+  const guint8 *p, *stts_p;
+  guint64 n, stts_n, timescale, target;
+  guint64 best = 1, best_dist = G_MAXUINT64, best_mid = 0;
+
+  info->poster_ms = 0;
+  if (info->duration_ms <= 0)
+    return;
+  target = MIN (POSTER_MS, info->duration_ms / 3);
+
+  if (!find_path (data, len, trak, mdhd_path, 2, &mdhd) || !body (data, &mdhd, 24, &p, &n))
+    return;
+  timescale = p[0] == 1 ? (n >= 24 ? be (p + 20, 4) : 0) : be (p + 12, 4);
+  if (timescale == 0 ||
+      !ks_isobmff_find_child (data, len, stbl->offset + stbl->header_size, stbl->offset + stbl->size,
+                              KS_FOURCC ('s','t','t','s'), &stts) ||
+      !body (data, &stts, 8, &stts_p, &stts_n))
+    return;
+
+  if (!ks_isobmff_find_child (data, len, stbl->offset + stbl->header_size, stbl->offset + stbl->size,
+                              KS_FOURCC ('s','t','s','s'), &stss))
+    {
+      guint64 delta;
+
+      /* Every sample is a key frame: the one at the target, unless that is the first. */
+      sample_time (stts_p, stts_n, 1, &delta);
+      info->poster_ms = target * timescale >= delta * 1000 ? (gint64) target : 0;
+      return;
+    }
+  if (!body (data, &stss, 8, &p, &n))
+    return;
+
+  for (guint64 i = 0; i < be (p + 4, 4) && 8 + i * 4 + 4 <= n; i++)
+    {
+      guint64 sample = be (p + 8 + i * 4, 4);
+      guint64 start, delta, ms, dist;
+
+      if (sample == 0)
+        continue;
+      start = sample_time (stts_p, stts_n, sample, &delta);
+      ms = start * 1000 / timescale;
+      dist = ms > target ? ms - target : target - ms;
+      if (dist < best_dist)
+        {
+          best = sample;
+          best_dist = dist;
+          best_mid = (start + delta / 2) * 1000 / timescale;
+        }
+      else if (ms > target)
+        break;   /* only farther from here on */
+    }
+  info->poster_ms = best == 1 ? 0 : (gint64) MAX (best_mid, 1);
 }
 
 static void
@@ -130,6 +266,9 @@ parse_video_track (const guint8 *data,
   if (!body (data, &stco, co64 ? 16 : 12, &p, &n) || be (p + 4, 4) == 0)
     return;
   info->first_sample_offset = be (p + 8, co64 ? 8 : 4);
+
+  parse_rotation (data, len, trak, info);
+  choose_poster_time (data, len, trak, &stbl, info);
 }
 
 static gboolean
@@ -151,6 +290,8 @@ read_movie_info (GInputStream  *stream,
   info->codec = 0;
   info->first_sample_offset = 0;
   info->first_sample_size = 0;
+  info->rotation = 0;
+  info->poster_ms = 0;
 
   /* moov may come after mdat (the usual camera layout): hop from header to header. */
   while (pos < file_size && ++n_boxes <= MAX_TOP_BOXES)
@@ -255,14 +396,76 @@ ks_video_thumbnail_read_duration (GInputStream  *stream,
   return TRUE;
 }
 
+static GdkPixbuf *
+turn_upright (GdkPixbuf *pixbuf,
+              guint      rotation)
+{
+  g_autoptr(GdkPixbuf) owned = pixbuf;
+
+  switch (rotation)
+    {
+    case 90:
+      return gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_CLOCKWISE);
+    case 180:
+      return gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_UPSIDEDOWN);
+    case 270:
+      return gdk_pixbuf_rotate_simple (pixbuf, GDK_PIXBUF_ROTATE_COUNTERCLOCKWISE);
+    default:
+      return g_steal_pointer (&owned);
+    }
+}
+
+/* The Motion-JPEG fast path: the first sample is a JPEG. Sets *is_jpeg to FALSE (and returns
+ * NULL without error) when an 'mp4v' sample turns out to be MPEG-4 Visual instead. */
+static GdkPixbuf *
+load_jpeg_sample (GInputStream     *stream,
+                  guint64           file_size,
+                  const MovieInfo  *info,
+                  int               size_px,
+                  gboolean         *is_jpeg,
+                  GCancellable     *cancellable,
+                  GError          **error)
+{
+  g_autofree guint8 *sample = NULL;
+  gboolean mjpeg = info->codec != KS_FOURCC ('m','p','4','v');
+
+  *is_jpeg = TRUE;
+  if (info->first_sample_size == 0 || info->first_sample_size > MAX_SAMPLE ||
+      info->first_sample_offset > file_size ||
+      info->first_sample_size > file_size - info->first_sample_offset)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Movie sample lies outside the file");
+      return NULL;
+    }
+
+  sample = g_malloc (info->first_sample_size);
+  if (!ks_thumbnailer_read_at (stream, info->first_sample_offset, sample, info->first_sample_size,
+                               cancellable, error))
+    return NULL;
+
+  /* MP4 files carry Motion-JPEG as 'mp4v' with a JPEG object type; MPEG-4 Visual samples
+   * start with a 00 00 01 start code instead, so the sample itself tells them apart. */
+  if (!mjpeg &&
+      (info->first_sample_size < 3 || sample[0] != 0xFF || sample[1] != 0xD8 || sample[2] != 0xFF))
+    {
+      *is_jpeg = FALSE;
+      return NULL;
+    }
+
+  return ks_thumbnailer_load_pixbuf_data (sample, info->first_sample_size, size_px, error);
+}
+
 /**
  * ks_video_thumbnail_load:
  * @duration_ms: (out) (optional): the duration in milliseconds, or -1; set even when no
  *   poster can be made
  *
- * Returns: (transfer full): the first frame, scaled, for Motion-JPEG movies (QuickTime 'jpeg'
- *   or 'mjpa', or MP4 'mp4v' holding JPEG frames); otherwise %NULL
- *   with %G_IO_ERROR_NOT_SUPPORTED (or another error for a broken file)
+ * Returns: (transfer full): the poster, upright and scaled: the first frame of Motion-JPEG
+ *   movies (QuickTime 'jpeg' or 'mjpa', or MP4 'mp4v' holding JPEG frames) without a
+ *   decoder; for other codecs a key frame about a second in, decoded by GStreamer. %NULL
+ *   with %G_IO_ERROR_NOT_SUPPORTED when no poster can be had (no video track, GStreamer or
+ *   its decoder missing, undecodable frames), or another error (broken file, cancelled,
+ *   %G_IO_ERROR_TIMED_OUT)
  */
 GdkPixbuf *
 ks_video_thumbnail_load (GInputStream  *stream,
@@ -272,9 +475,7 @@ ks_video_thumbnail_load (GInputStream  *stream,
                          GCancellable  *cancellable,
                          GError       **error)
 {
-  g_autofree guint8 *sample = NULL;
   MovieInfo info;
-  gboolean mjpeg;
 
   g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
 
@@ -287,36 +488,24 @@ ks_video_thumbnail_load (GInputStream  *stream,
   if (duration_ms != NULL)
     *duration_ms = info.duration_ms;
 
-  mjpeg = info.codec == KS_FOURCC ('j','p','e','g') || info.codec == KS_FOURCC ('m','j','p','a');
-  /* MP4 files carry Motion-JPEG as 'mp4v' with a JPEG object type; MPEG-4 Visual samples
-   * start with a 00 00 01 start code instead, so the sample itself tells them apart. */
-  if (!mjpeg && info.codec != KS_FOURCC ('m','p','4','v'))
+  if (info.codec == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "No poster frame for this video codec");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Movie has no video track");
       return NULL;
     }
 
-  if (info.first_sample_size == 0 || info.first_sample_size > MAX_SAMPLE ||
-      info.first_sample_offset > file_size ||
-      info.first_sample_size > file_size - info.first_sample_offset)
+  if (info.codec == KS_FOURCC ('j','p','e','g') || info.codec == KS_FOURCC ('m','j','p','a') ||
+      info.codec == KS_FOURCC ('m','p','4','v'))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Movie sample lies outside the file");
-      return NULL;
+      gboolean is_jpeg;
+      GdkPixbuf *pixbuf = load_jpeg_sample (stream, file_size, &info, size_px, &is_jpeg,
+                                            cancellable, error);
+
+      if (pixbuf != NULL)
+        return turn_upright (pixbuf, info.rotation);
+      if (is_jpeg)
+        return NULL;
     }
 
-  sample = g_malloc (info.first_sample_size);
-  if (!ks_thumbnailer_read_at (stream, info.first_sample_offset, sample, info.first_sample_size,
-                               cancellable, error))
-    return NULL;
-
-  if (!mjpeg &&
-      (info.first_sample_size < 3 || sample[0] != 0xFF || sample[1] != 0xD8 || sample[2] != 0xFF))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "No poster frame for this video codec");
-      return NULL;
-    }
-
-  return ks_thumbnailer_load_pixbuf_data (sample, info.first_sample_size, size_px, error);
+  return ks_gst_poster_load (stream, info.poster_ms, info.rotation, size_px, cancellable, error);
 }

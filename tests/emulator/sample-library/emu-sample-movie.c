@@ -6,7 +6,8 @@
  */
 
 /* Box-by-box QuickTime writer: ftyp, wide, mdat (frames), then moov with mvhd, one video
- * trak (stsd 'jpeg' or 'mp4v', stts, stsc, stsz, stco/co64), udta ©day and the mdta
+ * trak (tkhd with the rotation matrix of a portrait video; stsd 'jpeg', 'mp4v', 'hvc1' +
+ * hvcC or 'avc1' + avcC; stts, stss, stsc, stsz, stco/co64), udta ©day and the mdta
  * metadata keys iPhones write (com.apple.quicktime.creationdate …). The large variant
  * needs a 64-bit mdat and co64 offsets past 4 GiB, and leaves the middle as a hole. */
 
@@ -101,11 +102,25 @@ box_end (GByteArray *b, guint at)
   b->data[at + 3] = size;
 }
 
+/* Identity, or (rotation 90) the matrix an iPhone writes for a video shot upright:
+ * { 0, 1, -1, 0 } turns the stored landscape frame a quarter clockwise, tx = its height. */
 static void
-put_matrix (GByteArray *b)
+put_matrix (GByteArray *b,
+            guint       rotation,
+            int         height)
 {
-  static const guint32 m[9] = { 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000 };
+  static const guint32 identity[9] = { 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000 };
+  guint32 m[9];
 
+  memcpy (m, identity, sizeof m);
+  if (rotation == 90)
+    {
+      m[0] = 0;
+      m[1] = 0x00010000;
+      m[3] = 0xFFFF0000;
+      m[4] = 0;
+      m[6] = (guint32) height << 16;
+    }
   for (guint i = 0; i < 9; i++)
     put_u32 (b, m[i]);
 }
@@ -241,7 +256,7 @@ build_moov (const EmuAsset     *asset,
   put_u32 (b, 0x00010000);             /* rate 1.0 */
   put_u16 (b, 0x0100);                 /* volume 1.0 */
   put_zeros (b, 10);
-  put_matrix (b);
+  put_matrix (b, 0, 0);
   put_zeros (b, 24);                   /* preview, poster, selection, current time */
   put_u32 (b, 2);                      /* next track id */
   box_end (b, box);
@@ -258,7 +273,8 @@ build_moov (const EmuAsset     *asset,
   put_u16 (b, 0);                      /* alternate group */
   put_u16 (b, 0);                      /* volume: video has none */
   put_u16 (b, 0);
-  put_matrix (b);
+  put_matrix (b, spec->rotation, spec->height);
+  /* Track size before the matrix: the stored frame, as iPhones write it. */
   put_u32 (b, (guint32) spec->width << 16);
   put_u32 (b, (guint32) spec->height << 16);
   box_end (b, box);
@@ -309,10 +325,24 @@ build_moov (const EmuAsset     *asset,
   stbl = box_begin (b, "stbl");
   box = full_box_begin (b, "stsd", 0, 0);
   put_u32 (b, 1);
-  entry = box_begin (b, spec->mp4 ? "mp4v" : "jpeg");
-  put_visual_entry_head (b, spec, "Photo - JPEG");
-  if (spec->mp4)
-    put_esds (b);
+  if (spec->codec == EMU_CODEC_HEVC || spec->codec == EMU_CODEC_H264)
+    {
+      gboolean hevc = spec->codec == EMU_CODEC_HEVC;
+      guint config;
+
+      entry = box_begin (b, hevc ? "hvc1" : "avc1");
+      put_visual_entry_head (b, spec, hevc ? "HEVC" : "H.264");
+      config = box_begin (b, hevc ? "hvcC" : "avcC");
+      g_byte_array_append (b, g_bytes_get_data (spec->config, NULL), g_bytes_get_size (spec->config));
+      box_end (b, config);
+    }
+  else
+    {
+      entry = box_begin (b, spec->mp4 ? "mp4v" : "jpeg");
+      put_visual_entry_head (b, spec, "Photo - JPEG");
+      if (spec->mp4)
+        put_esds (b);
+    }
   box_end (b, entry);
   box_end (b, box);
 
@@ -321,6 +351,16 @@ build_moov (const EmuAsset     *asset,
   put_u32 (b, spec->frames->len);
   put_u32 (b, frame_ticks (spec));
   box_end (b, box);
+
+  if (spec->sync != NULL)
+    {
+      /* Only the key frames: where a reader may start decoding. */
+      box = full_box_begin (b, "stss", 0, 0);
+      put_u32 (b, spec->sync->len);
+      for (guint i = 0; i < spec->sync->len; i++)
+        put_u32 (b, g_array_index (spec->sync, guint, i));
+      box_end (b, box);
+    }
 
   box = full_box_begin (b, "stsc", 0, 0);
   put_u32 (b, n_chunks);

@@ -5,13 +5,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* QuickTime (.MOV) and MPEG-4 (.MP4) files with Motion-JPEG frames, written by hand. */
+/* QuickTime (.MOV) and MPEG-4 (.MP4) files with Motion-JPEG, HEVC or H.264 frames, written
+ * by hand. */
 
 #pragma once
 
 #include <glib.h>
 
 #include "emu-sample-plan.h"
+#include "emu-sample-video.h"
 
 G_BEGIN_DECLS
 
@@ -20,9 +22,13 @@ G_BEGIN_DECLS
 typedef struct
 {
   gboolean    mp4;            /* ISO brand, 'mp4v' + esds instead of the 'jpeg' entry */
-  int         width;
+  EmuCodec    codec;          /* JPEG: 'jpeg'/'mp4v'; HEVC: 'hvc1' + hvcC; H264: 'avc1' + avcC */
+  GBytes     *config;         /* hvcC/avcC payload for HEVC/H264 */
+  GArray     *sync;           /* guint 1-based key samples (stss); NULL: every sample is one */
+  guint       rotation;       /* 0, or 90: a portrait video, stored landscape (tkhd matrix) */
+  int         width;          /* stored (coded) size */
   int         height;
-  GPtrArray  *frames;         /* GBytes, one JPEG each */
+  GPtrArray  *frames;         /* GBytes, one JPEG or access unit each */
   guint       frame_ticks;    /* frame duration in 1/600 s; 0: two frames a second */
   const char *content_id;     /* Live Photo pairing id, or NULL */
   guint64     large_size;     /* 0, or the total file size for a sparse > 4 GiB movie */

@@ -159,6 +159,7 @@ emu_plan_build (const EmuOptions *options)
   guint number;
   guint folder = 100;
   guint files_in_folder = 0;
+  guint n_movies = 0;
   gint64 step_usec;
   gint64 burst_time = 0;
 
@@ -225,6 +226,10 @@ emu_plan_build (const EmuOptions *options)
           asset.n_frames = 3;
           break;
         case EMU_KIND_MOV:
+          asset.n_frames = g_rand_int_range (rand, 4, 9);
+          /* In turn, so that a small library has each (no draw: the rest stays as it was). */
+          asset.video_variant = n_movies++ % 3;
+          break;
         case EMU_KIND_MP4:
         case EMU_KIND_LARGE_MOV:
           asset.n_frames = g_rand_int_range (rand, 4, 9);

@@ -51,6 +51,7 @@ typedef struct
   guint64     seed;            /* drives this asset's pixels */
   gboolean    in_burst;
   guint       n_frames;        /* videos */
+  guint       video_variant;   /* EMU_KIND_MOV: 0 HEVC, 1 H.264, 2 HEVC shot upright (portrait) */
 } EmuAsset;
 
 GArray     *emu_plan_build           (const EmuOptions *options);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <glib.h>
@@ -25,6 +26,7 @@
 #include "emu-sample-movie.h"
 #include "emu-sample-plan.h"
 #include "emu-sample-render.h"
+#include "emu-sample-video.h"
 
 #define LARGE_MOVIE_SIZE (G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024 + 256 * 1024 * 1024)
 
@@ -163,6 +165,70 @@ make_jpeg (EmuRun         *run,
   return emu_jpeg_splice_exif (jpeg, exif);
 }
 
+/* A camera video (EMU_KIND_MOV): HEVC or H.264 at 8 frames a second with a key frame each
+ * second, as long as the Motion-JPEG movies were (two frames a second). The band at the
+ * bottom of the upright picture is solid EMU_VIDEO_MARKER, so a test can tell a decoded
+ * poster and its rotation from a placeholder. */
+static gboolean
+make_camera_movie (EmuRun          *run,
+                   const EmuAsset  *asset,
+                   GError         **error)
+{
+  const EmuProfile *p = run->profile;
+  static const guint8 marker[3] = { EMU_VIDEO_MARKER };
+  g_autoptr(GPtrArray) rgbs = g_ptr_array_new_with_free_func ((GDestroyNotify) emu_rgb_free);
+  g_autofree char *label = emu_asset_dup_file_name (asset, "IMG_", "MOV");
+  g_autofree char *dir = emu_asset_dup_dir (asset);
+  g_autofree char *path = g_build_filename (run->out, dir, label, NULL);
+  g_autoptr(EmuVideoStream) video = NULL;
+  gboolean portrait = asset->video_variant == 2;
+  EmuMovieSpec mspec = { 0 };
+  guint n = asset->n_frames * 4;
+  guint64 size;
+
+  for (guint i = 0; i < n; i++)
+    {
+      EmuSceneSpec spec = {
+        .label = label,
+        .long_side = p->video_width,
+        .noise = 2,
+        .orientation = portrait ? 6 : 1,   /* stored landscape, upright after a quarter turn */
+        .frame = i / 4,
+        .seed = asset->seed + i % 4,
+      };
+      EmuRgb *rgb = emu_render_scene (asset, &spec);
+      /* The upright bottom sixth: stored, it is the right-hand sixth of a portrait video. */
+      int x0 = portrait ? rgb->width - rgb->width / 6 : 0;
+      int y0 = portrait ? 0 : rgb->height - rgb->height / 6;
+
+      for (int y = y0; y < rgb->height; y++)
+        for (int x = x0; x < rgb->width; x++)
+          memcpy (rgb->pixels + ((gsize) y * rgb->width + x) * 3, marker, 3);
+      g_ptr_array_add (rgbs, rgb);
+    }
+
+  video = emu_video_encode (asset->video_variant == 1 ? EMU_CODEC_H264 : EMU_CODEC_HEVC, rgbs, 8, error);
+  if (video == NULL)
+    return FALSE;
+
+  mspec.codec = video->codec;
+  mspec.config = video->config;
+  mspec.sync = video->sync;
+  mspec.rotation = portrait ? 90 : 0;
+  mspec.width = video->width;
+  mspec.height = video->height;
+  mspec.frames = video->samples;
+  mspec.frame_ticks = 75;
+
+  size = emu_movie_write (path, asset, &mspec, error);
+  if (size == 0)
+    return FALSE;
+  if (!set_mtime (path, asset->capture_usec, error))
+    return FALSE;
+  account (run, EXT_MOV, size);
+  return TRUE;
+}
+
 static gboolean
 make_movie (EmuRun          *run,
             const EmuAsset  *asset,
@@ -274,6 +340,8 @@ generate_asset (EmuRun          *run,
       }
 
     case EMU_KIND_MOV:
+      return make_camera_movie (run, asset, error);
+
     case EMU_KIND_LARGE_MOV:
       return make_movie (run, asset, FALSE, FALSE, error);
 

@@ -300,6 +300,13 @@ typedef struct
   gboolean has_day;
   gboolean has_creationdate_key;
   guint64  file_size;
+  gboolean has_config;        /* hvcC / avcC inside the hvc1 / avc1 entry */
+  guint32  n_sync;            /* stss entries; 0 without stss */
+  guint32  first_sync;
+  guint32  n_samples;
+  gint32   matrix[4];         /* tkhd a, b, c, d (16.16) */
+  guint32  track_width;
+  guint32  track_height;
 } MovieInfo;
 
 static void
@@ -333,10 +340,37 @@ parse_movie (const char *path,
   g_assert_cmpuint (be32 (buf + 4), ==, 1);
   memcpy (info->entry, buf + 12, 4);
 
+  if (memcmp (info->entry, "hvc1", 4) == 0 || memcmp (info->entry, "avc1", 4) == 0)
+    {
+      guint64 es, ee;
+      guint64 at = s + 8 + 8 + 78;   /* stsd header, the entry's header, visual fields */
+
+      g_assert_true (find_path (fd, st.st_size, "moov/trak/mdia/minf/stbl/stsd", &es, &ee));
+      info->has_config = find_box (fd, at, ee, info->entry[0] == 'h' ? "hvcC" : "avcC",
+                                   &es, &ee, NULL);
+    }
+
+  g_assert_true (find_path (fd, st.st_size, "moov/trak/tkhd", &s, &e));
+  read_at (fd, s + 40, buf, 44);   /* version 0: the matrix, then width and height */
+  info->matrix[0] = (gint32) be32 (buf);
+  info->matrix[1] = (gint32) be32 (buf + 4);
+  info->matrix[2] = (gint32) be32 (buf + 12);
+  info->matrix[3] = (gint32) be32 (buf + 16);
+  info->track_width = be32 (buf + 36) >> 16;
+  info->track_height = be32 (buf + 40) >> 16;
+
+  if (find_path (fd, st.st_size, "moov/trak/mdia/minf/stbl/stss", &s, &e))
+    {
+      read_at (fd, s + 4, buf, 8);
+      info->n_sync = be32 (buf);
+      info->first_sync = be32 (buf + 4);
+    }
+
   g_assert_true (find_path (fd, st.st_size, "moov/trak/mdia/minf/stbl/stsz", &s, &e));
   read_at (fd, s, buf, 16);
   g_assert_cmpuint (be32 (buf + 4), ==, 0);
   g_assert_cmpuint (be32 (buf + 8), >=, 1);
+  info->n_samples = be32 (buf + 8);
   info->first_size = be32 (buf + 12);
 
   if (find_path (fd, st.st_size, "moov/trak/mdia/minf/stbl/co64", &s, &e))
@@ -642,30 +676,84 @@ test_png (void)
     }
 }
 
+/* The first sample of an HEVC/H.264 movie: NAL units with 4-byte lengths that add up to
+ * the sample, one of them an IDR slice. */
 static void
-check_movie (const char *path)
+check_coded_sample (const guint8 *sample,
+                    guint32       size,
+                    gboolean      hevc)
+{
+  gboolean idr = FALSE;
+  guint32 at = 0;
+
+  while (at < size)
+    {
+      guint32 len;
+      guint type;
+
+      g_assert_cmpuint (size - at, >=, 5);
+      len = be32 (sample + at);
+      g_assert_cmpuint (len, >=, 1);
+      g_assert_cmpuint (len, <=, size - at - 4);
+      type = hevc ? (sample[at + 4] >> 1) & 0x3F : sample[at + 4] & 0x1F;
+      idr |= hevc ? (type == 19 || type == 20) : type == 5;
+      at += 4 + len;
+    }
+  g_assert_cmpuint (at, ==, size);
+  g_assert_true (idr);
+}
+
+/* Returns the sample entry's type, for the caller's tally. */
+static const char *
+check_movie (const char *path,
+             gboolean   *rotated)
 {
   MovieInfo info;
   int fd;
   g_autofree guint8 *frame = NULL;
-  g_autoptr(GdkPixbuf) poster = NULL;
   gboolean mp4 = g_str_has_suffix (path, ".MP4");
+  gboolean coded;
 
   parse_movie (path, &info);
   g_assert_cmpstr (info.brand, ==, mp4 ? "mp42" : "qt  ");
-  g_assert_cmpstr (info.entry, ==, mp4 ? "mp4v" : "jpeg");
   g_assert_cmpint (info.creation, ==, mtime_of (path));
   g_assert_true (info.has_day);
   g_assert_true (info.has_creationdate_key);
 
-  /* The poster frame is the first sample: one read, one JPEG decode. */
   frame = g_malloc (info.first_size);
   fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   read_at (fd, info.first_offset, frame, info.first_size);
   close (fd);
-  g_assert_cmpmem (frame, 2, "\xFF\xD8", 2);
-  poster = pixbuf_from_data (frame, info.first_size);
-  g_assert_cmpint (gdk_pixbuf_get_width (poster), >, gdk_pixbuf_get_height (poster));
+
+  coded = g_str_equal (info.entry, "hvc1") || g_str_equal (info.entry, "avc1");
+  *rotated = info.matrix[0] == 0 && info.matrix[1] == 0x10000 &&
+             info.matrix[2] == (gint32) 0xFFFF0000 && info.matrix[3] == 0;
+  if (coded)
+    {
+      /* A camera video: decoder configuration, key frames each second (8 frames), moov at
+       * the end, the stored frame landscape whether or not the matrix turns it upright. */
+      g_assert_false (mp4);
+      g_assert_true (info.has_config);
+      g_assert_cmpuint (info.first_sync, ==, 1);
+      g_assert_cmpuint (info.n_sync, ==, (info.n_samples + 7) / 8);
+      g_assert_cmpuint (info.n_samples, >=, 16);
+      g_assert_cmpuint (info.last_offset, <, info.file_size);
+      g_assert_cmpuint (info.track_width, >, info.track_height);
+      g_assert_true (*rotated || (info.matrix[0] == 0x10000 && info.matrix[3] == 0x10000));
+      check_coded_sample (frame, info.first_size, info.entry[0] == 'h');
+    }
+  else
+    {
+      g_autoptr(GdkPixbuf) poster = NULL;
+
+      /* Motion-JPEG: the poster frame is the first sample, one read, one JPEG decode. */
+      g_assert_cmpstr (info.entry, ==, mp4 ? "mp4v" : "jpeg");
+      g_assert_false (*rotated);
+      g_assert_cmpmem (frame, 2, "\xFF\xD8", 2);
+      poster = pixbuf_from_data (frame, info.first_size);
+      g_assert_cmpint (gdk_pixbuf_get_width (poster), >, gdk_pixbuf_get_height (poster));
+    }
+  return g_str_equal (info.entry, "hvc1") ? "hvc1" : g_str_equal (info.entry, "avc1") ? "avc1" : "jpeg";
 }
 
 static void
@@ -673,6 +761,7 @@ test_movies (void)
 {
   g_autoptr(GPtrArray) movs = NULL;
   g_autoptr(GPtrArray) mp4s = NULL;
+  guint n_hevc = 0, n_h264 = 0, n_mjpeg = 0, n_rotated = 0;
 
   shared_library_ensure ();
   movs = files_with_suffix (shared_root, ".MOV");
@@ -680,9 +769,29 @@ test_movies (void)
   g_assert_cmpuint (movs->len, >=, 2);
   g_assert_cmpuint (mp4s->len, >=, 1);
   for (guint i = 0; i < movs->len; i++)
-    check_movie (movs->pdata[i]);
+    {
+      gboolean rotated;
+      const char *entry = check_movie (movs->pdata[i], &rotated);
+
+      n_hevc += g_str_equal (entry, "hvc1");
+      n_h264 += g_str_equal (entry, "avc1");
+      n_mjpeg += g_str_equal (entry, "jpeg");
+      n_rotated += rotated;
+    }
   for (guint i = 0; i < mp4s->len; i++)
-    check_movie (mp4s->pdata[i]);
+    {
+      gboolean rotated;
+
+      g_assert_cmpstr (check_movie (mp4s->pdata[i], &rotated), ==, "jpeg");
+    }
+  /* Camera videos in turn: HEVC, H.264, HEVC shot upright; Live movies stay Motion-JPEG. */
+  g_test_message ("MOV: %u HEVC (%u upright), %u H.264, %u Motion-JPEG", n_hevc, n_rotated,
+                  n_h264, n_mjpeg);
+  g_assert_cmpuint (n_hevc, >=, 2);
+  g_assert_cmpuint (n_h264, >=, 1);
+  g_assert_cmpuint (n_rotated, >=, 1);
+  g_assert_cmpuint (n_rotated, <, n_hevc);
+  g_assert_cmpuint (n_mjpeg, >=, 1);
 }
 
 static void
@@ -911,6 +1020,7 @@ test_large (void)
   GStatBuf st;
   MovieInfo info;
   guint8 head[2];
+  gboolean rotated;
   int fd;
 
   for (guint i = 0; i < movs->len; i++)
@@ -933,7 +1043,7 @@ test_large (void)
   read_at (fd, info.last_offset, head, 2);
   close (fd);
   g_assert_cmpmem (head, 2, "\xFF\xD8", 2);
-  check_movie (large);
+  g_assert_cmpstr (check_movie (large, &rotated), ==, "jpeg");
 
   remove_tree (root);
 }
