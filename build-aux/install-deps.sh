@@ -13,7 +13,8 @@ PACKAGES="
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   libx265-dev libx264-dev
-  xvfb xauth dbus dbus-user-session at-spi2-core python3-gi python3-pyatspi gir1.2-atspi-2.0
+  xvfb xauth dbus dbus-user-session libglib2.0-bin
+  at-spi2-core python3-gi python3-pyatspi gir1.2-atspi-2.0
   imagemagick desktop-file-utils appstream
   ifuse fuse usbmuxd bindfs
 "
