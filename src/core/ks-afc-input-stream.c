@@ -96,6 +96,12 @@ device_read (KsAfcInputStream  *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
 
+  /* Never ask past the end the file had when it was opened: a request at EOF costs a round
+   * trip over USB for nothing, and every file is read to its end. */
+  if (self->position >= (goffset) self->size)
+    return 0;
+  count = MIN (count, (gsize) (self->size - self->position));
+
   if (!device_seek (self, self->position, error))
     return -1;
 

@@ -163,6 +163,41 @@ ks_destination_commit (KsDestination        *self,
                                out_relative_path, cancellable, error);
 }
 
+gboolean
+ks_destination_stage (KsDestination        *self,
+                      KsDestinationWriter  *writer,
+                      const char           *rel_dir,
+                      const char           *stem,
+                      const char           *ext,
+                      const char           *hash,
+                      guint                *inout_counter,
+                      char                **out_relative_path,
+                      GCancellable         *cancellable,
+                      GError              **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+
+  /* A destination without batches makes each file durable on its own. */
+  if (IFACE (self)->stage == NULL)
+    return IFACE (self)->commit (self, writer, rel_dir, stem, ext, hash, inout_counter,
+                                 out_relative_path, cancellable, error);
+
+  return IFACE (self)->stage (self, writer, rel_dir, stem, ext, hash, inout_counter,
+                              out_relative_path, cancellable, error);
+}
+
+gboolean
+ks_destination_sync (KsDestination  *self,
+                     GError        **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+
+  if (IFACE (self)->sync == NULL)
+    return TRUE;
+
+  return IFACE (self)->sync (self, error);
+}
+
 void
 ks_destination_abort (KsDestination       *self,
                       KsDestinationWriter *writer)

@@ -70,6 +70,13 @@ G_DECLARE_INTERFACE (KsDestination, ks_destination, KS, DESTINATION, GObject)
  *   @rel_dir without ever replacing an existing file ("@stem.@ext", or "@stem (N).@ext" with
  *   the smallest N ≥ *@inout_counter that is free; *@inout_counter = 1 means the plain
  *   name first), fsync the folder, and record it in the index. The writer is freed.
+ * @stage: optional; what @commit does, but the new name and the index line become durable
+ *   only at the next @sync (the file's own bytes are synced and verified before it gets its
+ *   name, as in @commit). Lets a run pay the folder fsync and the index sync once per batch
+ *   of files. @lookup already answers for a staged file. When not implemented, @commit.
+ * @sync: optional; make every file staged since the last @sync durable under its name and in
+ *   the index. On failure none of them may be treated as stored (they stay out of the index;
+ *   a later run that finds one under its name with the same bytes adopts it).
  * @abort: remove the temporary file; the writer is freed
  * @hash_file: re-read a stored file and hash it (verify)
  * @forget: optional; drop @hash from the index (a copy found damaged), so the next import
@@ -77,7 +84,9 @@ G_DECLARE_INTERFACE (KsDestination, ks_destination, KS, DESTINATION, GObject)
  * @close: optional; let go of the medium (open files and folders) so a drive can be
  *   ejected; @open makes it ready again
  *
- * All vfuncs block; begin/write/commit/abort for one writer happen on one thread.
+ * All vfuncs block. Calls for one writer (begin/write/commit or stage/abort) never overlap,
+ * but may come from different threads one after the other (an import writes on one thread
+ * and commits on another); @stage and @sync are called from one thread.
  */
 struct _KsDestinationInterface
 {
@@ -119,6 +128,18 @@ struct _KsDestinationInterface
                                             char                **out_relative_path,
                                             GCancellable         *cancellable,
                                             GError              **error);
+  gboolean             (*stage)            (KsDestination        *self,
+                                            KsDestinationWriter  *writer,
+                                            const char           *rel_dir,
+                                            const char           *stem,
+                                            const char           *ext,
+                                            const char           *hash,
+                                            guint                *inout_counter,
+                                            char                **out_relative_path,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+  gboolean             (*sync)             (KsDestination        *self,
+                                            GError              **error);
   void                 (*abort)            (KsDestination        *self,
                                             KsDestinationWriter  *writer);
   char                *(*hash_file)        (KsDestination        *self,
@@ -132,7 +153,7 @@ struct _KsDestinationInterface
                                             GError              **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[6];
 };
 
 const char          *ks_destination_get_id           (KsDestination        *self);
@@ -170,6 +191,18 @@ gboolean             ks_destination_commit           (KsDestination        *self
                                                       guint                *inout_counter,
                                                       char                **out_relative_path,
                                                       GCancellable         *cancellable,
+                                                      GError              **error);
+gboolean             ks_destination_stage            (KsDestination        *self,
+                                                      KsDestinationWriter  *writer,
+                                                      const char           *rel_dir,
+                                                      const char           *stem,
+                                                      const char           *ext,
+                                                      const char           *hash,
+                                                      guint                *inout_counter,
+                                                      char                **out_relative_path,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
+gboolean             ks_destination_sync             (KsDestination        *self,
                                                       GError              **error);
 void                 ks_destination_abort            (KsDestination        *self,
                                                       KsDestinationWriter  *writer);

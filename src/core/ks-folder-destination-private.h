@@ -5,7 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Lets tests force the fallbacks used where a filesystem lacks RENAME_NOREPLACE or links. */
+/* Lets tests force the fallbacks used where a filesystem lacks RENAME_NOREPLACE or links,
+ * and a failing index sync. */
 
 #pragma once
 
@@ -23,5 +24,9 @@ typedef enum
 void                _ks_folder_destination_set_publish_mode (KsFolderDestination *self,
                                                              KsFolderPublishMode  mode);
 KsFolderPublishMode _ks_folder_destination_get_publish_mode (KsFolderDestination *self);
+
+/* The next sync's index write fails with @errsv, as a failing disk would. */
+void                _ks_folder_destination_fail_next_sync   (KsFolderDestination *self,
+                                                             int                  errsv);
 
 G_END_DECLS

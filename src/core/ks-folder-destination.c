@@ -59,9 +59,16 @@ struct _KsFolderDestination
   ino_t        root_ino;
   PublishMode  publish_mode;
 
-  /* Guards index; commits may come from several writer threads. */
+  /* Guards index and staged; lookups come from other threads than commits. */
   GMutex       mutex;
   GHashTable  *index;        /* hash → KsDestinationEntry */
+
+  /* Named and verified, but their names and index lines are not durable until sync:
+   * hash → KsDestinationEntry, and the folders to fsync (relative paths, as a set). */
+  GHashTable  *staged;
+  GPtrArray   *staged_order; /* the entries, in staging order, for the index lines */
+  GHashTable  *staged_dirs;
+  int          fail_next_sync; /* tests: an errno for the next index write */
 };
 
 static void destination_iface_init (KsDestinationInterface *iface);
@@ -362,30 +369,6 @@ publish (KsFolderDestination *self,
           return renameat (from_dir, from, to_dir, to);
         }
     }
-}
-
-static gboolean
-append_index_locked (KsFolderDestination  *self,
-                     const char           *hash,
-                     guint64               size,
-                     const char           *relative_path,
-                     GError              **error)
-{
-  g_autofree char *line = g_strdup_printf ("%s %" G_GUINT64_FORMAT " %s\n", hash, size, relative_path);
-  KsDestinationEntry *entry;
-
-  /* One write() per line on an O_APPEND fd: a crash leaves at most one torn last line,
-   * which loading ignores. */
-  if (!write_all (self->index_fd, line, strlen (line)) || sync_data (self->index_fd) != 0)
-    return set_errno_error (error, errno, "Cannot record in the index of %s", self->path);
-
-  entry = g_new0 (KsDestinationEntry, 1);
-  entry->hash = g_strdup (hash);
-  entry->size = size;
-  entry->relative_path = g_strdup (relative_path);
-  g_hash_table_replace (self->index, entry->hash, entry);
-
-  return TRUE;
 }
 
 static gboolean
@@ -865,6 +848,8 @@ ks_folder_destination_lookup (KsDestination  *dest,
 
   g_mutex_lock (&self->mutex);
   entry = g_hash_table_lookup (self->index, hash);
+  if (entry == NULL)
+    entry = g_hash_table_lookup (self->staged, hash);
   /* The index says what was stored; the folder says what is still there. A file someone
    * deleted or truncated on the drive does not count, so the next run stores it again.
    * (Only a stat: reading it back is verify's job.) */
@@ -1037,16 +1022,16 @@ make_final_name (const char *stem,
 }
 
 static gboolean
-ks_folder_destination_commit (KsDestination        *dest,
-                              KsDestinationWriter  *writer,
-                              const char           *rel_dir,
-                              const char           *stem,
-                              const char           *ext,
-                              const char           *hash,
-                              guint                *inout_counter,
-                              char                **out_relative_path,
-                              GCancellable         *cancellable,
-                              GError              **error)
+ks_folder_destination_stage (KsDestination        *dest,
+                             KsDestinationWriter  *writer,
+                             const char           *rel_dir,
+                             const char           *stem,
+                             const char           *ext,
+                             const char           *hash,
+                             guint                *inout_counter,
+                             char                **out_relative_path,
+                             GCancellable         *cancellable,
+                             GError              **error)
 {
   KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
   g_autofree char *read_back = NULL;
@@ -1056,7 +1041,7 @@ ks_folder_destination_commit (KsDestination        *dest,
   guint64 read_size = 0;
   guint n = MAX (1, inout_counter ? *inout_counter : 1);
   int final_dir = -1;
-  gboolean ok;
+  KsDestinationEntry *entry;
 
   rel_dir = rel_dir ? rel_dir : "";
 
@@ -1130,21 +1115,26 @@ ks_folder_destination_commit (KsDestination        *dest,
         }
     }
 
-  fsync (final_dir);
-  if (strcmp (writer->rel_dir, rel_dir) != 0)
-    fsync (writer->dir_fd);
-
   relative_path = rel_dir[0] ? g_strconcat (rel_dir, "/", final_name, NULL) : g_strdup (final_name);
 
+  /* The folder fsync and the index line wait for sync, once for a whole batch. An index
+   * line must never reach the disk before the name it points to, so both happen there, in
+   * that order. A temporary made in another folder must leave that one durably too. */
+  entry = g_new0 (KsDestinationEntry, 1);
+  entry->hash = g_strdup (hash);
+  entry->size = writer->written;
+  entry->relative_path = g_strdup (relative_path);
+
   g_mutex_lock (&self->mutex);
-  ok = append_index_locked (self, hash, writer->written, relative_path, error);
+  g_hash_table_add (self->staged_dirs, g_strdup (rel_dir));
+  if (strcmp (writer->rel_dir, rel_dir) != 0)
+    g_hash_table_add (self->staged_dirs, g_strdup (writer->rel_dir));
+  g_ptr_array_add (self->staged_order, entry);
+  g_hash_table_replace (self->staged, entry->hash, entry);
   g_mutex_unlock (&self->mutex);
 
   close (final_dir);
   writer_free (writer);
-
-  if (!ok)
-    return FALSE;
 
   if (inout_counter)
     *inout_counter = n;
@@ -1158,6 +1148,108 @@ fail:
     close (final_dir);
   ks_folder_destination_abort (dest, writer);
   return FALSE;
+}
+
+/* Makes what was staged durable: first every folder that got a new name (or lost a
+ * temporary), then the index lines, in one write and one fdatasync. */
+static gboolean
+ks_folder_destination_sync (KsDestination  *dest,
+                            GError        **error)
+{
+  KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) dirs = NULL;
+  g_autoptr(GString) lines = g_string_new (NULL);
+  GHashTableIter iter;
+  const char *dir;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->mutex);
+  entries = g_steal_pointer (&self->staged_order);
+  dirs = g_steal_pointer (&self->staged_dirs);
+  self->staged_order = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  self->staged_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_unlock (&self->mutex);
+
+  if (entries->len == 0 && g_hash_table_size (dirs) == 0)
+    return TRUE;
+
+  g_hash_table_iter_init (&iter, dirs);
+  while (ok && g_hash_table_iter_next (&iter, (gpointer *)&dir, NULL))
+    {
+      int fd = open_dir_chain (self, dir, FALSE, error);
+
+      if (fd < 0)
+        ok = FALSE;
+      else
+        {
+          if (sync_file (fd) != 0)
+            ok = set_errno_error (error, errno, "Cannot write to %s", self->path);
+          close (fd);
+        }
+    }
+
+  for (guint i = 0; ok && i < entries->len; i++)
+    {
+      KsDestinationEntry *entry = g_ptr_array_index (entries, i);
+
+      g_string_append_printf (lines, "%s %" G_GUINT64_FORMAT " %s\n",
+                              entry->hash, entry->size, entry->relative_path);
+    }
+
+  /* One write on an O_APPEND fd: a crash leaves whole lines and at most one torn last
+   * line, which loading drops (the copy it named is adopted by the next run). */
+  g_mutex_lock (&self->mutex);
+  if (ok && lines->len > 0 && self->fail_next_sync != 0)
+    {
+      ok = set_errno_error (error, self->fail_next_sync, "Cannot record in the index of %s", self->path);
+      self->fail_next_sync = 0;
+    }
+  if (ok && lines->len > 0
+      && (self->index_fd < 0 || !write_all (self->index_fd, lines->str, lines->len)
+          || sync_data (self->index_fd) != 0))
+    ok = set_errno_error (error, self->index_fd < 0 ? EBADF : errno,
+                          "Cannot record in the index of %s", self->path);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      KsDestinationEntry *entry = g_ptr_array_index (entries, i);
+
+      g_hash_table_remove (self->staged, entry->hash);
+      if (ok)
+        g_hash_table_replace (self->index, entry->hash, entry);
+    }
+  /* On success the index owns them now; on failure they go with the array. */
+  if (ok)
+    g_ptr_array_set_free_func (entries, NULL);
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
+static gboolean
+ks_folder_destination_commit (KsDestination        *dest,
+                              KsDestinationWriter  *writer,
+                              const char           *rel_dir,
+                              const char           *stem,
+                              const char           *ext,
+                              const char           *hash,
+                              guint                *inout_counter,
+                              char                **out_relative_path,
+                              GCancellable         *cancellable,
+                              GError              **error)
+{
+  g_autofree char *relative_path = NULL;
+
+  if (!ks_folder_destination_stage (dest, writer, rel_dir, stem, ext, hash, inout_counter,
+                                    &relative_path, cancellable, error)
+      || !ks_folder_destination_sync (dest, error))
+    return FALSE;
+
+  if (out_relative_path)
+    *out_relative_path = g_steal_pointer (&relative_path);
+
+  return TRUE;
 }
 
 static char *
@@ -1197,6 +1289,11 @@ static void
 ks_folder_destination_close (KsDestination *dest)
 {
   KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+  g_autoptr(GError) error = NULL;
+
+  /* Whoever staged files and did not sync them still gets them recorded. */
+  if (self->root_fd >= 0 && !ks_folder_destination_sync (dest, &error))
+    g_warning ("%s", error->message);
 
   g_mutex_lock (&self->mutex);
   close_fd (&self->index_fd);
@@ -1252,6 +1349,8 @@ destination_iface_init (KsDestinationInterface *iface)
   iface->begin_file = ks_folder_destination_begin_file;
   iface->write = ks_folder_destination_write;
   iface->commit = ks_folder_destination_commit;
+  iface->stage = ks_folder_destination_stage;
+  iface->sync = ks_folder_destination_sync;
   iface->abort = ks_folder_destination_abort;
   iface->hash_file = ks_folder_destination_hash_file;
   iface->close = ks_folder_destination_close;
@@ -1266,6 +1365,9 @@ ks_folder_destination_finalize (GObject *object)
   close_fd (&self->index_fd);
   close_fd (&self->meta_fd);
   close_fd (&self->root_fd);
+  g_clear_pointer (&self->staged, g_hash_table_unref);
+  g_clear_pointer (&self->staged_order, g_ptr_array_unref);
+  g_clear_pointer (&self->staged_dirs, g_hash_table_unref);
   g_clear_pointer (&self->index, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->id, g_free);
@@ -1292,6 +1394,10 @@ ks_folder_destination_init (KsFolderDestination *self)
   g_mutex_init (&self->mutex);
   self->index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify)ks_destination_entry_free);
+  /* staged_order owns the entries until sync hands them to index; staged points at them. */
+  self->staged = g_hash_table_new (g_str_hash, g_str_equal);
+  self->staged_order = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  self->staged_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
@@ -1336,4 +1442,13 @@ _ks_folder_destination_get_publish_mode (KsFolderDestination *self)
   g_return_val_if_fail (KS_IS_FOLDER_DESTINATION (self), 0);
 
   return self->publish_mode;
+}
+
+void
+_ks_folder_destination_fail_next_sync (KsFolderDestination *self,
+                                       int                  errsv)
+{
+  g_return_if_fail (KS_IS_FOLDER_DESTINATION (self));
+
+  self->fail_next_sync = errsv;
 }

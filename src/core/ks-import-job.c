@@ -27,11 +27,20 @@
 #include "ks-safe-name.h"
 
 #define CHUNK_SIZE        (4 * 1024 * 1024)
-#define N_BUFFERS         4
+#define N_BUFFERS         6
 #define MAX_DESTINATIONS  32
 #define PROGRESS_INTERVAL 100 /* ms: at most 10 updates a second */
 
+/* The committer makes files durable in batches: after BATCH_MAX files or BATCH_BYTES, or
+ * when BATCH_WAIT_MS passed since the batch's first file (a slow link), whichever first. */
+#define MAX_IN_FLIGHT     64
+#define BATCH_BYTES       (256 * 1024 * 1024)
+#define BATCH_WAIT_MS     250
+/* Each file in flight holds two descriptors per destination. */
+#define FD_BUDGET         384
+
 G_DEFINE_QUARK (ks-import-error-quark, ks_import_error)
+
 
 typedef struct _Item Item;
 
@@ -66,6 +75,17 @@ typedef struct
   gint64   capture_time;
 } Msg;
 
+/* A file the writer finished (or gave up), on its way to the committer. */
+typedef struct
+{
+  Item                *item;   /* NULL: the writer quit */
+  gint64               capture_time;
+  KsDestinationWriter *writers[MAX_DESTINATIONS];
+  guint32              stored;   /* staged (or synced) under a new name in d */
+  guint32              existing; /* d already held the same bytes */
+  char                *rel[MAX_DESTINATIONS];
+} Done;
+
 /* Where an asset's first stored file went in one destination, so its companions follow
  * it into the same folder with the same " (N)". */
 typedef struct
@@ -87,12 +107,25 @@ typedef struct
   gint            all_dead;
   GAsyncQueue    *free_bufs;
   GAsyncQueue    *work;
+  GAsyncQueue    *done;
+
+  /* Files handed to the committer and not finished yet; the writer waits before starting a
+   * file while there are max_in_flight of them. */
+  GMutex          flight_mutex;
+  GCond           flight_cond;
+  guint           in_flight;
+  guint           max_in_flight;
+  guint           batch_max;
   gint64          run_id;
   gint64          started;
   char           *source_name;
 
-  /* Writer state */
+  /* Writer state: the file being written, hashed and searched for its date as it goes */
   KsDestinationWriter *writers[MAX_DESTINATIONS];
+  KsHasher       *hasher;
+  KsMetadataReader *dater;
+
+  /* Committer state */
   KsAsset        *place_asset;
   AssetPlace      places[MAX_DESTINATIONS];
   guint           n_finished;
@@ -113,6 +146,7 @@ struct _KsImportJob
 
   KsImportJobFileHook file_hook;
   gpointer          file_hook_data;
+  guint             pipeline_depth;
 
   /* Shared between the threads and the progress timer. */
   GMutex            mutex;
@@ -163,6 +197,11 @@ run_free (Run *run)
       g_async_queue_unref (run->free_bufs);
     }
   g_clear_pointer (&run->work, g_async_queue_unref);
+  g_clear_pointer (&run->done, g_async_queue_unref);
+  g_clear_pointer (&run->hasher, ks_hasher_free);
+  g_clear_pointer (&run->dater, ks_metadata_reader_free);
+  g_mutex_clear (&run->flight_mutex);
+  g_cond_clear (&run->flight_cond);
   g_clear_object (&run->self);
   g_free (run->source_name);
   g_free (run);
@@ -459,12 +498,42 @@ record_in_catalog (Run        *run,
 /* ---- writer thread ---- */
 
 static void
+wait_for_room (Run *run)
+{
+  g_mutex_lock (&run->flight_mutex);
+  while (run->in_flight >= run->max_in_flight)
+    g_cond_wait (&run->flight_cond, &run->flight_mutex);
+  g_mutex_unlock (&run->flight_mutex);
+}
+
+static void
 writer_begin (Run  *run,
               Item *item)
 {
   g_autofree char *hint = ks_safe_name_make (ks_asset_file_get_name (item->file), -1);
+  /* A companion follows its primary's date, which the primary's bytes gave (the writer
+   * saw its end already: messages come in order). */
+  gint64 when = item->primary != item && item->primary->capture_time != 0
+                  ? item->primary->capture_time
+                  : ks_asset_get_capture_time (item->asset);
+
+  /* Bounded: at most max_in_flight files wait for the committer (open files, and with a
+   * test's file hook, one at a time). */
+  wait_for_room (run);
 
   progress_update (run->self, item, 0, 0);
+
+  /* The content's identity is hashed here, off the reader's thread, so the reader only
+   * waits on the link. The capture date decides the folder. It is read from the bytes as
+   * they stream past (no second read): a photo has it in its first bytes, but an iPhone
+   * MOV often keeps its moov, and a HEIC may keep its Exif item, after the media data, so
+   * the date is settled only once the whole file went by. The file waits in its
+   * temporary until then. Companions follow their primary's folder. */
+  g_clear_pointer (&run->hasher, ks_hasher_free);
+  g_clear_pointer (&run->dater, ks_metadata_reader_free);
+  run->hasher = ks_hasher_new ();
+  if (item->primary == item && !ks_asset_get_capture_time_is_exact (item->asset))
+    run->dater = ks_metadata_reader_new ();
 
   for (guint d = 0; d < run->n_dests; d++)
     {
@@ -472,7 +541,6 @@ writer_begin (Run  *run,
       g_autofree char *dir = NULL;
       g_autofree char *stem = NULL;
       g_autofree char *ext = NULL;
-      AssetPlace *place;
 
       run->writers[d] = NULL;
       if (!(item->need & (1u << d)) || !dest_alive (run, d))
@@ -488,12 +556,7 @@ writer_begin (Run  *run,
 
       /* The temporary goes where the file will most likely end up, so the final rename
        * stays inside one folder; metadata read later may still move it. */
-      place = asset_place (run, item, d);
-      if (place->dir != NULL)
-        dir = g_strdup (place->dir);
-      else
-        layout_place (run, item->asset, item->file,
-                      ks_asset_get_capture_time (item->asset), &dir, &stem, &ext);
+      layout_place (run, item->asset, item->file, when, &dir, &stem, &ext);
 
       run->writers[d] = ks_destination_begin_file (run->dests[d], dir, hint, &error);
       if (run->writers[d] == NULL)
@@ -507,6 +570,10 @@ writer_data (Run    *run,
              guint8 *buf,
              gsize   len)
 {
+  ks_hasher_update (run->hasher, buf, len);
+  if (run->dater != NULL)
+    ks_metadata_reader_feed (run->dater, buf, len);
+
   for (guint d = 0; d < run->n_dests; d++)
     {
       g_autoptr(GError) error = NULL;
@@ -535,6 +602,114 @@ writer_abort (Run  *run,
         ks_destination_abort (run->dests[d], run->writers[d]);
       run->writers[d] = NULL;
     }
+}
+
+/* Passes the file (with its open temporaries, if any) to the committer. */
+static void
+hand_off (Run    *run,
+          Item   *item,
+          gint64  capture_time)
+{
+  Done *done = g_new0 (Done, 1);
+
+  done->item = item;
+  done->capture_time = capture_time;
+  if (item != NULL)
+    for (guint d = 0; d < run->n_dests; d++)
+      {
+        done->writers[d] = run->writers[d];
+        run->writers[d] = NULL;
+      }
+
+  if (item != NULL)
+    {
+      g_mutex_lock (&run->flight_mutex);
+      run->in_flight++;
+      g_mutex_unlock (&run->flight_mutex);
+    }
+
+  g_async_queue_push (run->done, done);
+}
+
+static void
+writer_end (Run  *run,
+            Item *item)
+{
+  gint64 capture_time = ks_asset_get_capture_time (item->asset);
+  KsMetadata md;
+
+  if (run->dater != NULL && ks_metadata_reader_finish (run->dater, &md))
+    capture_time = ks_metadata_get_capture_time (&md, capture_time);
+  g_clear_pointer (&run->dater, ks_metadata_reader_free);
+
+  g_free (item->hash);
+  item->hash = ks_hasher_finish (run->hasher);
+  g_clear_pointer (&run->hasher, ks_hasher_free);
+
+  /* The date the bytes gave: for the layout of its companions, and the catalog. */
+  if (item->primary == item)
+    item->capture_time = capture_time;
+
+  hand_off (run, item, capture_time);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Run *run = data;
+
+  for (;;)
+    {
+      Msg *msg = g_async_queue_pop (run->work);
+      MsgType type = msg->type;
+
+      switch (type)
+        {
+        case MSG_BEGIN:
+          writer_begin (run, msg->item);
+          break;
+
+        case MSG_DATA:
+          writer_data (run, msg->item, msg->buf, msg->len);
+          break;
+
+        case MSG_END:
+          writer_end (run, msg->item);
+          break;
+
+        case MSG_ABORT:
+          writer_abort (run, msg->item);
+          g_clear_pointer (&run->hasher, ks_hasher_free);
+          g_clear_pointer (&run->dater, ks_metadata_reader_free);
+          hand_off (run, msg->item, 0);
+          break;
+
+        case MSG_QUIT:
+        default:
+          hand_off (run, NULL, 0);
+          break;
+        }
+
+      if (msg->buf != NULL)
+        g_async_queue_push (run->free_bufs, msg->buf);
+      g_free (msg);
+
+      if (type == MSG_QUIT)
+        break;
+    }
+
+  return NULL;
+}
+
+/* ---- committer thread ---- */
+
+
+static void
+done_free (Done *done)
+{
+  for (guint d = 0; d < MAX_DESTINATIONS; d++)
+    g_free (done->rel[d]);
+  g_free (done);
 }
 
 static void
@@ -568,39 +743,42 @@ item_finished (Run  *run,
     self->file_hook (self, n, self->file_hook_data);
 }
 
+/* Verifies and names one file in each destination that lacks it; durable at the batch's
+ * sync. Runs on the committer thread, in the order the files were read. */
 static void
-writer_end (Run    *run,
-            Item   *item,
-            gint64  capture_time)
+stage_one (Run  *run,
+           Done *done)
 {
-  KsImportJob *self = run->self;
+  Item *item = done->item;
   gboolean is_primary = item->primary == item;
-
-  /* The date the bytes gave, for the catalog's asset row. */
-  if (is_primary)
-    item->capture_time = capture_time;
+  gint64 capture_time = done->capture_time;
 
   for (guint d = 0; d < run->n_dests; d++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *existing = NULL;
-      g_autofree char *relative_path = NULL;
       g_autofree char *dir = NULL;
       g_autofree char *stem = NULL;
       g_autofree char *ext = NULL;
       AssetPlace *place;
       guint counter;
 
-      if (run->writers[d] == NULL)
+      if (done->writers[d] == NULL)
         continue;
 
-      /* Same content already there under another name (moved or renamed on the phone, or
-       * a duplicate): keep one copy, remember the mapping. */
-      if (ks_destination_lookup (run->dests[d], item->hash, &existing, NULL))
+      /* Cancelled: what is not named yet is simply not stored (no error: the run ends as
+       * cancelled); what is named already gets its sync below. */
+      if (g_cancellable_is_cancelled (run->cancellable))
         {
-          ks_destination_abort (run->dests[d], run->writers[d]);
-          run->writers[d] = NULL;
-          record_in_catalog (run, item, d, existing);
+          ks_destination_abort (run->dests[d], g_steal_pointer (&done->writers[d]));
+          continue;
+        }
+
+      /* Same content already there under another name (moved or renamed on the phone, a
+       * duplicate, or an earlier file of this batch): keep one copy, remember the mapping. */
+      if (ks_destination_lookup (run->dests[d], item->hash, &done->rel[d], NULL))
+        {
+          ks_destination_abort (run->dests[d], g_steal_pointer (&done->writers[d]));
+          done->existing |= 1u << d;
           continue;
         }
 
@@ -613,17 +791,14 @@ writer_end (Run    *run,
         }
       counter = is_primary ? 1 : place->counter;
 
-      if (!ks_destination_commit (run->dests[d], run->writers[d], dir, stem, ext, item->hash,
-                                  &counter, &relative_path, run->cancellable, &error))
+      if (!ks_destination_stage (run->dests[d], g_steal_pointer (&done->writers[d]), dir, stem, ext,
+                                 item->hash, &counter, &done->rel[d], run->cancellable, &error))
         {
-          run->writers[d] = NULL;
-          /* Cancelled while reading back: the run ends as cancelled, the file simply
-           * was not stored. */
+          /* Cancelled while reading back: not stored, and not an error of this file. */
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             dest_failed (run, d, item, error);
           continue;
         }
-      run->writers[d] = NULL;
 
       if (is_primary || place->dir == NULL)
         {
@@ -631,57 +806,118 @@ writer_end (Run    *run,
           place->dir = g_steal_pointer (&dir);
           place->counter = counter;
         }
-
-      item->copied = TRUE;
-      g_mutex_lock (&self->mutex);
-      self->result->bytes += ks_asset_file_get_size (item->file);
-      g_mutex_unlock (&self->mutex);
-
-      record_in_catalog (run, item, d, relative_path);
+      done->stored |= 1u << d;
     }
 }
 
+/* Names every file of the batch, makes the names and the destinations' records durable
+ * (one folder fsync and one index sync per destination for the whole batch), and only then
+ * counts them as copied and records them in the catalog. */
+static void
+commit_batch (Run       *run,
+              GPtrArray *batch)
+{
+  KsImportJob *self = run->self;
+  guint32 touched = 0;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Done *done = g_ptr_array_index (batch, i);
+
+      stage_one (run, done);
+      touched |= done->stored;
+    }
+
+  for (guint d = 0; d < run->n_dests; d++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!(touched & (1u << d)) || ks_destination_sync (run->dests[d], &error))
+        continue;
+
+      for (guint i = 0; i < batch->len; i++)
+        {
+          Done *done = g_ptr_array_index (batch, i);
+
+          if (done->stored & (1u << d))
+            {
+              done->stored &= ~(1u << d);
+              dest_failed (run, d, done->item, error);
+            }
+        }
+    }
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Done *done = g_ptr_array_index (batch, i);
+      Item *item = done->item;
+
+      for (guint d = 0; d < run->n_dests; d++)
+        {
+          if (done->stored & (1u << d))
+            {
+              item->copied = TRUE;
+              g_mutex_lock (&self->mutex);
+              self->result->bytes += ks_asset_file_get_size (item->file);
+              g_mutex_unlock (&self->mutex);
+            }
+          if ((done->stored | done->existing) & (1u << d))
+            record_in_catalog (run, item, d, done->rel[d]);
+        }
+
+      item_finished (run, item);
+
+      g_mutex_lock (&run->flight_mutex);
+      run->in_flight--;
+      g_cond_signal (&run->flight_cond);
+      g_mutex_unlock (&run->flight_mutex);
+    }
+
+  g_ptr_array_set_size (batch, 0);
+}
+
 static gpointer
-writer_thread (gpointer data)
+committer_thread (gpointer data)
 {
   Run *run = data;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify)done_free);
+  guint64 batch_bytes = 0;
+  gint64 deadline = 0;
 
   for (;;)
     {
-      Msg *msg = g_async_queue_pop (run->work);
-      MsgType type = msg->type;
+      Done *done;
 
-      switch (type)
+      if (batch->len == 0)
+        done = g_async_queue_pop (run->done);
+      else
         {
-        case MSG_BEGIN:
-          writer_begin (run, msg->item);
-          break;
+          gint64 wait = deadline - g_get_monotonic_time ();
 
-        case MSG_DATA:
-          writer_data (run, msg->item, msg->buf, msg->len);
-          break;
+          done = wait > 0 ? g_async_queue_timeout_pop (run->done, wait) : NULL;
+        }
 
-        case MSG_END:
-          writer_end (run, msg->item, msg->capture_time);
-          item_finished (run, msg->item);
-          break;
-
-        case MSG_ABORT:
-          writer_abort (run, msg->item);
-          item_finished (run, msg->item);
-          break;
-
-        case MSG_QUIT:
-        default:
+      if (done == NULL || done->item == NULL)
+        {
+          if (batch->len > 0)
+            commit_batch (run, batch);
+          batch_bytes = 0;
+          if (done == NULL)
+            continue;
+          done_free (done);
           break;
         }
 
-      if (msg->buf != NULL)
-        g_async_queue_push (run->free_bufs, msg->buf);
-      g_free (msg);
+      if (batch->len == 0)
+        deadline = g_get_monotonic_time () + BATCH_WAIT_MS * 1000;
+      g_ptr_array_add (batch, done);
+      batch_bytes += ks_asset_file_get_size (done->item->file);
 
-      if (type == MSG_QUIT)
-        break;
+      if (batch->len >= run->batch_max || batch_bytes >= BATCH_BYTES)
+        {
+          commit_batch (run, batch);
+          batch_bytes = 0;
+        }
     }
 
   return NULL;
@@ -786,11 +1022,7 @@ read_item (Run     *run,
 {
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(KsHasher) hasher = ks_hasher_new ();
   const char *path = ks_asset_file_get_path (item->file);
-  gint64 capture_time = ks_asset_get_capture_time (item->asset);
-  g_autofree char *hash = NULL;
-  g_autoptr(KsMetadataReader) reader = NULL;
 
   if (check_stop (run, error))
     return FALSE;
@@ -803,27 +1035,16 @@ read_item (Run     *run,
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return !check_stop (run, error);
 
-      if (!is_source_lost (run, local_error))
-        {
-          add_file_error (run, item, G_MAXUINT, local_error);
-          item_finished (run, item);
-          return TRUE;
-        }
-
+      /* Finished (failed) in its turn, behind the files before it. */
       add_file_error (run, item, G_MAXUINT, local_error);
-      item_finished (run, item);
+      queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+      if (!is_source_lost (run, local_error))
+        return TRUE;
+
       g_set_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST,
                    "Lost the source while opening %s: %s", display, local_error->message);
       return FALSE;
     }
-
-  /* The capture date decides the folder. It is read from the bytes as they stream past
-   * (no second read): a photo has it in its first bytes, but an iPhone MOV often keeps
-   * its moov, and a HEIC may keep its Exif item, after the media data, so the date is
-   * settled only once the whole file went by. The file waits in its temporary until
-   * then; the writer files it at MSG_END. Companions follow their primary's folder. */
-  if (item->primary == item && !ks_asset_get_capture_time_is_exact (item->asset))
-    reader = ks_metadata_reader_new ();
 
   queue_msg (run, MSG_BEGIN, item, NULL, 0, 0);
 
@@ -831,6 +1052,7 @@ read_item (Run     *run,
     {
       guint8 *buf;
       gsize n = 0;
+      gboolean ok;
 
       if (check_stop (run, error))
         {
@@ -840,8 +1062,8 @@ read_item (Run     *run,
 
       /* Blocks while the writer holds every buffer: the queue stays bounded. */
       buf = g_async_queue_pop (run->free_bufs);
-
-      if (!g_input_stream_read_all (stream, buf, CHUNK_SIZE, &n, run->cancellable, &local_error))
+      ok = g_input_stream_read_all (stream, buf, CHUNK_SIZE, &n, run->cancellable, &local_error);
+      if (!ok)
         {
           g_autofree char *display = g_utf8_make_valid (path, -1);
 
@@ -872,10 +1094,6 @@ read_item (Run     *run,
           break;
         }
 
-      ks_hasher_update (hasher, buf, n);
-      if (reader != NULL)
-        ks_metadata_reader_feed (reader, buf, n);
-
       queue_msg (run, MSG_DATA, item, buf, n, 0);
 
       if (n < CHUNK_SIZE)
@@ -884,19 +1102,7 @@ read_item (Run     *run,
 
   g_input_stream_close (stream, NULL, NULL);
 
-  if (reader != NULL)
-    {
-      KsMetadata md;
-
-      if (ks_metadata_reader_finish (reader, &md))
-        capture_time = ks_metadata_get_capture_time (&md, capture_time);
-    }
-
-  hash = ks_hasher_finish (hasher);
-  g_free (item->hash);
-  item->hash = g_steal_pointer (&hash);
-
-  queue_msg (run, MSG_END, item, NULL, 0, capture_time);
+  queue_msg (run, MSG_END, item, NULL, 0, 0);
 
   return TRUE;
 }
@@ -1119,6 +1325,7 @@ run_thread (GTask        *task,
   g_autoptr(GError) catalog_error = NULL;
   g_autoptr(GError) layout_error = NULL;
   GThread *writer = NULL;
+  GThread *committer = NULL;
   const char *status;
 
   run->started = g_get_monotonic_time ();
@@ -1144,10 +1351,12 @@ run_thread (GTask        *task,
     {
       run->free_bufs = g_async_queue_new ();
       run->work = g_async_queue_new ();
+      run->done = g_async_queue_new ();
       for (guint i = 0; i < N_BUFFERS; i++)
         g_async_queue_push (run->free_bufs, g_malloc (CHUNK_SIZE));
 
       writer = g_thread_new ("ks-import-writer", writer_thread, run);
+      committer = g_thread_new ("ks-import-commit", committer_thread, run);
 
       for (guint i = 0; i < run->items->len; i++)
         {
@@ -1179,8 +1388,10 @@ run_thread (GTask        *task,
             break;
         }
 
+      /* The writer passes the quit on to the committer once everything before it. */
       queue_msg (run, MSG_QUIT, NULL, NULL, 0, 0);
       g_thread_join (writer);
+      g_thread_join (committer);
 
       /* A destination that died after the last file was read still fails the run. */
       if (error == NULL)
@@ -1418,6 +1629,15 @@ ks_import_job_get_result (KsImportJob *self)
 }
 
 void
+_ks_import_job_set_pipeline_depth (KsImportJob *self,
+                                   guint        depth)
+{
+  g_return_if_fail (KS_IS_IMPORT_JOB (self));
+
+  self->pipeline_depth = depth;
+}
+
+void
 _ks_import_job_set_file_hook (KsImportJob         *self,
                               KsImportJobFileHook  hook,
                               gpointer             user_data)
@@ -1499,6 +1719,15 @@ ks_import_job_run_async (KsImportJob         *self,
   run->n_dests = self->destinations->len;
   for (guint d = 0; d < run->n_dests; d++)
     run->dests[d] = g_object_ref (g_ptr_array_index (self->destinations, d));
+  g_mutex_init (&run->flight_mutex);
+  g_cond_init (&run->flight_cond);
+  if (self->pipeline_depth > 0)
+    run->max_in_flight = self->pipeline_depth;
+  else if (self->file_hook != NULL)
+    run->max_in_flight = 1;
+  else
+    run->max_in_flight = CLAMP (FD_BUDGET / (2 * MAX (1, run->n_dests)), 2, MAX_IN_FLIGHT);
+  run->batch_max = MAX (1, run->max_in_flight / 2);
 
   self->progress_source = g_timeout_source_new (PROGRESS_INTERVAL);
   g_source_set_callback (self->progress_source, progress_tick_cb, self, NULL);

@@ -157,6 +157,8 @@ typedef struct
   KsImportFlags       flags;
   GCancellable       *cancellable;
   KsSource           *source;
+  guint               depth;      /* pipeline depth; 0 = the job's default */
+  int                 fail_sync;  /* errno for the destination's next index sync */
 } RunOptions;
 
 static KsImportResult *
@@ -179,6 +181,10 @@ run_import (Fixture           *f,
       ks_import_job_set_flags (job, opts->flags);
       if (opts->hook != NULL)
         _ks_import_job_set_file_hook (job, opts->hook, opts->hook_data);
+      if (opts->depth > 0)
+        _ks_import_job_set_pipeline_depth (job, opts->depth);
+      if (opts->fail_sync != 0)
+        _ks_folder_destination_fail_next_sync (dest, opts->fail_sync);
     }
 
   result = ks_import_job_run (job, opts ? opts->cancellable : NULL, error);
@@ -1527,6 +1533,159 @@ test_fuse_destination (Fixture       *f,
   g_assert_cmpuint (second->skipped, ==, 2);
 }
 
+/* ---- batched commits ---- */
+
+static void
+write_photos (Fixture *f,
+              guint    count,
+              gsize    size,
+              guint    seed)
+{
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", 1 + i);
+      g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", name, NULL);
+
+      write_random (path, size, seed + i);
+    }
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint    calls;
+  guint    broken;     /* finished files whose index line or catalog row was missing */
+  guint    max_ahead;  /* most index lines seen beyond the files finished */
+} BatchWatch;
+
+static void
+batch_watch_cb (KsImportJob *job,
+                guint        n_finished,
+                gpointer     user_data)
+{
+  BatchWatch *w = user_data;
+  guint lines = count_index_lines (w->f->dest);
+  gint64 copies = catalog_count (w->f, "SELECT count(*) FROM copies");
+
+  /* Finished means durable and recorded: its line is in the destination's index and its
+   * copy in the catalog, whatever batch it was committed in. */
+  w->calls++;
+  if (lines < n_finished || copies < n_finished)
+    w->broken++;
+  if (lines > n_finished)
+    w->max_ahead = MAX (w->max_ahead, lines - n_finished);
+}
+
+/* Files are named, synced and indexed a batch at a time, and none counts as done before its
+ * batch is durable. */
+static void
+test_batched_commit (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  BatchWatch w = { f, 0, 0, 0 };
+  RunOptions opts = { .hook = batch_watch_cb, .hook_data = &w, .depth = 8 };
+
+  write_photos (f, 40, 60000, 300);
+  result = run_import (f, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 40);
+  g_assert_cmpuint (w.calls, ==, 40);
+  g_assert_cmpuint (w.broken, ==, 0);
+  /* At least one batch held more than one file (a batch is at most depth / 2 = 4). */
+  g_assert_cmpuint (w.max_ahead, >=, 1);
+  g_assert_cmpuint (w.max_ahead, <=, 3);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 40);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 40);
+  assert_no_temp_files (f->dest);
+  assert_backup_complete (f->src, f->dest);
+}
+
+static void
+cancel_at_two_cb (KsImportJob *job,
+                  guint        n_finished,
+                  gpointer     user_data)
+{
+  if (n_finished == 2)
+    g_cancellable_cancel (user_data);
+}
+
+/* Cancelled in the middle of a batch: what the batch already named is kept, indexed and
+ * recorded; what was only written is removed; the next run brings the rest. */
+static void
+test_cancel_mid_batch (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) resumed = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions opts = { .hook = cancel_at_two_cb, .hook_data = cancellable,
+                      .cancellable = cancellable, .depth = 16 };
+  guint kept;
+
+  write_photos (f, 60, 50000, 400);
+  result = run_import (f, &opts, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED);
+  g_assert_null (result);
+  g_clear_error (&error);
+
+  assert_no_temp_files (f->dest);
+  dest_files = list_files (f->dest);
+  kept = g_hash_table_size (dest_files);
+  g_assert_cmpuint (kept, >=, 2);
+  g_assert_cmpuint (kept, <, 60);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, kept);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, kept);
+
+  resumed = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (resumed->copied, ==, 60 - kept);
+  g_assert_cmpuint (resumed->skipped, ==, kept);
+  assert_backup_complete (f->src, f->dest);
+}
+
+/* The batch's index sync fails (a failing disk): none of its files counts as stored, each
+ * says why, nothing is in the index or the catalog; the next run adopts the files already
+ * under their names instead of storing second copies. */
+static void
+test_sync_failure (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) again = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+  RunOptions opts = { .fail_sync = EIO };
+  const KsImportFileError *fe;
+
+  write_photos (f, 5, 40000, 500);
+  result = run_import (f, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 0);
+  g_assert_cmpuint (result->failed, ==, 5);
+  g_assert_cmpuint (result->bytes, ==, 0);
+  g_assert_cmpstr (result->status, ==, "completed-with-errors");
+  g_assert_cmpuint (result->errors->len, ==, 5);
+  fe = g_ptr_array_index (result->errors, 0);
+  g_assert_cmpstr (fe->path, ==, "DCIM/100APPLE/IMG_0001.JPG");
+  g_assert_nonnull (strstr (fe->message, "index"));
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 0);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+  assert_no_temp_files (f->dest);
+
+  again = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->failed, ==, 0);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 5);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 5);
+  dest_files = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (dest_files), ==, 5);
+  assert_backup_complete (f->src, f->dest);
+}
+
 /* ---- a destination whose medium corrupts one file ---- */
 
 #define TEST_TYPE_BAD_MEDIUM (test_bad_medium_get_type ())
@@ -2055,6 +2214,9 @@ main (int   argc,
   ADD ("/Keepsake/Import/symlink-in-destination", test_symlink_in_destination);
   ADD ("/Keepsake/Import/stale-temp-cleaned", test_stale_temp_cleaned);
   ADD ("/Keepsake/Import/cancel", test_cancel);
+  ADD ("/Keepsake/Import/batched-commit", test_batched_commit);
+  ADD ("/Keepsake/Import/cancel-mid-batch", test_cancel_mid_batch);
+  ADD ("/Keepsake/Import/sync-failure", test_sync_failure);
   ADD ("/Keepsake/Import/source-lost", test_source_lost);
   ADD ("/Keepsake/Import/source-folder-vanished", test_source_folder_vanished);
   ADD ("/Keepsake/Import/async-progress", test_async_progress);
