@@ -16,6 +16,9 @@
 #include "config.h"
 
 #include <string.h>
+#if defined(__SANITIZE_ADDRESS__)
+# include <link.h>
+#endif
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
@@ -29,6 +32,92 @@
 #define POLL_NS             (50 * GST_MSECOND)
 
 static GError *init_error;
+
+#if defined(__SANITIZE_ADDRESS__)
+/* LeakSanitizer builds only. GLib's quark table grows by copying itself into a block 2,048
+ * entries larger and, by design, never frees the old block (readers look quarks up without a
+ * lock). A GTK process stays within the first block; GStreamer's registry adds some 2,600
+ * quarks, so one or two old blocks turn unreachable and LeakSanitizer reports them at exit,
+ * with a stack (malloc, g_malloc) too short for a suppression to single out. So the table in
+ * use is looked up (GLib's `quarks` is static: it is the word in libglib's writable segments
+ * that points to a heap block whose entries are the quark strings) and kept here, before
+ * and after GStreamer grows it. */
+int    __sanitizer_get_ownership (const volatile void *p);
+size_t __sanitizer_get_allocated_size (const volatile void *p);
+
+static gpointer kept_quark_tables[32];
+static GMutex kept_quark_tables_lock;
+
+static gboolean
+is_quark_table (gpointer candidate)
+{
+  const char * const *table = candidate;
+
+  if (candidate == NULL || ((guintptr) candidate & (sizeof (gpointer) - 1)) != 0 ||
+      !__sanitizer_get_ownership (candidate) ||
+      __sanitizer_get_allocated_size (candidate) < 4 * sizeof (gpointer))
+    return FALSE;
+  return table[1] == g_quark_to_string (1) && table[2] == g_quark_to_string (2) &&
+         table[3] == g_quark_to_string (3);
+}
+
+static int
+find_quark_table_cb (struct dl_phdr_info *info,
+                     size_t               size,
+                     void                *data)
+{
+  gpointer *found = data;
+
+  if (info->dlpi_name == NULL || strstr (info->dlpi_name, "libglib-2.0.so") == NULL)
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++)
+    {
+      const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+      gpointer *word, *end;
+
+      if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+        continue;
+      word = (gpointer *) (info->dlpi_addr + ph->p_vaddr);
+      end = (gpointer *) (info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+      for (; word < end; word++)
+        if (is_quark_table (*word))
+          {
+            *found = *word;
+            return 1;
+          }
+    }
+  return 1;
+}
+
+static void
+keep_quark_table (void)
+{
+  gpointer table = NULL;
+
+  g_quark_from_static_string ("ks-gst-poster");   /* quarks 1–3 exist from here on */
+  dl_iterate_phdr (find_quark_table_cb, &table);
+  if (table == NULL)
+    return;
+
+  g_mutex_lock (&kept_quark_tables_lock);
+  for (guint i = 0; i < G_N_ELEMENTS (kept_quark_tables); i++)
+    {
+      if (kept_quark_tables[i] == table)
+        break;
+      if (kept_quark_tables[i] == NULL)
+        {
+          kept_quark_tables[i] = table;
+          break;
+        }
+    }
+  g_mutex_unlock (&kept_quark_tables_lock);
+}
+#else
+static void
+keep_quark_table (void)
+{
+}
+#endif
 
 /**
  * ks_gst_poster_init:
@@ -46,8 +135,10 @@ ks_gst_poster_init (GError **error)
     {
       GError *local_error = NULL;
 
+      keep_quark_table ();
       if (!gst_init_check (NULL, NULL, &local_error))
         init_error = local_error;
+      keep_quark_table ();
       g_once_init_leave (&once, 1);
     }
 
@@ -370,6 +461,7 @@ ks_gst_poster_load (GInputStream  *stream,
 
   /* Stops the streaming thread before @stream goes back to the caller. */
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  keep_quark_table ();
   if (poster.seek > 0 && !g_atomic_int_get (&poster.seeked))
     g_debug ("Video poster: the demuxer did not seek; the first frame stands in");
 
