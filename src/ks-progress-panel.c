@@ -116,8 +116,9 @@ ks_progress_panel_set_progress (KsProgressPanel        *self,
   g_return_if_fail (KS_IS_PROGRESS_PANEL (self));
   g_return_if_fail (progress != NULL);
 
-  /* Translators: progress of a backup in files, e.g. "Copying 12 of 240" */
-  title = g_strdup_printf (_("Copying %u of %u"),
+  /* Translators: progress of a backup in files (a Live Photo is several), e.g.
+   * "Copying file 12 of 240" */
+  title = g_strdup_printf (_("Copying file %u of %u"),
                            MIN (progress->items_done + 1, progress->items_total),
                            progress->items_total);
   gtk_label_set_text (GTK_LABEL (self->title_label), title);

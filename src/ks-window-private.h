@@ -34,6 +34,7 @@ struct _KsWindow
   GtkWidget            *no_sources_label;
   AdwWindowTitle       *content_title;
   GtkWidget            *backup_all_button;
+  GtkInfoBar           *destination_bar;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *no_device_page;
@@ -63,6 +64,7 @@ struct _KsWindow
 
   /* Borrowed */
   GtkWidget            *close_dialog;
+  AdwToast             *toast;
 
   char                 *library_udid;
   char                 *library_folder;
@@ -70,7 +72,7 @@ struct _KsWindow
   char                 *folder_title;
   GtkFileChooserNative *folder_chooser;
   char                 *library_name;
-  char                 *job_first_destination;
+  char                **job_destinations;
   char                 *current_path;
   char                 *current_name;
   char                 *last_toast;

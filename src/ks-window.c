@@ -95,6 +95,65 @@ display_path (const char *path)
   return g_strdup (path);
 }
 
+/* The folders a backup writes to, or %NULL when the user switched every one off: the
+ * settings then fall back to the first folder, the window does not back up at all. */
+static char **
+dup_backup_destinations (KsWindow *self)
+{
+  g_auto(GStrv) paths = ks_settings_dup_enabled_destinations (self->settings);
+
+  if (paths[0] == NULL || !ks_settings_get_destination_enabled (self->settings, paths[0]))
+    return NULL;
+
+  return g_steal_pointer (&paths);
+}
+
+static gboolean
+has_backup_destination (KsWindow *self)
+{
+  g_auto(GStrv) paths = dup_backup_destinations (self);
+
+  return paths != NULL;
+}
+
+/* What a backup copied, as the user counts: "20 photos and 3 videos", "1 photo", "3 videos"
+ * (a Live Photo with its movie, edit and sidecar is one photo). */
+static char *
+describe_copied (guint photos,
+                 guint videos)
+{
+  g_autofree char *photos_text = NULL;
+  g_autofree char *videos_text = NULL;
+
+  /* Translators: part of "20 photos and 3 videos backed up to Pictures/iPhone" */
+  photos_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u photo", "%'u photos", photos),
+                                 photos);
+  /* Translators: part of "20 photos and 3 videos backed up to Pictures/iPhone" */
+  videos_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u video", "%'u videos", videos),
+                                 videos);
+
+  if (videos == 0)
+    return g_steal_pointer (&photos_text);
+  if (photos == 0)
+    return g_steal_pointer (&videos_text);
+
+  /* Translators: "20 photos and 3 videos" */
+  return g_strdup_printf (_("%s and %s"), photos_text, videos_text);
+}
+
+/* Where a backup went: "Pictures/iPhone", or "2 folders" (a toast has no room for more). */
+static char *
+describe_destinations (const char * const *paths)
+{
+  guint n = paths ? g_strv_length ((char **)paths) : 0;
+
+  if (n == 1)
+    return display_path (paths[0]);
+
+  /* Translators: where a backup went, as in "20 photos backed up to 2 folders" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u folder", "%'u folders", n), n);
+}
+
 static GPtrArray *
 snapshot_assets (GListModel *model)
 {
@@ -507,7 +566,7 @@ device_notify_cb (KsWindow   *self,
 
   /* The iPhone came back after a backup stopped: it can go on. */
   if (ks_device_get_state (device) == KS_DEVICE_STATE_READY && self->stopped_job_can_resume)
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", TRUE);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", has_backup_destination (self));
 }
 
 static void
@@ -548,7 +607,7 @@ ks_window_select_device (KsWindow *self,
 
   if (device != NULL && ks_device_get_state (device) == KS_DEVICE_STATE_READY
       && self->stopped_job_can_resume)
-    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", TRUE);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", has_backup_destination (self));
 }
 
 static GtkWidget *
@@ -802,18 +861,25 @@ ks_window_update_actions (KsWindow *self)
                    || self->folder_path != NULL)
                    && self->source != NULL;
   gboolean idle = self->job == NULL;
+  gboolean can_write = has_backup_destination (self);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-up-everything", ready && idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back-up-everything", ready && idle && can_write);
   /* Without a library there is nothing to back up; while a backup runs it stays, dimmed. */
   gtk_widget_set_visible (self->backup_all_button, ready || !idle);
+  gtk_widget_set_tooltip_text (self->backup_all_button,
+                               can_write ? _("Copy every photo and video that is not backed up yet")
+                                         : _("No backup destination is switched on"));
+  /* With every destination switched off the backup actions are off; the bar says why. */
+  gtk_info_bar_set_revealed (self->destination_bar, ready && !can_write);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-selected",
-                                 ready && idle && ks_photo_grid_get_n_selected (self->photo_grid) > 0);
+                                 ready && idle && can_write
+                                 && ks_photo_grid_get_n_selected (self->photo_grid) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry",
                                  self->device != NULL
                                  && ks_device_get_state (self->device) != KS_DEVICE_STATE_READY);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume",
-                                 ready && idle && self->stopped_job_can_resume);
+                                 ready && idle && can_write && self->stopped_job_can_resume);
 }
 
 /* ---- backups ---- */
@@ -833,7 +899,18 @@ ks_window_show_toast (KsWindow   *self,
                       const char *title,
                       const char *folder)
 {
-  AdwToast *toast = adw_toast_new (title);
+  /* A toast's title is markup; a folder may be called "Photos & Videos". */
+  g_autofree char *markup = g_markup_escape_text (title, -1);
+  AdwToast *toast = adw_toast_new (markup);
+
+  /* The newest summary replaces the one before; toasts wait while the window is not focused,
+   * and a stale one would otherwise keep the new one queued behind it. */
+  if (self->toast != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->toast), (gpointer *)&self->toast);
+      adw_toast_dismiss (self->toast);
+      self->toast = NULL;
+    }
 
   adw_toast_set_timeout (toast, 8);
   if (folder != NULL)
@@ -847,6 +924,8 @@ ks_window_show_toast (KsWindow   *self,
 
   g_free (self->last_toast);
   self->last_toast = g_strdup (title);
+  self->toast = toast;
+  g_object_add_weak_pointer (G_OBJECT (toast), (gpointer *)&self->toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -957,7 +1036,9 @@ job_done_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   const KsImportResult *partial;
   g_autofree char *where = NULL;
+  g_autofree char *what = NULL;
   g_autofree char *title = NULL;
+  guint n_copied;
 
   result = ks_import_job_run_finish (job, res, &error);
   partial = result ? result : ks_import_job_get_result (job);
@@ -967,7 +1048,10 @@ job_done_cb (GObject      *object,
   g_clear_object (&self->job_cancellable);
   g_clear_object (&self->job);
 
-  where = display_path (self->job_first_destination ? self->job_first_destination : "");
+  where = describe_destinations ((const char * const *)self->job_destinations);
+  /* Photos and videos, not files: a Live Photo's movie, its edit and sidecar are one photo. */
+  n_copied = partial->photos_copied + partial->videos_copied;
+  what = describe_copied (partial->photos_copied, partial->videos_copied);
   ks_window_list_errors (self, partial);
 
   if (self->close_after_job)
@@ -978,10 +1062,15 @@ job_done_cb (GObject      *object,
 
   if (error != NULL && g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED))
     {
-      title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                            "Backup cancelled; %'u file was copied",
-                                            "Backup cancelled; %'u files were copied",
-                                            partial->copied), partial->copied);
+      if (n_copied == 0)
+        title = g_strdup (_("Backup cancelled; nothing was copied"));
+      else
+        /* Translators: %s is what was copied, e.g. "20 photos and 3 videos"; the plural
+         * follows how many there were in all */
+        title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "Backup cancelled; %s was copied",
+                                              "Backup cancelled; %s were copied",
+                                              n_copied), what);
       self->stopped_job_can_resume = FALSE;
       gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
       ks_window_show_toast (self, title, NULL);
@@ -994,10 +1083,15 @@ job_done_cb (GObject      *object,
       if (g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST))
         {
           stop_title = _("Backup Stopped: the iPhone Was Disconnected");
-          message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                  "%'u file was copied and is safe. Connect the iPhone again to resume.",
-                                                  "%'u files were copied and are safe. Connect the iPhone again to resume.",
-                                                  partial->copied), partial->copied);
+          if (n_copied == 0)
+            message = g_strdup (_("Nothing was copied yet. Connect the iPhone again to resume."));
+          else
+            /* Translators: %s is what was copied, e.g. "20 photos and 3 videos"; the plural
+             * follows how many there were in all */
+            message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                    "%s was copied and is safe. Connect the iPhone again to resume.",
+                                                    "%s were copied and are safe. Connect the iPhone again to resume.",
+                                                    n_copied), what);
         }
       else
         {
@@ -1017,14 +1111,18 @@ job_done_cb (GObject      *object,
       self->stopped_job_can_resume = FALSE;
       g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
 
-      if (result->copied == 0 && result->failed == 0)
+      if (n_copied == 0 && result->failed == 0)
         title = g_strdup_printf (_("Everything was already backed up to %s"), where);
+      else if (n_copied == 0)
+        /* Translators: %s is where, e.g. "Pictures/iPhone"; some files could not be copied */
+        title = g_strdup_printf (_("Nothing new was backed up to %s"), where);
       else
-        /* Translators: e.g. "1,204 files backed up to Pictures/iPhone" */
+        /* Translators: the first %s is what was copied, e.g. "20 photos and 3 videos", the
+         * second where, e.g. "Pictures/iPhone"; the plural follows how many there were in all */
         title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                              "%'u file backed up to %s",
-                                              "%'u files backed up to %s",
-                                              result->copied), result->copied, where);
+                                              "%s backed up to %s",
+                                              "%s backed up to %s",
+                                              n_copied), what, where);
 
       if (result->failed > 0)
         {
@@ -1039,7 +1137,7 @@ job_done_cb (GObject      *object,
       else
         gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
 
-      ks_window_show_toast (self, title, self->job_first_destination);
+      ks_window_show_toast (self, title, self->job_destinations ? self->job_destinations[0] : NULL);
       ks_window_notify (self, _("Backup Finished"), title);
     }
 
@@ -1065,6 +1163,11 @@ ks_window_start_job (KsWindow   *self,
   if (self->job != NULL || self->source == NULL)
     return FALSE;
 
+  /* Every destination switched off: the actions are off and the window says why. */
+  paths = dup_backup_destinations (self);
+  if (paths == NULL)
+    return FALSE;
+
   catalog = ks_application_get_catalog (get_app (self), &error);
   if (catalog == NULL)
     {
@@ -1074,7 +1177,6 @@ ks_window_start_job (KsWindow   *self,
       return FALSE;
     }
 
-  paths = ks_settings_dup_enabled_destinations (self->settings);
   default_path = ks_settings_dup_default_destination ();
   for (guint i = 0; paths[i] != NULL; i++)
     {
@@ -1102,8 +1204,8 @@ ks_window_start_job (KsWindow   *self,
   if (layout[0] != '\0' && ks_layout_validate (layout, NULL))
     ks_import_job_set_layout (self->job, layout);
 
-  g_free (self->job_first_destination);
-  self->job_first_destination = g_strdup (paths[0]);
+  g_strfreev (self->job_destinations);
+  self->job_destinations = g_strdupv (paths);
   g_clear_pointer (&self->current_path, g_free);
   g_clear_pointer (&self->current_name, g_free);
 
@@ -1369,6 +1471,7 @@ settings_destinations_changed_cb (KsWindow *self)
   /* A running backup refreshes the counts when it ends. */
   if (self->job == NULL)
     ks_window_refresh_backups (self);
+  ks_window_update_actions (self);
 }
 
 /* Folded to a phone's width, the header keeps room for the iPhone's name. */
@@ -1422,6 +1525,11 @@ ks_window_dispose (GObject *object)
 
   if (self->close_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->close_dialog));
+  if (self->toast != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->toast), (gpointer *)&self->toast);
+      self->toast = NULL;
+    }
   if (self->folder_chooser != NULL)
     {
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->folder_chooser));
@@ -1453,7 +1561,7 @@ ks_window_finalize (GObject *object)
 {
   KsWindow *self = (KsWindow *)object;
 
-  g_free (self->job_first_destination);
+  g_strfreev (self->job_destinations);
   g_free (self->current_path);
   g_free (self->current_name);
   g_free (self->last_toast);
@@ -1497,6 +1605,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, no_sources_label);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, backup_all_button);
+  gtk_widget_class_bind_template_child (widget_class, KsWindow, destination_bar);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, no_device_page);
@@ -1637,6 +1746,7 @@ gboolean
 _ks_window_get_can_resume (KsWindow *self)
 {
   return self->stopped_job_can_resume && self->job == NULL && self->source != NULL
+         && has_backup_destination (self)
          && (self->folder_path != NULL
              || (self->device != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY));
 }

@@ -132,10 +132,41 @@ ks_ui_test_save_screenshot (GtkWidget   *widget,
   return g_steal_pointer (&path);
 }
 
-static GtkWidget *
-find_by_label (GtkWidget  *widget,
-               const char *label)
+/**
+ * ks_ui_test_find_widget:
+ * @match: says whether a widget is the one sought
+ *
+ * Finds the first widget under @root (itself included), depth first, that @match accepts.
+ *
+ * Returns: (transfer none) (nullable): the widget
+ */
+GtkWidget *
+ks_ui_test_find_widget (GtkWidget  *root,
+                        gboolean  (*match) (GtkWidget *widget,
+                                            gpointer   data),
+                        gpointer    data)
 {
+  if (match (root, data))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ks_ui_test_find_widget (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+shows_label (GtkWidget *widget,
+             gpointer   data)
+{
+  const char *label = data;
   const char *widget_label = NULL;
 
   if (GTK_IS_BUTTON (widget))
@@ -143,20 +174,7 @@ find_by_label (GtkWidget  *widget,
   else if (GTK_IS_LABEL (widget))
     widget_label = gtk_label_get_label (GTK_LABEL (widget));
 
-  if (widget_label != NULL && g_strcmp0 (widget_label, label) == 0 && gtk_widget_is_drawable (widget))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_label (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  return widget_label != NULL && g_strcmp0 (widget_label, label) == 0 && gtk_widget_is_drawable (widget);
 }
 
 /**
@@ -170,5 +188,5 @@ GtkWidget *
 ks_ui_test_find_by_label (GtkWidget  *root,
                           const char *accessible_label)
 {
-  return find_by_label (root, accessible_label);
+  return ks_ui_test_find_widget (root, shows_label, (gpointer)accessible_label);
 }

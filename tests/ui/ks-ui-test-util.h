@@ -22,5 +22,9 @@ char    *ks_ui_test_save_screenshot   (GtkWidget  *widget,
                                        GError    **error);
 GtkWidget *ks_ui_test_find_by_label   (GtkWidget  *root,
                                        const char *accessible_label);
+GtkWidget *ks_ui_test_find_widget     (GtkWidget  *root,
+                                       gboolean  (*match) (GtkWidget *widget,
+                                                           gpointer   data),
+                                       gpointer    data);
 
 G_END_DECLS

@@ -288,6 +288,47 @@ dup_default_destination (void)
   return g_build_filename (home, "Pictures", "iPhone", NULL);
 }
 
+/* The toast a backup of @assets to @where must show, worded from the assets themselves: a
+ * user counts photos and videos, not the files (movie, edit, sidecar) of each. */
+static char *
+expected_backed_up_toast (GPtrArray  *assets,
+                          const char *where)
+{
+  guint photos = 0, videos = 0;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < assets->len; i++)
+    {
+      if (ks_asset_get_media_type (g_ptr_array_index (assets, i)) == KS_MEDIA_TYPE_VIDEO)
+        videos++;
+      else
+        photos++;
+    }
+  g_assert_cmpuint (photos + videos, >, 0);
+
+  if (photos > 0)
+    g_string_append_printf (text, "%u %s", photos, photos == 1 ? "photo" : "photos");
+  if (photos > 0 && videos > 0)
+    g_string_append (text, " and ");
+  if (videos > 0)
+    g_string_append_printf (text, "%u %s", videos, videos == 1 ? "video" : "videos");
+  g_string_append_printf (text, " backed up to %s", where);
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static guint
+count_videos (GPtrArray *assets)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < assets->len; i++)
+    if (ks_asset_get_media_type (g_ptr_array_index (assets, i)) == KS_MEDIA_TYPE_VIDEO)
+      n++;
+
+  return n;
+}
+
 static void
 test_trust (void)
 {
@@ -356,12 +397,15 @@ test_import_selected (void)
 
   assert_holds_exactly (destination, expected);
   {
-    g_autofree char *toast = g_strdup_printf ("%u files backed up to Pictures/iPhone",
-                                              g_hash_table_size (expected));
+    /* Three photos or videos were picked; the toast counts them, not their files. */
+    g_autofree char *toast = expected_backed_up_toast (selected, "Pictures/iPhone");
 
+    g_test_message ("%u files copied: %s", g_hash_table_size (expected), toast);
     g_assert_cmpstr (_ks_window_get_last_toast (window), ==, toast);
+    /* And it is what the window shows. */
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window), toast));
+    ks_ui_test_screenshot (GTK_WIDGET (window), "toast-backed-up");
   }
-  g_assert_true (g_str_has_suffix (_ks_window_get_last_toast (window), "backed up to Pictures/iPhone"));
   g_assert_false (_ks_window_get_progress_revealed (window));
   g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 0);
 
@@ -509,6 +553,93 @@ test_preferences_layout (void)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+/* The switch of the destination row for @data, a folder, in Preferences. */
+static gboolean
+is_destination_switch (GtkWidget *widget,
+                       gpointer   data)
+{
+  return GTK_IS_SWITCH (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "ks-path"), data) == 0;
+}
+
+#define NO_DESTINATION_TEXT "No backup destination is switched on"
+
+static gboolean
+no_destination_shown (gpointer data)
+{
+  return ks_ui_test_find_by_label (GTK_WIDGET (window), NO_DESTINATION_TEXT) != NULL;
+}
+
+static gboolean
+no_destination_hidden (gpointer data)
+{
+  return !no_destination_shown (data) && can_back_up (data);
+}
+
+static void
+test_no_destination (void)
+{
+  KsPhotoGrid *grid = _ks_window_get_photo_grid (window);
+  GtkSelectionModel *selection = ks_photo_grid_get_selection (grid);
+  g_autofree char *destination = dup_default_destination ();
+  g_autoptr(GPtrArray) before = ks_ui_test_list_files (destination);
+  g_autoptr(GPtrArray) after = NULL;
+  GtkWidget *import_button;
+  GtkWidget *open_prefs;
+  GtkWidget *prefs = NULL;
+  GtkWidget *toggle;
+
+  /* Some photos are not backed up yet: there is something Back Up Everything would copy. */
+  g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), >, 0);
+  g_assert_true (ks_ui_test_wait_for (can_back_up, NULL, WAIT_MS));
+  g_assert_false (no_destination_shown (NULL));
+
+  /* The only destination switched off in Preferences: the window says so, with a way there. */
+  ks_settings_set_destination_enabled (settings, destination, FALSE);
+  g_assert_true (ks_ui_test_wait_for (no_destination_shown, NULL, WAIT_MS));
+  open_prefs = ks_ui_test_find_by_label (GTK_WIDGET (window), "Open _Preferences");
+  g_assert_nonnull (open_prefs);
+  g_assert_true (gtk_widget_is_sensitive (open_prefs));
+
+  /* No dead buttons: Back Up Everything and Import Selected are off, not silently writing to
+   * the folder the user switched off. */
+  g_assert_true (gtk_widget_get_visible (window->backup_all_button));
+  g_assert_false (gtk_widget_is_sensitive (window->backup_all_button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (window->backup_all_button), ==, NO_DESTINATION_TEXT);
+  gtk_selection_model_select_item (selection, 1, TRUE);
+  g_assert_true (gtk_action_bar_get_revealed (window->selection_bar));
+  import_button = ks_ui_test_find_by_label (GTK_WIDGET (window), "_Import Selected");
+  g_assert_nonnull (import_button);
+  g_assert_false (gtk_widget_is_sensitive (import_button));
+  ks_ui_test_screenshot (GTK_WIDGET (window), "no-destination");
+
+  /* Their shortcuts do nothing either. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.import-selected", NULL);
+  g_assert_false (_ks_window_get_job_running (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_false (_ks_window_get_job_running (window));
+  ks_ui_test_iterate (300);
+  after = ks_ui_test_list_files (destination);
+  g_assert_cmpuint (after->len, ==, before->len);
+  for (guint i = 0; i < after->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (after, i), ==, g_ptr_array_index (before, i));
+  g_assert_false (_ks_window_get_progress_revealed (window));
+
+  /* The bar's button opens Preferences; switching the folder on there brings the actions back. */
+  g_signal_emit_by_name (open_prefs, "clicked");
+  g_assert_true (ks_ui_test_wait_for (find_preferences, &prefs, WAIT_MS));
+  toggle = ks_ui_test_find_widget (prefs, is_destination_switch, destination);
+  g_assert_nonnull (toggle);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+  g_assert_true (ks_settings_get_destination_enabled (settings, destination));
+  g_assert_true (ks_ui_test_wait_for (no_destination_hidden, NULL, WAIT_MS));
+  g_assert_true (gtk_widget_is_sensitive (import_button));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.unselect-all", NULL);
+  g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 0);
+}
+
 static void
 test_second_destination (void)
 {
@@ -540,6 +671,19 @@ test_second_destination (void)
   }
   g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
   g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "All 40 backed up");
+
+  /* Every photo and video went to the second folder (the first had them all already): the
+   * summary counts the library's own mix of photos and videos, and both folders. */
+  {
+    g_autofree char *toast = expected_backed_up_toast (assets, "2 folders");
+
+    g_assert_cmpuint (count_videos (assets), >, 0);
+    g_assert_cmpuint (count_videos (assets), <, assets->len);
+    g_assert_cmpstr (_ks_window_get_last_toast (window), ==, toast);
+    /* Shown now, not queued behind the toasts of the backups before. */
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window), toast));
+    ks_ui_test_screenshot (GTK_WIDGET (window), "toast-photos-and-videos");
+  }
 
   /* Nobody was looking at the window (Preferences had the focus last): the desktop was told. */
   g_test_message ("Window active at the end: %d", gtk_window_is_active (GTK_WINDOW (window)));
@@ -741,6 +885,7 @@ main (int   argc,
 
   g_test_add_func ("/Keepsake/Window/trust", test_trust);
   g_test_add_func ("/Keepsake/Window/import-selected", test_import_selected);
+  g_test_add_func ("/Keepsake/Window/no-destination", test_no_destination);
   g_test_add_func ("/Keepsake/Window/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
   g_test_add_func ("/Keepsake/Window/preferences-layout", test_preferences_layout);
