@@ -382,6 +382,15 @@ def drive(tap, tree, emu, app, destination, library):
     for n in sorted(odd):
         tap.diag('NAME READ TWICE OR WITH "_": push button %r' % n)
 
+    # The window's title: the iPhone's name, and how many photos and videos it has.
+    header_labels = [tree.safe_name(a) for a in roles.get(P.ROLE_LABEL, [])
+                     if header_bottom is not None and tree.visible_area(a) is not None
+                     and tree.visible_area(a)[1] < header_bottom]
+    tap.ok(DEVICE_NAME in header_labels
+           and '%d photos and videos' % len(assets) in header_labels,
+           'the header bar reads the iPhone\'s name and its number of photos and videos',
+           ['labels in the header bars: %r' % header_labels])
+
     rows = [a for a in roles.get(P.ROLE_LIST_ITEM, []) if tree.safe_name(a).startswith(DEVICE_NAME)]
     row_name = tree.safe_name(rows[0]) if rows else ''
     tap.ok(rows and row_name.endswith('%d not backed up yet' % len(assets)),
