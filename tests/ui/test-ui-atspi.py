@@ -292,10 +292,12 @@ def drive(tap, tree, emu, app, destination, library):
         return out
 
     def settled_cells():
-        """The cells once every asset has one and their names stopped changing."""
+        """The cells once every asset has one, each says its backed-up state (known once the
+        app has read the destination's index), and their names stopped changing."""
         alive()
         now = [n for _, n in cells()]
-        if len(now) >= len(assets) and now == settled_cells.last:
+        complete = len(now) >= len(assets) and all(n.count(', ') >= 2 for n in now)
+        if complete and now == settled_cells.last:
             settled_cells.stable += 1
         else:
             settled_cells.stable = 0
