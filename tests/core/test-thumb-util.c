@@ -37,6 +37,9 @@ struct _TestCountingStream
   gint64       *counter;
   GArray       *ranges;
   guint64       read_ahead;  /* only stored: lets tests see that the thumbnailer clears it */
+  guint         n_reads;     /* atomic */
+  guint         slow_after;  /* reads after this many take delay_usec (a slow link) */
+  gint64        delay_usec;
 };
 
 enum { PROP_0, PROP_READ_AHEAD, N_PROPS };
@@ -56,7 +59,21 @@ test_counting_stream_read (GInputStream  *stream,
 {
   TestCountingStream *self = (TestCountingStream *) stream;
   goffset pos = g_seekable_tell (G_SEEKABLE (self->base));
-  gssize n = g_input_stream_read (self->base, buffer, count, cancellable, error);
+  gssize n;
+
+  if ((guint) g_atomic_int_add (&self->n_reads, 1) >= self->slow_after && self->delay_usec > 0)
+    {
+      /* A slow link that still answers to cancellation, as an AFC read between packets. */
+      gint64 until = g_get_monotonic_time () + self->delay_usec;
+
+      while (g_get_monotonic_time () < until)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return -1;
+          g_usleep (5000);
+        }
+    }
+  n = g_input_stream_read (self->base, buffer, count, cancellable, error);
 
   if (n > 0)
     {
@@ -204,6 +221,16 @@ test_counting_stream_new (GInputStream *base,
   self->counter = counter;
   self->ranges = ranges != NULL ? g_array_ref (ranges) : NULL;
   return G_INPUT_STREAM (self);
+}
+
+/* Every read after the first @after ones waits @delay_usec first (cancellable). */
+void
+test_counting_stream_set_delay (TestCountingStream *self,
+                                guint               after,
+                                gint64              delay_usec)
+{
+  self->slow_after = after;
+  self->delay_usec = delay_usec;
 }
 
 GInputStream *

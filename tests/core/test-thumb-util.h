@@ -34,6 +34,9 @@ GInputStream *test_counting_stream_new       (GInputStream *base,
 GInputStream *test_counting_stream_new_bytes (GBytes       *bytes,
                                               gint64       *counter,
                                               GArray       *ranges);
+void          test_counting_stream_set_delay (TestCountingStream *self,
+                                              guint               after,
+                                              gint64              delay_usec);
 
 /* A folder source: "test:<dir>"; every open is counted; opens can be held at a gate. */
 #define TEST_TYPE_SOURCE (test_source_get_type ())

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <libheif/heif.h>
 
+#include "ks-gst-poster.h"
 #include "ks-heif-thumbnail.h"
 #include "ks-isobmff.h"
 #include "ks-jpeg-thumbnail.h"
@@ -680,6 +681,84 @@ test_video_other_codec (void)
   g_assert_cmpint (duration, ==, 12345);
 }
 
+/* An HEVC movie from the sample library (its first camera video, IMG_0005.MOV). */
+static GBytes *
+sample_hevc_movie (void)
+{
+  g_autofree char *out = g_build_filename (tmpdir, "sample-library", NULL);
+  g_autofree char *path = g_build_filename (out, "DCIM", "100APPLE", "IMG_0005.MOV", NULL);
+  const char *program = g_getenv ("KS_SAMPLE_LIBRARY");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  int status = -1;
+
+  g_assert_nonnull (program);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      const char *argv[] = { program, "--out", out, "--count", "5", "--seed", "1", "--fast", NULL };
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                   NULL, NULL, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+    }
+  file = g_file_new_for_path (path);
+  return g_file_load_bytes (file, NULL, NULL, &error);
+}
+
+static gpointer
+cancel_later_thread (gpointer data)
+{
+  g_usleep (300 * 1000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Over a slow link (every read of GStreamer's takes 0.4 s), a poster takes more than a
+ * second; cancelled 0.3 s in, the call returns at once, cancelled, and no poster. */
+static void
+test_video_cancel (void)
+{
+  g_autoptr(GBytes) movie = sample_hevc_movie ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  g_autoptr(GInputStream) slow = NULL;
+  g_autoptr(GInputStream) cancelled = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  GThread *thread;
+  gint64 duration = -1, start;
+  double slow_s, cancelled_s;
+
+  g_assert_nonnull (movie);
+  g_assert_true (ks_gst_poster_init (NULL));
+
+  /* Our own moov walk is 5 reads (4 box headers, moov); GStreamer's come after. */
+  slow = test_counting_stream_new_bytes (movie, NULL, NULL);
+  test_counting_stream_set_delay (TEST_COUNTING_STREAM (slow), 5, 400 * 1000);
+  start = g_get_monotonic_time ();
+  got = ks_thumbnailer_load_stream (slow, "IMG_0005.MOV", 0, 128, &duration, NULL, &error);
+  slow_s = (g_get_monotonic_time () - start) / 1e6;
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+  g_assert_cmpfloat (slow_s, >=, 1.2);
+  g_clear_object (&got);
+
+  cancelled = test_counting_stream_new_bytes (movie, NULL, NULL);
+  test_counting_stream_set_delay (TEST_COUNTING_STREAM (cancelled), 5, 400 * 1000);
+  thread = g_thread_new ("cancel-later", cancel_later_thread, cancellable);
+  start = g_get_monotonic_time ();
+  got = ks_thumbnailer_load_stream (cancelled, "IMG_0005.MOV", 0, 128, &duration, cancellable,
+                                    &error);
+  cancelled_s = (g_get_monotonic_time () - start) / 1e6;
+  g_thread_join (thread);
+  g_test_message ("slow link: %.2f s for the poster; cancelled after 0.3 s: back in %.2f s",
+                  slow_s, cancelled_s);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (got);
+  g_assert_cmpfloat (cancelled_s, <, 1.0);
+  g_assert_cmpint (duration, >, 0);
+}
+
 static void
 assert_fails (GBytes     *bytes,
               const char *name)
@@ -1176,6 +1255,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Thumbnails/video/mjpeg-poster", test_video_mjpeg_poster);
   g_test_add_func ("/Keepsake/Thumbnails/video/mp4-jpeg-poster", test_video_mp4_jpeg_poster);
   g_test_add_func ("/Keepsake/Thumbnails/video/other-codec", test_video_other_codec);
+  g_test_add_func ("/Keepsake/Thumbnails/video/cancel", test_video_cancel);
   g_test_add_func ("/Keepsake/Thumbnails/corrupt", test_corrupt_files);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cache-hit", test_cache_hit);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cache-no-poster", test_cache_no_poster);
