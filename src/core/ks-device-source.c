@@ -258,6 +258,27 @@ ks_device_source_open_file (KsSource      *source,
   return ks_afc_input_stream_open (self->pool, afc_path, cancellable, error);
 }
 
+static GInputStream *
+ks_device_source_open_file_sized (KsSource      *source,
+                                  const char    *path,
+                                  guint64        size,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  KsDeviceSource *self = KS_DEVICE_SOURCE (source);
+  g_autofree char *afc_path = NULL;
+
+  if (path == NULL || path[0] == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Invalid path on the iPhone"));
+      return NULL;
+    }
+
+  afc_path = g_strconcat (MEDIA_ROOT "/", path, NULL);
+  return ks_afc_input_stream_open_sized (self->pool, afc_path, size, cancellable, error);
+}
+
 static gint64
 ks_device_source_query_free_space (KsSource      *source,
                                    GCancellable  *cancellable,
@@ -303,6 +324,7 @@ ks_device_source_iface_init (KsSourceInterface *iface)
   iface->dup_display_name = ks_device_source_dup_display_name;
   iface->enumerate = ks_device_source_enumerate;
   iface->open_file = ks_device_source_open_file;
+  iface->open_file_sized = ks_device_source_open_file_sized;
   iface->query_free_space = ks_device_source_query_free_space;
 }
 

@@ -1023,11 +1023,14 @@ read_item (Run     *run,
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *path = ks_asset_file_get_path (item->file);
+  guint64 size = ks_asset_file_get_size (item->file);
+  guint64 total = 0;
 
   if (check_stop (run, error))
     return FALSE;
 
-  stream = ks_source_open_file (run->source, path, run->cancellable, &local_error);
+  /* The listing just gave the size: a phone need not be asked again. */
+  stream = ks_source_open_file_sized (run->source, path, size, run->cancellable, &local_error);
   if (stream == NULL)
     {
       g_autofree char *display = g_utf8_make_valid (path, -1);
@@ -1094,6 +1097,7 @@ read_item (Run     *run,
           break;
         }
 
+      total += n;
       queue_msg (run, MSG_DATA, item, buf, n, 0);
 
       if (n < CHUNK_SIZE)
@@ -1101,6 +1105,21 @@ read_item (Run     *run,
     }
 
   g_input_stream_close (stream, NULL, NULL);
+
+  /* Shorter than listed: it changed (or is being deleted) on the phone. What was listed is
+   * what gets recorded, so this copy is not stored; the next run takes the file as it is. */
+  if (total != size)
+    {
+      g_autofree char *display = g_utf8_make_valid (path, -1);
+      g_autoptr(GError) changed = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                               "%s changed while it was being copied (%" G_GUINT64_FORMAT
+                                               " of %" G_GUINT64_FORMAT " bytes); it will be copied next time",
+                                               display, total, size);
+
+      add_file_error (run, item, G_MAXUINT, changed);
+      queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+      return TRUE;
+    }
 
   queue_msg (run, MSG_END, item, NULL, 0, 0);
 

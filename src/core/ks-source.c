@@ -126,6 +126,34 @@ ks_source_open_file (KsSource      *self,
   return KS_SOURCE_GET_IFACE (self)->open_file (self, path, cancellable, error);
 }
 
+/**
+ * ks_source_open_file_sized:
+ * @size: the file's size as @enumerate reported it
+ *
+ * For a reader that reads the whole file it just listed (an import): saves the source a
+ * round trip where it can. The stream ends at @size at the latest.
+ *
+ * Returns: (transfer full): a stream that also implements #GSeekable
+ */
+GInputStream *
+ks_source_open_file_sized (KsSource      *self,
+                           const char    *path,
+                           guint64        size,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_return_val_if_fail (KS_IS_SOURCE (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  if (KS_SOURCE_GET_IFACE (self)->open_file_sized == NULL)
+    return KS_SOURCE_GET_IFACE (self)->open_file (self, path, cancellable, error);
+
+  return KS_SOURCE_GET_IFACE (self)->open_file_sized (self, path, size, cancellable, error);
+}
+
 gint64
 ks_source_query_free_space (KsSource      *self,
                             GCancellable  *cancellable,

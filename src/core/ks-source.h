@@ -83,6 +83,9 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  *   must also implement #GSeekable (sparse thumbnail reads). Blocking,
  *   thread-safe; each call may use its own connection.
  * @query_free_space: optional; bytes free, or -1.
+ * @open_file_sized: optional; like @open_file for a file whose size the caller already knows
+ *   from @enumerate, so a source may skip asking for it (a round trip to a phone). The
+ *   stream then ends at @size; if the file has fewer bytes, reading it ends early.
  */
 struct _KsSourceInterface
 {
@@ -102,9 +105,14 @@ struct _KsSourceInterface
   gint64        (*query_free_space) (KsSource          *self,
                                      GCancellable      *cancellable,
                                      GError           **error);
+  GInputStream *(*open_file_sized)  (KsSource          *self,
+                                     const char        *path,
+                                     guint64            size,
+                                     GCancellable      *cancellable,
+                                     GError           **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 const char   *ks_source_get_id            (KsSource             *self);
@@ -116,6 +124,11 @@ gboolean      ks_source_enumerate         (KsSource             *self,
                                            GError              **error);
 GInputStream *ks_source_open_file         (KsSource             *self,
                                            const char           *path,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
+GInputStream *ks_source_open_file_sized   (KsSource             *self,
+                                           const char           *path,
+                                           guint64               size,
                                            GCancellable         *cancellable,
                                            GError              **error);
 gint64        ks_source_query_free_space  (KsSource             *self,

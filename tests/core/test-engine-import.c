@@ -1686,6 +1686,53 @@ test_sync_failure (Fixture       *f,
   assert_backup_complete (f->src, f->dest);
 }
 
+/* A file cut short on the source after it was listed: an error naming it, nothing stored
+ * for it (what was listed is what would be recorded), and the next run takes it as it is. */
+static void
+test_changed_while_copying (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autoptr(KsFolderDestination) dest = ks_folder_destination_new (f->dest);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_source_file_free);
+  g_autoptr(GPtrArray) assets = NULL;
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) again = NULL;
+  g_autofree char *third = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0003.JPG", NULL);
+  const KsImportFileError *fe;
+
+  write_photos (f, 4, 30000, 600);
+
+  /* Listed (as the window lists before Import), then changed before it is read. */
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, files, NULL, &error));
+  g_assert_no_error (error);
+  assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
+  g_assert_cmpint (truncate (third, 1000), ==, 0);
+
+  g_ptr_array_add (dests, dest);
+  job = ks_import_job_new (KS_SOURCE (source), assets, dests, f->catalog);
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 3);
+  g_assert_cmpuint (result->failed, ==, 1);
+  g_assert_cmpuint (result->errors->len, ==, 1);
+  fe = g_ptr_array_index (result->errors, 0);
+  g_assert_cmpstr (fe->path, ==, "DCIM/100APPLE/IMG_0003.JPG");
+  g_assert_nonnull (strstr (fe->message, "changed while it was being copied"));
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 3);
+  assert_no_temp_files (f->dest);
+
+  again = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->copied, ==, 1);
+  g_assert_cmpuint (again->failed, ==, 0);
+  assert_backup_complete (f->src, f->dest);
+}
+
 /* ---- a destination whose medium corrupts one file ---- */
 
 #define TEST_TYPE_BAD_MEDIUM (test_bad_medium_get_type ())
@@ -2217,6 +2264,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/batched-commit", test_batched_commit);
   ADD ("/Keepsake/Import/cancel-mid-batch", test_cancel_mid_batch);
   ADD ("/Keepsake/Import/sync-failure", test_sync_failure);
+  ADD ("/Keepsake/Import/changed-while-copying", test_changed_while_copying);
   ADD ("/Keepsake/Import/source-lost", test_source_lost);
   ADD ("/Keepsake/Import/source-folder-vanished", test_source_folder_vanished);
   ADD ("/Keepsake/Import/async-progress", test_async_progress);
