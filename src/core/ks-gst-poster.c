@@ -25,7 +25,6 @@
 #include <gst/video/video.h>
 
 #include "ks-gst-poster.h"
-#include "ks-thumbnailer.h"
 
 /* Generous: the sanitizer builds decode a frame ten times slower. */
 #define POSTER_TIMEOUT_USEC (20 * G_USEC_PER_SEC)
@@ -253,8 +252,7 @@ deep_element_added_cb (GstBin     *bin,
 /* Waits for the pipeline to hold a frame (ASYNC_DONE), for an error, the deadline, or the
  * caller's cancellation. */
 static gboolean
-wait_for_frame (Poster        *poster,
-                GstBus        *bus,
+wait_for_frame (GstBus        *bus,
                 gint64         deadline,
                 GCancellable  *cancellable,
                 GError       **error)
@@ -368,25 +366,20 @@ make_element (const char  *factory,
  *   streaming thread while this function waits, and left open
  * @seek_ms: where the poster should come from (the key frame at or before it is taken);
  *   <= 0 for the first frame
- * @rotation: clockwise quarter turns to show the frame upright, in degrees (0, 90, 180, 270)
- * @size_px: the long side; <= 0 for the natural size
  *
- * Returns: (transfer full): the upright poster, or %NULL with %G_IO_ERROR_NOT_SUPPORTED (no
+ * Returns: (transfer full): the frame as stored (square pixels, not turned by the track's
+ *   matrix, full size), or %NULL with %G_IO_ERROR_NOT_SUPPORTED (no
  *   GStreamer, no decoder, undecodable data), %G_IO_ERROR_TIMED_OUT or %G_IO_ERROR_CANCELLED
  */
 GdkPixbuf *
 ks_gst_poster_load (GInputStream  *stream,
                     gint64         seek_ms,
-                    guint          rotation,
-                    int            size_px,
                     GCancellable  *cancellable,
                     GError       **error)
 {
   g_autoptr(GstElement) pipeline = NULL;
   g_autoptr(GstBus) bus = NULL;
   g_autoptr(GstSample) sample = NULL;
-  g_autoptr(GdkPixbuf) frame = NULL;
-  g_autoptr(GdkPixbuf) upright = NULL;
   g_autoptr(GstCaps) caps = NULL;
   GstElement *src, *demux, *convert, *scale, *sink;
   Poster poster = { 0 };
@@ -446,7 +439,7 @@ ks_gst_poster_load (GInputStream  *stream,
       ok = FALSE;
     }
   else
-    ok = wait_for_frame (&poster, bus, deadline, cancellable, error);
+    ok = wait_for_frame (bus, deadline, cancellable, error);
 
   if (ok)
     {
@@ -468,25 +461,5 @@ ks_gst_poster_load (GInputStream  *stream,
   if (!ok)
     return NULL;
 
-  frame = pixbuf_from_sample (sample, error);
-  if (frame == NULL)
-    return NULL;
-
-  switch (rotation)
-    {
-    case 90:
-      upright = gdk_pixbuf_rotate_simple (frame, GDK_PIXBUF_ROTATE_CLOCKWISE);
-      break;
-    case 180:
-      upright = gdk_pixbuf_rotate_simple (frame, GDK_PIXBUF_ROTATE_UPSIDEDOWN);
-      break;
-    case 270:
-      upright = gdk_pixbuf_rotate_simple (frame, GDK_PIXBUF_ROTATE_COUNTERCLOCKWISE);
-      break;
-    default:
-      upright = g_object_ref (frame);
-      break;
-    }
-
-  return ks_thumbnailer_scale_to_fit (upright, size_px);
+  return pixbuf_from_sample (sample, error);
 }

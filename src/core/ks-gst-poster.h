@@ -18,8 +18,6 @@ G_BEGIN_DECLS
 gboolean   ks_gst_poster_init (GError       **error);
 GdkPixbuf *ks_gst_poster_load (GInputStream  *stream,
                                gint64         seek_ms,
-                               guint          rotation,
-                               int            size_px,
                                GCancellable  *cancellable,
                                GError       **error);
 

@@ -507,5 +507,13 @@ ks_video_thumbnail_load (GInputStream  *stream,
         return NULL;
     }
 
-  return ks_gst_poster_load (stream, info.poster_ms, info.rotation, size_px, cancellable, error);
+  {
+    GdkPixbuf *frame = ks_gst_poster_load (stream, info.poster_ms, cancellable, error);
+    g_autoptr(GdkPixbuf) upright = NULL;
+
+    if (frame == NULL)
+      return NULL;
+    upright = turn_upright (frame, info.rotation);
+    return ks_thumbnailer_scale_to_fit (upright, size_px);
+  }
 }
