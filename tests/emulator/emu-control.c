@@ -66,7 +66,7 @@ emu_control_execute (EmuMux *mux, const char *line)
     }
   cmd = words->pdata[0];
   with_value = strcmp (cmd, "fail-after") == 0 || strcmp (cmd, "rate") == 0
-               || strcmp (cmd, "read-error") == 0;
+               || strcmp (cmd, "latency") == 0 || strcmp (cmd, "read-error") == 0;
   if (with_value)
     {
       if (words->len < 2)
@@ -118,6 +118,12 @@ emu_control_execute (EmuMux *mux, const char *line)
     emu_device_set_locked (device, false);
   else if (strcmp (cmd, "rate") == 0)
     emu_device_set_rate (device, n);
+  else if (strcmp (cmd, "latency") == 0)
+    {
+      if (n > 60000)
+        return g_strdup ("error latency is at most 60000 ms");
+      emu_device_set_latency (device, (uint32_t) n);
+    }
   else if (strcmp (cmd, "fail-after") == 0)
     {
       if (n > INT64_MAX)

@@ -545,8 +545,34 @@ emu_device_attach (EmuDevice *d)
 void
 emu_device_request_latency (EmuDevice *d)
 {
-  if (d->latency_ms > 0)
-    g_usleep ((gulong) d->latency_ms * 1000);
+  uint32_t ms;
+
+  g_mutex_lock (&d->lock);
+  ms = d->latency_ms;
+  g_mutex_unlock (&d->lock);
+  if (ms == 0)
+    return;
+
+  g_usleep ((gulong) ms * 1000);
+
+  /* A request's round trip is time the link carries no data. Under a cap it is not paid
+   * back from the throttle's slack (which is there for a client's short pauses between
+   * reads): the data of this request starts after it, as over USB, so a reader that asks
+   * in small pieces gets less of the link than one that asks in large ones. With
+   * "latency 1" and "rate 35000000" the emulator gives what real iPhones were measured
+   * at: ~32 MB/s to a reader asking 4 MiB at a time, ~18 MB/s through ifuse. */
+  g_mutex_lock (&d->lock);
+  if (d->rate > 0 && d->next_free_us != 0)
+    d->next_free_us = MAX (d->next_free_us, g_get_monotonic_time ());
+  g_mutex_unlock (&d->lock);
+}
+
+void
+emu_device_set_latency (EmuDevice *d, uint32_t ms)
+{
+  g_mutex_lock (&d->lock);
+  d->latency_ms = ms;
+  g_mutex_unlock (&d->lock);
 }
 
 /* How far the throttle's virtual clock may fall behind real time, i.e. the

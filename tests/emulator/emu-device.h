@@ -104,6 +104,7 @@ void        emu_device_set_trust         (EmuDevice *device, EmuTrust trust);
 bool        emu_device_get_locked        (EmuDevice *device);
 void        emu_device_set_locked        (EmuDevice *device, bool locked);
 void        emu_device_set_rate          (EmuDevice *device, uint64_t bytes_per_second);
+void        emu_device_set_latency       (EmuDevice *device, uint32_t ms);
 void        emu_device_set_fail_after    (EmuDevice *device, int64_t bytes); /* -1 = off */
 
 /* Device-side pairing store (what lockdownd remembers per HostID). */

@@ -69,8 +69,8 @@ static const char usage[] =
   "  --help                this text\n"
   "\n"
   "Control commands (one per line; UDID optional with one device): attach, detach,\n"
-  "trust, deny, ask, lock, unlock, fail-after BYTES, rate BYTES_PER_SEC, stats,\n"
-  "reset-stats, read-error AFC_PATH, clear-read-errors, udid.\n"
+  "trust, deny, ask, lock, unlock, fail-after BYTES, rate BYTES_PER_SEC, latency MS,\n"
+  "stats, reset-stats, read-error AFC_PATH, clear-read-errors, udid.\n"
   "Replies: \"ok ...\" or \"error <reason>\".\n";
 
 static int signal_pipe[2] = { -1, -1 };

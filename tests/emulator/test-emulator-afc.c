@@ -642,6 +642,40 @@ test_latency (Fixture *f, gconstpointer data)
   idevice_free (device);
 }
 
+/* Under a cap, each request's round trip is lost to the link: ten 50 KB reads at 1 MB/s
+ * with 30 ms per request take 10 × (30 + 50) ms; were the round trips paid back from the
+ * throttle's slack, about 10 × 50 − 100 ms. */
+static void
+test_latency_under_cap (Fixture *f, gconstpointer data)
+{
+  idevice_t device;
+  afc_client_t afc = connect_afc (f, &device);
+  uint64_t handle = 0;
+  char *buf = g_malloc (50000);
+  gint64 start_us, elapsed;
+
+  g_assert_cmpint (afc_file_open (afc, "/DCIM/100APPLE/IMG_0004.JPG", AFC_FOPEN_RDONLY, &handle), ==, AFC_E_SUCCESS);
+  g_free (control (f, "rate 1000000"));
+  g_free (control (f, "latency 30"));
+  start_us = g_get_monotonic_time ();
+  for (guint i = 0; i < 10; i++)
+    {
+      uint32_t got = 0;
+
+      g_assert_cmpint (afc_file_read (afc, handle, buf, 50000, &got), ==, AFC_E_SUCCESS);
+      g_assert_cmpuint (got, ==, 50000);
+    }
+  elapsed = g_get_monotonic_time () - start_us;
+  g_test_message ("10 x 50 KB at 1 MB/s, latency 30 ms: %.0f ms", elapsed / 1000.0);
+  g_assert_cmpint (elapsed, >=, 750 * 1000);
+  g_free (control (f, "latency 0"));
+  g_free (control (f, "rate 0"));
+  afc_file_close (afc, handle);
+  g_free (buf);
+  afc_client_free (afc);
+  idevice_free (device);
+}
+
 typedef struct
 {
   GMutex  lock;
@@ -791,6 +825,7 @@ main (int argc, char *argv[])
   ADD ("lock", test_lock, NULL);
   ADD ("read-error", test_read_error, NULL);
   ADD ("rate", test_rate, NULL);
+  ADD ("latency-under-cap", test_latency_under_cap, NULL);
   ADD ("throughput", test_throughput, NULL);
   ADD ("write-side", test_write_side, NULL);
   ADD ("hostile-and-sandbox", test_hostile_and_sandbox, hostile);
