@@ -381,6 +381,8 @@ ks_gst_poster_load (GInputStream  *stream,
   g_autoptr(GstBus) bus = NULL;
   g_autoptr(GstSample) sample = NULL;
   g_autoptr(GstCaps) caps = NULL;
+  static const char *factories[] = { "giostreamsrc", "qtdemux", "videoconvert", "videoscale", "appsink" };
+  GstElement *elements[G_N_ELEMENTS (factories)];
   GstElement *src, *demux, *convert, *scale, *sink;
   Poster poster = { 0 };
   GstStateChangeReturn ret;
@@ -393,21 +395,17 @@ ks_gst_poster_load (GInputStream  *stream,
     return NULL;
 
   pipeline = gst_object_ref_sink (gst_pipeline_new ("ks-video-poster"));
-  if ((src = make_element ("giostreamsrc", error)) == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), src);
-  if ((demux = make_element ("qtdemux", error)) == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), demux);
-  if ((convert = make_element ("videoconvert", error)) == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), convert);
-  if ((scale = make_element ("videoscale", error)) == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), scale);
-  if ((sink = make_element ("appsink", error)) == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), sink);
+  for (guint i = 0; i < G_N_ELEMENTS (factories); i++)
+    {
+      if ((elements[i] = make_element (factories[i], error)) == NULL)
+        return NULL;
+      gst_bin_add (GST_BIN (pipeline), elements[i]);
+    }
+  src = elements[0];
+  demux = elements[1];
+  convert = elements[2];
+  scale = elements[3];
+  sink = elements[4];
 
   g_object_set (src, "stream", stream, NULL);
   caps = gst_caps_new_simple ("video/x-raw",

@@ -516,6 +516,27 @@ is_camera_video (Fixture      *f,
   return FALSE;
 }
 
+/* The library's first HEVC camera video. */
+static KsSourceFile *
+find_hevc_video (Fixture     *f,
+                 GBytes     **whole,
+                 MovieFacts  *facts)
+{
+  for (guint i = 0; i < f->files->len; i++)
+    {
+      KsSourceFile *file = g_ptr_array_index (f->files, i);
+
+      if (is_camera_video (f, file, whole, facts))
+        {
+          if (facts->entry == KS_FOURCC ('h','v','c','1'))
+            return file;
+          g_clear_pointer (whole, g_bytes_unref);
+        }
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
 /* Each camera video gets its poster over AFC: upright (portrait when tkhd turns it), showing
  * the band at the bottom, decoded from moov and one key frame: at most two moov reads,
  * GStreamer's 4 KiB first read and the largest key frame cross the link. */
@@ -648,7 +669,6 @@ test_video_broken (Fixture       *f,
                    gconstpointer  data)
 {
   g_autoptr(GBytes) whole = NULL;
-  KsSourceFile *hevc = NULL;
   MovieFacts facts;
   const guint8 *bytes;
   gsize len;
@@ -660,16 +680,7 @@ test_video_broken (Fixture       *f,
     { "100APPLE/SHORT_0001.MOV", TRUE },    /* mdat cut short, moov kept: samples past the end */
   };
 
-  for (guint i = 0; i < f->files->len && hevc == NULL; i++)
-    {
-      KsSourceFile *file = g_ptr_array_index (f->files, i);
-
-      if (is_camera_video (f, file, &whole, &facts) && facts.entry == KS_FOURCC ('h','v','c','1'))
-        hevc = file;
-      else
-        g_clear_pointer (&whole, g_bytes_unref);
-    }
-  g_assert_nonnull (hevc);
+  find_hevc_video (f, &whole, &facts);
   bytes = g_bytes_get_data (whole, &len);
   g_assert_true (ks_isobmff_find_child (bytes, len, 0, len, KS_FOURCC ('m','d','a','t'), &mdat));
   g_assert_true (ks_isobmff_find_child (bytes, len, 0, len, KS_FOURCC ('m','o','o','v'), &moov));
@@ -757,16 +768,7 @@ test_video_no_decoder (Fixture       *f,
   gst_plugin_feature_list_free (decoders);
   g_assert_nonnull (ranked_out);   /* there was one (gstreamer1.0-libav's avdec_h265) */
 
-  for (guint i = 0; i < f->files->len && hevc == NULL; i++)
-    {
-      KsSourceFile *file = g_ptr_array_index (f->files, i);
-
-      if (is_camera_video (f, file, &whole, &facts) && facts.entry == KS_FOURCC ('h','v','c','1'))
-        hevc = file;
-      else
-        g_clear_pointer (&whole, g_bytes_unref);
-    }
-  g_assert_nonnull (hevc);
+  hevc = find_hevc_video (f, &whole, &facts);
 
   pixbuf = load_path_over_afc (f, hevc->path, &duration, &error);
 

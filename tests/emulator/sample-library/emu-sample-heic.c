@@ -14,17 +14,7 @@
 
 #include "emu-sample-exif.h"
 #include "emu-sample-heic.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-# include <sanitizer/lsan_interface.h>
-/* libx265 3.5's FrameFilter::init allocations are never freed by x265_encoder_close;
- * they are the encoder's, not ours, so keep them out of LeakSanitizer's report. */
-# define X265_LEAKS_BEGIN() __lsan_disable ()
-# define X265_LEAKS_END()   __lsan_enable ()
-#else
-# define X265_LEAKS_BEGIN()
-# define X265_LEAKS_END()
-#endif
+#include "emu-sample-video.h"
 
 #define POOL_LONG_SIDE 480
 #define POOL_VARIANTS  2
@@ -66,7 +56,7 @@ emu_heic_encode (const EmuRgb *rgb,
   guint8 *plane;
   int stride;
 
-  X265_LEAKS_BEGIN ();
+  EMU_X265_LEAKS_BEGIN ();
   check (heif_context_get_encoder_for_format (ctx, heif_compression_HEVC, &encoder), "encoder");
   check (heif_encoder_set_lossy_quality (encoder, quality), "quality");
   /* x265's slower presets cost 3–4× the time for a few percent of size we don't want anyway. */
@@ -106,7 +96,7 @@ emu_heic_encode (const EmuRgb *rgb,
   heif_encoder_release (encoder);
   heif_encoder_release (thumb_encoder);
   heif_context_free (ctx);
-  X265_LEAKS_END ();
+  EMU_X265_LEAKS_END ();
 
   return g_byte_array_free_to_bytes (out);
 }

@@ -19,16 +19,6 @@
 
 #include "emu-sample-video.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-# include <sanitizer/lsan_interface.h>
-/* libx265 3.5 keeps some allocations past x265_encoder_close (see emu-sample-heic.c). */
-# define X265_LEAKS_BEGIN() __lsan_disable ()
-# define X265_LEAKS_END()   __lsan_enable ()
-#else
-# define X265_LEAKS_BEGIN()
-# define X265_LEAKS_END()
-#endif
-
 #define FPS 8
 
 typedef struct
@@ -241,7 +231,7 @@ encode_hevc (EmuVideoStream  *stream,
   guint next = 0;
   gboolean ok = FALSE;
 
-  X265_LEAKS_BEGIN ();
+  EMU_X265_LEAKS_BEGIN ();
   param = x265_param_alloc ();
   x265_param_default_preset (param, "ultrafast", NULL);
   x265_param_parse (param, "pools", "none");
@@ -271,7 +261,7 @@ encode_hevc (EmuVideoStream  *stream,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "x265 refused the parameters");
       x265_param_free (param);
-      X265_LEAKS_END ();
+      EMU_X265_LEAKS_END ();
       return FALSE;
     }
 
@@ -345,7 +335,7 @@ out:
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "x265 could not encode");
   x265_encoder_close (encoder);
   x265_param_free (param);
-  X265_LEAKS_END ();
+  EMU_X265_LEAKS_END ();
   return ok;
 }
 
