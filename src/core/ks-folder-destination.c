@@ -34,12 +34,21 @@
 
 struct _KsDestinationWriter
 {
-  int      dir_fd;
-  char    *rel_dir;
-  char    *tmp_name;
-  int      fd;
-  guint64  written;
+  int       dir_fd;
+  char     *rel_dir;
+  char     *tmp_name;
+  int       fd;
+  guint64   written;
+
+  /* Read back from the medium as the file is written, one buffer behind: bytes
+   * [0, checked) are hashed into @check. Commit reads only the rest. */
+  KsHasher *check;
+  guint64   checked;
+  guint8   *check_buf;
+  gboolean  check_later; /* the filesystem cannot say when data is on the medium */
 };
+
+#define CHECK_BUF_SIZE (1024 * 1024)
 
 typedef KsFolderPublishMode PublishMode;
 #define PUBLISH_RENAME_NOREPLACE  KS_FOLDER_PUBLISH_RENAME_NOREPLACE
@@ -916,6 +925,8 @@ writer_free (KsDestinationWriter *writer)
 {
   close_fd (&writer->fd);
   close_fd (&writer->dir_fd);
+  g_clear_pointer (&writer->check, ks_hasher_free);
+  g_clear_pointer (&writer->check_buf, g_free);
   g_free (writer->rel_dir);
   g_free (writer->tmp_name);
   g_free (writer);
@@ -956,6 +967,51 @@ ks_folder_destination_begin_file (KsDestination  *dest,
   return writer;
 }
 
+/* Reads [writer->checked, @end) back from the medium into the check hash (to the end of the
+ * file when @end is G_MAXUINT64). Pages still in the cache are dropped first, so the kernel
+ * fetches what the disk (or the NAS) actually holds. */
+static gboolean
+read_back (KsDestinationWriter  *writer,
+           guint64               end,
+           GCancellable         *cancellable,
+           GError              **error)
+{
+  if (writer->check == NULL)
+    writer->check = ks_hasher_new ();
+  if (writer->check_buf == NULL)
+    writer->check_buf = g_malloc (CHECK_BUF_SIZE);
+
+  posix_fadvise (writer->fd, writer->checked, end == G_MAXUINT64 ? 0 : (off_t) (end - writer->checked),
+                 POSIX_FADV_DONTNEED);
+
+  while (writer->checked < end)
+    {
+      gsize want = (gsize) MIN ((guint64) CHECK_BUF_SIZE, end - writer->checked);
+      ssize_t n;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+
+      n = pread (writer->fd, writer->check_buf, want, (off_t) writer->checked);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s", g_strerror (errsv));
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+
+      ks_hasher_update (writer->check, writer->check_buf, n);
+      writer->checked += n;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 ks_folder_destination_write (KsDestination        *dest,
                              KsDestinationWriter  *writer,
@@ -964,18 +1020,43 @@ ks_folder_destination_write (KsDestination        *dest,
                              GError              **error)
 {
   KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+  guint64 before = writer->written;
+  g_autoptr(GError) local_error = NULL;
 
   if (!write_all (writer->fd, data, len))
     return set_errno_error (error, errno, "Cannot write to %s", self->path);
+  writer->written += len;
+
+  if (len == 0)
+    return TRUE;
 
   /* Start writeback of this buffer now, while the next one is read from the phone, so
    * the fsync in commit finds little left to write. Only a hint: it promises nothing
    * about durability (it flushes no metadata and no disk cache), which stays the fsync's
-   * job; where it is not supported the fsync simply does all the work, as before. */
-  if (len > 0)
-    sync_file_range (writer->fd, writer->written, len, SYNC_FILE_RANGE_WRITE);
+   * job. */
+  sync_file_range (writer->fd, before, len, SYNC_FILE_RANGE_WRITE);
 
-  writer->written += len;
+  /* Verify what the earlier buffers put on the medium while this one is on its way, so a
+   * big video is not read back whole after its last byte arrived. Where the filesystem
+   * cannot wait for writeback, commit reads everything back after its fsync. */
+  if (!writer->check_later && before > writer->checked)
+    {
+      if (sync_file_range (writer->fd, writer->checked, before - writer->checked,
+                           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                           | SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+        {
+          if (errno == EIO || errno == ENOSPC)
+            return set_errno_error (error, errno, "Cannot write to %s", self->path);
+          writer->check_later = TRUE;
+        }
+      else if (!read_back (writer, before, NULL, &local_error))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "Cannot read back from %s: ", self->path);
+          return FALSE;
+        }
+    }
+
   return TRUE;
 }
 
@@ -1034,7 +1115,7 @@ ks_folder_destination_stage (KsDestination        *dest,
                              GError              **error)
 {
   KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
-  g_autofree char *read_back = NULL;
+  g_autofree char *read_back_hash = NULL;
   g_autofree char *final_name = NULL;
   g_autofree char *relative_path = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -1052,14 +1133,22 @@ ks_folder_destination_stage (KsDestination        *dest,
       goto fail;
     }
 
-  /* Verify before the file gets its real name, so an unverified file is never visible. */
-  read_back = hash_fd_from_medium (writer->fd, &read_size, cancellable, &local_error);
-  if (read_back == NULL)
+  /* Verify before the file gets its real name, so an unverified file is never visible:
+   * what the writes did not read back yet, to the end of the file. */
+  if (writer->check_later && writer->checked > 0)
+    {
+      g_clear_pointer (&writer->check, ks_hasher_free);
+      writer->checked = 0;
+    }
+  posix_fadvise (writer->fd, writer->checked, 0, POSIX_FADV_SEQUENTIAL);
+  if (!read_back (writer, G_MAXUINT64, cancellable, &local_error))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "Cannot read back from %s: ", self->path);
       goto fail;
     }
-  if (read_size != writer->written || g_strcmp0 (read_back, hash) != 0)
+  read_size = writer->checked;
+  read_back_hash = ks_hasher_finish (writer->check);
+  if (read_size != writer->written || g_strcmp0 (read_back_hash, hash) != 0)
     {
       g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
                    "What %s holds differs from what was written (%" G_GUINT64_FORMAT " of %"

@@ -1896,6 +1896,48 @@ test_verify_failure (Fixture       *f,
   assert_backup_complete (f->src, f->dest);
 }
 
+/* A big video (several buffers, read back while it is written) damaged on the way to the
+ * disk: caught, never named, retried by the next run. */
+static void
+test_verify_failure_big (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autoptr(TestBadMedium) bad = g_object_new (TEST_TYPE_BAD_MEDIUM, NULL);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) again = NULL;
+  g_autofree char *movie = g_build_filename (f->src, "IMG_0007.MOV", NULL);
+  g_autofree char *photo = g_build_filename (f->src, "IMG_0008.JPG", NULL);
+  const KsImportFileError *fe;
+
+  write_random (movie, 11 * 1024 * 1024 + 123, 90);
+  write_random (photo, 50000, 91);
+  bad->inner = KS_DESTINATION (ks_folder_destination_new (f->dest));
+  bad->victim = g_strdup ("IMG_0007.MOV");
+  g_ptr_array_add (dests, bad);
+
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 1);
+  g_assert_cmpuint (result->failed, ==, 1);
+  g_assert_cmpuint (result->errors->len, ==, 1);
+  fe = g_ptr_array_index (result->errors, 0);
+  g_assert_cmpstr (fe->path, ==, "IMG_0007.MOV");
+  g_assert_cmpint (fe->code, ==, KS_IMPORT_ERROR_VERIFY_FAILED);
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 1);
+  assert_no_temp_files (f->dest);
+
+  again = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->copied, ==, 1);
+  assert_backup_complete (f->src, f->dest);
+}
+
 /* Where @src's bytes were stored in @f->dest (relative path), or NULL. */
 static char *
 stored_path_of (Fixture    *f,
@@ -2277,6 +2319,7 @@ main (int   argc,
   ADD ("/Keepsake/Destination/publish-fallbacks", test_publish_fallbacks);
   ADD ("/Keepsake/Import/fuse-destination", test_fuse_destination);
   ADD ("/Keepsake/Import/verify-failure", test_verify_failure);
+  ADD ("/Keepsake/Import/verify-failure-big", test_verify_failure_big);
   ADD ("/Keepsake/Import/companions-keep-base-name", test_companions_keep_base_name);
   ADD ("/Keepsake/Import/companion-follows-renamed-photo", test_companion_follows_renamed_photo);
   ADD ("/Keepsake/Import/flags-then-companions", test_flags_then_companions);
