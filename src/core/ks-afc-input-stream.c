@@ -30,6 +30,12 @@ struct _KsAfcInputStream
   guint64          handle;
   guint64          size;
 
+  /* The size came from a listing, not from the phone just now: the last read asks for one
+   * byte more, so a file that grew since is noticed (an error, not a silently cut copy),
+   * and a short answer there is the end of the file. */
+  gboolean         size_is_listed;
+  gboolean         end_seen;
+
   /* Logical position (what the caller sees) and where the device's file pointer is. */
   goffset          position;
   goffset          device_position;
@@ -91,6 +97,7 @@ device_read (KsAfcInputStream  *self,
              GError           **error)
 {
   uint32_t bytes_read = 0;
+  guint64 left;
   afc_error_t aerr;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -98,9 +105,10 @@ device_read (KsAfcInputStream  *self,
 
   /* Never ask past the end the file had when it was opened: a request at EOF costs a round
    * trip over USB for nothing, and every file is read to its end. */
-  if (self->position >= (goffset) self->size)
+  if (self->position >= (goffset) self->size && (!self->size_is_listed || self->end_seen))
     return 0;
-  count = MIN (count, (gsize) (self->size - self->position));
+  left = self->size - MIN ((guint64) self->position, self->size);
+  count = MIN (count, self->size_is_listed ? left + 1 : left);
 
   if (!device_seek (self, self->position, error))
     return -1;
@@ -113,6 +121,17 @@ device_read (KsAfcInputStream  *self,
       fail (self, aerr, error);
       return -1;
     }
+
+  if (self->size_is_listed && bytes_read > left)
+    {
+      g_autofree char *display = g_utf8_make_valid (self->path, -1);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("%s grew on the iPhone after it was listed"), display);
+      return -1;
+    }
+  if (self->size_is_listed && bytes_read == left && bytes_read < count)
+    self->end_seen = TRUE;
 
   self->device_position += bytes_read;
   return bytes_read;
@@ -419,6 +438,7 @@ open_stream (KsAfcPool     *pool,
       if (known_size >= 0)
         {
           self->size = known_size;
+          self->size_is_listed = TRUE;
           aerr = afc_file_open (ks_afc_connection_get_client (self->connection), afc_path,
                                 AFC_FOPEN_RDONLY, &self->handle);
         }

@@ -538,6 +538,56 @@ emulator_reset_stats (Fixture *f)
   g_assert_true (g_str_has_prefix (reply, "ok"));
 }
 
+/* Opened with the size the listing gave (as an import does, without asking the phone
+ * again): every file reads whole and byte-exact, nothing past its end crosses the link,
+ * and a file that grew since the listing is an error rather than a silently cut copy. */
+static void
+test_open_sized (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(KsDeviceSource) source = ks_device_source_new (f->udid, NULL);
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  const char *rel;
+  GBytes *want;
+
+  g_hash_table_iter_init (&iter, f->expected);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &rel, (gpointer *) &want))
+    {
+      g_autoptr(GInputStream) stream = NULL;
+      gsize size = g_bytes_get_size (want);
+      g_autofree guint8 *buf = g_malloc (size + 4096);
+      gsize got = 0;
+
+      emulator_reset_stats (f);
+      stream = ks_source_open_file_sized (KS_SOURCE (source), rel, size, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_input_stream_read_all (stream, buf, size + 4096, &got, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (buf, got, g_bytes_get_data (want, NULL), size);
+      g_assert_cmpuint (emulator_served (f), ==, size);
+    }
+
+  /* Grew after it was listed. */
+  {
+    g_autofree char *path = g_build_filename (f->media, "DCIM", "100APPLE", "IMG_0002.JPG", NULL);
+    g_autoptr(GInputStream) stream = NULL;
+    g_autofree guint8 *buf = g_malloc (200000);
+    FILE *fp = fopen (path, "ab");
+    gsize got = 0;
+
+    g_assert_nonnull (fp);
+    g_assert_cmpint (fwrite ("more", 1, 4, fp), ==, 4);
+    fclose (fp);
+    stream = ks_source_open_file_sized (KS_SOURCE (source), "100APPLE/IMG_0002.JPG", 70000, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_false (g_input_stream_read_all (stream, buf, 200000, &got, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, "grew"));
+    g_clear_error (&error);
+  }
+}
+
 /* By default a 4 KiB read pulls a 1 MiB read-ahead off the phone; with "read-ahead" 0 it
  * moves exactly 4 KiB, each sparse read is one AFC read of its own size, and the bytes are
  * still the file's. */
@@ -619,6 +669,7 @@ main (int   argc,
   ADD ("/Keepsake/DeviceSource/enumerate-and-read", test_enumerate_and_read);
   ADD ("/Keepsake/DeviceSource/seek", test_seek);
   ADD ("/Keepsake/DeviceSource/read-ahead", test_read_ahead);
+  ADD ("/Keepsake/DeviceSource/open-sized", test_open_sized);
   ADD ("/Keepsake/DeviceSource/parallel", test_parallel);
   ADD ("/Keepsake/DeviceSource/detach-mid-read", test_detach_mid_read);
   ADD ("/Keepsake/DeviceSource/fail-after", test_fail_after);
