@@ -22,6 +22,7 @@ typedef enum
   KS_DESTINATION_ERROR_UNAVAILABLE,   /* removed, unmounted, not a folder */
   KS_DESTINATION_ERROR_VERIFY_FAILED, /* what is on disk is not what was written */
   KS_DESTINATION_ERROR_UNSAFE_PATH,   /* a relative path that would leave the destination */
+  KS_DESTINATION_ERROR_BUSY,          /* another run (here or in another process) has it open */
 } KsDestinationError;
 
 GQuark ks_destination_error_quark (void);

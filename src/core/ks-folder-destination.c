@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "ks-hash.h"
 
 #define INDEX_NAME "index"
+#define LOCK_NAME  "lock"
 /* An index line "forget <sha256>" drops that content (a copy found damaged). */
 #define FORGET_MARK "forget "
 #define ID_NAME    "id"
@@ -64,6 +66,7 @@ struct _KsFolderDestination
   int          root_fd;
   int          meta_fd;
   int          index_fd;
+  int          lock_fd;
   dev_t        root_dev;
   ino_t        root_ino;
   PublishMode  publish_mode;
@@ -742,6 +745,7 @@ ks_folder_destination_open (KsDestination  *dest,
   close_fd (&self->index_fd);
   close_fd (&self->meta_fd);
   close_fd (&self->root_fd);
+  close_fd (&self->lock_fd);
 
   /* The root itself may be a symlink the user chose (~/Pictures → /data/…); below it
    * nothing is followed. */
@@ -791,6 +795,26 @@ ks_folder_destination_open (KsDestination  *dest,
       else
         set_errno_error (error, errsv, "Cannot write to destination %s", self->path);
       return FALSE;
+    }
+
+  /* One run at a time: another one's sweep would remove our temporaries, and two could
+   * both create an id. The lock goes with the descriptor (a killed run leaves none). */
+  self->lock_fd = openat (self->meta_fd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (self->lock_fd < 0)
+    return set_errno_error (error, errno, "Cannot write to destination %s", self->path);
+  if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int errsv = errno;
+
+      close_fd (&self->lock_fd);
+      if (errsv == EWOULDBLOCK)
+        {
+          g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY,
+                       "Another backup or check is using %s; try again when it has finished",
+                       self->path);
+          return FALSE;
+        }
+      /* Filesystems without locks (some network shares): go on without. */
     }
 
   g_mutex_lock (&self->mutex);
@@ -1388,6 +1412,7 @@ ks_folder_destination_close (KsDestination *dest)
   close_fd (&self->index_fd);
   close_fd (&self->meta_fd);
   close_fd (&self->root_fd);
+  close_fd (&self->lock_fd);
   g_mutex_unlock (&self->mutex);
 }
 
@@ -1454,6 +1479,7 @@ ks_folder_destination_finalize (GObject *object)
   close_fd (&self->index_fd);
   close_fd (&self->meta_fd);
   close_fd (&self->root_fd);
+  close_fd (&self->lock_fd);
   g_clear_pointer (&self->staged, g_hash_table_unref);
   g_clear_pointer (&self->staged_order, g_ptr_array_unref);
   g_clear_pointer (&self->staged_dirs, g_hash_table_unref);
@@ -1479,6 +1505,7 @@ ks_folder_destination_init (KsFolderDestination *self)
   self->root_fd = -1;
   self->meta_fd = -1;
   self->index_fd = -1;
+  self->lock_fd = -1;
   self->publish_mode = PUBLISH_RENAME_NOREPLACE;
   g_mutex_init (&self->mutex);
   self->index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,

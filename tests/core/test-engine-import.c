@@ -1733,6 +1733,44 @@ test_changed_while_copying (Fixture       *f,
   assert_backup_complete (f->src, f->dest);
 }
 
+/* Two runs into one folder (the app and a cron job): the second is refused with a clear
+ * reason before it touches anything, so it cannot sweep away the first one's temporaries;
+ * once the first is done, it goes ahead. */
+static void
+test_destination_busy (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsFolderDestination) first = ks_folder_destination_new (f->dest);
+  g_autoptr(KsImportResult) result = NULL;
+  g_autofree char *temp = NULL;
+  g_autoptr(GHashTable) dest_files = NULL;
+
+  write_photos (f, 3, 20000, 700);
+  g_assert_true (ks_destination_open (KS_DESTINATION (first), NULL, &error));
+  g_assert_no_error (error);
+  /* The first run's file in progress. */
+  temp = g_build_filename (f->dest, ".IMG_0001.JPG" KS_FOLDER_DESTINATION_TMP_MARK "abcdef", NULL);
+  g_assert_true (g_file_set_contents (temp, "half a photo", -1, NULL));
+
+  result = run_import (f, NULL, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "Another backup"));
+  g_assert_nonnull (strstr (error->message, f->dest));
+  g_assert_null (result);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (temp, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_index_lines (f->dest), ==, 0);
+  g_assert_cmpint (catalog_count (f, "SELECT count(*) FROM copies"), ==, 0);
+
+  g_assert_cmpint (g_unlink (temp), ==, 0);
+  ks_destination_close (KS_DESTINATION (first));
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, 3);
+  assert_backup_complete (f->src, f->dest);
+}
+
 /* ---- a destination whose medium corrupts one file ---- */
 
 #define TEST_TYPE_BAD_MEDIUM (test_bad_medium_get_type ())
@@ -2307,6 +2345,7 @@ main (int   argc,
   ADD ("/Keepsake/Import/cancel-mid-batch", test_cancel_mid_batch);
   ADD ("/Keepsake/Import/sync-failure", test_sync_failure);
   ADD ("/Keepsake/Import/changed-while-copying", test_changed_while_copying);
+  ADD ("/Keepsake/Import/destination-busy", test_destination_busy);
   ADD ("/Keepsake/Import/source-lost", test_source_lost);
   ADD ("/Keepsake/Import/source-folder-vanished", test_source_folder_vanished);
   ADD ("/Keepsake/Import/async-progress", test_async_progress);
