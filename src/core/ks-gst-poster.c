@@ -24,6 +24,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
+#include "ks-gst-input-stream.h"
 #include "ks-gst-poster.h"
 
 /* Generous: the sanitizer builds decode a frame ten times slower. */
@@ -363,13 +364,14 @@ make_element (const char  *factory,
 /**
  * ks_gst_poster_load:
  * @stream: a seekable stream holding a QuickTime or MP4 movie; it is read from GStreamer's
- *   streaming thread while this function waits, and left open
+ *   streaming thread while this function waits (through a KsGstInputStream), and left open
  * @seek_ms: where the poster should come from (the key frame at or before it is taken);
  *   <= 0 for the first frame
  *
  * Returns: (transfer full): the frame as stored (square pixels, not turned by the track's
- *   matrix, full size), or %NULL with %G_IO_ERROR_NOT_SUPPORTED (no
- *   GStreamer, no decoder, undecodable data), %G_IO_ERROR_TIMED_OUT or %G_IO_ERROR_CANCELLED
+ *   matrix, full size), or %NULL with %G_IO_ERROR_NOT_SUPPORTED (no GStreamer, no decoder,
+ *   undecodable data), the error of a failed read, %G_IO_ERROR_TIMED_OUT or
+ *   %G_IO_ERROR_CANCELLED
  */
 GdkPixbuf *
 ks_gst_poster_load (GInputStream  *stream,
@@ -381,6 +383,7 @@ ks_gst_poster_load (GInputStream  *stream,
   g_autoptr(GstBus) bus = NULL;
   g_autoptr(GstSample) sample = NULL;
   g_autoptr(GstCaps) caps = NULL;
+  g_autoptr(GInputStream) reader = NULL;
   static const char *factories[] = { "giostreamsrc", "qtdemux", "videoconvert", "videoscale", "appsink" };
   GstElement *elements[G_N_ELEMENTS (factories)];
   GstElement *src, *demux, *convert, *scale, *sink;
@@ -407,7 +410,8 @@ ks_gst_poster_load (GInputStream  *stream,
   scale = elements[3];
   sink = elements[4];
 
-  g_object_set (src, "stream", stream, NULL);
+  reader = ks_gst_input_stream_new (stream);
+  g_object_set (src, "stream", reader, NULL);
   caps = gst_caps_new_simple ("video/x-raw",
                               "format", G_TYPE_STRING, "RGB",
                               "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
@@ -457,7 +461,20 @@ ks_gst_poster_load (GInputStream  *stream,
     g_debug ("Video poster: the demuxer did not seek; the first frame stands in");
 
   if (!ok)
-    return NULL;
+    {
+      g_autoptr(GError) read_error = ks_gst_input_stream_dup_error (KS_GST_INPUT_STREAM (reader));
+
+      /* A read that failed (the phone went away) is that error, not "no poster", which the
+       * cache would remember. Cancellation and the timeout are already what they are. */
+      if (read_error != NULL && error != NULL && *error != NULL &&
+          g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) &&
+          !g_error_matches (read_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, g_steal_pointer (&read_error));
+        }
+      return NULL;
+    }
 
   return pixbuf_from_sample (sample, error);
 }

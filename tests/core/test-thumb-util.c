@@ -40,6 +40,7 @@ struct _TestCountingStream
   guint         n_reads;     /* atomic */
   guint         slow_after;  /* reads after this many take delay_usec (a slow link) */
   gint64        delay_usec;
+  guint         fail_after;  /* reads after this many fail (a phone unplugged); 0: never */
 };
 
 enum { PROP_0, PROP_READ_AHEAD, N_PROPS };
@@ -59,9 +60,15 @@ test_counting_stream_read (GInputStream  *stream,
 {
   TestCountingStream *self = (TestCountingStream *) stream;
   goffset pos = g_seekable_tell (G_SEEKABLE (self->base));
+  guint nth = (guint) g_atomic_int_add (&self->n_reads, 1);
   gssize n;
 
-  if ((guint) g_atomic_int_add (&self->n_reads, 1) >= self->slow_after && self->delay_usec > 0)
+  if (self->fail_after > 0 && nth >= self->fail_after)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "The device went away");
+      return -1;
+    }
+  if (nth >= self->slow_after && self->delay_usec > 0)
     {
       /* A slow link that still answers to cancellation, as an AFC read between packets. */
       gint64 until = g_get_monotonic_time () + self->delay_usec;
@@ -231,6 +238,14 @@ test_counting_stream_set_delay (TestCountingStream *self,
 {
   self->slow_after = after;
   self->delay_usec = delay_usec;
+}
+
+/* Every read after the first @after ones fails with G_IO_ERROR_CONNECTION_CLOSED. */
+void
+test_counting_stream_set_fail (TestCountingStream *self,
+                               guint               after)
+{
+  self->fail_after = after;
 }
 
 GInputStream *

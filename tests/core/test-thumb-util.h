@@ -37,6 +37,8 @@ GInputStream *test_counting_stream_new_bytes (GBytes       *bytes,
 void          test_counting_stream_set_delay (TestCountingStream *self,
                                               guint               after,
                                               gint64              delay_usec);
+void          test_counting_stream_set_fail  (TestCountingStream *self,
+                                              guint               after);
 
 /* A folder source: "test:<dir>"; every open is counted; opens can be held at a gate. */
 #define TEST_TYPE_SOURCE (test_source_get_type ())

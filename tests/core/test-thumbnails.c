@@ -759,6 +759,24 @@ test_video_cancel (void)
   g_assert_cmpint (duration, >, 0);
 }
 
+/* The phone goes away after moov: the poster fails with that error, not "no poster" (which
+ * the cache would keep for good), and the duration is known. */
+static void
+test_video_read_error (void)
+{
+  g_autoptr(GBytes) movie = sample_hevc_movie ();
+  g_autoptr(GInputStream) stream = test_counting_stream_new_bytes (movie, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) got = NULL;
+  gint64 duration = -1;
+
+  test_counting_stream_set_fail (TEST_COUNTING_STREAM (stream), 5);
+  got = ks_thumbnailer_load_stream (stream, "IMG_0005.MOV", 0, 128, &duration, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_null (got);
+  g_assert_cmpint (duration, >, 0);
+}
+
 static void
 assert_fails (GBytes     *bytes,
               const char *name)
@@ -1256,6 +1274,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Thumbnails/video/mp4-jpeg-poster", test_video_mp4_jpeg_poster);
   g_test_add_func ("/Keepsake/Thumbnails/video/other-codec", test_video_other_codec);
   g_test_add_func ("/Keepsake/Thumbnails/video/cancel", test_video_cancel);
+  g_test_add_func ("/Keepsake/Thumbnails/video/read-error", test_video_read_error);
   g_test_add_func ("/Keepsake/Thumbnails/corrupt", test_corrupt_files);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cache-hit", test_cache_hit);
   g_test_add_func ("/Keepsake/Thumbnails/pool/cache-no-poster", test_cache_no_poster);
