@@ -43,6 +43,7 @@ struct _KsDeviceMonitor
   guint                           started : 1;
   guint                           probing : 1;
   guint                           usbmuxd_missing : 1;
+  guint                           watch_events : 1;
 };
 
 G_DEFINE_FINAL_TYPE (KsDeviceMonitor, ks_device_monitor, G_TYPE_OBJECT)
@@ -345,7 +346,8 @@ probe_cb (GObject      *object,
   else
     {
       set_usbmuxd_missing (self, FALSE);
-      subscribe (self);
+      if (self->watch_events)
+        subscribe (self);
 
       /* Reconcile with the snapshot, unless an event arrived meanwhile (the snapshot may then
        * be older than what we know). */
@@ -441,6 +443,26 @@ KsDeviceMonitor *
 ks_device_monitor_new (void)
 {
   return g_object_new (KS_TYPE_DEVICE_MONITOR, NULL);
+}
+
+/**
+ * ks_device_monitor_set_watch_events:
+ * @self: a #KsDeviceMonitor
+ * @watch: whether to subscribe to usbmuxd's attach / detach events (the default)
+ *
+ * Call before ks_device_monitor_start(). Without events the list follows the probe every
+ * two seconds alone. A process that lives seconds (keepsake-cli) does without them:
+ * libusbmuxd ends its event thread with pthread_cancel() when the last subscriber leaves,
+ * and a thread cancelled while it still greets usbmuxd loses what it allocated.
+ */
+void
+ks_device_monitor_set_watch_events (KsDeviceMonitor *self,
+                                    gboolean         watch)
+{
+  g_return_if_fail (KS_IS_DEVICE_MONITOR (self));
+  g_return_if_fail (self->context == NULL);
+
+  self->watch_events = !!watch;
 }
 
 gboolean
@@ -603,4 +625,5 @@ ks_device_monitor_init (KsDeviceMonitor *self)
 {
   self->devices = g_list_store_new (KS_TYPE_DEVICE);
   self->cancellable = g_cancellable_new ();
+  self->watch_events = TRUE;
 }

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsDeviceMonitor, ks_device_monitor, KS, DEVICE_MONITOR, GObject)
 
 KsDeviceMonitor *ks_device_monitor_new                 (void);
+void             ks_device_monitor_set_watch_events    (KsDeviceMonitor *self,
+                                                        gboolean         watch);
 void             ks_device_monitor_start               (KsDeviceMonitor *self);
 gboolean         ks_device_monitor_get_started         (KsDeviceMonitor *self);
 gboolean         ks_device_monitor_get_usbmuxd_missing (KsDeviceMonitor *self);
