@@ -19,6 +19,7 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <openssl/crypto.h>
 
 #include "ks-catalog.h"
 #include "ks-cli.h"
@@ -275,6 +276,9 @@ start_monitor (KsCli *cli)
     return KS_EXIT_OK;
 
   cli->monitor = ks_device_monitor_new ();
+  /* No usbmuxd event thread: a run lasts seconds, the list is probed every two anyway, and
+   * libusbmuxd's way of stopping that thread (pthread_cancel) leaks when it lands early. */
+  ks_device_monitor_set_watch_events (cli->monitor, FALSE);
   ks_device_monitor_start (cli->monitor);
   if (!wait_until (cli, monitor_started, cli->monitor, 15))
     return g_cancellable_is_cancelled (cli->cancellable) ? KS_EXIT_CANCELLED : KS_EXIT_FAILED;
@@ -1092,6 +1096,81 @@ cmd_status (KsCli  *cli,
 
 /* --- main --------------------------------------------------------------------------------- */
 
+/* How long to wait at exit for device probes to finish; a pairing takes a second or two (it
+ * makes new host keys each time). */
+#define SHUTDOWN_WAIT_MS 10000
+
+static void
+object_gone_cb (gpointer  data,
+                GObject  *where_the_object_was)
+{
+  gint *alive = data;
+
+  /* The last reference of a device may go on the GTask worker that probed it. */
+  if (g_atomic_int_dec_and_test (alive))
+    g_main_context_wakeup (NULL);
+}
+
+static void
+watch_object (GObject *object,
+              gint    *alive)
+{
+  g_atomic_int_inc (alive);
+  g_object_weak_ref (object, object_gone_cb, alive);
+}
+
+/* Stops and frees what the run started, so that main() can return: the device monitor,
+ * the devices' Trust / unlock retries, and the device probes that may still be pairing on
+ * GTask workers (Ctrl+C while the phone shows its Trust dialog, or giving up after --wait).
+ * Returns FALSE if something is still running after SHUTDOWN_WAIT_MS. */
+static gboolean
+cli_shutdown (KsCli *cli)
+{
+  /* static: after a timeout a worker may still drop the last reference of a device. */
+  static gint alive;
+  gint64 deadline = g_get_monotonic_time () + SHUTDOWN_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  gboolean done;
+  guint tick;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cli->signal_ids); i++)
+    g_clear_handle_id (&cli->signal_ids[i], g_source_remove);
+
+  if (cli->monitor != NULL)
+    {
+      GListModel *devices = ks_device_monitor_get_devices (cli->monitor);
+      guint n = g_list_model_get_n_items (devices);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(KsDevice) device = g_list_model_get_item (devices, i);
+
+          watch_object (G_OBJECT (device), &alive);
+        }
+      watch_object (G_OBJECT (cli->monitor), &alive);
+
+      /* Stops the monitor's probes and marks every device disconnected, which cancels its
+       * retries. A probe in flight keeps its device (a usbmuxd probe, the monitor) until its
+       * result has been delivered here. */
+      g_object_run_dispose (G_OBJECT (cli->monitor));
+      g_clear_object (&cli->monitor);
+    }
+
+  done = ks_device_wait_for_probes (SHUTDOWN_WAIT_MS);
+
+  tick = g_timeout_add (100, wake_cb, NULL);
+  while (g_atomic_int_get (&alive) > 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  done = done && g_atomic_int_get (&alive) == 0;
+
+  /* Whatever else is queued, such as the callbacks of cancelled operations. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  g_clear_object (&cli->cancellable);
+  return done;
+}
+
 /* Pulls the options every command takes out of argv, in place. */
 static gboolean
 take_global_options (KsCli   *cli,
@@ -1136,6 +1215,14 @@ main (int   argc,
   const char *command;
   int ret;
 
+  /* OpenSSL frees its global state (the locks and random generators that pairing and TLS
+   * use) from an atexit() handler, and with it forgets the per-thread state of threads still
+   * alive: GLib's GTask workers, which probe devices and open AFC connections and which no
+   * one can join. A worker still pairing then crashed in exit() (that is why keepsake-cli
+   * once left through _exit()), and one that ended during exit() leaked its state. Without
+   * that handler exit() leaves OpenSSL alone; what it holds stays reachable until the end. */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -1172,8 +1259,8 @@ main (int   argc,
         goto out;
       }
 
-  g_unix_signal_add (SIGINT, on_signal_cb, &cli);
-  g_unix_signal_add (SIGTERM, on_signal_cb, &cli);
+  cli.signal_ids[0] = g_unix_signal_add (SIGINT, on_signal_cb, &cli);
+  cli.signal_ids[1] = g_unix_signal_add (SIGTERM, on_signal_cb, &cli);
 
   if (g_str_equal (command, "devices"))
     ret = cmd_devices (&cli, argc - 1, argv + 1);
@@ -1198,12 +1285,9 @@ main (int   argc,
 
 out:
   g_clear_error (&error);
-  g_clear_object (&cli.monitor);
-  g_clear_object (&cli.cancellable);
+  /* Said out loud so that the tests notice: only a libimobiledevice call that hangs gets here. */
+  if (!cli_shutdown (&cli))
+    g_printerr ("keepsake-cli: %s\n", _("A device check was still running at exit"));
 
-  /* A device probe may still be pairing on a worker thread (trust dialog never answered);
-   * exit() would run OpenSSL's and libimobiledevice's exit handlers under its feet. */
-  fflush (stdout);
-  fflush (stderr);
-  _exit (ret);
+  return ret;
 }

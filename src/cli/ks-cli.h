@@ -40,6 +40,7 @@ typedef struct
   gboolean         progress;      /* stderr is a terminal */
   double           wait_seconds;  /* how long to wait for Trust / unlock */
   KsDeviceMonitor *monitor;
+  guint            signal_ids[2];  /* SIGINT, SIGTERM */
 } KsCli;
 
 typedef gpointer (*KsCliWorkerFunc) (gpointer data);
