@@ -122,30 +122,65 @@ parse_rotation (const guint8 *data,
                                          (gint32) be (p + at + 12, 4), (gint32) be (p + at + 16, 4));
 }
 
-/* Decode time of 1-based @sample, in track ticks, from stts's (count, delta) runs; and how
- * long the sample lasts. */
-static guint64
-sample_time (const guint8 *stts,
-             guint64       n,
-             guint64       sample,
-             guint64      *delta)
+/* A walk through stts's (count, delta) runs, one sample number after another: the whole
+ * walk costs one pass over the table, however many key frames are looked at. */
+typedef struct
 {
-  guint64 entries = be (stts + 4, 4);
-  guint64 t = 0, before = sample - 1;
+  const guint8 *stts;
+  guint64       n;          /* bytes of stts's body */
+  guint64       entry;
+  guint64       used;       /* samples of this entry passed */
+  guint64       sample;     /* 1-based sample whose decode time is `time` */
+  guint64       time;
+} SttsWalk;
 
-  *delta = 0;
-  for (guint64 i = 0; i < entries && 8 + i * 8 + 8 <= n; i++)
+static guint64
+stts_count (SttsWalk *w)
+{
+  return be (w->stts + 8 + w->entry * 8, 4);
+}
+
+static guint64
+stts_delta (SttsWalk *w)
+{
+  return be (w->stts + 12 + w->entry * 8, 4);
+}
+
+static gboolean
+stts_has_entry (SttsWalk *w)
+{
+  return w->entry < be (w->stts + 4, 4) && 8 + w->entry * 8 + 8 <= w->n;
+}
+
+/* Moves to @sample (not backwards); FALSE when the table ends first. */
+static gboolean
+stts_walk_to (SttsWalk *w,
+              guint64   sample)
+{
+  while (w->sample < sample)
     {
-      guint64 count = be (stts + 8 + i * 8, 4);
-      guint64 take = MIN (count, before);
+      guint64 step;
 
-      *delta = be (stts + 12 + i * 8, 4);
-      t += take * *delta;
-      before -= take;
-      if (before == 0 && take < count)
-        break;
+      if (!stts_has_entry (w))
+        return FALSE;
+      if (w->used == stts_count (w))
+        {
+          w->entry++;
+          w->used = 0;
+          continue;
+        }
+      step = MIN (stts_count (w) - w->used, sample - w->sample);
+      w->time += step * stts_delta (w);
+      w->sample += step;
+      w->used += step;
     }
-  return t;
+  /* The duration of @sample is the delta of the entry it falls in. */
+  while (stts_has_entry (w) && w->used == stts_count (w))
+    {
+      w->entry++;
+      w->used = 0;
+    }
+  return stts_has_entry (w);
 }
 
 /* The key frame nearest to POSTER_MS (or a third of a short clip). Only that frame's bytes
@@ -164,6 +199,7 @@ choose_poster_time (const guint8 *data,
   const guint8 *p, *stts_p;
   guint64 n, stts_n, timescale, target;
   guint64 best = 1, best_dist = G_MAXUINT64, best_mid = 0;
+  SttsWalk walk = { 0 };
 
   info->poster_ms = 0;
   if (info->duration_ms <= 0)
@@ -179,37 +215,38 @@ choose_poster_time (const guint8 *data,
       !body (data, &stts, 8, &stts_p, &stts_n))
     return;
 
+  walk.stts = stts_p;
+  walk.n = stts_n;
+  walk.sample = 1;
   if (!ks_isobmff_find_child (data, len, stbl->offset + stbl->header_size, stbl->offset + stbl->size,
                               KS_FOURCC ('s','t','s','s'), &stss))
     {
-      guint64 delta;
-
       /* Every sample is a key frame: the one at the target, unless that is the first. */
-      sample_time (stts_p, stts_n, 1, &delta);
-      info->poster_ms = target * timescale >= delta * 1000 ? (gint64) target : 0;
+      if (stts_walk_to (&walk, 1))
+        info->poster_ms = target * timescale >= stts_delta (&walk) * 1000 ? (gint64) target : 0;
       return;
     }
   if (!body (data, &stss, 8, &p, &n))
     return;
 
+  /* stss lists the key frames in order: stop once they only get farther from the target. */
   for (guint64 i = 0; i < be (p + 4, 4) && 8 + i * 4 + 4 <= n; i++)
     {
       guint64 sample = be (p + 8 + i * 4, 4);
-      guint64 start, delta, ms, dist;
+      guint64 ms, dist;
 
-      if (sample == 0)
-        continue;
-      start = sample_time (stts_p, stts_n, sample, &delta);
-      ms = start * 1000 / timescale;
+      if (sample < walk.sample || !stts_walk_to (&walk, sample))
+        break;
+      ms = walk.time * 1000 / timescale;
       dist = ms > target ? ms - target : target - ms;
       if (dist < best_dist)
         {
           best = sample;
           best_dist = dist;
-          best_mid = (start + delta / 2) * 1000 / timescale;
+          best_mid = (walk.time + stts_delta (&walk) / 2) * 1000 / timescale;
         }
       else if (ms > target)
-        break;   /* only farther from here on */
+        break;
     }
   info->poster_ms = best == 1 ? 0 : (gint64) MAX (best_mid, 1);
 }
