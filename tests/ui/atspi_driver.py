@@ -17,8 +17,10 @@ Nothing here talks to the application by any other way than AT-SPI.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 __all__ = ['run_in_private_session', 'AtspiTree', 'WaitTimeout']
@@ -59,11 +61,17 @@ def run_in_private_session():
         env[_DISPLAY_STASH] = env.pop('DISPLAY')
     env.pop('AT_SPI_BUS_ADDRESS', None)
     env.pop('DBUS_SESSION_BUS_ADDRESS', None)
+    # The bus launcher's socket goes in XDG_RUNTIME_DIR (else in ~/.cache): a folder of ours.
+    runtime = tempfile.mkdtemp(prefix='ks-atspi-runtime-')
+    env['XDG_RUNTIME_DIR'] = runtime
     sys.stdout.flush()
     tap_fd = os.dup(1)
     env[_TAP_FD] = str(tap_fd)
-    rc = subprocess.call(['dbus-run-session', '--', sys.executable] + sys.argv, env=env,
-                         stdout=sys.stderr.fileno(), pass_fds=(tap_fd,))
+    try:
+        rc = subprocess.call(['dbus-run-session', '--', sys.executable] + sys.argv, env=env,
+                             stdout=sys.stderr.fileno(), pass_fds=(tap_fd,))
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
     sys.exit(rc)
 
 
