@@ -6,7 +6,14 @@
 
 """Shared pieces of the keepsake-cli tests: a TAP runner, running the CLI against the
 emulated iPhone, and checks on a backup folder (byte-identical files, honest index, no
-temporary files, sound catalog). Standard library only; run with /usr/bin/python3."""
+temporary files, sound catalog). Standard library only; run with /usr/bin/python3.
+
+In the ASan/UBSan build every keepsake-cli these tests start runs with LeakSanitizer on
+(ASAN_OPTIONS detect_leaks=1, the suppressions of tests/lsan.supp, as tests/meson.build sets
+them) and writes its sanitizer reports to files of the test case's own folder: a leak, a
+memory error or undefined behaviour in the CLI or in the core code it runs fails the case,
+also for a CLI started with Popen and its stderr thrown away. In the plain build the options
+are ignored."""
 
 import hashlib
 import json
@@ -23,6 +30,10 @@ from emulator import Emulator, EmulatorError, make_sample_library  # noqa: E402,
 
 CLI = None
 TMP_MARK = '.keepsake-tmp-'
+SANITIZER_DIR = None   # per test case; sanitizer reports land in keepsake-cli.<pid> files
+SANITIZER_REPORT = 'keepsake-cli'
+# keepsake-cli says this when something it started was still running at exit.
+NO_CLEANUP = 'still running at exit'
 
 EXIT = {
     'ok': 0, 'failed': 1, 'usage': 2, 'no-device': 3, 'locked': 4, 'not-trusted': 5,
@@ -37,10 +48,15 @@ def run_tests(cases):
     CLI = sys.argv[1]
     print('1..%d' % len(cases), flush=True)
     failed = 0
+    global SANITIZER_DIR
     for i, (name, func) in enumerate(cases, 1):
         tmp = tempfile.mkdtemp(prefix='ks-cli-test-')
+        SANITIZER_DIR = os.path.join(tmp, 'sanitizer')
+        os.mkdir(SANITIZER_DIR)
         try:
             func(tmp)
+            # Also the CLIs started with Popen, whose stderr nobody read.
+            check_sanitizer_reports()
             print('ok %d - %s' % (i, name), flush=True)
         except Exception:
             failed += 1
@@ -53,6 +69,44 @@ def run_tests(cases):
     sys.exit(1 if failed else 0)
 
 
+def add_options(value, *options):
+    """Sanitizer options are read left to right: later ones win."""
+    return ':'.join([o for o in [value] + list(options) if o])
+
+
+def sanitizer_env(env):
+    """LeakSanitizer on, our suppressions, reports into SANITIZER_DIR (not only stderr)."""
+    assert SANITIZER_DIR is not None, 'env_for() outside run_tests()'
+    log = 'log_path=' + os.path.join(SANITIZER_DIR, SANITIZER_REPORT)
+    supp = os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'lsan.supp')
+    lsan = env.get('LSAN_OPTIONS', '')
+    if 'suppressions=' not in lsan:
+        lsan = add_options(lsan, 'suppressions=' + supp)
+    env['LSAN_OPTIONS'] = add_options(lsan, 'print_suppressions=0')
+    env['ASAN_OPTIONS'] = add_options(env.get('ASAN_OPTIONS', ''), 'detect_leaks=1', log)
+    env['UBSAN_OPTIONS'] = add_options(env.get('UBSAN_OPTIONS', ''), 'print_stacktrace=1', log)
+    return env
+
+
+def sanitizer_reports(pid=None):
+    """{file name: text} of the reports keepsake-cli wrote (all, or those of @pid)."""
+    out = {}
+    if SANITIZER_DIR is None or not os.path.isdir(SANITIZER_DIR):
+        return out
+    for name in sorted(os.listdir(SANITIZER_DIR)):
+        if pid is not None and name != '%s.%d' % (SANITIZER_REPORT, pid):
+            continue
+        with open(os.path.join(SANITIZER_DIR, name), 'rb') as f:
+            out[name] = f.read().decode('utf-8', 'replace')
+    return out
+
+
+def check_sanitizer_reports(pid=None, what='keepsake-cli'):
+    reports = sanitizer_reports(pid)
+    assert not reports, '%s: sanitizer reports:\n%s' % (
+        what, '\n'.join('%s:\n%s' % (name, text) for name, text in reports.items()))
+
+
 def env_for(emu, tmp, extra=None):
     env = emu.env() if emu is not None else dict(os.environ)
     env['XDG_DATA_HOME'] = os.path.join(tmp, 'data')
@@ -60,14 +114,23 @@ def env_for(emu, tmp, extra=None):
     env['HOME'] = env.get('HOME') if emu is not None else tmp
     if extra:
         env.update(extra)
-    return env
+    return sanitizer_env(env)
 
 
 def cli(args, env, timeout=60, expect=None, input=None):
     """Runs keepsake-cli; returns (rc, stdout, stderr). With expect, asserts the exit code."""
-    p = subprocess.run([CLI] + list(args), env=env, capture_output=True, timeout=timeout)
-    out = p.stdout.decode('utf-8', 'replace')
-    err = p.stderr.decode('utf-8', 'replace')
+    p = subprocess.Popen([CLI] + list(args), env=env, stdin=subprocess.PIPE if input else None,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        stdout, stderr = p.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise
+    out = stdout.decode('utf-8', 'replace')
+    err = stderr.decode('utf-8', 'replace')
+    check_sanitizer_reports(p.pid, 'keepsake-cli %s (exit %d)' % (' '.join(args), p.returncode))
+    assert NO_CLEANUP not in err, 'keepsake-cli %s: %s' % (' '.join(args), err)
     if expect is not None:
         assert p.returncode == expect, 'keepsake-cli %s: exit %d, expected %d\nstdout: %s\nstderr: %s' % (
             ' '.join(args), p.returncode, expect, out, err)

@@ -8,7 +8,11 @@
 usbmuxd missing (6), no device (3), several without --device (2), trust dialog (waits, then
 works), denied (5), locked (4, or continues once unlocked)."""
 
+import json
 import os
+import random
+import select
+import signal
 import subprocess
 import threading
 import time
@@ -16,6 +20,20 @@ import time
 from clitest import (EXIT, Emulator, cli, cli_json, env_for, make_sample_library, media_files,
                      run_tests)
 import clitest
+
+
+def read_until(pipe, text, timeout):
+    """Reads @pipe until @text has come (returns what was read) or @timeout seconds pass."""
+    seen = b''
+    end = time.monotonic() + timeout
+    while text not in seen:
+        left = end - time.monotonic()
+        assert left > 0, 'no %r within %d s: %r' % (text, timeout, seen)
+        if select.select([pipe], [], [], left)[0]:
+            chunk = os.read(pipe.fileno(), 4096)
+            assert chunk, 'the pipe closed before %r: %r' % (text, seen)
+            seen += chunk
+    return seen
 
 
 def test_usbmuxd_missing(tmp):
@@ -109,15 +127,38 @@ def test_trust_ask(tmp):
         assert 'Unlock your iPhone and tap Trust' in err
         assert time.monotonic() - start >= 2
 
-        # Tapping Trust while it waits: the command carries on by itself.
+        # Tapping Trust while it waits: the command carries on by itself. Pairing makes new
+        # host keys each time, which takes a random while: tap once it has asked.
         p = subprocess.Popen([clitest.CLI, 'list', '--json', '--wait', '30'], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.5)
+        asked = read_until(p.stderr, b'Unlock your iPhone and tap Trust', 20)
         assert p.poll() is None, 'did not wait for Trust'
         assert emu.control('trust') == 'ok trust'
         out, err = p.communicate(timeout=30)
-        assert p.returncode == 0, err
-        assert b'Unlock your iPhone and tap Trust' in err
+        assert p.returncode == 0, asked + err
+        assert len(json.loads(out)['files']) == len(media_files(media))
+
+
+def test_interrupt_while_pairing(tmp):
+    """Ctrl+C while the phone shows Trust: a pairing attempt may be running on a worker then
+    (every 1.5 s, new host keys each time). keepsake-cli waits for it before it returns from
+    main(); exit() used to free OpenSSL's locks under it (a crash in about 1 of 3 tries)."""
+    media = os.path.join(tmp, 'phone')
+    make_sample_library(media, 2, seed=7)
+    rng = random.Random()
+    with Emulator(['--device', media, '--trust', 'ask']) as emu:
+        env = env_for(emu, tmp)
+        for trial in range(6):
+            p = subprocess.Popen([clitest.CLI, 'list', '--wait', '30'], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            asked = read_until(p.stderr, b'Unlock your iPhone and tap Trust', 20)
+            time.sleep(rng.uniform(0.0, 1.6))
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=30)
+            err = asked + err
+            assert p.returncode == EXIT['cancelled'], (trial, p.returncode, err)
+            assert clitest.NO_CLEANUP.encode() not in err, err
+            clitest.check_sanitizer_reports(p.pid, 'keepsake-cli list, SIGINT in trial %d' % trial)
 
 
 def test_trust_denied(tmp):
@@ -158,6 +199,7 @@ run_tests([
     ('devices and list report the phone and exactly its files', test_devices_and_list),
     ('two phones: listed both; --device needed', test_two_devices),
     ('trust dialog: waits and says so; carries on after Trust', test_trust_ask),
+    ('Ctrl+C during the Trust dialog: exit 130, no crash, nothing leaked', test_interrupt_while_pairing),
     ('trust denied: exit 5', test_trust_denied),
     ('locked: exit 4 after --wait; carries on after unlock', test_locked),
 ])
