@@ -8,12 +8,21 @@
 
 Standard library and Debian's pyatspi only (run with /usr/bin/python3):
 
-    bus = private_session_bus()            # re-runs this script in its own D-Bus session
-    tree = AtspiTree(pid)                  # the application's accessible root, by process id
-    button = tree.wait_for(lambda: tree.find(role=pyatspi.ROLE_PUSH_BUTTON, name='OK'))
+    run_in_private_session()               # re-runs this script in its own D-Bus session
+    os.environ['AT_SPI_BUS_ADDRESS'] = a11y_bus_address(60)   # before the first pyatspi call
+    app = subprocess.Popen([...], env={..., 'AT_SPI_BUS_ADDRESS': ..., 'GTK_A11Y': 'atspi'})
+    tree = AtspiTree(app.pid)              # the application's accessible root, by process id
+    button = tree.wait_for(lambda: tree.find(role=pyatspi.ROLE_PUSH_BUTTON, name='OK'), 60, 'OK')
     tree.activate(button)                  # through the Action interface
 
 Nothing here talks to the application by any other way than AT-SPI.
+
+What GTK 4.8 shows (Debian 12): GTK_A11Y must be unset or "atspi" ("none" switches it off, an
+empty value is an unknown backend). No SHOWING state below the window, and the pages of a
+stack that are not shown are VISIBLE too: visible_area() tells from the extents instead. No
+org.a11y.atspi.Cache (libatspi warns once about GetItems). Every call is a D-Bus round trip
+that the application answers on its main thread: a walk of a whole window of ~450 accessibles
+takes seconds, so poll small subtrees.
 """
 
 import os
@@ -23,7 +32,7 @@ import sys
 import tempfile
 import time
 
-__all__ = ['run_in_private_session', 'AtspiTree', 'WaitTimeout']
+__all__ = ['run_in_private_session', 'a11y_bus_address', 'AtspiTree', 'WaitTimeout', 'AppGone']
 
 # Set in the environment of the copy of the script that runs inside its own session bus.
 _PRIVATE_MARK = 'KS_ATSPI_PRIVATE_SESSION'
@@ -96,6 +105,10 @@ class WaitTimeout(Exception):
     pass
 
 
+class AppGone(Exception):
+    """Raised by a probe when waiting any longer is pointless (the application exited)."""
+
+
 class AtspiTree:
     """The accessible tree of one application, found on the desktop by its process id.
 
@@ -149,11 +162,6 @@ class AtspiTree:
             return acc.name or ''
         except Exception:
             return ''
-
-    @property
-    def _DULL_STATES(self):
-        P = self.pyatspi
-        return (P.STATE_ENABLED,)
 
     def states(self, acc):
         try:
@@ -293,12 +301,15 @@ class AtspiTree:
     # -- waiting -----------------------------------------------------------------------------
 
     def wait_for(self, probe, timeout, what, interval=0.1):
-        """Calls probe() until it returns something true; returns that."""
+        """Calls probe() until it returns something true; returns that. A probe that raises
+        AppGone ends the wait at once; other errors (the tree changed under it) are retried."""
         deadline = time.monotonic() + timeout
         while True:
             try:
                 value = probe()
-            except Exception as e:  # the tree changes under us: try again
+            except AppGone:
+                raise
+            except Exception as e:
                 value = None
                 last_error = e
             else:
@@ -335,7 +346,7 @@ class AtspiTree:
             if s is not None:
                 flags = ' '.join(sorted(st.value_nick
                                         for st in s.getStates()
-                                        if st not in self._DULL_STATES))
+                                        if st != self.pyatspi.STATE_ENABLED))
             print('# %s%s [%s] (%d)' % ('  ' * depth, self.describe(acc), flags,
                                         len(self.children(acc))), file=out)
             if depth >= max_depth:

@@ -174,8 +174,9 @@ def main():
                 status = drive(tap, tree, emu, app, destination, library)
             except Exception as e:
                 tap.ok(False, 'driving the window through AT-SPI', ['%s: %s' % (type(e).__name__, e)])
-                tap.diag('The accessible tree:')
-                tree.dump(visible_only=False)
+                if app.poll() is None:
+                    tap.diag('The accessible tree:')
+                    tree.dump(visible_only=False)
             finally:
                 if app.poll() is None and status != 'quit':
                     app.terminate()
@@ -260,7 +261,7 @@ def drive(tap, tree, emu, app, destination, library):
 
     def alive():
         if app.poll() is not None:
-            raise RuntimeError('keepsake exited (%s) while the test was using it' % app.returncode)
+            raise atspi_driver.AppGone('keepsake exited (%s) while the test was using it' % app.returncode)
         return True
 
     # -- the window ------------------------------------------------------------------------
