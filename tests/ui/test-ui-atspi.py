@@ -331,11 +331,13 @@ def drive(tap, tree, emu, app, destination, library):
             continue
         # The capture day where it was taken: its noon is within 26 h of the file's mtime.
         if abs(shown_day + 43200 - assets[m.group(1)]) > 26 * 3600:
-            bad_dates.append('%r: the file was taken %s' % (n, time.strftime('%d %b %Y', time.gmtime(assets[m.group(1)]))))
+            taken = time.strftime('%d %b %Y', time.gmtime(assets[m.group(1)]))
+            bad_dates.append('%r: the file was taken %s' % (n, taken))
     tap.ok(names and not bad_dates,
            'each cell is read as "file name, capture date, backed-up state"', bad_dates)
     tap.ok(names and all(n.endswith(', not backed up yet') for n in names),
-           'every cell says "not backed up yet" before the backup', [n for n in names if not n.endswith('not backed up yet')])
+           'every cell says "not backed up yet" before the backup',
+           [n for n in names if not n.endswith(', not backed up yet')])
 
     # -- one look at the whole window ----------------------------------------------------------
     everything = list(tree.walk(frame))
