@@ -118,6 +118,12 @@ typedef struct
   guint           batch_max;
   gint64          run_id;
   gint64          started;
+
+  /* Prepared while the source is listed: destinations opened, and what the catalog knows
+   * of this source (path → KsCatalogSourceFile). */
+  GHashTable     *known;
+  GError         *prepare_error;
+  GCancellable   *listing;
   char           *source_name;
 
   /* Writer state: the file being written, hashed and searched for its date as it goes */
@@ -198,6 +204,9 @@ run_free (Run *run)
     }
   g_clear_pointer (&run->work, g_async_queue_unref);
   g_clear_pointer (&run->done, g_async_queue_unref);
+  g_clear_pointer (&run->known, g_hash_table_unref);
+  g_clear_error (&run->prepare_error);
+  g_clear_object (&run->listing);
   g_clear_pointer (&run->hasher, ks_hasher_free);
   g_clear_pointer (&run->dater, ks_metadata_reader_free);
   g_mutex_clear (&run->flight_mutex);
@@ -1160,38 +1169,42 @@ collect_file_cb (KsSource           *source,
   return TRUE;
 }
 
+/* Lists the source (unless the caller gave the assets): runs while the destinations open. */
+static gboolean
+list_source (Run           *run,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (run->assets != NULL)
+    return TRUE;
+
+  files = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_source_file_free);
+  if (!ks_source_enumerate (run->source, collect_file_cb, files, cancellable, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_set_error_literal (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED, "The backup was cancelled");
+      else
+        g_set_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST,
+                     "Could not list the source: %s", local_error->message);
+      return FALSE;
+    }
+  run->assets = ks_asset_group_files (ks_source_get_id (run->source), files);
+
+  return TRUE;
+}
+
 static gboolean
 plan (Run     *run,
       GError **error)
 {
   KsImportJob *self = run->self;
-  const char *source_id = ks_source_get_id (run->source);
   guint64 need_bytes[MAX_DESTINATIONS] = { 0 };
   guint planned = 0;
   guint64 bytes_total = 0;
-  g_autoptr(GHashTable) known = NULL;
-
-  if (run->assets == NULL)
-    {
-      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_source_file_free);
-      g_autoptr(GError) local_error = NULL;
-
-      if (!ks_source_enumerate (run->source, collect_file_cb, files, run->cancellable, &local_error))
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_set_error_literal (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED, "The backup was cancelled");
-          else
-            g_set_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_SOURCE_LOST,
-                         "Could not list the source: %s", local_error->message);
-          return FALSE;
-        }
-      run->assets = ks_asset_group_files (source_id, files);
-    }
-
-  /* What the catalog knows of this source, read in one query: a lookup per file cost
-   * more than listing the phone when nothing is new. Same rule as
-   * ks_catalog_lookup_source_file(): only an unchanged size and mtime vouch for the hash. */
-  known = ks_catalog_list_source_files (self->catalog, source_id, NULL);
+  GHashTable *known = run->known;
 
   for (guint a = 0; a < run->assets->len; a++)
     {
@@ -1331,6 +1344,31 @@ open_destinations (Run     *run,
   return FALSE;
 }
 
+/* Opens the destinations (reading their indexes, sweeping old temporaries) and reads the
+ * catalog's rows for this source, while the task's thread lists the phone. If no
+ * destination can be used, there is no point listing: the listing is stopped. */
+static gpointer
+prepare_thread (gpointer data)
+{
+  Run *run = data;
+
+  if (!open_destinations (run, &run->prepare_error))
+    g_cancellable_cancel (run->listing);
+  /* Same rule as ks_catalog_lookup_source_file(): only an unchanged size and mtime vouch
+   * for the hash. One query: a lookup per file cost more than listing the phone when
+   * nothing is new. */
+  run->known = ks_catalog_list_source_files (run->self->catalog, ks_source_get_id (run->source), NULL);
+
+  return NULL;
+}
+
+static void
+cancel_listing_cb (GCancellable *cancellable,
+                   gpointer      data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+}
+
 static void
 run_thread (GTask        *task,
             gpointer      source_object,
@@ -1353,12 +1391,30 @@ run_thread (GTask        *task,
   if (!ks_layout_validate (self->layout, &layout_error))
     error = g_error_new (KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED, "Layout “%s”: %s",
                          self->layout, layout_error->message);
-  else if (open_destinations (run, &error))
+  else
     {
-      for (guint d = 0; d < run->n_dests; d++)
-        if (dest_alive (run, d))
-          g_string_append_printf (dest_ids, "%s%s", dest_ids->len ? " " : "",
-                                  ks_destination_get_id (run->dests[d]));
+      g_autoptr(GError) list_error = NULL;
+      GThread *prepare;
+      gulong handler;
+
+      /* Listing a phone is round trips; opening the destinations is disk work: both at once. */
+      run->listing = g_cancellable_new ();
+      handler = g_cancellable_connect (run->cancellable, G_CALLBACK (cancel_listing_cb),
+                                       g_object_ref (run->listing), g_object_unref);
+      prepare = g_thread_new ("ks-import-prepare", prepare_thread, run);
+      list_source (run, run->listing, &list_error);
+      g_thread_join (prepare);
+      g_cancellable_disconnect (run->cancellable, handler);
+
+      if (run->prepare_error != NULL)
+        error = g_steal_pointer (&run->prepare_error);
+      else if (list_error != NULL)
+        error = g_steal_pointer (&list_error);
+      else
+        for (guint d = 0; d < run->n_dests; d++)
+          if (dest_alive (run, d))
+            g_string_append_printf (dest_ids, "%s%s", dest_ids->len ? " " : "",
+                                    ks_destination_get_id (run->dests[d]));
     }
 
   run->run_id = ks_catalog_begin_run (self->catalog, ks_source_get_id (run->source),
