@@ -102,8 +102,9 @@ ks_thumbnail_cache_make_key (const char *source_id,
 
   numbers = g_strdup_printf ("%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT ":%d", size, mtime, size_px);
   /* Bumped whenever the decoders learn to make a thumbnail they could not make before
-   * (2: posters of MP4s holding JPEG frames), so old placeholders are not kept forever. */
-  g_checksum_update (checksum, (const guchar *) "keepsake-thumbnail-2", sizeof "keepsake-thumbnail-2");
+   * (2: posters of MP4s holding JPEG frames; 3: HEVC and H.264 movies through GStreamer),
+   * so old placeholders are not kept forever. */
+  g_checksum_update (checksum, (const guchar *) "keepsake-thumbnail-3", sizeof "keepsake-thumbnail-3");
   /* NUL separators keep ("ab", "c") and ("a", "bc") apart. */
   g_checksum_update (checksum, (const guchar *) (source_id ? source_id : ""),
                      strlen (source_id ? source_id : "") + 1);
