@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <openssl/crypto.h>
 
 #include "ks-application.h"
 
@@ -17,6 +18,10 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(KsApplication) app = NULL;
+
+  /* GLib's worker threads (pairing, TLS, hashing) outlive main(); OpenSSL's exit handler
+   * would free the locks and per-thread state they may still be using. */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <pthread.h>
+
 #include <glib/gi18n.h>
 #include <usbmuxd.h>
 
@@ -210,10 +212,15 @@ usbmuxd_event_cb (const usbmuxd_event_t *event,
 {
   Shared *shared = user_data;
   Event *ev;
+  int old_state;
 
   /* A phone reachable both by cable and Wi-Fi would show twice; we only do USB. */
   if (event->device.conn_type != CONNECTION_TYPE_USB)
     return;
+
+  /* libusbmuxd stops its event thread with pthread_cancel(): never in the middle of
+   * attaching the source (that would leave the main context's lock held). */
+  pthread_setcancelstate (PTHREAD_CANCEL_DISABLE, &old_state);
 
   ev = g_new0 (Event, 1);
   ev->shared = shared_ref (shared);
@@ -230,6 +237,8 @@ usbmuxd_event_cb (const usbmuxd_event_t *event,
     g_source_attach (source, shared->context);
     g_source_unref (source);
   }
+
+  pthread_setcancelstate (old_state, NULL);
 }
 
 static void
