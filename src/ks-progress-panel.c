@@ -290,11 +290,18 @@ ks_progress_panel_class_init (KsProgressPanelClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+/* Not gtk_button_new_with_mnemonic(): GTK 4.8 reads such a button by its "label" with the
+ * underscore and then again by the label it makes ("_Cancel Cancel"). A label of its own that
+ * names the button through its mnemonic is read once, and Alt still underlines and presses. */
 static GtkWidget *
 button_new (const char *label)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *child = gtk_label_new_with_mnemonic (label);
 
+  gtk_label_set_mnemonic_widget (GTK_LABEL (child), button);
+  gtk_button_set_child (GTK_BUTTON (button), child);
+  gtk_widget_add_css_class (button, "text-button");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   return button;
 }
@@ -305,6 +312,11 @@ ks_progress_panel_init (KsProgressPanel *self)
   GtkWidget *row;
   GtkWidget *labels;
   GtkWidget *scroller;
+
+  /* A group a screen reader user can move to, and that says what it is about. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Backup Progress"),
+                                  -1);
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_add_css_class (self->box, "progress-panel");

@@ -161,15 +161,14 @@ ks_settings_set_destination_enabled (GSettings  *settings,
 /**
  * ks_settings_dup_enabled_destinations:
  *
- * Returns: (transfer full): the destinations a backup writes to, never empty: when every
- *   folder is switched off, the first one is used anyway, so a backup always lands somewhere
+ * Returns: (transfer full): the destinations a backup writes to, and whose copies count as
+ *   backed up: empty when the user switched every folder off
  */
 char **
 ks_settings_dup_enabled_destinations (GSettings *settings)
 {
   g_auto(GStrv) all = NULL;
   g_autoptr(GStrvBuilder) builder = NULL;
-  char **ret;
 
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
@@ -178,16 +177,8 @@ ks_settings_dup_enabled_destinations (GSettings *settings)
   for (guint i = 0; all[i] != NULL; i++)
     if (ks_settings_get_destination_enabled (settings, all[i]))
       g_strv_builder_add (builder, all[i]);
-  ret = g_strv_builder_end (builder);
 
-  if (ret[0] == NULL)
-    {
-      g_strfreev (ret);
-      ret = g_new0 (char *, 2);
-      ret[0] = g_strdup (all[0]);
-    }
-
-  return ret;
+  return g_strv_builder_end (builder);
 }
 
 /* The folders shown as sources in the sidebar, in the order they were added. */

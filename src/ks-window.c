@@ -95,14 +95,14 @@ display_path (const char *path)
   return g_strdup (path);
 }
 
-/* The folders a backup writes to, or %NULL when the user switched every one off: the
- * settings then fall back to the first folder, the window does not back up at all. */
+/* The folders a backup writes to, or %NULL when the user switched every one off: the window
+ * then does not back up at all. */
 static char **
 dup_backup_destinations (KsWindow *self)
 {
   g_auto(GStrv) paths = ks_settings_dup_enabled_destinations (self->settings);
 
-  if (paths[0] == NULL || !ks_settings_get_destination_enabled (self->settings, paths[0]))
+  if (paths[0] == NULL)
     return NULL;
 
   return g_steal_pointer (&paths);
@@ -1479,9 +1479,20 @@ static void
 leaflet_folded_cb (KsWindow *self)
 {
   AdwButtonContent *content = ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (self->backup_all_button)));
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
 
-  adw_button_content_set_label (content,
-                                adw_leaflet_get_folded (self->leaflet) ? "" : _("_Back Up Everything"));
+  adw_button_content_set_label (content, folded ? "" : _("_Back Up Everything"));
+
+  /* Its label names the button, through the mnemonic. Only the icon left, it needs a name of
+   * its own; but not beside the label, or GTK 4.8 reads both ("Back Up Everything Back Up
+   * Everything"). */
+  if (folded)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->backup_all_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back Up Everything"),
+                                    -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->backup_all_button),
+                                   GTK_ACCESSIBLE_PROPERTY_LABEL);
 }
 
 /* "application" is not a construct property, so it arrives after constructed(). */

@@ -170,7 +170,15 @@ shows_label (GtkWidget *widget,
   const char *widget_label = NULL;
 
   if (GTK_IS_BUTTON (widget))
-    widget_label = gtk_button_get_label (GTK_BUTTON (widget));
+    {
+      GtkWidget *child = gtk_button_get_child (GTK_BUTTON (widget));
+
+      widget_label = gtk_button_get_label (GTK_BUTTON (widget));
+      /* A button with a mnemonic has a label of its own (see src/ks-window.ui): the button is
+       * the widget sought, not its label. */
+      if (widget_label == NULL && GTK_IS_LABEL (child))
+        widget_label = gtk_label_get_label (GTK_LABEL (child));
+    }
   else if (GTK_IS_LABEL (widget))
     widget_label = gtk_label_get_label (GTK_LABEL (widget));
 

@@ -332,6 +332,7 @@ count_videos (GPtrArray *assets)
 static void
 test_trust (void)
 {
+  GtkWidget *try_again;
   KsSourceRow *row;
 
   window = ks_window_new (app);
@@ -352,14 +353,55 @@ test_trust (void)
   g_assert_true (ks_ui_test_wait_page (window, "trust-denied", WAIT_MS));
   g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window), "This Computer Is Not Trusted"));
 
-  /* Try Again, and Trust tapped this time: the grid appears without anything else to do. */
+  /* Try Again (Alt+T: its label's mnemonic), and Trust tapped this time: the grid appears
+   * without anything else to do. */
   control ("ask");
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.retry", NULL);
+  try_again = ks_ui_test_find_by_label (GTK_WIDGET (window), "_Try Again");
+  g_assert_nonnull (try_again);
+  g_assert_true (gtk_widget_mnemonic_activate (gtk_button_get_child (GTK_BUTTON (try_again)), FALSE));
   g_assert_true (ks_ui_test_wait_page (window, "trust", WAIT_MS));
   control ("trust");
   g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
   g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
   g_assert_cmpuint (g_list_model_get_n_items (_ks_window_get_assets (window)), ==, N_ASSETS);
+}
+
+/* A button with a mnemonic: its own label is not set (GTK 4.8 reads it with the underscore
+ * and again through the label inside); a label inside has the mnemonic and names it. */
+static gboolean
+check_mnemonic (GtkWidget *widget,
+                gpointer   data)
+{
+  guint *n_mnemonics = data;
+  GtkWidget *child;
+
+  if (!GTK_IS_BUTTON (widget))
+    return FALSE;
+
+  if (gtk_button_get_use_underline (GTK_BUTTON (widget)))
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (widget)), ==, NULL);
+
+  child = gtk_button_get_child (GTK_BUTTON (widget));
+  if (GTK_IS_LABEL (child) && gtk_label_get_use_underline (GTK_LABEL (child)))
+    {
+      g_test_message ("mnemonic button: %s", gtk_label_get_label (GTK_LABEL (child)));
+      g_assert_true (gtk_label_get_mnemonic_widget (GTK_LABEL (child)) == widget);
+      g_assert_cmpuint (gtk_label_get_mnemonic_keyval (GTK_LABEL (child)), !=, GDK_KEY_VoidSymbol);
+      (*n_mnemonics)++;
+    }
+
+  return FALSE;
+}
+
+static void
+test_mnemonics (void)
+{
+  guint n_mnemonics = 0;
+
+  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, and the progress
+   * panel's Cancel and Resume. */
+  ks_ui_test_find_widget (GTK_WIDGET (window), check_mnemonic, &n_mnemonics);
+  g_assert_cmpuint (n_mnemonics, ==, 8);
 }
 
 static void
@@ -575,6 +617,50 @@ no_destination_hidden (gpointer data)
   return !no_destination_shown (data) && can_back_up (data);
 }
 
+static gboolean
+nothing_selected (gpointer data)
+{
+  return ks_photo_grid_get_n_selected (data) == 0;
+}
+
+/* How many of the window's photos and videos a switched-on destination holds. */
+static guint
+count_backed_up (void)
+{
+  GListModel *assets = _ks_window_get_assets (window);
+  KsBackupIndex *index = _ks_window_get_backup_index (window);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (assets); i++)
+    {
+      g_autoptr(KsAsset) asset = g_list_model_get_item (assets, i);
+
+      if (ks_backup_index_get_copies (index, asset) > 0)
+        n++;
+    }
+
+  return n;
+}
+
+/* Nothing counts as backed up: not in the index, not on the cells, not in the window. */
+static gboolean
+nothing_backed_up (gpointer data)
+{
+  BadgeWait none = { NULL, 0 };
+
+  return ks_backup_index_is_known (_ks_window_get_backup_index (window))
+         && count_backed_up () == 0
+         && _ks_window_get_n_not_backed_up (window) == g_list_model_get_n_items (_ks_window_get_assets (window))
+         && badges_show (&none);
+}
+
+static gboolean
+backed_up_again (gpointer data)
+{
+  return ks_backup_index_is_known (_ks_window_get_backup_index (window))
+         && count_backed_up () == GPOINTER_TO_UINT (data);
+}
+
 static void
 test_no_destination (void)
 {
@@ -587,15 +673,23 @@ test_no_destination (void)
   GtkWidget *open_prefs;
   GtkWidget *prefs = NULL;
   GtkWidget *toggle;
+  GtkWidget *clear;
+  guint n_backed_up;
 
   /* Some photos are not backed up yet: there is something Back Up Everything would copy. */
   g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), >, 0);
   g_assert_true (ks_ui_test_wait_for (can_back_up, NULL, WAIT_MS));
   g_assert_false (no_destination_shown (NULL));
+  /* And some are (Import Selected copied them). */
+  n_backed_up = count_backed_up ();
+  g_assert_cmpuint (n_backed_up, >, 0);
 
   /* The only destination switched off in Preferences: the window says so, with a way there. */
   ks_settings_set_destination_enabled (settings, destination, FALSE);
   g_assert_true (ks_ui_test_wait_for (no_destination_shown, NULL, WAIT_MS));
+  /* A folder switched off does not count: with none on, nothing is backed up (not the first
+   * folder's copies, as if it were still on). */
+  g_assert_true (ks_ui_test_wait_for (nothing_backed_up, NULL, WAIT_MS));
   open_prefs = ks_ui_test_find_by_label (GTK_WIDGET (window), "Open _Preferences");
   g_assert_nonnull (open_prefs);
   g_assert_true (gtk_widget_is_sensitive (open_prefs));
@@ -633,11 +727,15 @@ test_no_destination (void)
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
   g_assert_true (ks_settings_get_destination_enabled (settings, destination));
   g_assert_true (ks_ui_test_wait_for (no_destination_hidden, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_for (backed_up_again, GUINT_TO_POINTER (n_backed_up), WAIT_MS));
   g_assert_true (gtk_widget_is_sensitive (import_button));
   gtk_window_destroy (GTK_WINDOW (prefs));
 
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.unselect-all", NULL);
-  g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 0);
+  /* Clear, through its mnemonic (Alt+C). */
+  clear = ks_ui_test_find_by_label (GTK_WIDGET (window), "_Clear");
+  g_assert_nonnull (clear);
+  g_assert_true (gtk_widget_mnemonic_activate (gtk_button_get_child (GTK_BUTTON (clear)), FALSE));
+  g_assert_true (ks_ui_test_wait_for (nothing_selected, grid, WAIT_MS));
 }
 
 static void
@@ -884,6 +982,7 @@ main (int   argc,
   g_application_hold (G_APPLICATION (app));
 
   g_test_add_func ("/Keepsake/Window/trust", test_trust);
+  g_test_add_func ("/Keepsake/Window/mnemonics", test_mnemonics);
   g_test_add_func ("/Keepsake/Window/import-selected", test_import_selected);
   g_test_add_func ("/Keepsake/Window/no-destination", test_no_destination);
   g_test_add_func ("/Keepsake/Window/cancel", test_cancel);
