@@ -1475,24 +1475,54 @@ settings_destinations_changed_cb (KsWindow *self)
 }
 
 /* Folded to a phone's width, the header keeps room for the iPhone's name. */
+static GtkWidget *
+find_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *label = find_label (child);
+
+      if (label != NULL)
+        return label;
+    }
+
+  return NULL;
+}
+
 static void
 leaflet_folded_cb (KsWindow *self)
 {
-  AdwButtonContent *content = ADW_BUTTON_CONTENT (gtk_button_get_child (GTK_BUTTON (self->backup_all_button)));
+  GtkWidget *content = gtk_button_get_child (GTK_BUTTON (self->backup_all_button));
+  GtkWidget *label = find_label (content);
   gboolean folded = adw_leaflet_get_folded (self->leaflet);
 
-  adw_button_content_set_label (content, folded ? "" : _("_Back Up Everything"));
+  adw_button_content_set_label (ADW_BUTTON_CONTENT (content), folded ? "" : _("_Back Up Everything"));
 
-  /* Its label names the button, through the mnemonic. Only the icon left, it needs a name of
-   * its own; but not beside the label, or GTK 4.8 reads both ("Back Up Everything Back Up
-   * Everything"). */
+  /* Its label names the button, through the mnemonic. Only the icon left, the button needs a
+   * name of its own, and not the empty label's too: GTK 4.8 joins them ("Back Up Everything "),
+   * as it would the label's ("Back Up Everything Back Up Everything"). */
   if (folded)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (self->backup_all_button),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back Up Everything"),
-                                    -1);
+    {
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->backup_all_button),
+                                     GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->backup_all_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back Up Everything"),
+                                      -1);
+    }
   else
-    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->backup_all_button),
-                                   GTK_ACCESSIBLE_PROPERTY_LABEL);
+    {
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self->backup_all_button),
+                                     GTK_ACCESSIBLE_PROPERTY_LABEL);
+      if (label != NULL)
+        gtk_accessible_update_relation (GTK_ACCESSIBLE (self->backup_all_button),
+                                        GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL,
+                                        -1);
+    }
 }
 
 /* "application" is not a construct property, so it arrives after constructed(). */

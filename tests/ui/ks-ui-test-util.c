@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "ks-ui-test-util.h"
 
@@ -197,4 +198,76 @@ ks_ui_test_find_by_label (GtkWidget  *root,
                           const char *accessible_label)
 {
   return ks_ui_test_find_widget (root, shows_label, (gpointer)accessible_label);
+}
+
+/* The names of this process's threads that belong to a GLib thread pool: GLib names them
+ * "pool-" and the program's name (the pool's spawner thread is none of them). */
+static GPtrArray *
+list_pool_threads (void)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  if (dir == NULL)
+    return g_steal_pointer (&names);
+
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+
+      /* A thread that is gone since the listing has no comm to read. */
+      if (!g_file_get_contents (path, &comm, NULL, NULL))
+        continue;
+      g_strchomp (comm);
+      if (g_str_has_prefix (comm, "pool-") && strcmp (comm, "pool-spawner") != 0)
+        g_ptr_array_add (names, g_strdup_printf ("%s (%s)", comm, tid));
+    }
+
+  return g_steal_pointer (&names);
+}
+
+/**
+ * ks_ui_test_wait_pool_threads_exit:
+ * @timeout_ms: how long to wait at most
+ *
+ * Waits until no thread of a GLib thread pool is left, so that none is still running, or
+ * exiting, while the process exits. The device's workers (GTask threads, the thumbnailer's)
+ * talk TLS to the emulator, and OpenSSL frees a thread's state when the thread exits: one
+ * that exits while exit() runs OpenSSL's atexit cleanup and LeakSanitizer's check has that
+ * state reported as leaked, now and then. A non-exclusive pool's idle thread waits half a
+ * second for more work before it leaves, and then exits once no idle thread is kept
+ * (g_thread_pool_set_max_unused_threads (0)); g_thread_pool_get_num_unused_threads() does
+ * not count it while it waits, so the process's own list of threads is what tells.
+ * Call it at the end of main(), after the application is gone.
+ *
+ * Returns: %TRUE once they are all gone, %FALSE (having said which are left) on timeout
+ */
+gboolean
+ks_ui_test_wait_pool_threads_exit (guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  g_autoptr(GPtrArray) left = NULL;
+
+  g_thread_pool_set_max_unused_threads (0);
+  while (TRUE)
+    {
+      g_thread_pool_stop_unused_threads ();
+      g_clear_pointer (&left, g_ptr_array_unref);
+      left = list_pool_threads ();
+      if (left->len == 0)
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        break;
+      g_usleep (20000);
+    }
+
+  g_ptr_array_add (left, NULL);
+  {
+    g_autofree char *names = g_strjoinv (", ", (char **)left->pdata);
+
+    g_printerr ("Thread pool threads still running after %u ms: %s\n", timeout_ms, names);
+  }
+  return FALSE;
 }

@@ -26,5 +26,6 @@ GtkWidget *ks_ui_test_find_widget     (GtkWidget  *root,
                                        gboolean  (*match) (GtkWidget *widget,
                                                            gpointer   data),
                                        gpointer    data);
+gboolean ks_ui_test_wait_pool_threads_exit (guint timeout_ms);
 
 G_END_DECLS

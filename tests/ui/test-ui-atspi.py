@@ -203,6 +203,8 @@ def main():
             else:
                 tap.ok(False, 'the destination folder was created', [destination])
 
+            check_folded(tap, env)
+
             default = os.path.join(env['HOME'], 'Pictures', 'iPhone')
             tap.ok(not os.path.exists(default),
                    'nothing went to the default folder when one is configured', [default])
@@ -255,6 +257,56 @@ TYPE_NAME = re.compile(r'^(Gtk|Adw|Ks)[A-Z][A-Za-z]*$')
 
 def has_real_name(name):
     return bool(name.strip()) and not TYPE_NAME.match(name.strip())
+
+
+def shown_text(tree, button):
+    """What a button shows: the text of the labels inside it ('' for an icon)."""
+    import pyatspi as P
+    return ' '.join(n for n in (tree.safe_name(a) for a in tree.walk(button, visible_only=False)
+                                if a is not button and a.getRole() == P.ROLE_LABEL) if n)
+
+
+def check_folded(tap, env):
+    """The window at a phone's width: the header bar's Back Up Everything is only its icon,
+    and still has its name (the label that named it is empty)."""
+    import pyatspi as P
+    gsettings(env, 'set', APP_ID, 'window-width', '360')
+    app = subprocess.Popen([APP], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tree = atspi_driver.AtspiTree(app.pid)
+
+    def icon_button():
+        if app.poll() is not None:
+            raise atspi_driver.AppGone('keepsake exited (%s)' % app.returncode)
+        if tree.app is None and tree.find_app() is None:
+            return None
+        for b in tree.find_all(role=P.ROLE_PUSH_BUTTON):
+            if tree.safe_name(b) == 'Back Up Everything':
+                return b
+        return None
+    try:
+        button = tree.wait_for(icon_button, WAIT, 'a push button named "Back Up Everything"')
+        text = shown_text(tree, button)
+        tap.ok(text == '', 'folded to a phone\'s width, Back Up Everything is an icon named '
+               '"Back Up Everything" (it shows %r)' % text)
+        # The Back button is there now, an icon too.
+        buttons = tree.find_all(role=P.ROLE_PUSH_BUTTON)
+        unnamed = [tree.describe(b) for b in buttons if not has_real_name(tree.safe_name(b))]
+        tap.ok('Back' in [tree.safe_name(b) for b in buttons] and not unnamed,
+               'folded, every button has a name, Back too',
+               unnamed + ['push buttons: %r' % [tree.describe(b) for b in buttons]])
+    except (atspi_driver.WaitTimeout, atspi_driver.AppGone) as e:
+        names = [tree.describe(b) for b in tree.find_all(role=P.ROLE_PUSH_BUTTON)] \
+            if app.poll() is None else []
+        tap.ok(False, 'folded to a phone\'s width, Back Up Everything is an icon named '
+               '"Back Up Everything"', [str(e), 'push buttons: %r' % names])
+    finally:
+        if app.poll() is None:
+            app.terminate()
+        try:
+            app.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            app.wait()
 
 
 def drive(tap, tree, emu, app, destination, library):
@@ -366,16 +418,11 @@ def drive(tap, tree, emu, app, destination, library):
     header_names = [tree.safe_name(b) for b in header]
     tap.diag('header bar buttons: %r' % [tree.describe(b) for b in header])
 
-    def shown_text(b):
-        """What a button shows: the text of the labels inside it ('' for an icon)."""
-        return ' '.join(n for n in (tree.safe_name(a) for a in tree.walk(b, visible_only=False)
-                                    if a is not b and a.getRole() == P.ROLE_LABEL) if n)
-
     # A button that shows text is read as that text, once, without the mnemonic's underscore;
     # an icon button has a name that says what it does, not its type ("GtkMenuButton").
     wrong = []
     for b in header:
-        n, text = tree.safe_name(b), shown_text(b)
+        n, text = tree.safe_name(b), shown_text(tree, b)
         if text and n != text:
             wrong.append('%s shows %r' % (tree.describe(b), text))
         elif not text and not has_real_name(n):

@@ -1000,6 +1000,9 @@ main (int   argc,
   g_application_release (G_APPLICATION (app));
   g_clear_object (&app);
   ks_ui_test_stop_idle_threads ();
+  /* Not only the idle threads: every worker that talked TLS has exited (see there). */
+  if (!ks_ui_test_wait_pool_threads_exit (30000))
+    ret = 1;
   g_clear_object (&settings);
   g_clear_pointer (&emulator, ks_test_emulator_free);
   g_free (library);
