@@ -1474,7 +1474,7 @@ settings_destinations_changed_cb (KsWindow *self)
   ks_window_update_actions (self);
 }
 
-/* Folded to a phone's width, the header keeps room for the iPhone's name. */
+/* The first label in @widget, itself included (the label inside an AdwButtonContent). */
 static GtkWidget *
 find_label (GtkWidget *widget)
 {
@@ -1494,6 +1494,7 @@ find_label (GtkWidget *widget)
   return NULL;
 }
 
+/* Folded to a phone's width, the header keeps room for the iPhone's name. */
 static void
 leaflet_folded_cb (KsWindow *self)
 {
