@@ -103,6 +103,156 @@ typedef struct
   guint             reported;
 } Walk;
 
+/* Describing a file is one round trip to the phone (about a millisecond over USB), and a
+ * library has tens of thousands: the entries of a folder are described a chunk at a time
+ * by several sessions at once, then reported in order. */
+#define STAT_CHUNK    256
+#define STAT_SESSIONS 4
+
+typedef struct
+{
+  Walk         *walk;
+  const char   *rel_dir;
+  GPtrArray    *names;
+  guint         start;
+  guint         len;
+  gint          next;     /* atomic: index (from start) of the next entry to describe */
+  char       ***infos;    /* per entry, NULL until described */
+  afc_error_t  *errors;
+  GMutex        mutex;
+  GError       *fatal;    /* a session broke: the walk stops */
+} StatJob;
+
+static char *
+entry_path (const char *rel_dir,
+            const char *name)
+{
+  return rel_dir[0] ? g_strconcat (rel_dir, "/", name, NULL) : g_strdup (name);
+}
+
+static StatJob *
+stat_job_new (Walk       *walk,
+              const char *rel_dir,
+              GPtrArray  *names,
+              guint       start,
+              guint       end)
+{
+  StatJob *job = g_new0 (StatJob, 1);
+
+  job->walk = walk;
+  job->rel_dir = rel_dir;
+  job->names = names;
+  job->start = start;
+  job->len = end - start;
+  job->infos = g_new0 (char **, job->len);
+  job->errors = g_new0 (afc_error_t, job->len);
+  g_mutex_init (&job->mutex);
+
+  return job;
+}
+
+static void
+stat_job_free (StatJob *job)
+{
+  for (guint i = 0; i < job->len; i++)
+    if (job->infos[i] != NULL)
+      afc_dictionary_free (job->infos[i]);
+  g_free (job->infos);
+  g_free (job->errors);
+  g_clear_error (&job->fatal);
+  g_mutex_clear (&job->mutex);
+  g_free (job);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StatJob, stat_job_free)
+
+/* Describes entries of @job with @connection until none is left, or a session broke. */
+static void
+stat_entries (StatJob         *job,
+              KsAfcConnection *connection)
+{
+  afc_client_t client = ks_afc_connection_get_client (connection);
+
+  for (;;)
+    {
+      guint i = (guint) g_atomic_int_add (&job->next, 1);
+      g_autofree char *rel_path = NULL;
+      g_autofree char *afc_path = NULL;
+      afc_error_t aerr;
+
+      if (i >= job->len || g_cancellable_is_cancelled (job->walk->cancellable))
+        return;
+
+      g_mutex_lock (&job->mutex);
+      if (job->fatal != NULL)
+        {
+          g_mutex_unlock (&job->mutex);
+          return;
+        }
+      g_mutex_unlock (&job->mutex);
+
+      rel_path = entry_path (job->rel_dir, g_ptr_array_index (job->names, job->start + i));
+      afc_path = g_strconcat (MEDIA_ROOT "/", rel_path, NULL);
+      aerr = afc_get_file_info (client, afc_path, &job->infos[i]);
+      job->errors[i] = aerr;
+
+      if (session_lost (aerr))
+        {
+          g_autoptr(GError) error = NULL;
+
+          ks_afc_pool_set_error (job->walk->self->pool, connection, aerr, afc_path, &error);
+          g_mutex_lock (&job->mutex);
+          if (job->fatal == NULL)
+            job->fatal = g_steal_pointer (&error);
+          g_mutex_unlock (&job->mutex);
+          return;
+        }
+    }
+}
+
+static gpointer
+stat_thread (gpointer data)
+{
+  StatJob *job = data;
+  KsAfcConnection *connection;
+
+  /* No extra session (the phone refuses more): the walker does the rest alone. */
+  connection = ks_afc_pool_acquire (job->walk->self->pool, job->walk->cancellable, NULL);
+  if (connection == NULL)
+    return NULL;
+
+  stat_entries (job, connection);
+  ks_afc_pool_release (job->walk->self->pool, connection);
+
+  return NULL;
+}
+
+static gboolean
+stat_chunk (Walk     *walk,
+            StatJob  *job,
+            GError  **error)
+{
+  GThread *threads[STAT_SESSIONS - 1] = { NULL };
+  guint n_threads = MIN (STAT_SESSIONS - 1, job->len / 16);
+
+  for (guint t = 0; t < n_threads; t++)
+    threads[t] = g_thread_new ("ks-afc-stat", stat_thread, job);
+  stat_entries (job, walk->connection);
+  for (guint t = 0; t < n_threads; t++)
+    g_thread_join (threads[t]);
+
+  if (g_cancellable_set_error_if_cancelled (walk->cancellable, error))
+    return FALSE;
+
+  if (job->fatal != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&job->fatal));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Lists one directory, reports its files (sorted by name, so runs are reproducible), then
  * recurses into its subfolders, newest first; the source contract wants a directory's files
  * together. */
@@ -141,50 +291,51 @@ walk_directory (Walk        *walk,
   afc_dictionary_free (entries);
   g_ptr_array_sort (names, compare_names);
 
-  for (guint i = 0; i < names->len; i++)
+  for (guint start = 0; start < names->len; start += STAT_CHUNK)
     {
-      const char *name = g_ptr_array_index (names, i);
-      g_autofree char *rel_path = rel_dir[0] ? g_strconcat (rel_dir, "/", name, NULL) : g_strdup (name);
-      g_autofree char *afc_path = g_strconcat (MEDIA_ROOT "/", rel_path, NULL);
-      g_autoptr(KsSourceFile) file = NULL;
-      const char *ifmt;
-      char **info = NULL;
+      guint end = MIN (names->len, start + STAT_CHUNK);
+      g_autoptr(StatJob) job = stat_job_new (walk, rel_dir, names, start, end);
 
-      if (g_cancellable_set_error_if_cancelled (walk->cancellable, error))
+      if (!stat_chunk (walk, job, error))
         return FALSE;
 
-      aerr = afc_get_file_info (client, afc_path, &info);
-      if (aerr != AFC_E_SUCCESS && !session_lost (aerr))
+      for (guint i = start; i < end; i++)
         {
-          /* Deleted while we walk, or a name the phone lists but will not describe: one
-           * entry, not a reason to stop the whole walk. */
-          g_debug ("Skipping an entry of %s: AFC error %d", afc_dir, (int) aerr);
-          continue;
-        }
-      if (aerr != AFC_E_SUCCESS)
-        return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_path, error);
+          g_autofree char *rel_path = NULL;
+          g_autoptr(KsSourceFile) file = NULL;
+          char **info = job->infos[i - start];
+          const char *ifmt;
 
-      ifmt = info_lookup (info, "st_ifmt");
-      if (g_strcmp0 (ifmt, "S_IFDIR") == 0)
-        g_ptr_array_add (subdirs, g_steal_pointer (&rel_path));
-      else if (g_strcmp0 (ifmt, "S_IFREG") == 0)
-        {
-          const char *size = info_lookup (info, "st_size");
-          const char *mtime = info_lookup (info, "st_mtime");
+          if (job->errors[i - start] != AFC_E_SUCCESS)
+            {
+              /* Deleted while we walk, or a name the phone lists but will not describe:
+               * one entry, not a reason to stop the whole walk. */
+              g_debug ("Skipping an entry of %s: AFC error %d", afc_dir, (int) job->errors[i - start]);
+              continue;
+            }
 
-          /* st_mtime is in nanoseconds. Links and devices are skipped: nothing to keep. */
-          file = ks_source_file_new (rel_path,
-                                     size ? g_ascii_strtoull (size, NULL, 10) : 0,
-                                     mtime ? (gint64) (g_ascii_strtoull (mtime, NULL, 10) / G_GUINT64_CONSTANT (1000000000)) : 0);
-        }
-      afc_dictionary_free (info);
+          rel_path = entry_path (rel_dir, g_ptr_array_index (names, i));
+          ifmt = info_lookup (info, "st_ifmt");
+          if (g_strcmp0 (ifmt, "S_IFDIR") == 0)
+            g_ptr_array_add (subdirs, g_steal_pointer (&rel_path));
+          else if (g_strcmp0 (ifmt, "S_IFREG") == 0)
+            {
+              const char *size = info_lookup (info, "st_size");
+              const char *mtime = info_lookup (info, "st_mtime");
 
-      if (file != NULL)
-        walk->reported++;
-      if (file != NULL && !walk->func (KS_SOURCE (walk->self), file, walk->user_data))
-        {
-          walk->stopped = TRUE;
-          return TRUE;
+              /* st_mtime is in nanoseconds. Links and devices are skipped: nothing to keep. */
+              file = ks_source_file_new (rel_path,
+                                         size ? g_ascii_strtoull (size, NULL, 10) : 0,
+                                         mtime ? (gint64) (g_ascii_strtoull (mtime, NULL, 10) / G_GUINT64_CONSTANT (1000000000)) : 0);
+            }
+
+          if (file != NULL)
+            walk->reported++;
+          if (file != NULL && !walk->func (KS_SOURCE (walk->self), file, walk->user_data))
+            {
+              walk->stopped = TRUE;
+              return TRUE;
+            }
         }
     }
 
