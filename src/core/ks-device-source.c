@@ -104,10 +104,14 @@ typedef struct
 } Walk;
 
 /* Describing a file is one round trip to the phone (about a millisecond over USB), and a
- * library has tens of thousands: the entries of a folder are described a chunk at a time
- * by several sessions at once, then reported in order. */
-#define STAT_CHUNK    256
-#define STAT_SESSIONS 4
+ * library has tens of thousands: the entries of a big folder are described a chunk at a
+ * time by several sessions at once, then reported in order. A new session costs a lockdown
+ * handshake (tens of milliseconds), so helpers join only when the first entries show the
+ * rest would take long enough one by one: one per STAT_HELPER_WORTH of it. */
+#define STAT_CHUNK          256
+#define STAT_PROBE          16
+#define STAT_SESSIONS       4
+#define STAT_HELPER_WORTH   (150 * 1000) /* µs */
 
 typedef struct
 {
@@ -230,10 +234,11 @@ stat_thread (gpointer data)
 static gboolean
 stat_chunk (Walk     *walk,
             StatJob  *job,
+            guint     helpers,
             GError  **error)
 {
   GThread *threads[STAT_SESSIONS - 1] = { NULL };
-  guint n_threads = MIN (STAT_SESSIONS - 1, job->len / 16);
+  guint n_threads = MIN (MIN (helpers, STAT_SESSIONS - 1), job->len / 16);
 
   for (guint t = 0; t < n_threads; t++)
     threads[t] = g_thread_new ("ks-afc-stat", stat_thread, job);
@@ -268,6 +273,7 @@ walk_directory (Walk        *walk,
   g_autoptr(GPtrArray) subdirs = g_ptr_array_new_with_free_func (g_free);
   char **entries = NULL;
   afc_error_t aerr;
+  guint helpers = 0;
 
   if (depth > MAX_DEPTH)
     return TRUE;
@@ -291,13 +297,23 @@ walk_directory (Walk        *walk,
   afc_dictionary_free (entries);
   g_ptr_array_sort (names, compare_names);
 
-  for (guint start = 0; start < names->len; start += STAT_CHUNK)
+  for (guint start = 0, end; start < names->len; start = end)
     {
-      guint end = MIN (names->len, start + STAT_CHUNK);
-      g_autoptr(StatJob) job = stat_job_new (walk, rel_dir, names, start, end);
+      g_autoptr(StatJob) job = NULL;
+      gint64 began = g_get_monotonic_time ();
 
-      if (!stat_chunk (walk, job, error))
+      /* The first few alone, timed: they tell whether helpers would pay for themselves. */
+      end = MIN (names->len, start + (start == 0 ? STAT_PROBE : STAT_CHUNK));
+      job = stat_job_new (walk, rel_dir, names, start, end);
+      if (!stat_chunk (walk, job, start == 0 ? 0 : helpers, error))
         return FALSE;
+      if (start == 0 && end < names->len)
+        {
+          gint64 rest = (g_get_monotonic_time () - began) / (gint64) (end - start)
+                        * (gint64) (names->len - end);
+
+          helpers = (guint) MIN ((gint64) STAT_SESSIONS - 1, rest / STAT_HELPER_WORTH);
+        }
 
       for (guint i = start; i < end; i++)
         {

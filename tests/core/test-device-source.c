@@ -136,8 +136,8 @@ collect_paths_cb (KsSource           *source,
   return TRUE;
 }
 
-/* Describing a file is a round trip; over a link with 20 ms per request, a folder of 96
- * files is described by several sessions at once (~4× faster than one after the other),
+/* Describing a file is a round trip; over a link with 20 ms per request, a folder of 160
+ * files is described by several sessions at once once the first few show it is worth it,
  * and still reported complete and in name order. */
 static void
 test_parallel_listing (Fixture       *f,
@@ -152,7 +152,7 @@ test_parallel_listing (Fixture       *f,
   const char *last = "";
   gint64 start, elapsed;
 
-  for (guint i = 0; i < 96; i++)
+  for (guint i = 0; i < 160; i++)
     {
       g_autofree char *rel = g_strdup_printf ("103APPLE/IMG_%04u.JPG", 300 + i);
 
@@ -185,10 +185,10 @@ test_parallel_listing (Fixture       *f,
       g_assert_cmpint (strcmp (last, path), <, 0);
       last = path;
     }
-  g_assert_cmpuint (in_folder, ==, 96);
-  /* One after the other: (96 files + 8 others + 6 folders + 5 folder reads) × 20 ms = 2.3 s;
-   * four at a time in the big folder: about 0.9 s. */
-  g_assert_cmpint (elapsed, <, 1500 * 1000);
+  g_assert_cmpuint (in_folder, ==, 160);
+  /* One after the other: (160 files + 8 others + 6 folders + 5 folder reads) × 20 ms = 3.6 s;
+   * 16 alone, then four at a time: about 1.4 s. */
+  g_assert_cmpint (elapsed, <, 2400 * 1000);
 }
 
 static void
