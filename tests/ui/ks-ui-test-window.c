@@ -247,6 +247,7 @@ ks_ui_test_stop_idle_threads (void)
       g_thread_pool_stop_unused_threads ();
       g_usleep (10000);
     }
-  /* The threads are on their way out; give their exit handlers a moment. */
-  g_usleep (200000);
+  /* Unused threads wait a while before they leave, uncounted: wait until they are gone
+   * (see ks_ui_test_wait_pool_threads_exit()). */
+  ks_ui_test_wait_pool_threads_exit (30000);
 }
