@@ -92,6 +92,7 @@ gboolean         _ks_window_get_job_running        (KsWindow *self);
 GListModel      *_ks_window_get_assets             (KsWindow *self);
 KsBackupIndex   *_ks_window_get_backup_index       (KsWindow *self);
 const char      *_ks_window_get_last_toast         (KsWindow *self);
+AdwToast        *_ks_window_get_toast              (KsWindow *self);
 KsSourceRow     *_ks_window_get_source_row         (KsWindow *self);
 guint            _ks_window_get_n_not_backed_up    (KsWindow *self);
 gboolean         _ks_window_get_can_resume         (KsWindow *self);

@@ -895,6 +895,16 @@ show_files_cb (AdwToast *toast,
 }
 
 static void
+dismiss_summary (KsWindow *self)
+{
+  if (self->toast == NULL)
+    return;
+  g_object_remove_weak_pointer (G_OBJECT (self->toast), (gpointer *)&self->toast);
+  adw_toast_dismiss (self->toast);
+  self->toast = NULL;
+}
+
+static void
 ks_window_show_toast (KsWindow   *self,
                       const char *title,
                       const char *folder)
@@ -905,12 +915,7 @@ ks_window_show_toast (KsWindow   *self,
 
   /* The newest summary replaces the one before; toasts wait while the window is not focused,
    * and a stale one would otherwise keep the new one queued behind it. */
-  if (self->toast != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (self->toast), (gpointer *)&self->toast);
-      adw_toast_dismiss (self->toast);
-      self->toast = NULL;
-    }
+  dismiss_summary (self);
 
   adw_toast_set_timeout (toast, 8);
   if (folder != NULL)
@@ -1223,6 +1228,9 @@ ks_window_start_job (KsWindow   *self,
   self->job_cancellable = g_cancellable_new ();
   ks_progress_panel_reset (self->progress_panel, title);
   gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+
+  /* The last run's summary is old news once a new run shows its progress. */
+  dismiss_summary (self);
 
   ks_import_job_run_async (self->job, self->job_cancellable, job_done_cb, g_object_ref (self));
   ks_window_update_actions (self);
@@ -1764,6 +1772,12 @@ KsBackupIndex *
 _ks_window_get_backup_index (KsWindow *self)
 {
   return self->backup_index;
+}
+
+AdwToast *
+_ks_window_get_toast (KsWindow *self)
+{
+  return self->toast;
 }
 
 const char *
