@@ -187,6 +187,8 @@ print_result (KsCli                *cli,
           ks_json_member_int (json, "planned", result->planned);
           ks_json_member_int (json, "planned_bytes", result->planned_bytes);
           ks_json_member_int (json, "copied", result->copied);
+          ks_json_member_int (json, "photos_copied", result->photos_copied);
+          ks_json_member_int (json, "videos_copied", result->videos_copied);
           ks_json_member_int (json, "skipped", result->skipped);
           ks_json_member_int (json, "failed", result->failed);
           ks_json_member_int (json, "bytes", result->bytes);
@@ -230,9 +232,12 @@ print_result (KsCli                *cli,
           g_printerr ("FAILED  %s: %s\n", p, m);
         }
       if (dry_run)
-        g_print (_("Would copy %u files (%s); %u already backed up\n"), result->planned, bytes, result->skipped);
+        g_print (ngettext ("Would copy %u file (%s); %u already backed up\n",
+                           "Would copy %u files (%s); %u already backed up\n", result->planned),
+                 result->planned, bytes, result->skipped);
       else
-        g_print (_("Copied %u files (%s); %u already backed up; %u failed\n"),
+        g_print (ngettext ("Copied %u file (%s); %u already backed up; %u failed\n",
+                           "Copied %u files (%s); %u already backed up; %u failed\n", result->copied),
                  result->copied, bytes, result->skipped, result->failed);
     }
 

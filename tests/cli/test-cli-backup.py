@@ -29,6 +29,9 @@ def test_full_then_nothing_then_new(tmp):
         env = env_for(emu, tmp)
         rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
         assert doc['copied'] == distinct(media), doc
+        # Assets, not files: 30 photos and videos (a Live Photo's movie is part of its photo).
+        assert doc['photos_copied'] + doc['videos_copied'] == 30, doc
+        assert doc['photos_copied'] > 0 and doc['videos_copied'] > 0, doc
         assert doc['failed'] == 0 and doc['source'] == 'device:' + emu.udid()
         check_complete(dest, media)
         check_integrity(dest, tmp, media)
@@ -38,6 +41,7 @@ def test_full_then_nothing_then_new(tmp):
         emu.control('reset-stats')
         rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
         assert doc['copied'] == 0 and doc['skipped'] == distinct(media), doc
+        assert doc['photos_copied'] == 0 and doc['videos_copied'] == 0, doc
         assert emu.stats()['total'] == 0, emu.stats()
 
         # New photos on the phone: exactly those are copied.
