@@ -2222,27 +2222,6 @@ month_folder (gint64 t)
   return g_date_time_format (date, "%Y/%m/");
 }
 
-static char *
-find_copy (Fixture    *f,
-           const char *src_path)
-{
-  g_autoptr(GHashTable) dest_files = list_files (f->dest);
-  g_autofree char *hash = hash_path (src_path);
-  GHashTableIter iter;
-  const char *rel, *path;
-
-  g_hash_table_iter_init (&iter, dest_files);
-  while (g_hash_table_iter_next (&iter, (gpointer *)&rel, (gpointer *)&path))
-    {
-      g_autofree char *h = hash_path (path);
-
-      if (g_strcmp0 (h, hash) == 0)
-        return g_strdup (rel);
-    }
-
-  return NULL;
-}
-
 static void
 test_date_at_end (Fixture       *f,
                   gconstpointer  data)
@@ -2296,21 +2275,21 @@ test_date_at_end (Fixture       *f,
   assert_backup_complete (f->src, f->dest);
 
   /* The video is filed by the moov's date, not its mtime. */
-  video_rel = find_copy (f, video);
+  video_rel = stored_path_of (f, video);
   g_assert_nonnull (video_rel);
   expected = month_folder (video_date);
   g_assert_true (g_str_has_prefix (video_rel, expected));
   g_clear_pointer (&expected, g_free);
 
   /* The photo by its late Exif item. */
-  photo_rel = find_copy (f, photo);
+  photo_rel = stored_path_of (f, photo);
   g_assert_nonnull (photo_rel);
   expected = month_folder (md.capture_time);
   g_assert_true (g_str_has_prefix (photo_rel, expected));
   g_assert_true (g_str_has_prefix (photo_rel, "2018/07/"));
 
   /* The Live Photo's movie stays beside its photo, whatever its own date says. */
-  live_rel = find_copy (f, live);
+  live_rel = stored_path_of (f, live);
   g_assert_nonnull (live_rel);
   photo_dir = g_path_get_dirname (photo_rel);
   live_dir = g_path_get_dirname (live_rel);
