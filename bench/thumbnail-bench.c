@@ -96,15 +96,6 @@ collect (const char *dcim,
     }
 }
 
-static guint64
-emulator_total (KsTestEmulator *emu)
-{
-  g_autofree char *reply = ks_test_emulator_control (emu, "stats", NULL);
-  const char *total = reply ? strstr (reply, "\"total\":") : NULL;
-
-  return total ? g_ascii_strtoull (total + 8, NULL, 10) : 0;
-}
-
 typedef struct
 {
   guint pending;
@@ -243,7 +234,7 @@ main (int   argc,
       g_autoptr(GError) local_error = NULL;
       gint64 requested = 0;
 
-      g_free (ks_test_emulator_control (emu, "reset-stats", NULL));
+      ks_test_emulator_reset_stats (emu);
       afc = ks_source_open_file (KS_SOURCE (device), f->rel, NULL, &local_error);
       if (afc != NULL)
         {
@@ -261,7 +252,7 @@ main (int   argc,
           continue;
         }
       sum_requested += requested;
-      sum_served += emulator_total (emu);
+      sum_served += ks_test_emulator_served (emu, 0);
     }
 
   g_print ("\nbytes per HEIC thumbnail over AFC (goal <= 3 %% of the file; a whole-file reader: 100 %%)\n");
@@ -321,9 +312,9 @@ main (int   argc,
     for (guint i = 0; i < MIN (files->len, 30); i++)
       g_ptr_array_add (first, g_ptr_array_index (files, i));
     g_free (ks_test_emulator_control (emu, "rate 35000000", NULL));
-    g_free (ks_test_emulator_control (emu, "reset-stats", NULL));
+    ks_test_emulator_reset_stats (emu);
     first_screen_s = first->len / pool_rate (thumbnailer, KS_SOURCE (device), first, 1, &failed);
-    first_screen_bytes = emulator_total (emu);
+    first_screen_bytes = ks_test_emulator_served (emu, 0);
     first_screen_n = first->len;
     g_free (ks_test_emulator_control (emu, "rate 0", NULL));
   }

@@ -579,45 +579,6 @@ test_cancel (Fixture       *f,
 }
 
 /* AFC file-data bytes the emulator served since the last reset-stats. */
-static guint64
-emulator_served (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = ks_test_emulator_control (f->emu, "stats", &error);
-  const char *total;
-
-  g_assert_no_error (error);
-  total = strstr (reply, "\"total\":");
-  g_assert_nonnull (total);
-  return g_ascii_strtoull (total + strlen ("\"total\":"), NULL, 10);
-}
-
-/* What the emulator served, once it has counted @expected bytes or 2 s passed: it counts a
- * reply after sending it, so a client that already holds the bytes may ask a moment early. */
-static guint64
-emulator_served_settled (Fixture *f,
-                         guint64  expected)
-{
-  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  guint64 served;
-
-  while ((served = emulator_served (f)) < expected && g_get_monotonic_time () < deadline)
-    g_usleep (5000);
-  /* Anything more would arrive just as late: look once more after a beat. */
-  g_usleep (20000);
-  return emulator_served (f);
-}
-
-static void
-emulator_reset_stats (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = ks_test_emulator_control (f->emu, "reset-stats", &error);
-
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (reply, "ok"));
-}
-
 /* Opened with the size the listing gave (as an import does, without asking the phone
  * again): every file reads whole and byte-exact, nothing past its end crosses the link,
  * and a file that grew since the listing is an error rather than a silently cut copy. */
@@ -639,13 +600,13 @@ test_open_sized (Fixture       *f,
       g_autofree guint8 *buf = g_malloc (size + 4096);
       gsize got = 0;
 
-      emulator_reset_stats (f);
+      g_assert_true (ks_test_emulator_reset_stats (f->emu));
       stream = ks_source_open_file_sized (KS_SOURCE (source), rel, size, NULL, &error);
       g_assert_no_error (error);
       g_assert_true (g_input_stream_read_all (stream, buf, size + 4096, &got, NULL, &error));
       g_assert_no_error (error);
       g_assert_cmpmem (buf, got, g_bytes_get_data (want, NULL), size);
-      g_assert_cmpuint (emulator_served_settled (f, size), ==, size);
+      g_assert_cmpuint (ks_test_emulator_served (f->emu, size), ==, size);
     }
 
   /* Grew after it was listed. */
@@ -691,12 +652,12 @@ test_read_ahead (Fixture       *f,
     g_assert_no_error (error);
     g_object_get (stream, "read-ahead", &read_ahead, NULL);
     g_assert_cmpuint (read_ahead, ==, 1024 * 1024);
-    emulator_reset_stats (f);
+    g_assert_true (ks_test_emulator_reset_stats (f->emu));
     g_assert_true (g_input_stream_read_all (stream, buf, sizeof buf, &got, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (got, ==, sizeof buf);
     g_assert_cmpmem (buf, got, bytes, sizeof buf);
-    g_assert_cmpuint (emulator_served_settled (f, 1024 * 1024), ==, 1024 * 1024);
+    g_assert_cmpuint (ks_test_emulator_served (f->emu, 1024 * 1024), ==, 1024 * 1024);
   }
 
   /* read-ahead 0: 4 KiB on the wire for a 4 KiB read, also after seeks. */
@@ -709,15 +670,15 @@ test_read_ahead (Fixture       *f,
     g_object_set (stream, "read-ahead", 0, NULL);
     g_object_get (stream, "read-ahead", &read_ahead, NULL);
     g_assert_cmpuint (read_ahead, ==, 0);
-    emulator_reset_stats (f);
+    g_assert_true (ks_test_emulator_reset_stats (f->emu));
 
     g_assert_true (g_input_stream_read_all (stream, buf, sizeof buf, &got, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (got, ==, sizeof buf);
     g_assert_cmpmem (buf, got, bytes, sizeof buf);
-    g_assert_cmpuint (emulator_served_settled (f, 4096), ==, 4096);
+    g_assert_cmpuint (ks_test_emulator_served (f->emu, 4096), ==, 4096);
 
-    emulator_reset_stats (f);
+    g_assert_true (ks_test_emulator_reset_stats (f->emu));
     for (guint i = 0; i < G_N_ELEMENTS (offsets); i++)
       {
         g_assert_true (g_seekable_seek (G_SEEKABLE (stream), offsets[i], G_SEEK_SET, NULL, &error));
@@ -726,17 +687,17 @@ test_read_ahead (Fixture       *f,
         g_assert_cmpuint (got, ==, sizeof buf);
         g_assert_cmpmem (buf, got, bytes + offsets[i], sizeof buf);
       }
-    g_assert_cmpuint (emulator_served_settled (f, G_N_ELEMENTS (offsets) * sizeof buf), ==,
+    g_assert_cmpuint (ks_test_emulator_served (f->emu, G_N_ELEMENTS (offsets) * sizeof buf), ==,
                       G_N_ELEMENTS (offsets) * sizeof buf);
 
     /* Turning it back on refills a buffer of the new size at the next small read. */
     g_object_set (stream, "read-ahead", 65536, NULL);
-    emulator_reset_stats (f);
+    g_assert_true (ks_test_emulator_reset_stats (f->emu));
     g_assert_true (g_seekable_seek (G_SEEKABLE (stream), 100000, G_SEEK_SET, NULL, &error));
     g_assert_true (g_input_stream_read_all (stream, buf, 100, &got, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpmem (buf, 100, bytes + 100000, 100);
-    g_assert_cmpuint (emulator_served_settled (f, 65536), ==, 65536);
+    g_assert_cmpuint (ks_test_emulator_served (f->emu, 65536), ==, 65536);
   }
 }
 

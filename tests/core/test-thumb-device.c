@@ -43,42 +43,6 @@ collect_cb (KsSource           *source,
   return TRUE;
 }
 
-static guint64
-emulator_total (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = ks_test_emulator_control (f->emu, "stats", &error);
-  const char *total;
-
-  g_assert_no_error (error);
-  total = strstr (reply, "\"total\":");
-  g_assert_nonnull (total);
-  return g_ascii_strtoull (total + strlen ("\"total\":"), NULL, 10);
-}
-
-/* The emulator counts a reply after sending it: a client that already holds the bytes may
- * ask a moment early. Waits (up to 2 s) until @at_least bytes are counted, then a beat. */
-static guint64
-emulator_total_settled (Fixture *f,
-                        guint64  at_least)
-{
-  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-
-  while (emulator_total (f) < at_least && g_get_monotonic_time () < deadline)
-    g_usleep (5000);
-  g_usleep (20000);
-  return emulator_total (f);
-}
-
-static void
-emulator_reset (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = ks_test_emulator_control (f->emu, "reset-stats", &error);
-
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (reply, "ok"));
-}
 
 static void
 fixture_setup (Fixture       *f,
@@ -193,7 +157,7 @@ test_sparse_heic_over_afc (Fixture       *f,
       whole = g_file_load_bytes (gfile, NULL, NULL, &error);
       g_assert_no_error (error);
 
-      emulator_reset (f);
+      g_assert_true (ks_test_emulator_reset_stats (f->emu));
       afc = ks_source_open_file (KS_SOURCE (source), file->path, NULL, &error);
       g_assert_no_error (error);
       /* The thumbnailer turns read-ahead off on the stream it is given; here that is our
@@ -204,7 +168,7 @@ test_sparse_heic_over_afc (Fixture       *f,
       got = ks_thumbnailer_load_stream (stream, file->path, file->size, 0, NULL, NULL, &error);
       g_assert_no_error (error);
       g_assert_true (g_input_stream_close (stream, NULL, NULL));
-      served = emulator_total_settled (f, (guint64) requested);
+      served = ks_test_emulator_served (f->emu, (guint64) requested);
 
       expected = test_reference_heif_thumbnail (whole);
       test_assert_pixbufs_equal (expected, got);
@@ -339,9 +303,9 @@ test_thumbnailer_and_cache (Fixture       *f,
   guint no_poster_first = 0, no_poster_second = 0;
   guint n_pixbufs = 0;
 
-  emulator_reset (f);
+  g_assert_true (ks_test_emulator_reset_stats (f->emu));
   first = thumbnail_all (f, thumbnailer, KS_SOURCE (source), &no_poster_first);
-  g_assert_cmpuint (emulator_total (f), >, 0);
+  g_assert_cmpuint (ks_test_emulator_served (f->emu, 0), >, 0);
 
   /* The AFC stream stops reading ahead for the thumbnailer, so the pool's HEIC reads are
    * sparse on the wire too: well under a tenth of the files (a whole-file reader: all). */
@@ -377,12 +341,12 @@ test_thumbnailer_and_cache (Fixture       *f,
   /* Every file has its thumbnail, every video its poster. */
   g_assert_cmpuint (no_poster_first, ==, 0);
 
-  emulator_reset (f);
+  g_assert_true (ks_test_emulator_reset_stats (f->emu));
   second = thumbnail_all (f, thumbnailer, KS_SOURCE (source), &no_poster_second);
 
   /* Everything, movies without a poster included, comes from the cache: not one byte from
    * the device, and no file in the emulator's per-file counters. */
-  g_assert_cmpuint (emulator_total (f), ==, 0);
+  g_assert_cmpuint (ks_test_emulator_served (f->emu, 0), ==, 0);
   g_assert_cmpuint (no_poster_second, ==, no_poster_first);
   {
     g_autoptr(GError) error = NULL;
@@ -578,7 +542,7 @@ test_video_posters_over_afc (Fixture       *f,
       if (!is_camera_video (f, file, &whole, &facts))
         continue;
 
-      emulator_reset (f);
+      g_assert_true (ks_test_emulator_reset_stats (f->emu));
       afc = ks_source_open_file (KS_SOURCE (source), file->path, NULL, &error);
       g_assert_no_error (error);
       g_assert_true (ks_thumbnailer_disable_read_ahead (afc));
@@ -588,7 +552,7 @@ test_video_posters_over_afc (Fixture       *f,
       g_assert_no_error (error);
       g_assert_nonnull (poster);
       g_assert_true (g_input_stream_close (stream, NULL, NULL));
-      served = emulator_total_settled (f, (guint64) requested);
+      served = ks_test_emulator_served (f->emu, (guint64) requested);
 
       /* 8 frames a second, each 75 ticks of 600. */
       g_assert_cmpint (duration, ==, facts.n_samples * 125);
