@@ -72,7 +72,6 @@ typedef struct
   Item    *item;
   guint8  *buf;
   gsize    len;
-  gint64   capture_time;
 } Msg;
 
 /* A file the writer finished (or gave up), on its way to the committer. */
@@ -937,8 +936,7 @@ queue_msg (Run     *run,
            MsgType  type,
            Item    *item,
            guint8  *buf,
-           gsize    len,
-           gint64   capture_time)
+           gsize    len)
 {
   Msg *msg = g_new0 (Msg, 1);
 
@@ -946,7 +944,6 @@ queue_msg (Run     *run,
   msg->item = item;
   msg->buf = buf;
   msg->len = len;
-  msg->capture_time = capture_time;
   g_async_queue_push (run->work, msg);
 }
 
@@ -1049,7 +1046,7 @@ read_item (Run     *run,
 
       /* Finished (failed) in its turn, behind the files before it. */
       add_file_error (run, item, G_MAXUINT, local_error);
-      queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+      queue_msg (run, MSG_ABORT, item, NULL, 0);
       if (!is_source_lost (run, local_error))
         return TRUE;
 
@@ -1058,7 +1055,7 @@ read_item (Run     *run,
       return FALSE;
     }
 
-  queue_msg (run, MSG_BEGIN, item, NULL, 0, 0);
+  queue_msg (run, MSG_BEGIN, item, NULL, 0);
 
   for (;;)
     {
@@ -1068,7 +1065,7 @@ read_item (Run     *run,
 
       if (check_stop (run, error))
         {
-          queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+          queue_msg (run, MSG_ABORT, item, NULL, 0);
           return FALSE;
         }
 
@@ -1082,13 +1079,13 @@ read_item (Run     *run,
           g_async_queue_push (run->free_bufs, buf);
           if (check_stop (run, error))
             {
-              queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+              queue_msg (run, MSG_ABORT, item, NULL, 0);
               return FALSE;
             }
 
           /* The writer drops the partial temporaries; nothing is recorded as copied. */
           add_file_error (run, item, G_MAXUINT, local_error);
-          queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+          queue_msg (run, MSG_ABORT, item, NULL, 0);
           if (!is_source_lost (run, local_error))
             {
               g_input_stream_close (stream, NULL, NULL);
@@ -1107,7 +1104,7 @@ read_item (Run     *run,
         }
 
       total += n;
-      queue_msg (run, MSG_DATA, item, buf, n, 0);
+      queue_msg (run, MSG_DATA, item, buf, n);
 
       if (n < CHUNK_SIZE)
         break;
@@ -1126,11 +1123,11 @@ read_item (Run     *run,
                                                display, total, size);
 
       add_file_error (run, item, G_MAXUINT, changed);
-      queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+      queue_msg (run, MSG_ABORT, item, NULL, 0);
       return TRUE;
     }
 
-  queue_msg (run, MSG_END, item, NULL, 0, 0);
+  queue_msg (run, MSG_END, item, NULL, 0);
 
   return TRUE;
 }
@@ -1450,7 +1447,7 @@ run_thread (GTask        *task,
               if (item->need == 0 && self->file_hook == NULL)
                 item_finished (run, item);
               else if (item->need == 0)
-                queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+                queue_msg (run, MSG_ABORT, item, NULL, 0);
               else if (check_stop (run, &error))
                 break;
               else
@@ -1458,7 +1455,7 @@ run_thread (GTask        *task,
                   g_mutex_lock (&self->mutex);
                   item->failed = TRUE;
                   g_mutex_unlock (&self->mutex);
-                  queue_msg (run, MSG_ABORT, item, NULL, 0, 0);
+                  queue_msg (run, MSG_ABORT, item, NULL, 0);
                 }
               continue;
             }
@@ -1468,7 +1465,7 @@ run_thread (GTask        *task,
         }
 
       /* The writer passes the quit on to the committer once everything before it. */
-      queue_msg (run, MSG_QUIT, NULL, NULL, 0, 0);
+      queue_msg (run, MSG_QUIT, NULL, NULL, 0);
       g_thread_join (writer);
       g_thread_join (committer);
 
