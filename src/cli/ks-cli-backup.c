@@ -19,7 +19,6 @@
 #include "ks-catalog.h"
 #include "ks-cli.h"
 #include "ks-cli-json.h"
-#include "ks-device-private.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
 #include "ks-import-job.h"
@@ -42,16 +41,15 @@ progress_cb (KsImportJob      *job,
   g_autofree char *done = NULL;
   g_autofree char *total = NULL;
 
-  if (!run->cli->progress || g_get_monotonic_time () - run->last_progress < G_USEC_PER_SEC / 5)
+  if (!run->cli->progress)
     return;
-  run->last_progress = g_get_monotonic_time ();
 
   done = g_format_size (progress->bytes_done);
   total = g_format_size (progress->bytes_total);
-  g_printerr ("\r\033[K");
-  g_printerr (_("%u of %u items, %s of %s, %u copied, %u skipped, %u failed"),
-              progress->items_done, progress->items_total, done, total,
-              progress->copied, progress->skipped, progress->failed);
+  ks_cli_progress (run->cli, &run->last_progress,
+                   _("%u of %u items, %s of %s, %u copied, %u skipped, %u failed"),
+                   progress->items_done, progress->items_total, done, total,
+                   progress->copied, progress->skipped, progress->failed);
 }
 
 static void
@@ -69,20 +67,14 @@ run_cb (GObject      *object,
 static gpointer
 classify_device_loss (gpointer data)
 {
-  const char *udid = data;
-  idevice_t device = NULL;
-  lockdownd_client_t client = NULL;
+  KsDeviceSource *source = data;
   GError *error = NULL;
 
   for (guint attempt = 0; attempt < 2; attempt++)
     {
       g_clear_error (&error);
-      if (_ks_device_open_lockdown (udid, "keepsake-cli", &device, &client, &error))
-        {
-          lockdownd_client_free (client);
-          idevice_free (device);
-          return NULL;
-        }
+      if (ks_device_probe_sync (ks_device_source_get_udid (source), "keepsake-cli", NULL, &error))
+        return NULL;
       /* A loose cable re-enumerates within a moment; then the phone can say more. */
       if (!g_error_matches (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND))
         break;
@@ -114,8 +106,7 @@ exit_for_import_error (KsCli         *cli,
     case KS_IMPORT_ERROR_SOURCE_LOST:
       if (KS_IS_DEVICE_SOURCE (source))
         {
-          g_autoptr(GError) why = ks_cli_run_in_thread (cli, classify_device_loss,
-                                                        (gpointer) ks_device_source_get_udid (KS_DEVICE_SOURCE (source)));
+          g_autoptr(GError) why = ks_cli_run_in_thread (cli, classify_device_loss, source);
 
           if (why != NULL)
             {
@@ -173,7 +164,6 @@ print_result (KsCli                *cli,
   if (cli->json)
     {
       g_autoptr(KsJson) json = ks_json_new ();
-      g_autofree char *text = NULL;
 
       ks_json_begin_object (json);
       ks_json_member_string (json, "command", "backup");
@@ -216,8 +206,7 @@ print_result (KsCli                *cli,
           ks_json_end_object (json);
         }
       ks_json_end_object (json);
-      text = ks_json_steal (json);
-      g_print ("%s\n", text);
+      ks_cli_print_json (json);
     }
   else if (result != NULL)
     {
@@ -257,7 +246,6 @@ ks_cli_backup (KsCli  *cli,
   g_autofree char *folder = NULL;
   g_autofree char *to = NULL;
   gboolean dry_run = FALSE;
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(KsSource) source = NULL;
   g_autoptr(KsCatalog) catalog = NULL;
@@ -265,7 +253,7 @@ ks_cli_backup (KsCli  *cli,
   g_autoptr(GPtrArray) destinations = NULL;
   g_autoptr(KsImportJob) job = NULL;
   g_autofree char *reason = NULL;
-  GOptionEntry entries[] = {
+  const GOptionEntry entries[] = {
     { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("iPhone to back up"), "UDID" },
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to back up instead"), "DIR" },
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder"), "DIR" },
@@ -275,12 +263,11 @@ ks_cli_backup (KsCli  *cli,
   BackupRun run = { cli, NULL, NULL, FALSE, 0 };
   int ret;
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1 || to == NULL)
+  if ((ret = ks_cli_parse_options (cli, "backup", entries, 0, &argc, &argv)) != KS_EXIT_OK)
+    return ret;
+  if (to == NULL)
     {
-      ks_cli_print_error (cli, "backup", KS_EXIT_USAGE, error ? error->message : _("backup needs --to DIR"));
+      ks_cli_print_error (cli, "backup", KS_EXIT_USAGE, _("backup needs --to DIR"));
       return KS_EXIT_USAGE;
     }
 
@@ -333,8 +320,7 @@ ks_cli_backup (KsCli  *cli,
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
 
-  if (cli->progress)
-    g_printerr ("\r\033[K");
+  ks_cli_progress_clear (cli, &run.last_progress);
 
   if (run.error != NULL)
     {

@@ -6,12 +6,17 @@
  */
 
 /* What keepsake-cli's command files share: exit codes, the run state, helpers that wait on
- * the main context (so SIGINT is noticed) while blocking work runs on a thread. */
+ * the main context (so SIGINT is noticed) while blocking work runs on a thread.
+ *
+ * ks-cli.c         main(): global options, dispatch, exit codes, shutdown
+ * ks-cli-common.c  choosing and waiting for the iPhone, options, errors, JSON, progress line
+ * ks-cli-*.c       one command each */
 
 #pragma once
 
 #include <gio/gio.h>
 
+#include "ks-cli-json.h"
 #include "ks-device-monitor.h"
 #include "ks-source.h"
 
@@ -44,24 +49,60 @@ typedef struct
 } KsCli;
 
 typedef gpointer (*KsCliWorkerFunc) (gpointer data);
+typedef gboolean (*KsCliCheckFunc)  (gpointer data);
 
-gpointer  ks_cli_run_in_thread     (KsCli            *cli,
-                                    KsCliWorkerFunc   func,
-                                    gpointer          data);
-int       ks_cli_exit_for_error    (const GError     *error);
-void      ks_cli_print_error       (KsCli            *cli,
-                                    const char       *command,
-                                    int               exit_code,
-                                    const char       *message);
-int       ks_cli_open_source       (KsCli            *cli,
-                                    const char       *command,
-                                    const char       *udid,
-                                    const char       *folder,
-                                    KsSource        **out_source);
-char     *ks_cli_printable         (const char       *raw);
+/* ks-cli.c */
+int         ks_cli_exit_for_error  (const GError        *error);
+const char *ks_cli_exit_code_name  (int                  exit_code);
 
-int       ks_cli_backup            (KsCli            *cli,
-                                    int               argc,
-                                    char            **argv);
+/* ks-cli-common.c */
+gpointer    ks_cli_run_in_thread   (KsCli               *cli,
+                                    KsCliWorkerFunc      func,
+                                    gpointer             data);
+gboolean    ks_cli_wait_until      (KsCli               *cli,
+                                    KsCliCheckFunc       done,
+                                    gpointer             data,
+                                    double               seconds);
+int         ks_cli_start_monitor   (KsCli               *cli);
+int         ks_cli_parse_options   (KsCli               *cli,
+                                    const char          *command,
+                                    const GOptionEntry  *entries,
+                                    int                  max_args,
+                                    int                 *argc,
+                                    char              ***argv);
+void        ks_cli_print_error     (KsCli               *cli,
+                                    const char          *command,
+                                    int                  exit_code,
+                                    const char          *message);
+void        ks_cli_print_json      (KsJson              *json);
+char       *ks_cli_printable       (const char          *raw);
+void        ks_cli_progress        (KsCli               *cli,
+                                    gint64              *last_shown,
+                                    const char          *format,
+                                    ...) G_GNUC_PRINTF (3, 4);
+void        ks_cli_progress_clear  (KsCli               *cli,
+                                    gint64              *last_shown);
+int         ks_cli_open_source     (KsCli               *cli,
+                                    const char          *command,
+                                    const char          *udid,
+                                    const char          *folder,
+                                    KsSource           **out_source);
+
+/* One file each. */
+int         ks_cli_devices         (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_list            (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_backup          (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_verify          (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_status          (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
 
 G_END_DECLS
