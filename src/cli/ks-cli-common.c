@@ -221,6 +221,15 @@ ks_cli_printable (const char *raw)
   return g_string_free (out, FALSE);
 }
 
+/* Local time, to the minute, as every listing shows it. */
+char *
+ks_cli_format_time (gint64 unix_seconds)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (unix_seconds);
+
+  return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
+}
+
 /**
  * ks_cli_progress:
  * @last_shown: when the line was last drawn (0: never); updated
@@ -256,6 +265,60 @@ ks_cli_progress_clear (KsCli  *cli,
   if (cli->progress && *last_shown != 0)
     g_printerr ("\r\033[K");
   *last_shown = 0;
+}
+
+/* --- the catalog and the backup plan ----------------------------------------------------- */
+
+/**
+ * ks_cli_open_plan:
+ * @create: whether to make the catalog if there is none yet; without, a missing catalog
+ *   gives %KS_EXIT_OK and %NULL for both (an empty plan, and nothing written by a reader)
+ *
+ * Opens the catalog ($XDG_DATA_HOME/keepsake/catalog.db) and the backup plan it stores.
+ *
+ * Returns: an exit code; the message is printed
+ */
+int
+ks_cli_open_plan (KsCli         *cli,
+                  const char    *command,
+                  gboolean       create,
+                  KsCatalog    **out_catalog,
+                  KsBackupPlan **out_plan)
+{
+  g_autofree char *path = ks_catalog_dup_default_path ();
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(GError) error = NULL;
+
+  *out_catalog = NULL;
+  *out_plan = NULL;
+
+  if (!create && !g_file_test (path, G_FILE_TEST_EXISTS))
+    return KS_EXIT_OK;
+
+  /* Opening replays a WAL left by a killed run. */
+  catalog = ks_catalog_new (path, &error);
+  if (catalog != NULL)
+    *out_plan = ks_backup_plan_new (catalog, &error);
+  if (*out_plan == NULL)
+    {
+      ks_cli_print_error (cli, command, KS_EXIT_FAILED, error->message);
+      return KS_EXIT_FAILED;
+    }
+
+  *out_catalog = g_steal_pointer (&catalog);
+  return KS_EXIT_OK;
+}
+
+/* A destination named wrong (not a folder, not in the plan, already in it) is a usage error;
+ * anything else (the database) is not. */
+int
+ks_cli_exit_for_plan_error (const GError *error)
+{
+  if (g_error_matches (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID) ||
+      g_error_matches (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_NOT_FOUND) ||
+      g_error_matches (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_EXISTS))
+    return KS_EXIT_USAGE;
+  return ks_cli_exit_for_error (error);
 }
 
 /* --- choosing the iPhone ------------------------------------------------------------------ */

@@ -84,8 +84,7 @@ print_text (GPtrArray *files,
   for (guint i = 0; i < files->len; i++)
     {
       KsSourceFile *f = g_ptr_array_index (files, i);
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (f->mtime);
-      g_autofree char *date = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
+      g_autofree char *date = ks_cli_format_time (f->mtime);
       g_autofree char *path = ks_cli_printable (f->path);
 
       g_print ("%12" G_GUINT64_FORMAT "  %s  %s\n", f->size, date, path);

@@ -33,17 +33,54 @@ status_print_run (KsJson             *json,
       ks_json_member_int (json, "bytes", run->bytes);
       ks_json_member_string (json, "status", run->status);
       ks_json_member_string (json, "error", run->error);
+      ks_json_member_string (json, "origin", run->origin);
       ks_json_end_object (json);
     }
   else
     {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (run->started_at);
-      g_autofree char *date = dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("?");
+      g_autofree char *date = ks_cli_format_time (run->started_at);
       g_autofree char *src = ks_cli_printable (run->source_id);
+      g_autofree char *origin = ks_cli_printable (run->origin);
 
-      g_print ("  %s  %s  %s: %u copied, %u skipped, %u failed\n",
-               date, src, run->status, run->copied, run->skipped, run->failed);
+      g_print ("  %s  %s  %s: %u copied, %u skipped, %u failed", date, src, run->status,
+               run->copied, run->skipped, run->failed);
+      /* Runs recorded before the catalog kept who started them have no origin. */
+      if (run->origin != NULL)
+        g_print (_(" (started by %s)"), origin);
+      g_print ("\n");
     }
+}
+
+/* The backup plan's destinations, with when each last backed up each device. */
+static void
+print_plan (KsJson       *json,
+            KsBackupPlan *plan)
+{
+  guint n = plan ? g_list_model_get_n_items (G_LIST_MODEL (plan)) : 0;
+
+  if (json != NULL)
+    {
+      ks_json_end_array (json);
+      ks_json_key (json, "plan");
+      ks_json_begin_array (json);
+    }
+  else
+    g_print ("%s\n", _("Backup plan:"));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KsPlanDestination) dest = g_list_model_get_item (G_LIST_MODEL (plan), i);
+
+      if (json != NULL)
+        ks_cli_print_plan_destination_json (json, dest);
+      else
+        ks_cli_print_plan_destination_text (dest);
+    }
+
+  if (json != NULL)
+    ks_json_end_array (json);
+  else if (n == 0)
+    g_print ("  %s\n", _("no destinations; add one with: keepsake-cli destinations add DIR"));
 }
 
 /* Everything comes through the catalog's read API, never its tables: the schema moves with
@@ -55,8 +92,8 @@ ks_cli_status (KsCli  *cli,
 {
   g_autofree char *path = ks_catalog_dup_default_path ();
   g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsBackupPlan) plan = NULL;
   g_autoptr(KsCatalogSummary) summary = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(KsJson) json = NULL;
@@ -67,15 +104,11 @@ ks_cli_status (KsCli  *cli,
   if ((ret = ks_cli_parse_options (cli, "status", NULL, 0, &argc, &argv)) != KS_EXIT_OK)
     return ret;
 
-  if (exists)
+  /* Without a catalog there is nothing to say, and nothing is created. */
+  if ((ret = ks_cli_open_plan (cli, "status", FALSE, &catalog, &plan)) != KS_EXIT_OK)
+    return ret;
+  if (catalog != NULL)
     {
-      /* Opening replays a WAL left by a killed run. */
-      catalog = ks_catalog_new (path, &error);
-      if (catalog == NULL)
-        {
-          ks_cli_print_error (cli, "status", KS_EXIT_FAILED, error->message);
-          return KS_EXIT_FAILED;
-        }
       summary = ks_catalog_get_summary (catalog);
       devices = ks_catalog_list_devices (catalog);
       runs = ks_catalog_list_recent_runs (catalog, 10);
@@ -170,9 +203,10 @@ ks_cli_status (KsCli  *cli,
         }
     }
 
+  print_plan (json, plan);
+
   if (json != NULL)
     {
-      ks_json_end_array (json);
       ks_json_key (json, "runs");
       ks_json_begin_array (json);
     }

@@ -131,6 +131,7 @@ static const struct
   { "backup",  ks_cli_backup },
   { "verify",  ks_cli_verify },
   { "status",  ks_cli_status },
+  { "destinations", ks_cli_destinations },
 };
 
 static gboolean

@@ -16,6 +16,8 @@
 
 #include <gio/gio.h>
 
+#include "ks-backup-plan.h"
+#include "ks-catalog.h"
 #include "ks-cli-json.h"
 #include "ks-device-monitor.h"
 #include "ks-source.h"
@@ -76,12 +78,19 @@ void        ks_cli_print_error     (KsCli               *cli,
                                     const char          *message);
 void        ks_cli_print_json      (KsJson              *json);
 char       *ks_cli_printable       (const char          *raw);
+char       *ks_cli_format_time     (gint64               unix_seconds);
 void        ks_cli_progress        (KsCli               *cli,
                                     gint64              *last_shown,
                                     const char          *format,
                                     ...) G_GNUC_PRINTF (3, 4);
 void        ks_cli_progress_clear  (KsCli               *cli,
                                     gint64              *last_shown);
+int         ks_cli_open_plan       (KsCli               *cli,
+                                    const char          *command,
+                                    gboolean             create,
+                                    KsCatalog          **out_catalog,
+                                    KsBackupPlan       **out_plan);
+int         ks_cli_exit_for_plan_error (const GError    *error);
 int         ks_cli_open_source     (KsCli               *cli,
                                     const char          *command,
                                     const char          *udid,
@@ -104,5 +113,13 @@ int         ks_cli_verify          (KsCli               *cli,
 int         ks_cli_status          (KsCli               *cli,
                                     int                  argc,
                                     char               **argv);
+int         ks_cli_destinations    (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+
+/* ks-cli-destinations.c, also for status */
+void        ks_cli_print_plan_destination_json (KsJson            *json,
+                                                KsPlanDestination *dest);
+void        ks_cli_print_plan_destination_text (KsPlanDestination *dest);
 
 G_END_DECLS
