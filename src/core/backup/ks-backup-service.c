@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-backup-service.h"
+#include "ks-device-source.h"
 
 G_DEFINE_QUARK (ks-backup-service-error-quark, ks_backup_service_error)
 
@@ -461,13 +462,19 @@ record_device (KsBackupService *self,
   g_autofree char *name = NULL;
   g_autofree char *model = NULL;
   g_autoptr(GError) error = NULL;
+  const char *udid;
 
   if (!ks_source_dup_device_info (source, &name, &model))
     return;
 
+  /* The catalog knows devices by UDID (what `keepsake-cli status` shows), not by the
+   * source's id ("device:UDID"). */
+  udid = KS_IS_DEVICE_SOURCE (source) ? ks_device_source_get_udid (KS_DEVICE_SOURCE (source))
+                                      : ks_source_get_id (source);
+
   /* The run itself is still recorded, and `status` lists the device once a write works. */
-  if (!ks_catalog_record_device (self->catalog, ks_source_get_id (source), name, model, &error))
-    g_debug ("Device %s not recorded: %s", ks_source_get_id (source), error->message);
+  if (!ks_catalog_record_device (self->catalog, udid, name, model, &error))
+    g_debug ("Device %s not recorded: %s", udid, error->message);
 }
 
 static void
