@@ -270,31 +270,15 @@ print_result (KsCli                *cli,
     }
 }
 
-/* Where to, before anything waits on the phone: --to DIR (made if its parent exists), or
- * the plan, which must have a destination switched on. On failure the message is printed. */
+/* With --to: DIR, ready and writable, checked before the phone is waited for. On failure
+ * the message is printed. */
 static int
-check_destinations (KsCli         *cli,
-                    const char    *to,
-                    gboolean       dry_run,
-                    KsBackupPlan  *plan,
-                    GPtrArray    **out_destinations)
+prepare_to (KsCli       *cli,
+            const char  *to,
+            gboolean     dry_run,
+            GPtrArray  **out_destinations)
 {
   g_autoptr(GError) error = NULL;
-
-  if (to == NULL)
-    {
-      g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
-
-      if (enabled->len == 0)
-        {
-          ks_cli_print_error (cli, "backup", KS_EXIT_USAGE,
-                              _("No backup destination is set up (or all are disabled). Add a folder "
-                                "with “keepsake-cli destinations add DIR”, or give --to DIR"));
-          return KS_EXIT_USAGE;
-        }
-      *out_destinations = NULL;  /* the plan's */
-      return KS_EXIT_OK;
-    }
 
   if (!prepare_destination_dir (to, &error))
     {
@@ -312,6 +296,22 @@ check_destinations (KsCli         *cli,
   *out_destinations = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (*out_destinations, ks_folder_destination_new (to));
   return KS_EXIT_OK;
+}
+
+/* Without --to: the plan, which must have a destination switched on. */
+static int
+check_plan (KsCli        *cli,
+            KsBackupPlan *plan)
+{
+  g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
+
+  if (enabled->len > 0)
+    return KS_EXIT_OK;
+
+  ks_cli_print_error (cli, "backup", KS_EXIT_USAGE,
+                      _("No backup destination is set up (or all are disabled). Add a folder "
+                        "with “keepsake-cli destinations add DIR”, or give --to DIR"));
+  return KS_EXIT_USAGE;
 }
 
 /* Spins the main context until the service has run @run (it runs one at a time; this
@@ -365,9 +365,11 @@ ks_cli_backup (KsCli  *cli,
   if ((ret = ks_cli_parse_options (cli, "backup", entries, 0, &argc, &argv)) != KS_EXIT_OK)
     return ret;
 
+  if (to != NULL && (ret = prepare_to (cli, to, dry_run, &destinations)) != KS_EXIT_OK)
+    return ret;
   if ((ret = ks_cli_open_plan (cli, "backup", TRUE, &catalog, &plan)) != KS_EXIT_OK)
     return ret;
-  if ((ret = check_destinations (cli, to, dry_run, plan, &destinations)) != KS_EXIT_OK)
+  if (to == NULL && (ret = check_plan (cli, plan)) != KS_EXIT_OK)
     return ret;
 
   if ((ret = ks_cli_open_source (cli, "backup", udid, folder, &source)) != KS_EXIT_OK)
