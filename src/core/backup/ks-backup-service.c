@@ -10,7 +10,6 @@
 #include <glib/gi18n.h>
 
 #include "ks-backup-service.h"
-#include "ks-device-source.h"
 
 G_DEFINE_QUARK (ks-backup-service-error-quark, ks_backup_service_error)
 
@@ -459,18 +458,15 @@ static void
 record_device (KsBackupService *self,
                KsSource        *source)
 {
+  g_autofree char *udid = NULL;
   g_autofree char *name = NULL;
   g_autofree char *model = NULL;
   g_autoptr(GError) error = NULL;
-  const char *udid;
-
-  if (!ks_source_dup_device_info (source, &name, &model))
-    return;
 
   /* The catalog knows devices by UDID (what `keepsake-cli status` shows), not by the
    * source's id ("device:UDID"). */
-  udid = KS_IS_DEVICE_SOURCE (source) ? ks_device_source_get_udid (KS_DEVICE_SOURCE (source))
-                                      : ks_source_get_id (source);
+  if (!ks_source_dup_device_info (source, &udid, &name, &model))
+    return;
 
   /* The run itself is still recorded, and `status` lists the device once a write works. */
   if (!ks_catalog_record_device (self->catalog, udid, name, model, &error))
