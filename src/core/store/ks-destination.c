@@ -102,6 +102,19 @@ dup_location (KsDestination *self)
   return path != NULL ? path : g_steal_pointer (&uri);
 }
 
+static gboolean
+set_not_open_error (KsDestination  *self,
+                    GError        **error)
+{
+  g_autofree char *where = dup_location (self);
+
+  g_assert (KS_IS_DESTINATION (self));
+
+  g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+               "Destination %s is not open", where);
+  return FALSE;
+}
+
 static void
 reset_staged (KsDestinationPrivate *priv)
 {
@@ -204,7 +217,11 @@ ks_destination_open (KsDestination  *self,
 
   id = CLASS (self)->open_medium (self, cancellable, error);
   if (id == NULL)
-    return FALSE;
+    {
+      /* Nothing half-open: a refused medium keeps no lock and takes no file. */
+      CLASS (self)->close_medium (self);
+      return FALSE;
+    }
 
   g_mutex_lock (&priv->mutex);
   g_free (priv->id);
@@ -213,6 +230,8 @@ ks_destination_open (KsDestination  *self,
   g_mutex_unlock (&priv->mutex);
 
   priv->is_open = ok;
+  if (!ok)
+    CLASS (self)->close_medium (self);
   return ok;
 }
 
@@ -312,10 +331,17 @@ ks_destination_begin_file (KsDestination  *self,
                            const char     *name_hint,
                            GError        **error)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
   KsDestinationWriter *writer;
   gpointer temp;
 
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+
+  if (!priv->is_open)
+    {
+      set_not_open_error (self, error);
+      return NULL;
+    }
 
   rel_dir = rel_dir ? rel_dir : "";
   temp = CLASS (self)->create_temp (self, rel_dir, name_hint, error);
@@ -652,13 +678,7 @@ ks_destination_forget (KsDestination  *self,
 
   g_mutex_lock (&priv->mutex);
   if (!priv->is_open)
-    {
-      g_autofree char *where = dup_location (self);
-
-      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
-                   "Destination %s is not open", where);
-      ok = FALSE;
-    }
+    ok = set_not_open_error (self, error);
   else if (ks_destination_index_lookup (priv->index, hash) != NULL)
     {
       g_autofree char *line = ks_destination_index_forget_line (hash);

@@ -128,13 +128,15 @@ open_folders (KsFolderDestination  *self,
 
   g_assert (KS_IS_FOLDER_DESTINATION (self));
 
+  /* The plan's default folder is made on the first backup; a folder the user chose is not
+   * re-created: a drive that is not mounted must not fill this computer's disk. */
   if (self->create_missing && g_mkdir_with_parents (self->path, 0755) != 0)
     {
       int errsv = errno;
 
-      if (errsv == EROFS || errsv == EACCES || errsv == EPERM)
+      if (errsv == EROFS)
         return set_write_error (self, errsv, error);
-      /* Else the open below says why (a drive that is not mounted: ENOENT above it). */
+      return ks_set_errno_error (error, errsv, "Cannot create %s", self->path);
     }
 
   /* The root itself may be a symlink the user chose (~/Pictures → /data/…); below it
@@ -533,7 +535,6 @@ ks_folder_destination_new_full (const char *path,
   KsFolderDestination *self;
 
   g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (expected_id == NULL || g_uuid_string_is_valid (expected_id), NULL);
 
   self = g_object_new (KS_TYPE_FOLDER_DESTINATION, NULL);
   self->path = g_canonicalize_filename (path, NULL);

@@ -76,6 +76,13 @@ ks_volume_ensure_id (int             meta_fd,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *id = NULL;
 
+  if (expected_id != NULL && !g_uuid_string_is_valid (expected_id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a destination id", expected_id);
+      return NULL;
+    }
+
   id = ks_volume_read_id (meta_fd, where, &local_error);
   if (id == NULL && local_error == NULL)
     {
