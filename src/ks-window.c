@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "ks-asset-model.h"
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
 #include "ks-folder-source.h"
@@ -241,7 +241,7 @@ ks_window_update_backup_state (KsWindow *self)
   guint n, missing = 0;
 
   if ((self->device == NULL && self->folder_path == NULL) || self->asset_model == NULL
-      || !ks_backup_index_is_known (self->backup_index))
+      || !ks_copy_counter_is_known (self->backup_index))
     return;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
@@ -249,7 +249,7 @@ ks_window_update_backup_state (KsWindow *self)
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (self->asset_model), i);
 
-      if (ks_backup_index_get_copies (self->backup_index, asset) <= 0)
+      if (ks_copy_counter_get_copies (self->backup_index, asset) <= 0)
         missing++;
     }
 
@@ -276,7 +276,7 @@ refresh_backups_cb (GObject      *object,
   g_autoptr(KsWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!ks_backup_index_refresh_finish (KS_BACKUP_INDEX (object), result, &error))
+  if (!ks_copy_counter_refresh_finish (KS_COPY_COUNTER (object), result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not count backed-up photos: %s", error->message);
@@ -304,7 +304,7 @@ ks_window_refresh_backups (KsWindow *self)
   destinations = dup_backup_destinations (self);
   if (destinations == NULL)
     destinations = g_new0 (char *, 1);
-  ks_backup_index_refresh_async (self->backup_index,
+  ks_copy_counter_refresh_async (self->backup_index,
                                  self->source,
                                  assets,
                                  (const char * const *)destinations,
@@ -431,7 +431,7 @@ ks_window_clear_library (KsWindow *self)
     g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
 
   ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
-  ks_backup_index_clear (self->backup_index);
+  ks_copy_counter_clear (self->backup_index);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
   g_clear_object (&self->library_device);
@@ -1727,7 +1727,7 @@ ks_window_init (KsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
-  self->backup_index = ks_backup_index_new ();
+  self->backup_index = ks_copy_counter_new ();
   ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
 
   g_signal_connect_object (self->photo_grid, "notify::n-selected",
@@ -1787,7 +1787,7 @@ _ks_window_get_assets (KsWindow *self)
   return self->asset_model ? G_LIST_MODEL (self->asset_model) : NULL;
 }
 
-KsBackupIndex *
+KsCopyCounter *
 _ks_window_get_backup_index (KsWindow *self)
 {
   return self->backup_index;
