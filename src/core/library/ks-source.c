@@ -166,6 +166,23 @@ ks_source_query_free_space (KsSource      *self,
   return KS_SOURCE_GET_IFACE (self)->query_free_space (self, cancellable, error);
 }
 
+/**
+ * ks_source_is_present:
+ *
+ * Whether the source is still there (see #KsSourceInterface.is_present). Blocking.
+ *
+ * Returns: %FALSE if it went away as a whole
+ */
+gboolean
+ks_source_is_present (KsSource *self)
+{
+  g_return_val_if_fail (KS_IS_SOURCE (self), FALSE);
+
+  if (KS_SOURCE_GET_IFACE (self)->is_present == NULL)
+    return TRUE;
+  return KS_SOURCE_GET_IFACE (self)->is_present (self);
+}
+
 typedef struct
 {
   KsSourceBatchFunc  batch_func;
