@@ -23,10 +23,6 @@
 #define MAX_THREADS     4
 /* Sequential full decodes read in 1 MiB requests: over AFC each request is a round trip. */
 #define CHUNK_SIZE      (1024 * 1024)
-/* Queued ahead of every request (not a GTask): see ks_thumbnailer_new(). */
-#define WARM_UP_JOB     ((gpointer) &warm_up_job)
-
-static const char warm_up_job = 0;
 
 struct _KsThumbnailer
 {
@@ -517,24 +513,12 @@ static void
 worker_func (gpointer data,
              gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  KsThumbnailer *self;
-  Request *request;
-  GCancellable *cancellable;
+  g_autoptr(GTask) task = data;
+  KsThumbnailer *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
   GdkPixbuf *pixbuf;
-
-  if (data == WARM_UP_JOB)
-    {
-      /* Only loads GStreamer's registry; a failure is reported with the first video. */
-      ks_gst_poster_init (NULL);
-      return;
-    }
-
-  task = data;
-  self = g_task_get_source_object (task);
-  request = g_task_get_task_data (task);
-  cancellable = g_task_get_cancellable (task);
 
   /* Scrolled away while waiting: drop it before any I/O. */
   if (g_task_return_error_if_cancelled (task))
@@ -555,15 +539,20 @@ compare_tasks (gconstpointer a,
                gconstpointer b,
                gpointer      user_data)
 {
-  Request *ra;
-  Request *rb;
+  Request *ra = g_task_get_task_data ((GTask *) a);
+  Request *rb = g_task_get_task_data ((GTask *) b);
 
-  if (a == WARM_UP_JOB || b == WARM_UP_JOB)
-    return a == b ? 0 : a == WARM_UP_JOB ? -1 : 1;
-
-  ra = g_task_get_task_data ((GTask *) a);
-  rb = g_task_get_task_data ((GTask *) b);
   return ra->seq > rb->seq ? -1 : ra->seq < rb->seq ? 1 : 0;
+}
+
+static gsize warm_up_started;
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  /* Only loads GStreamer; a failure is reported with the first video. */
+  ks_gst_poster_init (NULL);
+  return NULL;
 }
 
 static void
@@ -571,8 +560,7 @@ ks_thumbnailer_finalize (GObject *object)
 {
   KsThumbnailer *self = (KsThumbnailer *) object;
 
-  /* Every queued task holds a reference to us, so the queue is empty by now (but for the
-   * warm-up, which needs nothing of us and is dropped unrun). We may be
+  /* Every queued task holds a reference to us, so the queue is empty by now. We may be
    * finalized on one of the pool's own threads (dropping a task's last reference), so the
    * pool must not be waited for here. */
   if (self->pool != NULL)
@@ -618,8 +606,13 @@ ks_thumbnailer_new (KsThumbnailCache *cache,
 
   /* The first video poster would otherwise load GStreamer's registry (a scan of every
    * plugin when its cache is missing: 0.4 s on an idle machine) while the first screen of
-   * thumbnails waits; one worker does it now, while the phone is still being paired. */
-  g_thread_pool_push (self->pool, WARM_UP_JOB, NULL);
+   * thumbnails waits; a thread of its own does it now, while the phone is still being
+   * paired, and leaves the workers to thumbnails. */
+  if (g_once_init_enter (&warm_up_started))
+    {
+      g_thread_unref (g_thread_new ("ks-gst-warm-up", warm_up_thread, NULL));
+      g_once_init_leave (&warm_up_started, 1);
+    }
 
   return self;
 }
