@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ks-application.h"
+#include "ks-device-source.h"
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
@@ -128,7 +129,7 @@ control (const char *command)
 static char *
 dup_local_path (KsAssetFile *file)
 {
-  KsDeviceSource *source = KS_DEVICE_SOURCE (window->source);
+  KsDeviceSource *source = KS_DEVICE_SOURCE (_ks_window_get_source (window));
   const char *root = ks_device_source_get_root (source);
 
   return g_build_filename (library, root, ks_asset_file_get_path (file), NULL);
@@ -329,6 +330,13 @@ count_videos (GPtrArray *assets)
   return n;
 }
 
+/* The grid shows @data photos and videos (filtering runs in steps between frames). */
+static gboolean
+grid_shows (gpointer data)
+{
+  return ks_photo_grid_get_n_shown (_ks_window_get_photo_grid (window)) == GPOINTER_TO_UINT (data);
+}
+
 static void
 test_trust (void)
 {
@@ -424,8 +432,8 @@ test_import_selected (void)
   gtk_selection_model_select_item (selection, 2, FALSE);
   gtk_selection_model_select_item (selection, 5, FALSE);
   g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 3);
-  g_assert_true (gtk_action_bar_get_revealed (window->selection_bar));
-  g_assert_cmpstr (gtk_label_get_text (window->selection_label), ==, "3 selected");
+  g_assert_true (gtk_action_bar_get_revealed (_ks_library_page_get_selection_bar (window->library_page)));
+  g_assert_cmpstr (gtk_label_get_text (_ks_library_page_get_selection_label (window->library_page)), ==, "3 selected");
 
   selected = ks_photo_grid_dup_selected (grid);
   expected = expected_contents (selected);
@@ -460,15 +468,19 @@ test_import_selected (void)
 
   /* Not Backed Up hides them. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "not-backed-up");
-  ks_ui_test_iterate (300);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), ==, N_ASSETS - 3);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "videos");
-  ks_ui_test_iterate (300);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), <, N_ASSETS - 3);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), >, 0);
+  g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (N_ASSETS - 3), WAIT_MS));
+  /* Videos shows the library's videos, and only those. */
+  {
+    g_autoptr(GPtrArray) assets = all_assets ();
+    guint n_videos = count_videos (assets);
+
+    g_assert_cmpuint (n_videos, >, 0);
+    g_assert_cmpuint (n_videos, <, N_ASSETS - 3);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "videos");
+    g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (n_videos), WAIT_MS));
+  }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "all");
-  ks_ui_test_iterate (300);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), ==, N_ASSETS);
+  g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (N_ASSETS), WAIT_MS));
 }
 
 static void
@@ -702,7 +714,7 @@ test_no_destination (void)
   g_assert_false (gtk_widget_is_sensitive (window->backup_all_button));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (window->backup_all_button), ==, NO_DESTINATION_TEXT);
   gtk_selection_model_select_item (selection, 1, TRUE);
-  g_assert_true (gtk_action_bar_get_revealed (window->selection_bar));
+  g_assert_true (gtk_action_bar_get_revealed (_ks_library_page_get_selection_bar (window->library_page)));
   import_button = ks_ui_test_find_by_label (GTK_WIDGET (window), "_Import Selected");
   g_assert_nonnull (import_button);
   g_assert_false (gtk_widget_is_sensitive (import_button));
@@ -798,7 +810,7 @@ test_second_destination (void)
 static gboolean
 folder_all_backed_up (gpointer data)
 {
-  return ks_ui_test_find_by_label (GTK_WIDGET (window->folder_list), "All 6 backed up") != NULL;
+  return ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "All 6 backed up") != NULL;
 }
 
 static void
@@ -825,7 +837,7 @@ test_folder_source (void)
   assets = _ks_window_get_assets (window);
   g_assert_cmpuint (g_list_model_get_n_items (assets), ==, 6);
   g_assert_cmpstr (adw_window_title_get_title (window->content_title), ==, "Camera Card");
-  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window->folder_list), "6 not backed up yet"));
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "6 not backed up yet"));
 
   for (guint i = 0; i < 6; i++)
     {
@@ -852,10 +864,10 @@ test_folder_source (void)
   g_assert_true (ks_ui_test_wait_for (folder_all_backed_up, NULL, WAIT_MS));
 
   /* The folder removed from the sidebar: the window goes back to the iPhone by itself. */
-  folder_row = gtk_list_box_get_row_at_index (window->folder_list, 0);
+  folder_row = gtk_list_box_get_row_at_index (_ks_sidebar_get_folder_list (window->sidebar), 0);
   g_assert_true (KS_IS_SOURCE_ROW (folder_row));
   g_signal_emit_by_name (folder_row, "remove");
-  g_assert_null (gtk_list_box_get_row_at_index (window->folder_list, 0));
+  g_assert_null (gtk_list_box_get_row_at_index (_ks_sidebar_get_folder_list (window->sidebar), 0));
   {
     g_auto(GStrv) folders = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
 
