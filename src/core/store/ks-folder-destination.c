@@ -63,6 +63,8 @@ struct _KsFolderDestination
 
   char        *path;
   char        *id;
+  char        *expected_id;
+  gboolean     create_missing;
   int          root_fd;
   int          meta_fd;
   int          index_fd;
@@ -513,7 +515,7 @@ load_id (KsFolderDestination  *self,
   contents = read_all_at (self->meta_fd, ID_NAME, &len, &errsv);
   if (contents == NULL && errsv == ENOENT)
     {
-      g_autofree char *uuid = g_uuid_string_random ();
+      g_autofree char *uuid = self->expected_id ? g_strdup (self->expected_id) : g_uuid_string_random ();
       g_autofree char *line = g_strconcat (uuid, "\n", NULL);
 
       /* no_replace: if another process created the id meanwhile, theirs wins. */
@@ -530,6 +532,14 @@ load_id (KsFolderDestination  *self,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "%s/" KS_FOLDER_DESTINATION_META_DIR "/" ID_NAME " is damaged", self->path);
+      return FALSE;
+    }
+
+  if (self->expected_id != NULL && g_strcmp0 (contents, self->expected_id) != 0)
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   "“%s” holds another Keepsake backup (a different drive may be mounted there)",
+                   self->path);
       return FALSE;
     }
 
@@ -746,6 +756,11 @@ ks_folder_destination_open (KsDestination  *dest,
   close_fd (&self->meta_fd);
   close_fd (&self->root_fd);
   close_fd (&self->lock_fd);
+
+  /* The plan's default folder is made on the first backup; a folder the user chose is not
+   * re-created: a drive that is not mounted must not fill this computer's disk. */
+  if (self->create_missing && g_mkdir_with_parents (self->path, 0755) != 0)
+    return set_errno_error (error, errno, "Cannot create %s", self->path);
 
   /* The root itself may be a symlink the user chose (~/Pictures → /data/…); below it
    * nothing is followed. */
@@ -1486,6 +1501,7 @@ ks_folder_destination_finalize (GObject *object)
   g_clear_pointer (&self->index, g_hash_table_unref);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->expected_id, g_free);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (ks_folder_destination_parent_class)->finalize (object);
@@ -1533,6 +1549,50 @@ ks_folder_destination_new (const char *path)
   self->path = g_canonicalize_filename (path, NULL);
 
   return self;
+}
+
+/**
+ * ks_folder_destination_new_full:
+ * @path: the folder
+ * @expected_id: (nullable): the id the backup plan knows it by: written into a folder that
+ *   has none yet; a folder holding another id is refused as unavailable
+ * @create_missing: make the folder (and its parents) when it is missing, at open
+ *
+ * Returns: (transfer full): a destination; call ks_destination_open() before use
+ */
+KsFolderDestination *
+ks_folder_destination_new_full (const char *path,
+                                const char *expected_id,
+                                gboolean    create_missing)
+{
+  KsFolderDestination *self = ks_folder_destination_new (path);
+
+  self->expected_id = g_strdup (expected_id);
+  self->create_missing = create_missing;
+
+  return self;
+}
+
+/**
+ * ks_folder_destination_read_id:
+ * @path: a folder
+ *
+ * Returns: (transfer full) (nullable): the id in the folder's `.keepsake/id`, or %NULL when
+ *   it has none (or it is not readable)
+ */
+char *
+ks_folder_destination_read_id (const char *path)
+{
+  g_autofree char *file = g_build_filename (path, KS_FOLDER_DESTINATION_META_DIR, ID_NAME, NULL);
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (file, &contents, NULL, NULL))
+    return NULL;
+  g_strstrip (contents);
+  if (!g_uuid_string_is_valid (contents))
+    return NULL;
+
+  return g_steal_pointer (&contents);
 }
 
 const char *

@@ -23,6 +23,10 @@ G_DECLARE_FINAL_TYPE (KsFolderDestination, ks_folder_destination, KS, FOLDER_DES
 #define KS_FOLDER_DESTINATION_TMP_MARK  ".keepsake-tmp-"
 
 KsFolderDestination *ks_folder_destination_new      (const char          *path);
+KsFolderDestination *ks_folder_destination_new_full (const char          *path,
+                                                     const char          *expected_id,
+                                                     gboolean             create_missing);
+char                *ks_folder_destination_read_id  (const char          *path);
 const char          *ks_folder_destination_get_path (KsFolderDestination *self);
 gboolean             ks_folder_destination_is_temp_name (const char      *name);
 
