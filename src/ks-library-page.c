@@ -131,7 +131,7 @@ ks_library_page_set_destinations (KsLibraryPage      *self,
   g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
 
   g_strfreev (self->destinations);
-  self->destinations = g_strdupv ((char **)destinations);
+  self->destinations = destinations ? g_strdupv ((char **)destinations) : g_new0 (char *, 1);
 }
 
 /**
@@ -596,6 +596,7 @@ ks_library_page_init (KsLibraryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->destinations = g_new0 (char *, 1);
   self->backup_index = ks_backup_index_new ();
   ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
   g_signal_connect_object (self->photo_grid, "notify::n-selected",

@@ -5,19 +5,19 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The window's backups: starting one, its progress in the progress panel, and how it ended,
- * in words a user counts in (photos and videos, not files), as a toast and, when nobody is
- * looking at the window, a notification. Closing the window while one runs asks first. */
+/* The window's backups: asking the backup service for one (the service builds and runs it,
+ * to the plan's destinations with the plan's options), its progress in the progress panel
+ * (also of a run started elsewhere for the source shown), and how it ended, in words a user
+ * counts in (photos and videos, not files), as a toast and, when nobody is looking at the
+ * window, a notification. A run outlives the window: closing it asks whether to keep the
+ * backup going or stop it. */
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
 #include "ks-folder-destination.h"
-#include "ks-layout.h"
-#include "ks-settings.h"
 #include "ks-window-private.h"
 
 /* "~/Pictures/iPhone" reads better as "Pictures/iPhone". */
@@ -74,7 +74,7 @@ describe_destinations (const char * const *paths)
 gboolean
 _ks_window_backup_running (KsWindow *self)
 {
-  return self->job != NULL;
+  return self->run != NULL && ks_backup_run_get_state (self->run) != KS_BACKUP_RUN_FINISHED;
 }
 
 gboolean
@@ -82,8 +82,32 @@ _ks_window_can_resume (KsWindow *self)
 {
   g_auto(GStrv) destinations = _ks_window_dup_destinations (self);
 
-  return self->stopped_job_can_resume && !_ks_window_backup_running (self)
+  return self->stopped_run_can_resume && !_ks_window_backup_running (self)
          && destinations != NULL && _ks_window_get_ready (self);
+}
+
+/* Where a run went, as paths (the folder a toast's Show Files opens is the first). */
+static char **
+dup_run_destinations (KsBackupRun *run)
+{
+  GPtrArray *destinations = ks_backup_run_get_destinations (run);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; destinations != NULL && i < destinations->len; i++)
+    {
+      KsDestination *destination = g_ptr_array_index (destinations, i);
+
+      if (KS_IS_FOLDER_DESTINATION (destination))
+        g_strv_builder_add (builder, ks_folder_destination_get_path (KS_FOLDER_DESTINATION (destination)));
+      else
+        {
+          g_autofree char *name = ks_destination_dup_display_name (destination);
+
+          g_strv_builder_add (builder, name);
+        }
+    }
+
+  return g_strv_builder_end (builder);
 }
 
 /* ---- toasts and notifications ---- */
@@ -216,9 +240,9 @@ ks_window_show_current (KsWindow   *self,
 }
 
 static void
-job_progress_cb (KsWindow               *self,
+run_progress_cb (KsWindow               *self,
                  const KsImportProgress *progress,
-                 KsImportJob            *job)
+                 KsBackupRun            *run)
 {
   g_assert (KS_IS_WINDOW (self));
 
@@ -262,7 +286,7 @@ ks_window_show_cancelled (KsWindow   *self,
                                           "Backup cancelled; %s was copied",
                                           "Backup cancelled; %s were copied",
                                           n_copied), what);
-  self->stopped_job_can_resume = FALSE;
+  self->stopped_run_can_resume = FALSE;
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
   ks_window_show_toast (self, title, NULL);
 }
@@ -295,7 +319,7 @@ ks_window_show_stopped (KsWindow     *self,
       message = g_strdup (error->message);
     }
 
-  self->stopped_job_can_resume = TRUE;
+  self->stopped_run_can_resume = TRUE;
   ks_progress_panel_set_stopped (self->progress_panel, stop_title, message,
                                  self->device != NULL
                                  && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY);
@@ -306,13 +330,14 @@ ks_window_show_stopped (KsWindow     *self,
 static void
 ks_window_show_finished (KsWindow             *self,
                          const KsImportResult *result,
+                         const char * const   *destinations,
                          guint                 n_copied,
                          const char           *what)
 {
-  g_autofree char *where = describe_destinations ((const char * const *)self->job_destinations);
+  g_autofree char *where = describe_destinations (destinations);
   g_autofree char *title = NULL;
 
-  self->stopped_job_can_resume = FALSE;
+  self->stopped_run_can_resume = FALSE;
   g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
 
   if (n_copied == 0 && result->failed == 0)
@@ -341,119 +366,163 @@ ks_window_show_finished (KsWindow             *self,
   else
     gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
 
-  ks_window_show_toast (self, title, self->job_destinations ? self->job_destinations[0] : NULL);
+  ks_window_show_toast (self, title, destinations ? destinations[0] : NULL);
   ks_window_notify (self, _("Backup Finished"), title);
 }
 
 static void
-job_done_cb (GObject      *object,
-             GAsyncResult *res,
-             gpointer      user_data)
+run_finished_cb (KsWindow    *self,
+                 KsBackupRun *run)
 {
-  g_autoptr(KsWindow) self = user_data;
-  KsImportJob *job = KS_IMPORT_JOB (object);
-  g_autoptr(KsImportResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  const KsImportResult *partial;
+  g_autoptr(KsBackupRun) finished = g_object_ref (run);
+  const KsImportResult *result = ks_backup_run_get_result (run);
+  const GError *error = ks_backup_run_get_error (run);
+  g_auto(GStrv) destinations = dup_run_destinations (run);
   g_autofree char *what = NULL;
+  KsImportResult nothing = { 0 };
   guint n_copied;
 
-  result = ks_import_job_run_finish (job, res, &error);
-  partial = result ? result : ks_import_job_get_result (job);
+  g_assert (KS_IS_WINDOW (self));
 
   g_cancellable_cancel (self->current_cancellable);
   g_clear_object (&self->current_cancellable);
-  g_clear_object (&self->job_cancellable);
-  g_clear_object (&self->job);
+  g_signal_group_set_target (self->run_signals, NULL);
+  g_clear_object (&self->run);
+
+  /* A run cancelled while queued copied nothing. */
+  if (result == NULL)
+    result = &nothing;
 
   /* Photos and videos, not files: a Live Photo's movie, its edit and sidecar are one photo. */
-  n_copied = partial->photos_copied + partial->videos_copied;
-  what = describe_copied (partial->photos_copied, partial->videos_copied);
-  ks_window_list_errors (self, partial);
-
-  if (self->close_after_job)
-    {
-      gtk_window_destroy (GTK_WINDOW (self));
-      return;
-    }
+  n_copied = result->photos_copied + result->videos_copied;
+  what = describe_copied (result->photos_copied, result->videos_copied);
+  ks_window_list_errors (self, result);
 
   if (error != NULL && g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED))
     ks_window_show_cancelled (self, n_copied, what);
   else if (error != NULL)
-    ks_window_show_stopped (self, error, n_copied, what);
+    {
+      GPtrArray *assets = ks_backup_run_get_assets (run);
+
+      g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
+      self->resume_assets = assets ? g_ptr_array_ref (assets) : NULL;
+      ks_window_show_stopped (self, error, n_copied, what);
+    }
   else
-    ks_window_show_finished (self, result, n_copied, what);
+    ks_window_show_finished (self, result, (const char * const *)destinations, n_copied, what);
 
   _ks_window_refresh_backups (self);
   _ks_window_actions_update (self);
 }
 
-/* ---- starting a backup ---- */
-
-/* A new user needs no configuration: the default folder is made on the first backup. A
- * folder the user chose is not re-created: a missing drive must not fill the disk. The
- * folder is made on a worker thread (a slow disk must not freeze the window). */
+/* The panel shows @run's progress until it ends, whoever started it. */
 static void
-make_default_folder_worker (GTask        *task,
-                            gpointer      source_object,
-                            gpointer      task_data,
-                            GCancellable *cancellable)
+ks_window_show_run (KsWindow    *self,
+                    KsBackupRun *run,
+                    const char  *title)
 {
-  const char *path = task_data;
+  const KsImportProgress *progress;
 
-  if (path != NULL && g_mkdir_with_parents (path, 0755) != 0)
-    {
-      int saved_errno = errno;
+  g_assert (KS_IS_WINDOW (self));
+  g_assert (KS_IS_BACKUP_RUN (run));
 
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                               "%s", g_strerror (saved_errno));
-      return;
-    }
+  g_set_object (&self->run, run);
+  g_signal_group_set_target (self->run_signals, run);
+  g_clear_pointer (&self->current_path, g_free);
+  g_clear_pointer (&self->current_name, g_free);
+  self->stopped_run_can_resume = FALSE;
 
-  g_task_return_boolean (task, TRUE);
+  ks_progress_panel_reset (self->progress_panel, title);
+  progress = ks_backup_run_get_progress (run);
+  if (progress != NULL)
+    run_progress_cb (self, progress, run);
+  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+
+  /* The last run's summary is old news once a new run shows its progress. */
+  dismiss_summary (self);
+
+  _ks_window_actions_update (self);
 }
 
-static void
-default_folder_made_cb (GObject      *object,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+/**
+ * _ks_window_follow_run:
+ *
+ * Shows the run queued or running for the source shown, if the window shows none: one started
+ * before the window opened, from another window, keepsake-cli or the monitor.
+ */
+void
+_ks_window_follow_run (KsWindow *self)
 {
-  KsWindow *self = KS_WINDOW (object);
-  g_autoptr(GError) error = NULL;
+  KsSource *source = ks_library_page_get_source (self->library_page);
+  KsBackupRun *run;
 
-  /* A folder that could not be made fails the run with the destination's own error. */
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_debug ("Could not make the default backup folder: %s", error->message);
+  g_assert (KS_IS_WINDOW (self));
 
-  if (self->job == NULL)
+  if (self->service == NULL || source == NULL || _ks_window_backup_running (self))
     return;
 
-  ks_import_job_run_async (self->job, self->job_cancellable, job_done_cb, g_object_ref (self));
+  run = ks_backup_service_find_run (self->service, ks_source_get_id (source));
+  if (run == NULL)
+    return;
+
+  ks_window_show_run (self, run,
+                      ks_backup_run_get_assets (run) ? _("Importing the Selection")
+                                                     : _("Backing Up Everything"));
 }
 
-static KsImportFlags
-ks_window_dup_flags (KsWindow  *self,
-                     GPtrArray *assets)
+static void
+run_queued_cb (KsWindow        *self,
+               KsBackupRun     *run,
+               KsBackupService *service)
 {
-  KsImportFlags flags = KS_IMPORT_FLAGS_NONE;
+  g_assert (KS_IS_WINDOW (self));
 
-  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS))
-    flags |= KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS;
-  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_EDITED))
-    flags |= KS_IMPORT_FLAGS_SKIP_EDITED;
-  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_SIDECARS))
-    flags |= KS_IMPORT_FLAGS_SKIP_SIDECARS;
-  /* Videos the user picked one by one are wanted, whatever the setting says. */
-  if (assets == NULL && !g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_VIDEOS))
-    flags |= KS_IMPORT_FLAGS_SKIP_VIDEOS;
+  _ks_window_follow_run (self);
+}
 
-  return flags;
+static void
+plan_changed_cb (KsWindow *self)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  /* A running backup refreshes the counts when it ends. */
+  if (!_ks_window_backup_running (self))
+    _ks_window_refresh_backups (self);
+  _ks_window_actions_update (self);
+}
+
+/* The service the window's backups run in; %NULL until the catalog is open (the backup
+ * actions are off until then). */
+void
+_ks_window_set_backup_service (KsWindow        *self,
+                               KsBackupService *service)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  if (!g_set_object (&self->service, service))
+    return;
+
+  if (service != NULL)
+    {
+      g_signal_connect_object (service, "run-queued",
+                               G_CALLBACK (run_queued_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (ks_backup_service_get_plan (service), "items-changed",
+                               G_CALLBACK (plan_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+
+  plan_changed_cb (self);
+  _ks_window_follow_run (self);
 }
 
 /**
  * _ks_window_start_backup:
  * @assets: (nullable) (element-type KsAsset): what to copy, or %NULL for everything
  * @title: what the progress panel says it does
+ *
+ * Asks the backup service to copy @assets of the source shown to the plan's destinations,
+ * with the plan's options.
  *
  * Returns: %TRUE when a backup started
  */
@@ -462,76 +531,32 @@ _ks_window_start_backup (KsWindow   *self,
                          GPtrArray  *assets,
                          const char *title)
 {
-  g_autoptr(GPtrArray) destinations = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GTask) task = NULL;
-  g_auto(GStrv) paths = NULL;
-  g_autofree char *default_path = NULL;
-  g_autofree char *layout = NULL;
+  g_autoptr(KsBackupRun) run = NULL;
   g_autoptr(GError) error = NULL;
   KsSource *source = ks_library_page_get_source (self->library_page);
-  KsCatalog *catalog;
 
   g_assert (KS_IS_WINDOW (self));
 
-  if (self->job != NULL || source == NULL)
+  if (_ks_window_backup_running (self) || source == NULL || self->service == NULL)
     return FALSE;
 
-  /* Every destination switched off: the actions are off and the window says why. */
-  paths = _ks_window_dup_destinations (self);
-  if (paths == NULL)
-    return FALSE;
-
-  catalog = ks_application_get_catalog (_ks_window_get_application (self), &error);
-  if (catalog == NULL)
+  run = ks_backup_service_back_up (self->service, source, assets, NULL, "window", &error);
+  if (run == NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("Cannot open the backup catalog: %s"), error->message);
-
-      ks_window_show_toast (self, message, NULL);
+      /* Every destination switched off: the actions are off and the window says why. */
+      if (!g_error_matches (error, KS_BACKUP_SERVICE_ERROR, KS_BACKUP_SERVICE_ERROR_NO_DESTINATIONS))
+        ks_window_show_toast (self, error->message, NULL);
+      _ks_window_actions_update (self);
       return FALSE;
     }
-
-  default_path = ks_settings_dup_default_destination ();
-  for (guint i = 0; paths[i] != NULL; i++)
-    g_ptr_array_add (destinations, ks_folder_destination_new (paths[i]));
-
-  self->job = ks_import_job_new (source, assets, destinations, catalog);
-  ks_import_job_set_flags (self->job, ks_window_dup_flags (self, assets));
-
-  layout = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
-  if (layout[0] != '\0' && ks_layout_validate (layout, NULL))
-    ks_import_job_set_layout (self->job, layout);
-
-  g_strfreev (self->job_destinations);
-  self->job_destinations = g_strdupv (paths);
-  g_clear_pointer (&self->current_path, g_free);
-  g_clear_pointer (&self->current_name, g_free);
 
   if (self->resume_assets != assets)
     {
       g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
       self->resume_assets = assets ? g_ptr_array_ref (assets) : NULL;
     }
-  self->stopped_job_can_resume = FALSE;
 
-  g_signal_connect_object (self->job, "progress",
-                           G_CALLBACK (job_progress_cb), self,
-                           G_CONNECT_SWAPPED);
-
-  self->job_cancellable = g_cancellable_new ();
-  ks_progress_panel_reset (self->progress_panel, title);
-  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
-
-  /* The last run's summary is old news once a new run shows its progress. */
-  dismiss_summary (self);
-
-  task = g_task_new (self, NULL, default_folder_made_cb, NULL);
-  g_task_set_source_tag (task, _ks_window_start_backup);
-  g_task_set_name (task, "[keepsake] make the default backup folder");
-  if (g_strv_contains ((const char * const *)paths, default_path))
-    g_task_set_task_data (task, g_steal_pointer (&default_path), g_free);
-  g_task_run_in_thread (task, make_default_folder_worker);
-
-  _ks_window_actions_update (self);
+  ks_window_show_run (self, run, title);
 
   return TRUE;
 }
@@ -543,7 +568,8 @@ progress_cancel_cb (KsWindow *self)
 {
   g_assert (KS_IS_WINDOW (self));
 
-  g_cancellable_cancel (self->job_cancellable);
+  if (self->run != NULL)
+    ks_backup_run_cancel (self->run);
 }
 
 static void
@@ -559,12 +585,19 @@ progress_dismiss_cb (KsWindow *self)
 {
   g_assert (KS_IS_WINDOW (self));
 
-  self->stopped_job_can_resume = FALSE;
+  self->stopped_run_can_resume = FALSE;
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
   _ks_window_actions_update (self);
 }
 
 /* ---- closing ---- */
+
+static gboolean
+destroy_idle_cb (gpointer user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
 
 static void
 close_response_cb (KsWindow         *self,
@@ -573,19 +606,15 @@ close_response_cb (KsWindow         *self,
 {
   g_assert (KS_IS_WINDOW (self));
 
-  if (g_strcmp0 (response, "stop") != 0)
+  if (g_strcmp0 (response, "stop") == 0 && self->run != NULL)
+    /* The run removes its temporary files on the way out, window or not. */
+    ks_backup_run_cancel (self->run);
+  else if (g_strcmp0 (response, "keep") != 0)
     return;
 
-  if (self->job == NULL)
-    {
-      gtk_window_destroy (GTK_WINDOW (self));
-      return;
-    }
-
-  /* Close once the job has stopped: it removes its temporary files on the way out. */
-  self->close_after_job = TRUE;
+  /* Gone at once; destroyed once the dialog, which it would take along, has finished. */
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
-  g_cancellable_cancel (self->job_cancellable);
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, destroy_idle_cb, g_object_ref (self), g_object_unref);
 }
 
 static gboolean
@@ -594,18 +623,21 @@ ks_window_close_request (GtkWindow *window)
   KsWindow *self = KS_WINDOW (window);
   AdwMessageDialog *dialog;
 
-  if (self->job == NULL || self->close_after_job)
+  if (!_ks_window_backup_running (self))
     return GTK_WINDOW_CLASS (g_type_class_peek (ADW_TYPE_APPLICATION_WINDOW))->close_request (window);
 
+  /* The backup does not need the window: closing it can leave the backup running. */
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window,
-                                                       _("Stop the Backup?"),
-                                                       _("The files copied so far are kept. What is not copied yet can be backed up later.")));
+                                                       _("Keep Backing Up?"),
+                                                       _("The backup can go on without the window; Keepsake says when it is done. Stopping it keeps the files copied so far.")));
   adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Keep Backing Up"),
-                                    "stop", _("_Stop and Close"),
+                                    "cancel", _("_Cancel"),
+                                    "stop", _("_Stop Backup"),
+                                    "keep", _("_Keep Backing Up"),
                                     NULL);
   adw_message_dialog_set_response_appearance (dialog, "stop", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_response_appearance (dialog, "keep", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "keep");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect_object (dialog, "response",
                            G_CALLBACK (close_response_cb), self,
@@ -620,9 +652,21 @@ ks_window_close_request (GtkWindow *window)
 /* ---- life cycle ---- */
 
 void
+_ks_window_backup_init (KsWindow *self)
+{
+  self->run_signals = g_signal_group_new (KS_TYPE_BACKUP_RUN);
+  g_signal_group_connect_object (self->run_signals, "progress",
+                                 G_CALLBACK (run_progress_cb), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->run_signals, "finished",
+                                 G_CALLBACK (run_finished_cb), self,
+                                 G_CONNECT_SWAPPED);
+}
+
+/* The run goes on without the window (the application holds itself while it runs). */
+void
 _ks_window_backup_dispose (KsWindow *self)
 {
-  g_cancellable_cancel (self->job_cancellable);
   g_cancellable_cancel (self->current_cancellable);
   g_clear_object (&self->current_cancellable);
 
@@ -634,15 +678,17 @@ _ks_window_backup_dispose (KsWindow *self)
       self->toast = NULL;
     }
 
-  g_clear_object (&self->job);
-  g_clear_object (&self->job_cancellable);
+  if (self->run_signals != NULL)
+    g_signal_group_set_target (self->run_signals, NULL);
+  g_clear_object (&self->run_signals);
+  g_clear_object (&self->run);
+  g_clear_object (&self->service);
   g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
 }
 
 void
 _ks_window_backup_finalize (KsWindow *self)
 {
-  g_strfreev (self->job_destinations);
   g_free (self->current_path);
   g_free (self->current_name);
   g_free (self->last_toast);

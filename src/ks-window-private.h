@@ -15,9 +15,9 @@
 
 #include "ks-asset-model.h"
 #include "ks-backup-index.h"
+#include "ks-backup-service.h"
 #include "ks-device-monitor.h"
 #include "ks-device-status-page.h"
-#include "ks-import-job.h"
 #include "ks-library-page.h"
 #include "ks-photo-grid.h"
 #include "ks-progress-panel.h"
@@ -50,8 +50,9 @@ struct _KsWindow
   KsThumbnailer        *thumbnailer;
   KsDevice             *device;
   GSignalGroup         *device_signals;
-  KsImportJob          *job;
-  GCancellable         *job_cancellable;
+  KsBackupService      *service;
+  KsBackupRun          *run;
+  GSignalGroup         *run_signals;
   GCancellable         *current_cancellable;
   GPtrArray            *resume_assets;
 
@@ -62,7 +63,6 @@ struct _KsWindow
   char                 *folder_path;
   char                 *folder_title;
   char                 *library_name;
-  char                **job_destinations;
   char                 *current_path;
   char                 *current_name;
   char                 *last_toast;
@@ -70,8 +70,7 @@ struct _KsWindow
   char                 *filter_name;
   guint                 n_not_backed_up;
   guint                 n_device_updates;
-  guint                 stopped_job_can_resume : 1;
-  guint                 close_after_job : 1;
+  guint                 stopped_run_can_resume : 1;
 };
 
 /* ks-window.c */
@@ -88,6 +87,10 @@ void             _ks_window_set_filter_name        (KsWindow   *self,
 
 /* ks-window-backup.c */
 void             _ks_window_class_backup_init      (KsWindowClass *klass);
+void             _ks_window_backup_init            (KsWindow   *self);
+void             _ks_window_set_backup_service     (KsWindow   *self,
+                                                    KsBackupService *service);
+void             _ks_window_follow_run             (KsWindow   *self);
 gboolean         _ks_window_start_backup           (KsWindow   *self,
                                                     GPtrArray  *assets,
                                                     const char *title);

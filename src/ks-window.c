@@ -94,17 +94,27 @@ _ks_window_get_application (KsWindow *self)
   return KS_IS_APPLICATION (app) ? KS_APPLICATION (app) : NULL;
 }
 
-/* The folders a backup writes to, or %NULL when the user switched every one off: the window
- * then does not back up at all. */
+/* The folders the plan backs up to, or %NULL when none is switched on (or the plan cannot be
+ * read): the window then does not back up at all. */
 char **
 _ks_window_dup_destinations (KsWindow *self)
 {
-  g_auto(GStrv) paths = ks_settings_dup_enabled_destinations (self->settings);
+  g_autoptr(GPtrArray) enabled = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
 
-  if (paths[0] == NULL)
+  if (self->service == NULL)
     return NULL;
 
-  return g_steal_pointer (&paths);
+  enabled = ks_backup_plan_dup_enabled (ks_backup_service_get_plan (self->service),
+                                        KS_BACKUP_METHOD_FILES);
+  if (enabled->len == 0)
+    return NULL;
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < enabled->len; i++)
+    g_strv_builder_add (builder, ks_plan_destination_get_location (g_ptr_array_index (enabled, i)));
+
+  return g_strv_builder_end (builder);
 }
 
 /* A library is shown that could be backed up: a ready iPhone's, or a folder's. */
@@ -140,7 +150,7 @@ ks_window_update_backup_state (KsWindow *self)
 void
 _ks_window_refresh_backups (KsWindow *self)
 {
-  g_auto(GStrv) destinations = ks_settings_dup_enabled_destinations (self->settings);
+  g_auto(GStrv) destinations = _ks_window_dup_destinations (self);
 
   ks_library_page_set_destinations (self->library_page, (const char * const *)destinations);
   ks_library_page_refresh_backups (self->library_page);
@@ -300,6 +310,7 @@ ks_window_update_page (KsWindow *self)
 
   ks_window_update_title (self);
   _ks_window_actions_update (self);
+  _ks_window_follow_run (self);
 }
 
 /* ---- the selected iPhone ---- */
@@ -472,17 +483,6 @@ sidebar_folders_changed_cb (KsWindow *self)
 
 /* ---- life cycle ---- */
 
-static void
-settings_destinations_changed_cb (KsWindow *self)
-{
-  g_assert (KS_IS_WINDOW (self));
-
-  /* A running backup refreshes the counts when it ends. */
-  if (!_ks_window_backup_running (self))
-    _ks_window_refresh_backups (self);
-  _ks_window_actions_update (self);
-}
-
 /* The first label in @widget, itself included (the label inside an AdwButtonContent). */
 static GtkWidget *
 find_label (GtkWidget *widget)
@@ -537,6 +537,16 @@ leaflet_folded_cb (KsWindow *self)
     }
 }
 
+static void
+backup_service_notify_cb (KsWindow      *self,
+                          GParamSpec    *pspec,
+                          KsApplication *app)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  _ks_window_set_backup_service (self, ks_application_get_backup_service (app));
+}
+
 /* "application" is not a construct property, so it arrives after constructed(). */
 static void
 ks_window_application_notify_cb (KsWindow *self)
@@ -556,6 +566,12 @@ ks_window_application_notify_cb (KsWindow *self)
 
   self->thumbnailer = g_object_ref (ks_application_get_thumbnailer (app));
   ks_library_page_set_thumbnailer (self->library_page, self->thumbnailer);
+
+  /* The service comes with the catalog, opened on a worker when the application starts. */
+  g_signal_connect_object (app, "notify::backup-service",
+                           G_CALLBACK (backup_service_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  _ks_window_set_backup_service (self, ks_application_get_backup_service (app));
 
   self->monitor = g_object_ref (ks_application_get_device_monitor (app));
   g_signal_connect_object (self->monitor, "notify::usbmuxd-missing",
@@ -695,6 +711,7 @@ ks_window_init (KsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
+  _ks_window_backup_init (self);
 
   self->device_signals = g_signal_group_new (KS_TYPE_DEVICE);
   g_signal_group_connect_object (self->device_signals, "notify::state",
@@ -703,18 +720,6 @@ ks_window_init (KsWindow *self)
   g_signal_group_connect_object (self->device_signals, "notify::name",
                                  G_CALLBACK (device_name_cb), self,
                                  G_CONNECT_SWAPPED);
-
-  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DESTINATIONS,
-                           G_CALLBACK (settings_destinations_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DISABLED_DESTINATIONS,
-                           G_CALLBACK (settings_destinations_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-  {
-    g_auto(GStrv) destinations = ks_settings_dup_enabled_destinations (self->settings);
-
-    ks_library_page_set_destinations (self->library_page, (const char * const *)destinations);
-  }
 
   g_signal_connect_object (self->leaflet, "notify::folded",
                            G_CALLBACK (leaflet_folded_cb), self,

@@ -126,6 +126,21 @@ control (const char *command)
   g_assert_true (g_str_has_prefix (reply, "ok"));
 }
 
+static KsBackupService *
+service (void)
+{
+  KsBackupService *ret = ks_application_get_backup_service (app);
+
+  g_assert_nonnull (ret);
+  return ret;
+}
+
+static gboolean
+service_idle (gpointer data)
+{
+  return !ks_backup_service_is_busy (service ());
+}
+
 static char *
 dup_local_path (KsAssetFile *file)
 {
@@ -570,13 +585,42 @@ find_preferences (gpointer data)
   return FALSE;
 }
 
+/* The application's backup plan, once its catalog is open. */
+static gboolean
+plan_ready (gpointer data)
+{
+  return ks_application_get_backup_plan (app) != NULL;
+}
+
+static KsBackupPlan *
+test_plan (void)
+{
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, WAIT_MS));
+  return ks_application_get_backup_plan (app);
+}
+
+static void
+add_plan_folder (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  ks_backup_plan_add_folder (test_plan (), path, NULL, FALSE, &error);
+  g_assert_no_error (error);
+}
+
+static void
+add_destination (const char *path)
+{
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  add_plan_folder (path);
+}
+
 static void
 test_preferences_layout (void)
 {
   GtkWidget *prefs = NULL;
   g_autoptr(KsAsset) newest = g_list_model_get_item (_ks_window_get_assets (window), 0);
   g_autofree char *expected = NULL;
-  g_autofree char *stored = NULL;
   GtkEditable *entry;
 
   /* Preferences opened from the window show the layout applied to its newest photo. */
@@ -592,9 +636,7 @@ test_preferences_layout (void)
   g_assert_nonnull (entry);
   gtk_editable_set_text (entry, "{year}/{month}");
   g_assert_null (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)));
-  stored = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
-  g_assert_cmpstr (stored, ==, "{year}/{month}/{name}");
-  g_clear_pointer (&stored, g_free);
+  g_assert_cmpstr (ks_backup_plan_get_layout (test_plan ()), ==, "{year}/{month}/{name}");
 
   /* A valid one is previewed with the real photo and stored. */
   gtk_editable_set_text (entry, "{device}/{year}/{name}");
@@ -602,8 +644,7 @@ test_preferences_layout (void)
   expected = ks_layout_preview ("{device}/{year}/{name}", newest, "Test iPhone", NULL);
   g_assert_true (g_str_has_prefix (expected, "Test iPhone/"));
   g_assert_cmpstr (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)), ==, expected);
-  stored = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
-  g_assert_cmpstr (stored, ==, "{device}/{year}/{name}");
+  g_assert_cmpstr (ks_backup_plan_get_layout (test_plan ()), ==, "{device}/{year}/{name}");
 
   ks_ui_test_screenshot (prefs, "preferences-layout");
   gtk_window_destroy (GTK_WINDOW (prefs));
@@ -614,7 +655,10 @@ static gboolean
 is_destination_switch (GtkWidget *widget,
                        gpointer   data)
 {
-  return GTK_IS_SWITCH (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "ks-path"), data) == 0;
+  KsPlanDestination *dest = ks_backup_plan_lookup (test_plan (), data);
+
+  return GTK_IS_SWITCH (widget) && dest != NULL
+         && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "ks-id"), ks_plan_destination_get_id (dest)) == 0;
 }
 
 #define NO_DESTINATION_TEXT "No backup destination is switched on"
@@ -688,6 +732,7 @@ test_no_destination (void)
   GtkWidget *prefs = NULL;
   GtkWidget *toggle;
   GtkWidget *clear;
+  g_autoptr(GError) error = NULL;
   guint n_backed_up;
 
   /* Some photos are not backed up yet: there is something Back Up Everything would copy. */
@@ -699,7 +744,8 @@ test_no_destination (void)
   g_assert_cmpuint (n_backed_up, >, 0);
 
   /* The only destination switched off in Preferences: the window says so, with a way there. */
-  ks_settings_set_destination_enabled (settings, destination, FALSE);
+  ks_backup_plan_set_enabled (test_plan (), destination, FALSE, &error);
+  g_assert_no_error (error);
   g_assert_true (ks_ui_test_wait_for (no_destination_shown, NULL, WAIT_MS));
   /* A folder switched off does not count: with none on, nothing is backed up (not the first
    * folder's copies, as if it were still on). */
@@ -739,7 +785,7 @@ test_no_destination (void)
   g_assert_nonnull (toggle);
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
-  g_assert_true (ks_settings_get_destination_enabled (settings, destination));
+  g_assert_true (ks_plan_destination_get_enabled (ks_backup_plan_lookup (test_plan (), destination)));
   g_assert_true (ks_ui_test_wait_for (no_destination_hidden, NULL, WAIT_MS));
   g_assert_true (ks_ui_test_wait_for (backed_up_again, GUINT_TO_POINTER (n_backed_up), WAIT_MS));
   g_assert_true (gtk_widget_is_sensitive (import_button));
@@ -762,7 +808,7 @@ test_second_destination (void)
   BadgeWait badges = { NULL, 2 };
 
   g_assert_cmpint (g_mkdir (second, 0755), ==, 0);
-  ks_settings_add_destination (settings, second);
+  add_plan_folder (second);
   start_notification_server ();
   g_assert_true (ks_ui_test_wait_for (can_notify, NULL, WAIT_MS));
 
@@ -927,38 +973,123 @@ window_gone (gpointer data)
   return window == NULL;
 }
 
+static KsBackupRun *elsewhere_run;
+
+/* A run started without the window (keepsake-cli, the monitor, another window) for the iPhone
+ * the window shows: the window shows its progress, and starts no second one. */
+static void
+test_run_started_elsewhere (void)
+{
+  g_autofree char *third = g_build_filename (home, "Third Drive", NULL);
+  g_autoptr(GError) error = NULL;
+
+  add_destination (third);
+  control ("rate 60000");
+  g_assert_false (_ks_window_get_progress_revealed (window));
+
+  elsewhere_run = ks_backup_service_back_up (service (), _ks_window_get_source (window),
+                                             NULL, NULL, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (elsewhere_run);
+
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+  g_assert_true (_ks_window_get_job_running (window));
+  g_assert_cmpstr (ks_progress_panel_get_title (_ks_window_get_progress_panel (window)), !=, NULL);
+  g_assert_false (gtk_widget_is_sensitive (window->backup_all_button));
+}
+
 static void
 test_close_during_backup (void)
 {
   g_autofree char *third = g_build_filename (home, "Third Drive", NULL);
   g_autoptr(GPtrArray) assets = all_assets ();
   g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(KsBackupRun) run = g_steal_pointer (&elsewhere_run);
   GtkWidget *dialog = NULL;
 
-  g_assert_cmpint (g_mkdir (third, 0755), ==, 0);
-  ks_settings_add_destination (settings, third);
-  control ("rate 60000");
+  g_assert_nonnull (run);
+  g_assert_true (_ks_window_get_job_running (window));
 
-  back_up_everything ();
-  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
-
-  /* Closing asks first; keeping on backing up keeps the window. */
+  /* Closing asks first; Cancel keeps the window. */
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Stop the Backup?");
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Keep Backing Up?");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   ks_ui_test_iterate (200);
   g_assert_nonnull (window);
   g_assert_true (_ks_window_get_job_running (window));
 
+  /* Keep Backing Up closes the window at once; the backup goes on without it. */
   dialog = NULL;
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
-
-  /* The window goes once the job has stopped and cleaned up after itself. */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
-  g_hash_table_unref (assert_only_whole_files (third, device_contents));
+  g_assert_cmpint (ks_backup_run_get_state (run), !=, KS_BACKUP_RUN_FINISHED);
+  g_assert_true (ks_backup_service_is_busy (service ()));
+
+  /* And every photo and video lands, whole. */
+  control ("rate 0");
+  g_assert_true (ks_ui_test_wait_for (service_idle, NULL, WAIT_MS));
+  g_assert_cmpint (ks_backup_run_get_state (run), ==, KS_BACKUP_RUN_FINISHED);
+  g_assert_null (ks_backup_run_get_error (run));
+  found = assert_only_whole_files (third, device_contents);
+  g_assert_cmpuint (g_hash_table_size (found), ==, g_hash_table_size (device_contents));
+}
+
+static gboolean
+window_shows_run (gpointer data)
+{
+  return window != NULL && _ks_window_get_progress_revealed (window)
+         && _ks_window_get_job_running (window);
+}
+
+/* A window opened while a backup of its iPhone runs shows it; Stop Backup stops it. */
+static void
+test_stop_during_backup (void)
+{
+  g_autofree char *fourth = g_build_filename (home, "Fourth Drive", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsBackupRun) run = NULL;
+  g_autoptr(KsSource) source = NULL;
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GHashTable) device_contents = NULL;
+  GListModel *devices = ks_device_monitor_get_devices (ks_application_get_device_monitor (app));
+  g_autoptr(KsDevice) device = g_list_model_get_item (devices, 0);
+  GtkWidget *dialog = NULL;
+
+  add_destination (fourth);
+  control ("rate 60000");
+  g_assert_nonnull (device);
+  source = KS_SOURCE (ks_device_source_new_for_device (device));
+  run = ks_backup_service_back_up (service (), source, NULL, NULL, "test", &error);
+  g_assert_no_error (error);
+
+  window = ks_window_new (app);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (window_shows_run, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+  {
+    g_autoptr(GPtrArray) assets = NULL;
+
+    g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
+    assets = all_assets ();
+    device_contents = expected_contents (assets);
+  }
+
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
+  g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
+
+  /* The run stops and cleans up after itself: what is there is whole, and not everything. */
+  g_assert_true (ks_ui_test_wait_for (service_idle, NULL, WAIT_MS));
+  g_assert_true (g_error_matches (ks_backup_run_get_error (run), KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED));
+  found = assert_only_whole_files (fourth, device_contents);
+  g_assert_cmpuint (g_hash_table_size (found), <, g_hash_table_size (device_contents));
+  control ("rate 0");
 }
 
 int
@@ -1005,7 +1136,9 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
   g_test_add_func ("/Keepsake/Window/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Window/locked", test_locked);
+  g_test_add_func ("/Keepsake/Window/run-started-elsewhere", test_run_started_elsewhere);
   g_test_add_func ("/Keepsake/Window/close-during-backup", test_close_during_backup);
+  g_test_add_func ("/Keepsake/Window/stop-during-backup", test_stop_during_backup);
 
   ret = g_test_run ();
 

@@ -671,7 +671,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FolderFacts, folder_facts_free)
 static FolderFacts *
 read_folder_facts (const char  *path,
                    const char  *name,
-                   gboolean     create_missing,
+                   gboolean     may_be_absent,
                    GError     **error)
 {
   g_autoptr(FolderFacts) facts = g_new0 (FolderFacts, 1);
@@ -684,7 +684,7 @@ read_folder_facts (const char  *path,
     }
 
   facts->path = g_canonicalize_filename (path, NULL);
-  if (!create_missing && !g_file_test (facts->path, G_FILE_TEST_IS_DIR))
+  if (!may_be_absent && !g_file_test (facts->path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
                    _("“%s” is not a folder"), facts->path);
@@ -766,6 +766,36 @@ ks_backup_plan_add_folder (KsBackupPlan  *self,
     return NULL;
 
   return add_folder_facts (self, facts, create_missing, error);
+}
+
+/**
+ * ks_backup_plan_restore_folder:
+ * @path: an absolute path
+ * @enabled: whether backups go there
+ *
+ * Adds a folder the user chose in an earlier version (whose settings are brought over): it
+ * may be absent now — a drive that is not plugged in — and is then not made by a run.
+ *
+ * Returns: (transfer none): the new entry, or %NULL with @error set
+ */
+KsPlanDestination *
+ks_backup_plan_restore_folder (KsBackupPlan  *self,
+                               const char    *path,
+                               gboolean       enabled,
+                               GError       **error)
+{
+  g_autoptr(FolderFacts) facts = NULL;
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+
+  facts = read_folder_facts (path, NULL, TRUE, error);
+  if (facts == NULL || (dest = add_folder_facts (self, facts, FALSE, error)) == NULL)
+    return NULL;
+  if (!enabled && !ks_backup_plan_set_enabled (self, dest->id, FALSE, error))
+    return NULL;
+
+  return ks_backup_plan_lookup (self, facts->path);
 }
 
 static void

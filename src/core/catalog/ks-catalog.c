@@ -297,6 +297,55 @@ ks_catalog_new (const char  *path,
   return g_steal_pointer (&self);
 }
 
+static void
+new_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  GError *error = NULL;
+  KsCatalog *catalog = ks_catalog_new (task_data, &error);
+
+  if (catalog == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, catalog, g_object_unref);
+}
+
+/**
+ * ks_catalog_new_async:
+ * @path: (nullable): as for ks_catalog_new()
+ *
+ * Opens and migrates the catalog on a worker, so that a window never waits for the disk
+ * (or for another process's lock on the database).
+ */
+void
+ks_catalog_new_async (const char          *path,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ks_catalog_new_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, new_thread);
+}
+
+/**
+ * ks_catalog_new_finish:
+ *
+ * Returns: (transfer full): the catalog, or %NULL with @error set
+ */
+KsCatalog *
+ks_catalog_new_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 const char *
 ks_catalog_get_path (KsCatalog *self)
 {

@@ -112,6 +112,12 @@ void          ks_catalog_source_file_free    (KsCatalogSourceFile *file);
 
 KsCatalog    *ks_catalog_new                 (const char    *path,
                                               GError       **error);
+void          ks_catalog_new_async           (const char    *path,
+                                              GCancellable  *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer       user_data);
+KsCatalog    *ks_catalog_new_finish          (GAsyncResult  *result,
+                                              GError       **error);
 char         *ks_catalog_dup_default_path    (void);
 const char   *ks_catalog_get_path            (KsCatalog     *self);
 
