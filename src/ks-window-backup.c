@@ -413,6 +413,8 @@ run_finished_cb (KsWindow    *self,
 
   _ks_window_refresh_backups (self);
   _ks_window_actions_update (self);
+  /* Another run of the same source may be waiting behind this one. */
+  _ks_window_follow_run (self);
 }
 
 /* The panel shows @run's progress until it ends, whoever started it. */

@@ -18,7 +18,6 @@
 #include "ks-library-page.h"
 #include "ks-photo-grid.h"
 #include "ks-progress-panel.h"
-#include "ks-settings.h"
 #include "ks-sidebar.h"
 #include "ks-window-private.h"
 
