@@ -969,6 +969,7 @@ test_close_during_backup (void)
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Keep Backing Up?");
+  ks_ui_test_screenshot (dialog, "close-during-backup");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   ks_ui_test_iterate (200);
   g_assert_nonnull (window);
