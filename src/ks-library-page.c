@@ -33,7 +33,7 @@ struct _KsLibraryPage
   KsDevice       *device;
   KsAssetModel   *asset_model;
   GCancellable   *load_cancellable;
-  KsBackupIndex  *backup_index;
+  KsCopyCounter  *backup_index;
   GCancellable   *index_cancellable;
   char          **destinations;
   char           *udid;
@@ -78,7 +78,7 @@ refresh_backups_cb (GObject      *object,
   g_autoptr(KsLibraryPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!ks_backup_index_refresh_finish (KS_BACKUP_INDEX (object), result, &error))
+  if (!ks_copy_counter_refresh_finish (KS_COPY_COUNTER (object), result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not count backed-up photos: %s", error->message);
@@ -109,7 +109,7 @@ ks_library_page_refresh_backups (KsLibraryPage *self)
   self->index_cancellable = g_cancellable_new ();
 
   assets = snapshot_assets (G_LIST_MODEL (self->asset_model));
-  ks_backup_index_refresh_async (self->backup_index,
+  ks_copy_counter_refresh_async (self->backup_index,
                                  self->source,
                                  assets,
                                  (const char * const *)self->destinations,
@@ -150,7 +150,7 @@ ks_library_page_count_backed_up (KsLibraryPage *self,
 
   g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
 
-  if (self->asset_model == NULL || !ks_backup_index_is_known (self->backup_index))
+  if (self->asset_model == NULL || !ks_copy_counter_is_known (self->backup_index))
     return FALSE;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
@@ -158,7 +158,7 @@ ks_library_page_count_backed_up (KsLibraryPage *self,
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (self->asset_model), i);
 
-      if (ks_backup_index_get_copies (self->backup_index, asset) <= 0)
+      if (ks_copy_counter_get_copies (self->backup_index, asset) <= 0)
         missing++;
     }
 
@@ -235,7 +235,7 @@ ks_library_page_clear (KsLibraryPage *self)
     g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
 
   ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
-  ks_backup_index_clear (self->backup_index);
+  ks_copy_counter_clear (self->backup_index);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
   g_clear_object (&self->device);
@@ -478,7 +478,7 @@ ks_library_page_get_photo_grid (KsLibraryPage *self)
   return self->photo_grid;
 }
 
-KsBackupIndex *
+KsCopyCounter *
 ks_library_page_get_backup_index (KsLibraryPage *self)
 {
   g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
@@ -597,7 +597,7 @@ ks_library_page_init (KsLibraryPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->destinations = g_new0 (char *, 1);
-  self->backup_index = ks_backup_index_new ();
+  self->backup_index = ks_copy_counter_new ();
   ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
   g_signal_connect_object (self->photo_grid, "notify::n-selected",
                            G_CALLBACK (n_selected_changed_cb), self,

@@ -10,7 +10,7 @@
 #include <adwaita.h>
 
 #include "ks-asset.h"
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-device.h"
 #include "ks-photo-grid.h"
 #include "ks-source.h"
@@ -50,7 +50,7 @@ GPtrArray     *ks_library_page_dup_selected     (KsLibraryPage       *self);
 void           ks_library_page_select_all       (KsLibraryPage       *self);
 void           ks_library_page_unselect_all     (KsLibraryPage       *self);
 KsPhotoGrid   *ks_library_page_get_photo_grid   (KsLibraryPage       *self);
-KsBackupIndex *ks_library_page_get_backup_index (KsLibraryPage       *self);
+KsCopyCounter *ks_library_page_get_backup_index (KsLibraryPage       *self);
 
 /* For tests */
 GtkActionBar  *_ks_library_page_get_selection_bar   (KsLibraryPage   *self);

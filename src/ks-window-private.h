@@ -14,7 +14,7 @@
 #include <adwaita.h>
 
 #include "ks-asset-model.h"
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-backup-service.h"
 #include "ks-device-monitor.h"
 #include "ks-device-status-page.h"
@@ -107,7 +107,7 @@ gboolean         _ks_window_get_progress_revealed  (KsWindow   *self);
 gboolean         _ks_window_get_job_running        (KsWindow   *self);
 GListModel      *_ks_window_get_assets             (KsWindow   *self);
 KsSource        *_ks_window_get_source             (KsWindow   *self);
-KsBackupIndex   *_ks_window_get_backup_index       (KsWindow   *self);
+KsCopyCounter   *_ks_window_get_backup_index       (KsWindow   *self);
 const char      *_ks_window_get_last_toast         (KsWindow   *self);
 AdwToast        *_ks_window_get_toast              (KsWindow   *self);
 KsSourceRow     *_ks_window_get_source_row         (KsWindow   *self);

@@ -780,7 +780,7 @@ _ks_window_get_source (KsWindow *self)
   return ks_library_page_get_source (self->library_page);
 }
 
-KsBackupIndex *
+KsCopyCounter *
 _ks_window_get_backup_index (KsWindow *self)
 {
   return ks_library_page_get_backup_index (self->library_page);

@@ -633,14 +633,14 @@ static guint
 count_backed_up (void)
 {
   GListModel *assets = _ks_window_get_assets (window);
-  KsBackupIndex *index = _ks_window_get_backup_index (window);
+  KsCopyCounter *index = _ks_window_get_backup_index (window);
   guint n = 0;
 
   for (guint i = 0; i < g_list_model_get_n_items (assets); i++)
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (assets, i);
 
-      if (ks_backup_index_get_copies (index, asset) > 0)
+      if (ks_copy_counter_get_copies (index, asset) > 0)
         n++;
     }
 
@@ -653,7 +653,7 @@ nothing_backed_up (gpointer data)
 {
   BadgeWait none = { NULL, 0 };
 
-  return ks_backup_index_is_known (_ks_window_get_backup_index (window))
+  return ks_copy_counter_is_known (_ks_window_get_backup_index (window))
          && count_backed_up () == 0
          && _ks_window_get_n_not_backed_up (window) == g_list_model_get_n_items (_ks_window_get_assets (window))
          && badges_show (&none);
@@ -662,7 +662,7 @@ nothing_backed_up (gpointer data)
 static gboolean
 backed_up_again (gpointer data)
 {
-  return ks_backup_index_is_known (_ks_window_get_backup_index (window))
+  return ks_copy_counter_is_known (_ks_window_get_backup_index (window))
          && count_backed_up () == GPOINTER_TO_UINT (data);
 }
 

@@ -691,7 +691,7 @@ read_folder_facts (const char  *path,
       return NULL;
     }
 
-  facts->existing_id = ks_folder_destination_read_id (facts->path);
+  facts->existing_id = ks_folder_destination_read_id (facts->path, NULL);
   if (name != NULL && name[0] != '\0')
     facts->name = g_strdup (name);
   else

@@ -458,16 +458,19 @@ static void
 record_device (KsBackupService *self,
                KsSource        *source)
 {
+  g_autofree char *udid = NULL;
   g_autofree char *name = NULL;
   g_autofree char *model = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!ks_source_dup_device_info (source, &name, &model))
+  /* The catalog knows devices by UDID (what `keepsake-cli status` shows), not by the
+   * source's id ("device:UDID"). */
+  if (!ks_source_dup_device_info (source, &udid, &name, &model))
     return;
 
   /* The run itself is still recorded, and `status` lists the device once a write works. */
-  if (!ks_catalog_record_device (self->catalog, ks_source_get_id (source), name, model, &error))
-    g_debug ("Device %s not recorded: %s", ks_source_get_id (source), error->message);
+  if (!ks_catalog_record_device (self->catalog, udid, name, model, &error))
+    g_debug ("Device %s not recorded: %s", udid, error->message);
 }
 
 static void

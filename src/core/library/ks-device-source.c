@@ -487,11 +487,13 @@ ks_device_source_dup_display_name (KsSource *source)
 
 static gboolean
 ks_device_source_dup_device_info (KsSource  *source,
+                                  char     **out_udid,
                                   char     **out_name,
                                   char     **out_model)
 {
   KsDeviceSource *self = KS_DEVICE_SOURCE (source);
 
+  *out_udid = g_strdup (self->udid);
   *out_name = g_strdup (self->display_name);
   *out_model = g_strdup (self->model);
   return TRUE;

@@ -86,9 +86,9 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  * @open_file_sized: optional; like @open_file for a file whose size the caller already knows
  *   from @enumerate, so a source may skip asking for it (a round trip to a phone). The
  *   stream then ends at @size; if the file has fewer bytes, reading it ends early.
- * @dup_device_info: optional; for a source that is a device (its id is the device's UDID):
- *   the device's name and model (product type, e.g. "iPhone15,2"), for the catalog's list
- *   of devices. Other sources return %FALSE.
+ * @dup_device_info: optional; for a source that is a device: its UDID, name and model
+ *   (product type, e.g. "iPhone15,2"), for the catalog's list of devices. Other sources
+ *   return %FALSE.
  */
 struct _KsSourceInterface
 {
@@ -114,6 +114,7 @@ struct _KsSourceInterface
                                      GCancellable      *cancellable,
                                      GError           **error);
   gboolean      (*dup_device_info)  (KsSource          *self,
+                                     char             **out_udid,
                                      char             **out_name,
                                      char             **out_model);
 
@@ -138,6 +139,7 @@ GInputStream *ks_source_open_file_sized   (KsSource             *self,
                                            GCancellable         *cancellable,
                                            GError              **error);
 gboolean      ks_source_dup_device_info   (KsSource             *self,
+                                           char                **out_udid,
                                            char                **out_name,
                                            char                **out_model);
 gint64        ks_source_query_free_space  (KsSource             *self,
