@@ -125,7 +125,7 @@ def gsettings(env, *args):
 
 def screenshot(tree, frame, name):
     """The window as the X server shows it (no window manager: at 0,0), in a folder of its own
-    next to the other UI tests' screenshots (build-aux/run-tests copies only theirs to data/)."""
+    next to the other UI tests' screenshots (build-aux/update-screenshots copies only theirs to data/)."""
     out_dir = os.path.join(BUILD_ROOT, 'tests', 'screenshots', 'atspi')
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, name + '.png')
