@@ -1701,6 +1701,10 @@ ks_window_init (KsWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+
   self->settings = g_settings_new (APP_ID);
   self->backup_index = ks_backup_index_new ();
   ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);

@@ -213,7 +213,7 @@ def index_entries(dest):
 
 
 def catalog_path(tmp):
-    return os.path.join(tmp, 'data', 'keepsake', 'catalog.db')
+    return os.path.join(tmp, 'data', os.environ.get('KS_USER_DIR_NAME', 'keepsake'), 'catalog.db')
 
 
 def check_integrity(dest, tmp, media, killed=False):

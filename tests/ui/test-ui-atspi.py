@@ -33,7 +33,7 @@ from emulator import Emulator, make_sample_library  # noqa: E402
 
 BUILD_ROOT = os.environ['KS_BUILD_ROOT']
 APP = os.path.join(BUILD_ROOT, 'src', 'keepsake')
-APP_ID = 'io.github.keepsake.Keepsake'
+APP_ID = os.environ.get('KS_APP_ID', 'io.github.keepsake.Keepsake')
 N_ASSETS = 24
 DEVICE_NAME = 'Screen Reader iPhone'
 TMP_MARK = '.keepsake-tmp-'
