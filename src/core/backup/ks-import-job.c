@@ -484,7 +484,8 @@ record_in_catalog (Run        *run,
   guint64 size = ks_asset_file_get_size (item->file);
 
   /* The destination's own index already holds the truth; the catalog is what makes the
-   * next run fast, so a failure here is worth a warning, not a lost file. */
+   * next run fast. A failure here loses no file, but the run reports it for this file (the
+   * next run finds the copy in the destination's index and records it then). */
   if (!ks_catalog_record_copy (self->catalog, item->hash, size,
                                ks_destination_get_id (run->dests[d]), relative_path,
                                g_get_real_time () / G_USEC_PER_SEC, &error)
@@ -500,7 +501,10 @@ record_in_catalog (Run        *run,
                                        item->hash,
                                        ks_asset_file_role_to_string (ks_asset_file_get_role (item->file)),
                                        &error)))
-    g_warning ("Catalog: %s", error->message);
+    {
+      g_prefix_error (&error, "Copied, but not recorded in the catalog: ");
+      add_file_error (run, item, d, error);
+    }
 }
 
 /* ---- writer thread ---- */
@@ -1330,7 +1334,8 @@ open_destinations (Run     *run,
       if (!ks_catalog_record_destination (self->catalog, ks_destination_get_id (run->dests[d]),
                                           ks_destination_get_kind (run->dests[d]),
                                           uri, name, uuid, &local_error))
-        g_warning ("%s", local_error->message);
+        /* A file whose record then fails is reported with the file. */
+        g_message ("Catalog: %s", local_error->message);
     }
 
   for (guint d = 0; d < run->n_dests; d++)
@@ -1416,8 +1421,10 @@ run_thread (GTask        *task,
 
   run->run_id = ks_catalog_begin_run (self->catalog, ks_source_get_id (run->source),
                                       dest_ids->str, &catalog_error);
+  /* The run goes on without a row of its own (run_id -1 in the result): the copies are
+   * what matters, and each file the catalog cannot record is reported with the file. */
   if (run->run_id < 0)
-    g_warning ("%s", catalog_error->message);
+    g_message ("Catalog: %s", catalog_error->message);
 
   if (error == NULL && plan (run, &error) && !(self->flags & KS_IMPORT_FLAGS_DRY_RUN))
     {
@@ -1528,7 +1535,8 @@ run_thread (GTask        *task,
       && !ks_catalog_finish_run (self->catalog, run->run_id, self->result->copied,
                                  self->result->skipped, self->result->failed, self->result->bytes,
                                  status, error ? error->message : NULL, &catalog_error))
-    g_warning ("%s", catalog_error->message);
+    /* Left "running", the row is marked interrupted once this process is gone. */
+    g_message ("Catalog: %s", catalog_error->message);
 
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));

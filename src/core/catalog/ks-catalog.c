@@ -314,7 +314,8 @@ prepare_locked (KsCatalog   *self,
     {
       if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
         {
-          g_critical ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
+          /* The callers report it: writes as their GError, reads as "no value". */
+          g_debug ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
           sqlite3_finalize (stmt);
           return NULL;
         }
@@ -746,7 +747,8 @@ ks_catalog_reap_runs (KsCatalog *self)
       if (sqlite3_step (stmt) == SQLITE_DONE)
         marked += sqlite3_changes (self->db);
       else
-        g_warning ("Catalog: marking run %" G_GINT64_FORMAT " interrupted: %s",
+        /* It stays "running" and is marked the next time the catalog is opened. */
+        g_message ("Catalog: marking run %" G_GINT64_FORMAT " interrupted: %s",
                    g_array_index (dead, gint64, i), sqlite3_errmsg (self->db));
       sqlite3_finalize (stmt);
       stmt = NULL;
@@ -1199,7 +1201,9 @@ ks_catalog_list_source_files (KsCatalog          *self,
         }
     }
   else
-    g_critical ("Catalog: cannot prepare %s: %s", sql->str, sqlite3_errmsg (self->db));
+    /* Without the catalog's rows the import hashes what it reads and asks the destinations'
+     * own indexes: slower, never wrong. */
+    g_message ("Catalog: cannot read the source's files: %s", sqlite3_errmsg (self->db));
   sqlite3_finalize (stmt);
   g_mutex_unlock (&self->mutex);
 

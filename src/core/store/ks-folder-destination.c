@@ -1404,9 +1404,11 @@ ks_folder_destination_close (KsDestination *dest)
   KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
   g_autoptr(GError) error = NULL;
 
-  /* Whoever staged files and did not sync them still gets them recorded. */
+  /* Whoever staged files and did not sync them still gets them recorded. If that fails
+   * (the drive went away), nothing was claimed for them: only a sync counts a copy, and the
+   * caller that synced has had the error. */
   if (self->root_fd >= 0 && !ks_folder_destination_sync (dest, &error))
-    g_warning ("%s", error->message);
+    g_message ("Closing %s: %s", self->path, error->message);
 
   g_mutex_lock (&self->mutex);
   close_fd (&self->index_fd);
