@@ -13,8 +13,10 @@
 #include <glib/gi18n.h>
 
 #include "ks-application.h"
+#include "ks-backup-service.h"
 #include "ks-device.h"
 #include "ks-preferences-window.h"
+#include "ks-settings.h"
 #include "ks-window.h"
 
 struct _KsApplication
@@ -25,11 +27,24 @@ struct _KsApplication
   KsDeviceMonitor *device_monitor;
   KsThumbnailer   *thumbnailer;
   KsCatalog       *catalog;
+  GError          *catalog_error;
+  KsBackupPlan    *plan;
+  KsBackupService *backup_service;
+  GCancellable    *cancellable;
   guint            watch_ids[2];
   guint            notifiers;
+  guint            held_runs;
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_BACKUP_SERVICE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 KsApplication *
 ks_application_new (void)
@@ -102,9 +117,42 @@ ks_application_get_catalog (KsApplication  *self,
   g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
 
   if (self->catalog == NULL)
-    self->catalog = ks_catalog_new (NULL, error);
+    {
+      if (self->catalog_error != NULL)
+        g_propagate_error (error, g_error_copy (self->catalog_error));
+      else
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+                             _("The backup catalog is still being opened"));
+    }
 
   return self->catalog;
+}
+
+/**
+ * ks_application_get_backup_service:
+ *
+ * Returns: (transfer none) (nullable): the service that runs backups, or %NULL until the
+ *   catalog is open (then #KsApplication:backup-service is notified) or if it cannot be
+ */
+KsBackupService *
+ks_application_get_backup_service (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  return self->backup_service;
+}
+
+/**
+ * ks_application_get_backup_plan:
+ *
+ * Returns: (transfer none) (nullable): the backup plan, once the catalog is open
+ */
+KsBackupPlan *
+ks_application_get_backup_plan (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  return self->plan;
 }
 
 /* GLib warns when it cannot deliver a notification; ask only when someone listens. */
@@ -140,6 +188,129 @@ ks_application_can_notify (KsApplication *self)
   g_return_val_if_fail (KS_IS_APPLICATION (self), FALSE);
 
   return self->notifiers != 0;
+}
+
+/* A run started in a window goes on when the window closes: the application holds itself
+ * until every run has finished, and says how it ended when no window is there to show it. */
+static void
+run_queued_cb (KsApplication *self,
+               KsBackupRun   *run)
+{
+  g_assert (KS_IS_APPLICATION (self));
+
+  self->held_runs++;
+  g_application_hold (G_APPLICATION (self));
+}
+
+static char *
+describe_finished_run (KsBackupRun  *run,
+                       char        **out_title)
+{
+  const KsImportResult *result = ks_backup_run_get_result (run);
+  const GError *error = ks_backup_run_get_error (run);
+  g_autofree char *source = ks_source_dup_display_name (ks_backup_run_get_source (run));
+  guint n_dests = ks_backup_run_get_destinations (run)->len;
+  guint copied = result ? result->copied : 0;
+
+  if (error != NULL)
+    {
+      *out_title = g_strdup (g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED)
+                             ? _("Backup Stopped") : _("Backup Failed"));
+      /* Translators: the first %s is a device name, the second why a backup stopped */
+      return g_strdup_printf (_("%s: %s"), source, error->message);
+    }
+
+  if (result != NULL && result->failed > 0)
+    {
+      *out_title = g_strdup (_("Backup Finished with Errors"));
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%u file of %s could not be backed up",
+                                           "%u files of %s could not be backed up",
+                                           result->failed),
+                              result->failed, source);
+    }
+
+  *out_title = g_strdup (_("Backup Finished"));
+  if (copied == 0)
+    /* Translators: %s is a device name */
+    return g_strdup_printf (_("Everything on %s was already backed up"), source);
+
+  /* Translators: "%u new files from <device> backed up to <N> destinations" */
+  {
+    g_autofree char *files = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                           "%u new file from %s",
+                                                           "%u new files from %s", copied),
+                                              copied, source);
+
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%s backed up to %u destination",
+                                         "%s backed up to %u destinations", n_dests),
+                            files, n_dests);
+  }
+}
+
+static void
+run_finished_cb (KsApplication *self,
+                 KsBackupRun   *run)
+{
+  g_assert (KS_IS_APPLICATION (self));
+
+  /* With a window, the window shows the result (and notifies when it is not focused). */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL && self->notifiers != 0)
+    {
+      g_autofree char *title = NULL;
+      g_autofree char *body = describe_finished_run (run, &title);
+      g_autoptr(GNotification) notification = g_notification_new (title);
+
+      g_notification_set_body (notification, body);
+      g_application_send_notification (G_APPLICATION (self), "backup-finished", notification);
+    }
+
+  if (self->held_runs > 0)
+    {
+      self->held_runs--;
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+static void
+catalog_ready_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KsApplication) self = user_data;
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsBackupPlan) plan = NULL;
+  g_autoptr(GError) error = NULL;
+
+  catalog = ks_catalog_new_finish (result, &error);
+  if (catalog == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The backup catalog cannot be opened: %s", error->message);
+      self->catalog_error = g_steal_pointer (&error);
+      return;
+    }
+
+  plan = ks_backup_plan_new (catalog, &error);
+  if (plan == NULL || !ks_settings_set_up_plan (self->settings, plan, &error))
+    {
+      g_message ("The backup plan cannot be read: %s", error->message);
+      self->catalog_error = g_steal_pointer (&error);
+      return;
+    }
+
+  self->catalog = g_steal_pointer (&catalog);
+  self->plan = g_steal_pointer (&plan);
+  self->backup_service = ks_backup_service_new (self->catalog, self->plan);
+  g_signal_connect_object (self->backup_service, "run-queued",
+                           G_CALLBACK (run_queued_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->backup_service, "run-finished",
+                           G_CALLBACK (run_finished_cb), self, G_CONNECT_SWAPPED);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               TRUE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKUP_SERVICE]);
 }
 
 static void
@@ -259,6 +430,11 @@ ks_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
 
+  /* Preferences edit the backup plan, which lives in the catalog: usable once it is open. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               FALSE);
+  ks_catalog_new_async (NULL, self->cancellable, catalog_ready_cb, g_object_ref (self));
+
   if (g_application_get_dbus_connection (app) != NULL)
     {
       GDBusConnection *bus = g_application_get_dbus_connection (app);
@@ -279,6 +455,22 @@ ks_application_startup (GApplication *app)
 static void
 ks_application_shutdown (GApplication *app)
 {
+  KsApplication *self = KS_APPLICATION (app);
+
+  g_cancellable_cancel (self->cancellable);
+
+  /* Quitting stops the runs cleanly: what was made durable is kept and recorded, the rest
+   * removed. A run stops within a file's write; do not wait forever for a stuck device. */
+  if (self->backup_service != NULL && ks_backup_service_is_busy (self->backup_service))
+    {
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+      ks_backup_service_cancel_all (self->backup_service);
+      while (ks_backup_service_is_busy (self->backup_service)
+             && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, FALSE) || (g_usleep (10000), TRUE);
+    }
+
   /* A device still pairing on a worker thread would crash in OpenSSL once exit() tears it
    * down (quitting while the iPhone shows its Trust dialog); pairing takes a second at most. */
   if (!ks_device_wait_for_probes (5000))
@@ -297,9 +489,31 @@ ks_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->device_monitor);
   g_clear_object (&self->thumbnailer);
+  g_clear_object (&self->backup_service);
+  g_clear_object (&self->plan);
   g_clear_object (&self->catalog);
+  g_clear_error (&self->catalog_error);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (ks_application_parent_class)->dispose (object);
+}
+
+static void
+ks_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  KsApplication *self = KS_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKUP_SERVICE:
+      g_value_set_object (value, ks_application_get_backup_service (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -309,6 +523,12 @@ ks_application_class_init (KsApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->dispose = ks_application_dispose;
+  object_class->get_property = ks_application_get_property;
+
+  properties[PROP_BACKUP_SERVICE] =
+    g_param_spec_object ("backup-service", NULL, NULL, KS_TYPE_BACKUP_SERVICE,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   app_class->activate = ks_application_activate;
   app_class->startup = ks_application_startup;
@@ -319,4 +539,5 @@ static void
 ks_application_init (KsApplication *self)
 {
   self->settings = g_settings_new (APP_ID);
+  self->cancellable = g_cancellable_new ();
 }

@@ -9,6 +9,8 @@
 
 #include <adwaita.h>
 
+#include "ks-backup-plan.h"
+#include "ks-backup-service.h"
 #include "ks-catalog.h"
 #include "ks-device-monitor.h"
 #include "ks-thumbnailer.h"
@@ -26,6 +28,8 @@ GSettings     *ks_application_get_settings (KsApplication *self);
 KsDeviceMonitor *ks_application_get_device_monitor (KsApplication *self);
 KsThumbnailer   *ks_application_get_thumbnailer    (KsApplication *self);
 gboolean         ks_application_can_notify         (KsApplication *self);
+KsBackupService *ks_application_get_backup_service  (KsApplication *self);
+KsBackupPlan    *ks_application_get_backup_plan     (KsApplication *self);
 KsCatalog       *ks_application_get_catalog        (KsApplication *self,
                                                     GError       **error);
 

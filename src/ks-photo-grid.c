@@ -28,7 +28,7 @@ struct _KsPhotoGrid
   GListModel         *assets;
   KsSource           *source;
   KsThumbnailer      *thumbnailer;
-  KsBackupIndex      *backup_index;
+  KsCopyCounter      *backup_index;
   GtkCustomFilter    *filter;
   GtkFilterListModel *filter_model;
   GtkMultiSelection  *selection;
@@ -75,7 +75,7 @@ filter_func (gpointer item,
     case KS_PHOTO_FILTER_NOT_BACKED_UP:
       /* While the counts are not known, nothing is hidden. */
       return self->backup_index == NULL
-             || ks_backup_index_get_copies (self->backup_index, asset) <= 0;
+             || ks_copy_counter_get_copies (self->backup_index, asset) <= 0;
     case KS_PHOTO_FILTER_ALL:
     default:
       return TRUE;
@@ -89,7 +89,7 @@ copies_for (KsPhotoGrid *self,
   if (self->backup_index == NULL)
     return -1;
 
-  return ks_backup_index_get_copies (self->backup_index, asset);
+  return ks_copy_counter_get_copies (self->backup_index, asset);
 }
 
 /* Where @cell is, relative to the visible part of the grid; FALSE when it has no place yet. */
@@ -227,7 +227,7 @@ teardown_cb (GtkSignalListItemFactory *factory,
 
 static void
 backup_index_changed_cb (KsPhotoGrid   *self,
-                         KsBackupIndex *index)
+                         KsCopyCounter *index)
 {
   GHashTableIter iter;
   gpointer cell;
@@ -337,7 +337,7 @@ ks_photo_grid_set_thumbnailer (KsPhotoGrid   *self,
 
 void
 ks_photo_grid_set_backup_index (KsPhotoGrid   *self,
-                                KsBackupIndex *index)
+                                KsCopyCounter *index)
 {
   g_return_if_fail (KS_IS_PHOTO_GRID (self));
 

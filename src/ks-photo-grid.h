@@ -11,7 +11,7 @@
 
 #include <gtk/gtk.h>
 
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-source.h"
 #include "ks-thumbnailer.h"
 
@@ -38,7 +38,7 @@ KsSource      *ks_photo_grid_get_source       (KsPhotoGrid   *self);
 void           ks_photo_grid_set_thumbnailer  (KsPhotoGrid   *self,
                                                KsThumbnailer *thumbnailer);
 void           ks_photo_grid_set_backup_index (KsPhotoGrid   *self,
-                                               KsBackupIndex *index);
+                                               KsCopyCounter *index);
 void           ks_photo_grid_set_filter       (KsPhotoGrid   *self,
                                                KsPhotoFilter  filter);
 KsPhotoFilter  ks_photo_grid_get_filter       (KsPhotoGrid   *self);

@@ -12,9 +12,9 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-backup-plan.h"
 #include "ks-layout.h"
 #include "ks-preferences-window.h"
-#include "ks-settings.h"
 
 struct _KsPreferencesWindow
 {
@@ -31,7 +31,7 @@ struct _KsPreferencesWindow
   AdwActionRow        *layout_preview_row;
 
   /* Owned references */
-  GSettings           *settings;
+  KsBackupPlan        *plan;
   GCancellable        *cancellable;
   GtkFileChooserNative *chooser;
   KsAsset             *example_asset;
@@ -41,14 +41,55 @@ struct _KsPreferencesWindow
 
 G_DEFINE_FINAL_TYPE (KsPreferencesWindow, ks_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-static void ks_preferences_window_reload_destinations (KsPreferencesWindow *self);
+static void plan_changed_cb       (KsPreferencesWindow *self);
+static void update_layout_preview (KsPreferencesWindow *self);
 
+/**
+ * ks_preferences_window_new:
+ * @application: an application whose backup plan is ready
+ *
+ * Returns: (transfer full): preferences that edit the application's backup plan
+ */
 KsPreferencesWindow *
 ks_preferences_window_new (KsApplication *application)
 {
-  return g_object_new (KS_TYPE_PREFERENCES_WINDOW,
+  KsPreferencesWindow *self;
+  KsBackupPlan *plan;
+
+  g_return_val_if_fail (KS_IS_APPLICATION (application), NULL);
+
+  plan = ks_application_get_backup_plan (application);
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  self = g_object_new (KS_TYPE_PREFERENCES_WINDOW,
                        "application", application,
                        NULL);
+  self->plan = g_object_ref (plan);
+
+  g_signal_connect_object (plan, "items-changed", G_CALLBACK (plan_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  plan_changed_cb (self);
+
+  g_object_bind_property (plan, "include-live-videos", self->live_videos_switch, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (plan, "include-edited", self->edited_switch, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (plan, "include-sidecars", self->sidecars_switch, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (plan, "include-videos", self->videos_switch, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->layout_row), ks_backup_plan_get_layout (plan));
+  update_layout_preview (self);
+
+  return self;
+}
+
+static void
+show_error (KsPreferencesWindow *self,
+            const GError        *error)
+{
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
 }
 
 static void
@@ -92,11 +133,13 @@ static void
 remove_destination_cb (KsPreferencesWindow *self,
                        GtkButton           *button)
 {
-  const char *path = g_object_get_data (G_OBJECT (button), "ks-path");
+  const char *id = g_object_get_data (G_OBJECT (button), "ks-id");
+  g_autoptr(GError) error = NULL;
 
   g_assert (KS_IS_PREFERENCES_WINDOW (self));
 
-  ks_settings_remove_destination (self->settings, path);
+  if (!ks_backup_plan_remove (self->plan, id, &error))
+    show_error (self, error);
 }
 
 static void
@@ -104,11 +147,13 @@ destination_toggled_cb (KsPreferencesWindow *self,
                         GParamSpec          *pspec,
                         GtkSwitch           *toggle)
 {
-  const char *path = g_object_get_data (G_OBJECT (toggle), "ks-path");
+  const char *id = g_object_get_data (G_OBJECT (toggle), "ks-id");
+  g_autoptr(GError) error = NULL;
 
   g_assert (KS_IS_PREFERENCES_WINDOW (self));
 
-  ks_settings_set_destination_enabled (self->settings, path, gtk_switch_get_active (toggle));
+  if (!ks_backup_plan_set_enabled (self->plan, id, gtk_switch_get_active (toggle), &error))
+    show_error (self, error);
 }
 
 static void
@@ -137,7 +182,6 @@ static void
 layout_changed_cb (KsPreferencesWindow *self)
 {
   const char *text;
-  g_autofree char *current = NULL;
 
   g_assert (KS_IS_PREFERENCES_WINDOW (self));
 
@@ -145,9 +189,9 @@ layout_changed_cb (KsPreferencesWindow *self)
 
   /* Only a layout that can place a file is stored; the entry shows why otherwise. */
   text = gtk_editable_get_text (GTK_EDITABLE (self->layout_row));
-  current = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
-  if (self->layout_preview != NULL && g_strcmp0 (current, text) != 0)
-    g_settings_set_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT, text);
+  if (self->plan != NULL && self->layout_preview != NULL
+      && g_strcmp0 (ks_backup_plan_get_layout (self->plan), text) != 0)
+    ks_backup_plan_set_layout (self->plan, text, NULL);
 }
 
 /**
@@ -179,15 +223,15 @@ ks_preferences_window_get_layout_preview (KsPreferencesWindow *self)
 
 static GtkWidget *
 create_destination_row (KsPreferencesWindow *self,
-                        const char          *path,
+                        KsPlanDestination   *dest,
                         gboolean             removable)
 {
+  const char *path = ks_plan_destination_get_location (dest);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autofree char *title = g_file_get_basename (file);
   AdwActionRow *row;
 
   row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ks_plan_destination_get_name (dest));
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (row, path);
   adw_action_row_add_prefix (row, gtk_image_new_from_icon_name ("folder-pictures-symbolic"));
@@ -196,13 +240,13 @@ create_destination_row (KsPreferencesWindow *self,
     GtkWidget *toggle = gtk_switch_new ();
 
     gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-    gtk_switch_set_active (GTK_SWITCH (toggle),
-                           ks_settings_get_destination_enabled (self->settings, path));
+    gtk_switch_set_active (GTK_SWITCH (toggle), ks_plan_destination_get_enabled (dest));
     gtk_accessible_update_property (GTK_ACCESSIBLE (toggle),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back Up to This Folder"),
                                     -1);
     gtk_widget_set_tooltip_text (toggle, _("Back Up to This Folder"));
-    g_object_set_data_full (G_OBJECT (toggle), "ks-path", g_strdup (path), g_free);
+    g_object_set_data_full (G_OBJECT (toggle), "ks-id",
+                            g_strdup (ks_plan_destination_get_id (dest)), g_free);
     g_signal_connect_object (toggle, "notify::active",
                              G_CALLBACK (destination_toggled_cb), self,
                              G_CONNECT_SWAPPED);
@@ -219,7 +263,8 @@ create_destination_row (KsPreferencesWindow *self,
       gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove Destination"),
                                       -1);
-      g_object_set_data_full (G_OBJECT (button), "ks-path", g_strdup (path), g_free);
+      g_object_set_data_full (G_OBJECT (button), "ks-id",
+                              g_strdup (ks_plan_destination_get_id (dest)), g_free);
       g_signal_connect_object (button, "clicked",
                                G_CALLBACK (remove_destination_cb), self,
                                G_CONNECT_SWAPPED);
@@ -237,9 +282,8 @@ create_destination_row (KsPreferencesWindow *self,
 }
 
 static void
-ks_preferences_window_reload_destinations (KsPreferencesWindow *self)
+plan_changed_cb (KsPreferencesWindow *self)
 {
-  g_auto(GStrv) destinations = NULL;
   GtkWidget *child;
   guint n;
 
@@ -248,13 +292,28 @@ ks_preferences_window_reload_destinations (KsPreferencesWindow *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->destinations_list))))
     gtk_list_box_remove (self->destinations_list, child);
 
-  destinations = ks_settings_dup_destinations (self->settings);
-  n = g_strv_length (destinations);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
 
   /* The last remaining destination cannot be removed: a backup always has somewhere to go. */
   for (guint i = 0; i < n; i++)
-    gtk_list_box_append (self->destinations_list,
-                         create_destination_row (self, destinations[i], n > 1));
+    {
+      g_autoptr(KsPlanDestination) dest = g_list_model_get_item (G_LIST_MODEL (self->plan), i);
+
+      gtk_list_box_append (self->destinations_list, create_destination_row (self, dest, n > 1));
+    }
+}
+
+static void
+folder_added_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(KsPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ks_backup_plan_add_folder_finish (KS_BACKUP_PLAN (object), result, &error) == NULL
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_error (self, error);
 }
 
 static void
@@ -270,7 +329,8 @@ chooser_response_cb (KsPreferencesWindow  *self,
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        ks_settings_add_destination (self->settings, path);
+        ks_backup_plan_add_folder_async (self->plan, path, NULL, self->cancellable,
+                                         folder_added_cb, g_object_ref (self));
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
@@ -298,35 +358,6 @@ add_destination_cb (KsPreferencesWindow *self)
 }
 
 static void
-ks_preferences_window_constructed (GObject *object)
-{
-  KsPreferencesWindow *self = (KsPreferencesWindow *)object;
-
-  G_OBJECT_CLASS (ks_preferences_window_parent_class)->constructed (object);
-
-  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DESTINATIONS,
-                           G_CALLBACK (ks_preferences_window_reload_destinations), self,
-                           G_CONNECT_SWAPPED);
-  ks_preferences_window_reload_destinations (self);
-
-  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS,
-                   self->live_videos_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_EDITED,
-                   self->edited_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_SIDECARS,
-                   self->sidecars_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, KS_SETTINGS_INCLUDE_VIDEOS,
-                   self->videos_switch, "active", G_SETTINGS_BIND_DEFAULT);
-
-  {
-    g_autofree char *layout = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
-
-    gtk_editable_set_text (GTK_EDITABLE (self->layout_row), layout);
-    update_layout_preview (self);
-  }
-}
-
-static void
 ks_preferences_window_dispose (GObject *object)
 {
   KsPreferencesWindow *self = (KsPreferencesWindow *)object;
@@ -341,7 +372,7 @@ ks_preferences_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_PREFERENCES_WINDOW);
 
-  g_clear_object (&self->settings);
+  g_clear_object (&self->plan);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->example_asset);
   g_clear_pointer (&self->example_device, g_free);
@@ -356,7 +387,6 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = ks_preferences_window_constructed;
   object_class->dispose = ks_preferences_window_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-preferences-window.ui");
@@ -377,6 +407,5 @@ ks_preferences_window_init (KsPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
 }

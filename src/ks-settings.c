@@ -5,9 +5,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Typed access to the settings whose values need more than g_settings_bind: the list of
- * destination folders, which falls back to a folder under Pictures so that a new user can back
- * up without configuring anything. */
+/* Typed access to the settings whose values need more than g_settings_bind (the folders
+ * shown as sources), and the first set-up of the backup plan: a new user backs up to a folder
+ * under Pictures without configuring anything, and a user of an earlier version keeps the
+ * destinations and options they chose (then kept in these settings, now in the plan). */
 
 #include "config.h"
 
@@ -33,30 +34,6 @@ ks_settings_dup_default_destination (void)
   return g_build_filename (pictures, C_("folder name", "iPhone"), NULL);
 }
 
-/**
- * ks_settings_dup_destinations:
- *
- * Returns: (transfer full): the destination folders, never empty
- */
-char **
-ks_settings_dup_destinations (GSettings *settings)
-{
-  g_auto(GStrv) configured = NULL;
-
-  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
-
-  configured = g_settings_get_strv (settings, KS_SETTINGS_DESTINATIONS);
-  if (configured[0] == NULL)
-    {
-      char **fallback = g_new0 (char *, 2);
-
-      fallback[0] = ks_settings_dup_default_destination ();
-      return fallback;
-    }
-
-  return g_steal_pointer (&configured);
-}
-
 /* A new list: @strv with @item appended. */
 static char **
 strv_with (const char * const *strv,
@@ -80,103 +57,6 @@ strv_without (const char * const *strv,
   for (guint i = 0; strv[i] != NULL; i++)
     if (g_strcmp0 (strv[i], item) != 0)
       g_strv_builder_add (builder, strv[i]);
-
-  return g_strv_builder_end (builder);
-}
-
-void
-ks_settings_add_destination (GSettings  *settings,
-                             const char *path)
-{
-  g_auto(GStrv) current = NULL;
-  g_auto(GStrv) updated = NULL;
-
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (path != NULL);
-
-  current = ks_settings_dup_destinations (settings);
-  if (g_strv_contains ((const char * const *)current, path))
-    return;
-
-  updated = strv_with ((const char * const *)current, path);
-  g_settings_set_strv (settings, KS_SETTINGS_DESTINATIONS, (const char * const *)updated);
-}
-
-void
-ks_settings_remove_destination (GSettings  *settings,
-                                const char *path)
-{
-  g_auto(GStrv) current = NULL;
-  g_auto(GStrv) updated = NULL;
-
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (path != NULL);
-
-  current = ks_settings_dup_destinations (settings);
-  updated = strv_without ((const char * const *)current, path);
-
-  /* Keep at least one destination. */
-  if (updated[0] == NULL)
-    return;
-
-  g_settings_set_strv (settings, KS_SETTINGS_DESTINATIONS, (const char * const *)updated);
-}
-
-gboolean
-ks_settings_get_destination_enabled (GSettings  *settings,
-                                     const char *path)
-{
-  g_auto(GStrv) disabled = NULL;
-
-  g_return_val_if_fail (G_IS_SETTINGS (settings), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  disabled = g_settings_get_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS);
-  return !g_strv_contains ((const char * const *)disabled, path);
-}
-
-void
-ks_settings_set_destination_enabled (GSettings  *settings,
-                                     const char *path,
-                                     gboolean    enabled)
-{
-  g_auto(GStrv) disabled = NULL;
-  g_auto(GStrv) updated = NULL;
-
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (path != NULL);
-
-  if (ks_settings_get_destination_enabled (settings, path) == !!enabled)
-    return;
-
-  disabled = g_settings_get_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS);
-  if (enabled)
-    updated = strv_without ((const char * const *)disabled, path);
-  else
-    updated = strv_with ((const char * const *)disabled, path);
-
-  g_settings_set_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS, (const char * const *)updated);
-}
-
-/**
- * ks_settings_dup_enabled_destinations:
- *
- * Returns: (transfer full): the destinations a backup writes to, and whose copies count as
- *   backed up: empty when the user switched every folder off
- */
-char **
-ks_settings_dup_enabled_destinations (GSettings *settings)
-{
-  g_auto(GStrv) all = NULL;
-  g_autoptr(GStrvBuilder) builder = NULL;
-
-  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
-
-  all = ks_settings_dup_destinations (settings);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; all[i] != NULL; i++)
-    if (ks_settings_get_destination_enabled (settings, all[i]))
-      g_strv_builder_add (builder, all[i]);
 
   return g_strv_builder_end (builder);
 }
@@ -213,4 +93,62 @@ ks_settings_remove_source_folder (GSettings  *settings,
   current = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
   updated = strv_without ((const char * const *)current, path);
   g_settings_set_strv (settings, KS_SETTINGS_SOURCE_FOLDERS, (const char * const *)updated);
+}
+
+/**
+ * ks_settings_set_up_plan:
+ * @plan: a plan that is not initialized yet
+ *
+ * Fills a new plan: the destinations and options an earlier version kept in @settings,
+ * or the default folder under Pictures. Then the plan is marked initialized, so this
+ * happens once.
+ */
+gboolean
+ks_settings_set_up_plan (GSettings     *settings,
+                         KsBackupPlan  *plan,
+                         GError       **error)
+{
+  g_auto(GStrv) paths = NULL;
+  g_auto(GStrv) disabled = NULL;
+  g_autofree char *layout = NULL;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), FALSE);
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (plan), FALSE);
+
+  if (ks_backup_plan_is_initialized (plan))
+    return TRUE;
+
+  paths = g_settings_get_strv (settings, KS_SETTINGS_DESTINATIONS);
+  disabled = g_settings_get_strv (settings, KS_SETTINGS_DISABLED_DESTINATIONS);
+
+  if (paths[0] == NULL && g_list_model_get_n_items (G_LIST_MODEL (plan)) == 0)
+    {
+      g_autofree char *fallback = ks_settings_dup_default_destination ();
+
+      if (ks_backup_plan_add_folder (plan, fallback, NULL, TRUE, error) == NULL)
+        return FALSE;
+    }
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean enabled = !g_strv_contains ((const char * const *)disabled, paths[i]);
+
+      if (ks_backup_plan_restore_folder (plan, paths[i], enabled, &local_error) == NULL
+          && !g_error_matches (local_error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_EXISTS))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  ks_backup_plan_set_include_videos (plan, g_settings_get_boolean (settings, KS_SETTINGS_INCLUDE_VIDEOS));
+  ks_backup_plan_set_include_live_videos (plan, g_settings_get_boolean (settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS));
+  ks_backup_plan_set_include_edited (plan, g_settings_get_boolean (settings, KS_SETTINGS_INCLUDE_EDITED));
+  ks_backup_plan_set_include_sidecars (plan, g_settings_get_boolean (settings, KS_SETTINGS_INCLUDE_SIDECARS));
+  layout = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
+  /* An unusable layout stays the plan's default rather than failing the set-up. */
+  ks_backup_plan_set_layout (plan, layout, NULL);
+
+  return ks_backup_plan_mark_initialized (plan, error);
 }

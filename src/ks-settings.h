@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "ks-backup-plan.h"
+
 G_BEGIN_DECLS
 
 #define KS_SETTINGS_DESTINATIONS        "destinations"
@@ -21,20 +23,14 @@ G_BEGIN_DECLS
 #define KS_SETTINGS_SOURCE_FOLDERS      "source-folders"
 
 char  *ks_settings_dup_default_destination (void);
-char **ks_settings_dup_destinations        (GSettings  *settings);
-void   ks_settings_add_destination         (GSettings  *settings,
-                                            const char *path);
-void   ks_settings_remove_destination      (GSettings  *settings,
-                                            const char *path);
-char **ks_settings_dup_enabled_destinations (GSettings *settings);
 void   ks_settings_add_source_folder       (GSettings  *settings,
                                             const char *path);
 void   ks_settings_remove_source_folder    (GSettings  *settings,
                                             const char *path);
-gboolean ks_settings_get_destination_enabled (GSettings  *settings,
-                                              const char *path);
-void   ks_settings_set_destination_enabled (GSettings  *settings,
-                                            const char *path,
-                                            gboolean    enabled);
+
+/* The plan's first set-up (destinations and options of an earlier version, or the default). */
+gboolean ks_settings_set_up_plan           (GSettings     *settings,
+                                            KsBackupPlan  *plan,
+                                            GError       **error);
 
 G_END_DECLS

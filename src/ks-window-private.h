@@ -12,7 +12,7 @@
 #include <adwaita.h>
 
 #include "ks-asset-model.h"
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-device-monitor.h"
 #include "ks-device-source.h"
 #include "ks-import-job.h"
@@ -55,7 +55,7 @@ struct _KsWindow
   KsDevice             *library_device;
   KsAssetModel         *asset_model;
   GCancellable         *load_cancellable;
-  KsBackupIndex        *backup_index;
+  KsCopyCounter        *backup_index;
   GCancellable         *index_cancellable;
   KsImportJob          *job;
   GCancellable         *job_cancellable;
@@ -90,7 +90,7 @@ const char      *_ks_window_get_page               (KsWindow *self);
 gboolean         _ks_window_get_progress_revealed  (KsWindow *self);
 gboolean         _ks_window_get_job_running        (KsWindow *self);
 GListModel      *_ks_window_get_assets             (KsWindow *self);
-KsBackupIndex   *_ks_window_get_backup_index       (KsWindow *self);
+KsCopyCounter   *_ks_window_get_backup_index       (KsWindow *self);
 const char      *_ks_window_get_last_toast         (KsWindow *self);
 AdwToast        *_ks_window_get_toast              (KsWindow *self);
 KsSourceRow     *_ks_window_get_source_row         (KsWindow *self);

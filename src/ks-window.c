@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "ks-asset-model.h"
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
 #include "ks-folder-source.h"
@@ -33,6 +33,7 @@ G_DEFINE_FINAL_TYPE (KsWindow, ks_window, ADW_TYPE_APPLICATION_WINDOW)
 static void ks_window_update_page      (KsWindow *self);
 static void ks_window_update_actions   (KsWindow *self);
 static void ks_window_refresh_backups  (KsWindow *self);
+static void backup_service_ready_cb    (KsWindow *self);
 static void ks_window_select_device    (KsWindow *self,
                                         KsDevice *device);
 static void devices_changed_cb         (KsWindow   *self,
@@ -44,11 +45,19 @@ static void devices_changed_cb         (KsWindow   *self,
 KsWindow *
 ks_window_new (KsApplication *application)
 {
+  KsWindow *self;
+
   g_return_val_if_fail (KS_IS_APPLICATION (application), NULL);
 
-  return g_object_new (KS_TYPE_WINDOW,
+  self = g_object_new (KS_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  g_signal_connect_object (application, "notify::backup-service",
+                           G_CALLBACK (backup_service_ready_cb), self,
+                           G_CONNECT_SWAPPED);
+  backup_service_ready_cb (self);
+
+  return self;
 }
 
 /**
@@ -100,12 +109,23 @@ display_path (const char *path)
 static char **
 dup_backup_destinations (KsWindow *self)
 {
-  g_auto(GStrv) paths = ks_settings_dup_enabled_destinations (self->settings);
+  KsApplication *app = get_app (self);
+  KsBackupPlan *plan = app ? ks_application_get_backup_plan (app) : NULL;
+  g_autoptr(GPtrArray) enabled = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  if (paths[0] == NULL)
+  /* Until the catalog is open (a moment after start), nothing can be backed up. */
+  if (plan == NULL)
     return NULL;
 
-  return g_steal_pointer (&paths);
+  enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
+  if (enabled->len == 0)
+    return NULL;
+
+  for (guint i = 0; i < enabled->len; i++)
+    g_strv_builder_add (builder, ks_plan_destination_get_location (g_ptr_array_index (enabled, i)));
+
+  return g_strv_builder_end (builder);
 }
 
 static gboolean
@@ -221,7 +241,7 @@ ks_window_update_backup_state (KsWindow *self)
   guint n, missing = 0;
 
   if ((self->device == NULL && self->folder_path == NULL) || self->asset_model == NULL
-      || !ks_backup_index_is_known (self->backup_index))
+      || !ks_copy_counter_is_known (self->backup_index))
     return;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
@@ -229,7 +249,7 @@ ks_window_update_backup_state (KsWindow *self)
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (self->asset_model), i);
 
-      if (ks_backup_index_get_copies (self->backup_index, asset) <= 0)
+      if (ks_copy_counter_get_copies (self->backup_index, asset) <= 0)
         missing++;
     }
 
@@ -256,7 +276,7 @@ refresh_backups_cb (GObject      *object,
   g_autoptr(KsWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!ks_backup_index_refresh_finish (KS_BACKUP_INDEX (object), result, &error))
+  if (!ks_copy_counter_refresh_finish (KS_COPY_COUNTER (object), result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not count backed-up photos: %s", error->message);
@@ -280,8 +300,11 @@ ks_window_refresh_backups (KsWindow *self)
   self->index_cancellable = g_cancellable_new ();
 
   assets = snapshot_assets (G_LIST_MODEL (self->asset_model));
-  destinations = ks_settings_dup_enabled_destinations (self->settings);
-  ks_backup_index_refresh_async (self->backup_index,
+  /* With every destination switched off nothing counts as backed up. */
+  destinations = dup_backup_destinations (self);
+  if (destinations == NULL)
+    destinations = g_new0 (char *, 1);
+  ks_copy_counter_refresh_async (self->backup_index,
                                  self->source,
                                  assets,
                                  (const char * const *)destinations,
@@ -408,7 +431,7 @@ ks_window_clear_library (KsWindow *self)
     g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
 
   ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
-  ks_backup_index_clear (self->backup_index);
+  ks_copy_counter_clear (self->backup_index);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
   g_clear_object (&self->library_device);
@@ -1156,11 +1179,11 @@ ks_window_start_job (KsWindow   *self,
                      const char *title)
 {
   g_autoptr(GPtrArray) destinations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) enabled = NULL;
   g_auto(GStrv) paths = NULL;
-  g_autofree char *default_path = NULL;
-  g_autofree char *layout = NULL;
   g_autoptr(GError) error = NULL;
-  KsImportFlags flags = KS_IMPORT_FLAGS_NONE;
+  KsImportFlags flags;
+  KsBackupPlan *plan;
   KsCatalog *catalog;
 
   g_assert (KS_IS_WINDOW (self));
@@ -1182,32 +1205,20 @@ ks_window_start_job (KsWindow   *self,
       return FALSE;
     }
 
-  default_path = ks_settings_dup_default_destination ();
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      /* A new user needs no configuration: the default folder is made on the first backup.
-       * A folder the user chose is not re-created: a missing drive must not fill the disk. */
-      if (g_strcmp0 (paths[i], default_path) == 0)
-        g_mkdir_with_parents (paths[i], 0755);
-      g_ptr_array_add (destinations, ks_folder_destination_new (paths[i]));
-    }
+  plan = ks_application_get_backup_plan (get_app (self));
+  enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
+  for (guint i = 0; i < enabled->len; i++)
+    g_ptr_array_add (destinations, ks_plan_destination_create_store (g_ptr_array_index (enabled, i)));
 
   self->job = ks_import_job_new (self->source, assets, destinations, catalog);
 
-  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_LIVE_VIDEOS))
-    flags |= KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS;
-  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_EDITED))
-    flags |= KS_IMPORT_FLAGS_SKIP_EDITED;
-  if (!g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_SIDECARS))
-    flags |= KS_IMPORT_FLAGS_SKIP_SIDECARS;
-  /* Videos the user picked one by one are wanted, whatever the setting says. */
-  if (assets == NULL && !g_settings_get_boolean (self->settings, KS_SETTINGS_INCLUDE_VIDEOS))
-    flags |= KS_IMPORT_FLAGS_SKIP_VIDEOS;
+  flags = ks_backup_plan_get_import_flags (plan);
+  /* Videos the user picked one by one are wanted, whatever the plan says. */
+  if (assets != NULL)
+    flags &= ~KS_IMPORT_FLAGS_SKIP_VIDEOS;
   ks_import_job_set_flags (self->job, flags);
-
-  layout = g_settings_get_string (self->settings, KS_SETTINGS_FOLDER_LAYOUT);
-  if (layout[0] != '\0' && ks_layout_validate (layout, NULL))
-    ks_import_job_set_layout (self->job, layout);
+  ks_import_job_set_layout (self->job, ks_backup_plan_get_layout (plan));
+  ks_import_job_set_origin (self->job, "window");
 
   g_strfreev (self->job_destinations);
   self->job_destinations = g_strdupv (paths);
@@ -1474,12 +1485,26 @@ ks_window_close_request (GtkWindow *window)
 /* ---- life cycle ---- */
 
 static void
-settings_destinations_changed_cb (KsWindow *self)
+plan_changed_cb (KsWindow *self)
 {
   /* A running backup refreshes the counts when it ends. */
   if (self->job == NULL)
     ks_window_refresh_backups (self);
   ks_window_update_actions (self);
+}
+
+/* The plan comes with the catalog, opened on a worker when the application starts. */
+static void
+backup_service_ready_cb (KsWindow *self)
+{
+  KsBackupPlan *plan = ks_application_get_backup_plan (get_app (self));
+
+  if (plan == NULL)
+    return;
+
+  g_signal_connect_object (plan, "items-changed", G_CALLBACK (plan_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  plan_changed_cb (self);
 }
 
 /* The first label in @widget, itself included (the label inside an AdwButtonContent). */
@@ -1706,22 +1731,16 @@ ks_window_init (KsWindow *self)
 #endif
 
   self->settings = g_settings_new (APP_ID);
-  self->backup_index = ks_backup_index_new ();
+  self->backup_index = ks_copy_counter_new ();
   ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
 
   g_signal_connect_object (self->photo_grid, "notify::n-selected",
                            G_CALLBACK (n_selected_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DESTINATIONS,
-                           G_CALLBACK (settings_destinations_changed_cb), self,
-                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_SOURCE_FOLDERS,
                            G_CALLBACK (ks_window_reload_folders), self,
                            G_CONNECT_SWAPPED);
   ks_window_reload_folders (self);
-  g_signal_connect_object (self->settings, "changed::" KS_SETTINGS_DISABLED_DESTINATIONS,
-                           G_CALLBACK (settings_destinations_changed_cb), self,
-                           G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->leaflet, "notify::folded",
                            G_CALLBACK (leaflet_folded_cb), self,
@@ -1772,7 +1791,7 @@ _ks_window_get_assets (KsWindow *self)
   return self->asset_model ? G_LIST_MODEL (self->asset_model) : NULL;
 }
 
-KsBackupIndex *
+KsCopyCounter *
 _ks_window_get_backup_index (KsWindow *self)
 {
   return self->backup_index;

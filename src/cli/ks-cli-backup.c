@@ -5,7 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* keepsake-cli backup: runs KsImportJob from an iPhone (or folder) to a folder, shows progress
+/* keepsake-cli backup: asks the core's KsBackupService for a run from an iPhone (or folder)
+ * to every enabled destination of the backup plan, or with --to to one folder; shows progress
  * on a terminal, and turns the outcome into an exit code that says why it stopped. */
 
 #include "config.h"
@@ -16,73 +17,67 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "ks-catalog.h"
+#include "ks-backup-service.h"
 #include "ks-cli.h"
-#include "ks-cli-json.h"
-#include "ks-device-private.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
-#include "ks-import-job.h"
 
 typedef struct
 {
-  KsCli          *cli;
-  KsImportResult *result;
-  GError         *error;
-  gboolean        done;
-  gint64          last_progress;
-} BackupRun;
+  KsCli    *cli;
+  gboolean  done;
+  gint64    last_progress;
+} BackupWait;
 
 static void
-progress_cb (KsImportJob      *job,
-             KsImportProgress *progress,
-             gpointer          user_data)
+progress_cb (KsBackupRun            *run,
+             const KsImportProgress *progress,
+             gpointer                user_data)
 {
-  BackupRun *run = user_data;
+  BackupWait *wait = user_data;
   g_autofree char *done = NULL;
   g_autofree char *total = NULL;
 
-  if (!run->cli->progress || g_get_monotonic_time () - run->last_progress < G_USEC_PER_SEC / 5)
+  if (!wait->cli->progress)
     return;
-  run->last_progress = g_get_monotonic_time ();
 
   done = g_format_size (progress->bytes_done);
   total = g_format_size (progress->bytes_total);
-  g_printerr ("\r\033[K");
-  g_printerr (_("%u of %u items, %s of %s, %u copied, %u skipped, %u failed"),
-              progress->items_done, progress->items_total, done, total,
-              progress->copied, progress->skipped, progress->failed);
+  ks_cli_progress (wait->cli, &wait->last_progress,
+                   _("%u of %u items, %s of %s, %u copied, %u skipped, %u failed"),
+                   progress->items_done, progress->items_total, done, total,
+                   progress->copied, progress->skipped, progress->failed);
 }
 
 static void
-run_cb (GObject      *object,
-        GAsyncResult *result,
-        gpointer      user_data)
+finished_cb (KsBackupRun *run,
+             gpointer     user_data)
 {
-  BackupRun *run = user_data;
+  BackupWait *wait = user_data;
 
-  run->result = ks_import_job_run_finish (KS_IMPORT_JOB (object), result, &run->error);
-  run->done = TRUE;
+  wait->done = TRUE;
+}
+
+/* Ctrl+C, SIGTERM: the run stops cleanly (a file is complete or not there). */
+static void
+cancelled_cb (GCancellable *cancellable,
+              KsBackupRun  *run)
+{
+  ks_backup_run_cancel (run);
 }
 
 /* The job only says "lost the source"; ask the phone why (unplugged, locked, untrusted). */
 static gpointer
 classify_device_loss (gpointer data)
 {
-  const char *udid = data;
-  idevice_t device = NULL;
-  lockdownd_client_t client = NULL;
+  KsDeviceSource *source = data;
   GError *error = NULL;
 
   for (guint attempt = 0; attempt < 2; attempt++)
     {
       g_clear_error (&error);
-      if (_ks_device_open_lockdown (udid, "keepsake-cli", &device, &client, &error))
-        {
-          lockdownd_client_free (client);
-          idevice_free (device);
-          return NULL;
-        }
+      if (ks_device_probe_sync (ks_device_source_get_udid (source), "keepsake-cli", NULL, &error))
+        return NULL;
       /* A loose cable re-enumerates within a moment; then the phone can say more. */
       if (!g_error_matches (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND))
         break;
@@ -114,8 +109,7 @@ exit_for_import_error (KsCli         *cli,
     case KS_IMPORT_ERROR_SOURCE_LOST:
       if (KS_IS_DEVICE_SOURCE (source))
         {
-          g_autoptr(GError) why = ks_cli_run_in_thread (cli, classify_device_loss,
-                                                        (gpointer) ks_device_source_get_udid (KS_DEVICE_SOURCE (source)));
+          g_autoptr(GError) why = ks_cli_run_in_thread (cli, classify_device_loss, source);
 
           if (why != NULL)
             {
@@ -161,10 +155,39 @@ prepare_destination_dir (const char  *dir,
   return TRUE;
 }
 
+static const char *
+destination_location (KsDestination *destination)
+{
+  /* Every destination the plan and --to make today is a folder. */
+  return KS_IS_FOLDER_DESTINATION (destination)
+    ? ks_folder_destination_get_path (KS_FOLDER_DESTINATION (destination)) : NULL;
+}
+
+/* "destination" is the one folder written (as before the plan existed); "destinations"
+ * lists every one the run used. */
+static void
+print_json_destinations (KsJson    *json,
+                         GPtrArray *destinations)
+{
+  ks_json_member_string (json, "destination",
+                         destinations->len == 1 ? destination_location (g_ptr_array_index (destinations, 0)) : NULL);
+  ks_json_key (json, "destinations");
+  ks_json_begin_array (json);
+  for (guint i = 0; i < destinations->len; i++)
+    {
+      KsDestination *destination = g_ptr_array_index (destinations, i);
+
+      ks_json_begin_object (json);
+      ks_json_member_string (json, "id", ks_destination_get_id (destination));
+      ks_json_member_string (json, "location", destination_location (destination));
+      ks_json_end_object (json);
+    }
+  ks_json_end_array (json);
+}
+
 static void
 print_result (KsCli                *cli,
-              KsSource             *source,
-              const char           *to,
+              KsBackupRun          *run,
               gboolean              dry_run,
               const KsImportResult *result,
               int                   exit_code,
@@ -173,12 +196,12 @@ print_result (KsCli                *cli,
   if (cli->json)
     {
       g_autoptr(KsJson) json = ks_json_new ();
-      g_autofree char *text = NULL;
 
       ks_json_begin_object (json);
       ks_json_member_string (json, "command", "backup");
-      ks_json_member_string (json, "source", ks_source_get_id (source));
-      ks_json_member_string (json, "destination", to);
+      ks_json_member_string (json, "source", ks_source_get_id (ks_backup_run_get_source (run)));
+      print_json_destinations (json, ks_backup_run_get_destinations (run));
+      ks_json_member_string (json, "origin", ks_backup_run_get_origin (run));
       ks_json_member_bool (json, "dry_run", dry_run);
       ks_json_member_int (json, "exit_code", exit_code);
       if (result != NULL)
@@ -216,8 +239,7 @@ print_result (KsCli                *cli,
           ks_json_end_object (json);
         }
       ks_json_end_object (json);
-      text = ks_json_steal (json);
-      g_print ("%s\n", text);
+      ks_cli_print_json (json);
     }
   else if (result != NULL)
     {
@@ -248,41 +270,15 @@ print_result (KsCli                *cli,
     }
 }
 
-int
-ks_cli_backup (KsCli  *cli,
-               int     argc,
-               char  **argv)
+/* With --to: DIR, ready and writable, checked before the phone is waited for. On failure
+ * the message is printed. */
+static int
+prepare_to (KsCli       *cli,
+            const char  *to,
+            gboolean     dry_run,
+            GPtrArray  **out_destinations)
 {
-  g_autofree char *udid = NULL;
-  g_autofree char *folder = NULL;
-  g_autofree char *to = NULL;
-  gboolean dry_run = FALSE;
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(KsSource) source = NULL;
-  g_autoptr(KsCatalog) catalog = NULL;
-  g_autoptr(KsFolderDestination) destination = NULL;
-  g_autoptr(GPtrArray) destinations = NULL;
-  g_autoptr(KsImportJob) job = NULL;
-  g_autofree char *reason = NULL;
-  GOptionEntry entries[] = {
-    { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("iPhone to back up"), "UDID" },
-    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to back up instead"), "DIR" },
-    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder"), "DIR" },
-    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Only say what would be copied"), NULL },
-    { NULL }
-  };
-  BackupRun run = { cli, NULL, NULL, FALSE, 0 };
-  int ret;
-
-  context = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1 || to == NULL)
-    {
-      ks_cli_print_error (cli, "backup", KS_EXIT_USAGE, error ? error->message : _("backup needs --to DIR"));
-      return KS_EXIT_USAGE;
-    }
 
   if (!prepare_destination_dir (to, &error))
     {
@@ -297,63 +293,117 @@ ks_cli_backup (KsCli  *cli,
       return KS_EXIT_DESTINATION;
     }
 
+  *out_destinations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (*out_destinations, ks_folder_destination_new (to));
+  return KS_EXIT_OK;
+}
+
+/* Without --to: the plan, which must have a destination switched on. */
+static int
+check_plan (KsCli        *cli,
+            KsBackupPlan *plan)
+{
+  g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
+
+  if (enabled->len > 0)
+    return KS_EXIT_OK;
+
+  ks_cli_print_error (cli, "backup", KS_EXIT_USAGE,
+                      _("No backup destination is set up (or all are disabled). Add a folder "
+                        "with “keepsake-cli destinations add DIR”, or give --to DIR"));
+  return KS_EXIT_USAGE;
+}
+
+/* Spins the main context until the service has run @run (it runs one at a time; this
+ * process asked for just this one). Cancelling the CLI cancels the run. */
+static void
+wait_for_run (KsCli       *cli,
+              KsBackupRun *run)
+{
+  BackupWait wait = { cli, FALSE, 0 };
+  gulong cancel_id;
+
+  g_signal_connect (run, "progress", G_CALLBACK (progress_cb), &wait);
+  g_signal_connect (run, "finished", G_CALLBACK (finished_cb), &wait);
+  cancel_id = g_cancellable_connect (cli->cancellable, G_CALLBACK (cancelled_cb), run, NULL);
+
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_cancellable_disconnect (cli->cancellable, cancel_id);
+  g_signal_handlers_disconnect_by_data (run, &wait);
+  ks_cli_progress_clear (cli, &wait.last_progress);
+}
+
+int
+ks_cli_backup (KsCli  *cli,
+               int     argc,
+               char  **argv)
+{
+  g_autofree char *udid = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *to = NULL;
+  gboolean dry_run = FALSE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsSource) source = NULL;
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsBackupPlan) plan = NULL;
+  g_autoptr(KsBackupService) service = NULL;
+  g_autoptr(KsBackupRun) run = NULL;
+  g_autoptr(GPtrArray) destinations = NULL;
+  const KsImportResult *result;
+  const GError *run_error;
+  const GOptionEntry entries[] = {
+    { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("iPhone to back up"), "UDID" },
+    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to back up instead"), "DIR" },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder (default: the backup plan)"), "DIR" },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Only say what would be copied"), NULL },
+    { NULL }
+  };
+  int ret;
+
+  if ((ret = ks_cli_parse_options (cli, "backup", entries, 0, &argc, &argv)) != KS_EXIT_OK)
+    return ret;
+
+  if (to != NULL && (ret = prepare_to (cli, to, dry_run, &destinations)) != KS_EXIT_OK)
+    return ret;
+  if ((ret = ks_cli_open_plan (cli, "backup", TRUE, &catalog, &plan)) != KS_EXIT_OK)
+    return ret;
+  if (to == NULL && (ret = check_plan (cli, plan)) != KS_EXIT_OK)
+    return ret;
+
   if ((ret = ks_cli_open_source (cli, "backup", udid, folder, &source)) != KS_EXIT_OK)
     return ret;
 
-  catalog = ks_catalog_new (NULL, &error);
-  if (catalog == NULL)
+  /* The service records the device and the run (with who asked: "cli"). */
+  service = ks_backup_service_new (catalog, plan);
+  run = ks_backup_service_back_up (service, source, NULL, destinations, "cli", &error);
+  if (run == NULL)
     {
-      ks_cli_print_error (cli, "backup", KS_EXIT_FAILED, error->message);
-      return KS_EXIT_FAILED;
+      ret = g_error_matches (error, KS_BACKUP_SERVICE_ERROR, KS_BACKUP_SERVICE_ERROR_NO_DESTINATIONS)
+        ? KS_EXIT_USAGE : ks_cli_exit_for_error (error);
+      ks_cli_print_error (cli, "backup", ret, error->message);
+      return ret;
     }
-
-  if (KS_IS_DEVICE_SOURCE (source) && cli->monitor != NULL)
-    {
-      KsDevice *device = ks_device_monitor_lookup (cli->monitor, ks_device_source_get_udid (KS_DEVICE_SOURCE (source)));
-
-      if (device != NULL &&
-          !ks_catalog_record_device (catalog, ks_device_get_udid (device), ks_device_get_name (device),
-                                     ks_device_get_product_type (device), &error))
-        {
-          g_printerr ("keepsake-cli: %s\n", error->message);
-          g_clear_error (&error);
-        }
-    }
-
-  destination = ks_folder_destination_new (to);
-  destinations = g_ptr_array_new ();
-  g_ptr_array_add (destinations, destination);
-
-  job = ks_import_job_new (source, NULL, destinations, catalog);
   if (dry_run)
-    ks_import_job_set_flags (job, ks_import_job_get_flags (job) | KS_IMPORT_FLAGS_DRY_RUN);
-  g_signal_connect (job, "progress", G_CALLBACK (progress_cb), &run);
+    ks_backup_run_set_flags (run, ks_backup_run_get_flags (run) | KS_IMPORT_FLAGS_DRY_RUN);
 
-  ks_import_job_run_async (job, cli->cancellable, run_cb, &run);
-  while (!run.done)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_run (cli, run);
 
-  if (cli->progress)
-    g_printerr ("\r\033[K");
-
-  if (run.error != NULL)
+  result = ks_backup_run_get_result (run);
+  run_error = ks_backup_run_get_error (run);
+  if (run_error != NULL)
     {
-      g_autoptr(GError) run_error = g_steal_pointer (&run.error);
-      const KsImportResult *partial = ks_import_job_get_result (job);
+      g_autofree char *reason = NULL;
+      g_autofree char *msg = NULL;
 
       ret = exit_for_import_error (cli, source, run_error, &reason);
-      if (reason != NULL)
-        {
-          g_autofree char *msg = g_strdup_printf ("%s (%s)", reason, run_error->message);
-          print_result (cli, source, to, dry_run, partial, ret, msg);
-        }
-      else
-        print_result (cli, source, to, dry_run, partial, ret, run_error->message);
+      msg = reason ? g_strdup_printf ("%s (%s)", reason, run_error->message) : g_strdup (run_error->message);
+      print_result (cli, run, dry_run, result, ret, msg);
       return ret;
     }
 
-  ret = run.result->failed > 0 ? KS_EXIT_SOME_FAILED : KS_EXIT_OK;
-  print_result (cli, source, to, dry_run, run.result, ret, NULL);
-  ks_import_result_free (run.result);
+  ret = result->failed > 0 ? KS_EXIT_SOME_FAILED : KS_EXIT_OK;
+  print_result (cli, run, dry_run, result, ret, NULL);
   return ret;
 }

@@ -6,12 +6,19 @@
  */
 
 /* What keepsake-cli's command files share: exit codes, the run state, helpers that wait on
- * the main context (so SIGINT is noticed) while blocking work runs on a thread. */
+ * the main context (so SIGINT is noticed) while blocking work runs on a thread.
+ *
+ * ks-cli.c         main(): global options, dispatch, exit codes, shutdown
+ * ks-cli-common.c  choosing and waiting for the iPhone, options, errors, JSON, progress line
+ * ks-cli-*.c       one command each */
 
 #pragma once
 
 #include <gio/gio.h>
 
+#include "ks-backup-plan.h"
+#include "ks-catalog.h"
+#include "ks-cli-json.h"
 #include "ks-device-monitor.h"
 #include "ks-source.h"
 
@@ -44,24 +51,75 @@ typedef struct
 } KsCli;
 
 typedef gpointer (*KsCliWorkerFunc) (gpointer data);
+typedef gboolean (*KsCliCheckFunc)  (gpointer data);
 
-gpointer  ks_cli_run_in_thread     (KsCli            *cli,
-                                    KsCliWorkerFunc   func,
-                                    gpointer          data);
-int       ks_cli_exit_for_error    (const GError     *error);
-void      ks_cli_print_error       (KsCli            *cli,
-                                    const char       *command,
-                                    int               exit_code,
-                                    const char       *message);
-int       ks_cli_open_source       (KsCli            *cli,
-                                    const char       *command,
-                                    const char       *udid,
-                                    const char       *folder,
-                                    KsSource        **out_source);
-char     *ks_cli_printable         (const char       *raw);
+/* ks-cli.c */
+int         ks_cli_exit_for_error  (const GError        *error);
+const char *ks_cli_exit_code_name  (int                  exit_code);
 
-int       ks_cli_backup            (KsCli            *cli,
-                                    int               argc,
-                                    char            **argv);
+/* ks-cli-common.c */
+gpointer    ks_cli_run_in_thread   (KsCli               *cli,
+                                    KsCliWorkerFunc      func,
+                                    gpointer             data);
+gboolean    ks_cli_wait_until      (KsCli               *cli,
+                                    KsCliCheckFunc       done,
+                                    gpointer             data,
+                                    double               seconds);
+int         ks_cli_start_monitor   (KsCli               *cli);
+int         ks_cli_parse_options   (KsCli               *cli,
+                                    const char          *command,
+                                    const GOptionEntry  *entries,
+                                    int                  max_args,
+                                    int                 *argc,
+                                    char              ***argv);
+void        ks_cli_print_error     (KsCli               *cli,
+                                    const char          *command,
+                                    int                  exit_code,
+                                    const char          *message);
+void        ks_cli_print_json      (KsJson              *json);
+char       *ks_cli_printable       (const char          *raw);
+char       *ks_cli_format_time     (gint64               unix_seconds);
+void        ks_cli_progress        (KsCli               *cli,
+                                    gint64              *last_shown,
+                                    const char          *format,
+                                    ...) G_GNUC_PRINTF (3, 4);
+void        ks_cli_progress_clear  (KsCli               *cli,
+                                    gint64              *last_shown);
+int         ks_cli_open_plan       (KsCli               *cli,
+                                    const char          *command,
+                                    gboolean             create,
+                                    KsCatalog          **out_catalog,
+                                    KsBackupPlan       **out_plan);
+int         ks_cli_exit_for_plan_error (const GError    *error);
+int         ks_cli_open_source     (KsCli               *cli,
+                                    const char          *command,
+                                    const char          *udid,
+                                    const char          *folder,
+                                    KsSource           **out_source);
+
+/* One file each. */
+int         ks_cli_devices         (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_list            (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_backup          (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_verify          (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_status          (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_destinations    (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+
+/* ks-cli-destinations.c, also for status */
+void        ks_cli_print_plan_destination_json (KsJson            *json,
+                                                KsPlanDestination *dest);
+void        ks_cli_print_plan_destination_text (KsPlanDestination *dest);
 
 G_END_DECLS

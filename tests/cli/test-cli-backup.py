@@ -109,6 +109,36 @@ def test_verify_flipped_byte(tmp):
         assert 'DAMAGED' in out and out.count('DAMAGED') == 1
 
 
+def test_verify_missing_and_replaced(tmp):
+    """A deleted file is MISSING; a file with a symlink (even to the same bytes) or a folder in
+    its place is DAMAGED, never missing: nothing vouches for it any more. Exit 10 either way,
+    and verify changes nothing."""
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 8, seed=19)
+    env = env_for(None, tmp)
+    cli(['backup', '--source', os.path.join(media, 'DCIM'), '--to', dest], env, expect=0)
+    files = sorted(backup_files(dest))
+    assert len(files) >= 3
+    root = os.fsencode(dest)
+    gone, linked, folder = [os.path.join(root, f) for f in files[:3]]
+    os.unlink(gone)
+    outside = os.path.join(os.fsencode(tmp), b'outside')
+    shutil.copyfile(linked, outside)
+    os.unlink(linked)
+    os.symlink(outside, linked)
+    os.unlink(folder)
+    os.mkdir(folder)
+
+    rc, doc, _ = cli_json(['verify', '--to', dest], env, expect=EXIT['damaged'])
+    assert [m.encode() for m in doc['missing']] == [files[0]], doc
+    assert sorted(d.encode() for d in doc['damaged']) == sorted(files[1:3]), doc
+    assert doc['checked'] == len(files) and doc['ok'] == len(files) - 3, doc
+    rc, out, _ = cli(['verify', '--to', dest], env, expect=EXIT['damaged'])
+    assert out.count('MISSING') == 1 and out.count('DAMAGED') == 2, out
+    assert '%d files checked: %d ok, 2 damaged, 1 missing' % (len(files), len(files) - 3) in out, out
+    assert os.path.islink(linked) and os.path.isdir(folder) and not os.path.exists(gone)
+
+
 def test_odd_files(tmp):
     """Corrupt, truncated and zero-byte media are copied byte for byte anyway."""
     media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
@@ -266,6 +296,7 @@ run_tests([
     ('backup copies all byte for byte; again copies nothing; new photos only', test_full_then_nothing_then_new),
     ('app data deleted: backing up to the same folder copies nothing', test_app_data_deleted),
     ('verify reports exactly the file with a flipped byte', test_verify_flipped_byte),
+    ('verify: deleted is missing, a symlink or folder in its place is damaged', test_verify_missing_and_replaced),
     ('corrupt, truncated and zero-byte files are copied byte-exact', test_odd_files),
     ('hostile names: all copied under safe names, nothing outside', test_hostile_names),
     ('dry run writes nothing; missing drive exits 7', test_dry_run_and_destinations),

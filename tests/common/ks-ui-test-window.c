@@ -92,7 +92,7 @@ library_loaded (gpointer data)
          && !ks_asset_model_get_loading (KS_ASSET_MODEL (assets))
          && g_list_model_get_n_items (assets) > 0
          && ks_photo_grid_get_n_shown (_ks_window_get_photo_grid (window)) == g_list_model_get_n_items (assets)
-         && ks_backup_index_is_known (_ks_window_get_backup_index (window));
+         && ks_copy_counter_is_known (_ks_window_get_backup_index (window));
 }
 
 gboolean

@@ -526,6 +526,91 @@ test_usbmuxd_restart (Fixture       *f,
 }
 
 static void
+probe_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (ks_device_probe_finish (result, error))
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "answered");
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  return *(GError **) data != NULL;
+}
+
+/* ks_device_probe_*: why a phone cannot be reached (what a front end asks after a run lost
+ * its link), with the same codes and messages as the device states. */
+static void
+test_probe (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) async_error = NULL;
+  g_autoptr(KsTestEmulator) emu = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *udid_reply = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *path = g_build_filename (f->tmp, "no-such-socket", NULL);
+  g_autofree char *address = g_strconcat ("UNIX:", path, NULL);
+  const char *udid;
+
+  emu = ks_test_emulator_new (&error, "--device", f->media, "--locked", NULL);
+  g_assert_no_error (error);
+  udid_reply = ks_test_emulator_control (emu, "udid", &error);
+  g_assert_no_error (error);
+  udid = udid_reply + 3;
+
+  g_assert_false (ks_device_probe_sync (udid, "keepsake-test", NULL, &error));
+  g_assert_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_LOCKED);
+  g_assert_cmpstr (error->message, ==, ks_device_state_describe (KS_DEVICE_STATE_LOCKED));
+  g_clear_error (&error);
+
+  /* The same through a worker, answered on this thread. */
+  ks_device_probe_async (udid, NULL, NULL, probe_done_cb, &async_error);
+  g_assert_true (wait_for (has_error, &async_error, 20));
+  g_assert_error (async_error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_LOCKED);
+  g_clear_error (&async_error);
+
+  reply = ks_test_emulator_control (emu, "unlock", &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_device_probe_sync (udid, NULL, NULL, &error));
+  g_assert_no_error (error);
+  ks_device_probe_async (udid, NULL, NULL, probe_done_cb, &async_error);
+  g_assert_true (wait_for (has_error, &async_error, 20));
+  g_assert_error (async_error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&async_error);
+
+  /* Cancelled before it starts: nothing is asked. */
+  g_cancellable_cancel (cancellable);
+  g_assert_false (ks_device_probe_sync (udid, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_assert_false (ks_device_probe_sync ("00000000-0000000000000000", NULL, NULL, &error));
+  g_assert_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_free (reply);
+  reply = ks_test_emulator_control (emu, "detach", &error);
+  g_assert_no_error (error);
+  g_assert_false (ks_device_probe_sync (udid, NULL, NULL, &error));
+  g_assert_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, ks_device_state_describe (KS_DEVICE_STATE_DISCONNECTED));
+  g_clear_error (&error);
+
+  g_setenv ("USBMUXD_SOCKET_ADDRESS", address, TRUE);
+  g_assert_false (ks_device_probe_sync (udid, NULL, NULL, &error));
+  g_assert_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_USBMUXD_MISSING);
+  g_clear_error (&error);
+
+  g_assert_true (ks_device_wait_for_probes (1000));
+}
+
+static void
 test_model_names (void)
 {
   const struct { const char *type; const char *name; } cases[] = {
@@ -578,6 +663,7 @@ main (int   argc,
   g_test_add ("/Keepsake/Device/locked", Fixture, NULL, fixture_setup, test_locked, fixture_teardown);
   g_test_add ("/Keepsake/Device/usbmuxd-restart", Fixture, NULL, fixture_setup, test_usbmuxd_restart, fixture_teardown);
   g_test_add ("/Keepsake/Device/pairing-lost", Fixture, NULL, fixture_setup, test_pairing_lost, fixture_teardown);
+  g_test_add ("/Keepsake/Device/probe", Fixture, NULL, fixture_setup, test_probe, fixture_teardown);
 
   return g_test_run ();
 }

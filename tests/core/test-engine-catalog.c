@@ -137,13 +137,17 @@ test_migrate_v1 (Fixture       *f,
 
   catalog = ks_catalog_new (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "PRAGMA user_version"), ==, 2);
-  g_assert_cmpint (KS_CATALOG_SCHEMA_VERSION, ==, 2);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "PRAGMA user_version"), ==, 3);
+  g_assert_cmpint (KS_CATALOG_SCHEMA_VERSION, ==, 3);
 
-  /* The new owner columns exist, empty for old runs. */
+  /* The new owner (v2) and origin (v3) columns exist, empty for old runs; the plan's tables
+   * (v3) exist, empty: a plan is set up by a front end. */
   g_assert_cmpint (_ks_catalog_query_int64 (catalog,
                                             "SELECT count(*) FROM runs WHERE owner_pid IS NULL"
-                                            " AND owner_start IS NULL AND owner_boot IS NULL"), ==, 2);
+                                            " AND owner_start IS NULL AND owner_boot IS NULL"
+                                            " AND origin IS NULL"), ==, 2);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM plan_destinations"), ==, 0);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM plan_settings"), ==, 0);
 
   /* Nothing was lost on the way. */
   hash = ks_catalog_lookup_source_file (catalog, "device:1", "DCIM/IMG_0001.HEIC", 10, 77);

@@ -1765,92 +1765,85 @@ test_destination_busy (Fixture       *f,
 /* ---- a destination whose medium corrupts one file ---- */
 
 #define TEST_TYPE_BAD_MEDIUM (test_bad_medium_get_type ())
-G_DECLARE_FINAL_TYPE (TestBadMedium, test_bad_medium, TEST, BAD_MEDIUM, GObject)
+G_DECLARE_FINAL_TYPE (TestBadMedium, test_bad_medium, TEST, BAD_MEDIUM, KsDestination)
 
+/* A kind of destination made of another kind's medium operations (a folder's), with one
+ * file's bytes damaged on their way to the disk. The index, naming and verification are
+ * the base class's, as for any kind. */
 struct _TestBadMedium
 {
-  GObject        parent_instance;
+  KsDestination  parent_instance;
   KsDestination *inner;
   char          *victim;   /* name hint of the file whose bytes get damaged */
-  KsDestinationWriter *damaging;
+  gpointer       damaging;
 };
 
-static void test_bad_medium_iface_init (KsDestinationInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestBadMedium, test_bad_medium, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (KS_TYPE_DESTINATION, test_bad_medium_iface_init))
+G_DEFINE_FINAL_TYPE (TestBadMedium, test_bad_medium, KS_TYPE_DESTINATION)
 
 #define INNER(d) (TEST_BAD_MEDIUM (d)->inner)
+#define INNER_CLASS(d) KS_DESTINATION_GET_CLASS (INNER (d))
 
-static const char *bm_get_id (KsDestination *d) { return ks_destination_get_id (INNER (d)); }
-static const char *bm_get_kind (KsDestination *d) { return ks_destination_get_kind (INNER (d)); }
-static char *bm_dup_uri (KsDestination *d) { return ks_destination_dup_uri (INNER (d)); }
-static char *bm_dup_display_name (KsDestination *d) { return ks_destination_dup_display_name (INNER (d)); }
-static gboolean bm_open (KsDestination *d, GCancellable *c, GError **e) { return ks_destination_open (INNER (d), c, e); }
-static gint64 bm_free (KsDestination *d, GError **e) { return ks_destination_query_free_space (INNER (d), e); }
-static gboolean bm_available (KsDestination *d, GError **e) { return ks_destination_check_available (INNER (d), e); }
-static gboolean bm_lookup (KsDestination *d, const char *h, char **r, guint64 *s) { return ks_destination_lookup (INNER (d), h, r, s); }
-static GPtrArray *bm_list (KsDestination *d) { return ks_destination_list_entries (INNER (d)); }
-static void bm_abort (KsDestination *d, KsDestinationWriter *w) { ks_destination_abort (INNER (d), w); }
-static void bm_close (KsDestination *d) { ks_destination_close (INNER (d)); }
+static const char *bm_get_kind (KsDestination *d) { return INNER_CLASS (d)->get_kind (INNER (d)); }
+static char *bm_dup_uri (KsDestination *d) { return INNER_CLASS (d)->dup_uri (INNER (d)); }
+static char *bm_dup_display_name (KsDestination *d) { return INNER_CLASS (d)->dup_display_name (INNER (d)); }
+static char *bm_open (KsDestination *d, GCancellable *c, GError **e) { return INNER_CLASS (d)->open_medium (INNER (d), c, e); }
+static void bm_close (KsDestination *d) { INNER_CLASS (d)->close_medium (INNER (d)); }
+static gint64 bm_free (KsDestination *d, GError **e) { return INNER_CLASS (d)->query_free_space (INNER (d), e); }
+static gboolean bm_available (KsDestination *d, GError **e) { return INNER_CLASS (d)->check_available (INNER (d), e); }
+static char *bm_read_index (KsDestination *d, GError **e) { return INNER_CLASS (d)->read_index (INNER (d), e); }
+static gboolean bm_append_index (KsDestination *d, const char *l, gsize n, GError **e) { return INNER_CLASS (d)->append_index (INNER (d), l, n, e); }
+static gboolean bm_replace_index (KsDestination *d, const char *l, gsize n, GError **e) { return INNER_CLASS (d)->replace_index (INNER (d), l, n, e); }
+static gboolean bm_sync_folder (KsDestination *d, const char *dir, GError **e) { return INNER_CLASS (d)->sync_folder (INNER (d), dir, e); }
+static gboolean bm_query_file (KsDestination *d, const char *rel, guint64 *s) { return INNER_CLASS (d)->query_file (INNER (d), rel, s); }
 
 static char *
 bm_hash_file (KsDestination *d, const char *rel, guint64 *size, GCancellable *c, GError **e)
 {
-  return ks_destination_hash_file (INNER (d), rel, size, c, e);
+  return INNER_CLASS (d)->hash_file (INNER (d), rel, size, c, e);
 }
 
-static KsDestinationWriter *
-bm_begin (KsDestination *d, const char *dir, const char *hint, GError **e)
+static gpointer
+bm_create_temp (KsDestination *d, const char *dir, const char *hint, GError **e)
 {
-  KsDestinationWriter *w = ks_destination_begin_file (INNER (d), dir, hint, e);
+  gpointer temp = INNER_CLASS (d)->create_temp (INNER (d), dir, hint, e);
 
-  if (w != NULL && g_strcmp0 (hint, TEST_BAD_MEDIUM (d)->victim) == 0)
-    TEST_BAD_MEDIUM (d)->damaging = w;
-  return w;
+  if (temp != NULL && g_strcmp0 (hint, TEST_BAD_MEDIUM (d)->victim) == 0)
+    TEST_BAD_MEDIUM (d)->damaging = temp;
+  return temp;
 }
 
 static gboolean
-bm_write (KsDestination *d, KsDestinationWriter *w, const void *data, gsize len, GError **e)
+bm_write_temp (KsDestination *d, gpointer temp, const void *data, gsize len, GError **e)
 {
   g_autofree guint8 *copy = NULL;
 
-  if (w != TEST_BAD_MEDIUM (d)->damaging || len == 0)
-    return ks_destination_write (INNER (d), w, data, len, e);
+  if (temp != TEST_BAD_MEDIUM (d)->damaging || len == 0)
+    return INNER_CLASS (d)->write_temp (INNER (d), temp, data, len, e);
 
   /* One bit flipped on its way to the disk. */
   copy = g_memdup2 (data, len);
   copy[len / 2] ^= 0x10;
-  return ks_destination_write (INNER (d), w, copy, len, e);
+  return INNER_CLASS (d)->write_temp (INNER (d), temp, copy, len, e);
+}
+
+static char *
+bm_finish_temp (KsDestination *d, gpointer temp, guint64 *size, GCancellable *c, GError **e)
+{
+  return INNER_CLASS (d)->finish_temp (INNER (d), temp, size, c, e);
 }
 
 static gboolean
-bm_commit (KsDestination *d, KsDestinationWriter *w, const char *dir, const char *stem, const char *ext,
-           const char *hash, guint *counter, char **rel, GCancellable *c, GError **e)
+bm_name_temp (KsDestination *d, gpointer temp, const char *dir, const char *name, GError **e)
 {
-  if (w == TEST_BAD_MEDIUM (d)->damaging)
-    TEST_BAD_MEDIUM (d)->damaging = NULL;
-  return ks_destination_commit (INNER (d), w, dir, stem, ext, hash, counter, rel, c, e);
+  return INNER_CLASS (d)->name_temp (INNER (d), temp, dir, name, e);
 }
 
 static void
-test_bad_medium_iface_init (KsDestinationInterface *iface)
+bm_free_temp (KsDestination *d, gpointer temp)
 {
-  iface->get_id = bm_get_id;
-  iface->get_kind = bm_get_kind;
-  iface->dup_uri = bm_dup_uri;
-  iface->dup_display_name = bm_dup_display_name;
-  iface->open = bm_open;
-  iface->query_free_space = bm_free;
-  iface->check_available = bm_available;
-  iface->lookup = bm_lookup;
-  iface->list_entries = bm_list;
-  iface->begin_file = bm_begin;
-  iface->write = bm_write;
-  iface->commit = bm_commit;
-  iface->abort = bm_abort;
-  iface->hash_file = bm_hash_file;
-  iface->close = bm_close;
+  if (temp == TEST_BAD_MEDIUM (d)->damaging)
+    TEST_BAD_MEDIUM (d)->damaging = NULL;
+  INNER_CLASS (d)->free_temp (INNER (d), temp);
 }
 
 static void
@@ -1864,7 +1857,27 @@ test_bad_medium_finalize (GObject *object)
 static void
 test_bad_medium_class_init (TestBadMediumClass *klass)
 {
+  KsDestinationClass *dest_class = KS_DESTINATION_CLASS (klass);
+
   G_OBJECT_CLASS (klass)->finalize = test_bad_medium_finalize;
+  dest_class->get_kind = bm_get_kind;
+  dest_class->dup_uri = bm_dup_uri;
+  dest_class->dup_display_name = bm_dup_display_name;
+  dest_class->open_medium = bm_open;
+  dest_class->close_medium = bm_close;
+  dest_class->query_free_space = bm_free;
+  dest_class->check_available = bm_available;
+  dest_class->read_index = bm_read_index;
+  dest_class->append_index = bm_append_index;
+  dest_class->replace_index = bm_replace_index;
+  dest_class->create_temp = bm_create_temp;
+  dest_class->write_temp = bm_write_temp;
+  dest_class->finish_temp = bm_finish_temp;
+  dest_class->name_temp = bm_name_temp;
+  dest_class->free_temp = bm_free_temp;
+  dest_class->sync_folder = bm_sync_folder;
+  dest_class->query_file = bm_query_file;
+  dest_class->hash_file = bm_hash_file;
 }
 
 static void

@@ -21,6 +21,7 @@
 #include "ks-application.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
+#include "ks-settings.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
 #include "ks-ui-test-window.h"
@@ -134,13 +135,25 @@ test_main_window (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+plan_ready (gpointer data)
+{
+  return ks_application_get_backup_plan (app) != NULL;
+}
+
 static void
 test_preferences (void)
 {
   GtkWidget *window = open_window ();
-  KsPreferencesWindow *prefs = ks_preferences_window_new (app);
+  KsPreferencesWindow *prefs;
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *default_folder = ks_settings_dup_default_destination ();
+
+  /* The plan comes with the catalog, opened on a worker; a new plan holds the Pictures folder. */
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 5000));
+  g_assert_nonnull (ks_backup_plan_lookup (ks_application_get_backup_plan (app), default_folder));
+  prefs = ks_preferences_window_new (app);
 
   gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (window));
   gtk_window_present (GTK_WINDOW (prefs));

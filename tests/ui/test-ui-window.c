@@ -558,13 +558,35 @@ find_preferences (gpointer data)
   return FALSE;
 }
 
+/* The application's backup plan, once its catalog is open. */
+static gboolean
+plan_ready (gpointer data)
+{
+  return ks_application_get_backup_plan (app) != NULL;
+}
+
+static KsBackupPlan *
+test_plan (void)
+{
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, WAIT_MS));
+  return ks_application_get_backup_plan (app);
+}
+
+static void
+add_plan_folder (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  ks_backup_plan_add_folder (test_plan (), path, NULL, FALSE, &error);
+  g_assert_no_error (error);
+}
+
 static void
 test_preferences_layout (void)
 {
   GtkWidget *prefs = NULL;
   g_autoptr(KsAsset) newest = g_list_model_get_item (_ks_window_get_assets (window), 0);
   g_autofree char *expected = NULL;
-  g_autofree char *stored = NULL;
   GtkEditable *entry;
 
   /* Preferences opened from the window show the layout applied to its newest photo. */
@@ -580,9 +602,7 @@ test_preferences_layout (void)
   g_assert_nonnull (entry);
   gtk_editable_set_text (entry, "{year}/{month}");
   g_assert_null (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)));
-  stored = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
-  g_assert_cmpstr (stored, ==, "{year}/{month}/{name}");
-  g_clear_pointer (&stored, g_free);
+  g_assert_cmpstr (ks_backup_plan_get_layout (test_plan ()), ==, "{year}/{month}/{name}");
 
   /* A valid one is previewed with the real photo and stored. */
   gtk_editable_set_text (entry, "{device}/{year}/{name}");
@@ -590,8 +610,7 @@ test_preferences_layout (void)
   expected = ks_layout_preview ("{device}/{year}/{name}", newest, "Test iPhone", NULL);
   g_assert_true (g_str_has_prefix (expected, "Test iPhone/"));
   g_assert_cmpstr (ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs)), ==, expected);
-  stored = g_settings_get_string (settings, KS_SETTINGS_FOLDER_LAYOUT);
-  g_assert_cmpstr (stored, ==, "{device}/{year}/{name}");
+  g_assert_cmpstr (ks_backup_plan_get_layout (test_plan ()), ==, "{device}/{year}/{name}");
 
   ks_ui_test_screenshot (prefs, "preferences-layout");
   gtk_window_destroy (GTK_WINDOW (prefs));
@@ -602,7 +621,10 @@ static gboolean
 is_destination_switch (GtkWidget *widget,
                        gpointer   data)
 {
-  return GTK_IS_SWITCH (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "ks-path"), data) == 0;
+  KsPlanDestination *dest = ks_backup_plan_lookup (test_plan (), data);
+
+  return GTK_IS_SWITCH (widget) && dest != NULL
+         && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "ks-id"), ks_plan_destination_get_id (dest)) == 0;
 }
 
 #define NO_DESTINATION_TEXT "No backup destination is switched on"
@@ -630,14 +652,14 @@ static guint
 count_backed_up (void)
 {
   GListModel *assets = _ks_window_get_assets (window);
-  KsBackupIndex *index = _ks_window_get_backup_index (window);
+  KsCopyCounter *index = _ks_window_get_backup_index (window);
   guint n = 0;
 
   for (guint i = 0; i < g_list_model_get_n_items (assets); i++)
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (assets, i);
 
-      if (ks_backup_index_get_copies (index, asset) > 0)
+      if (ks_copy_counter_get_copies (index, asset) > 0)
         n++;
     }
 
@@ -650,7 +672,7 @@ nothing_backed_up (gpointer data)
 {
   BadgeWait none = { NULL, 0 };
 
-  return ks_backup_index_is_known (_ks_window_get_backup_index (window))
+  return ks_copy_counter_is_known (_ks_window_get_backup_index (window))
          && count_backed_up () == 0
          && _ks_window_get_n_not_backed_up (window) == g_list_model_get_n_items (_ks_window_get_assets (window))
          && badges_show (&none);
@@ -659,7 +681,7 @@ nothing_backed_up (gpointer data)
 static gboolean
 backed_up_again (gpointer data)
 {
-  return ks_backup_index_is_known (_ks_window_get_backup_index (window))
+  return ks_copy_counter_is_known (_ks_window_get_backup_index (window))
          && count_backed_up () == GPOINTER_TO_UINT (data);
 }
 
@@ -676,6 +698,7 @@ test_no_destination (void)
   GtkWidget *prefs = NULL;
   GtkWidget *toggle;
   GtkWidget *clear;
+  g_autoptr(GError) error = NULL;
   guint n_backed_up;
 
   /* Some photos are not backed up yet: there is something Back Up Everything would copy. */
@@ -687,7 +710,8 @@ test_no_destination (void)
   g_assert_cmpuint (n_backed_up, >, 0);
 
   /* The only destination switched off in Preferences: the window says so, with a way there. */
-  ks_settings_set_destination_enabled (settings, destination, FALSE);
+  ks_backup_plan_set_enabled (test_plan (), destination, FALSE, &error);
+  g_assert_no_error (error);
   g_assert_true (ks_ui_test_wait_for (no_destination_shown, NULL, WAIT_MS));
   /* A folder switched off does not count: with none on, nothing is backed up (not the first
    * folder's copies, as if it were still on). */
@@ -727,7 +751,7 @@ test_no_destination (void)
   g_assert_nonnull (toggle);
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
-  g_assert_true (ks_settings_get_destination_enabled (settings, destination));
+  g_assert_true (ks_plan_destination_get_enabled (ks_backup_plan_lookup (test_plan (), destination)));
   g_assert_true (ks_ui_test_wait_for (no_destination_hidden, NULL, WAIT_MS));
   g_assert_true (ks_ui_test_wait_for (backed_up_again, GUINT_TO_POINTER (n_backed_up), WAIT_MS));
   g_assert_true (gtk_widget_is_sensitive (import_button));
@@ -750,7 +774,7 @@ test_second_destination (void)
   BadgeWait badges = { NULL, 2 };
 
   g_assert_cmpint (g_mkdir (second, 0755), ==, 0);
-  ks_settings_add_destination (settings, second);
+  add_plan_folder (second);
   start_notification_server ();
   g_assert_true (ks_ui_test_wait_for (can_notify, NULL, WAIT_MS));
 
@@ -924,7 +948,7 @@ test_close_during_backup (void)
   GtkWidget *dialog = NULL;
 
   g_assert_cmpint (g_mkdir (third, 0755), ==, 0);
-  ks_settings_add_destination (settings, third);
+  add_plan_folder (third);
   control ("rate 60000");
 
   back_up_everything ();

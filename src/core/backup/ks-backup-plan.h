@@ -123,6 +123,10 @@ void               ks_backup_plan_add_folder_async     (KsBackupPlan         *se
 KsPlanDestination *ks_backup_plan_add_folder_finish    (KsBackupPlan         *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
+KsPlanDestination *ks_backup_plan_restore_folder       (KsBackupPlan         *self,
+                                                        const char           *path,
+                                                        gboolean              enabled,
+                                                        GError              **error);
 gboolean           ks_backup_plan_remove               (KsBackupPlan         *self,
                                                         const char           *id,
                                                         GError              **error);

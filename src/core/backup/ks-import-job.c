@@ -146,6 +146,7 @@ struct _KsImportJob
   KsCatalog        *catalog;
   KsImportFlags     flags;
   char             *layout;
+  char             *origin;
   KsImportResult   *result;
   gboolean          running;
 
@@ -1421,9 +1422,13 @@ run_thread (GTask        *task,
 
   run->run_id = ks_catalog_begin_run (self->catalog, ks_source_get_id (run->source),
                                       dest_ids->str, &catalog_error);
-  /* The run goes on without a row of its own (run_id -1 in the result): the copies are
-   * what matters, and each file the catalog cannot record is reported with the file. */
+  /* The run goes on without a row of its own (run_id -1 in the result), or without its
+   * origin: the copies are what matters, and each file the catalog cannot record is
+   * reported with the file. */
   if (run->run_id < 0)
+    g_message ("Catalog: %s", catalog_error->message);
+  else if (self->origin != NULL
+           && !ks_catalog_set_run_origin (self->catalog, run->run_id, self->origin, &catalog_error))
     g_message ("Catalog: %s", catalog_error->message);
 
   if (error == NULL && plan (run, &error) && !(self->flags & KS_IMPORT_FLAGS_DRY_RUN))
@@ -1571,6 +1576,7 @@ ks_import_job_finalize (GObject *object)
   KsImportJob *self = (KsImportJob *)object;
 
   g_clear_pointer (&self->layout, g_free);
+  g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->result, ks_import_result_free);
   g_clear_pointer (&self->progress.current_path, g_free);
   g_clear_pointer (&self->progress.current_asset, g_free);
@@ -1694,6 +1700,20 @@ ks_import_job_get_layout (KsImportJob *self)
   g_return_val_if_fail (KS_IS_IMPORT_JOB (self), NULL);
 
   return self->layout;
+}
+
+/**
+ * ks_import_job_set_origin:
+ * @origin: (nullable): who starts the run ("window", "cli", "monitor"), recorded with it
+ */
+void
+ks_import_job_set_origin (KsImportJob *self,
+                          const char  *origin)
+{
+  g_return_if_fail (KS_IS_IMPORT_JOB (self));
+
+  g_free (self->origin);
+  self->origin = g_strdup (origin);
 }
 
 /**

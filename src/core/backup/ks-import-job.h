@@ -102,6 +102,8 @@ KsImportFlags         ks_import_job_get_flags      (KsImportJob          *self);
 void                  ks_import_job_set_layout     (KsImportJob          *self,
                                                     const char           *layout);
 const char           *ks_import_job_get_layout     (KsImportJob          *self);
+void                  ks_import_job_set_origin     (KsImportJob          *self,
+                                                    const char           *origin);
 
 void                  ks_import_job_run_async      (KsImportJob          *self,
                                                     GCancellable         *cancellable,

@@ -33,6 +33,7 @@ ks_verify_result_free (KsVerifyResult *result)
 
   g_clear_pointer (&result->missing, g_ptr_array_unref);
   g_clear_pointer (&result->changed, g_ptr_array_unref);
+  g_clear_pointer (&result->unreadable, g_ptr_array_unref);
   g_free (result);
 }
 
@@ -169,6 +170,7 @@ ks_verify_job_run (KsVerifyJob   *self,
   result = g_new0 (KsVerifyResult, 1);
   result->missing = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
   result->changed = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  result->unreadable = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
 
   entries = ks_destination_list_entries (self->destination);
   for (guint i = 0; i < entries->len; i++)
@@ -196,7 +198,11 @@ ks_verify_job_run (KsVerifyJob   *self,
               g_propagate_error (error, g_steal_pointer (&local_error));
               return NULL;
             }
-          entry_copy_into (result->missing, entry);
+          /* Only "no such file" is missing: anything else in its place is damage. */
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+            entry_copy_into (result->missing, entry);
+          else
+            entry_copy_into (result->unreadable, entry);
           if (!forget (self, result, entry, error))
             {
               ks_destination_close (self->destination);

@@ -5,8 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* KsVerifyJob: re-reads every file a destination's index lists and reports the missing
- * and the changed ones (`keepsake-cli verify --to DIR`). */
+/* KsVerifyJob: re-reads every file a destination's index lists and reports the missing,
+ * the changed and the unreadable ones (`keepsake-cli verify --to DIR`). */
 
 #pragma once
 
@@ -21,10 +21,16 @@ G_BEGIN_DECLS
  * KsVerifyResult:
  * @checked: index entries looked at
  * @ok: files whose content still has the recorded hash
- * @missing: (element-type KsDestinationEntry): listed but absent or unreadable
+ * @missing: (element-type KsDestinationEntry): listed but not there (no such file)
  * @changed: (element-type KsDestinationEntry): present with other content
+ * @unreadable: (element-type KsDestinationEntry): something is there but cannot be read as
+ *   the file that was written (an I/O error, a symlink or a folder in its place): damaged as
+ *   much as a changed file, since its content can no longer be vouched for
  * @forgotten: with repair on, how many of those the destination (and the catalog) forgot,
  *   so that the next import stores them again
+ *
+ * Every entry is in exactly one of ok, @missing, @changed, @unreadable:
+ * checked == ok + missing->len + changed->len + unreadable->len.
  */
 typedef struct
 {
@@ -33,6 +39,7 @@ typedef struct
   guint      forgotten;
   GPtrArray *missing;
   GPtrArray *changed;
+  GPtrArray *unreadable;
 } KsVerifyResult;
 
 void ks_verify_result_free (KsVerifyResult *result);

@@ -21,18 +21,6 @@
 #include "ks-catalog.h"
 #include "ks-catalog-private.h"
 
-struct _KsCatalog
-{
-  GObject  parent_instance;
-
-  GMutex   mutex;
-  sqlite3    *db;
-  char       *path;
-  /* SQL text → sqlite3_stmt, prepared once per connection: the planning step and the
-   * writer run the same few statements tens of thousands of times, and preparing one
-   * costs more than running it. Guarded by @mutex like @db. */
-  GHashTable *statements;
-};
 
 G_DEFINE_FINAL_TYPE (KsCatalog, ks_catalog, G_TYPE_OBJECT)
 
@@ -105,12 +93,29 @@ static const char *migrations[] = {
   "ALTER TABLE runs ADD COLUMN owner_start INTEGER;"
   "ALTER TABLE runs ADD COLUMN owner_boot TEXT;"
   "CREATE INDEX runs_by_status ON runs(status);",
+
+  /* 2 → 3: the backup plan lives here, so the window, keepsake-cli and the monitor share
+   * one registry of destinations (a plan entry's id is the destination's own .keepsake/id),
+   * and every run says who started it. */
+  "ALTER TABLE runs ADD COLUMN origin TEXT;"
+  "CREATE TABLE plan_destinations ("
+  "  id TEXT PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  location TEXT NOT NULL UNIQUE,"
+  "  enabled INTEGER NOT NULL DEFAULT 1,"
+  "  methods INTEGER NOT NULL DEFAULT 1,"
+  "  create_missing INTEGER NOT NULL DEFAULT 0,"
+  "  added_at INTEGER NOT NULL);"
+  "CREATE TABLE plan_settings ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == KS_CATALOG_SCHEMA_VERSION);
 
-static gboolean
-set_sqlite_error (GError    **error,
+gboolean
+_ks_catalog_set_sqlite_error (GError    **error,
                   sqlite3    *db,
                   const char *what)
 {
@@ -119,8 +124,8 @@ set_sqlite_error (GError    **error,
   return FALSE;
 }
 
-static gboolean
-exec_locked (KsCatalog   *self,
+gboolean
+_ks_catalog_exec_locked (KsCatalog   *self,
              const char  *sql,
              GError     **error)
 {
@@ -136,8 +141,8 @@ exec_locked (KsCatalog   *self,
   return TRUE;
 }
 
-static gint64
-query_int64_locked (KsCatalog  *self,
+gint64
+_ks_catalog_query_int64_locked (KsCatalog  *self,
                     const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
@@ -156,10 +161,10 @@ static gboolean
 migrate_locked (KsCatalog  *self,
                 GError    **error)
 {
-  gint64 version = query_int64_locked (self, "PRAGMA user_version");
+  gint64 version = _ks_catalog_query_int64_locked (self, "PRAGMA user_version");
 
   if (version < 0)
-    return set_sqlite_error (error, self->db, "reading the schema version");
+    return _ks_catalog_set_sqlite_error (error, self->db, "reading the schema version");
 
   if (version > KS_CATALOG_SCHEMA_VERSION)
     {
@@ -175,14 +180,14 @@ migrate_locked (KsCatalog  *self,
     {
       g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, v + 1);
 
-      if (!exec_locked (self, "BEGIN IMMEDIATE", error))
+      if (!_ks_catalog_exec_locked (self, "BEGIN IMMEDIATE", error))
         return FALSE;
-      if (!exec_locked (self, migrations[v], error) || !exec_locked (self, bump, error))
+      if (!_ks_catalog_exec_locked (self, migrations[v], error) || !_ks_catalog_exec_locked (self, bump, error))
         {
-          exec_locked (self, "ROLLBACK", NULL);
+          _ks_catalog_exec_locked (self, "ROLLBACK", NULL);
           return FALSE;
         }
-      if (!exec_locked (self, "COMMIT", error))
+      if (!_ks_catalog_exec_locked (self, "COMMIT", error))
         return FALSE;
     }
 
@@ -230,13 +235,12 @@ ks_catalog_init (KsCatalog *self)
 /**
  * ks_catalog_dup_default_path:
  *
- * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db` (`keepsake-devel` in the
- *   development profile)
+ * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db`
  */
 char *
 ks_catalog_dup_default_path (void)
 {
-  return g_build_filename (g_get_user_data_dir (), USER_DIR_NAME, "catalog.db", NULL);
+  return g_build_filename (g_get_user_data_dir (), "keepsake", "catalog.db", NULL);
 }
 
 /**
@@ -272,14 +276,14 @@ ks_catalog_new (const char  *path,
                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                        NULL) != SQLITE_OK)
     {
-      set_sqlite_error (error, self->db, self->path);
+      _ks_catalog_set_sqlite_error (error, self->db, self->path);
       return NULL;
     }
 
   sqlite3_busy_timeout (self->db, 5000);
 
   g_mutex_lock (&self->mutex);
-  ok = exec_locked (self,
+  ok = _ks_catalog_exec_locked (self,
                     "PRAGMA journal_mode = WAL;"
                     "PRAGMA synchronous = NORMAL;"
                     "PRAGMA foreign_keys = ON;",
@@ -293,6 +297,55 @@ ks_catalog_new (const char  *path,
   return g_steal_pointer (&self);
 }
 
+static void
+new_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  GError *error = NULL;
+  KsCatalog *catalog = ks_catalog_new (task_data, &error);
+
+  if (catalog == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, catalog, g_object_unref);
+}
+
+/**
+ * ks_catalog_new_async:
+ * @path: (nullable): as for ks_catalog_new()
+ *
+ * Opens and migrates the catalog on a worker, so that a window never waits for the disk
+ * (or for another process's lock on the database).
+ */
+void
+ks_catalog_new_async (const char          *path,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ks_catalog_new_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, new_thread);
+}
+
+/**
+ * ks_catalog_new_finish:
+ *
+ * Returns: (transfer full): the catalog, or %NULL with @error set
+ */
+KsCatalog *
+ks_catalog_new_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 const char *
 ks_catalog_get_path (KsCatalog *self)
 {
@@ -302,8 +355,8 @@ ks_catalog_get_path (KsCatalog *self)
 }
 
 /* A tiny binder so each statement reads as one call: "s" text, "i" int64, "n" null-able text. */
-static sqlite3_stmt *
-prepare_locked (KsCatalog   *self,
+sqlite3_stmt *
+_ks_catalog_prepare_locked (KsCatalog   *self,
                 const char  *sql,
                 const char  *types,
                 va_list      args)
@@ -348,11 +401,11 @@ prepare_locked (KsCatalog   *self,
   return stmt;
 }
 
-/* Hands a statement from prepare_locked() back to the cache: reset so it holds no read
+/* Hands a statement from _ks_catalog_prepare_locked() back to the cache: reset so it holds no read
  * transaction open (a pending SELECT would stop WAL checkpoints), and its bindings cleared
  * so no text of this call lingers into the next. */
-static void
-release_locked (sqlite3_stmt *stmt)
+void
+_ks_catalog_release_locked (sqlite3_stmt *stmt)
 {
   if (stmt == NULL)
     return;
@@ -360,8 +413,8 @@ release_locked (sqlite3_stmt *stmt)
   sqlite3_clear_bindings (stmt);
 }
 
-static gboolean
-run_statement (KsCatalog   *self,
+gboolean
+_ks_catalog_run_statement (KsCatalog   *self,
                GError     **error,
                const char  *sql,
                const char  *types,
@@ -373,24 +426,24 @@ run_statement (KsCatalog   *self,
 
   g_mutex_lock (&self->mutex);
   va_start (args, types);
-  stmt = prepare_locked (self, sql, types, args);
+  stmt = _ks_catalog_prepare_locked (self, sql, types, args);
   va_end (args);
 
   if (stmt == NULL)
-    ok = set_sqlite_error (error, self->db, "prepare");
+    ok = _ks_catalog_set_sqlite_error (error, self->db, "prepare");
   else if (sqlite3_step (stmt) != SQLITE_DONE)
-    ok = set_sqlite_error (error, self->db, "write");
+    ok = _ks_catalog_set_sqlite_error (error, self->db, "write");
   else
     ok = TRUE;
 
-  release_locked (stmt);
+  _ks_catalog_release_locked (stmt);
   g_mutex_unlock (&self->mutex);
 
   return ok;
 }
 
-static char *
-query_text (KsCatalog  *self,
+char *
+_ks_catalog_query_text (KsCatalog  *self,
             const char *sql,
             const char *types,
             ...)
@@ -401,13 +454,13 @@ query_text (KsCatalog  *self,
 
   g_mutex_lock (&self->mutex);
   va_start (args, types);
-  stmt = prepare_locked (self, sql, types, args);
+  stmt = _ks_catalog_prepare_locked (self, sql, types, args);
   va_end (args);
 
   if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
     value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
 
-  release_locked (stmt);
+  _ks_catalog_release_locked (stmt);
   g_mutex_unlock (&self->mutex);
 
   return value;
@@ -425,7 +478,7 @@ ks_catalog_record_device (KsCatalog   *self,
   g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
   g_return_val_if_fail (udid != NULL, FALSE);
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "INSERT INTO devices (udid, name, model, first_seen, last_seen)"
                         " VALUES (?1, ?2, ?3, ?4, ?4)"
                         " ON CONFLICT (udid) DO UPDATE SET"
@@ -444,7 +497,7 @@ ks_catalog_record_file (KsCatalog   *self,
   g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
   g_return_val_if_fail (hash != NULL, FALSE);
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "INSERT OR IGNORE INTO files (hash, size, first_seen) VALUES (?1, ?2, ?3)",
                         "sii", hash, (gint64)size, g_get_real_time () / G_USEC_PER_SEC);
 }
@@ -466,7 +519,7 @@ ks_catalog_lookup_source_file (KsCatalog  *self,
 {
   g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
 
-  return query_text (self,
+  return _ks_catalog_query_text (self,
                      "SELECT hash FROM source_files"
                      " WHERE source_id = ?1 AND path = ?2 AND size = ?3 AND mtime = ?4",
                      "ssii", source_id, path, (gint64)size, mtime);
@@ -486,7 +539,7 @@ ks_catalog_record_source_file (KsCatalog   *self,
   if (!ks_catalog_record_file (self, hash, size, error))
     return FALSE;
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "INSERT INTO source_files (source_id, path, size, mtime, hash, last_seen)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                         " ON CONFLICT (source_id, path) DO UPDATE SET"
@@ -516,14 +569,14 @@ ks_catalog_record_asset (KsCatalog   *self,
   g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
   g_return_val_if_fail (primary_hash != NULL && file_hash != NULL && role != NULL, FALSE);
 
-  if (!run_statement (self, error,
+  if (!_ks_catalog_run_statement (self, error,
                       "INSERT OR IGNORE INTO assets (primary_hash, original_name, capture_time, first_seen)"
                       " VALUES (?1, ?2, ?3, ?4)",
                       "ssii", primary_hash, original_name, capture_time,
                       g_get_real_time () / G_USEC_PER_SEC))
     return FALSE;
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "INSERT OR IGNORE INTO asset_files (asset_id, hash, role)"
                         " SELECT id, ?2, ?3 FROM assets WHERE primary_hash = ?1",
                         "sss", primary_hash, file_hash, role);
@@ -541,7 +594,7 @@ ks_catalog_record_destination (KsCatalog   *self,
   g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
   g_return_val_if_fail (id != NULL && kind != NULL, FALSE);
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "INSERT INTO destinations (id, kind, uri, display_name, volume_uuid, last_seen)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                         " ON CONFLICT (id) DO UPDATE SET"
@@ -565,7 +618,7 @@ ks_catalog_lookup_copy (KsCatalog  *self,
 {
   g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
 
-  return query_text (self,
+  return _ks_catalog_query_text (self,
                      "SELECT relative_path FROM copies WHERE hash = ?1 AND destination_id = ?2",
                      "ss", hash, destination_id);
 }
@@ -584,7 +637,7 @@ ks_catalog_record_copy (KsCatalog   *self,
   if (!ks_catalog_record_file (self, hash, size, error))
     return FALSE;
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "INSERT INTO copies (hash, destination_id, relative_path, size, verified_at)"
                         " VALUES (?1, ?2, ?3, ?4, ?5)"
                         " ON CONFLICT (hash, destination_id) DO UPDATE SET"
@@ -601,7 +654,7 @@ ks_catalog_forget_copy (KsCatalog   *self,
 {
   g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
 
-  return run_statement (self, error,
+  return _ks_catalog_run_statement (self, error,
                         "DELETE FROM copies WHERE hash = ?1 AND destination_id = ?2",
                         "ss", hash, destination_id);
 }
@@ -614,346 +667,10 @@ ks_catalog_count_copies (KsCatalog  *self,
 
   g_return_val_if_fail (KS_IS_CATALOG (self), 0);
 
-  count = query_text (self, "SELECT count(*) FROM copies WHERE destination_id = ?1",
+  count = _ks_catalog_query_text (self, "SELECT count(*) FROM copies WHERE destination_id = ?1",
                       "s", destination_id);
 
   return count ? (guint)g_ascii_strtoull (count, NULL, 10) : 0;
-}
-
-/* ---- run ownership ---- */
-
-/* The kernel's id for this boot; %NULL where there is none (then only pids are compared). */
-static char *
-dup_boot_id (void)
-{
-  g_autofree char *contents = NULL;
-
-  if (!g_file_get_contents ("/proc/sys/kernel/random/boot_id", &contents, NULL, NULL))
-    return NULL;
-
-  return g_strdup (g_strstrip (contents));
-}
-
-/* A process's state letter and start time (clock ticks after boot) from /proc/PID/stat.
- * The name field may hold spaces and parentheses, so fields are counted from the last ')'. */
-static gboolean
-read_process_stat (gint64  pid,
-                   char   *out_state,
-                   gint64 *out_start)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT "/stat", pid);
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *close;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return FALSE;
-
-  close = strrchr (contents, ')');
-  if (close == NULL || close[1] != ' ')
-    return FALSE;
-
-  /* fields[0] is stat's field 3 (state); starttime is field 22. */
-  fields = g_strsplit (close + 2, " ", 0);
-  if (g_strv_length (fields) < 20)
-    return FALSE;
-
-  *out_state = fields[0][0];
-  *out_start = g_ascii_strtoll (fields[19], NULL, 10);
-
-  return TRUE;
-}
-
-/* Whether the process that wrote a run's owner columns is still the one running. */
-static gboolean
-owner_is_alive (gint64      pid,
-                gint64      start,
-                const char *boot,
-                const char *current_boot)
-{
-  char state = 0;
-  gint64 now_start = 0;
-
-  if (pid <= 0 || boot == NULL)
-    return FALSE;
-
-  if (current_boot != NULL && *boot != '\0' && strcmp (boot, current_boot) != 0)
-    return FALSE;
-
-  if (!read_process_stat (pid, &state, &now_start))
-    return FALSE;
-
-  /* A zombie is a dead process its parent has not waited for yet; another start time is
-   * another process that got the recycled pid. */
-  if (state == 'Z' || state == 'X' || state == 'x')
-    return FALSE;
-
-  return now_start == start;
-}
-
-/**
- * ks_catalog_reap_runs:
- *
- * Marks "interrupted" every run still "running" whose process is gone (killed, crashed,
- * or the machine rebooted since), and leaves alone the runs of live processes: the app
- * and keepsake-cli may back up at the same time. Their finished_at becomes the moment
- * this was noticed. ks_catalog_begin_run(), ks_catalog_list_runs(), ks_catalog_dup_run()
- * and ks_catalog_get_summary() call it; there is rarely a need to call it directly.
- *
- * Returns: how many runs were marked interrupted
- */
-guint
-ks_catalog_reap_runs (KsCatalog *self)
-{
-  g_autofree char *current_boot = NULL;
-  g_autoptr(GArray) dead = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  sqlite3_stmt *stmt = NULL;
-  guint marked = 0;
-
-  g_return_val_if_fail (KS_IS_CATALOG (self), 0);
-
-  current_boot = dup_boot_id ();
-
-  g_mutex_lock (&self->mutex);
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT id, owner_pid, owner_start, owner_boot FROM runs WHERE status = 'running'",
-                          -1, &stmt, NULL) == SQLITE_OK)
-    {
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-          gint64 pid = sqlite3_column_type (stmt, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64 (stmt, 1);
-          gint64 start = sqlite3_column_int64 (stmt, 2);
-          const char *boot = (const char *)sqlite3_column_text (stmt, 3);
-
-          if (!owner_is_alive (pid, start, boot, current_boot))
-            g_array_append_val (dead, id);
-        }
-    }
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-
-  for (guint i = 0; i < dead->len; i++)
-    {
-      if (sqlite3_prepare_v2 (self->db,
-                              "UPDATE runs SET status = 'interrupted', finished_at = ?2,"
-                              " error = coalesce(error, 'The backup stopped without finishing: its process ended')"
-                              " WHERE id = ?1 AND status = 'running'",
-                              -1, &stmt, NULL) != SQLITE_OK)
-        break;
-      sqlite3_bind_int64 (stmt, 1, g_array_index (dead, gint64, i));
-      sqlite3_bind_int64 (stmt, 2, now);
-      if (sqlite3_step (stmt) == SQLITE_DONE)
-        marked += sqlite3_changes (self->db);
-      else
-        /* It stays "running" and is marked the next time the catalog is opened. */
-        g_message ("Catalog: marking run %" G_GINT64_FORMAT " interrupted: %s",
-                   g_array_index (dead, gint64, i), sqlite3_errmsg (self->db));
-      sqlite3_finalize (stmt);
-      stmt = NULL;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  return marked;
-}
-
-/**
- * ks_catalog_begin_run:
- *
- * Records a new "running" run owned by this process (pid, its start time and the boot
- * id), after marking interrupted the runs whose processes died.
- *
- * Returns: the run's id, or -1 with @error set
- */
-gint64
-ks_catalog_begin_run (KsCatalog   *self,
-                      const char  *source_id,
-                      const char  *destinations,
-                      GError     **error)
-{
-  g_autofree char *boot = NULL;
-  char state = 0;
-  gint64 start = 0;
-  gint64 pid = getpid ();
-  gint64 id;
-
-  g_return_val_if_fail (KS_IS_CATALOG (self), -1);
-
-  ks_catalog_reap_runs (self);
-
-  boot = dup_boot_id ();
-  if (!read_process_stat (pid, &state, &start))
-    start = 0;
-
-  /* Insert and read back the rowid under one lock, so another thread's insert cannot
-   * slip in between. */
-  g_mutex_lock (&self->mutex);
-  {
-    sqlite3_stmt *stmt = NULL;
-
-    if (sqlite3_prepare_v2 (self->db,
-                            "INSERT INTO runs (started_at, source_id, destinations, status,"
-                            "                  owner_pid, owner_start, owner_boot)"
-                            " VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
-                            -1, &stmt, NULL) != SQLITE_OK)
-      {
-        set_sqlite_error (error, self->db, "prepare");
-        g_mutex_unlock (&self->mutex);
-        return -1;
-      }
-    sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-    sqlite3_bind_text (stmt, 2, source_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 3, destinations, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (stmt, 4, pid);
-    sqlite3_bind_int64 (stmt, 5, start);
-    /* Without a boot id (not Linux) an empty one still marks the run as owned. */
-    sqlite3_bind_text (stmt, 6, boot ? boot : "", -1, SQLITE_TRANSIENT);
-    if (sqlite3_step (stmt) != SQLITE_DONE)
-      {
-        set_sqlite_error (error, self->db, "recording the run");
-        sqlite3_finalize (stmt);
-        g_mutex_unlock (&self->mutex);
-        return -1;
-      }
-    sqlite3_finalize (stmt);
-    id = sqlite3_last_insert_rowid (self->db);
-  }
-  g_mutex_unlock (&self->mutex);
-
-  return id;
-}
-
-gboolean
-ks_catalog_finish_run (KsCatalog   *self,
-                       gint64       run_id,
-                       guint        copied,
-                       guint        skipped,
-                       guint        failed,
-                       guint64      bytes,
-                       const char  *status,
-                       const char  *error_message,
-                       GError     **error)
-{
-  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
-
-  return run_statement (self, error,
-                        "UPDATE runs SET finished_at = ?2, copied = ?3, skipped = ?4, failed = ?5,"
-                        " bytes = ?6, status = ?7, error = ?8 WHERE id = ?1",
-                        "iiiiiiss", run_id, g_get_real_time () / G_USEC_PER_SEC,
-                        (gint64)copied, (gint64)skipped, (gint64)failed, (gint64)bytes,
-                        status, error_message);
-}
-
-void
-ks_catalog_run_free (KsCatalogRun *run)
-{
-  if (run == NULL)
-    return;
-
-  g_free (run->source_id);
-  g_free (run->destinations);
-  g_free (run->status);
-  g_free (run->error);
-  g_free (run);
-}
-
-static GPtrArray *
-list_runs (KsCatalog  *self,
-           const char *where,
-           gint64      run_id)
-{
-  GPtrArray *runs = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_catalog_run_free);
-  g_autofree char *sql = g_strdup_printf ("SELECT id, started_at, coalesce(finished_at, 0), source_id,"
-                                          " destinations, copied, skipped, failed, bytes, status, error"
-                                          " FROM runs %s", where);
-  sqlite3_stmt *stmt = NULL;
-
-  g_mutex_lock (&self->mutex);
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) == SQLITE_OK)
-    {
-      if (run_id >= 0)
-        sqlite3_bind_int64 (stmt, 1, run_id);
-
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          KsCatalogRun *run = g_new0 (KsCatalogRun, 1);
-
-          run->id = sqlite3_column_int64 (stmt, 0);
-          run->started_at = sqlite3_column_int64 (stmt, 1);
-          run->finished_at = sqlite3_column_int64 (stmt, 2);
-          run->source_id = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
-          run->destinations = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
-          run->copied = sqlite3_column_int64 (stmt, 5);
-          run->skipped = sqlite3_column_int64 (stmt, 6);
-          run->failed = sqlite3_column_int64 (stmt, 7);
-          run->bytes = sqlite3_column_int64 (stmt, 8);
-          run->status = g_strdup ((const char *)sqlite3_column_text (stmt, 9));
-          run->error = g_strdup ((const char *)sqlite3_column_text (stmt, 10));
-          g_ptr_array_add (runs, run);
-        }
-    }
-  sqlite3_finalize (stmt);
-  g_mutex_unlock (&self->mutex);
-
-  return runs;
-}
-
-/**
- * ks_catalog_dup_run:
- *
- * Returns: (transfer full) (nullable): the run, or %NULL if there is none with that id
- */
-KsCatalogRun *
-ks_catalog_dup_run (KsCatalog *self,
-                    gint64     run_id)
-{
-  g_autoptr(GPtrArray) runs = NULL;
-
-  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
-
-  ks_catalog_reap_runs (self);
-  runs = list_runs (self, "WHERE id = ?1", run_id);
-  if (runs->len == 0)
-    return NULL;
-
-  return g_ptr_array_steal_index (runs, 0);
-}
-
-/**
- * ks_catalog_list_runs:
- *
- * Runs whose process died are marked "interrupted" first (see ks_catalog_reap_runs()).
- *
- * Returns: (transfer full) (element-type KsCatalogRun): every run, oldest first
- */
-GPtrArray *
-ks_catalog_list_runs (KsCatalog *self)
-{
-  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
-
-  ks_catalog_reap_runs (self);
-  return list_runs (self, "ORDER BY id", -1);
-}
-
-/**
- * ks_catalog_list_recent_runs:
- * @max_runs: at most this many
- *
- * Like ks_catalog_list_runs(), for a status page: the newest runs, newest first.
- *
- * Returns: (transfer full) (element-type KsCatalogRun): up to @max_runs runs
- */
-GPtrArray *
-ks_catalog_list_recent_runs (KsCatalog *self,
-                             guint      max_runs)
-{
-  g_autofree char *tail = g_strdup_printf ("ORDER BY id DESC LIMIT %u", max_runs);
-
-  g_return_val_if_fail (KS_IS_CATALOG (self), NULL);
-
-  ks_catalog_reap_runs (self);
-  return list_runs (self, tail, -1);
 }
 
 gint64
@@ -965,7 +682,7 @@ _ks_catalog_query_int64 (KsCatalog  *self,
   g_return_val_if_fail (KS_IS_CATALOG (self), -1);
 
   g_mutex_lock (&self->mutex);
-  value = query_int64_locked (self, sql);
+  value = _ks_catalog_query_int64_locked (self, sql);
   g_mutex_unlock (&self->mutex);
 
   return value;
@@ -1108,19 +825,19 @@ ks_catalog_get_summary (KsCatalog *self)
   ks_catalog_reap_runs (self);
 
   g_mutex_lock (&self->mutex);
-  summary->n_files = MAX (0, query_int64_locked (self, "SELECT count(*) FROM files"));
-  summary->n_assets = MAX (0, query_int64_locked (self, "SELECT count(*) FROM assets"));
-  summary->n_copies = MAX (0, query_int64_locked (self, "SELECT count(*) FROM copies"));
-  summary->bytes_copied = MAX (0, query_int64_locked (self, "SELECT coalesce(sum(size), 0) FROM copies"));
-  summary->n_devices = MAX (0, query_int64_locked (self, "SELECT count(*) FROM devices"));
-  summary->n_runs = MAX (0, query_int64_locked (self, "SELECT count(*) FROM runs"));
-  summary->n_backed_up = MAX (0, query_int64_locked (self,
+  summary->n_files = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM files"));
+  summary->n_assets = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM assets"));
+  summary->n_copies = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM copies"));
+  summary->bytes_copied = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT coalesce(sum(size), 0) FROM copies"));
+  summary->n_devices = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM devices"));
+  summary->n_runs = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM runs"));
+  summary->n_backed_up = MAX (0, _ks_catalog_query_int64_locked (self,
                                                      "SELECT count(DISTINCT hash) FROM copies"));
   g_mutex_unlock (&self->mutex);
 
   summary->destinations = ks_catalog_list_destinations (self);
 
-  last = list_runs (self, "ORDER BY id DESC LIMIT 1", -1);
+  last = ks_catalog_list_recent_runs (self, 1);
   if (last->len > 0)
     summary->last_run = g_ptr_array_steal_index (last, 0);
 

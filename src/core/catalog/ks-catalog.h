@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsCatalog, ks_catalog, KS, CATALOG, GObject)
 
 /* Current schema version (PRAGMA user_version). */
-#define KS_CATALOG_SCHEMA_VERSION 2
+#define KS_CATALOG_SCHEMA_VERSION 3
 
 typedef struct
 {
@@ -35,6 +35,7 @@ typedef struct
   char   *status;            /* "running", "completed", "completed-with-errors", "failed",
                               * "cancelled", or "interrupted" (its process died mid-run) */
   char   *error;             /* first stopping error, or NULL */
+  char   *origin;            /* who started it: "window", "cli", "monitor", or NULL */
 } KsCatalogRun;
 
 void          ks_catalog_run_free            (KsCatalogRun  *run);
@@ -82,6 +83,21 @@ typedef struct
 
 void          ks_catalog_summary_free        (KsCatalogSummary *summary);
 
+/* One entry of the backup plan as stored (see KsBackupPlan, which owns the meaning). */
+typedef struct
+{
+  char    *id;
+  char    *name;
+  char    *kind;
+  char    *location;
+  gboolean enabled;
+  guint    methods;
+  gboolean create_missing;
+  gint64   added_at;
+} KsCatalogPlanEntry;
+
+void          ks_catalog_plan_entry_free     (KsCatalogPlanEntry *entry);
+
 /* A file of a source the catalog has hashed, with how many copies of its content exist. */
 typedef struct
 {
@@ -95,6 +111,12 @@ typedef struct
 void          ks_catalog_source_file_free    (KsCatalogSourceFile *file);
 
 KsCatalog    *ks_catalog_new                 (const char    *path,
+                                              GError       **error);
+void          ks_catalog_new_async           (const char    *path,
+                                              GCancellable  *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer       user_data);
+KsCatalog    *ks_catalog_new_finish          (GAsyncResult  *result,
                                               GError       **error);
 char         *ks_catalog_dup_default_path    (void);
 const char   *ks_catalog_get_path            (KsCatalog     *self);
@@ -176,6 +198,28 @@ GPtrArray    *ks_catalog_list_runs           (KsCatalog     *self);
 GPtrArray    *ks_catalog_list_recent_runs    (KsCatalog     *self,
                                               guint          max_runs);
 guint         ks_catalog_reap_runs           (KsCatalog     *self);
+gboolean      ks_catalog_set_run_origin      (KsCatalog     *self,
+                                              gint64         run_id,
+                                              const char    *origin,
+                                              GError       **error);
+GHashTable   *ks_catalog_dup_last_successes  (KsCatalog     *self,
+                                              const char    *destination_id);
+
+/* The backup plan's storage */
+GPtrArray    *ks_catalog_list_plan_entries   (KsCatalog     *self,
+                                              GError       **error);
+gboolean      ks_catalog_save_plan_entry     (KsCatalog     *self,
+                                              const KsCatalogPlanEntry *entry,
+                                              GError       **error);
+gboolean      ks_catalog_delete_plan_entry   (KsCatalog     *self,
+                                              const char    *id,
+                                              GError       **error);
+char         *ks_catalog_dup_plan_setting    (KsCatalog     *self,
+                                              const char    *key);
+gboolean      ks_catalog_set_plan_setting    (KsCatalog     *self,
+                                              const char    *key,
+                                              const char    *value,
+                                              GError       **error);
 
 /* Reading for front ends (the app's status, keepsake-cli status): never query the
  * catalog's sqlite directly, its schema moves with migrations. */
@@ -191,5 +235,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogDevice, ks_catalog_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogDestination, ks_catalog_destination_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogSummary, ks_catalog_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogSourceFile, ks_catalog_source_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCatalogPlanEntry, ks_catalog_plan_entry_free)
 
 G_END_DECLS

@@ -384,6 +384,129 @@ ks_device_wait_for_probes (guint timeout_ms)
   return idle;
 }
 
+/**
+ * ks_device_probe_sync:
+ * @udid: the iPhone to reach
+ * @label: (nullable): how to introduce ourselves to lockdownd (default "keepsake")
+ * @cancellable: (nullable): checked before and after the probe, which itself cannot be
+ *   interrupted
+ * @error: why the iPhone cannot be reached
+ *
+ * Blocking; worker threads only. Opens a lockdownd session with the iPhone and closes it
+ * again, to learn whether it can be reached right now and, if not, why: a %KS_DEVICE_ERROR
+ * whose code says unplugged (%KS_DEVICE_ERROR_NOT_FOUND), locked, Trust pending or denied,
+ * pairing lost, or usbmuxd not running, with the message the device row would show. Pairs
+ * first when there is no pairing yet, as connecting does (the phone shows Trust). Counts as
+ * a probe for ks_device_wait_for_probes().
+ *
+ * A front end whose run lost its link asks this to tell the user what happened.
+ *
+ * Returns: %TRUE when the iPhone answered
+ */
+gboolean
+ks_device_probe_sync (const char    *udid,
+                      const char    *label,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  idevice_t device = NULL;
+  lockdownd_client_t client = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (udid != NULL, FALSE);
+  g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  probes_begin ();
+  ok = _ks_device_open_lockdown (udid, label ? label : "keepsake", &device, &client, error);
+  if (ok)
+    {
+      lockdownd_client_free (client);
+      idevice_free (device);
+    }
+  probes_end ();
+
+  if (ok && g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  return ok;
+}
+
+typedef struct
+{
+  char *udid;
+  char *label;
+} ProbeSyncData;
+
+static void
+probe_sync_data_free (ProbeSyncData *data)
+{
+  g_free (data->udid);
+  g_free (data->label);
+  g_free (data);
+}
+
+static void
+probe_sync_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  ProbeSyncData *data = task_data;
+  GError *error = NULL;
+
+  if (ks_device_probe_sync (data->udid, data->label, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * ks_device_probe_async:
+ *
+ * ks_device_probe_sync() on a worker thread; @callback runs on the thread-default main
+ * context of the caller. Finish with ks_device_probe_finish().
+ */
+void
+ks_device_probe_async (const char          *udid,
+                       const char          *label,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ProbeSyncData *data;
+
+  g_return_if_fail (udid != NULL);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  data = g_new0 (ProbeSyncData, 1);
+  data->udid = g_strdup (udid);
+  data->label = g_strdup (label);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_device_probe_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) probe_sync_data_free);
+  g_task_run_in_thread (task, probe_sync_worker);
+}
+
+/**
+ * ks_device_probe_finish:
+ *
+ * Returns: %TRUE when the iPhone answered; otherwise @error says why it cannot be reached
+ */
+gboolean
+ks_device_probe_finish (GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ks_device_probe_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void probe_worker_run (GTask *task, ProbeData *data);
 
 static void

@@ -79,6 +79,17 @@ void           ks_device_forget_pairing       (KsDevice       *self);
 void           ks_device_set_disconnected     (KsDevice       *self);
 gboolean       ks_device_is_final_state       (KsDeviceState   state);
 gboolean       ks_device_wait_for_probes      (guint           timeout_ms);
+gboolean       ks_device_probe_sync           (const char     *udid,
+                                               const char     *label,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           ks_device_probe_async          (const char     *udid,
+                                               const char     *label,
+                                               GCancellable   *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer        user_data);
+gboolean       ks_device_probe_finish         (GAsyncResult   *result,
+                                               GError        **error);
 const char    *ks_device_state_to_string      (KsDeviceState   state);
 const char    *ks_device_state_describe       (KsDeviceState   state);
 KsDeviceError  ks_device_state_to_error       (KsDeviceState   state);

@@ -26,6 +26,7 @@ struct _KsDeviceSource
   char      *id;
   char      *udid;
   char      *display_name;
+  char      *model;
   KsAfcPool *pool;
 };
 
@@ -484,6 +485,20 @@ ks_device_source_dup_display_name (KsSource *source)
   return g_strdup (KS_DEVICE_SOURCE (source)->display_name);
 }
 
+static gboolean
+ks_device_source_dup_device_info (KsSource  *source,
+                                  char     **out_udid,
+                                  char     **out_name,
+                                  char     **out_model)
+{
+  KsDeviceSource *self = KS_DEVICE_SOURCE (source);
+
+  *out_udid = g_strdup (self->udid);
+  *out_name = g_strdup (self->display_name);
+  *out_model = g_strdup (self->model);
+  return TRUE;
+}
+
 static void
 ks_device_source_iface_init (KsSourceInterface *iface)
 {
@@ -492,6 +507,7 @@ ks_device_source_iface_init (KsSourceInterface *iface)
   iface->enumerate = ks_device_source_enumerate;
   iface->open_file = ks_device_source_open_file;
   iface->open_file_sized = ks_device_source_open_file_sized;
+  iface->dup_device_info = ks_device_source_dup_device_info;
   iface->query_free_space = ks_device_source_query_free_space;
 }
 
@@ -503,6 +519,7 @@ ks_device_source_finalize (GObject *object)
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->udid, g_free);
   g_clear_pointer (&self->display_name, g_free);
+  g_clear_pointer (&self->model, g_free);
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (ks_device_source_parent_class)->finalize (object);
@@ -545,6 +562,7 @@ ks_device_source_new (const char *udid,
 KsDeviceSource *
 ks_device_source_new_for_device (KsDevice *device)
 {
+  KsDeviceSource *self;
   const char *name;
 
   g_return_val_if_fail (KS_IS_DEVICE (device), NULL);
@@ -552,7 +570,10 @@ ks_device_source_new_for_device (KsDevice *device)
   name = ks_device_get_name (device);
   if (name == NULL)
     name = ks_device_get_model_name (device);
-  return ks_device_source_new (ks_device_get_udid (device), name);
+  self = ks_device_source_new (ks_device_get_udid (device), name);
+  self->model = g_strdup (ks_device_get_product_type (device));
+
+  return self;
 }
 
 const char *

@@ -378,3 +378,31 @@ ks_source_open_file_finish (KsSource      *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/**
+ * ks_source_dup_device_info:
+ * @out_udid: (out) (transfer full) (nullable): the device's UDID
+ * @out_name: (out) (transfer full) (nullable): the device's name
+ * @out_model: (out) (transfer full) (nullable): its product type
+ *
+ * Returns: %TRUE if @self is a device, with what is known of it
+ */
+gboolean
+ks_source_dup_device_info (KsSource  *self,
+                           char     **out_udid,
+                           char     **out_name,
+                           char     **out_model)
+{
+  KsSourceInterface *iface;
+
+  g_return_val_if_fail (KS_IS_SOURCE (self), FALSE);
+
+  *out_udid = NULL;
+  *out_name = NULL;
+  *out_model = NULL;
+  iface = KS_SOURCE_GET_IFACE (self);
+  if (iface->dup_device_info == NULL)
+    return FALSE;
+
+  return iface->dup_device_info (self, out_udid, out_name, out_model);
+}

@@ -86,6 +86,9 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  * @open_file_sized: optional; like @open_file for a file whose size the caller already knows
  *   from @enumerate, so a source may skip asking for it (a round trip to a phone). The
  *   stream then ends at @size; if the file has fewer bytes, reading it ends early.
+ * @dup_device_info: optional; for a source that is a device: its UDID, name and model
+ *   (product type, e.g. "iPhone15,2"), for the catalog's list of devices. Other sources
+ *   return %FALSE.
  */
 struct _KsSourceInterface
 {
@@ -110,9 +113,13 @@ struct _KsSourceInterface
                                      guint64            size,
                                      GCancellable      *cancellable,
                                      GError           **error);
+  gboolean      (*dup_device_info)  (KsSource          *self,
+                                     char             **out_udid,
+                                     char             **out_name,
+                                     char             **out_model);
 
   /*< private >*/
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 const char   *ks_source_get_id            (KsSource             *self);
@@ -131,6 +138,10 @@ GInputStream *ks_source_open_file_sized   (KsSource             *self,
                                            guint64               size,
                                            GCancellable         *cancellable,
                                            GError              **error);
+gboolean      ks_source_dup_device_info   (KsSource             *self,
+                                           char                **out_udid,
+                                           char                **out_name,
+                                           char                **out_model);
 gint64        ks_source_query_free_space  (KsSource             *self,
                                            GCancellable         *cancellable,
                                            GError              **error);

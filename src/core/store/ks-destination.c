@@ -5,20 +5,51 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The KsDestination interface: thin dispatchers to the implementation. */
+/* KsDestination: what every kind of destination shares. A kind reaches its medium and
+ * stores bytes; this class keeps the destination's own index, names files without ever
+ * replacing one, checks that what was read back is what was meant, and batches the names
+ * and index lines of a run until sync. */
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ks-destination.h"
+#include "ks-destination-index.h"
+#include "ks-destination-private.h"
+#include "ks-hash.h"
+#include "ks-safe-name.h"
+
+struct _KsDestinationWriter
+{
+  gpointer  temp;     /* the kind's handle */
+  char     *rel_dir;  /* where the temporary is */
+  guint64   written;
+};
+
+typedef struct
+{
+  char               *id;
+  gboolean            is_open;
+
+  /* Guards everything below; lookups come from other threads than commits. */
+  GMutex              mutex;
+  KsDestinationIndex *index;
+
+  /* Named and verified, but their names and index lines are not durable until sync:
+   * hash → KsDestinationEntry, and the folders to sync (relative paths, as a set). */
+  GHashTable         *staged;
+  GPtrArray          *staged_order; /* the entries, in staging order, for the index lines */
+  GHashTable         *staged_dirs;
+  int                 fail_next_sync; /* tests: an errno for the next index write */
+} KsDestinationPrivate;
 
 G_DEFINE_QUARK (ks-destination-error-quark, ks_destination_error)
 
-G_DEFINE_INTERFACE (KsDestination, ks_destination, G_TYPE_OBJECT)
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (KsDestination, ks_destination, G_TYPE_OBJECT)
 
-static void
-ks_destination_default_init (KsDestinationInterface *iface)
-{
-}
+#define CLASS(self) KS_DESTINATION_GET_CLASS (self)
+#define MAX_COUNTER 100000
 
 void
 ks_destination_entry_free (KsDestinationEntry *entry)
@@ -31,43 +62,142 @@ ks_destination_entry_free (KsDestinationEntry *entry)
   g_free (entry);
 }
 
-#define IFACE(self) KS_DESTINATION_GET_IFACE (self)
+/* Whether @name is one of our temporaries: ".<hint>.keepsake-tmp-XXXXXX". */
+gboolean
+ks_destination_is_temp_name (const char *name)
+{
+  const char *mark;
+  const char *tail;
+
+  if (name == NULL || name[0] != '.')
+    return FALSE;
+
+  mark = g_strrstr (name, KS_DESTINATION_TMP_MARK);
+  if (mark == NULL || mark == name)
+    return FALSE;
+
+  tail = mark + strlen (KS_DESTINATION_TMP_MARK);
+  if (strlen (tail) != 6)
+    return FALSE;
+  for (guint i = 0; i < 6; i++)
+    if (!g_ascii_isalnum (tail[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Where the destination is, for messages: its path when it is a folder, else its URI. */
+static char *
+dup_location (KsDestination *self)
+{
+  g_autofree char *uri = NULL;
+  char *path;
+
+  g_assert (KS_IS_DESTINATION (self));
+
+  uri = CLASS (self)->dup_uri (self);
+  if (uri == NULL)
+    return g_strdup ("?");
+  path = g_filename_from_uri (uri, NULL, NULL);
+  return path != NULL ? path : g_steal_pointer (&uri);
+}
+
+static gboolean
+set_not_open_error (KsDestination  *self,
+                    GError        **error)
+{
+  g_autofree char *where = dup_location (self);
+
+  g_assert (KS_IS_DESTINATION (self));
+
+  g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+               "Destination %s is not open", where);
+  return FALSE;
+}
+
+static void
+reset_staged (KsDestinationPrivate *priv)
+{
+  /* staged_order owns the entries until sync hands them to the index; staged points at
+   * them. */
+  g_clear_pointer (&priv->staged_order, g_ptr_array_unref);
+  g_clear_pointer (&priv->staged_dirs, g_hash_table_unref);
+  priv->staged_order = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  priv->staged_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
 
 const char *
 ks_destination_get_id (KsDestination *self)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->get_id (self);
+
+  return priv->id;
 }
 
 const char *
 ks_destination_get_kind (KsDestination *self)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->get_kind (self);
+
+  return CLASS (self)->get_kind (self);
 }
 
 char *
 ks_destination_dup_uri (KsDestination *self)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->dup_uri (self);
+
+  return CLASS (self)->dup_uri (self);
 }
 
 char *
 ks_destination_dup_display_name (KsDestination *self)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->dup_display_name (self);
+
+  return CLASS (self)->dup_display_name (self);
 }
 
 char *
 ks_destination_dup_volume_uuid (KsDestination *self)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  if (IFACE (self)->dup_volume_uuid == NULL)
+
+  if (CLASS (self)->dup_volume_uuid == NULL)
     return NULL;
-  return IFACE (self)->dup_volume_uuid (self);
+  return CLASS (self)->dup_volume_uuid (self);
+}
+
+/* Reads the index file, rewriting it compactly when it carries garbage or many superseded
+ * lines. Called with the mutex held. */
+static gboolean
+load_index (KsDestination  *self,
+            GError        **error)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+
+  g_assert (KS_IS_DESTINATION (self));
+
+  contents = CLASS (self)->read_index (self, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (ks_destination_index_load (priv->index, contents))
+    {
+      g_autoptr(GString) out = ks_destination_index_serialize (priv->index);
+
+      if (!CLASS (self)->replace_index (self, out->str, out->len, error))
+        return FALSE;
+    }
+
+  return TRUE;
 }
 
 gboolean
@@ -75,8 +205,34 @@ ks_destination_open (KsDestination  *self,
                      GCancellable   *cancellable,
                      GError        **error)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  g_autofree char *id = NULL;
+  gboolean ok;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  return IFACE (self)->open (self, cancellable, error);
+
+  /* The kind lets go of whatever an earlier open left, as it did. */
+  CLASS (self)->close_medium (self);
+  priv->is_open = FALSE;
+
+  id = CLASS (self)->open_medium (self, cancellable, error);
+  if (id == NULL)
+    {
+      /* Nothing half-open: a refused medium keeps no lock and takes no file. */
+      CLASS (self)->close_medium (self);
+      return FALSE;
+    }
+
+  g_mutex_lock (&priv->mutex);
+  g_free (priv->id);
+  priv->id = g_steal_pointer (&id);
+  ok = load_index (self, error);
+  g_mutex_unlock (&priv->mutex);
+
+  priv->is_open = ok;
+  if (!ok)
+    CLASS (self)->close_medium (self);
+  return ok;
 }
 
 gint64
@@ -84,7 +240,8 @@ ks_destination_query_free_space (KsDestination  *self,
                                  GError        **error)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), -1);
-  return IFACE (self)->query_free_space (self, error);
+
+  return CLASS (self)->query_free_space (self, error);
 }
 
 gboolean
@@ -92,7 +249,8 @@ ks_destination_check_available (KsDestination  *self,
                                 GError        **error)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  return IFACE (self)->check_available (self, error);
+
+  return CLASS (self)->check_available (self, error);
 }
 
 /**
@@ -109,20 +267,62 @@ ks_destination_lookup (KsDestination  *self,
                        char          **out_relative_path,
                        guint64        *out_size)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  const KsDestinationEntry *entry;
+  g_autofree char *relative_path = NULL;
+  guint64 size = 0;
+  guint64 on_medium = 0;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  return IFACE (self)->lookup (self, hash, out_relative_path, out_size);
+  g_return_val_if_fail (hash != NULL, FALSE);
+
+  g_mutex_lock (&priv->mutex);
+  entry = ks_destination_index_lookup (priv->index, hash);
+  if (entry == NULL)
+    entry = g_hash_table_lookup (priv->staged, hash);
+  if (entry != NULL)
+    {
+      relative_path = g_strdup (entry->relative_path);
+      size = entry->size;
+    }
+  g_mutex_unlock (&priv->mutex);
+
+  if (relative_path == NULL)
+    return FALSE;
+
+  /* The index says what was stored; the medium says what is still there. A file someone
+   * deleted or truncated on the drive does not count, so the next run stores it again.
+   * (Only a stat: reading it back is verify's job.) */
+  if (priv->is_open
+      && (!CLASS (self)->query_file (self, relative_path, &on_medium) || on_medium != size))
+    return FALSE;
+
+  if (out_relative_path)
+    *out_relative_path = g_steal_pointer (&relative_path);
+  if (out_size)
+    *out_size = size;
+
+  return TRUE;
 }
 
 /**
  * ks_destination_list_entries:
  *
- * Returns: (transfer full) (element-type KsDestinationEntry)
+ * Returns: (transfer full) (element-type KsDestinationEntry): the index, by relative path
  */
 GPtrArray *
 ks_destination_list_entries (KsDestination *self)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  GPtrArray *entries;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->list_entries (self);
+
+  g_mutex_lock (&priv->mutex);
+  entries = ks_destination_index_list (priv->index);
+  g_mutex_unlock (&priv->mutex);
+
+  return entries;
 }
 
 KsDestinationWriter *
@@ -131,8 +331,28 @@ ks_destination_begin_file (KsDestination  *self,
                            const char     *name_hint,
                            GError        **error)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  KsDestinationWriter *writer;
+  gpointer temp;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->begin_file (self, rel_dir, name_hint, error);
+
+  if (!priv->is_open)
+    {
+      set_not_open_error (self, error);
+      return NULL;
+    }
+
+  rel_dir = rel_dir ? rel_dir : "";
+  temp = CLASS (self)->create_temp (self, rel_dir, name_hint, error);
+  if (temp == NULL)
+    return NULL;
+
+  writer = g_new0 (KsDestinationWriter, 1);
+  writer->temp = temp;
+  writer->rel_dir = g_strdup (rel_dir);
+
+  return writer;
 }
 
 gboolean
@@ -143,24 +363,114 @@ ks_destination_write (KsDestination        *self,
                       GError              **error)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  return IFACE (self)->write (self, writer, data, len, error);
+  g_return_val_if_fail (writer != NULL, FALSE);
+
+  if (!CLASS (self)->write_temp (self, writer->temp, data, len, error))
+    return FALSE;
+
+  writer->written += len;
+  return TRUE;
 }
 
-gboolean
-ks_destination_commit (KsDestination        *self,
-                       KsDestinationWriter  *writer,
-                       const char           *rel_dir,
-                       const char           *stem,
-                       const char           *ext,
-                       const char           *hash,
-                       guint                *inout_counter,
-                       char                **out_relative_path,
-                       GCancellable         *cancellable,
-                       GError              **error)
+void
+ks_destination_abort (KsDestination       *self,
+                      KsDestinationWriter *writer)
 {
-  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  return IFACE (self)->commit (self, writer, rel_dir, stem, ext, hash, inout_counter,
-                               out_relative_path, cancellable, error);
+  g_return_if_fail (KS_IS_DESTINATION (self));
+
+  if (writer == NULL)
+    return;
+
+  CLASS (self)->free_temp (self, writer->temp);
+  g_free (writer->rel_dir);
+  g_free (writer);
+}
+
+static char *
+make_final_name (const char *stem,
+                 const char *ext,
+                 guint       n)
+{
+  g_autofree char *suffix = n > 1 ? g_strdup_printf (" (%u)", n) : g_strdup ("");
+  g_autofree char *dot_ext = (ext && *ext) ? g_strconcat (".", ext, NULL) : g_strdup ("");
+  gsize room = KS_SAFE_NAME_MAX_BYTES - strlen (suffix) - strlen (dot_ext);
+  g_autofree char *short_stem = ks_safe_name_truncate (stem && *stem ? stem : "file", room);
+
+  return g_strconcat (short_stem, suffix, dot_ext, NULL);
+}
+
+static char *
+join_relative (const char *rel_dir,
+               const char *name)
+{
+  return rel_dir[0] ? g_strconcat (rel_dir, "/", name, NULL) : g_strdup (name);
+}
+
+/* Whether the taken @relative_path already holds exactly this content (a previous copy
+ * whose index line was lost): then it is adopted instead of storing a second one. */
+static gboolean
+holds_same (KsDestination *self,
+            const char    *relative_path,
+            const char    *hash,
+            guint64        size,
+            GCancellable  *cancellable)
+{
+  g_autofree char *existing = NULL;
+  guint64 on_medium = 0;
+
+  g_assert (KS_IS_DESTINATION (self));
+
+  if (!CLASS (self)->query_file (self, relative_path, &on_medium) || on_medium != size)
+    return FALSE;
+
+  existing = CLASS (self)->hash_file (self, relative_path, NULL, cancellable, NULL);
+  return g_strcmp0 (existing, hash) == 0;
+}
+
+/* Gives the verified temporary its final name, the first free one from *@n on, or adopts a
+ * taken name holding the same content. Returns: the relative path */
+static char *
+name_without_replacing (KsDestination        *self,
+                        KsDestinationWriter  *writer,
+                        const char           *rel_dir,
+                        const char           *stem,
+                        const char           *ext,
+                        const char           *hash,
+                        guint                *n,
+                        GCancellable         *cancellable,
+                        GError              **error)
+{
+  g_assert (KS_IS_DESTINATION (self));
+
+  for (;; (*n)++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *relative_path = NULL;
+
+      if (*n > MAX_COUNTER)
+        {
+          g_autofree char *where = dup_location (self);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "No free name for %s in %s", stem, where);
+          return NULL;
+        }
+
+      name = make_final_name (stem, ext, *n);
+      relative_path = join_relative (rel_dir, name);
+
+      if (CLASS (self)->name_temp (self, writer->temp, rel_dir, name, &local_error))
+        return g_steal_pointer (&relative_path);
+
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+
+      if (holds_same (self, relative_path, hash, writer->written, cancellable))
+        return g_steal_pointer (&relative_path);
+    }
 }
 
 gboolean
@@ -175,36 +485,155 @@ ks_destination_stage (KsDestination        *self,
                       GCancellable         *cancellable,
                       GError              **error)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  g_autofree char *read_back_hash = NULL;
+  g_autofree char *relative_path = NULL;
+  guint64 read_size = 0;
+  guint n = MAX (1, inout_counter ? *inout_counter : 1);
+  KsDestinationEntry *entry;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (writer != NULL, FALSE);
 
-  /* A destination without batches makes each file durable on its own. */
-  if (IFACE (self)->stage == NULL)
-    return IFACE (self)->commit (self, writer, rel_dir, stem, ext, hash, inout_counter,
-                                 out_relative_path, cancellable, error);
+  rel_dir = rel_dir ? rel_dir : "";
 
-  return IFACE (self)->stage (self, writer, rel_dir, stem, ext, hash, inout_counter,
-                              out_relative_path, cancellable, error);
+  /* Durable and verified before the file gets its real name, so an unverified file is
+   * never visible. */
+  read_back_hash = CLASS (self)->finish_temp (self, writer->temp, &read_size, cancellable, error);
+  if (read_back_hash == NULL)
+    goto fail;
+
+  if (read_size != writer->written || g_strcmp0 (read_back_hash, hash) != 0)
+    {
+      g_autofree char *where = dup_location (self);
+
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
+                   "What %s holds differs from what was written (%" G_GUINT64_FORMAT " of %"
+                   G_GUINT64_FORMAT " bytes read back)", where, read_size, writer->written);
+      goto fail;
+    }
+
+  relative_path = name_without_replacing (self, writer, rel_dir, stem, ext, hash, &n,
+                                          cancellable, error);
+  if (relative_path == NULL)
+    goto fail;
+
+  /* The folder sync and the index line wait for sync, once for a whole batch. An index
+   * line must never reach the medium before the name it points to, so both happen there,
+   * in that order. A temporary made in another folder must leave that one durably too. */
+  entry = ks_destination_entry_new (hash, writer->written, relative_path);
+
+  g_mutex_lock (&priv->mutex);
+  g_hash_table_add (priv->staged_dirs, g_strdup (rel_dir));
+  if (strcmp (writer->rel_dir, rel_dir) != 0)
+    g_hash_table_add (priv->staged_dirs, g_strdup (writer->rel_dir));
+  g_ptr_array_add (priv->staged_order, entry);
+  g_hash_table_replace (priv->staged, entry->hash, entry);
+  g_mutex_unlock (&priv->mutex);
+
+  /* Named (the temporary is gone) or adopted (the temporary is removed here). */
+  ks_destination_abort (self, writer);
+
+  if (inout_counter)
+    *inout_counter = n;
+  if (out_relative_path)
+    *out_relative_path = g_steal_pointer (&relative_path);
+
+  return TRUE;
+
+fail:
+  ks_destination_abort (self, writer);
+  return FALSE;
 }
 
+/* Makes what was staged durable: first every folder that got a new name (or lost a
+ * temporary), then the index lines, in one append. */
 gboolean
 ks_destination_sync (KsDestination  *self,
                      GError        **error)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) dirs = NULL;
+  g_autoptr(GString) lines = g_string_new (NULL);
+  GHashTableIter iter;
+  const char *dir;
+  gboolean ok = TRUE;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
 
-  if (IFACE (self)->sync == NULL)
+  g_mutex_lock (&priv->mutex);
+  entries = g_steal_pointer (&priv->staged_order);
+  dirs = g_steal_pointer (&priv->staged_dirs);
+  reset_staged (priv);
+  g_mutex_unlock (&priv->mutex);
+
+  if (entries->len == 0 && g_hash_table_size (dirs) == 0)
     return TRUE;
 
-  return IFACE (self)->sync (self, error);
+  g_hash_table_iter_init (&iter, dirs);
+  while (ok && g_hash_table_iter_next (&iter, (gpointer *)&dir, NULL))
+    ok = CLASS (self)->sync_folder (self, dir, error);
+
+  for (guint i = 0; ok && i < entries->len; i++)
+    ks_destination_entry_append_line (g_ptr_array_index (entries, i), lines);
+
+  /* One append: a crash leaves whole lines and at most one torn last line, which loading
+   * drops (the copy it named is adopted by the next run). */
+  g_mutex_lock (&priv->mutex);
+  if (ok && lines->len > 0 && priv->fail_next_sync != 0)
+    {
+      g_autofree char *where = dup_location (self);
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (priv->fail_next_sync),
+                   "Cannot record in the index of %s: %s", where, g_strerror (priv->fail_next_sync));
+      priv->fail_next_sync = 0;
+      ok = FALSE;
+    }
+  if (ok && lines->len > 0)
+    ok = CLASS (self)->append_index (self, lines->str, lines->len, error);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      KsDestinationEntry *entry = g_ptr_array_index (entries, i);
+
+      g_hash_table_remove (priv->staged, entry->hash);
+      if (ok)
+        ks_destination_index_take (priv->index, entry);
+    }
+  /* On success the index owns them now; on failure they go with the array. */
+  if (ok)
+    g_ptr_array_set_free_func (entries, NULL);
+  g_mutex_unlock (&priv->mutex);
+
+  return ok;
 }
 
-void
-ks_destination_abort (KsDestination       *self,
-                      KsDestinationWriter *writer)
+gboolean
+ks_destination_commit (KsDestination        *self,
+                       KsDestinationWriter  *writer,
+                       const char           *rel_dir,
+                       const char           *stem,
+                       const char           *ext,
+                       const char           *hash,
+                       guint                *inout_counter,
+                       char                **out_relative_path,
+                       GCancellable         *cancellable,
+                       GError              **error)
 {
-  g_return_if_fail (KS_IS_DESTINATION (self));
-  if (writer != NULL)
-    IFACE (self)->abort (self, writer);
+  g_autofree char *relative_path = NULL;
+
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+
+  if (!ks_destination_stage (self, writer, rel_dir, stem, ext, hash, inout_counter,
+                             &relative_path, cancellable, error)
+      || !ks_destination_sync (self, error))
+    return FALSE;
+
+  if (out_relative_path)
+    *out_relative_path = g_steal_pointer (&relative_path);
+
+  return TRUE;
 }
 
 char *
@@ -215,15 +644,27 @@ ks_destination_hash_file (KsDestination  *self,
                           GError        **error)
 {
   g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
-  return IFACE (self)->hash_file (self, relative_path, out_size, cancellable, error);
+  g_return_val_if_fail (relative_path != NULL, NULL);
+
+  return CLASS (self)->hash_file (self, relative_path, out_size, cancellable, error);
 }
 
 void
 ks_destination_close (KsDestination *self)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (KS_IS_DESTINATION (self));
-  if (IFACE (self)->close != NULL)
-    IFACE (self)->close (self);
+
+  /* Whoever staged files and did not sync them still gets them recorded. If that fails
+   * (the drive went away), nothing was claimed for them: only a sync counts a copy, and the
+   * caller that synced has had the error. */
+  if (priv->is_open && !ks_destination_sync (self, &error))
+    g_message ("Closing %s: %s", ks_destination_get_id (self), error->message);
+
+  CLASS (self)->close_medium (self);
+  priv->is_open = FALSE;
 }
 
 gboolean
@@ -231,12 +672,70 @@ ks_destination_forget (KsDestination  *self,
                        const char     *hash,
                        GError        **error)
 {
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  gboolean ok = TRUE;
+
   g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  if (IFACE (self)->forget == NULL)
+  g_return_val_if_fail (ks_hash_is_valid (hash), FALSE);
+
+  g_mutex_lock (&priv->mutex);
+  if (!priv->is_open)
+    ok = set_not_open_error (self, error);
+  else if (ks_destination_index_lookup (priv->index, hash) != NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "This destination cannot forget a copy");
-      return FALSE;
+      g_autofree char *line = ks_destination_index_forget_line (hash);
+
+      ok = CLASS (self)->append_index (self, line, strlen (line), error);
+      if (ok)
+        ks_destination_index_remove (priv->index, hash);
     }
-  return IFACE (self)->forget (self, hash, error);
+  g_mutex_unlock (&priv->mutex);
+
+  return ok;
+}
+
+void
+_ks_destination_fail_next_sync (KsDestination *self,
+                                int            errsv)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  g_return_if_fail (KS_IS_DESTINATION (self));
+
+  priv->fail_next_sync = errsv;
+}
+
+static void
+ks_destination_finalize (GObject *object)
+{
+  KsDestination *self = (KsDestination *)object;
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  g_clear_pointer (&priv->staged, g_hash_table_unref);
+  g_clear_pointer (&priv->staged_order, g_ptr_array_unref);
+  g_clear_pointer (&priv->staged_dirs, g_hash_table_unref);
+  g_clear_pointer (&priv->index, ks_destination_index_free);
+  g_clear_pointer (&priv->id, g_free);
+  g_mutex_clear (&priv->mutex);
+
+  G_OBJECT_CLASS (ks_destination_parent_class)->finalize (object);
+}
+
+static void
+ks_destination_class_init (KsDestinationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ks_destination_finalize;
+}
+
+static void
+ks_destination_init (KsDestination *self)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  g_mutex_init (&priv->mutex);
+  priv->index = ks_destination_index_new ();
+  priv->staged = g_hash_table_new (g_str_hash, g_str_equal);
+  reset_staged (priv);
 }

@@ -47,115 +47,153 @@ void ks_destination_entry_free (KsDestinationEntry *entry);
 /* An in-progress file, owned by the destination that began it. */
 typedef struct _KsDestinationWriter KsDestinationWriter;
 
+/* Name of the hidden folder inside a destination holding its id and index. */
+#define KS_DESTINATION_META_DIR  ".keepsake"
+/* Marker in temporary file names: ".IMG_1234.HEIC.keepsake-tmp-Ab12Cd". */
+#define KS_DESTINATION_TMP_MARK  ".keepsake-tmp-"
+
 #define KS_TYPE_DESTINATION (ks_destination_get_type ())
 
-G_DECLARE_INTERFACE (KsDestination, ks_destination, KS, DESTINATION, GObject)
+G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObject)
 
 /**
- * KsDestinationInterface:
- * @get_id: the destination's own id (a UUID stored inside it); valid after @open
+ * KsDestinationClass:
  * @get_kind: "folder", …
  * @dup_uri: where it is now (file:///media/anna/Photos)
  * @dup_display_name: a name for people
- * @dup_volume_uuid: the filesystem UUID if known, or %NULL
- * @open: make ready for a run: read or create the id, load the index, remove temporary
- *   files left by a killed run. Blocking. Call before anything below.
+ * @dup_volume_uuid: optional; the filesystem UUID if known, or %NULL
+ * @open_medium: make the medium ready for a run (reach it, take its lock, read or create its
+ *   id, remove temporary files a killed run left) and return its id
+ * @close_medium: let go of the medium (open files and folders) so a drive can be ejected
  * @query_free_space: bytes available, or -1 with @error set
  * @check_available: %FALSE with %KS_DESTINATION_ERROR_UNAVAILABLE if it went away
- * @lookup: whether it holds @hash: listed in its index and still there with that size
- * @list_entries: (element-type KsDestinationEntry): a copy of the index
- * @begin_file: start a hidden temporary file in @rel_dir; nothing is visible under a real
- *   name until @commit
- * @write: append bytes to the temporary file
- * @commit: make it durable (fsync), verify it by reading it back, give it its final name in
- *   @rel_dir without ever replacing an existing file ("@stem.@ext", or "@stem (N).@ext" with
- *   the smallest N ≥ *@inout_counter that is free; *@inout_counter = 1 means the plain
- *   name first), fsync the folder, and record it in the index. The writer is freed.
- * @stage: optional; what @commit does, but the new name and the index line become durable
- *   only at the next @sync (the file's own bytes are synced and verified before it gets its
- *   name, as in @commit). Lets a run pay the folder fsync and the index sync once per batch
- *   of files. @lookup already answers for a staged file. When not implemented, @commit.
- * @sync: optional; make every file staged since the last @sync durable under its name and in
- *   the index. On failure none of them may be treated as stored (they stay out of the index;
- *   a later run that finds one under its name with the same bytes adopts it).
- * @abort: remove the temporary file; the writer is freed
- * @hash_file: re-read a stored file and hash it (verify)
- * @forget: optional; drop @hash from the index (a copy found damaged), so the next import
- *   stores the content again; the damaged file itself is left where it is
- * @close: optional; let go of the medium (open files and folders) so a drive can be
- *   ejected; @open makes it ready again
+ * @read_index: the index file's contents (NUL-terminated), or %NULL without an error when
+ *   there is none yet
+ * @append_index: append @len bytes of whole lines to the index file and make them durable
+ * @replace_index: replace the index file with @contents, atomically and durably
+ * @create_temp: start a hidden temporary file in @rel_dir (creating the folders); returns the
+ *   kind's handle for it
+ * @write_temp: append bytes to the temporary
+ * @finish_temp: make the temporary durable, then read it back from the medium: returns the
+ *   SHA-256 of what the medium holds and *@out_size
+ * @name_temp: give the finished temporary @name in @rel_dir (creating the folders) without
+ *   ever replacing a file: fails with G_IO_ERROR_EXISTS when @name is taken. The name need
+ *   not be durable before @sync_folder.
+ * @free_temp: remove the temporary unless it got a name, and free the handle
+ * @sync_folder: make the names in @rel_dir durable
+ * @query_file: whether @relative_path is a regular file, and its size (a stat, no reading)
+ * @hash_file: read a stored file back from the medium and hash it
  *
- * All vfuncs block. Calls for one writer (begin/write/commit or stage/abort) never overlap,
- * but may come from different threads one after the other (an import writes on one thread
- * and commits on another); @stage and @sync are called from one thread.
+ * The base class does the rest: the index (lookup, listing, forget, compaction), naming
+ * without replacing ("@stem (N).@ext"), adopting a file that already holds the content,
+ * comparing what was read back with what was meant, and batching names and index lines
+ * until ks_destination_sync(). All vfuncs block; the base class never calls two of them at
+ * once for the same writer, but lookups (@query_file) may come from another thread.
  */
-struct _KsDestinationInterface
+struct _KsDestinationClass
 {
-  GTypeInterface parent_iface;
+  GObjectClass parent_class;
 
-  const char          *(*get_id)           (KsDestination        *self);
-  const char          *(*get_kind)         (KsDestination        *self);
-  char                *(*dup_uri)          (KsDestination        *self);
-  char                *(*dup_display_name) (KsDestination        *self);
-  char                *(*dup_volume_uuid)  (KsDestination        *self);
-  gboolean             (*open)             (KsDestination        *self,
-                                            GCancellable         *cancellable,
-                                            GError              **error);
-  gint64               (*query_free_space) (KsDestination        *self,
-                                            GError              **error);
-  gboolean             (*check_available)  (KsDestination        *self,
-                                            GError              **error);
-  gboolean             (*lookup)           (KsDestination        *self,
-                                            const char           *hash,
-                                            char                **out_relative_path,
-                                            guint64              *out_size);
-  GPtrArray           *(*list_entries)     (KsDestination        *self);
-  KsDestinationWriter *(*begin_file)       (KsDestination        *self,
-                                            const char           *rel_dir,
-                                            const char           *name_hint,
-                                            GError              **error);
-  gboolean             (*write)            (KsDestination        *self,
-                                            KsDestinationWriter  *writer,
-                                            const void           *data,
-                                            gsize                 len,
-                                            GError              **error);
-  gboolean             (*commit)           (KsDestination        *self,
-                                            KsDestinationWriter  *writer,
-                                            const char           *rel_dir,
-                                            const char           *stem,
-                                            const char           *ext,
-                                            const char           *hash,
-                                            guint                *inout_counter,
-                                            char                **out_relative_path,
-                                            GCancellable         *cancellable,
-                                            GError              **error);
-  gboolean             (*stage)            (KsDestination        *self,
-                                            KsDestinationWriter  *writer,
-                                            const char           *rel_dir,
-                                            const char           *stem,
-                                            const char           *ext,
-                                            const char           *hash,
-                                            guint                *inout_counter,
-                                            char                **out_relative_path,
-                                            GCancellable         *cancellable,
-                                            GError              **error);
-  gboolean             (*sync)             (KsDestination        *self,
-                                            GError              **error);
-  void                 (*abort)            (KsDestination        *self,
-                                            KsDestinationWriter  *writer);
-  char                *(*hash_file)        (KsDestination        *self,
-                                            const char           *relative_path,
-                                            guint64              *out_size,
-                                            GCancellable         *cancellable,
-                                            GError              **error);
-  void                 (*close)            (KsDestination        *self);
-  gboolean             (*forget)           (KsDestination        *self,
-                                            const char           *hash,
-                                            GError              **error);
+  const char *(*get_kind)         (KsDestination  *self);
+  char       *(*dup_uri)          (KsDestination  *self);
+  char       *(*dup_display_name) (KsDestination  *self);
+  char       *(*dup_volume_uuid)  (KsDestination  *self);
+
+  char       *(*open_medium)      (KsDestination  *self,
+                                   GCancellable   *cancellable,
+                                   GError        **error);
+  void        (*close_medium)     (KsDestination  *self);
+  gint64      (*query_free_space) (KsDestination  *self,
+                                   GError        **error);
+  gboolean    (*check_available)  (KsDestination  *self,
+                                   GError        **error);
+
+  char       *(*read_index)       (KsDestination  *self,
+                                   GError        **error);
+  gboolean    (*append_index)     (KsDestination  *self,
+                                   const char     *lines,
+                                   gsize           len,
+                                   GError        **error);
+  gboolean    (*replace_index)    (KsDestination  *self,
+                                   const char     *contents,
+                                   gsize           len,
+                                   GError        **error);
+
+  gpointer    (*create_temp)      (KsDestination  *self,
+                                   const char     *rel_dir,
+                                   const char     *name_hint,
+                                   GError        **error);
+  gboolean    (*write_temp)       (KsDestination  *self,
+                                   gpointer        temp,
+                                   const void     *data,
+                                   gsize           len,
+                                   GError        **error);
+  char       *(*finish_temp)      (KsDestination  *self,
+                                   gpointer        temp,
+                                   guint64        *out_size,
+                                   GCancellable   *cancellable,
+                                   GError        **error);
+  gboolean    (*name_temp)        (KsDestination  *self,
+                                   gpointer        temp,
+                                   const char     *rel_dir,
+                                   const char     *name,
+                                   GError        **error);
+  void        (*free_temp)        (KsDestination  *self,
+                                   gpointer        temp);
+  gboolean    (*sync_folder)      (KsDestination  *self,
+                                   const char     *rel_dir,
+                                   GError        **error);
+
+  gboolean    (*query_file)       (KsDestination  *self,
+                                   const char     *relative_path,
+                                   guint64        *out_size);
+  char       *(*hash_file)        (KsDestination  *self,
+                                   const char     *relative_path,
+                                   guint64        *out_size,
+                                   GCancellable   *cancellable,
+                                   GError        **error);
 
   /*< private >*/
-  gpointer padding[6];
+  gpointer padding[8];
 };
+
+/*
+ * The public calls, used by the import and verify jobs:
+ *
+ * ks_destination_get_id: the destination's own id (a UUID stored inside it); valid after open
+ * ks_destination_open: make ready for a run: read or create the id, load the index, remove
+ *   temporary files left by a killed run. Blocking. Call before anything below.
+ * ks_destination_lookup: whether it holds @hash: listed in its index and still there with
+ *   that size
+ * ks_destination_list_entries: a copy of the index
+ * ks_destination_begin_file: start a hidden temporary file in @rel_dir; nothing is visible
+ *   under a real name until commit
+ * ks_destination_write: append bytes to the temporary file
+ * ks_destination_commit: make it durable (fsync), verify it by reading it back, give it its
+ *   final name in @rel_dir without ever replacing an existing file ("@stem.@ext", or
+ *   "@stem (N).@ext" with the smallest N ≥ *@inout_counter that is free; *@inout_counter = 1
+ *   means the plain name first), fsync the folder, and record it in the index. The writer
+ *   is freed.
+ * ks_destination_stage: what commit does, but the new name and the index line become durable
+ *   only at the next sync (the file's own bytes are synced and verified before it gets its
+ *   name). Lets a run pay the folder fsync and the index sync once per batch of files.
+ *   lookup already answers for a staged file.
+ * ks_destination_sync: make every file staged since the last sync durable under its name and
+ *   in the index. On failure none of them may be treated as stored (they stay out of the
+ *   index; a later run that finds one under its name with the same bytes adopts it).
+ * ks_destination_abort: remove the temporary file; the writer is freed
+ * ks_destination_hash_file: re-read a stored file and hash it (verify)
+ * ks_destination_forget: drop @hash from the index (a copy found damaged), so the next import
+ *   stores the content again; the damaged file itself is left where it is
+ * ks_destination_close: record what was staged, then let go of the medium so a drive can be
+ *   ejected; open makes it ready again
+ *
+ * Calls for one writer (begin/write/commit or stage/abort) never overlap, but may come from
+ * different threads one after the other (an import writes on one thread and commits on
+ * another); stage and sync are called from one thread; lookups from any.
+ */
+
+gboolean             ks_destination_is_temp_name     (const char           *name);
 
 const char          *ks_destination_get_id           (KsDestination        *self);
 const char          *ks_destination_get_kind         (KsDestination        *self);

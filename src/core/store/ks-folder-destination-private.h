@@ -10,16 +10,15 @@
 
 #pragma once
 
+#include "ks-dirfd.h"
 #include "ks-folder-destination.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  KS_FOLDER_PUBLISH_RENAME_NOREPLACE,
-  KS_FOLDER_PUBLISH_LINK,
-  KS_FOLDER_PUBLISH_CHECK_THEN_RENAME,
-} KsFolderPublishMode;
+typedef KsPublishMode KsFolderPublishMode;
+#define KS_FOLDER_PUBLISH_RENAME_NOREPLACE  KS_PUBLISH_RENAME_NOREPLACE
+#define KS_FOLDER_PUBLISH_LINK              KS_PUBLISH_LINK
+#define KS_FOLDER_PUBLISH_CHECK_THEN_RENAME KS_PUBLISH_CHECK_THEN_RENAME
 
 void                _ks_folder_destination_set_publish_mode (KsFolderDestination *self,
                                                              KsFolderPublishMode  mode);

@@ -324,3 +324,20 @@ ks_safe_name_add_counter (const char *safe_name,
   numbered = g_strconcat (stem, suffix, NULL);
   return ks_safe_name_make (numbered, -1);
 }
+
+/* Cuts @s to at most @max_bytes without splitting a UTF-8 sequence (if it is UTF-8). */
+char *
+ks_safe_name_truncate (const char *s,
+                       gsize       max_bytes)
+{
+  gsize len = strlen (s);
+
+  if (len <= max_bytes)
+    return g_strdup (s);
+
+  len = max_bytes;
+  while (len > 0 && ((guchar)s[len] & 0xC0) == 0x80)
+    len--;
+
+  return g_strndup (s, len);
+}

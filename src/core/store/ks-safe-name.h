@@ -26,5 +26,7 @@ char     *ks_safe_name_add_counter   (const char *safe_name,
 void      ks_safe_name_split         (const char *name,
                                       char      **stem,
                                       char      **ext);
+char     *ks_safe_name_truncate      (const char *s,
+                                      gsize       max_bytes);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* ks-backup-index.c
+/* ks-copy-counter.c
  *
  * Copyright 2026 The Keepsake authors
  *
@@ -11,11 +11,11 @@
 
 #include "config.h"
 
-#include "ks-backup-index.h"
+#include "ks-copy-counter.h"
 #include "ks-catalog.h"
 #include "ks-folder-destination.h"
 
-struct _KsBackupIndex
+struct _KsCopyCounter
 {
   GObject     parent_instance;
 
@@ -24,7 +24,7 @@ struct _KsBackupIndex
   gboolean    known;
 };
 
-G_DEFINE_FINAL_TYPE (KsBackupIndex, ks_backup_index, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (KsCopyCounter, ks_copy_counter, G_TYPE_OBJECT)
 
 enum {
   CHANGED,
@@ -53,10 +53,10 @@ refresh_free (gpointer data)
   g_free (refresh);
 }
 
-KsBackupIndex *
-ks_backup_index_new (void)
+KsCopyCounter *
+ks_copy_counter_new (void)
 {
-  return g_object_new (KS_TYPE_BACKUP_INDEX, NULL);
+  return g_object_new (KS_TYPE_COPY_COUNTER, NULL);
 }
 
 static void
@@ -73,18 +73,13 @@ refresh_worker (GTask        *task,
   refresh->copies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   /* Only read, never open a destination here: opening one tidies away temporary files, which
-   * may be a running backup's. A destination's id is in its meta folder; one that does not
-   * have it yet (the default folder before the first backup) holds nothing. */
+   * may be a running backup's, and takes its lock. A destination's id is what it holds; one
+   * that has none yet (the default folder before the first backup) holds nothing. */
   for (guint i = 0; refresh->destinations[i] != NULL; i++)
     {
-      g_autofree char *id_path = g_build_filename (refresh->destinations[i],
-                                                   KS_FOLDER_DESTINATION_META_DIR, "id", NULL);
-      g_autofree char *id = NULL;
+      g_autofree char *id = ks_folder_destination_read_id (refresh->destinations[i], NULL);
 
-      if (!g_file_get_contents (id_path, &id, NULL, NULL))
-        continue;
-      g_strstrip (id);
-      if (*id != '\0')
+      if (id != NULL)
         g_ptr_array_add (destination_ids, g_steal_pointer (&id));
     }
 
@@ -132,14 +127,14 @@ refresh_worker (GTask        *task,
 }
 
 /**
- * ks_backup_index_refresh_async:
+ * ks_copy_counter_refresh_async:
  * @assets: (element-type KsAsset): the assets to count; the array is referenced
  * @destinations: folder paths
  *
  * Counts again, on a worker; "changed" is emitted when the new counts are in place.
  */
 void
-ks_backup_index_refresh_async (KsBackupIndex       *self,
+ks_copy_counter_refresh_async (KsCopyCounter       *self,
                                KsSource            *source,
                                GPtrArray           *assets,
                                const char * const  *destinations,
@@ -150,7 +145,7 @@ ks_backup_index_refresh_async (KsBackupIndex       *self,
   g_autoptr(GTask) task = NULL;
   Refresh *refresh;
 
-  g_return_if_fail (KS_IS_BACKUP_INDEX (self));
+  g_return_if_fail (KS_IS_COPY_COUNTER (self));
   g_return_if_fail (KS_IS_SOURCE (source));
   g_return_if_fail (assets != NULL);
 
@@ -160,19 +155,19 @@ ks_backup_index_refresh_async (KsBackupIndex       *self,
   refresh->destinations = g_strdupv ((char **)destinations);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ks_backup_index_refresh_async);
+  g_task_set_source_tag (task, ks_copy_counter_refresh_async);
   g_task_set_task_data (task, refresh, refresh_free);
   g_task_run_in_thread (task, refresh_worker);
 }
 
 gboolean
-ks_backup_index_refresh_finish (KsBackupIndex  *self,
+ks_copy_counter_refresh_finish (KsCopyCounter  *self,
                                 GAsyncResult   *result,
                                 GError        **error)
 {
   Refresh *refresh;
 
-  g_return_val_if_fail (KS_IS_BACKUP_INDEX (self), FALSE);
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   if (!g_task_propagate_boolean (G_TASK (result), error))
@@ -188,9 +183,9 @@ ks_backup_index_refresh_finish (KsBackupIndex  *self,
 }
 
 void
-ks_backup_index_clear (KsBackupIndex *self)
+ks_copy_counter_clear (KsCopyCounter *self)
 {
-  g_return_if_fail (KS_IS_BACKUP_INDEX (self));
+  g_return_if_fail (KS_IS_COPY_COUNTER (self));
 
   g_hash_table_remove_all (self->copies);
   self->known = FALSE;
@@ -199,12 +194,12 @@ ks_backup_index_clear (KsBackupIndex *self)
 
 /* Returns: the number of copies, or -1 while unknown. */
 int
-ks_backup_index_get_copies (KsBackupIndex *self,
+ks_copy_counter_get_copies (KsCopyCounter *self,
                             KsAsset       *asset)
 {
   gpointer value;
 
-  g_return_val_if_fail (KS_IS_BACKUP_INDEX (self), -1);
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), -1);
 
   if (!g_hash_table_lookup_extended (self->copies, ks_asset_get_key (asset), NULL, &value))
     return -1;
@@ -213,29 +208,29 @@ ks_backup_index_get_copies (KsBackupIndex *self,
 }
 
 gboolean
-ks_backup_index_is_known (KsBackupIndex *self)
+ks_copy_counter_is_known (KsCopyCounter *self)
 {
-  g_return_val_if_fail (KS_IS_BACKUP_INDEX (self), FALSE);
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), FALSE);
 
   return self->known;
 }
 
 static void
-ks_backup_index_finalize (GObject *object)
+ks_copy_counter_finalize (GObject *object)
 {
-  KsBackupIndex *self = (KsBackupIndex *)object;
+  KsCopyCounter *self = (KsCopyCounter *)object;
 
   g_clear_pointer (&self->copies, g_hash_table_unref);
 
-  G_OBJECT_CLASS (ks_backup_index_parent_class)->finalize (object);
+  G_OBJECT_CLASS (ks_copy_counter_parent_class)->finalize (object);
 }
 
 static void
-ks_backup_index_class_init (KsBackupIndexClass *klass)
+ks_copy_counter_class_init (KsCopyCounterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->finalize = ks_backup_index_finalize;
+  object_class->finalize = ks_copy_counter_finalize;
 
   signals[CHANGED] = g_signal_new ("changed",
                                    G_TYPE_FROM_CLASS (klass),
@@ -245,7 +240,7 @@ ks_backup_index_class_init (KsBackupIndexClass *klass)
 }
 
 static void
-ks_backup_index_init (KsBackupIndex *self)
+ks_copy_counter_init (KsCopyCounter *self)
 {
   self->copies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

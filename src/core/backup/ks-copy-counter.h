@@ -1,4 +1,4 @@
-/* ks-backup-index.h
+/* ks-copy-counter.h
  *
  * Copyright 2026 The Keepsake authors
  *
@@ -16,24 +16,24 @@
 
 G_BEGIN_DECLS
 
-#define KS_TYPE_BACKUP_INDEX (ks_backup_index_get_type ())
+#define KS_TYPE_COPY_COUNTER (ks_copy_counter_get_type ())
 
-G_DECLARE_FINAL_TYPE (KsBackupIndex, ks_backup_index, KS, BACKUP_INDEX, GObject)
+G_DECLARE_FINAL_TYPE (KsCopyCounter, ks_copy_counter, KS, COPY_COUNTER, GObject)
 
-KsBackupIndex *ks_backup_index_new             (void);
-void           ks_backup_index_refresh_async   (KsBackupIndex       *self,
+KsCopyCounter *ks_copy_counter_new             (void);
+void           ks_copy_counter_refresh_async   (KsCopyCounter       *self,
                                                 KsSource            *source,
                                                 GPtrArray           *assets,
                                                 const char * const  *destinations,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data);
-gboolean       ks_backup_index_refresh_finish  (KsBackupIndex       *self,
+gboolean       ks_copy_counter_refresh_finish  (KsCopyCounter       *self,
                                                 GAsyncResult        *result,
                                                 GError             **error);
-void           ks_backup_index_clear           (KsBackupIndex       *self);
-int            ks_backup_index_get_copies      (KsBackupIndex       *self,
+void           ks_copy_counter_clear           (KsCopyCounter       *self);
+int            ks_copy_counter_get_copies      (KsCopyCounter       *self,
                                                 KsAsset             *asset);
-gboolean       ks_backup_index_is_known        (KsBackupIndex       *self);
+gboolean       ks_copy_counter_is_known        (KsCopyCounter       *self);
 
 G_END_DECLS

@@ -1,0 +1,1095 @@
+/* ks-backup-plan.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-backup-plan.h"
+#include "ks-folder-destination.h"
+#include "ks-layout.h"
+
+G_DEFINE_QUARK (ks-backup-plan-error-quark, ks_backup_plan_error)
+
+static const char *kind_names[] = {
+  [KS_DESTINATION_KIND_FOLDER] = "folder",
+  [KS_DESTINATION_KIND_DRIVE] = "drive",
+  [KS_DESTINATION_KIND_NETWORK] = "network",
+  [KS_DESTINATION_KIND_CLOUD] = "cloud",
+};
+
+const char *
+ks_destination_kind_to_string (KsDestinationKind kind)
+{
+  g_return_val_if_fail (kind < G_N_ELEMENTS (kind_names), NULL);
+
+  return kind_names[kind];
+}
+
+gboolean
+ks_destination_kind_from_string (const char        *string,
+                                 KsDestinationKind *out_kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (string, kind_names[i]) == 0)
+      {
+        *out_kind = i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* ---- KsPlanDestination ---- */
+
+struct _KsPlanDestination
+{
+  GObject            parent_instance;
+
+  char              *id;
+  char              *name;
+  KsDestinationKind  kind;
+  char              *location;
+  gboolean           enabled;
+  KsBackupMethods    methods;
+  gboolean           create_missing;
+  gint64             added_at;
+  GHashTable        *last_successes; /* source id → gint64 * (unix seconds) */
+};
+
+G_DEFINE_FINAL_TYPE (KsPlanDestination, ks_plan_destination, G_TYPE_OBJECT)
+
+static void
+ks_plan_destination_finalize (GObject *object)
+{
+  KsPlanDestination *self = (KsPlanDestination *)object;
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->location, g_free);
+  g_clear_pointer (&self->last_successes, g_hash_table_unref);
+
+  G_OBJECT_CLASS (ks_plan_destination_parent_class)->finalize (object);
+}
+
+static void
+ks_plan_destination_class_init (KsPlanDestinationClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ks_plan_destination_finalize;
+}
+
+static void
+ks_plan_destination_init (KsPlanDestination *self)
+{
+}
+
+static KsPlanDestination *
+plan_destination_new (const KsCatalogPlanEntry *entry,
+                      GHashTable               *last_successes)
+{
+  KsPlanDestination *self = g_object_new (KS_TYPE_PLAN_DESTINATION, NULL);
+
+  self->id = g_strdup (entry->id);
+  self->name = g_strdup (entry->name);
+  if (!ks_destination_kind_from_string (entry->kind, &self->kind))
+    self->kind = KS_DESTINATION_KIND_FOLDER;
+  self->location = g_strdup (entry->location);
+  self->enabled = entry->enabled;
+  self->methods = entry->methods;
+  self->create_missing = entry->create_missing;
+  self->added_at = entry->added_at;
+  self->last_successes = g_hash_table_ref (last_successes);
+
+  return self;
+}
+
+static KsCatalogPlanEntry *
+plan_destination_to_entry (KsPlanDestination *self)
+{
+  KsCatalogPlanEntry *entry = g_new0 (KsCatalogPlanEntry, 1);
+
+  entry->id = g_strdup (self->id);
+  entry->name = g_strdup (self->name);
+  entry->kind = g_strdup (ks_destination_kind_to_string (self->kind));
+  entry->location = g_strdup (self->location);
+  entry->enabled = self->enabled;
+  entry->methods = self->methods;
+  entry->create_missing = self->create_missing;
+  entry->added_at = self->added_at;
+
+  return entry;
+}
+
+/* The entry's id: the destination's own id, kept in its .keepsake/id. */
+const char *
+ks_plan_destination_get_id (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
+  return self->id;
+}
+
+const char *
+ks_plan_destination_get_name (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
+  return self->name;
+}
+
+KsDestinationKind
+ks_plan_destination_get_kind (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), KS_DESTINATION_KIND_FOLDER);
+  return self->kind;
+}
+
+/* Where it is: a folder's absolute path. */
+const char *
+ks_plan_destination_get_location (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
+  return self->location;
+}
+
+gboolean
+ks_plan_destination_get_enabled (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), FALSE);
+  return self->enabled;
+}
+
+KsBackupMethods
+ks_plan_destination_get_methods (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), KS_BACKUP_METHOD_NONE);
+  return self->methods;
+}
+
+/* Whether the first run makes the folder (the default Pictures folder) rather than
+ * reporting it missing (a drive that is not plugged in). */
+gboolean
+ks_plan_destination_get_create_missing (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), FALSE);
+  return self->create_missing;
+}
+
+gint64
+ks_plan_destination_get_added_at (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), 0);
+  return self->added_at;
+}
+
+/**
+ * ks_plan_destination_get_last_success:
+ * @source_id: a device's UDID or a source's id
+ *
+ * Returns: when a run of that source to this destination last went through to its end
+ *   (unix seconds), or 0 if never; as of the plan's last load or reload
+ */
+gint64
+ks_plan_destination_get_last_success (KsPlanDestination *self,
+                                      const char        *source_id)
+{
+  gint64 *when;
+
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), 0);
+
+  when = g_hash_table_lookup (self->last_successes, source_id);
+  return when ? *when : 0;
+}
+
+/**
+ * ks_plan_destination_dup_last_successes:
+ *
+ * Returns: (transfer container) (element-type utf8 gint64): source id → unix seconds
+ */
+GHashTable *
+ks_plan_destination_dup_last_successes (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
+
+  return g_hash_table_ref (self->last_successes);
+}
+
+/**
+ * ks_plan_destination_create_store:
+ *
+ * Returns: (transfer full): a new destination for this entry, not yet opened (opening it
+ *   touches the medium: do it on a worker)
+ */
+KsDestination *
+ks_plan_destination_create_store (KsPlanDestination *self)
+{
+  g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
+
+  /* Every kind in the plan today is a folder on a mounted file system. */
+  return KS_DESTINATION (ks_folder_destination_new_full (self->location, self->id,
+                                                         self->create_missing));
+}
+
+/* ---- KsBackupPlan ---- */
+
+#define OPTION_LAYOUT              "layout"
+#define OPTION_INCLUDE_VIDEOS      "include-videos"
+#define OPTION_INCLUDE_LIVE_VIDEOS "include-live-videos"
+#define OPTION_INCLUDE_EDITED      "include-edited"
+#define OPTION_INCLUDE_SIDECARS    "include-sidecars"
+#define OPTION_INITIALIZED         "initialized"
+
+struct _KsBackupPlan
+{
+  GObject    parent_instance;
+
+  KsCatalog *catalog;
+  GPtrArray *items;            /* KsPlanDestination, in the order added */
+
+  char      *layout;
+  gboolean   include_videos;
+  gboolean   include_live_videos;
+  gboolean   include_edited;
+  gboolean   include_sidecars;
+  gboolean   initialized;
+};
+
+enum {
+  PROP_0,
+  PROP_LAYOUT,
+  PROP_INCLUDE_VIDEOS,
+  PROP_INCLUDE_LIVE_VIDEOS,
+  PROP_INCLUDE_EDITED,
+  PROP_INCLUDE_SIDECARS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (KsBackupPlan, ks_backup_plan, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static GType
+ks_backup_plan_get_item_type (GListModel *model)
+{
+  return KS_TYPE_PLAN_DESTINATION;
+}
+
+static guint
+ks_backup_plan_get_n_items (GListModel *model)
+{
+  return KS_BACKUP_PLAN (model)->items->len;
+}
+
+static gpointer
+ks_backup_plan_get_item (GListModel *model,
+                         guint       position)
+{
+  KsBackupPlan *self = KS_BACKUP_PLAN (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = ks_backup_plan_get_item_type;
+  iface->get_n_items = ks_backup_plan_get_n_items;
+  iface->get_item = ks_backup_plan_get_item;
+}
+
+static gboolean
+option_boolean (KsBackupPlan *self,
+                const char   *key,
+                gboolean      fallback)
+{
+  g_autofree char *value = ks_catalog_dup_plan_setting (self->catalog, key);
+
+  if (value == NULL)
+    return fallback;
+
+  return g_strcmp0 (value, "true") == 0;
+}
+
+/* Options are small writes; a failing one is reported but cannot undo the property. */
+static void
+store_option (KsBackupPlan *self,
+              const char   *key,
+              const char   *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_catalog_set_plan_setting (self->catalog, key, value, &error))
+    g_warning ("Cannot save the backup option %s: %s", key, error->message);
+}
+
+static void
+load_options (KsBackupPlan *self)
+{
+  struct {
+    gboolean   *field;
+    const char *key;
+    int         prop;
+  } booleans[] = {
+    { &self->include_videos, OPTION_INCLUDE_VIDEOS, PROP_INCLUDE_VIDEOS },
+    { &self->include_live_videos, OPTION_INCLUDE_LIVE_VIDEOS, PROP_INCLUDE_LIVE_VIDEOS },
+    { &self->include_edited, OPTION_INCLUDE_EDITED, PROP_INCLUDE_EDITED },
+    { &self->include_sidecars, OPTION_INCLUDE_SIDECARS, PROP_INCLUDE_SIDECARS },
+  };
+  g_autofree char *layout = ks_catalog_dup_plan_setting (self->catalog, OPTION_LAYOUT);
+
+  for (guint i = 0; i < G_N_ELEMENTS (booleans); i++)
+    {
+      gboolean value = option_boolean (self, booleans[i].key, TRUE);
+
+      if (value != *booleans[i].field)
+        {
+          *booleans[i].field = value;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[booleans[i].prop]);
+        }
+    }
+
+  if (layout == NULL || !ks_layout_validate (layout, NULL))
+    {
+      g_free (layout);
+      layout = g_strdup (KS_IMPORT_DEFAULT_LAYOUT);
+    }
+  if (g_strcmp0 (layout, self->layout) != 0)
+    {
+      g_free (self->layout);
+      self->layout = g_steal_pointer (&layout);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYOUT]);
+    }
+
+  self->initialized = option_boolean (self, OPTION_INITIALIZED, FALSE);
+}
+
+static void
+set_boolean_option (KsBackupPlan *self,
+                    gboolean     *field,
+                    const char   *key,
+                    int           prop,
+                    gboolean      value)
+{
+  value = !!value;
+  if (*field == value)
+    return;
+
+  *field = value;
+  store_option (self, key, value ? "true" : "false");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+ks_backup_plan_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  KsBackupPlan *self = KS_BACKUP_PLAN (object);
+
+  switch (prop_id)
+    {
+    case PROP_LAYOUT:
+      g_value_set_string (value, ks_backup_plan_get_layout (self));
+      break;
+    case PROP_INCLUDE_VIDEOS:
+      g_value_set_boolean (value, ks_backup_plan_get_include_videos (self));
+      break;
+    case PROP_INCLUDE_LIVE_VIDEOS:
+      g_value_set_boolean (value, ks_backup_plan_get_include_live_videos (self));
+      break;
+    case PROP_INCLUDE_EDITED:
+      g_value_set_boolean (value, ks_backup_plan_get_include_edited (self));
+      break;
+    case PROP_INCLUDE_SIDECARS:
+      g_value_set_boolean (value, ks_backup_plan_get_include_sidecars (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_backup_plan_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  KsBackupPlan *self = KS_BACKUP_PLAN (object);
+
+  switch (prop_id)
+    {
+    case PROP_LAYOUT:
+      /* An invalid layout from a binding is not stored; the editor shows why. */
+      ks_backup_plan_set_layout (self, g_value_get_string (value), NULL);
+      break;
+    case PROP_INCLUDE_VIDEOS:
+      ks_backup_plan_set_include_videos (self, g_value_get_boolean (value));
+      break;
+    case PROP_INCLUDE_LIVE_VIDEOS:
+      ks_backup_plan_set_include_live_videos (self, g_value_get_boolean (value));
+      break;
+    case PROP_INCLUDE_EDITED:
+      ks_backup_plan_set_include_edited (self, g_value_get_boolean (value));
+      break;
+    case PROP_INCLUDE_SIDECARS:
+      ks_backup_plan_set_include_sidecars (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_backup_plan_finalize (GObject *object)
+{
+  KsBackupPlan *self = (KsBackupPlan *)object;
+
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->layout, g_free);
+  g_clear_object (&self->catalog);
+
+  G_OBJECT_CLASS (ks_backup_plan_parent_class)->finalize (object);
+}
+
+static void
+ks_backup_plan_class_init (KsBackupPlanClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = ks_backup_plan_get_property;
+  object_class->set_property = ks_backup_plan_set_property;
+  object_class->finalize = ks_backup_plan_finalize;
+
+  properties[PROP_LAYOUT] =
+    g_param_spec_string ("layout", NULL, NULL, KS_IMPORT_DEFAULT_LAYOUT, flags);
+  properties[PROP_INCLUDE_VIDEOS] =
+    g_param_spec_boolean ("include-videos", NULL, NULL, TRUE, flags);
+  properties[PROP_INCLUDE_LIVE_VIDEOS] =
+    g_param_spec_boolean ("include-live-videos", NULL, NULL, TRUE, flags);
+  properties[PROP_INCLUDE_EDITED] =
+    g_param_spec_boolean ("include-edited", NULL, NULL, TRUE, flags);
+  properties[PROP_INCLUDE_SIDECARS] =
+    g_param_spec_boolean ("include-sidecars", NULL, NULL, TRUE, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ks_backup_plan_init (KsBackupPlan *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->layout = g_strdup (KS_IMPORT_DEFAULT_LAYOUT);
+  self->include_videos = TRUE;
+  self->include_live_videos = TRUE;
+  self->include_edited = TRUE;
+  self->include_sidecars = TRUE;
+}
+
+/**
+ * ks_backup_plan_new:
+ * @catalog: where the plan is kept
+ *
+ * Loads the plan (a few rows: fast, but it reads the catalog's database).
+ *
+ * Returns: (transfer full): the plan, or %NULL with @error set
+ */
+KsBackupPlan *
+ks_backup_plan_new (KsCatalog  *catalog,
+                    GError    **error)
+{
+  g_autoptr(KsBackupPlan) self = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (catalog), NULL);
+
+  self = g_object_new (KS_TYPE_BACKUP_PLAN, NULL);
+  self->catalog = g_object_ref (catalog);
+
+  if (!ks_backup_plan_reload (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+KsCatalog *
+ks_backup_plan_get_catalog (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+
+  return self->catalog;
+}
+
+/**
+ * ks_backup_plan_reload:
+ *
+ * Reads the plan again: edits made by another process (keepsake-cli while the app runs)
+ * and the latest successful runs. Emits items-changed and notifies changed options.
+ */
+gboolean
+ks_backup_plan_reload (KsBackupPlan  *self,
+                       GError       **error)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  guint removed;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  entries = ks_catalog_list_plan_entries (self->catalog, error);
+  if (entries == NULL)
+    return FALSE;
+
+  items = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const KsCatalogPlanEntry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(GHashTable) last = ks_catalog_dup_last_successes (self->catalog, entry->id);
+
+      g_ptr_array_add (items, plan_destination_new (entry, last));
+    }
+
+  removed = self->items->len;
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&items);
+  load_options (self);
+
+  if (removed > 0 || self->items->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->items->len);
+
+  return TRUE;
+}
+
+static int
+find_entry (KsBackupPlan *self,
+            const char   *id_or_location)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      KsPlanDestination *dest = g_ptr_array_index (self->items, i);
+
+      if (g_strcmp0 (dest->id, id_or_location) == 0
+          || g_strcmp0 (dest->location, id_or_location) == 0)
+        return i;
+    }
+
+  return -1;
+}
+
+/**
+ * ks_backup_plan_lookup:
+ * @id_or_location: an entry's id, or where it is (a folder's path, as added)
+ *
+ * Returns: (transfer none) (nullable): the entry
+ */
+KsPlanDestination *
+ks_backup_plan_lookup (KsBackupPlan *self,
+                       const char   *id_or_location)
+{
+  int i;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+  g_return_val_if_fail (id_or_location != NULL, NULL);
+
+  i = find_entry (self, id_or_location);
+  if (i < 0 && g_path_is_absolute (id_or_location))
+    {
+      g_autofree char *canonical = g_canonicalize_filename (id_or_location, NULL);
+
+      i = find_entry (self, canonical);
+    }
+
+  return i >= 0 ? g_ptr_array_index (self->items, i) : NULL;
+}
+
+/**
+ * ks_backup_plan_dup_enabled:
+ * @method: the method that must run there
+ *
+ * Returns: (transfer full) (element-type KsPlanDestination): the enabled entries that run
+ *   @method, in the plan's order
+ */
+GPtrArray *
+ks_backup_plan_dup_enabled (KsBackupPlan    *self,
+                            KsBackupMethods  method)
+{
+  GPtrArray *enabled = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), enabled);
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      KsPlanDestination *dest = g_ptr_array_index (self->items, i);
+
+      if (dest->enabled && (dest->methods & method) == method)
+        g_ptr_array_add (enabled, g_object_ref (dest));
+    }
+
+  return enabled;
+}
+
+static gboolean
+save_and_reload (KsBackupPlan      *self,
+                 KsPlanDestination *dest,
+                 GError           **error)
+{
+  g_autoptr(KsCatalogPlanEntry) entry = plan_destination_to_entry (dest);
+
+  if (!ks_catalog_save_plan_entry (self->catalog, entry, error))
+    return FALSE;
+
+  return ks_backup_plan_reload (self, error);
+}
+
+/* What adding a folder needs from the medium, read on whichever thread adds it. */
+typedef struct
+{
+  char *path;
+  char *name;
+  char *existing_id;
+} FolderFacts;
+
+static void
+folder_facts_free (FolderFacts *facts)
+{
+  g_free (facts->path);
+  g_free (facts->name);
+  g_free (facts->existing_id);
+  g_free (facts);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FolderFacts, folder_facts_free)
+
+static FolderFacts *
+read_folder_facts (const char  *path,
+                   const char  *name,
+                   gboolean     may_be_absent,
+                   GError     **error)
+{
+  g_autoptr(FolderFacts) facts = g_new0 (FolderFacts, 1);
+
+  if (path == NULL || !g_path_is_absolute (path))
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                   _("“%s” is not an absolute path"), path ? path : "");
+      return NULL;
+    }
+
+  facts->path = g_canonicalize_filename (path, NULL);
+  if (!may_be_absent && !g_file_test (facts->path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                   _("“%s” is not a folder"), facts->path);
+      return NULL;
+    }
+
+  facts->existing_id = ks_folder_destination_read_id (facts->path, NULL);
+  if (name != NULL && name[0] != '\0')
+    facts->name = g_strdup (name);
+  else
+    facts->name = g_filename_display_basename (facts->path);
+
+  return g_steal_pointer (&facts);
+}
+
+static KsPlanDestination *
+add_folder_facts (KsBackupPlan  *self,
+                  FolderFacts   *facts,
+                  gboolean       create_missing,
+                  GError       **error)
+{
+  g_autoptr(KsPlanDestination) dest = NULL;
+  KsPlanDestination *same;
+
+  same = ks_backup_plan_lookup (self, facts->path);
+  if (same == NULL && facts->existing_id != NULL)
+    same = ks_backup_plan_lookup (self, facts->existing_id);
+  if (same != NULL)
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_EXISTS,
+                   _("“%s” is already in the backup plan as “%s”"),
+                   facts->path, same->name);
+      return NULL;
+    }
+
+  dest = g_object_new (KS_TYPE_PLAN_DESTINATION, NULL);
+  dest->id = facts->existing_id ? g_strdup (facts->existing_id) : g_uuid_string_random ();
+  dest->name = g_strdup (facts->name);
+  dest->kind = KS_DESTINATION_KIND_FOLDER;
+  dest->location = g_strdup (facts->path);
+  dest->enabled = TRUE;
+  dest->methods = KS_BACKUP_METHOD_FILES;
+  dest->create_missing = create_missing;
+  dest->added_at = g_get_real_time () / G_USEC_PER_SEC;
+  dest->last_successes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (!save_and_reload (self, dest, error))
+    return NULL;
+
+  return ks_backup_plan_lookup (self, dest->id);
+}
+
+/**
+ * ks_backup_plan_add_folder:
+ * @path: an absolute path
+ * @name: (nullable): a name for people; the folder's name when %NULL
+ * @create_missing: the first run makes the folder if it is missing (for the default
+ *   Pictures folder); otherwise it must exist now
+ *
+ * Adds a folder to the plan, enabled, for photos and videos as files. A folder that
+ * already holds a Keepsake backup keeps its id (its copies are known by it). Blocking:
+ * it looks at the folder; see ks_backup_plan_add_folder_async().
+ *
+ * Returns: (transfer none): the new entry, or %NULL with @error set
+ */
+KsPlanDestination *
+ks_backup_plan_add_folder (KsBackupPlan  *self,
+                           const char    *path,
+                           const char    *name,
+                           gboolean       create_missing,
+                           GError       **error)
+{
+  g_autoptr(FolderFacts) facts = NULL;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+
+  facts = read_folder_facts (path, name, create_missing, error);
+  if (facts == NULL)
+    return NULL;
+
+  return add_folder_facts (self, facts, create_missing, error);
+}
+
+/**
+ * ks_backup_plan_restore_folder:
+ * @path: an absolute path
+ * @enabled: whether backups go there
+ *
+ * Adds a folder the user chose in an earlier version (whose settings are brought over): it
+ * may be absent now — a drive that is not plugged in — and is then not made by a run.
+ *
+ * Returns: (transfer none): the new entry, or %NULL with @error set
+ */
+KsPlanDestination *
+ks_backup_plan_restore_folder (KsBackupPlan  *self,
+                               const char    *path,
+                               gboolean       enabled,
+                               GError       **error)
+{
+  g_autoptr(FolderFacts) facts = NULL;
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+
+  facts = read_folder_facts (path, NULL, TRUE, error);
+  if (facts == NULL || (dest = add_folder_facts (self, facts, FALSE, error)) == NULL)
+    return NULL;
+  if (!enabled && !ks_backup_plan_set_enabled (self, dest->id, FALSE, error))
+    return NULL;
+
+  return ks_backup_plan_lookup (self, facts->path);
+}
+
+static void
+read_facts_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  FolderFacts *request = task_data;
+  GError *error = NULL;
+  FolderFacts *facts = read_folder_facts (request->path, request->name, FALSE, &error);
+
+  if (facts == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, facts, (GDestroyNotify)folder_facts_free);
+}
+
+/**
+ * ks_backup_plan_add_folder_async:
+ *
+ * ks_backup_plan_add_folder() with the folder looked at on a worker; the plan itself is
+ * changed on the calling thread when the callback finishes it.
+ */
+void
+ks_backup_plan_add_folder_async (KsBackupPlan        *self,
+                                 const char          *path,
+                                 const char          *name,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  FolderFacts *request;
+
+  g_return_if_fail (KS_IS_BACKUP_PLAN (self));
+
+  request = g_new0 (FolderFacts, 1);
+  request->path = g_strdup (path);
+  request->name = g_strdup (name);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_backup_plan_add_folder_async);
+  g_task_set_task_data (task, request, (GDestroyNotify)folder_facts_free);
+  g_task_run_in_thread (task, read_facts_thread);
+}
+
+/**
+ * ks_backup_plan_add_folder_finish:
+ *
+ * Returns: (transfer none): the new entry, or %NULL with @error set
+ */
+KsPlanDestination *
+ks_backup_plan_add_folder_finish (KsBackupPlan  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_autoptr(FolderFacts) facts = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  facts = g_task_propagate_pointer (G_TASK (result), error);
+  if (facts == NULL)
+    return NULL;
+
+  return add_folder_facts (self, facts, FALSE, error);
+}
+
+static KsPlanDestination *
+lookup_or_error (KsBackupPlan  *self,
+                 const char    *id,
+                 GError       **error)
+{
+  KsPlanDestination *dest = ks_backup_plan_lookup (self, id);
+
+  if (dest == NULL)
+    g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_NOT_FOUND,
+                 _("No destination “%s” in the backup plan"), id);
+  return dest;
+}
+
+/**
+ * ks_backup_plan_remove:
+ * @id: an entry's id (or location)
+ *
+ * Takes the destination out of the plan. What it holds stays there, and the catalog keeps
+ * knowing its copies.
+ */
+gboolean
+ks_backup_plan_remove (KsBackupPlan  *self,
+                       const char    *id,
+                       GError       **error)
+{
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if ((dest = lookup_or_error (self, id, error)) == NULL)
+    return FALSE;
+
+  if (!ks_catalog_delete_plan_entry (self->catalog, dest->id, error))
+    return FALSE;
+
+  return ks_backup_plan_reload (self, error);
+}
+
+gboolean
+ks_backup_plan_set_enabled (KsBackupPlan  *self,
+                            const char    *id,
+                            gboolean       enabled,
+                            GError       **error)
+{
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if ((dest = lookup_or_error (self, id, error)) == NULL)
+    return FALSE;
+  if (dest->enabled == !!enabled)
+    return TRUE;
+
+  dest->enabled = !!enabled;
+  return save_and_reload (self, dest, error);
+}
+
+gboolean
+ks_backup_plan_rename (KsBackupPlan  *self,
+                       const char    *id,
+                       const char    *name,
+                       GError       **error)
+{
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if ((dest = lookup_or_error (self, id, error)) == NULL)
+    return FALSE;
+  if (name == NULL || name[0] == '\0')
+    {
+      g_set_error_literal (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                           _("A destination needs a name"));
+      return FALSE;
+    }
+
+  g_free (dest->name);
+  dest->name = g_strdup (name);
+  return save_and_reload (self, dest, error);
+}
+
+/**
+ * ks_backup_plan_get_import_flags:
+ *
+ * Returns: the import flags the plan's options ask for (what to leave out)
+ */
+KsImportFlags
+ks_backup_plan_get_import_flags (KsBackupPlan *self)
+{
+  KsImportFlags flags = KS_IMPORT_FLAGS_NONE;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), flags);
+
+  if (!self->include_videos)
+    flags |= KS_IMPORT_FLAGS_SKIP_VIDEOS;
+  if (!self->include_live_videos)
+    flags |= KS_IMPORT_FLAGS_SKIP_LIVE_VIDEOS;
+  if (!self->include_edited)
+    flags |= KS_IMPORT_FLAGS_SKIP_EDITED;
+  if (!self->include_sidecars)
+    flags |= KS_IMPORT_FLAGS_SKIP_SIDECARS;
+
+  return flags;
+}
+
+gboolean
+ks_backup_plan_get_include_videos (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), TRUE);
+  return self->include_videos;
+}
+
+void
+ks_backup_plan_set_include_videos (KsBackupPlan *self,
+                                   gboolean      include)
+{
+  g_return_if_fail (KS_IS_BACKUP_PLAN (self));
+  set_boolean_option (self, &self->include_videos, OPTION_INCLUDE_VIDEOS,
+                      PROP_INCLUDE_VIDEOS, include);
+}
+
+gboolean
+ks_backup_plan_get_include_live_videos (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), TRUE);
+  return self->include_live_videos;
+}
+
+void
+ks_backup_plan_set_include_live_videos (KsBackupPlan *self,
+                                        gboolean      include)
+{
+  g_return_if_fail (KS_IS_BACKUP_PLAN (self));
+  set_boolean_option (self, &self->include_live_videos, OPTION_INCLUDE_LIVE_VIDEOS,
+                      PROP_INCLUDE_LIVE_VIDEOS, include);
+}
+
+gboolean
+ks_backup_plan_get_include_edited (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), TRUE);
+  return self->include_edited;
+}
+
+void
+ks_backup_plan_set_include_edited (KsBackupPlan *self,
+                                   gboolean      include)
+{
+  g_return_if_fail (KS_IS_BACKUP_PLAN (self));
+  set_boolean_option (self, &self->include_edited, OPTION_INCLUDE_EDITED,
+                      PROP_INCLUDE_EDITED, include);
+}
+
+gboolean
+ks_backup_plan_get_include_sidecars (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), TRUE);
+  return self->include_sidecars;
+}
+
+void
+ks_backup_plan_set_include_sidecars (KsBackupPlan *self,
+                                     gboolean      include)
+{
+  g_return_if_fail (KS_IS_BACKUP_PLAN (self));
+  set_boolean_option (self, &self->include_sidecars, OPTION_INCLUDE_SIDECARS,
+                      PROP_INCLUDE_SIDECARS, include);
+}
+
+const char *
+ks_backup_plan_get_layout (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+  return self->layout;
+}
+
+/**
+ * ks_backup_plan_set_layout:
+ * @layout: a layout template (see ks_layout_validate())
+ *
+ * Returns: %FALSE with @error set (KS_BACKUP_PLAN_ERROR_INVALID) when @layout is not a
+ *   valid template; nothing is stored then
+ */
+gboolean
+ks_backup_plan_set_layout (KsBackupPlan  *self,
+                           const char    *layout,
+                           GError       **error)
+{
+  g_autoptr(GError) invalid = NULL;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if (layout == NULL || !ks_layout_validate (layout, &invalid))
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                   "%s", invalid ? invalid->message : _("No layout given"));
+      return FALSE;
+    }
+  if (g_strcmp0 (layout, self->layout) == 0)
+    return TRUE;
+
+  if (!ks_catalog_set_plan_setting (self->catalog, OPTION_LAYOUT, layout, error))
+    return FALSE;
+  g_free (self->layout);
+  self->layout = g_strdup (layout);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYOUT]);
+
+  return TRUE;
+}
+
+gboolean
+ks_backup_plan_is_initialized (KsBackupPlan *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+  return self->initialized;
+}
+
+gboolean
+ks_backup_plan_mark_initialized (KsBackupPlan  *self,
+                                 GError       **error)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if (!ks_catalog_set_plan_setting (self->catalog, OPTION_INITIALIZED, "true", error))
+    return FALSE;
+  self->initialized = TRUE;
+
+  return TRUE;
+}

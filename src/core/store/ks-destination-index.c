@@ -1,0 +1,211 @@
+/* ks-destination-index.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The index format, and the table loaded from it. Not thread-safe: KsDestination guards it. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ks-destination-index.h"
+#include "ks-hash.h"
+
+/* An index line "forget <sha256>" drops that content (a copy found damaged). */
+#define FORGET_MARK "forget "
+
+struct _KsDestinationIndex
+{
+  GHashTable *entries; /* hash → KsDestinationEntry */
+};
+
+KsDestinationIndex *
+ks_destination_index_new (void)
+{
+  KsDestinationIndex *self = g_new0 (KsDestinationIndex, 1);
+
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)ks_destination_entry_free);
+  return self;
+}
+
+void
+ks_destination_index_free (KsDestinationIndex *self)
+{
+  if (self == NULL)
+    return;
+
+  g_hash_table_unref (self->entries);
+  g_free (self);
+}
+
+KsDestinationEntry *
+ks_destination_entry_new (const char *hash,
+                          guint64     size,
+                          const char *relative_path)
+{
+  KsDestinationEntry *entry = g_new0 (KsDestinationEntry, 1);
+
+  entry->hash = g_strdup (hash);
+  entry->size = size;
+  entry->relative_path = g_strdup (relative_path);
+  return entry;
+}
+
+KsDestinationEntry *
+ks_destination_entry_copy (const KsDestinationEntry *entry)
+{
+  return ks_destination_entry_new (entry->hash, entry->size, entry->relative_path);
+}
+
+void
+ks_destination_entry_append_line (const KsDestinationEntry *entry,
+                                  GString                  *out)
+{
+  g_string_append_printf (out, "%s %" G_GUINT64_FORMAT " %s\n",
+                          entry->hash, entry->size, entry->relative_path);
+}
+
+char *
+ks_destination_index_forget_line (const char *hash)
+{
+  return g_strconcat (FORGET_MARK, hash, "\n", NULL);
+}
+
+static KsDestinationEntry *
+parse_line (const char *line)
+{
+  g_autofree char *hash = NULL;
+  const char *sp1, *sp2;
+  char *end = NULL;
+  guint64 size;
+
+  sp1 = strchr (line, ' ');
+  if (sp1 == NULL || sp1 - line != KS_HASH_HEX_LEN)
+    return NULL;
+  sp2 = strchr (sp1 + 1, ' ');
+  if (sp2 == NULL || sp2[1] == '\0')
+    return NULL;
+
+  size = g_ascii_strtoull (sp1 + 1, &end, 10);
+  if (end != sp2)
+    return NULL;
+
+  hash = g_strndup (line, KS_HASH_HEX_LEN);
+  if (!ks_hash_is_valid (hash))
+    return NULL;
+
+  return ks_destination_entry_new (hash, size, sp2 + 1);
+}
+
+/**
+ * ks_destination_index_load:
+ * @contents: (nullable): the index file, NUL-terminated (modified), or %NULL for none
+ *
+ * Replaces the table with what @contents says.
+ *
+ * Returns: whether the file should be rewritten compactly (it carries a damaged line or
+ *   many superseded ones)
+ */
+gboolean
+ks_destination_index_load (KsDestinationIndex *self,
+                           char               *contents)
+{
+  guint lines = 0;
+  gboolean damaged = FALSE;
+  char *p = contents;
+
+  g_hash_table_remove_all (self->entries);
+
+  while (p != NULL && *p)
+    {
+      char *nl = strchr (p, '\n');
+      KsDestinationEntry *entry;
+
+      if (nl == NULL)
+        {
+          /* A torn last line from a crash: the copy it described is redone. */
+          damaged = TRUE;
+          break;
+        }
+      *nl = '\0';
+      lines++;
+
+      if (g_str_has_prefix (p, FORGET_MARK) && ks_hash_is_valid (p + strlen (FORGET_MARK)))
+        g_hash_table_remove (self->entries, p + strlen (FORGET_MARK));
+      else if ((entry = parse_line (p)) != NULL)
+        g_hash_table_replace (self->entries, entry->hash, entry);
+      else
+        damaged = TRUE;
+
+      p = nl + 1;
+    }
+
+  return damaged || lines > 2 * g_hash_table_size (self->entries) + 64;
+}
+
+/* Returns: (transfer full): the table as a compact index file */
+GString *
+ks_destination_index_serialize (KsDestinationIndex *self)
+{
+  GString *out = g_string_new (NULL);
+  GHashTableIter iter;
+  KsDestinationEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
+    ks_destination_entry_append_line (entry, out);
+
+  return out;
+}
+
+const KsDestinationEntry *
+ks_destination_index_lookup (KsDestinationIndex *self,
+                             const char         *hash)
+{
+  return g_hash_table_lookup (self->entries, hash);
+}
+
+/* Adds or replaces the entry for @entry's hash; the index takes @entry. */
+void
+ks_destination_index_take (KsDestinationIndex *self,
+                           KsDestinationEntry *entry)
+{
+  g_hash_table_replace (self->entries, entry->hash, entry);
+}
+
+gboolean
+ks_destination_index_remove (KsDestinationIndex *self,
+                             const char         *hash)
+{
+  return g_hash_table_remove (self->entries, hash);
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const KsDestinationEntry *ea = *(const KsDestinationEntry **)a;
+  const KsDestinationEntry *eb = *(const KsDestinationEntry **)b;
+
+  return strcmp (ea->relative_path, eb->relative_path);
+}
+
+/* Returns: (transfer full) (element-type KsDestinationEntry): a copy, by relative path */
+GPtrArray *
+ks_destination_index_list (KsDestinationIndex *self)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  GHashTableIter iter;
+  KsDestinationEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
+    g_ptr_array_add (entries, ks_destination_entry_copy (entry));
+
+  g_ptr_array_sort (entries, compare_entries);
+  return entries;
+}

@@ -1,0 +1,43 @@
+/* ks-destination-index.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* KsDestinationIndex: a destination's own record of what it holds (.keepsake/index), in
+ * memory. The file is an append-only log of lines "<sha256> <size> <relative path>" and
+ * "forget <sha256>"; the storage of the file is the destination kind's, the format is here. */
+
+#pragma once
+
+#include "ks-destination.h"
+
+G_BEGIN_DECLS
+
+typedef struct _KsDestinationIndex KsDestinationIndex;
+
+KsDestinationIndex       *ks_destination_index_new          (void);
+void                      ks_destination_index_free         (KsDestinationIndex        *self);
+gboolean                  ks_destination_index_load         (KsDestinationIndex        *self,
+                                                             char                      *contents);
+GString                  *ks_destination_index_serialize    (KsDestinationIndex        *self);
+const KsDestinationEntry *ks_destination_index_lookup       (KsDestinationIndex        *self,
+                                                             const char                *hash);
+void                      ks_destination_index_take         (KsDestinationIndex        *self,
+                                                             KsDestinationEntry        *entry);
+gboolean                  ks_destination_index_remove       (KsDestinationIndex        *self,
+                                                             const char                *hash);
+GPtrArray                *ks_destination_index_list         (KsDestinationIndex        *self);
+
+KsDestinationEntry       *ks_destination_entry_new          (const char                *hash,
+                                                             guint64                    size,
+                                                             const char                *relative_path);
+KsDestinationEntry       *ks_destination_entry_copy         (const KsDestinationEntry  *entry);
+void                      ks_destination_entry_append_line  (const KsDestinationEntry  *entry,
+                                                             GString                   *out);
+char                     *ks_destination_index_forget_line  (const char                *hash);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsDestinationIndex, ks_destination_index_free)
+
+G_END_DECLS

@@ -1,0 +1,208 @@
+# test-cli-destinations.py
+#
+# Copyright 2026 The Keepsake authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""keepsake-cli destinations and backup without --to, end to end: a folder added (by a
+relative path) is listed, filled byte for byte from the emulated iPhone by a plain `backup`,
+shows its last success per device in `destinations list` and `status` (with the run started
+by "cli"), and is removed; disabled destinations are left alone; bad targets and an empty plan
+are refused with a sentence and exit 2, before any phone is waited for."""
+
+import os
+import sqlite3
+
+from clitest import (EXIT, Emulator, backup_files, catalog_path, check_complete, check_integrity,
+                     cli, cli_json, env_for, make_sample_library, media_files, run_tests)
+
+
+def plan(env):
+    rc, doc, _ = cli_json(['destinations', 'list'], env, expect=0)
+    assert doc['command'] == 'destinations' and doc['action'] == 'list', doc
+    return doc['destinations']
+
+
+def distinct(media):
+    return len(set(media_files(media).values()))
+
+
+def test_add_list_backup_remove(tmp):
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'Backups', 'Phone')
+    make_sample_library(media, 10, seed=31)
+    os.makedirs(dest)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        assert plan(env) == []
+
+        # A relative target is taken from the current folder and stored absolute.
+        old_cwd = os.getcwd()
+        os.chdir(os.path.join(tmp, 'Backups'))
+        try:
+            rc, doc, _ = cli_json(['destinations', 'add', 'Phone', '--name', 'My backup'], env, expect=0)
+        finally:
+            os.chdir(old_cwd)
+        added = doc['destination']
+        assert added['location'] == dest and added['name'] == 'My backup', doc
+
+        entries = plan(env)
+        assert len(entries) == 1, entries
+        entry = entries[0]
+        assert entry['id'] == added['id'] and len(entry['id']) > 0
+        assert entry['kind'] == 'folder' and entry['location'] == dest and entry['enabled'] is True
+        assert entry['methods'] == ['files'] and entry['last_success'] == {}, entry
+
+        # No --to: the plan, through the backup service.
+        rc, doc, _ = cli_json(['backup'], env, expect=0)
+        assert doc['copied'] == distinct(media) and doc['failed'] == 0, doc
+        assert doc['destination'] == dest and doc['origin'] == 'cli', doc
+        assert [d['id'] for d in doc['destinations']] == [entry['id']], doc
+        check_complete(dest, media)
+        check_integrity(dest, tmp, media)
+        with open(os.path.join(dest, '.keepsake', 'id')) as f:
+            assert f.read().strip() == entry['id']
+
+        # The run is recorded with who started it; the plan knows its last success.
+        con = sqlite3.connect(catalog_path(tmp))
+        try:
+            origins = [r[0] for r in con.execute('SELECT origin FROM runs')]
+        finally:
+            con.close()
+        assert origins == ['cli'], origins
+        entry = plan(env)[0]
+        assert list(entry['last_success'].keys()) == ['device:' + emu.udid()], entry
+        assert list(entry['last_success'].values())[0] > 0
+        rc, doc, _ = cli_json(['status'], env, expect=0)
+        assert doc['runs'][0]['origin'] == 'cli', doc['runs']
+        assert [p['id'] for p in doc['plan']] == [entry['id']], doc
+        assert doc['plan'][0]['last_success'] == entry['last_success']
+        rc, out, _ = cli(['status'], env, expect=0)
+        assert 'started by cli' in out and 'Backup plan:' in out and 'My backup' in out, out
+
+        # Again: nothing to copy.
+        rc, doc, _ = cli_json(['backup'], env, expect=0)
+        assert doc['copied'] == 0 and doc['skipped'] == distinct(media), doc
+
+        # Removed by id: out of the plan, the photos stay.
+        before = backup_files(dest)
+        rc, out, _ = cli(['destinations', 'remove', entry['id']], env, expect=0)
+        assert 'Removed' in out and dest in out, out
+        assert plan(env) == []
+        assert backup_files(dest) == before
+        rc, doc, err = cli_json(['backup'], env, expect=EXIT['usage'])
+        assert 'keepsake-cli destinations add' in doc['error']['message'], doc
+
+
+def test_enable_disable(tmp):
+    media = os.path.join(tmp, 'phone')
+    a, b = os.path.join(tmp, 'a'), os.path.join(tmp, 'b')
+    make_sample_library(media, 6, seed=32)
+    os.mkdir(a)
+    os.mkdir(b)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        cli(['destinations', 'add', a], env, expect=0)
+        rc, doc, _ = cli_json(['destinations', 'add', b], env, expect=0)
+        b_id = doc['destination']['id']
+        assert doc['destination']['name'] == 'b', doc
+
+        # Disabled by path: left alone by the next backup.
+        rc, doc, _ = cli_json(['destinations', 'disable', b], env, expect=0)
+        assert doc['destination']['id'] == b_id and doc['destination']['enabled'] is False, doc
+        assert [e['enabled'] for e in plan(env)] == [True, False]
+        rc, doc, _ = cli_json(['backup'], env, expect=0)
+        assert doc['copied'] == distinct(media) and doc['destination'] == a, doc
+        check_complete(a, media)
+        assert os.listdir(b) == []
+
+        # Enabled by id: the next backup fills it, and copies nothing new to a.
+        rc, doc, _ = cli_json(['destinations', 'enable', b_id], env, expect=0)
+        assert doc['destination']['enabled'] is True, doc
+        rc, doc, _ = cli_json(['backup'], env, expect=0)
+        assert doc['destination'] is None and len(doc['destinations']) == 2, doc
+        check_complete(a, media)
+        check_complete(b, media)
+        assert backup_files(a) == backup_files(b)
+
+        # Every destination off is as good as none.
+        cli(['destinations', 'disable', a], env, expect=0)
+        cli(['destinations', 'disable', b_id], env, expect=0)
+        rc, doc, _ = cli_json(['backup'], env, expect=EXIT['usage'])
+        assert 'keepsake-cli destinations add' in doc['error']['message'], doc
+
+        # An id that is not in the plan.
+        rc, doc, _ = cli_json(['destinations', 'enable', 'no-such-id'], env, expect=EXIT['usage'])
+        assert 'no-such-id' in doc['error']['message'], doc
+
+
+def test_bad_targets(tmp):
+    env = env_for(None, tmp)
+    folder = os.path.join(tmp, 'photos')
+    os.mkdir(folder)
+    a_file = os.path.join(tmp, 'file.txt')
+    with open(a_file, 'w') as f:
+        f.write('not a folder')
+
+    rc, doc, err = cli_json(['destinations', 'add', os.path.join(tmp, 'missing')], env, expect=EXIT['usage'])
+    assert doc['error']['code'] == 'usage' and 'is not a folder' in doc['error']['message'], doc
+    assert 'is not a folder' in err
+    rc, doc, _ = cli_json(['destinations', 'add', a_file], env, expect=EXIT['usage'])
+    assert 'is not a folder' in doc['error']['message'], doc
+    cli(['destinations', 'add'], env, expect=EXIT['usage'])
+    cli(['destinations', 'add', folder, folder], env, expect=EXIT['usage'])
+    cli(['destinations', 'list', '--name', 'x'], env, expect=EXIT['usage'])
+    cli(['destinations', 'add', folder, '--name', ''], env, expect=EXIT['usage'])
+    cli(['destinations', 'frob'], env, expect=EXIT['usage'])
+    assert plan(env) == []
+
+    # The same folder twice (also written another way) is refused.
+    cli(['destinations', 'add', folder], env, expect=0)
+    rc, doc, _ = cli_json(['destinations', 'add', folder + '/./'], env, expect=EXIT['usage'])
+    assert 'already in the backup plan' in doc['error']['message'], doc
+    assert len(plan(env)) == 1
+    cli(['destinations', 'remove', os.path.join(tmp, 'missing')], env, expect=EXIT['usage'])
+    cli(['destinations', 'remove'], env, expect=EXIT['usage'])
+    assert len(plan(env)) == 1
+
+
+def test_empty_plan(tmp):
+    """No phone and no usbmuxd here: the empty plan is reported first (exit 2, not 6), and
+    listing an empty plan writes no catalog."""
+    env = env_for(None, tmp, {'USBMUXD_SOCKET_ADDRESS': 'UNIX:' + os.path.join(tmp, 'no-usbmuxd')})
+    assert plan(env) == []
+    assert not os.path.exists(catalog_path(tmp))
+    rc, out, err = cli(['backup'], env, expect=EXIT['usage'])
+    assert 'keepsake-cli destinations add' in err, err
+    rc, doc, _ = cli_json(['backup'], env, expect=EXIT['usage'])
+    assert doc['command'] == 'backup' and doc['error']['code'] == 'usage', doc
+    assert 'keepsake-cli destinations add' in doc['error']['message'], doc
+    # With --to the plan is not needed: it goes on to look for the phone.
+    cli(['backup', '--to', os.path.join(tmp, 'b')], env, expect=EXIT['usbmuxd-missing'])
+
+
+def test_unavailable_destination(tmp):
+    """A plan folder that is gone (its drive unplugged) is not made again and not skipped in
+    silence: the others are filled, and the run exits 7 naming it."""
+    media = os.path.join(tmp, 'phone')
+    a, b = os.path.join(tmp, 'a'), os.path.join(tmp, 'drive', 'b')
+    make_sample_library(media, 5, seed=33)
+    os.mkdir(a)
+    os.makedirs(b)
+    env = env_for(None, tmp)
+    cli(['destinations', 'add', a], env, expect=0)
+    cli(['destinations', 'add', b], env, expect=0)
+    os.rmdir(b)
+    rc, doc, err = cli_json(['backup', '--source', os.path.join(media, 'DCIM')], env,
+                            expect=EXIT['destination'])
+    assert b in doc['error']['message'] or b in err, (doc, err)
+    check_complete(a, media)
+    assert not os.path.exists(b)
+
+
+run_tests([
+    ('destinations add (relative), list, backup without --to fills it, remove', test_add_list_backup_remove),
+    ('disabled destinations are left alone; enable by id, disable by path', test_enable_disable),
+    ('bad targets: missing, a file, twice, wrong arguments: exit 2', test_bad_targets),
+    ('backup with an empty plan: the sentence naming destinations add, exit 2', test_empty_plan),
+    ('a plan folder that is gone: the others filled, exit 7', test_unavailable_destination),
+])
