@@ -235,12 +235,13 @@ ks_catalog_init (KsCatalog *self)
 /**
  * ks_catalog_dup_default_path:
  *
- * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db`
+ * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db` (`keepsake-devel` in the
+ *   development profile)
  */
 char *
 ks_catalog_dup_default_path (void)
 {
-  return g_build_filename (g_get_user_data_dir (), "keepsake", "catalog.db", NULL);
+  return g_build_filename (g_get_user_data_dir (), USER_DIR_NAME, "catalog.db", NULL);
 }
 
 /**
