@@ -20,7 +20,7 @@ done
 candidates=$(
   { grep -rlE '(^|[^A-Za-z0-9_])(N?C?_|g_dgettext|g_dngettext|ngettext) ?\(' --include='*.c' src 2>/dev/null || true
     grep -rl 'translatable="yes"' --include='*.ui' src 2>/dev/null || true
-    ls data/*.desktop.in data/*.metainfo.xml.in data/*.gschema.xml 2>/dev/null || true
+    ls data/*.desktop.in.in data/*.metainfo.xml.in.in data/*.gschema.xml.in 2>/dev/null || true
   } | sort -u
 )
 

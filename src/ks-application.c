@@ -474,7 +474,7 @@ ks_application_shutdown (GApplication *app)
   /* A device still pairing on a worker thread would crash in OpenSSL once exit() tears it
    * down (quitting while the iPhone shows its Trust dialog); pairing takes a second at most. */
   if (!ks_device_wait_for_probes (5000))
-    g_warning ("A device check is still running; quitting anyway");
+    g_message ("A device check is still running; quitting anyway");
 
   G_APPLICATION_CLASS (ks_application_parent_class)->shutdown (app);
 }

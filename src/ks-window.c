@@ -709,6 +709,10 @@ ks_window_init (KsWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+
   self->settings = g_settings_new (APP_ID);
   _ks_window_backup_init (self);
 

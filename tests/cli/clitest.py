@@ -130,6 +130,9 @@ def cli(args, env, timeout=60, expect=None, input=None):
     out = stdout.decode('utf-8', 'replace')
     err = stderr.decode('utf-8', 'replace')
     check_sanitizer_reports(p.pid, 'keepsake-cli %s (exit %d)' % (' '.join(args), p.returncode))
+    # G_DEBUG=fatal-warnings (tests/meson.build): a warning or critical kills it with SIGTRAP.
+    assert p.returncode >= 0, 'keepsake-cli %s: killed by signal %d\nstderr: %s' % (
+        ' '.join(args), -p.returncode, err)
     assert NO_CLEANUP not in err, 'keepsake-cli %s: %s' % (' '.join(args), err)
     if expect is not None:
         assert p.returncode == expect, 'keepsake-cli %s: exit %d, expected %d\nstdout: %s\nstderr: %s' % (
@@ -213,7 +216,7 @@ def index_entries(dest):
 
 
 def catalog_path(tmp):
-    return os.path.join(tmp, 'data', 'keepsake', 'catalog.db')
+    return os.path.join(tmp, 'data', os.environ.get('KS_USER_DIR_NAME', 'keepsake'), 'catalog.db')
 
 
 def check_integrity(dest, tmp, media, killed=False):

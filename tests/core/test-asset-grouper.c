@@ -19,6 +19,8 @@
 #include "ks-asset-grouper.h"
 #include "ks-folder-source.h"
 
+#include "test-engine-util.h"
+
 static void
 write_file (const char *root,
             const char *rel,
@@ -36,22 +38,13 @@ write_file (const char *root,
   g_assert_cmpint (utime (path, &times), ==, 0);
 }
 
-static gboolean
-collect_cb (KsSource           *source,
-            const KsSourceFile *file,
-            gpointer            user_data)
-{
-  g_ptr_array_add (user_data, ks_source_file_copy (file));
-  return TRUE;
-}
-
 static GPtrArray *
 walk (KsSource *source)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (ks_source_enumerate (source, collect_cb, files, NULL, &error));
+  g_assert_true (ks_source_enumerate (source, ks_test_collect_cb, files, NULL, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&files);
 }

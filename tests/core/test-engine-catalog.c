@@ -504,6 +504,86 @@ test_source_files_after_import (Fixture       *f,
   g_assert_cmpuint (summary->last_run->copied, ==, result->copied);
 }
 
+/* The catalog refusing writes halfway through an import loses no file: every file is
+ * copied, and each one the catalog could not record is reported with the run (it counts as
+ * failed). The next run finds those copies in the destination's own index, copies nothing
+ * and records them. */
+static void
+test_write_fails_mid_import (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = g_build_filename (f->tmp, "src", NULL);
+  g_autofree char *dest_path = g_build_filename (f->tmp, "dest", NULL);
+  g_autoptr(GFile) folder = g_file_new_for_path (src);
+  g_autoptr(KsFolderSource) source = NULL;
+  g_autoptr(KsFolderDestination) dest = NULL;
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportJob) again = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) second = NULL;
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(GHashTable) src_files = NULL;
+  g_autoptr(KsCatalogSummary) summary = NULL;
+  sqlite3 *db = NULL;
+  guint n_files;
+
+  make_library (src, 6, 1);
+  src_files = list_files (src);
+  n_files = g_hash_table_size (src_files);
+  g_assert_cmpuint (n_files, >, 3);
+  g_assert_cmpint (g_mkdir_with_parents (dest_path, 0755), ==, 0);
+  source = ks_folder_source_new (folder);
+  dest = ks_folder_destination_new (dest_path);
+  g_ptr_array_add (dests, dest);
+  catalog = ks_catalog_new (f->path, &error);
+  g_assert_no_error (error);
+
+  /* After two copies are recorded, the catalog refuses the rest. */
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  exec_sql (db,
+            "CREATE TRIGGER refuse_copies BEFORE INSERT ON copies"
+            " WHEN (SELECT count(*) FROM copies) >= 2"
+            " BEGIN SELECT RAISE (ABORT, 'the disk refused the write'); END;");
+  sqlite3_close (db);
+
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, catalog);
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_no_error (error);
+  assert_backup_complete (src, dest_path);
+  assert_no_temp_files (dest_path);
+  g_assert_cmpuint (result->copied, ==, n_files);
+  g_assert_cmpuint (result->failed, ==, n_files - 2);
+  g_assert_cmpuint (result->errors->len, ==, n_files - 2);
+  for (guint i = 0; i < result->errors->len; i++)
+    {
+      KsImportFileError *fe = g_ptr_array_index (result->errors, i);
+
+      g_assert_nonnull (fe->path);
+      g_assert_cmpstr (fe->destination_id, ==, ks_destination_get_id (KS_DESTINATION (dest)));
+      g_assert_true (g_str_has_prefix (fe->message, "Copied, but not recorded in the catalog: "));
+      g_assert_nonnull (strstr (fe->message, "the disk refused the write"));
+    }
+  g_assert_cmpstr (result->status, ==, "completed-with-errors");
+
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  exec_sql (db, "DROP TRIGGER refuse_copies");
+  sqlite3_close (db);
+
+  again = ks_import_job_new (KS_SOURCE (source), NULL, dests, catalog);
+  second = ks_import_job_run (again, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (second->copied, ==, 0);
+  g_assert_cmpuint (second->failed, ==, 0);
+  g_assert_cmpuint (second->errors->len, ==, 0);
+  g_assert_cmpstr (second->status, ==, "completed");
+  assert_backup_complete (src, dest_path);
+
+  summary = ks_catalog_get_summary (catalog);
+  g_assert_cmpuint (summary->n_copies, ==, n_files);
+}
+
 /* The catalog keeps its statements prepared across calls: each call must still see only
  * its own bindings, a failed write must not poison the next, a cached SELECT must not
  * keep a read transaction open (it would stop WAL checkpoints), and closing must finalize
@@ -582,6 +662,7 @@ main (int   argc,
   ADD ("/Keepsake/Catalog/killed-run", test_killed_run);
   ADD ("/Keepsake/Catalog/read-api", test_read_api);
   ADD ("/Keepsake/Catalog/source-files-after-import", test_source_files_after_import);
+  ADD ("/Keepsake/Catalog/write-fails-mid-import", test_write_fails_mid_import);
   ADD ("/Keepsake/Catalog/statement-reuse", test_statement_reuse);
 #undef ADD
 

@@ -141,15 +141,6 @@ write_random (const char *path,
   write_file (path, g_bytes_get_data (bytes, NULL), len, FIXED_TIME);
 }
 
-static gboolean
-collect_cb (KsSource           *source,
-            const KsSourceFile *file,
-            gpointer            user_data)
-{
-  g_ptr_array_add (user_data, ks_source_file_copy (file));
-  return TRUE;
-}
-
 typedef struct
 {
   KsImportJobFileHook hook;
@@ -1154,7 +1145,7 @@ test_async_progress (Fixture       *f,
   source = ks_folder_source_new (folder);
 
   /* The user's selection: every other asset. */
-  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, files, NULL, &error));
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, files, NULL, &error));
   g_assert_no_error (error);
   assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
   for (guint i = 0; i < assets->len; i += 2)
@@ -1708,7 +1699,7 @@ test_changed_while_copying (Fixture       *f,
   write_photos (f, 4, 30000, 600);
 
   /* Listed (as the window lists before Import), then changed before it is read. */
-  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, files, NULL, &error));
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, files, NULL, &error));
   g_assert_no_error (error);
   assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
   g_assert_cmpint (truncate (third, 1000), ==, 0);

@@ -23,6 +23,9 @@
 #include "ks-folder-source.h"
 #include "ks-metadata.h"
 
+#include "ks-test-media.h"
+#include "test-engine-util.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 # include <sanitizer/lsan_interface.h>
 /* libx265 3.5 never frees some FrameFilter allocations (x265_encoder_close misses
@@ -140,18 +143,6 @@ make_jpeg (const char *date,
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-static struct heif_error
-heif_write_cb (struct heif_context *ctx,
-               const void          *data,
-               size_t               size,
-               void                *userdata)
-{
-  struct heif_error ok = { heif_error_Ok, heif_suberror_Unspecified, "" };
-
-  g_byte_array_append (userdata, data, size);
-  return ok;
-}
-
 static GBytes *
 make_heic (const char *date,
            const char *offset,
@@ -161,7 +152,7 @@ make_heic (const char *date,
   struct heif_encoder *encoder = NULL;
   struct heif_image *image = NULL;
   struct heif_image_handle *handle = NULL;
-  struct heif_writer writer = { 1, heif_write_cb };
+  struct heif_writer writer = { 1, ks_test_heif_write_cb };
   struct heif_error err;
   g_autoptr(GBytes) exif = build_exif (date, offset, orientation);
   g_autoptr(GByteArray) out = g_byte_array_new ();
@@ -204,42 +195,6 @@ make_heic (const char *date,
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-/* Box writer for the QuickTime fixtures. */
-static void
-put32 (GByteArray *b,
-       guint32     v)
-{
-  guint32 be = GUINT32_TO_BE (v);
-  g_byte_array_append (b, (const guint8 *) &be, 4);
-}
-
-static void
-put64 (GByteArray *b,
-       guint64     v)
-{
-  put32 (b, v >> 32);
-  put32 (b, v & 0xffffffff);
-}
-
-static guint
-box_begin (GByteArray *b,
-           const char *type)
-{
-  guint at = b->len;
-
-  put32 (b, 0);
-  g_byte_array_append (b, (const guint8 *) type, 4);
-  return at;
-}
-
-static void
-box_end (GByteArray *b,
-         guint       at)
-{
-  guint32 be = GUINT32_TO_BE (b->len - at);
-  memcpy (b->data + at, &be, 4);
-}
-
 static void
 put_mvhd (GByteArray *b,
           guint       version,
@@ -247,28 +202,28 @@ put_mvhd (GByteArray *b,
           guint32     timescale,
           guint64     duration)
 {
-  guint box = box_begin (b, "mvhd");
+  guint box = ks_test_box_begin (b, "mvhd");
   guint64 mac = unix_created > 0 ? (guint64) (unix_created + MAC_EPOCH_DELTA) : 0;
 
-  put32 (b, version << 24);
+  ks_test_put32 (b, version << 24);
   if (version == 1)
     {
-      put64 (b, mac);
-      put64 (b, mac);
-      put32 (b, timescale);
-      put64 (b, duration);
+      ks_test_put64 (b, mac);
+      ks_test_put64 (b, mac);
+      ks_test_put32 (b, timescale);
+      ks_test_put64 (b, duration);
     }
   else
     {
-      put32 (b, (guint32) mac);
-      put32 (b, (guint32) mac);
-      put32 (b, timescale);
-      put32 (b, (guint32) duration);
+      ks_test_put32 (b, (guint32) mac);
+      ks_test_put32 (b, (guint32) mac);
+      ks_test_put32 (b, timescale);
+      ks_test_put32 (b, (guint32) duration);
     }
   /* rate, volume, reserved, matrix, pre-defined, next track id */
   for (guint i = 0; i < 20; i++)
-    put32 (b, 0);
-  box_end (b, box);
+    ks_test_put32 (b, 0);
+  ks_test_box_end (b, box);
 }
 
 static void
@@ -277,32 +232,32 @@ put_qt_meta (GByteArray *b,
              const char *creationdate)
 {
   static const char * const keys[] = { "com.apple.quicktime.make", "com.apple.quicktime.creationdate" };
-  guint meta = box_begin (b, "meta");
+  guint meta = ks_test_box_begin (b, "meta");
   guint box;
 
   if (full_box)
-    put32 (b, 0);
+    ks_test_put32 (b, 0);
 
-  box = box_begin (b, "hdlr");
-  put32 (b, 0);
-  put32 (b, 0);
+  box = ks_test_box_begin (b, "hdlr");
+  ks_test_put32 (b, 0);
+  ks_test_put32 (b, 0);
   g_byte_array_append (b, (const guint8 *) "mdta", 4);
-  put32 (b, 0); put32 (b, 0); put32 (b, 0);
+  ks_test_put32 (b, 0); ks_test_put32 (b, 0); ks_test_put32 (b, 0);
   g_byte_array_append (b, (const guint8 *) "", 1);
-  box_end (b, box);
+  ks_test_box_end (b, box);
 
-  box = box_begin (b, "keys");
-  put32 (b, 0);
-  put32 (b, G_N_ELEMENTS (keys));
+  box = ks_test_box_begin (b, "keys");
+  ks_test_put32 (b, 0);
+  ks_test_put32 (b, G_N_ELEMENTS (keys));
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
-      put32 (b, 8 + strlen (keys[i]));
+      ks_test_put32 (b, 8 + strlen (keys[i]));
       g_byte_array_append (b, (const guint8 *) "mdta", 4);
       g_byte_array_append (b, (const guint8 *) keys[i], strlen (keys[i]));
     }
-  box_end (b, box);
+  ks_test_box_end (b, box);
 
-  box = box_begin (b, "ilst");
+  box = ks_test_box_begin (b, "ilst");
   {
     const char *values[] = { "Apple", creationdate };
 
@@ -310,18 +265,18 @@ put_qt_meta (GByteArray *b,
       {
         guint item = b->len, data;
 
-        put32 (b, 0);
-        put32 (b, i + 1);
-        data = box_begin (b, "data");
-        put32 (b, 1);
-        put32 (b, 0);
+        ks_test_put32 (b, 0);
+        ks_test_put32 (b, i + 1);
+        data = ks_test_box_begin (b, "data");
+        ks_test_put32 (b, 1);
+        ks_test_put32 (b, 0);
         g_byte_array_append (b, (const guint8 *) values[i], strlen (values[i]));
-        box_end (b, data);
-        box_end (b, item);
+        ks_test_box_end (b, data);
+        ks_test_box_end (b, item);
       }
   }
-  box_end (b, box);
-  box_end (b, meta);
+  ks_test_box_end (b, box);
+  ks_test_box_end (b, meta);
 }
 
 typedef enum
@@ -341,27 +296,27 @@ make_mov (MovFlags    flags,
   GByteArray *moov = g_byte_array_new ();
   guint box;
 
-  box = box_begin (moov, "moov");
+  box = ks_test_box_begin (moov, "moov");
   put_mvhd (moov, (flags & MOV_MVHD_V1) ? 1 : 0, mvhd_created, 600, 600 * 3 + 300);
   if (!(flags & MOV_NO_META))
     put_qt_meta (moov, !!(flags & MOV_FULLBOX_META), creationdate);
-  box_end (moov, box);
+  ks_test_box_end (moov, box);
 
-  box = box_begin (b, "ftyp");
+  box = ks_test_box_begin (b, "ftyp");
   g_byte_array_append (b, (const guint8 *) "qt  ", 4);
-  put32 (b, 0);
+  ks_test_put32 (b, 0);
   g_byte_array_append (b, (const guint8 *) "qt  ", 4);
-  box_end (b, box);
+  ks_test_box_end (b, box);
 
   if (!(flags & MOV_MOOV_AT_END))
     g_byte_array_append (b, moov->data, moov->len);
 
-  box = box_begin (b, "wide");
-  box_end (b, box);
-  box = box_begin (b, "mdat");
+  box = ks_test_box_begin (b, "wide");
+  ks_test_box_end (b, box);
+  box = ks_test_box_begin (b, "mdat");
   for (guint i = 0; i < 300000; i++)
     g_byte_array_append (b, (const guint8 *) "\xab", 1);
-  box_end (b, box);
+  ks_test_box_end (b, box);
 
   if (flags & MOV_MOOV_AT_END)
     g_byte_array_append (b, moov->data, moov->len);
@@ -664,15 +619,6 @@ test_broken_inputs (void)
   g_rand_free (rand);
 }
 
-static gboolean
-collect_cb (KsSource           *source,
-            const KsSourceFile *file,
-            gpointer            user_data)
-{
-  g_ptr_array_add (user_data, ks_source_file_copy (file));
-  return TRUE;
-}
-
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -712,7 +658,7 @@ test_sample_library (void)
 
   folder = g_file_new_for_path (root);
   source = ks_folder_source_new (folder);
-  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, files, NULL, &error));
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, files, NULL, &error));
   g_assert_no_error (error);
   assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
   g_assert_cmpuint (assets->len, ==, 40);

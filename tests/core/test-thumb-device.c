@@ -23,6 +23,7 @@
 #include "ks-isobmff.h"
 #include "ks-thumbnailer.h"
 #include "ks-test-emulator.h"
+#include "test-engine-util.h"
 #include "test-thumb-util.h"
 
 typedef struct
@@ -33,15 +34,6 @@ typedef struct
   KsTestEmulator *emu;
   GPtrArray      *files;
 } Fixture;
-
-static gboolean
-collect_cb (KsSource           *source,
-            const KsSourceFile *file,
-            gpointer            user_data)
-{
-  g_ptr_array_add (user_data, ks_source_file_copy (file));
-  return TRUE;
-}
 
 
 static void
@@ -69,7 +61,7 @@ fixture_setup (Fixture       *f,
 
   f->files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
   source = ks_device_source_new (f->udid, NULL);
-  g_assert_true (ks_source_enumerate (KS_SOURCE (source), collect_cb, f->files, NULL, &error));
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, f->files, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->files->len, >=, 10);
 }

@@ -62,7 +62,7 @@ plist_t     emu_device_copy_value        (EmuDevice *device, const char *domain,
 bool        emu_device_is_detached       (EmuDevice *device);
 
 /* Link shaping for file data a service sends to the host (AFC FileRead;
- * emu2 may use it for backup file data): waits as --rate / `rate` asks,
+ * mobilebackup2 may use it for backup file data): waits as --rate / `rate` asks,
  * counts @bytes into the stats under @path (may be NULL: total only), and
  * applies fail-after.  Returns how many of @bytes may be sent now (can be
  * less than @bytes when fail-after triggers; 0 when detached).  After

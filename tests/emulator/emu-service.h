@@ -20,7 +20,7 @@
 
 /* The table of device services that lockdownd StartService offers, each
  * with a fixed device port, and the entry points of services implemented in
- * other files (notification_proxy and mobilebackup2 belong to emu2). */
+ * other files (notification_proxy and mobilebackup2). */
 
 #pragma once
 
@@ -42,10 +42,10 @@ typedef struct
   EmuServeFunc  serve;        /* NULL → StartService answers InvalidService */
 } EmuService;
 
-/* Implemented by engineer emu2 in emu-notification-proxy.c and
+/* Implemented in emu-notification-proxy.c and
  * emu-mobilebackup2.c.  Declared weak: until those files are linked in
- * (added to emu2_sources in meson.build), the symbols are NULL and
- * StartService refuses the services with InvalidService.  emu2's
+ * (added to emu_backup_sources in meson.build), the symbols are NULL and
+ * StartService refuses the services with InvalidService.  Their
  * definitions must be ordinary (strong) non-static functions. */
 void emu_notification_proxy_serve (EmuDevice *device, EmuConn *conn) __attribute__((weak));
 void emu_mobilebackup2_serve      (EmuDevice *device, EmuConn *conn) __attribute__((weak));

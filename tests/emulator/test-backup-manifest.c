@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "emu-backup-manifest.h"
+#include "ks-test-emulator.h"
 
 static void
 write_file (const char *root,
@@ -48,24 +49,6 @@ write_file (const char *root,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_file_set_contents (path, data, (gssize) size, &error);
   g_assert_no_error (error);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -214,7 +197,7 @@ test_scan_and_db (void)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
 
-  remove_tree (root);
+  ks_test_remove_tree (root);
 }
 
 static void

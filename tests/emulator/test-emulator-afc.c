@@ -133,29 +133,10 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->emu, ks_test_emulator_free);
-  remove_tree (f->tmp);
+  ks_test_remove_tree (f->tmp);
   g_free (f->tmp);
   g_free (f->media);
   g_free (f->outside);
@@ -801,7 +782,7 @@ test_sample_library (void)
   afc_client_free (afc);
   idevice_free (device);
   g_clear_pointer (&emu, ks_test_emulator_free);
-  remove_tree (tmp);
+  ks_test_remove_tree (tmp);
 }
 
 int
@@ -837,7 +818,7 @@ main (int argc, char *argv[])
   {
     int ret = g_test_run ();
 
-    remove_tree (home);
+    ks_test_remove_tree (home);
     return ret;
   }
 }

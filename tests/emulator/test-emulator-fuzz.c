@@ -438,25 +438,6 @@ snapshot (const char *dir, GHashTable *into, const char *skip, int depth)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 test_fuzz (void)
 {
   g_autoptr(GError) error = NULL;
@@ -531,7 +512,7 @@ test_fuzz (void)
       g_error ("created outside the media root: %s", (char *) key);
 
   g_clear_pointer (&emu, ks_test_emulator_free);
-  remove_tree (tmp);
+  ks_test_remove_tree (tmp);
   g_free (tmp);
   g_free (media);
 }

@@ -32,12 +32,18 @@ import sys
 import tempfile
 import time
 
-__all__ = ['run_in_private_session', 'a11y_bus_address', 'AtspiTree', 'WaitTimeout', 'AppGone']
+__all__ = ['run_in_private_session', 'a11y_bus_address', 'AtspiTree', 'WaitTimeout', 'AppGone',
+           'APP_G_DEBUG']
 
 # Set in the environment of the copy of the script that runs inside its own session bus.
 _PRIVATE_MARK = 'KS_ATSPI_PRIVATE_SESSION'
 _DISPLAY_STASH = 'KS_ATSPI_DISPLAY'
 _TAP_FD = 'KS_ATSPI_TAP_FD'
+
+# G_DEBUG for the application under test, as the test run set it (fatal-warnings included).
+# This script's own GLib runs without fatal-warnings: libatspi warns here about the Cache GTK
+# 4.8 does not have, which says nothing about the application.
+APP_G_DEBUG = os.environ.get('G_DEBUG', '')
 
 
 def run_in_private_session():
@@ -56,6 +62,9 @@ def run_in_private_session():
     Returns only in the private copy; the outer one exits with the inner one's status.
     """
     if os.environ.get(_PRIVATE_MARK):
+        # Before the first pyatspi import, which starts this process's GLib.
+        os.environ['G_DEBUG'] = ','.join(
+            f for f in APP_G_DEBUG.split(',') if f and f != 'fatal-warnings')
         if os.environ.get(_DISPLAY_STASH):
             os.environ['DISPLAY'] = os.environ.pop(_DISPLAY_STASH)
         fd = os.environ.pop(_TAP_FD, None)

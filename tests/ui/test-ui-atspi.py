@@ -33,7 +33,7 @@ from emulator import Emulator, make_sample_library  # noqa: E402
 
 BUILD_ROOT = os.environ['KS_BUILD_ROOT']
 APP = os.path.join(BUILD_ROOT, 'src', 'keepsake')
-APP_ID = 'io.github.keepsake.Keepsake'
+APP_ID = os.environ.get('KS_APP_ID', 'io.github.keepsake.Keepsake')
 N_ASSETS = 24
 DEVICE_NAME = 'Screen Reader iPhone'
 TMP_MARK = '.keepsake-tmp-'
@@ -113,6 +113,8 @@ def isolated_env(root, base):
         'XDG_CACHE_HOME': os.path.join(home, '.cache'),
         'XDG_RUNTIME_DIR': os.path.join(root, 'runtime'),
         'GSETTINGS_BACKEND': 'keyfile',
+        # The app's warnings stay fatal (this script's own are not: see atspi_driver).
+        'G_DEBUG': atspi_driver.APP_G_DEBUG,
     })
     os.makedirs(env['XDG_RUNTIME_DIR'], mode=0o700)
     return env
@@ -125,7 +127,7 @@ def gsettings(env, *args):
 
 def screenshot(tree, frame, name):
     """The window as the X server shows it (no window manager: at 0,0), in a folder of its own
-    next to the other UI tests' screenshots (build-aux/run-tests copies only theirs to data/)."""
+    next to the other UI tests' screenshots (build-aux/update-screenshots copies only theirs to data/)."""
     out_dir = os.path.join(BUILD_ROOT, 'tests', 'screenshots', 'atspi')
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, name + '.png')

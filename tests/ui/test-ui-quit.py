@@ -17,21 +17,22 @@ from emulator import Emulator  # noqa: E402
 
 APP = os.path.join(os.environ['KS_BUILD_ROOT'], 'src', 'keepsake')
 TRIALS = 5
+APP_ID = os.environ.get('KS_APP_ID', 'io.github.keepsake.Keepsake')
 
 
 def has_owner(env):
     out = subprocess.run(
         ['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus',
          '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner',
-         'io.github.keepsake.Keepsake'],
+         APP_ID],
         env=env, capture_output=True, text=True).stdout
     return 'true' in out
 
 
 def quit_app(env):
     return subprocess.run(
-        ['gdbus', 'call', '--session', '--dest', 'io.github.keepsake.Keepsake',
-         '--object-path', '/io/github/keepsake/Keepsake',
+        ['gdbus', 'call', '--session', '--dest', APP_ID,
+         '--object-path', '/' + APP_ID.replace('.', '/'),
          '--method', 'org.gtk.Actions.Activate', 'quit', '[]', '{}'],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 

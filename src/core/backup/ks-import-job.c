@@ -179,11 +179,14 @@ run_thread (GTask        *task,
   dest_ids = run_prepare (run, &error) ? _ks_import_dup_dest_ids (run) : g_strdup ("");
   run->run_id = ks_catalog_begin_run (self->catalog, ks_source_get_id (run->source),
                                       dest_ids, &catalog_error);
+  /* The run goes on without a row of its own (run_id -1 in the result), or without its
+   * origin: the copies are what matters, and each file the catalog cannot record is
+   * reported with the file. */
   if (run->run_id < 0)
-    g_warning ("%s", catalog_error->message);
+    g_message ("Catalog: %s", catalog_error->message);
   else if (self->origin != NULL
            && !ks_catalog_set_run_origin (self->catalog, run->run_id, self->origin, &catalog_error))
-    g_warning ("%s", catalog_error->message);
+    g_message ("Catalog: %s", catalog_error->message);
 
   if (error == NULL)
     run_copy (run, &error);
@@ -199,7 +202,8 @@ run_thread (GTask        *task,
       && !ks_catalog_finish_run (self->catalog, run->run_id, self->result->copied,
                                  self->result->skipped, self->result->failed, self->result->bytes,
                                  status, error ? error->message : NULL, &catalog_error))
-    g_warning ("%s", catalog_error->message);
+    /* Left "running", the row is marked interrupted once this process is gone. */
+    g_message ("Catalog: %s", catalog_error->message);
 
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));

@@ -92,7 +92,8 @@ record_in_catalog (KsImportRun  *run,
   guint64 size = ks_asset_file_get_size (item->file);
 
   /* The destination's own index already holds the truth; the catalog is what makes the
-   * next run fast, so a failure here is worth a warning, not a lost file. */
+   * next run fast. A failure here loses no file, but the run reports it for this file (the
+   * next run finds the copy in the destination's index and records it then). */
   if (!ks_catalog_record_copy (self->catalog, item->hash, size,
                                ks_destination_get_id (run->dests[d]), relative_path,
                                g_get_real_time () / G_USEC_PER_SEC, &error)
@@ -108,7 +109,10 @@ record_in_catalog (KsImportRun  *run,
                                        item->hash,
                                        ks_asset_file_role_to_string (ks_asset_file_get_role (item->file)),
                                        &error)))
-    g_warning ("Catalog: %s", error->message);
+    {
+      g_prefix_error (&error, "Copied, but not recorded in the catalog: ");
+      _ks_import_add_file_error (run, item, d, error);
+    }
 }
 
 /* ---- writer thread ---- */

@@ -102,7 +102,8 @@ open_destinations (KsImportRun  *run,
       if (!ks_catalog_record_destination (self->catalog, ks_destination_get_id (run->dests[d]),
                                           ks_destination_get_kind (run->dests[d]),
                                           uri, name, uuid, &local_error))
-        g_warning ("%s", local_error->message);
+        /* A file whose record then fails is reported with the file. */
+        g_message ("Catalog: %s", local_error->message);
     }
 
   return _ks_import_check_dest_left (run, error);

@@ -107,24 +107,31 @@ ks_verify_job_set_repair (KsVerifyJob *self,
   self->repair = !!repair;
 }
 
-static void
+/* A repair that cannot forget an entry fails the run: the entry would go on claiming a copy
+ * that is not there, and the next import would not store the file again. */
+static gboolean
 forget (KsVerifyJob              *self,
         KsVerifyResult           *result,
-        const KsDestinationEntry *entry)
+        const KsDestinationEntry *entry,
+        GError                  **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_assert (KS_IS_VERIFY_JOB (self));
 
   if (!self->repair)
-    return;
+    return TRUE;
 
-  if (!ks_destination_forget (self->destination, entry->hash, &error))
+  if (!ks_destination_forget (self->destination, entry->hash, &local_error))
     {
-      g_warning ("%s", error->message);
-      return;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Cannot repair the index (%s): ", entry->relative_path);
+      return FALSE;
     }
   if (self->catalog != NULL)
     ks_catalog_forget_copy (self->catalog, entry->hash, ks_destination_get_id (self->destination), NULL);
   result->forgotten++;
+  return TRUE;
 }
 
 static void
@@ -144,8 +151,8 @@ entry_copy_into (GPtrArray                *array,
  *
  * Blocking. Opens the destination, then hashes every file its index lists.
  *
- * Returns: (transfer full): the report, or %NULL if the destination cannot be opened or
- *   the run was cancelled
+ * Returns: (transfer full): the report, or %NULL if the destination cannot be opened, a
+ *   repair could not forget an entry or the run was cancelled
  */
 KsVerifyResult *
 ks_verify_job_run (KsVerifyJob   *self,
@@ -196,12 +203,20 @@ ks_verify_job_run (KsVerifyJob   *self,
             entry_copy_into (result->missing, entry);
           else
             entry_copy_into (result->unreadable, entry);
-          forget (self, result, entry);
+          if (!forget (self, result, entry, error))
+            {
+              ks_destination_close (self->destination);
+              return NULL;
+            }
         }
       else if (size != entry->size || g_strcmp0 (hash, entry->hash) != 0)
         {
           entry_copy_into (result->changed, entry);
-          forget (self, result, entry);
+          if (!forget (self, result, entry, error))
+            {
+              ks_destination_close (self->destination);
+              return NULL;
+            }
         }
       else
         {

@@ -148,7 +148,8 @@ ks_catalog_reap_runs (KsCatalog *self)
       if (sqlite3_step (stmt) == SQLITE_DONE)
         marked += sqlite3_changes (self->db);
       else
-        g_warning ("Catalog: marking run %" G_GINT64_FORMAT " interrupted: %s",
+        /* It stays "running" and is marked the next time the catalog is opened. */
+        g_message ("Catalog: marking run %" G_GINT64_FORMAT " interrupted: %s",
                    g_array_index (dead, gint64, i), sqlite3_errmsg (self->db));
       sqlite3_finalize (stmt);
       stmt = NULL;

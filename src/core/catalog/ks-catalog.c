@@ -235,12 +235,13 @@ ks_catalog_init (KsCatalog *self)
 /**
  * ks_catalog_dup_default_path:
  *
- * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db`
+ * Returns: (transfer full): `$XDG_DATA_HOME/keepsake/catalog.db` (`keepsake-devel` in the
+ *   development profile)
  */
 char *
 ks_catalog_dup_default_path (void)
 {
-  return g_build_filename (g_get_user_data_dir (), "keepsake", "catalog.db", NULL);
+  return g_build_filename (g_get_user_data_dir (), USER_DIR_NAME, "catalog.db", NULL);
 }
 
 /**
@@ -367,7 +368,8 @@ _ks_catalog_prepare_locked (KsCatalog   *self,
     {
       if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
         {
-          g_critical ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
+          /* The callers report it: writes as their GError, reads as "no value". */
+          g_debug ("Catalog: cannot prepare %s: %s", sql, sqlite3_errmsg (self->db));
           sqlite3_finalize (stmt);
           return NULL;
         }
@@ -917,7 +919,9 @@ ks_catalog_list_source_files (KsCatalog          *self,
         }
     }
   else
-    g_critical ("Catalog: cannot prepare %s: %s", sql->str, sqlite3_errmsg (self->db));
+    /* Without the catalog's rows the import hashes what it reads and asks the destinations'
+     * own indexes: slower, never wrong. */
+    g_message ("Catalog: cannot read the source's files: %s", sqlite3_errmsg (self->db));
   sqlite3_finalize (stmt);
   g_mutex_unlock (&self->mutex);
 

@@ -657,9 +657,11 @@ ks_destination_close (KsDestination *self)
 
   g_return_if_fail (KS_IS_DESTINATION (self));
 
-  /* Whoever staged files and did not sync them still gets them recorded. */
+  /* Whoever staged files and did not sync them still gets them recorded. If that fails
+   * (the drive went away), nothing was claimed for them: only a sync counts a copy, and the
+   * caller that synced has had the error. */
   if (priv->is_open && !ks_destination_sync (self, &error))
-    g_warning ("%s", error->message);
+    g_message ("Closing %s: %s", ks_destination_get_id (self), error->message);
 
   CLASS (self)->close_medium (self);
   priv->is_open = FALSE;

@@ -68,7 +68,7 @@ ks_thumbnail_cache_new (const char *directory)
   if (directory != NULL)
     self->directory = g_strdup (directory);
   else
-    self->directory = g_build_filename (g_get_user_cache_dir (), "keepsake", "thumbnails", NULL);
+    self->directory = g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "thumbnails", NULL);
 
   return self;
 }

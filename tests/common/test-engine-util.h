@@ -11,9 +11,15 @@
 
 #include <glib.h>
 
+#include "ks-source.h"
+
 G_BEGIN_DECLS
 
 void        rm_rf                   (const char *path);
+/* A KsSourceFunc: appends a copy of each file to the GPtrArray @user_data. */
+gboolean    ks_test_collect_cb      (KsSource           *source,
+                                     const KsSourceFile *file,
+                                     gpointer            user_data);
 char       *hash_path               (const char *path);
 /* relative path → full path of every regular file below @root, skipping .keepsake */
 GHashTable *list_files              (const char *root);

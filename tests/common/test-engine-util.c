@@ -17,6 +17,7 @@
 
 #include "ks-folder-destination.h"
 #include "ks-hash.h"
+#include "ks-test-media.h"
 #include "test-engine-util.h"
 
 void
@@ -197,45 +198,16 @@ make_library (const char *dir,
   g_assert_no_error (error);
 }
 
+gboolean
+ks_test_collect_cb (KsSource           *source,
+                    const KsSourceFile *file,
+                    gpointer            user_data)
+{
+  g_ptr_array_add (user_data, ks_source_file_copy (file));
+  return TRUE;
+}
+
 /* ---- media whose date comes after the media data ---- */
-
-static void
-put_be32 (GByteArray *b,
-          guint32     v)
-{
-  guint32 be = GUINT32_TO_BE (v);
-
-  g_byte_array_append (b, (const guint8 *)&be, 4);
-}
-
-static void
-put_be16 (GByteArray *b,
-          guint16     v)
-{
-  guint16 be = GUINT16_TO_BE (v);
-
-  g_byte_array_append (b, (const guint8 *)&be, 2);
-}
-
-static guint
-open_box (GByteArray *b,
-          const char *type)
-{
-  guint at = b->len;
-
-  put_be32 (b, 0);
-  g_byte_array_append (b, (const guint8 *)type, 4);
-  return at;
-}
-
-static void
-close_box (GByteArray *b,
-           guint       at)
-{
-  guint32 be = GUINT32_TO_BE (b->len - at);
-
-  memcpy (b->data + at, &be, 4);
-}
 
 /* More than one read chunk of media data, so whatever follows it is not in the first
  * chunk the import reads. */
@@ -262,25 +234,25 @@ make_late_moov_mov (gint64  created,
   g_autoptr(GByteArray) b = g_byte_array_new ();
   guint box, moov;
 
-  box = open_box (b, "ftyp");
+  box = ks_test_box_begin (b, "ftyp");
   g_byte_array_append (b, (const guint8 *)"qt  \0\0\0\0qt  ", 12);
-  close_box (b, box);
+  ks_test_box_end (b, box);
 
-  box = open_box (b, "mdat");
+  box = ks_test_box_begin (b, "mdat");
   put_filler (b, seed);
-  close_box (b, box);
+  ks_test_box_end (b, box);
 
-  moov = open_box (b, "moov");
-  box = open_box (b, "mvhd");
-  put_be32 (b, 0);                                 /* version 0, flags */
-  put_be32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
-  put_be32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
-  put_be32 (b, 600);                               /* timescale */
-  put_be32 (b, 600 * 3);                           /* duration: 3 s */
+  moov = ks_test_box_begin (b, "moov");
+  box = ks_test_box_begin (b, "mvhd");
+  ks_test_put32 (b, 0);                                 /* version 0, flags */
+  ks_test_put32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
+  ks_test_put32 (b, (guint32)(created + G_GINT64_CONSTANT (2082844800)));
+  ks_test_put32 (b, 600);                               /* timescale */
+  ks_test_put32 (b, 600 * 3);                           /* duration: 3 s */
   for (guint i = 0; i < 80 / 4; i++)               /* rate, volume, matrix, next track … */
-    put_be32 (b, 0);
-  close_box (b, box);
-  close_box (b, moov);
+    ks_test_put32 (b, 0);
+  ks_test_box_end (b, box);
+  ks_test_box_end (b, moov);
 
   return g_byte_array_free_to_bytes (g_steal_pointer (&b));
 }
@@ -298,57 +270,57 @@ make_late_exif_heic (const char *date,
 
   /* The Exif item: offset to the TIFF header, "Exif\0\0", a big-endian TIFF with IFD0
    * pointing to an Exif IFD holding DateTimeOriginal. */
-  put_be32 (exif, 6);
+  ks_test_put32 (exif, 6);
   g_byte_array_append (exif, (const guint8 *)"Exif\0\0", 6);
   g_byte_array_append (exif, (const guint8 *)"MM\0*", 4);
-  put_be32 (exif, 8);
-  put_be16 (exif, 1);                                  /* IFD0: one entry at 8 */
-  put_be16 (exif, 0x8769); put_be16 (exif, 4); put_be32 (exif, 1); put_be32 (exif, 26);
-  put_be32 (exif, 0);
-  put_be16 (exif, 1);                                  /* Exif IFD at 26 */
-  put_be16 (exif, 0x9003); put_be16 (exif, 2); put_be32 (exif, 20); put_be32 (exif, 44);
-  put_be32 (exif, 0);
+  ks_test_put32 (exif, 8);
+  ks_test_put16 (exif, 1);                                  /* IFD0: one entry at 8 */
+  ks_test_put16 (exif, 0x8769); ks_test_put16 (exif, 4); ks_test_put32 (exif, 1); ks_test_put32 (exif, 26);
+  ks_test_put32 (exif, 0);
+  ks_test_put16 (exif, 1);                                  /* Exif IFD at 26 */
+  ks_test_put16 (exif, 0x9003); ks_test_put16 (exif, 2); ks_test_put32 (exif, 20); ks_test_put32 (exif, 44);
+  ks_test_put32 (exif, 0);
   g_assert_cmpuint (strlen (date), ==, 19);
   g_byte_array_append (exif, (const guint8 *)date, 20); /* at 44, with its NUL */
 
-  box = open_box (b, "ftyp");
+  box = ks_test_box_begin (b, "ftyp");
   g_byte_array_append (b, (const guint8 *)"heic\0\0\0\0mif1heic", 16);
-  close_box (b, box);
+  ks_test_box_end (b, box);
 
-  meta = open_box (b, "meta");
-  put_be32 (b, 0);
-  box = open_box (b, "hdlr");
-  put_be32 (b, 0);
-  put_be32 (b, 0);
+  meta = ks_test_box_begin (b, "meta");
+  ks_test_put32 (b, 0);
+  box = ks_test_box_begin (b, "hdlr");
+  ks_test_put32 (b, 0);
+  ks_test_put32 (b, 0);
   g_byte_array_append (b, (const guint8 *)"pict", 4);
-  put_be32 (b, 0); put_be32 (b, 0); put_be32 (b, 0);
+  ks_test_put32 (b, 0); ks_test_put32 (b, 0); ks_test_put32 (b, 0);
   g_byte_array_append (b, (const guint8 *)"", 1);
-  close_box (b, box);
-  iinf = open_box (b, "iinf");
-  put_be32 (b, 0);
-  put_be16 (b, 1);
-  box = open_box (b, "infe");
-  put_be32 (b, 2u << 24);                              /* version 2 */
-  put_be16 (b, 1);                                     /* item 1 */
-  put_be16 (b, 0);
+  ks_test_box_end (b, box);
+  iinf = ks_test_box_begin (b, "iinf");
+  ks_test_put32 (b, 0);
+  ks_test_put16 (b, 1);
+  box = ks_test_box_begin (b, "infe");
+  ks_test_put32 (b, 2u << 24);                              /* version 2 */
+  ks_test_put16 (b, 1);                                     /* item 1 */
+  ks_test_put16 (b, 0);
   g_byte_array_append (b, (const guint8 *)"Exif", 4);
   g_byte_array_append (b, (const guint8 *)"", 1);
-  close_box (b, box);
-  close_box (b, iinf);
-  iloc = open_box (b, "iloc");
-  put_be32 (b, 0);                                     /* version 0 */
+  ks_test_box_end (b, box);
+  ks_test_box_end (b, iinf);
+  iloc = ks_test_box_begin (b, "iloc");
+  ks_test_put32 (b, 0);                                     /* version 0 */
   g_byte_array_append (b, (const guint8 *)"\x44\x00", 2); /* 32-bit offsets and lengths */
-  put_be16 (b, 1);
-  put_be16 (b, 1);                                     /* item 1 */
-  put_be16 (b, 0);                                     /* data reference */
-  put_be16 (b, 1);                                     /* one extent */
+  ks_test_put16 (b, 1);
+  ks_test_put16 (b, 1);                                     /* item 1 */
+  ks_test_put16 (b, 0);                                     /* data reference */
+  ks_test_put16 (b, 1);                                     /* one extent */
   extent_offset_at = b->len;
-  put_be32 (b, 0);
-  put_be32 (b, exif->len);
-  close_box (b, iloc);
-  close_box (b, meta);
+  ks_test_put32 (b, 0);
+  ks_test_put32 (b, exif->len);
+  ks_test_box_end (b, iloc);
+  ks_test_box_end (b, meta);
 
-  mdat = open_box (b, "mdat");
+  mdat = ks_test_box_begin (b, "mdat");
   put_filler (b, seed);
   {
     guint32 be = GUINT32_TO_BE (b->len);
@@ -356,7 +328,7 @@ make_late_exif_heic (const char *date,
     memcpy (b->data + extent_offset_at, &be, 4);
   }
   g_byte_array_append (b, exif->data, exif->len);
-  close_box (b, mdat);
+  ks_test_box_end (b, mdat);
 
   return g_byte_array_free_to_bytes (g_steal_pointer (&b));
 }

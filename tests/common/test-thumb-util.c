@@ -15,6 +15,7 @@
 #include <libheif/heif.h>
 
 #include "ks-isobmff.h"
+#include "ks-test-media.h"
 #include "test-thumb-util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -430,18 +431,6 @@ test_make_pattern (int      width,
   return pixbuf;
 }
 
-static struct heif_error
-heif_write_cb (struct heif_context *ctx,
-               const void          *data,
-               size_t               size,
-               void                *userdata)
-{
-  struct heif_error ok = { heif_error_Ok, heif_suberror_Unspecified, "" };
-
-  g_byte_array_append (userdata, data, size);
-  return ok;
-}
-
 /* A minimal big-endian TIFF header with an empty IFD0: enough to be an Exif block. */
 static const guint8 tiny_exif[] = {
   'M', 'M', 0, 42, 0, 0, 0, 8,
@@ -462,7 +451,7 @@ encode_heic (GdkPixbuf *pattern,
   struct heif_encoder *encoder = NULL;
   struct heif_image *image = NULL;
   struct heif_image_handle *handle = NULL;
-  struct heif_writer writer = { 1, heif_write_cb };
+  struct heif_writer writer = { 1, ks_test_heif_write_cb };
   struct heif_error err;
   GByteArray *out = g_byte_array_new ();
   guint8 *plane;
@@ -594,16 +583,6 @@ full_box (GByteArray *a,
 }
 
 static void
-close_box (GByteArray *a,
-           guint       start)
-{
-  guint32 size = a->len - start;
-
-  for (guint i = 0; i < 4; i++)
-    a->data[start + i] = (guint8) (size >> (8 * (3 - i)));
-}
-
-static void
 put_ispe (GByteArray *a,
           int         w,
           int         h)
@@ -612,7 +591,7 @@ put_ispe (GByteArray *a,
 
   be_put (a, w, 4);
   be_put (a, h, 4);
-  close_box (a, b);
+  ks_test_box_end (a, b);
 }
 
 /* Builds meta for the grid file with item data at @mdat_payload (file offset). */
@@ -635,21 +614,21 @@ build_grid_meta (int      cols,
 
   meta = full_box (a, "meta", 0);
   b = full_box (a, "hdlr", 0); be_put (a, 0, 4); g_byte_array_append (a, (const guint8 *) "pict", 4);
-  be_put (a, 0, 4); be_put (a, 0, 4); be_put (a, 0, 4); be_put (a, 0, 1); close_box (a, b);
-  b = full_box (a, "pitm", 0); be_put (a, 1, 2); close_box (a, b);
+  be_put (a, 0, 4); be_put (a, 0, 4); be_put (a, 0, 4); be_put (a, 0, 1); ks_test_box_end (a, b);
+  b = full_box (a, "pitm", 0); be_put (a, 1, 2); ks_test_box_end (a, b);
 
   b = full_box (a, "iinf", 0); be_put (a, cols + 2, 2);
   c = full_box (a, "infe", 0x02000000); be_put (a, 1, 2); be_put (a, 0, 2);
-  g_byte_array_append (a, (const guint8 *) "grid", 4); be_put (a, 0, 1); close_box (a, c);
+  g_byte_array_append (a, (const guint8 *) "grid", 4); be_put (a, 0, 1); ks_test_box_end (a, c);
   for (int i = 0; i < cols; i++)
     {
       /* Tiles are hidden items (flags bit 0), as on an iPhone. */
       c = full_box (a, "infe", 0x02000001); be_put (a, 2 + i, 2); be_put (a, 0, 2);
-      g_byte_array_append (a, (const guint8 *) "hvc1", 4); be_put (a, 0, 1); close_box (a, c);
+      g_byte_array_append (a, (const guint8 *) "hvc1", 4); be_put (a, 0, 1); ks_test_box_end (a, c);
     }
   c = full_box (a, "infe", 0x02000000); be_put (a, thumb_id, 2); be_put (a, 0, 2);
-  g_byte_array_append (a, (const guint8 *) "hvc1", 4); be_put (a, 0, 1); close_box (a, c);
-  close_box (a, b);
+  g_byte_array_append (a, (const guint8 *) "hvc1", 4); be_put (a, 0, 1); ks_test_box_end (a, c);
+  ks_test_box_end (a, b);
 
   b = full_box (a, "iloc", 0x01000000);
   be_put (a, 0x44, 1); be_put (a, 0x00, 1); be_put (a, cols + 2, 2);
@@ -663,16 +642,16 @@ build_grid_meta (int      cols,
     }
   be_put (a, thumb_id, 2); be_put (a, 0, 2); be_put (a, 0, 2); be_put (a, 1, 2);
   be_put (a, off, 4); be_put (a, g_bytes_get_size (thumb_data), 4);
-  close_box (a, b);
+  ks_test_box_end (a, b);
 
   b = full_box (a, "iref", 0);
   c = full_box (a, "dimg", -1); be_put (a, 1, 2); be_put (a, cols, 2);
   for (int i = 0; i < cols; i++)
     be_put (a, 2 + i, 2);
-  close_box (a, c);
+  ks_test_box_end (a, c);
   c = full_box (a, "thmb", -1); be_put (a, thumb_id, 2); be_put (a, 1, 2); be_put (a, 1, 2);
-  close_box (a, c);
-  close_box (a, b);
+  ks_test_box_end (a, c);
+  ks_test_box_end (a, b);
 
   /* ipco: 1 grid ispe, 2 tile ispe, 3 thumb ispe, 4 thumb hvcC, 5.. tile hvcC */
   b = full_box (a, "iprp", -1);
@@ -683,7 +662,7 @@ build_grid_meta (int      cols,
   g_byte_array_append (a, g_bytes_get_data (thumb_hvcc, NULL), g_bytes_get_size (thumb_hvcc));
   for (int i = 0; i < cols; i++)
     g_byte_array_append (a, g_bytes_get_data (tile_hvcc[i], NULL), g_bytes_get_size (tile_hvcc[i]));
-  close_box (a, c);
+  ks_test_box_end (a, c);
   c = full_box (a, "ipma", 0); be_put (a, cols + 2, 4);
   be_put (a, 1, 2); be_put (a, 1, 1); be_put (a, 1, 1);
   for (int i = 0; i < cols; i++)
@@ -691,16 +670,16 @@ build_grid_meta (int      cols,
       be_put (a, 2 + i, 2); be_put (a, 2, 1); be_put (a, 0x80 | (5 + i), 1); be_put (a, 2, 1);
     }
   be_put (a, thumb_id, 2); be_put (a, 2, 1); be_put (a, 0x80 | 4, 1); be_put (a, 3, 1);
-  close_box (a, c);
-  close_box (a, b);
+  ks_test_box_end (a, c);
+  ks_test_box_end (a, b);
 
   /* The grid description: version 0, flags 0 (16-bit sizes), rows-1, columns-1, w, h. */
   b = full_box (a, "idat", -1);
   be_put (a, 0, 1); be_put (a, 0, 1); be_put (a, 0, 1); be_put (a, cols - 1, 1);
   be_put (a, cols * tile_w, 2); be_put (a, tile_h, 2);
-  close_box (a, b);
+  ks_test_box_end (a, b);
 
-  close_box (a, meta);
+  ks_test_box_end (a, meta);
   return a;
 }
 
@@ -756,7 +735,7 @@ test_make_grid_heic (int cols,
   for (int i = 0; i < cols; i++)
     g_byte_array_append (out, g_bytes_get_data (tile_data[i], NULL), g_bytes_get_size (tile_data[i]));
   g_byte_array_append (out, g_bytes_get_data (thumb_data, NULL), g_bytes_get_size (thumb_data));
-  close_box (out, mdat);
+  ks_test_box_end (out, mdat);
 
   for (int i = 0; i < cols; i++)
     {
@@ -832,47 +811,6 @@ test_make_jpeg (GdkPixbuf *image,
 }
 
 static void
-put32 (GByteArray *a,
-       guint32     v)
-{
-  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-
-  g_byte_array_append (a, b, 4);
-}
-
-static void
-put16 (GByteArray *a,
-       guint16     v)
-{
-  guint8 b[2] = { v >> 8, v };
-
-  g_byte_array_append (a, b, 2);
-}
-
-static guint
-box_begin (GByteArray *a,
-           const char *type)
-{
-  guint start = a->len;
-
-  put32 (a, 0);
-  g_byte_array_append (a, (const guint8 *) type, 4);
-  return start;
-}
-
-static void
-box_end (GByteArray *a,
-         guint       start)
-{
-  guint32 size = a->len - start;
-
-  a->data[start] = size >> 24;
-  a->data[start + 1] = size >> 16;
-  a->data[start + 2] = size >> 8;
-  a->data[start + 3] = size;
-}
-
-static void
 put_zeros (GByteArray *a,
            guint       n)
 {
@@ -896,73 +834,73 @@ test_make_mov (GBytes  *first_frame,
   guint32 sample_offset;
   guint b, moov, trak, mdia, minf, stbl, stsd, entry;
 
-  b = box_begin (a, "ftyp");
+  b = ks_test_box_begin (a, "ftyp");
   g_byte_array_append (a, (const guint8 *) "qt  ", 4);
-  put32 (a, 0x200);
+  ks_test_put32 (a, 0x200);
   g_byte_array_append (a, (const guint8 *) "qt  ", 4);
-  box_end (a, b);
+  ks_test_box_end (a, b);
 
-  b = box_begin (a, "wide");
-  box_end (a, b);
+  b = ks_test_box_begin (a, "wide");
+  ks_test_box_end (a, b);
 
-  b = box_begin (a, "mdat");
+  b = ks_test_box_begin (a, "mdat");
   sample_offset = a->len;
   g_byte_array_append (a, frame, frame_len);
-  box_end (a, b);
+  ks_test_box_end (a, b);
 
-  moov = box_begin (a, "moov");
-  b = box_begin (a, "mvhd");
-  put32 (a, 0);           /* version, flags */
-  put32 (a, 0); put32 (a, 0);
-  put32 (a, timescale);
-  put32 (a, duration);
-  put32 (a, 0x00010000);  /* rate */
-  put16 (a, 0x0100);      /* volume */
+  moov = ks_test_box_begin (a, "moov");
+  b = ks_test_box_begin (a, "mvhd");
+  ks_test_put32 (a, 0);           /* version, flags */
+  ks_test_put32 (a, 0); ks_test_put32 (a, 0);
+  ks_test_put32 (a, timescale);
+  ks_test_put32 (a, duration);
+  ks_test_put32 (a, 0x00010000);  /* rate */
+  ks_test_put16 (a, 0x0100);      /* volume */
   put_zeros (a, 10);
-  put32 (a, 0x00010000); put32 (a, 0); put32 (a, 0);
-  put32 (a, 0); put32 (a, 0x00010000); put32 (a, 0);
-  put32 (a, 0); put32 (a, 0); put32 (a, 0x40000000);
+  ks_test_put32 (a, 0x00010000); ks_test_put32 (a, 0); ks_test_put32 (a, 0);
+  ks_test_put32 (a, 0); ks_test_put32 (a, 0x00010000); ks_test_put32 (a, 0);
+  ks_test_put32 (a, 0); ks_test_put32 (a, 0); ks_test_put32 (a, 0x40000000);
   put_zeros (a, 24);
-  put32 (a, 2);           /* next track id */
-  box_end (a, b);
+  ks_test_put32 (a, 2);           /* next track id */
+  ks_test_box_end (a, b);
 
-  trak = box_begin (a, "trak");
-  mdia = box_begin (a, "mdia");
-  b = box_begin (a, "hdlr");
-  put32 (a, 0);
+  trak = ks_test_box_begin (a, "trak");
+  mdia = ks_test_box_begin (a, "mdia");
+  b = ks_test_box_begin (a, "hdlr");
+  ks_test_put32 (a, 0);
   g_byte_array_append (a, (const guint8 *) "mhlr", 4);
   g_byte_array_append (a, (const guint8 *) "vide", 4);
   put_zeros (a, 13);
-  box_end (a, b);
-  minf = box_begin (a, "minf");
-  stbl = box_begin (a, "stbl");
-  stsd = box_begin (a, "stsd");
-  put32 (a, 0);
-  put32 (a, 1);
+  ks_test_box_end (a, b);
+  minf = ks_test_box_begin (a, "minf");
+  stbl = ks_test_box_begin (a, "stbl");
+  stsd = ks_test_box_begin (a, "stsd");
+  ks_test_put32 (a, 0);
+  ks_test_put32 (a, 1);
   entry = a->len;
-  put32 (a, 0);
-  put32 (a, codec);
+  ks_test_put32 (a, 0);
+  ks_test_put32 (a, codec);
   put_zeros (a, 6);
-  put16 (a, 1);           /* data reference index */
+  ks_test_put16 (a, 1);           /* data reference index */
   put_zeros (a, 70);      /* the visual sample entry's fields: not read */
-  box_end (a, entry);
-  box_end (a, stsd);
-  b = box_begin (a, "stsz");
-  put32 (a, 0);
-  put32 (a, 0);
-  put32 (a, 1);
-  put32 (a, frame_len);
-  box_end (a, b);
-  b = box_begin (a, "stco");
-  put32 (a, 0);
-  put32 (a, 1);
-  put32 (a, sample_offset);
-  box_end (a, b);
-  box_end (a, stbl);
-  box_end (a, minf);
-  box_end (a, mdia);
-  box_end (a, trak);
-  box_end (a, moov);
+  ks_test_box_end (a, entry);
+  ks_test_box_end (a, stsd);
+  b = ks_test_box_begin (a, "stsz");
+  ks_test_put32 (a, 0);
+  ks_test_put32 (a, 0);
+  ks_test_put32 (a, 1);
+  ks_test_put32 (a, frame_len);
+  ks_test_box_end (a, b);
+  b = ks_test_box_begin (a, "stco");
+  ks_test_put32 (a, 0);
+  ks_test_put32 (a, 1);
+  ks_test_put32 (a, sample_offset);
+  ks_test_box_end (a, b);
+  ks_test_box_end (a, stbl);
+  ks_test_box_end (a, minf);
+  ks_test_box_end (a, mdia);
+  ks_test_box_end (a, trak);
+  ks_test_box_end (a, moov);
 
   return g_byte_array_free_to_bytes (a);
 }

@@ -1,0 +1,36 @@
+/* ks-test-media.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The byte-level pieces every media fixture maker uses: big-endian integers and ISOBMFF
+ * boxes (HEIC, QuickTime, MP4), and a libheif writer into a GByteArray. */
+
+#pragma once
+
+#include <glib.h>
+#include <libheif/heif.h>
+
+G_BEGIN_DECLS
+
+void              ks_test_put16          (GByteArray          *b,
+                                          guint16              v);
+void              ks_test_put32          (GByteArray          *b,
+                                          guint32              v);
+void              ks_test_put64          (GByteArray          *b,
+                                          guint64              v);
+/* Appends a box header with a size to be filled in; returns where the box starts. */
+guint             ks_test_box_begin      (GByteArray          *b,
+                                          const char          *type);
+/* Writes the size of the box begun at @at, now that its contents are appended. */
+void              ks_test_box_end        (GByteArray          *b,
+                                          guint                at);
+/* For struct heif_writer: appends to the GByteArray given as @userdata. */
+struct heif_error ks_test_heif_write_cb  (struct heif_context *ctx,
+                                          const void          *data,
+                                          size_t               size,
+                                          void                *userdata);
+
+G_END_DECLS
