@@ -52,7 +52,7 @@ struct _Item
   char        *hash;        /* known from the catalog, or computed while reading */
   guint32      need;        /* bit d set: destination d lacks it */
   gboolean     copied;      /* written by the writer thread only */
-  gboolean     asset_counted; /* on the primary: its asset is in photos/videos_copied */
+  gboolean     asset_counted; /* on the primary: its asset is in photos/videos/others_copied */
   gboolean     failed;      /* under the job's mutex: reader and writer both set it */
   gint64       capture_time; /* read from the bytes; writer thread only, 0 until then */
 };
@@ -735,10 +735,19 @@ item_finished (Run  *run,
   if (item->copied && !item->primary->asset_counted)
     {
       item->primary->asset_counted = TRUE;
-      if (ks_asset_get_media_type (item->asset) == KS_MEDIA_TYPE_VIDEO)
-        self->result->videos_copied++;
-      else
-        self->result->photos_copied++;
+      switch (ks_asset_get_media_type (item->asset))
+        {
+        case KS_MEDIA_TYPE_VIDEO:
+          self->result->videos_copied++;
+          break;
+        case KS_MEDIA_TYPE_OTHER:
+          self->result->others_copied++;
+          break;
+        case KS_MEDIA_TYPE_PHOTO:
+        default:
+          self->result->photos_copied++;
+          break;
+        }
     }
   if (item->failed)
     self->progress.failed++;
@@ -1143,6 +1152,9 @@ wants_file (KsImportJob *self,
   switch (ks_asset_file_get_role (file))
     {
     case KS_ASSET_FILE_ROLE_PRIMARY:
+      /* A sidecar whose photo is gone is its own asset; the choice about sidecars still holds. */
+      if (ks_asset_get_kind (asset) == KS_ASSET_KIND_SIDECAR)
+        return !(self->flags & KS_IMPORT_FLAGS_SKIP_SIDECARS);
       return !(ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_VIDEO
                && (self->flags & KS_IMPORT_FLAGS_SKIP_VIDEOS));
     case KS_ASSET_FILE_ROLE_LIVE_VIDEO:
