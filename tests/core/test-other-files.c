@@ -69,9 +69,10 @@ write_file (const char *path,
 }
 
 static KsImportResult *
-run_import (const char *src,
-            const char *dest,
-            KsCatalog  *catalog)
+run_import (const char    *src,
+            const char    *dest,
+            KsCatalog     *catalog,
+            KsImportFlags  flags)
 {
   g_autoptr(GFile) folder = g_file_new_for_path (src);
   g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
@@ -83,6 +84,7 @@ run_import (const char *src,
 
   g_ptr_array_add (dests, destination);
   job = ks_import_job_new (KS_SOURCE (source), NULL, dests, catalog);
+  ks_import_job_set_flags (job, flags);
   result = ks_import_job_run (job, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
@@ -120,7 +122,7 @@ test_other_files_backed_up (void)
   catalog = ks_catalog_new (catalog_path, &error);
   g_assert_no_error (error);
 
-  first = run_import (src, dest, catalog);
+  first = run_import (src, dest, catalog, KS_IMPORT_FLAGS_NONE);
   g_assert_cmpuint (first->failed, ==, 0);
   g_assert_cmpstr (first->status, ==, "completed");
   g_assert_cmpuint (first->copied, ==, n_src);
@@ -152,11 +154,26 @@ test_other_files_backed_up (void)
     }
 
   /* Once there, they are known like any other copy: nothing twice. */
-  second = run_import (src, dest, catalog);
+  second = run_import (src, dest, catalog, KS_IMPORT_FLAGS_NONE);
   g_assert_cmpuint (second->failed, ==, 0);
   g_assert_cmpuint (second->copied, ==, 0);
   g_assert_cmpuint (second->others_copied, ==, 0);
   g_assert_cmpuint (second->skipped, ==, n_src);
+
+  /* Leaving sidecars out leaves out the one whose photo is gone too; the rest still goes. */
+  {
+    g_autofree char *elsewhere = g_build_filename (tmp, "elsewhere", NULL);
+    g_autofree char *sidecar = g_build_filename (elsewhere, "2023", "06", "IMG_0099.AAE", NULL);
+    g_autofree char *xyz = g_build_filename (elsewhere, "2023", "06", "IMG_0007.XYZ", NULL);
+    g_autoptr(KsImportResult) third = NULL;
+
+    g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
+    third = run_import (src, elsewhere, catalog, KS_IMPORT_FLAGS_SKIP_SIDECARS);
+    g_assert_cmpuint (third->failed, ==, 0);
+    g_assert_cmpuint (third->others_copied, ==, G_N_ELEMENTS (other_files) - 1);
+    g_assert_false (g_file_test (sidecar, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (xyz, G_FILE_TEST_IS_REGULAR));
+  }
 
   g_clear_object (&catalog);
   rm_rf (tmp);
