@@ -7,7 +7,11 @@
 
 /* One tile of the photo grid: the thumbnail, the capture date and the badges (backed up, Live,
  * edited, video duration). Cells are recycled by GtkGridView, so the thumbnail is requested on
- * bind and its request cancelled on unbind; nothing of an asset outlives its binding. */
+ * bind and its request cancelled on unbind; nothing of an asset outlives its binding.
+ * A file that is neither photo nor video (an unknown type, a sidecar without its photo) is
+ * backed up like the others; its tile shows a generic file icon and the file's name instead
+ * of the date, and no thumbnail is tried: decoding a file of unknown type could read all of
+ * it from the phone for nothing. */
 
 #include "config.h"
 
@@ -187,6 +191,7 @@ ks_photo_cell_bind (KsPhotoCell *self,
 {
   g_autoptr(GDateTime) date = NULL;
   gboolean is_video;
+  gboolean is_other;
 
   g_return_if_fail (KS_IS_PHOTO_CELL (self));
   g_return_if_fail (KS_IS_ASSET (asset));
@@ -200,7 +205,20 @@ ks_photo_cell_bind (KsPhotoCell *self,
   /* Translators: a photo's capture date in the grid, see g_date_time_format() */
   self->date_text = date ? g_date_time_format (date, _("%-d %b %Y")) : g_strdup ("");
   g_strstrip (self->date_text);
-  gtk_label_set_text (GTK_LABEL (self->date_label), self->date_text);
+  is_other = ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_OTHER;
+  if (is_other)
+    {
+      g_autofree char *name = ks_asset_dup_display_name (asset);
+
+      /* The name says what the file is; keep its extension in sight. */
+      gtk_label_set_text (GTK_LABEL (self->date_label), name);
+      gtk_label_set_ellipsize (GTK_LABEL (self->date_label), PANGO_ELLIPSIZE_MIDDLE);
+    }
+  else
+    {
+      gtk_label_set_text (GTK_LABEL (self->date_label), self->date_text);
+      gtk_label_set_ellipsize (GTK_LABEL (self->date_label), PANGO_ELLIPSIZE_END);
+    }
 
   is_video = ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_VIDEO;
   gtk_widget_set_visible (self->live_badge, ks_asset_is_live (asset));
@@ -217,6 +235,14 @@ ks_photo_cell_bind (KsPhotoCell *self,
 
   self->copies = G_MININT;
   ks_photo_cell_set_copies (self, copies);
+
+  if (is_other)
+    {
+      self->thumbnail_state = KS_PHOTO_CELL_NO_PREVIEW;
+      gtk_widget_add_css_class (GTK_WIDGET (self), "other-file");
+      ks_photo_cell_show_placeholder (self, "text-x-generic-symbolic");
+      return;
+    }
 
   self->thumbnail_state = KS_PHOTO_CELL_EMPTY;
   ks_photo_cell_show_placeholder (self, is_video ? "video-x-generic-symbolic"
@@ -269,6 +295,7 @@ ks_photo_cell_unbind (KsPhotoCell *self)
 
   self->thumbnail_state = KS_PHOTO_CELL_EMPTY;
   gtk_widget_remove_css_class (GTK_WIDGET (self), "broken");
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "other-file");
   ks_photo_cell_show_placeholder (self, NULL);
 }
 
@@ -294,6 +321,15 @@ ks_photo_cell_get_date_text (KsPhotoCell *self)
   g_return_val_if_fail (KS_IS_PHOTO_CELL (self), NULL);
 
   return self->date_text;
+}
+
+/* What the tile's bottom line shows: the date, or the file name of an other file. */
+const char *
+ks_photo_cell_get_caption (KsPhotoCell *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_CELL (self), NULL);
+
+  return gtk_label_get_text (GTK_LABEL (self->date_label));
 }
 
 static GtkWidget *

@@ -17,12 +17,15 @@
 
 G_BEGIN_DECLS
 
+/* NO_PREVIEW: a file that is neither photo nor video; it shows a generic file icon and
+ * its name, and no thumbnail is asked for. */
 typedef enum
 {
   KS_PHOTO_CELL_EMPTY,
   KS_PHOTO_CELL_LOADING,
   KS_PHOTO_CELL_LOADED,
   KS_PHOTO_CELL_BROKEN,
+  KS_PHOTO_CELL_NO_PREVIEW,
 } KsPhotoCellThumbnail;
 
 #define KS_TYPE_PHOTO_CELL (ks_photo_cell_get_type ())
@@ -43,5 +46,6 @@ void                  ks_photo_cell_set_copies          (KsPhotoCell   *self,
 int                   ks_photo_cell_get_copies          (KsPhotoCell   *self);
 KsPhotoCellThumbnail  ks_photo_cell_get_thumbnail_state (KsPhotoCell   *self);
 const char           *ks_photo_cell_get_date_text       (KsPhotoCell   *self);
+const char           *ks_photo_cell_get_caption         (KsPhotoCell   *self);
 
 G_END_DECLS

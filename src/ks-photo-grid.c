@@ -66,6 +66,7 @@ filter_func (gpointer item,
   KsPhotoGrid *self = user_data;
   KsAsset *asset = item;
 
+  /* Files that are neither photos nor videos show under All and Not Backed Up only. */
   switch (self->filter_mode)
     {
     case KS_PHOTO_FILTER_PHOTOS:

@@ -212,6 +212,7 @@ print_result (KsCli                *cli,
           ks_json_member_int (json, "copied", result->copied);
           ks_json_member_int (json, "photos_copied", result->photos_copied);
           ks_json_member_int (json, "videos_copied", result->videos_copied);
+          ks_json_member_int (json, "others_copied", result->others_copied);
           ks_json_member_int (json, "skipped", result->skipped);
           ks_json_member_int (json, "failed", result->failed);
           ks_json_member_int (json, "bytes", result->bytes);
@@ -261,6 +262,10 @@ print_result (KsCli                *cli,
         g_print (ngettext ("Copied %u file (%s); %u already backed up; %u failed\n",
                            "Copied %u files (%s); %u already backed up; %u failed\n", result->copied),
                  result->copied, bytes, result->skipped, result->failed);
+      if (!dry_run && result->others_copied > 0)
+        g_print (ngettext ("Among them %u other file (neither photo nor video)\n",
+                           "Among them %u other files (neither photos nor videos)\n", result->others_copied),
+                 result->others_copied);
     }
 
   if (error_message != NULL)

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ks-cli.h"
@@ -63,9 +65,12 @@ print_json (KsSource  *source,
   for (guint i = 0; i < files->len; i++)
     {
       KsSourceFile *f = g_ptr_array_index (files, i);
+      const char *slash = strrchr (f->path, '/');
 
       ks_json_begin_object (json);
       ks_json_member_string (json, "path", f->path);
+      /* By name, as the backup groups them: "other" is a file it copies without knowing it. */
+      ks_json_member_string (json, "kind", ks_asset_kind_to_string (ks_asset_kind_from_name (slash ? slash + 1 : f->path, -1)));
       ks_json_member_int (json, "size", f->size);
       ks_json_member_int (json, "mtime", f->mtime);
       ks_json_end_object (json);

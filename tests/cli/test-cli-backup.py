@@ -6,8 +6,8 @@
 
 """keepsake-cli backup / verify / status end to end through the emulated iPhone: a full copy
 byte for byte, nothing twice, only new photos, app data lost, damaged and odd files, hostile
-names, verify finding exactly the flipped byte, dry run, unavailable destination, one
-unreadable (evicted) original not stopping the backup."""
+names, files of a type Keepsake does not know, verify finding exactly the flipped byte, dry run,
+unavailable destination, one unreadable (evicted) original not stopping the backup."""
 
 import collections
 import os
@@ -199,6 +199,68 @@ def test_hostile_names(tmp):
         assert doc['copied'] == 0 and backup_files(dest) == snapshot
 
 
+# What else a phone may keep in DCIM, under DCIM (bytes): an unknown extension, none at all, a
+# hidden file and folder, zero bytes, a name made to look like something else, a sidecar whose
+# photo is gone. None of it is a photo or a video; all of it is the user's.
+ODD_FILES = {
+    b'100APPLE/IMG_0007.XYZ': b'XYZ\x00' + bytes(range(256)) * 40,
+    b'100APPLE/IMG_0001.XYZ': b'same stem as a photo, not its companion',
+    b'100APPLE/README': b'notes the phone kept\n',
+    b'100APPLE/.hidden': b'hidden bytes',
+    b'100APPLE/IMG_0010.XYZ': b'',
+    b'100APPLE/-rf \x1b[31m\xff..evil.sh.': b'#!/bin/sh\nrm -rf /\n',
+    b'100APPLE/IMG_0099.AAE': b'<?xml version="1.0"?><plist><dict/></plist>',
+    b'.MISC/Info.plist': b'<plist version="1.0"><dict/></plist>',
+}
+
+
+def test_unknown_types(tmp):
+    """Files of a type Keepsake does not know are listed as "other", copied byte for byte,
+    counted apart from photos and videos, and nothing fails; a second run copies nothing."""
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
+    make_sample_library(media, 6, seed=21)
+    dcim = os.path.join(os.fsencode(media), b'DCIM')
+    for rel, data in ODD_FILES.items():
+        os.makedirs(os.path.dirname(os.path.join(dcim, rel)), exist_ok=True)
+        with open(os.path.join(dcim, rel), 'wb') as f:
+            f.write(data)
+    files = media_files(media)
+    with Emulator(['--device', media]) as emu:
+        env = env_for(emu, tmp)
+        rc, listing, _ = cli_json(['list'], env, expect=0)
+        kinds = {f['path'].encode('utf-8', 'surrogateescape'): f['kind'] for f in listing['files']}
+        assert listing['count'] == len(files), (listing['count'], len(files))
+        for rel in ODD_FILES:
+            # The JSON carries names as valid UTF-8; the one that is not is found by its stem.
+            matches = [k for p, k in kinds.items() if p == rel or (b'\xff' in rel and b'evil.sh' in p)]
+            assert matches, (rel, sorted(kinds))
+            assert matches[0] == ('sidecar' if rel.endswith(b'.AAE') else 'other'), (rel, matches)
+        assert {'heic', 'jpeg', 'mov'} <= set(kinds.values()), kinds
+
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['failed'] == 0 and doc['errors'] == [], doc
+        assert doc['copied'] == distinct(media), doc
+        assert doc['others_copied'] == len(ODD_FILES), doc
+        assert doc['photos_copied'] + doc['videos_copied'] == 6, doc
+        check_complete(dest, media)
+        check_integrity(dest, tmp, media)
+        have = set(backup_files(dest).values())
+        for rel, data in ODD_FILES.items():
+            assert files[rel] in have, 'not backed up: %r' % rel
+        # The bytes under the name they were given, too (names made safe, dated by mtime).
+        stored = {os.path.basename(p): h for p, h in backup_files(dest).items()}
+        assert stored[b'IMG_0007.XYZ'] == files[b'100APPLE/IMG_0007.XYZ']
+        assert stored[b'README'] == files[b'100APPLE/README']
+        assert stored[b'_hidden'] == files[b'100APPLE/.hidden']
+        assert os.path.getsize(os.path.join(os.fsencode(dest), [p for p in backup_files(dest)
+                               if os.path.basename(p) == b'IMG_0010.XYZ'][0])) == 0
+
+        rc, out, _ = cli(['backup', '--to', os.path.join(tmp, 'second')], env, expect=0)
+        assert 'Among them %d other files' % len(ODD_FILES) in out, out
+        rc, doc, _ = cli_json(['backup', '--to', dest], env, expect=0)
+        assert doc['copied'] == 0 and doc['others_copied'] == 0 and doc['failed'] == 0, doc
+
+
 def test_dry_run_and_destinations(tmp):
     media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'backup')
     make_sample_library(media, 6, seed=16)
@@ -299,6 +361,7 @@ run_tests([
     ('verify: deleted is missing, a symlink or folder in its place is damaged', test_verify_missing_and_replaced),
     ('corrupt, truncated and zero-byte files are copied byte-exact', test_odd_files),
     ('hostile names: all copied under safe names, nothing outside', test_hostile_names),
+    ('files of unknown type: listed as other, copied byte for byte, counted', test_unknown_types),
     ('dry run writes nothing; missing drive exits 7', test_dry_run_and_destinations),
     ('folder source', test_folder_source),
     ('progress on stderr only when it is a terminal', test_progress_only_on_a_terminal),

@@ -116,7 +116,7 @@ thumbnails_done (gpointer data)
     {
       KsPhotoCellThumbnail state = ks_photo_cell_get_thumbnail_state (g_ptr_array_index (cells, i));
 
-      if (state != KS_PHOTO_CELL_LOADED && state != KS_PHOTO_CELL_BROKEN)
+      if (state != KS_PHOTO_CELL_LOADED && state != KS_PHOTO_CELL_BROKEN && state != KS_PHOTO_CELL_NO_PREVIEW)
         return FALSE;
     }
 

@@ -128,7 +128,7 @@ test_dcim_folder (void)
   g_assert_cmpuint (files->len, ==, 23);
 
   assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
-  g_assert_cmpuint (assets->len, ==, 12);
+  g_assert_cmpuint (assets->len, ==, 14);
 
   /* Live Photo */
   a = find_asset (assets, "DCIM/100APPLE/IMG_0001.HEIC");
@@ -218,14 +218,33 @@ test_dcim_folder (void)
   g_assert_nonnull (a);
   g_assert_cmpint (ks_asset_get_media_type (a), ==, KS_MEDIA_TYPE_VIDEO);
 
-  /* Nothing is lost: every media file is in exactly one asset, except the
-   * orphan sidecar and the text file. */
+  /* A file of a type we do not know is an asset of its own, neither photo nor video. */
+  a = find_asset (assets, "DCIM/100APPLE/notes.txt");
+  g_assert_nonnull (a);
+  g_assert_cmpint (ks_asset_get_kind (a), ==, KS_ASSET_KIND_OTHER);
+  g_assert_cmpint (ks_asset_get_media_type (a), ==, KS_MEDIA_TYPE_OTHER);
+  g_assert_cmpuint (ks_asset_get_files (a)->len, ==, 1);
+  g_assert_cmpint (ks_asset_get_capture_time (a), ==, 1700000000);
+
+  /* So is a sidecar whose photo is gone: the edit data is the user's all the same. */
+  a = find_asset (assets, "DCIM/100APPLE/IMG_0098.AAE");
+  g_assert_nonnull (a);
+  g_assert_cmpint (ks_asset_get_kind (a), ==, KS_ASSET_KIND_SIDECAR);
+  g_assert_cmpint (ks_asset_get_media_type (a), ==, KS_MEDIA_TYPE_OTHER);
+  g_assert_cmpuint (ks_asset_get_files (a)->len, ==, 1);
+
+  /* Nothing is lost: every file of the walk is in exactly one asset. */
   {
-    guint n_files = 0;
+    g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
     for (guint i = 0; i < assets->len; i++)
-      n_files += ks_asset_get_files (g_ptr_array_index (assets, i))->len;
-    g_assert_cmpuint (n_files, ==, files->len - 2);
+      {
+        GPtrArray *asset_files = ks_asset_get_files (g_ptr_array_index (assets, i));
+
+        for (guint j = 0; j < asset_files->len; j++)
+          g_assert_true (g_hash_table_add (seen, (gpointer) ks_asset_file_get_path (g_ptr_array_index (asset_files, j))));
+      }
+    g_assert_cmpuint (g_hash_table_size (seen), ==, files->len);
   }
 
   g_assert_true (g_rmdir (root) != 0); /* not empty: cleaned below */
@@ -276,8 +295,14 @@ test_hostile_paths (void)
   g_assert_null (find_asset (assets, "DCIM/100APPLE/_E1.JPG"));
   g_assert_true (ks_asset_is_edited (find_asset (assets, "DCIM/100APPLE/_1.JPG")));
   g_assert_true (ks_asset_is_live (find_asset (assets, "DCIM/100APPLE/a.b.c.d.JPG")));
-  g_assert_null (find_asset (assets, "DCIM/100APPLE/.MOV"));
+  /* A hidden name is a file like any other (the device source reports them). */
+  g_assert_cmpint (ks_asset_get_kind (find_asset (assets, "DCIM/100APPLE/.MOV")), ==, KS_ASSET_KIND_OTHER);
+  /* An orphan sidecar with a marked name stays too. */
+  g_assert_cmpint (ks_asset_get_kind (find_asset (assets, "DCIM/100APPLE/IMG_O.AAE")), ==, KS_ASSET_KIND_SIDECAR);
+  /* Only names of no file are left out. */
   g_assert_null (find_asset (assets, "DCIM/"));
+  g_assert_null (find_asset (assets, "DCIM/100APPLE/."));
+  g_assert_null (find_asset (assets, "DCIM/100APPLE/.."));
 }
 
 static void
@@ -322,6 +347,94 @@ test_edited_video_and_mixed_edit (void)
   a = find_asset (assets, "DCIM/100APPLE/IMG_0005.MP4");
   g_assert_nonnull (a);
   g_assert_cmpint (ks_asset_get_kind (a), ==, KS_ASSET_KIND_MP4);
+}
+
+/* Whatever a phone keeps in DCIM is backed up: every file lands in exactly one asset, the
+ * files of unknown type each in one of their own, and Live pairs, edits and sidecars group as
+ * before even when an unknown file shares their stem. */
+static void
+test_unknown_types (void)
+{
+  static const struct {
+    const char  *path;
+    KsAssetKind  kind;
+  } others[] = {
+    { "DCIM/100APPLE/IMG_0007.XYZ", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/IMG_0001.XYZ", KS_ASSET_KIND_OTHER },  /* same stem as a Live Photo */
+    { "DCIM/100APPLE/IMG_E0001.XYZ", KS_ASSET_KIND_OTHER }, /* looks like its edit */
+    { "DCIM/100APPLE/README", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/.hidden", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/IMG_0008.", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/...", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/IMG_0009.JPG.exe", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/\xff\xfe\x01odd", KS_ASSET_KIND_OTHER },
+    { "DCIM/100APPLE/IMG_0099.AAE", KS_ASSET_KIND_SIDECAR }, /* its photo is gone */
+    { "DCIM/.MISC/Info.plist", KS_ASSET_KIND_OTHER },
+    { "DCIM/Thumbs.db", KS_ASSET_KIND_OTHER },
+  };
+  static const char * const media[] = {
+    "DCIM/100APPLE/IMG_0001.HEIC",
+    "DCIM/100APPLE/IMG_0001.MOV",
+    "DCIM/100APPLE/IMG_E0001.HEIC",
+    "DCIM/100APPLE/IMG_0001.AAE",
+    "DCIM/100APPLE/IMG_0002.PNG",
+  };
+  g_autoptr(KsAssetGrouper) grouper = ks_asset_grouper_new ("test:");
+  g_autoptr(GPtrArray) assets = NULL;
+  KsAsset *a;
+
+  for (guint i = 0; i < G_N_ELEMENTS (media); i++)
+    {
+      g_autoptr(KsSourceFile) file = ks_source_file_new (media[i], 10 + i, 1600000000);
+      ks_asset_grouper_add (grouper, file);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      /* Folder by folder, as sources report them; the zero-byte one is README. */
+      g_autoptr(KsSourceFile) file = ks_source_file_new (others[i].path, i == 3 ? 0 : 100 + i, 1600000100 + i);
+
+      if (g_str_has_prefix (others[i].path, "DCIM/100APPLE/"))
+        ks_asset_grouper_add (grouper, file);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      g_autoptr(KsSourceFile) file = ks_source_file_new (others[i].path, 100 + i, 1600000100 + i);
+
+      if (!g_str_has_prefix (others[i].path, "DCIM/100APPLE/"))
+        ks_asset_grouper_add (grouper, file);
+    }
+  assets = ks_asset_grouper_finish (grouper);
+
+  /* The Live Photo keeps its movie, edit and sidecar, and nothing more. */
+  a = find_asset (assets, "DCIM/100APPLE/IMG_0001.HEIC");
+  g_assert_nonnull (a);
+  g_assert_cmpuint (ks_asset_get_files (a)->len, ==, 4);
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_LIVE_VIDEO), ==, "DCIM/100APPLE/IMG_0001.MOV");
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_EDITED), ==, "DCIM/100APPLE/IMG_E0001.HEIC");
+  g_assert_cmpstr (path_for_role (a, KS_ASSET_FILE_ROLE_SIDECAR), ==, "DCIM/100APPLE/IMG_0001.AAE");
+  g_assert_nonnull (find_asset (assets, "DCIM/100APPLE/IMG_0002.PNG"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      KsAssetFile *primary;
+
+      a = find_asset (assets, others[i].path);
+      if (a == NULL)
+        g_error ("%s is in no asset", others[i].path);
+      primary = ks_asset_get_primary (a);
+      g_assert_cmpuint (ks_asset_get_files (a)->len, ==, 1);
+      g_assert_cmpint (ks_asset_get_kind (a), ==, others[i].kind);
+      g_assert_cmpint (ks_asset_get_media_type (a), ==, KS_MEDIA_TYPE_OTHER);
+      g_assert_cmpint (ks_asset_file_get_role (primary), ==, KS_ASSET_FILE_ROLE_PRIMARY);
+      /* No metadata to read: the capture time is the file's mtime. */
+      g_assert_cmpint (ks_asset_get_capture_time (a), ==, 1600000100 + i);
+      g_assert_false (ks_asset_get_capture_time_is_exact (a));
+    }
+  g_assert_cmpuint (ks_asset_get_total_size (find_asset (assets, "DCIM/100APPLE/README")), ==, 0);
+
+  g_assert_cmpuint (assets->len, ==, 2 + G_N_ELEMENTS (others));
+  g_assert_cmpuint (ks_asset_grouper_get_n_skipped (grouper), ==, 0);
+  g_assert_cmpstr (ks_asset_kind_to_string (KS_ASSET_KIND_OTHER), ==, "other");
 }
 
 static void
@@ -423,6 +536,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Model/grouper/dcim-folder", test_dcim_folder);
   g_test_add_func ("/Keepsake/Model/grouper/hostile-paths", test_hostile_paths);
   g_test_add_func ("/Keepsake/Model/grouper/edited-video", test_edited_video_and_mixed_edit);
+  g_test_add_func ("/Keepsake/Model/grouper/unknown-types", test_unknown_types);
   g_test_add_func ("/Keepsake/Model/grouper/streaming", test_streaming_ready);
   g_test_add_func ("/Keepsake/Model/folder-source/open-file", test_open_file);
 

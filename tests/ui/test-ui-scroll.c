@@ -47,7 +47,8 @@ is_bound_with_thumbnail (gpointer data)
         {
           KsPhotoCellThumbnail state = ks_photo_cell_get_thumbnail_state (cell);
 
-          return state == KS_PHOTO_CELL_LOADED || state == KS_PHOTO_CELL_BROKEN;
+          return state == KS_PHOTO_CELL_LOADED || state == KS_PHOTO_CELL_BROKEN
+                 || state == KS_PHOTO_CELL_NO_PREVIEW;
         }
     }
 

@@ -803,7 +803,30 @@ test_second_destination (void)
 static gboolean
 folder_all_backed_up (gpointer data)
 {
-  return ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "All 6 backed up") != NULL;
+  return ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "All 8 backed up") != NULL;
+}
+
+/* The bound cell of the asset whose file name is @name. */
+static KsPhotoCell *
+find_cell_by_name (const char *name)
+{
+  g_autoptr(GPtrArray) cells = ks_photo_grid_list_bound_cells (_ks_window_get_photo_grid (window));
+
+  for (guint i = 0; i < cells->len; i++)
+    {
+      KsAsset *asset = ks_photo_cell_get_asset (g_ptr_array_index (cells, i));
+
+      if (asset != NULL && g_str_equal (ks_asset_get_name (asset), name))
+        return g_ptr_array_index (cells, i);
+    }
+
+  return NULL;
+}
+
+static gboolean
+other_cells_shown (gpointer data)
+{
+  return find_cell_by_name ("IMG_0007.XYZ") != NULL && find_cell_by_name ("README") != NULL;
 }
 
 static void
@@ -822,17 +845,41 @@ test_folder_source (void)
 
   g_assert_true (ks_test_make_sample_library (folder, 6, 99, TRUE, &error));
   g_assert_no_error (error);
+  /* Files of a type Keepsake does not know are on the card too: shown and backed up. */
+  {
+    g_autofree char *xyz = g_build_filename (folder, "DCIM", "100APPLE", "IMG_0007.XYZ", NULL);
+    g_autofree char *readme = g_build_filename (folder, "DCIM", "100APPLE", "README", NULL);
+
+    g_file_set_contents (xyz, "XYZ\001\002 not a picture", -1, &error);
+    g_assert_no_error (error);
+    g_file_set_contents (readme, "notes the camera kept\n", -1, &error);
+    g_assert_no_error (error);
+  }
 
   /* A folder of photos (a camera card) added to the sidebar shows like an iPhone. */
   ks_window_add_folder (window, folder);
   g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
   g_assert_true (ks_ui_test_wait_library_loaded (window, WAIT_MS));
   assets = _ks_window_get_assets (window);
-  g_assert_cmpuint (g_list_model_get_n_items (assets), ==, 6);
+  g_assert_cmpuint (g_list_model_get_n_items (assets), ==, 8);
   g_assert_cmpstr (adw_window_title_get_title (window->content_title), ==, "Camera Card");
-  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "6 not backed up yet"));
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "8 not backed up yet"));
 
-  for (guint i = 0; i < 6; i++)
+  /* Newest first, so on screen: a generic file icon and the file's name, no thumbnail. */
+  g_assert_true (ks_ui_test_wait_for (other_cells_shown, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_thumbnails (window, WAIT_MS));
+  {
+    KsPhotoCell *cell = find_cell_by_name ("README");
+
+    g_assert_cmpint (ks_photo_cell_get_thumbnail_state (cell), ==, KS_PHOTO_CELL_NO_PREVIEW);
+    g_assert_cmpstr (ks_photo_cell_get_caption (cell), ==, "README");
+    g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cell), "other-file"));
+    g_assert_cmpstr (ks_photo_cell_get_caption (find_cell_by_name ("IMG_0007.XYZ")), ==, "IMG_0007.XYZ");
+    g_assert_cmpint (ks_photo_cell_get_thumbnail_state (find_cell_by_name ("IMG_0007.XYZ")), ==, KS_PHOTO_CELL_NO_PREVIEW);
+  }
+  ks_ui_test_screenshot (GTK_WIDGET (window), "other-files");
+
+  for (guint i = 0; i < 8; i++)
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (assets, i);
       GPtrArray *asset_files = ks_asset_get_files (asset);

@@ -55,7 +55,7 @@ struct _KsImportItem
   char         *hash;         /* known from the catalog, or computed while reading */
   guint32       need;         /* bit d set: destination d lacks it */
   gboolean      copied;       /* written by the committer thread only */
-  gboolean      asset_counted; /* on the primary: its asset is in photos/videos_copied */
+  gboolean      asset_counted; /* on the primary: its asset is in photos/videos/others_copied */
   gboolean      failed;       /* under the job's mutex: reader and writer both set it */
   gint64        capture_time; /* read from the bytes; writer thread only, 0 until then */
 };

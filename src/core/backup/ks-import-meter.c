@@ -172,10 +172,19 @@ _ks_import_meter_item_finished (KsImportRun  *run,
   if (item->copied && !item->primary->asset_counted)
     {
       item->primary->asset_counted = TRUE;
-      if (ks_asset_get_media_type (item->asset) == KS_MEDIA_TYPE_VIDEO)
-        self->result->videos_copied++;
-      else
-        self->result->photos_copied++;
+      switch (ks_asset_get_media_type (item->asset))
+        {
+        case KS_MEDIA_TYPE_VIDEO:
+          self->result->videos_copied++;
+          break;
+        case KS_MEDIA_TYPE_OTHER:
+          self->result->others_copied++;
+          break;
+        case KS_MEDIA_TYPE_PHOTO:
+        default:
+          self->result->photos_copied++;
+          break;
+        }
     }
   if (item->failed)
     self->progress.failed++;

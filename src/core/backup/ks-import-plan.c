@@ -24,6 +24,9 @@ wants_file (KsImportJob *self,
   switch (ks_asset_file_get_role (file))
     {
     case KS_ASSET_FILE_ROLE_PRIMARY:
+      /* A sidecar whose photo is gone is its own asset; the choice about sidecars still holds. */
+      if (ks_asset_get_kind (asset) == KS_ASSET_KIND_SIDECAR)
+        return !(self->flags & KS_IMPORT_FLAGS_SKIP_SIDECARS);
       return !(ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_VIDEO
                && (self->flags & KS_IMPORT_FLAGS_SKIP_VIDEOS));
     case KS_ASSET_FILE_ROLE_LIVE_VIDEO:

@@ -59,6 +59,8 @@ typedef struct
  * @photos_copied: photo assets (a Live Photo, its edit and sidecar are one) with at least one
  *   file written this run
  * @videos_copied: the same for video assets
+ * @others_copied: the same for the other files (unknown types, a sidecar without its photo);
+ *   photos, videos and others together are every asset with a file written this run
  * @skipped: files every destination already held
  * @failed: files that failed for at least one destination
  * @planned: files the plan found missing somewhere (what a dry run would copy)
@@ -74,6 +76,7 @@ typedef struct
   guint      copied;
   guint      photos_copied;
   guint      videos_copied;
+  guint      others_copied;
   guint      skipped;
   guint      failed;
   guint      planned;

@@ -36,11 +36,13 @@ G_DEFINE_ENUM_TYPE (KsAssetKind, ks_asset_kind,
   G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_MP4, "mp4"),
   G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_OTHER_PHOTO, "other-photo"),
   G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_OTHER_VIDEO, "other-video"),
-  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_SIDECAR, "sidecar"))
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_SIDECAR, "sidecar"),
+  G_DEFINE_ENUM_VALUE (KS_ASSET_KIND_OTHER, "other"))
 
 G_DEFINE_ENUM_TYPE (KsMediaType, ks_media_type,
   G_DEFINE_ENUM_VALUE (KS_MEDIA_TYPE_PHOTO, "photo"),
-  G_DEFINE_ENUM_VALUE (KS_MEDIA_TYPE_VIDEO, "video"))
+  G_DEFINE_ENUM_VALUE (KS_MEDIA_TYPE_VIDEO, "video"),
+  G_DEFINE_ENUM_VALUE (KS_MEDIA_TYPE_OTHER, "other"))
 
 G_DEFINE_ENUM_TYPE (KsAssetFileRole, ks_asset_file_role,
   G_DEFINE_ENUM_VALUE (KS_ASSET_FILE_ROLE_PRIMARY, "primary"),
@@ -79,7 +81,9 @@ static const struct {
  * @name: a file name (raw bytes; only the part after the last '.' matters)
  * @len: length of @name, or -1 if NUL-terminated
  *
- * Returns: the kind for the extension, case-insensitively; UNKNOWN otherwise.
+ * Returns: the kind for the extension, case-insensitively; OTHER for any other name
+ *   (no extension, an unknown one, a name that starts with its only dot), UNKNOWN only
+ *   for %NULL
  */
 KsAssetKind
 ks_asset_kind_from_name (const char *name,
@@ -95,7 +99,7 @@ ks_asset_kind_from_name (const char *name,
 
   dot = memrchr (name, '.', len);
   if (dot == NULL || dot == name)
-    return KS_ASSET_KIND_UNKNOWN;
+    return KS_ASSET_KIND_OTHER;
 
   ext_len = (name + len) - (dot + 1);
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
@@ -103,7 +107,7 @@ ks_asset_kind_from_name (const char *name,
         g_ascii_strncasecmp (kinds[i].ext, dot + 1, ext_len) == 0)
       return kinds[i].kind;
 
-  return KS_ASSET_KIND_UNKNOWN;
+  return KS_ASSET_KIND_OTHER;
 }
 
 KsMediaType
@@ -115,6 +119,9 @@ ks_asset_kind_get_media_type (KsAssetKind kind)
     case KS_ASSET_KIND_MP4:
     case KS_ASSET_KIND_OTHER_VIDEO:
       return KS_MEDIA_TYPE_VIDEO;
+    case KS_ASSET_KIND_OTHER:
+    case KS_ASSET_KIND_SIDECAR:
+      return KS_MEDIA_TYPE_OTHER;
     case KS_ASSET_KIND_UNKNOWN:
     case KS_ASSET_KIND_HEIC:
     case KS_ASSET_KIND_JPEG:
@@ -122,7 +129,6 @@ ks_asset_kind_get_media_type (KsAssetKind kind)
     case KS_ASSET_KIND_GIF:
     case KS_ASSET_KIND_DNG:
     case KS_ASSET_KIND_OTHER_PHOTO:
-    case KS_ASSET_KIND_SIDECAR:
     default:
       return KS_MEDIA_TYPE_PHOTO;
     }
@@ -133,7 +139,7 @@ ks_asset_kind_to_string (KsAssetKind kind)
 {
   static const char * const names[] = {
     "unknown", "heic", "jpeg", "png", "gif", "dng", "mov", "mp4",
-    "other-photo", "other-video", "sidecar",
+    "other-photo", "other-video", "sidecar", "other",
   };
 
   if ((guint) kind < G_N_ELEMENTS (names))

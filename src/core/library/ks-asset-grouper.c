@@ -11,15 +11,20 @@
  * files consecutively, so when the walk moves on, that directory's assets are final.
  *
  * Rules, within one directory, comparing stems ASCII-case-insensitively:
- * - files with an unknown extension are skipped (and counted);
+ * - every file the source reports ends up in exactly one asset: a backup must not decide
+ *   that a file on the phone does not matter;
+ * - a file of kind OTHER (unknown or missing extension, a name that starts with its only
+ *   dot: IMG_0007.XYZ, README, .hidden) is an asset of its own, never a companion, even
+ *   next to a photo with the same stem;
  * - IMG_1234.HEIC (or .JPG, .DNG, .PNG, …) is a photo asset; the preferred photo
  *   (HEIC > JPEG > DNG > PNG > GIF > other) takes IMG_1234.MOV (or .MP4) as its
  *   Live movie; further photos or movies with the same stem are assets of their own;
  * - IMG_E1234.<photo> is the EDITED file and IMG_E1234.<movie> the EDITED_LIVE_VIDEO
  *   (or EDITED, for a video asset) of IMG_1234's asset, if that exists;
  * - IMG_1234.AAE and IMG_O1234.AAE are SIDECARs of IMG_1234's asset; an AAE whose
- *   asset is missing is skipped;
- * - a marked name (IMG_E…, IMG_O…) without its base is an ordinary file.
+ *   asset is missing is an asset of its own (kind SIDECAR, media type OTHER);
+ * - a marked name (IMG_E…, IMG_O…) without its base is an ordinary file;
+ * - only "", "." and "..", which name no file, are skipped (and counted).
  * Only the file name (after the last '/') takes part; any bytes are fine there. */
 
 #include "config.h"
@@ -135,6 +140,7 @@ photo_preference (KsAssetKind kind)
     case KS_ASSET_KIND_OTHER_PHOTO:
     case KS_ASSET_KIND_OTHER_VIDEO:
     case KS_ASSET_KIND_SIDECAR:
+    case KS_ASSET_KIND_OTHER:
     case KS_ASSET_KIND_UNKNOWN:
     default:
       return 9;
@@ -199,13 +205,22 @@ group_directory (KsAssetGrouper *self)
 
       entry.file = file;
       entry.name = name;
-      entry.kind = ks_asset_kind_from_name (name, -1);
-      if (entry.kind == KS_ASSET_KIND_UNKNOWN || dot == NULL || dot == name)
+      if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
         {
-          g_debug ("Skipping file with unknown type");
+          g_debug ("Skipping an entry that names no file");
           self->n_skipped++;
           continue;
         }
+
+      entry.kind = ks_asset_kind_from_name (name, -1);
+      if (entry.kind == KS_ASSET_KIND_OTHER)
+        {
+          g_autoptr(KsAssetFile) primary = file_for_entry (&entry, KS_ASSET_FILE_ROLE_PRIMARY);
+
+          g_ptr_array_add (assets, ks_asset_new (self->source_id, primary));
+          continue;
+        }
+      g_assert (dot != NULL && dot != name);
 
       stem = g_strndup (name, dot - name);
       entry.stem_key = g_ascii_strdown (stem, -1);
@@ -327,8 +342,10 @@ group_directory (KsAssetGrouper *self)
         }
       else
         {
-          g_debug ("Skipping sidecar without its photo");
-          self->n_skipped++;
+          /* Its photo is gone (or was never here): the edit data is still the user's. */
+          g_autoptr(KsAssetFile) file = file_for_entry (e, KS_ASSET_FILE_ROLE_PRIMARY);
+
+          g_ptr_array_add (assets, ks_asset_new (self->source_id, file));
         }
     }
 

@@ -261,7 +261,8 @@ ks_asset_model_get_loading (KsAssetModel *self)
 /**
  * ks_asset_model_get_n_skipped:
  *
- * Returns: how many files the last load skipped (unknown types, orphan sidecars)
+ * Returns: how many entries the last load skipped: only names of no file ("", ".", "..");
+ *   every file is in an asset, those of unknown type too
  */
 guint
 ks_asset_model_get_n_skipped (KsAssetModel *self)

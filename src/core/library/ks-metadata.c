@@ -621,6 +621,7 @@ parse_src (Src        *src,
     case KS_ASSET_KIND_OTHER_PHOTO:
     case KS_ASSET_KIND_OTHER_VIDEO:
     case KS_ASSET_KIND_SIDECAR:
+    case KS_ASSET_KIND_OTHER:
     default:
       break;
     }

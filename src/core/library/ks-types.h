@@ -23,7 +23,8 @@ typedef struct _KsSourceFile KsSourceFile;
  * KsAssetKind:
  * The container format of an asset's primary file, decided from its extension
  * (case-insensitive). OTHER_PHOTO and OTHER_VIDEO are media we copy but do not
- * parse (TIFF, WebP, AVI, 3GP, …).
+ * parse (TIFF, WebP, AVI, 3GP, …). OTHER is any other file (an unknown or missing
+ * extension, a hidden name): not shown as a picture, but backed up all the same.
  */
 typedef enum
 {
@@ -37,13 +38,20 @@ typedef enum
   KS_ASSET_KIND_MP4,
   KS_ASSET_KIND_OTHER_PHOTO,
   KS_ASSET_KIND_OTHER_VIDEO,
-  KS_ASSET_KIND_SIDECAR, /* .AAE: never a primary, only a companion */
+  KS_ASSET_KIND_SIDECAR, /* .AAE: a companion; a primary only when its photo is gone */
+  KS_ASSET_KIND_OTHER,
 } KsAssetKind;
 
+/**
+ * KsMediaType:
+ * @KS_MEDIA_TYPE_OTHER: neither photo nor video (kinds OTHER and SIDECAR): copied like
+ *   any file, counted apart, shown without a thumbnail
+ */
 typedef enum
 {
   KS_MEDIA_TYPE_PHOTO = 0,
   KS_MEDIA_TYPE_VIDEO,
+  KS_MEDIA_TYPE_OTHER,
 } KsMediaType;
 
 /**
