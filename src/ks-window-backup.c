@@ -37,25 +37,35 @@ display_path (const char *path)
  * (a Live Photo with its movie, edit and sidecar is one photo). */
 static char *
 describe_copied (guint photos,
-                 guint videos)
+                 guint videos,
+                 guint others)
 {
-  g_autofree char *photos_text = NULL;
-  g_autofree char *videos_text = NULL;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
 
   /* Translators: part of "20 photos and 3 videos backed up to Pictures/iPhone" */
-  photos_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u photo", "%'u photos", photos),
-                                 photos);
+  if (photos > 0 || (videos == 0 && others == 0))
+    g_ptr_array_add (parts, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u photo", "%'u photos", photos),
+                                             photos));
   /* Translators: part of "20 photos and 3 videos backed up to Pictures/iPhone" */
-  videos_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u video", "%'u videos", videos),
-                                 videos);
+  if (videos > 0)
+    g_ptr_array_add (parts, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u video", "%'u videos", videos),
+                                             videos));
+  /* Translators: part of "20 photos and 2 other files backed up to Pictures/iPhone": files
+   * that are neither photos nor videos */
+  if (others > 0)
+    g_ptr_array_add (parts, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u other file", "%'u other files", others),
+                                             others));
 
-  if (videos == 0)
-    return g_steal_pointer (&photos_text);
-  if (photos == 0)
-    return g_steal_pointer (&videos_text);
+  if (parts->len == 1)
+    return g_strdup (g_ptr_array_index (parts, 0));
+  if (parts->len == 2)
+    /* Translators: "20 photos and 3 videos" */
+    return g_strdup_printf (_("%s and %s"), (char *)g_ptr_array_index (parts, 0),
+                            (char *)g_ptr_array_index (parts, 1));
 
-  /* Translators: "20 photos and 3 videos" */
-  return g_strdup_printf (_("%s and %s"), photos_text, videos_text);
+  /* Translators: "20 photos, 3 videos and 2 other files" */
+  return g_strdup_printf (_("%s, %s and %s"), (char *)g_ptr_array_index (parts, 0),
+                          (char *)g_ptr_array_index (parts, 1), (char *)g_ptr_array_index (parts, 2));
 }
 
 /* Where a backup went: "Pictures/iPhone", or "2 folders" (a toast has no room for more). */
@@ -394,8 +404,8 @@ run_finished_cb (KsWindow    *self,
     result = &nothing;
 
   /* Photos and videos, not files: a Live Photo's movie, its edit and sidecar are one photo. */
-  n_copied = result->photos_copied + result->videos_copied;
-  what = describe_copied (result->photos_copied, result->videos_copied);
+  n_copied = result->photos_copied + result->videos_copied + result->others_copied;
+  what = describe_copied (result->photos_copied, result->videos_copied, result->others_copied);
   ks_window_list_errors (self, result);
 
   if (error != NULL && g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED))
