@@ -140,6 +140,8 @@ static const struct
   { "verify",  ks_cli_verify },
   { "status",  ks_cli_status },
   { "destinations", ks_cli_destinations },
+  { "monitor", ks_cli_monitor },
+  { "auto-backup", ks_cli_auto_backup },
 };
 
 static gboolean
