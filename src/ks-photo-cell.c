@@ -303,6 +303,10 @@ badge_new (const char *icon_name,
   GtkWidget *image = gtk_image_new_from_icon_name (icon_name);
 
   gtk_widget_add_css_class (image, "badge");
+  /* Returned hidden, and the tooltip set while hidden: on a shown widget GTK 4.8 asks the
+   * X server where the pointer is at every tooltip change, a round trip per badge, and the
+   * grid makes some 360 cells when the first folder is listed (0.3 s of the first screen). */
+  gtk_widget_set_visible (image, FALSE);
   gtk_widget_set_tooltip_text (image, tooltip);
   gtk_accessible_update_property (GTK_ACCESSIBLE (image),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
@@ -339,6 +343,7 @@ ks_photo_cell_init (KsPhotoCell *self)
 {
   GtkWidget *top_box;
   GtkWidget *bottom_box;
+  GtkWidget *badge;
 
   self->copies = -1;
 
@@ -370,7 +375,9 @@ ks_photo_cell_init (KsPhotoCell *self)
 
   self->copies_badge = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
   gtk_widget_add_css_class (self->copies_badge, "backed-up");
-  gtk_box_append (GTK_BOX (self->copies_badge), badge_new ("emblem-ok-symbolic", _("Backed up")));
+  badge = badge_new ("emblem-ok-symbolic", _("Backed up"));
+  gtk_widget_set_visible (badge, TRUE);
+  gtk_box_append (GTK_BOX (self->copies_badge), badge);
   self->copies_label = gtk_label_new (NULL);
   gtk_box_append (GTK_BOX (self->copies_badge), self->copies_label);
   gtk_widget_set_visible (self->copies_badge, FALSE);

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The window's instance struct, and what the UI tests reach into. */
+/* The window's instance struct, shared by its parts: ks-window.c (the shell: which source is
+ * shown, and on which page), ks-window-actions.c (its actions) and ks-window-backup.c (its
+ * backups, their progress and how they ended); and what the UI tests reach into. */
 
 #pragma once
 
@@ -13,11 +15,13 @@
 
 #include "ks-asset-model.h"
 #include "ks-copy-counter.h"
+#include "ks-backup-service.h"
 #include "ks-device-monitor.h"
-#include "ks-device-source.h"
-#include "ks-import-job.h"
+#include "ks-device-status-page.h"
+#include "ks-library-page.h"
 #include "ks-photo-grid.h"
 #include "ks-progress-panel.h"
+#include "ks-sidebar.h"
 #include "ks-source-row.h"
 #include "ks-window.h"
 
@@ -29,20 +33,14 @@ struct _KsWindow
 
   /* Template widgets */
   AdwLeaflet           *leaflet;
-  GtkListBox           *source_list;
-  GtkListBox           *folder_list;
-  GtkWidget            *no_sources_label;
+  KsSidebar            *sidebar;
   AdwWindowTitle       *content_title;
   GtkWidget            *backup_all_button;
   GtkInfoBar           *destination_bar;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
-  AdwStatusPage        *no_device_page;
-  AdwStatusPage        *error_page;
-  GtkSpinner           *loading_spinner;
-  KsPhotoGrid          *photo_grid;
-  GtkActionBar         *selection_bar;
-  GtkLabel             *selection_label;
+  KsDeviceStatusPage   *status_page;
+  KsLibraryPage        *library_page;
   GtkRevealer          *progress_revealer;
   KsProgressPanel      *progress_panel;
 
@@ -51,14 +49,10 @@ struct _KsWindow
   KsDeviceMonitor      *monitor;
   KsThumbnailer        *thumbnailer;
   KsDevice             *device;
-  KsSource             *source;
-  KsDevice             *library_device;
-  KsAssetModel         *asset_model;
-  GCancellable         *load_cancellable;
-  KsCopyCounter        *backup_index;
-  GCancellable         *index_cancellable;
-  KsImportJob          *job;
-  GCancellable         *job_cancellable;
+  GSignalGroup         *device_signals;
+  KsBackupService      *service;
+  KsBackupRun          *run;
+  GSignalGroup         *run_signals;
   GCancellable         *current_cancellable;
   GPtrArray            *resume_assets;
 
@@ -66,35 +60,59 @@ struct _KsWindow
   GtkWidget            *close_dialog;
   AdwToast             *toast;
 
-  char                 *library_udid;
-  char                 *library_folder;
   char                 *folder_path;
   char                 *folder_title;
-  GtkFileChooserNative *folder_chooser;
   char                 *library_name;
-  char                **job_destinations;
   char                 *current_path;
   char                 *current_name;
   char                 *last_toast;
   char                 *last_notification;
   char                 *filter_name;
   guint                 n_not_backed_up;
-  guint                 library_failed : 1;
-  guint                 stopped_job_can_resume : 1;
-  guint                 close_after_job : 1;
+  guint                 n_device_updates;
+  guint                 stopped_run_can_resume : 1;
 };
 
-KsPhotoGrid     *_ks_window_get_photo_grid         (KsWindow *self);
-KsProgressPanel *_ks_window_get_progress_panel     (KsWindow *self);
-const char      *_ks_window_get_page               (KsWindow *self);
-gboolean         _ks_window_get_progress_revealed  (KsWindow *self);
-gboolean         _ks_window_get_job_running        (KsWindow *self);
-GListModel      *_ks_window_get_assets             (KsWindow *self);
-KsCopyCounter   *_ks_window_get_backup_index       (KsWindow *self);
-const char      *_ks_window_get_last_toast         (KsWindow *self);
-AdwToast        *_ks_window_get_toast              (KsWindow *self);
-KsSourceRow     *_ks_window_get_source_row         (KsWindow *self);
-guint            _ks_window_get_n_not_backed_up    (KsWindow *self);
-gboolean         _ks_window_get_can_resume         (KsWindow *self);
+/* ks-window.c */
+KsApplication   *_ks_window_get_application        (KsWindow   *self);
+gboolean         _ks_window_get_ready              (KsWindow   *self);
+char           **_ks_window_dup_destinations       (KsWindow   *self);
+void             _ks_window_refresh_backups        (KsWindow   *self);
+
+/* ks-window-actions.c */
+void             _ks_window_class_actions_init     (KsWindowClass *klass);
+void             _ks_window_actions_update         (KsWindow   *self);
+void             _ks_window_set_filter_name        (KsWindow   *self,
+                                                    const char *name);
+
+/* ks-window-backup.c */
+void             _ks_window_class_backup_init      (KsWindowClass *klass);
+void             _ks_window_backup_init            (KsWindow   *self);
+void             _ks_window_set_backup_service     (KsWindow   *self,
+                                                    KsBackupService *service);
+void             _ks_window_follow_run             (KsWindow   *self);
+gboolean         _ks_window_start_backup           (KsWindow   *self,
+                                                    GPtrArray  *assets,
+                                                    const char *title);
+gboolean         _ks_window_backup_running         (KsWindow   *self);
+gboolean         _ks_window_can_resume             (KsWindow   *self);
+void             _ks_window_backup_dispose         (KsWindow   *self);
+void             _ks_window_backup_finalize        (KsWindow   *self);
+
+/* For tests */
+KsPhotoGrid     *_ks_window_get_photo_grid         (KsWindow   *self);
+KsProgressPanel *_ks_window_get_progress_panel     (KsWindow   *self);
+const char      *_ks_window_get_page               (KsWindow   *self);
+gboolean         _ks_window_get_progress_revealed  (KsWindow   *self);
+gboolean         _ks_window_get_job_running        (KsWindow   *self);
+GListModel      *_ks_window_get_assets             (KsWindow   *self);
+KsSource        *_ks_window_get_source             (KsWindow   *self);
+KsCopyCounter   *_ks_window_get_backup_index       (KsWindow   *self);
+const char      *_ks_window_get_last_toast         (KsWindow   *self);
+AdwToast        *_ks_window_get_toast              (KsWindow   *self);
+KsSourceRow     *_ks_window_get_source_row         (KsWindow   *self);
+guint            _ks_window_get_n_not_backed_up    (KsWindow   *self);
+gboolean         _ks_window_get_can_resume         (KsWindow   *self);
+guint            _ks_window_get_n_device_updates   (KsWindow   *self);
 
 G_END_DECLS

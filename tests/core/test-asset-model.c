@@ -31,6 +31,7 @@ struct _TestSource
   guint     per_dir;
   gboolean  shuffled_dates;
   guint     gate_after_dir; /* 0: no gate */
+  guint     gate_in_dir;    /* 0: no gate; else after that folder's first file */
   GMutex    mutex;
   GCond     cond;
   gboolean  gate_open;
@@ -87,6 +88,22 @@ date_for (TestSource *self,
   return 1600000000 + (gint64) index * 60;
 }
 
+/* Holds the walk (on its worker) until the test opens the gate, or 10 s. */
+static void
+test_source_wait_gate (TestSource *self)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&self->mutex);
+  while (!self->gate_open)
+    if (!g_cond_wait_until (&self->cond, &self->mutex, deadline))
+      {
+        self->gate_timed_out = TRUE;
+        break;
+      }
+  g_mutex_unlock (&self->mutex);
+}
+
 static gboolean
 test_source_enumerate (KsSource          *source,
                        KsSourceFileFunc   func,
@@ -99,18 +116,7 @@ test_source_enumerate (KsSource          *source,
   for (guint d = 0; d < self->n_dirs; d++)
     {
       if (self->gate_after_dir != 0 && d == self->gate_after_dir)
-        {
-          gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
-
-          g_mutex_lock (&self->mutex);
-          while (!self->gate_open)
-            if (!g_cond_wait_until (&self->cond, &self->mutex, deadline))
-              {
-                self->gate_timed_out = TRUE;
-                break;
-              }
-          g_mutex_unlock (&self->mutex);
-        }
+        test_source_wait_gate (self);
 
       for (guint i = 0; i < self->per_dir; i++)
         {
@@ -122,6 +128,8 @@ test_source_enumerate (KsSource          *source,
             return FALSE;
           if (!func (source, &file, user_data))
             return TRUE;
+          if (self->gate_in_dir != 0 && d == self->gate_in_dir && i == 0)
+            test_source_wait_gate (self);
 
           if (index % 2 == 0)
             {
@@ -356,6 +364,74 @@ test_streaming (void)
   g_ptr_array_unref (watch.shadow);
 }
 
+typedef struct
+{
+  TestSource *source;
+  guint       n_signals;
+  guint       n_items;          /* at the first items-changed */
+  gboolean    only_first_dir;   /* every item then was in the first folder walked */
+  gboolean    walk_finished;    /* the walk had ended by then */
+} FolderWatch;
+
+static void
+first_folder_cb (GListModel  *model,
+                 guint        position,
+                 guint        removed,
+                 guint        added,
+                 FolderWatch *watch)
+{
+  if (added == 0 || watch->n_signals++ > 0)
+    return;
+
+  watch->n_items = g_list_model_get_n_items (model);
+  watch->only_first_dir = TRUE;
+  for (guint i = 0; i < watch->n_items; i++)
+    {
+      g_autoptr(KsAsset) asset = g_list_model_get_item (model, i);
+
+      if (!g_str_has_prefix (ks_asset_get_key (asset), "DCIM/100APPLE/"))
+        watch->only_first_dir = FALSE;
+    }
+  watch->walk_finished = watch->source->finished;
+
+  g_mutex_lock (&watch->source->mutex);
+  watch->source->gate_open = TRUE;
+  g_cond_signal (&watch->source->cond);
+  g_mutex_unlock (&watch->source->mutex);
+}
+
+/* The first folder walked (a device source walks the newest first) reaches the model as soon
+ * as the walk has moved on to the next folder, not when a batch fills or ages: here the walk
+ * waits after the second folder's first file until the model holds the whole first folder. */
+static void
+test_first_folder_first (void)
+{
+  g_autoptr(TestSource) source = test_source_new (4, 20);
+  g_autoptr(KsAssetModel) model = NULL;
+  Watch watch = { g_ptr_array_new_with_free_func (g_object_unref) };
+  FolderWatch folder = { source };
+
+  source->gate_in_dir = 1;
+  model = ks_asset_model_new (KS_SOURCE (source));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &watch);
+  g_signal_connect (model, "items-changed", G_CALLBACK (first_folder_cb), &folder);
+
+  load_and_wait (model, &watch);
+  g_assert_no_error (watch.error);
+  g_assert_false (source->gate_timed_out);
+  g_assert_cmpuint (folder.n_signals, >, 0);
+  g_assert_false (folder.walk_finished);
+  g_assert_true (folder.only_first_dir);
+  g_assert_cmpuint (folder.n_items, ==, 20);   /* Live movies are in their photo's asset */
+  g_assert_true (source->finished);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 80);
+  assert_sorted_and_matches_shadow (model, &watch);
+
+  g_signal_handlers_disconnect_by_data (model, &watch);
+  g_signal_handlers_disconnect_by_data (model, &folder);
+  g_ptr_array_unref (watch.shadow);
+}
+
 static void
 test_cancel (void)
 {
@@ -555,6 +631,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Model/asset-model/shuffled", test_shuffled);
   g_test_add_func ("/Keepsake/Model/asset-model/20000-fast", test_20000_fast);
   g_test_add_func ("/Keepsake/Model/asset-model/streaming", test_streaming);
+  g_test_add_func ("/Keepsake/Model/asset-model/first-folder-first", test_first_folder_first);
   g_test_add_func ("/Keepsake/Model/asset-model/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Model/asset-model/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Model/asset-model/capture-time-notify", test_capture_time_notify);

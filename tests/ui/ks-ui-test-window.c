@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ks-device-source.h"
 #include "ks-photo-cell.h"
 #include "ks-ui-test-util.h"
 #include "ks-ui-test-window.h"
@@ -250,4 +251,82 @@ ks_ui_test_stop_idle_threads (void)
   /* Unused threads wait a while before they leave, uncounted: wait until they are gone
    * (see ks_ui_test_wait_pool_threads_exit()). */
   ks_ui_test_wait_pool_threads_exit (30000);
+}
+
+char *
+ks_ui_test_checksum_file (const char *path)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  g_file_get_contents (path, &data, &len, &error);
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+}
+
+/* (transfer container) (element-type KsAsset): the library @window shows, as it is now */
+GPtrArray *
+ks_ui_test_dup_assets (KsWindow *window)
+{
+  GListModel *model = _ks_window_get_assets (window);
+  GPtrArray *ret = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (ret, g_list_model_get_item (model, i));
+
+  return ret;
+}
+
+/* The content hashes of every file of @assets, as the emulated iPhone serving @library holds
+ * them (@window shows its library). */
+GHashTable *
+ks_ui_test_device_contents (KsWindow   *window,
+                            const char *library,
+                            GPtrArray  *assets)
+{
+  KsDeviceSource *source = KS_DEVICE_SOURCE (_ks_window_get_source (window));
+  const char *root = ks_device_source_get_root (source);
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < assets->len; i++)
+    {
+      GPtrArray *files = ks_asset_get_files (g_ptr_array_index (assets, i));
+
+      for (guint j = 0; j < files->len; j++)
+        {
+          g_autofree char *path = g_build_filename (library, root,
+                                                    ks_asset_file_get_path (g_ptr_array_index (files, j)),
+                                                    NULL);
+
+          g_hash_table_add (set, ks_ui_test_checksum_file (path));
+        }
+    }
+
+  return set;
+}
+
+/* No temporary or partial file: every file in @dir is one of the device's files, whole, and
+ * none twice. Returns the content hashes found. */
+GHashTable *
+ks_ui_test_assert_only_whole_files (const char *dir,
+                                    GHashTable *device_contents)
+{
+  g_autoptr(GPtrArray) files = ks_ui_test_list_files (dir);
+  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = g_ptr_array_index (files, i);
+      g_autofree char *base = g_path_get_basename (path);
+      char *sum;
+
+      g_assert_null (strstr (base, ".keepsake-tmp-"));
+      sum = ks_ui_test_checksum_file (path);
+      g_assert_true (g_hash_table_contains (device_contents, sum));
+      g_assert_false (g_hash_table_contains (found, sum));
+      g_hash_table_add (found, sum);
+    }
+
+  return found;
 }

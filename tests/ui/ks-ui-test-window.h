@@ -29,5 +29,12 @@ GPtrArray *ks_ui_test_list_files         (const char *dir);
 void      ks_ui_test_assert_same_bytes   (const char *a,
                                           const char *b);
 void      ks_ui_test_stop_idle_threads   (void);
+char      *ks_ui_test_checksum_file      (const char *path);
+GPtrArray *ks_ui_test_dup_assets         (KsWindow   *window);
+GHashTable *ks_ui_test_device_contents   (KsWindow   *window,
+                                          const char *library,
+                                          GPtrArray  *assets);
+GHashTable *ks_ui_test_assert_only_whole_files (const char *dir,
+                                                GHashTable *device_contents);
 
 G_END_DECLS

@@ -127,7 +127,7 @@ test_main_window (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
   ks_ui_test_iterate (500);
   g_assert_true (adw_leaflet_get_folded (KS_WINDOW (window)->leaflet));
-  g_signal_emit_by_name (KS_WINDOW (window)->source_list, "row-activated", row);
+  g_signal_emit_by_name (gtk_widget_get_parent (GTK_WIDGET (row)), "row-activated", row);
   g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (_ks_window_get_photo_grid (KS_WINDOW (window))), 5000));
   g_assert_nonnull (ks_ui_test_find_by_label (window, "Demo iPhone"));
   ks_ui_test_screenshot (window, "narrow");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ks-application.h"
+#include "ks-device-source.h"
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
@@ -125,83 +126,45 @@ control (const char *command)
   g_assert_true (g_str_has_prefix (reply, "ok"));
 }
 
-static char *
-dup_local_path (KsAssetFile *file)
+static KsBackupService *
+service (void)
 {
-  KsDeviceSource *source = KS_DEVICE_SOURCE (window->source);
-  const char *root = ks_device_source_get_root (source);
+  KsBackupService *ret = ks_application_get_backup_service (app);
 
-  return g_build_filename (library, root, ks_asset_file_get_path (file), NULL);
+  g_assert_nonnull (ret);
+  return ret;
+}
+
+static gboolean
+service_idle (gpointer data)
+{
+  return !ks_backup_service_is_busy (service ());
 }
 
 static char *
 checksum_file (const char *path)
 {
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize len;
-
-  g_file_get_contents (path, &data, &len, &error);
-  g_assert_no_error (error);
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)data, len);
+  return ks_ui_test_checksum_file (path);
 }
 
 /* The content hashes of every file of @assets, as the device holds them. */
 static GHashTable *
 expected_contents (GPtrArray *assets)
 {
-  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  for (guint i = 0; i < assets->len; i++)
-    {
-      GPtrArray *files = ks_asset_get_files (g_ptr_array_index (assets, i));
-
-      for (guint j = 0; j < files->len; j++)
-        {
-          g_autofree char *path = dup_local_path (g_ptr_array_index (files, j));
-
-          g_hash_table_add (set, checksum_file (path));
-        }
-    }
-
-  return set;
+  return ks_ui_test_device_contents (window, library, assets);
 }
 
 static GPtrArray *
 all_assets (void)
 {
-  GListModel *model = _ks_window_get_assets (window);
-  GPtrArray *ret = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    g_ptr_array_add (ret, g_list_model_get_item (model, i));
-
-  return ret;
+  return ks_ui_test_dup_assets (window);
 }
 
-/* No temporary or partial file: every file in @dir is one of the device's files, whole. */
 static GHashTable *
 assert_only_whole_files (const char *dir,
                          GHashTable *device_contents)
 {
-  g_autoptr(GPtrArray) files = ks_ui_test_list_files (dir);
-  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  for (guint i = 0; i < files->len; i++)
-    {
-      const char *path = g_ptr_array_index (files, i);
-      g_autofree char *base = g_path_get_basename (path);
-      char *sum;
-
-      g_assert_null (strstr (base, ".keepsake-tmp-"));
-      sum = checksum_file (path);
-      g_assert_true (g_hash_table_contains (device_contents, sum));
-      /* No file twice. */
-      g_assert_false (g_hash_table_contains (found, sum));
-      g_hash_table_add (found, sum);
-    }
-
-  return found;
+  return ks_ui_test_assert_only_whole_files (dir, device_contents);
 }
 
 static void
@@ -329,6 +292,13 @@ count_videos (GPtrArray *assets)
   return n;
 }
 
+/* The grid shows @data photos and videos (filtering runs in steps between frames). */
+static gboolean
+grid_shows (gpointer data)
+{
+  return ks_photo_grid_get_n_shown (_ks_window_get_photo_grid (window)) == GPOINTER_TO_UINT (data);
+}
+
 static void
 test_trust (void)
 {
@@ -424,8 +394,8 @@ test_import_selected (void)
   gtk_selection_model_select_item (selection, 2, FALSE);
   gtk_selection_model_select_item (selection, 5, FALSE);
   g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, 3);
-  g_assert_true (gtk_action_bar_get_revealed (window->selection_bar));
-  g_assert_cmpstr (gtk_label_get_text (window->selection_label), ==, "3 selected");
+  g_assert_true (gtk_action_bar_get_revealed (_ks_library_page_get_selection_bar (window->library_page)));
+  g_assert_cmpstr (gtk_label_get_text (_ks_library_page_get_selection_label (window->library_page)), ==, "3 selected");
 
   selected = ks_photo_grid_dup_selected (grid);
   expected = expected_contents (selected);
@@ -460,15 +430,19 @@ test_import_selected (void)
 
   /* Not Backed Up hides them. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "not-backed-up");
-  ks_ui_test_iterate (300);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), ==, N_ASSETS - 3);
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "videos");
-  ks_ui_test_iterate (300);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), <, N_ASSETS - 3);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), >, 0);
+  g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (N_ASSETS - 3), WAIT_MS));
+  /* Videos shows the library's videos, and only those. */
+  {
+    g_autoptr(GPtrArray) assets = all_assets ();
+    guint n_videos = count_videos (assets);
+
+    g_assert_cmpuint (n_videos, >, 0);
+    g_assert_cmpuint (n_videos, <, N_ASSETS - 3);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "videos");
+    g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (n_videos), WAIT_MS));
+  }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "all");
-  ks_ui_test_iterate (300);
-  g_assert_cmpuint (ks_photo_grid_get_n_shown (grid), ==, N_ASSETS);
+  g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (N_ASSETS), WAIT_MS));
 }
 
 static void
@@ -579,6 +553,13 @@ add_plan_folder (const char *path)
 
   ks_backup_plan_add_folder (test_plan (), path, NULL, FALSE, &error);
   g_assert_no_error (error);
+}
+
+static void
+add_destination (const char *path)
+{
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+  add_plan_folder (path);
 }
 
 static void
@@ -726,7 +707,7 @@ test_no_destination (void)
   g_assert_false (gtk_widget_is_sensitive (window->backup_all_button));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (window->backup_all_button), ==, NO_DESTINATION_TEXT);
   gtk_selection_model_select_item (selection, 1, TRUE);
-  g_assert_true (gtk_action_bar_get_revealed (window->selection_bar));
+  g_assert_true (gtk_action_bar_get_revealed (_ks_library_page_get_selection_bar (window->library_page)));
   import_button = ks_ui_test_find_by_label (GTK_WIDGET (window), "_Import Selected");
   g_assert_nonnull (import_button);
   g_assert_false (gtk_widget_is_sensitive (import_button));
@@ -822,7 +803,7 @@ test_second_destination (void)
 static gboolean
 folder_all_backed_up (gpointer data)
 {
-  return ks_ui_test_find_by_label (GTK_WIDGET (window->folder_list), "All 6 backed up") != NULL;
+  return ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "All 6 backed up") != NULL;
 }
 
 static void
@@ -849,7 +830,7 @@ test_folder_source (void)
   assets = _ks_window_get_assets (window);
   g_assert_cmpuint (g_list_model_get_n_items (assets), ==, 6);
   g_assert_cmpstr (adw_window_title_get_title (window->content_title), ==, "Camera Card");
-  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (window->folder_list), "6 not backed up yet"));
+  g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (_ks_sidebar_get_folder_list (window->sidebar)), "6 not backed up yet"));
 
   for (guint i = 0; i < 6; i++)
     {
@@ -876,10 +857,10 @@ test_folder_source (void)
   g_assert_true (ks_ui_test_wait_for (folder_all_backed_up, NULL, WAIT_MS));
 
   /* The folder removed from the sidebar: the window goes back to the iPhone by itself. */
-  folder_row = gtk_list_box_get_row_at_index (window->folder_list, 0);
+  folder_row = gtk_list_box_get_row_at_index (_ks_sidebar_get_folder_list (window->sidebar), 0);
   g_assert_true (KS_IS_SOURCE_ROW (folder_row));
   g_signal_emit_by_name (folder_row, "remove");
-  g_assert_null (gtk_list_box_get_row_at_index (window->folder_list, 0));
+  g_assert_null (gtk_list_box_get_row_at_index (_ks_sidebar_get_folder_list (window->sidebar), 0));
   {
     g_auto(GStrv) folders = g_settings_get_strv (settings, KS_SETTINGS_SOURCE_FOLDERS);
 
@@ -939,38 +920,126 @@ window_gone (gpointer data)
   return window == NULL;
 }
 
+static KsBackupRun *elsewhere_run;
+/* The content hashes of every file of the library, for the tests without a window. */
+static GHashTable *all_contents;
+
+/* A run started without the window (keepsake-cli, the monitor, another window) for the iPhone
+ * the window shows: the window shows its progress, and starts no second one. */
+static void
+test_run_started_elsewhere (void)
+{
+  g_autofree char *third = g_build_filename (home, "Third Drive", NULL);
+  g_autoptr(GError) error = NULL;
+
+  add_destination (third);
+  control ("rate 60000");
+  g_assert_false (_ks_window_get_progress_revealed (window));
+  {
+    g_autoptr(GPtrArray) assets = all_assets ();
+
+    all_contents = expected_contents (assets);
+  }
+
+  elsewhere_run = ks_backup_service_back_up (service (), _ks_window_get_source (window),
+                                             NULL, NULL, "test", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (elsewhere_run);
+
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+  g_assert_true (_ks_window_get_job_running (window));
+  g_assert_cmpstr (ks_progress_panel_get_title (_ks_window_get_progress_panel (window)), !=, NULL);
+  g_assert_false (gtk_widget_is_sensitive (window->backup_all_button));
+}
+
 static void
 test_close_during_backup (void)
 {
   g_autofree char *third = g_build_filename (home, "Third Drive", NULL);
   g_autoptr(GPtrArray) assets = all_assets ();
   g_autoptr(GHashTable) device_contents = expected_contents (assets);
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(KsBackupRun) run = g_steal_pointer (&elsewhere_run);
   GtkWidget *dialog = NULL;
 
-  g_assert_cmpint (g_mkdir (third, 0755), ==, 0);
-  add_plan_folder (third);
-  control ("rate 60000");
+  g_assert_nonnull (run);
+  g_assert_true (_ks_window_get_job_running (window));
 
-  back_up_everything ();
-  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
-
-  /* Closing asks first; keeping on backing up keeps the window. */
+  /* Closing asks first; Cancel keeps the window. */
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Stop the Backup?");
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Keep Backing Up?");
+  ks_ui_test_screenshot (dialog, "close-during-backup");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   ks_ui_test_iterate (200);
   g_assert_nonnull (window);
   g_assert_true (_ks_window_get_job_running (window));
 
+  /* Keep Backing Up closes the window at once; the backup goes on without it. */
   dialog = NULL;
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
-
-  /* The window goes once the job has stopped and cleaned up after itself. */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
-  g_hash_table_unref (assert_only_whole_files (third, device_contents));
+  g_assert_cmpint (ks_backup_run_get_state (run), !=, KS_BACKUP_RUN_FINISHED);
+  g_assert_true (ks_backup_service_is_busy (service ()));
+
+  /* And every photo and video lands, whole. */
+  control ("rate 0");
+  g_assert_true (ks_ui_test_wait_for (service_idle, NULL, WAIT_MS));
+  g_assert_cmpint (ks_backup_run_get_state (run), ==, KS_BACKUP_RUN_FINISHED);
+  g_assert_null (ks_backup_run_get_error (run));
+  found = assert_only_whole_files (third, device_contents);
+  g_assert_cmpuint (g_hash_table_size (found), ==, g_hash_table_size (device_contents));
+}
+
+static gboolean
+window_shows_run (gpointer data)
+{
+  return window != NULL && _ks_window_get_progress_revealed (window)
+         && _ks_window_get_job_running (window);
+}
+
+/* A window opened while a backup of its iPhone runs shows it; Stop Backup stops it. */
+static void
+test_stop_during_backup (void)
+{
+  g_autofree char *fourth = g_build_filename (home, "Fourth Drive", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsBackupRun) run = NULL;
+  g_autoptr(KsSource) source = NULL;
+  g_autoptr(GHashTable) found = NULL;
+  GListModel *devices = ks_device_monitor_get_devices (ks_application_get_device_monitor (app));
+  g_autoptr(KsDevice) device = g_list_model_get_item (devices, 0);
+  GtkWidget *dialog = NULL;
+
+  add_destination (fourth);
+  /* Slow enough to be stopped in the middle, also under a sanitizer. */
+  control ("rate 20000");
+  g_assert_nonnull (device);
+  source = KS_SOURCE (ks_device_source_new_for_device (device));
+  run = ks_backup_service_back_up (service (), source, NULL, NULL, "test", &error);
+  g_assert_no_error (error);
+
+  window = ks_window_new (app);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (window_shows_run, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
+
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
+  g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
+
+  /* The run stops and cleans up after itself: what is there is whole, and not everything. */
+  g_assert_true (ks_ui_test_wait_for (service_idle, NULL, WAIT_MS));
+  g_test_message ("Stopped run: %s", ks_backup_run_get_error (run) ? ks_backup_run_get_error (run)->message : "no error");
+  g_assert_true (g_error_matches (ks_backup_run_get_error (run), KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED));
+  found = assert_only_whole_files (fourth, all_contents);
+  g_assert_cmpuint (g_hash_table_size (found), <, g_hash_table_size (all_contents));
+  control ("rate 0");
+  g_clear_pointer (&all_contents, g_hash_table_unref);
 }
 
 int
@@ -1017,7 +1086,9 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
   g_test_add_func ("/Keepsake/Window/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Window/locked", test_locked);
+  g_test_add_func ("/Keepsake/Window/run-started-elsewhere", test_run_started_elsewhere);
   g_test_add_func ("/Keepsake/Window/close-during-backup", test_close_during_backup);
+  g_test_add_func ("/Keepsake/Window/stop-during-backup", test_stop_during_backup);
 
   ret = g_test_run ();
 

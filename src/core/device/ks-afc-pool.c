@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <libimobiledevice/lockdown.h>
 
+#include "ks-afc-error.h"
 #include "ks-afc-pool.h"
 #include "ks-device-private.h"
 
@@ -156,8 +157,9 @@ ks_afc_connection_is_broken (KsAfcConnection *connection)
 /* After the session broke: find out why (unplugged, locked, usbmuxd gone) with a fresh
  * lockdownd handshake, so the user hears the reason and not "I/O error". */
 static void
-set_session_lost_error (KsAfcPool  *self,
-                        GError    **error)
+set_session_lost_error (KsAfcPool    *self,
+                        afc_error_t   aerr,
+                        GError      **error)
 {
   g_autoptr(GError) local_error = NULL;
   KsAfcConnection *probe;
@@ -167,8 +169,7 @@ set_session_lost_error (KsAfcPool  *self,
     {
       /* Reachable again: the session itself failed. Keep the new session for the next user. */
       ks_afc_pool_release (self, probe);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                           _("The connection to the iPhone was interrupted"));
+      ks_afc_error_set (aerr, NULL, error);
       return;
     }
 
@@ -180,9 +181,9 @@ set_session_lost_error (KsAfcPool  *self,
  * @connection: (nullable): the session that failed; marked broken when the error means
  *   the session is unusable
  *
- * Turns an AFC error into a #GError: file-level problems become #GIOError codes
- * (%G_IO_ERROR_NOT_FOUND …); a lost session becomes a %KS_DEVICE_ERROR that says why
- * (%KS_DEVICE_ERROR_NOT_FOUND when unplugged, %KS_DEVICE_ERROR_LOCKED …), or
+ * Turns an AFC error into a #GError, as ks-afc-error.h says: file-level problems become
+ * #GIOError codes (%G_IO_ERROR_NOT_FOUND …); a lost session becomes a %KS_DEVICE_ERROR that
+ * says why (%KS_DEVICE_ERROR_NOT_FOUND when unplugged, %KS_DEVICE_ERROR_LOCKED …), or
  * %G_IO_ERROR_CONNECTION_CLOSED when the phone is still there. Blocking.
  *
  * Returns: %FALSE, for convenience
@@ -194,55 +195,15 @@ ks_afc_pool_set_error (KsAfcPool        *self,
                        const char       *path,
                        GError          **error)
 {
-  g_autofree char *display = path ? g_utf8_make_valid (path, -1) : g_strdup ("");
-  GIOErrorEnum code = G_IO_ERROR_FAILED;
-
-  switch ((int) aerr)
+  if (ks_afc_error_is_session_lost (aerr))
     {
-    case AFC_E_OBJECT_NOT_FOUND:
-      code = G_IO_ERROR_NOT_FOUND;
-      break;
-    case AFC_E_OBJECT_IS_DIR:
-      code = G_IO_ERROR_IS_DIRECTORY;
-      break;
-    case AFC_E_PERM_DENIED:
-      code = G_IO_ERROR_PERMISSION_DENIED;
-      break;
-    case AFC_E_OBJECT_EXISTS:
-      code = G_IO_ERROR_EXISTS;
-      break;
-    case AFC_E_NO_SPACE_LEFT:
-      code = G_IO_ERROR_NO_SPACE;
-      break;
-    case AFC_E_INVALID_ARG:
-      code = G_IO_ERROR_INVALID_ARGUMENT;
-      break;
-    case AFC_E_OP_NOT_SUPPORTED:
-      code = G_IO_ERROR_NOT_SUPPORTED;
-      break;
-    case AFC_E_OBJECT_BUSY:
-    case AFC_E_OP_WOULD_BLOCK:
-      code = G_IO_ERROR_BUSY;
-      break;
-    case AFC_E_OP_TIMEOUT:
-    case AFC_E_MUX_ERROR:
-    case AFC_E_SERVICE_NOT_CONNECTED:
-    case AFC_E_NOT_ENOUGH_DATA:
-    case AFC_E_OP_HEADER_INVALID:
-    case AFC_E_UNKNOWN_PACKET_TYPE:
       if (connection != NULL)
         ks_afc_connection_mark_broken (connection);
-      set_session_lost_error (self, error);
+      set_session_lost_error (self, aerr, error);
       return FALSE;
-    case AFC_E_READ_ERROR:
-    case AFC_E_IO_ERROR:
-    default:
-      code = G_IO_ERROR_FAILED;
-      break;
     }
 
-  g_set_error (error, G_IO_ERROR, code, _("Could not read “%s” from the iPhone (AFC error %d)"),
-               display, (int) aerr);
+  ks_afc_error_set (aerr, path, error);
   return FALSE;
 }
 

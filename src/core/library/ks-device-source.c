@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-afc-error.h"
 #include "ks-afc-input-stream.h"
 #include "ks-afc-pool.h"
 #include "ks-device-source.h"
@@ -73,24 +74,6 @@ compare_names (gconstpointer a,
   if (cmp != 0)
     return cmp;
   return strcmp (na, nb);
-}
-
-static gboolean
-session_lost (afc_error_t aerr)
-{
-  switch ((int) aerr)
-    {
-    case AFC_E_OP_TIMEOUT:
-    case AFC_E_MUX_ERROR:
-    case AFC_E_SERVICE_NOT_CONNECTED:
-    case AFC_E_NOT_ENOUGH_DATA:
-    case AFC_E_OP_HEADER_INVALID:
-    case AFC_E_UNKNOWN_PACKET_TYPE:
-    case AFC_E_NO_MEM:
-      return TRUE;
-    default:
-      return FALSE;
-    }
 }
 
 typedef struct
@@ -201,7 +184,7 @@ stat_entries (StatJob         *job,
       aerr = afc_get_file_info (client, afc_path, &job->infos[i]);
       job->errors[i] = aerr;
 
-      if (session_lost (aerr))
+      if (ks_afc_error_is_session_lost (aerr))
         {
           g_autoptr(GError) error = NULL;
 

@@ -398,6 +398,13 @@ ks_folder_source_query_free_space (KsSource      *source,
   return (gint64) g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
 }
 
+/* A camera card pulled out or the folder deleted mid-run: every later file would fail too. */
+static gboolean
+ks_folder_source_is_present (KsSource *source)
+{
+  return g_file_query_exists (KS_FOLDER_SOURCE (source)->file, NULL);
+}
+
 static void
 source_iface_init (KsSourceInterface *iface)
 {
@@ -406,4 +413,5 @@ source_iface_init (KsSourceInterface *iface)
   iface->enumerate = ks_folder_source_enumerate;
   iface->open_file = ks_folder_source_open_file;
   iface->query_free_space = ks_folder_source_query_free_space;
+  iface->is_present = ks_folder_source_is_present;
 }

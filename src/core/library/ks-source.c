@@ -10,11 +10,17 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ks-source.h"
 
 /* A batch goes out when it holds this many files or is this old, whichever comes first. */
 #define BATCH_MAX_FILES 256
 #define BATCH_MAX_USEC  (100 * G_TIME_SPAN_MILLISECOND)
+/* Below drawing (GDK_PRIORITY_REDRAW) and idle work: a walk faster than its consumer queues
+ * batches, and at default priority they would hold back the layout of the files already
+ * shown, and what it starts (thumbnails of the first screen), until the walk ends. */
+#define BATCH_PRIORITY  G_PRIORITY_LOW
 
 G_DEFINE_INTERFACE (KsSource, ks_source, G_TYPE_OBJECT)
 
@@ -166,6 +172,23 @@ ks_source_query_free_space (KsSource      *self,
   return KS_SOURCE_GET_IFACE (self)->query_free_space (self, cancellable, error);
 }
 
+/**
+ * ks_source_is_present:
+ *
+ * Whether the source is still there (see #KsSourceInterface.is_present). Blocking.
+ *
+ * Returns: %FALSE if it went away as a whole
+ */
+gboolean
+ks_source_is_present (KsSource *self)
+{
+  g_return_val_if_fail (KS_IS_SOURCE (self), FALSE);
+
+  if (KS_SOURCE_GET_IFACE (self)->is_present == NULL)
+    return TRUE;
+  return KS_SOURCE_GET_IFACE (self)->is_present (self);
+}
+
 typedef struct
 {
   KsSourceBatchFunc  batch_func;
@@ -175,6 +198,7 @@ typedef struct
   /* Worker side */
   GPtrArray         *pending;
   gint64             pending_since;
+  char              *dir;       /* of the last file reported */
 } EnumerateData;
 
 typedef struct
@@ -189,6 +213,7 @@ enumerate_data_free (EnumerateData *data)
   if (data->batch_data_destroy)
     data->batch_data_destroy (data->batch_data);
   g_clear_pointer (&data->pending, g_ptr_array_unref);
+  g_free (data->dir);
   g_free (data);
 }
 
@@ -216,9 +241,10 @@ batch_delivery_free (gpointer user_data)
 }
 
 /* Batches are queued on the task's context (the caller's thread-default one) at
- * default priority before the worker returns, and GTask's own completion is
- * queued there after them, so equal-priority sources run in order and no batch
- * arrives after the callback. Each batch holds a task reference for its data. */
+ * BATCH_PRIORITY before the worker returns, and GTask's own completion is queued
+ * there after them at the same priority (the task's), so equal-priority sources
+ * run in order and no batch arrives after the callback. Each batch holds a task
+ * reference for its data. */
 static void
 flush_pending (GTask         *task,
                EnumerateData *data)
@@ -235,7 +261,7 @@ flush_pending (GTask         *task,
   data->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
 
   source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_priority (source, BATCH_PRIORITY);
   g_source_set_static_name (source, "[keepsake] source batch");
   g_source_set_callback (source, deliver_batch_cb, delivery, batch_delivery_free);
   g_source_attach (source, g_task_get_context (task));
@@ -250,12 +276,26 @@ enumerate_file_cb (KsSource           *source,
   GTask *task = user_data;
   EnumerateData *data = g_task_get_task_data (task);
   gint64 now = g_get_monotonic_time ();
+  const char *slash = strrchr (file->path, '/');
+  gsize dir_len = slash ? (gsize) (slash - file->path) : 0;
+  gboolean new_dir = data->dir == NULL || strlen (data->dir) != dir_len
+                     || strncmp (data->dir, file->path, dir_len) != 0;
+
+  if (new_dir)
+    {
+      g_free (data->dir);
+      data->dir = g_strndup (file->path, dir_len);
+    }
 
   if (data->pending->len == 0)
     data->pending_since = now;
   g_ptr_array_add (data->pending, ks_source_file_copy (file));
 
-  if (data->pending->len >= BATCH_MAX_FILES || now - data->pending_since >= BATCH_MAX_USEC)
+  /* The first file of the next directory goes out at once with the rest of the last one:
+   * the consumer's grouping can only close a directory when it sees that file, and a
+   * finished folder (the newest, listed first) must not wait for the next one's walk. */
+  if ((new_dir && data->pending->len > 1) ||
+      data->pending->len >= BATCH_MAX_FILES || now - data->pending_since >= BATCH_MAX_USEC)
     flush_pending (task, data);
 
   return TRUE;
@@ -312,6 +352,7 @@ ks_source_enumerate_async (KsSource            *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ks_source_enumerate_async);
+  g_task_set_priority (task, BATCH_PRIORITY);
   g_task_set_task_data (task, data, (GDestroyNotify) enumerate_data_free);
   g_task_run_in_thread (task, ks_source_enumerate_worker);
 }

@@ -89,6 +89,11 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  * @dup_device_info: optional; for a source that is a device: its UDID, name and model
  *   (product type, e.g. "iPhone15,2"), for the catalog's list of devices. Other sources
  *   return %FALSE.
+ * @is_present: optional; whether the source itself is still there. A source whose files
+ *   can vanish all at once without an error that says so (a card pulled out, a folder
+ *   deleted: each read just fails) answers here, so that a reader can tell a lost source
+ *   from one unreadable file. A source whose link failures already say it (a phone) need
+ *   not implement it. Blocking, thread-safe. Default: %TRUE.
  */
 struct _KsSourceInterface
 {
@@ -117,9 +122,10 @@ struct _KsSourceInterface
                                      char             **out_udid,
                                      char             **out_name,
                                      char             **out_model);
+  gboolean      (*is_present)       (KsSource          *self);
 
   /*< private >*/
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 const char   *ks_source_get_id            (KsSource             *self);
@@ -145,6 +151,7 @@ gboolean      ks_source_dup_device_info   (KsSource             *self,
 gint64        ks_source_query_free_space  (KsSource             *self,
                                            GCancellable         *cancellable,
                                            GError              **error);
+gboolean      ks_source_is_present        (KsSource             *self);
 
 void          ks_source_enumerate_async   (KsSource             *self,
                                            KsSourceBatchFunc     batch_func,

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "ks-gst-poster.h"
 #include "ks-heif-thumbnail.h"
 #include "ks-jpeg-thumbnail.h"
 #include "ks-thumbnailer.h"
@@ -544,6 +545,16 @@ compare_tasks (gconstpointer a,
   return ra->seq > rb->seq ? -1 : ra->seq < rb->seq ? 1 : 0;
 }
 
+static gsize warm_up_started;
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  /* Only loads GStreamer; a failure is reported with the first video. */
+  ks_gst_poster_init (NULL);
+  return NULL;
+}
+
 static void
 ks_thumbnailer_finalize (GObject *object)
 {
@@ -592,6 +603,16 @@ ks_thumbnailer_new (KsThumbnailCache *cache,
 
   self->pool = g_thread_pool_new (worker_func, self, n_threads, FALSE, NULL);
   g_thread_pool_set_sort_function (self->pool, compare_tasks, NULL);
+
+  /* The first video poster would otherwise load GStreamer's registry (a scan of every
+   * plugin when its cache is missing: 0.4 s on an idle machine) while the first screen of
+   * thumbnails waits; a thread of its own does it now, while the phone is still being
+   * paired, and leaves the workers to thumbnails. */
+  if (g_once_init_enter (&warm_up_started))
+    {
+      g_thread_unref (g_thread_new ("ks-gst-warm-up", warm_up_thread, NULL));
+      g_once_init_leave (&warm_up_started, 1);
+    }
 
   return self;
 }

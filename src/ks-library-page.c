@@ -1,0 +1,618 @@
+/* ks-library-page.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* A library in the window: reads the photos and videos of an iPhone or a folder into an
+ * asset model, shows them in the photo grid with the filters and the selection bar, and
+ * counts how many are backed up in the destinations it is given. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ks-asset-model.h"
+#include "ks-device-source.h"
+#include "ks-folder-source.h"
+#include "ks-library-page.h"
+
+struct _KsLibraryPage
+{
+  AdwBin          parent_instance;
+
+  /* Template widgets */
+  KsPhotoGrid    *photo_grid;
+  GtkSpinner     *loading_spinner;
+  GtkActionBar   *selection_bar;
+  GtkLabel       *selection_label;
+
+  KsThumbnailer  *thumbnailer;
+  KsSource       *source;
+  KsDevice       *device;
+  KsAssetModel   *asset_model;
+  GCancellable   *load_cancellable;
+  KsCopyCounter  *backup_index;
+  GCancellable   *index_cancellable;
+  char          **destinations;
+  char           *udid;
+  char           *folder;
+  char           *error;
+};
+
+G_DEFINE_FINAL_TYPE (KsLibraryPage, ks_library_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_N_SELECTED,
+  N_PROPS
+};
+
+enum {
+  CHANGED,
+  BACKUPS_COUNTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static GPtrArray *
+snapshot_assets (GListModel *model)
+{
+  guint n = model ? g_list_model_get_n_items (model) : 0;
+  GPtrArray *ret = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ret, g_list_model_get_item (model, i));
+
+  return ret;
+}
+
+static void
+refresh_backups_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(KsLibraryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_copy_counter_refresh_finish (KS_COPY_COUNTER (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not count backed-up photos: %s", error->message);
+      return;
+    }
+
+  g_signal_emit (self, signals[BACKUPS_COUNTED], 0);
+}
+
+/**
+ * ks_library_page_refresh_backups:
+ *
+ * Counts again which photos are in the destinations (after a backup, or when they
+ * changed); #KsLibraryPage::backups-counted says when the counts are in.
+ */
+void
+ks_library_page_refresh_backups (KsLibraryPage *self)
+{
+  g_autoptr(GPtrArray) assets = NULL;
+
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  if (self->asset_model == NULL || self->source == NULL)
+    return;
+
+  g_cancellable_cancel (self->index_cancellable);
+  g_clear_object (&self->index_cancellable);
+  self->index_cancellable = g_cancellable_new ();
+
+  assets = snapshot_assets (G_LIST_MODEL (self->asset_model));
+  ks_copy_counter_refresh_async (self->backup_index,
+                                 self->source,
+                                 assets,
+                                 (const char * const *)self->destinations,
+                                 self->index_cancellable,
+                                 refresh_backups_cb,
+                                 g_object_ref (self));
+}
+
+/**
+ * ks_library_page_set_destinations:
+ * @destinations: (nullable): the folders backups go to
+ *
+ * Where the page looks for copies, from its next count on.
+ */
+void
+ks_library_page_set_destinations (KsLibraryPage      *self,
+                                  const char * const *destinations)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  g_strfreev (self->destinations);
+  self->destinations = destinations ? g_strdupv ((char **)destinations) : g_new0 (char *, 1);
+}
+
+/**
+ * ks_library_page_count_backed_up:
+ * @n_items: (out): how many photos and videos the library holds
+ * @n_missing: (out): how many of them have no copy
+ *
+ * Returns: %FALSE while the library or the copies are not counted yet
+ */
+gboolean
+ks_library_page_count_backed_up (KsLibraryPage *self,
+                                 guint         *n_items,
+                                 guint         *n_missing)
+{
+  guint n, missing = 0;
+
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
+
+  if (self->asset_model == NULL || !ks_copy_counter_is_known (self->backup_index))
+    return FALSE;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->asset_model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (self->asset_model), i);
+
+      if (ks_copy_counter_get_copies (self->backup_index, asset) <= 0)
+        missing++;
+    }
+
+  *n_items = n;
+  *n_missing = missing;
+  return TRUE;
+}
+
+static void
+ks_library_page_update_spinner (KsLibraryPage *self)
+{
+  gboolean loading = ks_library_page_get_loading (self);
+
+  gtk_spinner_set_spinning (self->loading_spinner, loading);
+  gtk_widget_set_visible (GTK_WIDGET (self->loading_spinner), loading);
+}
+
+static void
+asset_model_changed_cb (KsLibraryPage *self)
+{
+  g_assert (KS_IS_LIBRARY_PAGE (self));
+
+  ks_library_page_update_spinner (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+load_library_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(KsLibraryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_asset_model_load_finish (KS_ASSET_MODEL (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      g_warning ("Could not read the library: %s", error->message);
+      /* A half-read library is kept (its photos are real); an empty one is read again the
+       * next time the device is ready. */
+      if (KS_ASSET_MODEL (object) == self->asset_model)
+        {
+          g_free (self->error);
+          self->error = g_strdup (error->message);
+        }
+    }
+
+  if (KS_ASSET_MODEL (object) != self->asset_model)
+    return;
+
+  ks_library_page_update_spinner (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  ks_library_page_refresh_backups (self);
+}
+
+/**
+ * ks_library_page_clear:
+ *
+ * Stops reading and counting, and shows no library.
+ */
+void
+ks_library_page_clear (KsLibraryPage *self)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_cancellable_cancel (self->index_cancellable);
+  g_clear_object (&self->index_cancellable);
+
+  if (self->asset_model != NULL)
+    g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
+
+  ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
+  ks_copy_counter_clear (self->backup_index);
+  g_clear_object (&self->asset_model);
+  g_clear_object (&self->source);
+  g_clear_object (&self->device);
+  g_clear_pointer (&self->udid, g_free);
+  g_clear_pointer (&self->folder, g_free);
+  g_clear_pointer (&self->error, g_free);
+  ks_library_page_update_spinner (self);
+}
+
+static void
+ks_library_page_start_loading (KsLibraryPage *self)
+{
+  g_assert (KS_IS_LIBRARY_PAGE (self));
+
+  self->asset_model = ks_asset_model_new (self->source);
+  self->load_cancellable = g_cancellable_new ();
+
+  g_signal_connect_object (self->asset_model, "items-changed",
+                           G_CALLBACK (asset_model_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->asset_model, "notify::loading",
+                           G_CALLBACK (asset_model_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  ks_photo_grid_set_library (self->photo_grid, G_LIST_MODEL (self->asset_model), self->source);
+
+  ks_asset_model_load_async (self->asset_model,
+                             self->load_cancellable,
+                             load_library_cb,
+                             g_object_ref (self));
+  ks_library_page_update_spinner (self);
+}
+
+/**
+ * ks_library_page_show_folder:
+ * @path: a folder of photos
+ *
+ * Reads @path's library, unless it is the one shown.
+ */
+void
+ks_library_page_show_folder (KsLibraryPage *self,
+                             const char    *path)
+{
+  g_autoptr(GFile) file = NULL;
+
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->asset_model != NULL && g_strcmp0 (self->folder, path) == 0)
+    return;
+
+  ks_library_page_clear (self);
+
+  self->folder = g_strdup (path);
+  file = g_file_new_for_path (path);
+  self->source = KS_SOURCE (ks_folder_source_new (file));
+  ks_library_page_start_loading (self);
+}
+
+/**
+ * ks_library_page_show_device:
+ * @device: a ready iPhone
+ * @keep_source: %TRUE while a backup reads from the source shown
+ *
+ * Reads @device's library. The same iPhone plugged in again keeps its library (a stopped
+ * backup resumes with it); its connections died with the cable, so it gets a fresh source,
+ * unless @keep_source. A library that failed before anything was read is read again.
+ */
+void
+ks_library_page_show_device (KsLibraryPage *self,
+                             KsDevice      *device,
+                             gboolean       keep_source)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+  g_return_if_fail (KS_IS_DEVICE (device));
+
+  if (self->asset_model != NULL
+      && g_strcmp0 (self->udid, ks_device_get_udid (device)) == 0
+      && !(self->error != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
+    {
+      if (self->device != device && !keep_source)
+        {
+          g_set_object (&self->device, device);
+          g_clear_object (&self->source);
+          self->source = KS_SOURCE (ks_device_source_new_for_device (device));
+          ks_photo_grid_set_library (self->photo_grid,
+                                     G_LIST_MODEL (self->asset_model),
+                                     self->source);
+        }
+      return;
+    }
+
+  ks_library_page_clear (self);
+
+  self->udid = g_strdup (ks_device_get_udid (device));
+  g_set_object (&self->device, device);
+  self->source = KS_SOURCE (ks_device_source_new_for_device (device));
+  ks_library_page_start_loading (self);
+}
+
+/**
+ * ks_library_page_get_assets:
+ *
+ * Returns: (transfer none) (nullable): the library shown, as it is read
+ */
+GListModel *
+ks_library_page_get_assets (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return self->asset_model ? G_LIST_MODEL (self->asset_model) : NULL;
+}
+
+/**
+ * ks_library_page_get_source:
+ *
+ * Returns: (transfer none) (nullable): where the library shown is read from
+ */
+KsSource *
+ks_library_page_get_source (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return self->source;
+}
+
+/**
+ * ks_library_page_get_udid:
+ *
+ * Returns: (nullable): the iPhone whose library is shown, also while it is unplugged
+ */
+const char *
+ks_library_page_get_udid (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return self->udid;
+}
+
+gboolean
+ks_library_page_get_loading (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
+
+  return self->asset_model != NULL && ks_asset_model_get_loading (self->asset_model);
+}
+
+/**
+ * ks_library_page_get_error:
+ *
+ * Returns: (nullable): why the library could not be read (all of it)
+ */
+const char *
+ks_library_page_get_error (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return self->error;
+}
+
+/**
+ * ks_library_page_lookup_asset:
+ * @id: an asset's id
+ *
+ * Returns: (transfer none) (nullable): the asset of the library shown with @id
+ */
+KsAsset *
+ks_library_page_lookup_asset (KsLibraryPage *self,
+                              const char    *id)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  if (self->asset_model == NULL || id == NULL)
+    return NULL;
+
+  return ks_asset_model_lookup (self->asset_model, id);
+}
+
+void
+ks_library_page_set_thumbnailer (KsLibraryPage *self,
+                                 KsThumbnailer *thumbnailer)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  g_set_object (&self->thumbnailer, thumbnailer);
+  ks_photo_grid_set_thumbnailer (self->photo_grid, thumbnailer);
+}
+
+void
+ks_library_page_set_filter (KsLibraryPage *self,
+                            KsPhotoFilter  filter)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  ks_photo_grid_set_filter (self->photo_grid, filter);
+}
+
+guint
+ks_library_page_get_n_selected (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), 0);
+
+  return ks_photo_grid_get_n_selected (self->photo_grid);
+}
+
+/**
+ * ks_library_page_dup_selected:
+ *
+ * Returns: (transfer container) (element-type KsAsset): the selected photos and videos
+ */
+GPtrArray *
+ks_library_page_dup_selected (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return ks_photo_grid_dup_selected (self->photo_grid);
+}
+
+void
+ks_library_page_select_all (KsLibraryPage *self)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  ks_photo_grid_select_all (self->photo_grid);
+}
+
+void
+ks_library_page_unselect_all (KsLibraryPage *self)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  ks_photo_grid_unselect_all (self->photo_grid);
+}
+
+KsPhotoGrid *
+ks_library_page_get_photo_grid (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return self->photo_grid;
+}
+
+KsCopyCounter *
+ks_library_page_get_backup_index (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+
+  return self->backup_index;
+}
+
+static void
+n_selected_changed_cb (KsLibraryPage *self)
+{
+  guint n = ks_photo_grid_get_n_selected (self->photo_grid);
+
+  g_assert (KS_IS_LIBRARY_PAGE (self));
+
+  if (n > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "%'u selected",
+                                                            "%'u selected", n), n);
+
+      gtk_label_set_text (self->selection_label, text);
+    }
+  gtk_action_bar_set_revealed (self->selection_bar, n > 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SELECTED]);
+}
+
+static void
+ks_library_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  KsLibraryPage *self = KS_LIBRARY_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_SELECTED:
+      g_value_set_uint (value, ks_library_page_get_n_selected (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ks_library_page_dispose (GObject *object)
+{
+  KsLibraryPage *self = (KsLibraryPage *)object;
+
+  if (self->photo_grid != NULL)
+    ks_library_page_clear (self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_LIBRARY_PAGE);
+
+  g_clear_object (&self->backup_index);
+  g_clear_object (&self->thumbnailer);
+
+  G_OBJECT_CLASS (ks_library_page_parent_class)->dispose (object);
+}
+
+static void
+ks_library_page_finalize (GObject *object)
+{
+  KsLibraryPage *self = (KsLibraryPage *)object;
+
+  g_strfreev (self->destinations);
+
+  G_OBJECT_CLASS (ks_library_page_parent_class)->finalize (object);
+}
+
+static void
+ks_library_page_class_init (KsLibraryPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ks_library_page_dispose;
+  object_class->finalize = ks_library_page_finalize;
+  object_class->get_property = ks_library_page_get_property;
+
+  properties[PROP_N_SELECTED] =
+    g_param_spec_uint ("n-selected", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * KsLibraryPage::changed:
+   *
+   * Photos were found, or reading started, finished or failed.
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * KsLibraryPage::backups-counted:
+   *
+   * ks_library_page_count_backed_up() has new counts.
+   */
+  signals[BACKUPS_COUNTED] =
+    g_signal_new ("backups-counted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (KS_TYPE_PHOTO_GRID);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-library-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, photo_grid);
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, selection_bar);
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, selection_label);
+}
+
+static void
+ks_library_page_init (KsLibraryPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->destinations = g_new0 (char *, 1);
+  self->backup_index = ks_copy_counter_new ();
+  ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
+  g_signal_connect_object (self->photo_grid, "notify::n-selected",
+                           G_CALLBACK (n_selected_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  ks_library_page_update_spinner (self);
+}
+
+GtkActionBar *
+_ks_library_page_get_selection_bar (KsLibraryPage *self)
+{
+  return self->selection_bar;
+}
+
+GtkLabel *
+_ks_library_page_get_selection_label (KsLibraryPage *self)
+{
+  return self->selection_label;
+}
