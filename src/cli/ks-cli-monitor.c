@@ -91,7 +91,7 @@ run_finished_cb (KsAutoBackup *auto_backup,
     {
       g_autofree char *reason = NULL;
 
-      /* Ctrl+C: the loop says nothing of why; the run's own words say it was cancelled. */
+      /* Stopped by Ctrl+C: 130, as backup says, whatever the job reported. */
       if (g_cancellable_is_cancelled (m->cli->cancellable))
         exit_code = KS_EXIT_CANCELLED;
       else
@@ -160,20 +160,19 @@ request_failed_cb (KsAutoBackup *auto_backup,
 }
 
 /* Ctrl+C wakes the loop (the signal source runs on this context); then every run is
- * cancelled and waited for, so that nothing partial stays and the run is recorded. */
+ * cancelled and waited for, so that nothing partial stays and the run is recorded. A phone
+ * that becomes ready meanwhile gets a run that is cancelled before it starts. */
 static void
 watch (KsCli           *cli,
        KsBackupService *service)
 {
-  gboolean cancelled = FALSE;
-
-  while (!cancelled || ks_backup_service_is_busy (service))
+  for (;;)
     {
-      if (!cancelled && g_cancellable_is_cancelled (cli->cancellable))
+      if (g_cancellable_is_cancelled (cli->cancellable))
         {
-          cancelled = TRUE;
+          if (!ks_backup_service_is_busy (service))
+            break;
           ks_backup_service_cancel_all (service);
-          continue;
         }
       g_main_context_iteration (NULL, TRUE);
     }
