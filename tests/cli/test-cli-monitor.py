@@ -226,6 +226,8 @@ def test_other_device_and_empty_plan(tmp):
     media, dest = setup(tmp, count=2)
     with Emulator(['--device', media]) as emu:
         env = env_for(emu, tmp)
+        rc, out, _ = cli(['--help'], env, expect=0)
+        assert 'monitor [--device UDID]' in out and 'auto-backup UDID [on|off|default]' in out, out
         # No destination: the sentence and the exit code backup uses.
         rc, out, err = cli(['monitor'], env, expect=EXIT['usage'])
         rc2, _, err2 = cli(['backup'], env, expect=EXIT['usage'])
