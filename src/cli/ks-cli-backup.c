@@ -86,11 +86,17 @@ classify_device_loss (gpointer data)
   return error;
 }
 
-static int
-exit_for_import_error (KsCli         *cli,
-                       KsSource      *source,
-                       const GError  *error,
-                       char         **out_reason)
+/**
+ * ks_cli_exit_for_run_error:
+ * @out_reason: (out) (nullable): for a phone lost mid-run, what the phone says now
+ *
+ * The exit code for a run that stopped with @error.
+ */
+int
+ks_cli_exit_for_run_error (KsCli         *cli,
+                           KsSource      *source,
+                           const GError  *error,
+                           char         **out_reason)
 {
   if (error->domain != KS_IMPORT_ERROR)
     return ks_cli_exit_for_error (error);
@@ -185,13 +191,113 @@ print_json_destinations (KsJson    *json,
   ks_json_end_array (json);
 }
 
+/* The members every run's JSON document has (backup's, and each of monitor's "finished"). */
+void
+ks_cli_json_run_members (KsJson      *json,
+                         KsBackupRun *run,
+                         gboolean     dry_run,
+                         int          exit_code,
+                         const char  *error_message)
+{
+  const KsImportResult *result = ks_backup_run_get_result (run);
+
+  ks_json_member_string (json, "source", ks_source_get_id (ks_backup_run_get_source (run)));
+  print_json_destinations (json, ks_backup_run_get_destinations (run));
+  ks_json_member_string (json, "origin", ks_backup_run_get_origin (run));
+  ks_json_member_bool (json, "dry_run", dry_run);
+  ks_json_member_int (json, "exit_code", exit_code);
+  if (result != NULL)
+    {
+      ks_json_member_string (json, "status", result->status);
+      ks_json_member_int (json, "planned", result->planned);
+      ks_json_member_int (json, "planned_bytes", result->planned_bytes);
+      ks_json_member_int (json, "copied", result->copied);
+      ks_json_member_int (json, "photos_copied", result->photos_copied);
+      ks_json_member_int (json, "videos_copied", result->videos_copied);
+      ks_json_member_int (json, "others_copied", result->others_copied);
+      ks_json_member_int (json, "skipped", result->skipped);
+      ks_json_member_int (json, "failed", result->failed);
+      ks_json_member_int (json, "bytes", result->bytes);
+      ks_json_member_int (json, "duration_us", result->duration);
+      ks_json_member_int (json, "run_id", result->run_id);
+      ks_json_key (json, "errors");
+      ks_json_begin_array (json);
+      for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
+        {
+          KsImportFileError *fe = g_ptr_array_index (result->errors, i);
+
+          ks_json_begin_object (json);
+          ks_json_member_string (json, "path", fe->path);
+          ks_json_member_string (json, "message", fe->message);
+          ks_json_end_object (json);
+        }
+      ks_json_end_array (json);
+    }
+  if (error_message != NULL)
+    {
+      ks_json_key (json, "error");
+      ks_json_begin_object (json);
+      ks_json_member_int (json, "exit_code", exit_code);
+      ks_json_member_string (json, "message", error_message);
+      ks_json_end_object (json);
+    }
+}
+
+/**
+ * ks_cli_run_summary:
+ *
+ * Prints the files that failed on stderr and returns the one-line summary of what a
+ * finished run did ("Copied 3 files (…); 2 already backed up; 0 failed"), or %NULL when
+ * it has no result.
+ */
+char *
+ks_cli_run_summary (KsBackupRun *run,
+                    gboolean     dry_run)
+{
+  const KsImportResult *result = ks_backup_run_get_result (run);
+  g_autofree char *bytes = NULL;
+  g_autofree char *summary = NULL;
+
+  if (result == NULL)
+    return NULL;
+
+  for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
+    {
+      KsImportFileError *fe = g_ptr_array_index (result->errors, i);
+      g_autofree char *p = ks_cli_printable (fe->path);
+      g_autofree char *m = ks_cli_printable (fe->message);
+
+      g_printerr ("FAILED  %s: %s\n", p, m);
+    }
+
+  bytes = g_format_size (dry_run ? result->planned_bytes : result->bytes);
+  if (dry_run)
+    return g_strdup_printf (ngettext ("Would copy %u file (%s); %u already backed up",
+                                      "Would copy %u files (%s); %u already backed up", result->planned),
+                            result->planned, bytes, result->skipped);
+  summary = g_strdup_printf (ngettext ("Copied %u file (%s); %u already backed up; %u failed",
+                                       "Copied %u files (%s); %u already backed up; %u failed", result->copied),
+                             result->copied, bytes, result->skipped, result->failed);
+  /* Files that are neither photos nor videos are backed up too, and said so. */
+  if (result->others_copied > 0)
+    {
+      g_autofree char *others = g_strdup_printf (ngettext ("Among them %u other file (neither photo nor video)",
+                                                           "Among them %u other files (neither photos nor videos)",
+                                                           result->others_copied),
+                                                 result->others_copied);
+
+      return g_strconcat (summary, ". ", others, NULL);
+    }
+
+  return g_steal_pointer (&summary);
+}
+
 static void
-print_result (KsCli                *cli,
-              KsBackupRun          *run,
-              gboolean              dry_run,
-              const KsImportResult *result,
-              int                   exit_code,
-              const char           *error_message)
+print_result (KsCli        *cli,
+              KsBackupRun  *run,
+              gboolean      dry_run,
+              int           exit_code,
+              const char   *error_message)
 {
   if (cli->json)
     {
@@ -199,73 +305,16 @@ print_result (KsCli                *cli,
 
       ks_json_begin_object (json);
       ks_json_member_string (json, "command", "backup");
-      ks_json_member_string (json, "source", ks_source_get_id (ks_backup_run_get_source (run)));
-      print_json_destinations (json, ks_backup_run_get_destinations (run));
-      ks_json_member_string (json, "origin", ks_backup_run_get_origin (run));
-      ks_json_member_bool (json, "dry_run", dry_run);
-      ks_json_member_int (json, "exit_code", exit_code);
-      if (result != NULL)
-        {
-          ks_json_member_string (json, "status", result->status);
-          ks_json_member_int (json, "planned", result->planned);
-          ks_json_member_int (json, "planned_bytes", result->planned_bytes);
-          ks_json_member_int (json, "copied", result->copied);
-          ks_json_member_int (json, "photos_copied", result->photos_copied);
-          ks_json_member_int (json, "videos_copied", result->videos_copied);
-          ks_json_member_int (json, "others_copied", result->others_copied);
-          ks_json_member_int (json, "skipped", result->skipped);
-          ks_json_member_int (json, "failed", result->failed);
-          ks_json_member_int (json, "bytes", result->bytes);
-          ks_json_member_int (json, "duration_us", result->duration);
-          ks_json_member_int (json, "run_id", result->run_id);
-          ks_json_key (json, "errors");
-          ks_json_begin_array (json);
-          for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
-            {
-              KsImportFileError *fe = g_ptr_array_index (result->errors, i);
-
-              ks_json_begin_object (json);
-              ks_json_member_string (json, "path", fe->path);
-              ks_json_member_string (json, "message", fe->message);
-              ks_json_end_object (json);
-            }
-          ks_json_end_array (json);
-        }
-      if (error_message != NULL)
-        {
-          ks_json_key (json, "error");
-          ks_json_begin_object (json);
-          ks_json_member_int (json, "exit_code", exit_code);
-          ks_json_member_string (json, "message", error_message);
-          ks_json_end_object (json);
-        }
+      ks_cli_json_run_members (json, run, dry_run, exit_code, error_message);
       ks_json_end_object (json);
       ks_cli_print_json (json);
     }
-  else if (result != NULL)
+  else
     {
-      g_autofree char *bytes = g_format_size (dry_run ? result->planned_bytes : result->bytes);
+      g_autofree char *summary = ks_cli_run_summary (run, dry_run);
 
-      for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
-        {
-          KsImportFileError *fe = g_ptr_array_index (result->errors, i);
-          g_autofree char *p = ks_cli_printable (fe->path);
-          g_autofree char *m = ks_cli_printable (fe->message);
-
-          g_printerr ("FAILED  %s: %s\n", p, m);
-        }
-      if (dry_run)
-        g_print (ngettext ("Would copy %u file (%s); %u already backed up\n",
-                           "Would copy %u files (%s); %u already backed up\n", result->planned),
-                 result->planned, bytes, result->skipped);
-      else
-        g_print (ngettext ("Copied %u file (%s); %u already backed up; %u failed\n",
-                           "Copied %u files (%s); %u already backed up; %u failed\n", result->copied),
-                 result->copied, bytes, result->skipped, result->failed);
-      if (!dry_run && result->others_copied > 0)
-        g_print (ngettext ("Among them %u other file (neither photo nor video)\n",
-                           "Among them %u other files (neither photos nor videos)\n", result->others_copied),
-                 result->others_copied);
+      if (summary != NULL)
+        g_print ("%s\n", summary);
     }
 
   if (error_message != NULL)
@@ -301,22 +350,6 @@ prepare_to (KsCli       *cli,
   *out_destinations = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (*out_destinations, ks_folder_destination_new (to));
   return KS_EXIT_OK;
-}
-
-/* Without --to: the plan, which must have a destination switched on. */
-static int
-check_plan (KsCli        *cli,
-            KsBackupPlan *plan)
-{
-  g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
-
-  if (enabled->len > 0)
-    return KS_EXIT_OK;
-
-  ks_cli_print_error (cli, "backup", KS_EXIT_USAGE,
-                      _("No backup destination is set up (or all are disabled). Add a folder "
-                        "with “keepsake-cli destinations add DIR”, or give --to DIR"));
-  return KS_EXIT_USAGE;
 }
 
 /* Spins the main context until the service has run @run (it runs one at a time; this
@@ -374,7 +407,7 @@ ks_cli_backup (KsCli  *cli,
     return ret;
   if ((ret = ks_cli_open_plan (cli, "backup", TRUE, &catalog, &plan)) != KS_EXIT_OK)
     return ret;
-  if (to == NULL && (ret = check_plan (cli, plan)) != KS_EXIT_OK)
+  if (to == NULL && (ret = ks_cli_check_plan (cli, "backup", plan)) != KS_EXIT_OK)
     return ret;
 
   if ((ret = ks_cli_open_source (cli, "backup", udid, folder, &source)) != KS_EXIT_OK)
@@ -402,13 +435,13 @@ ks_cli_backup (KsCli  *cli,
       g_autofree char *reason = NULL;
       g_autofree char *msg = NULL;
 
-      ret = exit_for_import_error (cli, source, run_error, &reason);
+      ret = ks_cli_exit_for_run_error (cli, source, run_error, &reason);
       msg = reason ? g_strdup_printf ("%s (%s)", reason, run_error->message) : g_strdup (run_error->message);
-      print_result (cli, run, dry_run, result, ret, msg);
+      print_result (cli, run, dry_run, ret, msg);
       return ret;
     }
 
   ret = result->failed > 0 ? KS_EXIT_SOME_FAILED : KS_EXIT_OK;
-  print_result (cli, run, dry_run, result, ret, NULL);
+  print_result (cli, run, dry_run, ret, NULL);
   return ret;
 }

@@ -311,6 +311,23 @@ ks_cli_open_plan (KsCli         *cli,
 
 /* A destination named wrong (not a folder, not in the plan, already in it) is a usage error;
  * anything else (the database) is not. */
+/* The plan must have a destination switched on (backup without --to, monitor). */
+int
+ks_cli_check_plan (KsCli        *cli,
+                   const char   *command,
+                   KsBackupPlan *plan)
+{
+  g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
+
+  if (enabled->len > 0)
+    return KS_EXIT_OK;
+
+  ks_cli_print_error (cli, command, KS_EXIT_USAGE,
+                      _("No backup destination is set up (or all are disabled). Add a folder "
+                        "with “keepsake-cli destinations add DIR”, or give --to DIR"));
+  return KS_EXIT_USAGE;
+}
+
 int
 ks_cli_exit_for_plan_error (const GError *error)
 {

@@ -43,6 +43,11 @@ static const char help_text[] =
   "                                   add a folder (relative or absolute) to the plan\n"
   "  destinations remove|enable|disable ID\n"
   "                                   by id or folder; remove keeps what the folder holds\n"
+  "  monitor [--device UDID]          stay running; back up every trusted iPhone (or only\n"
+  "                                   UDID) to the backup plan when it is plugged in, one\n"
+  "                                   line per run; Ctrl+C stops (a running backup is cancelled)\n"
+  "  auto-backup UDID [on|off|default]\n"
+  "                                   whether monitor backs up this iPhone (default: yes)\n"
   "\n"
   "Options for every command:\n"
   "  --json                           machine-readable output on stdout\n"
@@ -140,6 +145,8 @@ static const struct
   { "verify",  ks_cli_verify },
   { "status",  ks_cli_status },
   { "destinations", ks_cli_destinations },
+  { "monitor", ks_cli_monitor },
+  { "auto-backup", ks_cli_auto_backup },
 };
 
 static gboolean

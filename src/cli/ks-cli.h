@@ -17,6 +17,7 @@
 #include <gio/gio.h>
 
 #include "ks-backup-plan.h"
+#include "ks-backup-service.h"
 #include "ks-catalog.h"
 #include "ks-cli-json.h"
 #include "ks-device-monitor.h"
@@ -91,6 +92,9 @@ int         ks_cli_open_plan       (KsCli               *cli,
                                     KsCatalog          **out_catalog,
                                     KsBackupPlan       **out_plan);
 int         ks_cli_exit_for_plan_error (const GError    *error);
+int         ks_cli_check_plan      (KsCli               *cli,
+                                    const char          *command,
+                                    KsBackupPlan        *plan);
 int         ks_cli_open_source     (KsCli               *cli,
                                     const char          *command,
                                     const char          *udid,
@@ -116,6 +120,25 @@ int         ks_cli_status          (KsCli               *cli,
 int         ks_cli_destinations    (KsCli               *cli,
                                     int                  argc,
                                     char               **argv);
+int         ks_cli_monitor         (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_auto_backup     (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+
+/* ks-cli-backup.c, also for monitor */
+int         ks_cli_exit_for_run_error (KsCli            *cli,
+                                       KsSource         *source,
+                                       const GError     *error,
+                                       char            **out_reason);
+void        ks_cli_json_run_members   (KsJson           *json,
+                                       KsBackupRun      *run,
+                                       gboolean          dry_run,
+                                       int               exit_code,
+                                       const char       *error_message);
+char       *ks_cli_run_summary        (KsBackupRun      *run,
+                                       gboolean          dry_run);
 
 /* ks-cli-destinations.c, also for status */
 void        ks_cli_print_plan_destination_json (KsJson            *json,
