@@ -5,7 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Blocking lockdownd helpers shared by KsDevice, the AFC pool and the tests. Worker threads only. */
+/* Blocking lockdownd helpers shared by KsDevice, the AFC pool and the tests. Worker threads only.
+ * They live in ks-device-probe.c, with the count of running probes (ks_device_wait_for_probes()). */
 
 #pragma once
 
@@ -25,5 +26,7 @@ gboolean _ks_device_open_lockdown     (const char          *udid,
 void     _ks_device_set_lockdown_error (const char          *udid,
                                         lockdownd_error_t    lerr,
                                         GError             **error);
+void     _ks_device_probes_begin      (void);
+void     _ks_device_probes_end        (void);
 
 G_END_DECLS
