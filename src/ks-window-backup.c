@@ -503,6 +503,22 @@ plan_changed_cb (KsWindow *self)
   _ks_window_actions_update (self);
 }
 
+/* Coming back to the window shows what happened meanwhile elsewhere: destinations added and
+ * backups made by keepsake-cli or the monitor (the plan and its last runs are read again). */
+static void
+window_active_cb (KsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (KS_IS_WINDOW (self));
+
+  if (self->service == NULL || !gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+
+  if (!ks_backup_plan_reload (ks_backup_service_get_plan (self->service), &error))
+    g_message ("The backup plan could not be read again: %s", error->message);
+}
+
 /* The service the window's backups run in; %NULL until the catalog is open (the backup
  * actions are off until then). */
 void
@@ -521,6 +537,9 @@ _ks_window_set_backup_service (KsWindow        *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (ks_backup_service_get_plan (service), "items-changed",
                                G_CALLBACK (plan_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self, "notify::is-active",
+                               G_CALLBACK (window_active_cb), self,
                                G_CONNECT_SWAPPED);
     }
 
