@@ -597,6 +597,49 @@ test_preferences_layout (void)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+static void
+folder_added_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+/* What Preferences does with the folder the user picked. */
+static void
+add_plan_folder_as_preferences (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  KsBackupPlan *plan = test_plan ();
+
+  ks_backup_plan_add_folder_async (plan, path, NULL, NULL, folder_added_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (ks_backup_plan_add_folder_finish (plan, result, &error));
+  g_assert_no_error (error);
+  g_object_unref (result);
+}
+
+/* One plan: keepsake-cli (another process, same catalog) lists what the window's plan holds. */
+static void
+assert_cli_lists_destination (const char *path)
+{
+  g_autofree char *cli = g_build_filename (g_getenv ("KS_BUILD_ROOT"), "src", "cli", "keepsake-cli", NULL);
+  const char *argv[] = { cli, "destinations", "list", "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *quoted = g_strdup_printf ("\"location\":\"%s\"", path);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  g_test_message ("keepsake-cli destinations list --json: %s", out);
+  g_assert_nonnull (strstr (out, quoted));
+}
+
 /* The switch of the destination row for @data, a folder, in Preferences. */
 static gboolean
 is_destination_switch (GtkWidget *widget,
@@ -755,7 +798,8 @@ test_second_destination (void)
   BadgeWait badges = { NULL, 2 };
 
   g_assert_cmpint (g_mkdir (second, 0755), ==, 0);
-  add_plan_folder (second);
+  add_plan_folder_as_preferences (second);
+  assert_cli_lists_destination (second);
   start_notification_server ();
   g_assert_true (ks_ui_test_wait_for (can_notify, NULL, WAIT_MS));
 
