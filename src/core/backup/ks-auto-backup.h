@@ -68,8 +68,10 @@ typedef enum
 /* The plan setting's key prefix: the key is this followed by the UDID. */
 #define KS_AUTO_BACKUP_SETTING_PREFIX "auto-backup/"
 
-/* How long a phone may be away and still count as the same plug-in, by default. */
-#define KS_AUTO_BACKUP_DEFAULT_SETTLE_MS 2000
+/* How long a phone may be away and still count as the same plug-in, by default: longer than
+ * two of the device monitor's polls (a process without usbmuxd events sees a phone come and
+ * go every 2 s) plus a slow lockdown handshake, so a loose cable is one plug-in. */
+#define KS_AUTO_BACKUP_DEFAULT_SETTLE_MS 5000
 
 KsAutoBackupSetting ks_auto_backup_get_device_setting (KsCatalog           *catalog,
                                                        const char          *udid);
