@@ -160,14 +160,18 @@ ks_afc_pool_release (KsAfcPool       *self,
     connection_free (connection);
 }
 
-static void
-prewarm_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
+typedef struct
 {
-  KsAfcPool *self = source_object;
-  guint n = GPOINTER_TO_UINT (task_data);
+  KsAfcPool *pool;
+  guint      n;
+} Prewarm;
+
+static gpointer
+prewarm_thread (gpointer data)
+{
+  Prewarm *prewarm = data;
+  KsAfcPool *self = prewarm->pool;
+  guint n = prewarm->n;
   idevice_t device = NULL;
   lockdownd_client_t lockdown = NULL;
 
@@ -198,8 +202,10 @@ prewarm_thread (GTask        *task,
       idevice_free (device);
     }
 
+  g_object_unref (prewarm->pool);
+  g_free (prewarm);
   _ks_device_probes_end ();
-  g_task_return_boolean (task, TRUE);
+  return NULL;
 }
 
 /**
@@ -214,7 +220,7 @@ void
 ks_afc_pool_prewarm (KsAfcPool *self,
                      guint      n)
 {
-  g_autoptr(GTask) task = NULL;
+  Prewarm *prewarm;
 
   g_return_if_fail (KS_IS_AFC_POOL (self));
 
@@ -223,10 +229,10 @@ ks_afc_pool_prewarm (KsAfcPool *self,
 
   /* Counted like a probe: the app waits for it before exit() tears OpenSSL down. */
   _ks_device_probes_begin ();
-  task = g_task_new (self, NULL, NULL, NULL);
-  g_task_set_source_tag (task, ks_afc_pool_prewarm);
-  g_task_set_task_data (task, GUINT_TO_POINTER (MIN (n, MAX_IDLE)), NULL);
-  g_task_run_in_thread (task, prewarm_thread);
+  prewarm = g_new0 (Prewarm, 1);
+  prewarm->pool = g_object_ref (self);
+  prewarm->n = MIN (n, MAX_IDLE);
+  g_thread_unref (g_thread_new ("ks-afc-prewarm", prewarm_thread, prewarm));
 }
 
 afc_client_t
