@@ -295,6 +295,20 @@ ks_library_page_show_folder (KsLibraryPage *self,
   ks_library_page_start_loading (self);
 }
 
+/* The grid asks for its first screen of thumbnails all at once, while the library is still
+ * being listed: sessions for the thumbnailer's workers (3) are opened meanwhile, over one
+ * handshake, instead of one handshake each when the first cells ask. */
+#define THUMBNAIL_SESSIONS 3
+
+static KsSource *
+new_device_source (KsDevice *device)
+{
+  KsDeviceSource *source = ks_device_source_new_for_device (device);
+
+  ks_device_source_prewarm (source, THUMBNAIL_SESSIONS);
+  return KS_SOURCE (source);
+}
+
 /**
  * ks_library_page_show_device:
  * @device: a ready iPhone
@@ -320,7 +334,7 @@ ks_library_page_show_device (KsLibraryPage *self,
         {
           g_set_object (&self->device, device);
           g_clear_object (&self->source);
-          self->source = KS_SOURCE (ks_device_source_new_for_device (device));
+          self->source = new_device_source (device);
           ks_photo_grid_set_library (self->photo_grid,
                                      G_LIST_MODEL (self->asset_model),
                                      self->source);
@@ -332,7 +346,7 @@ ks_library_page_show_device (KsLibraryPage *self,
 
   self->udid = g_strdup (ks_device_get_udid (device));
   g_set_object (&self->device, device);
-  self->source = KS_SOURCE (ks_device_source_new_for_device (device));
+  self->source = new_device_source (device);
   ks_library_page_start_loading (self);
 }
 

@@ -701,6 +701,52 @@ test_read_ahead (Fixture       *f,
   }
 }
 
+/* A window asks for its first thumbnails all at once: sessions opened ahead of time serve
+ * them without a handshake each. Locking the phone refuses new sessions (lockdown says
+ * PasswordProtected), so it tells the prewarmed ones from new ones: three files open at once
+ * and read whole, a fourth needs a new session and is refused. */
+static void
+test_prewarm (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(KsDeviceSource) source = ks_device_source_new (f->udid, NULL);
+  const char *paths[] = { "100APPLE/IMG_0002.JPG", "101APPLE/IMG_0101.HEIC", "102APPLE/nested/IMG_0200.JPG" };
+  GInputStream *streams[G_N_ELEMENTS (paths)] = { NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  ks_device_source_prewarm (source, G_N_ELEMENTS (paths));
+  /* Counted with the probes, so that an app waits for it before it exits. */
+  g_assert_true (ks_device_wait_for_probes (10000));
+
+  reply = ks_test_emulator_control (f->emu, "lock", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "ok lock");
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      streams[i] = ks_source_open_file (KS_SOURCE (source), paths[i], NULL, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GBytes) got = read_all (streams[i], 65536);
+
+      g_assert_true (g_bytes_equal (got, g_hash_table_lookup (f->expected, paths[i])));
+    }
+
+  {
+    g_autoptr(GInputStream) fourth = ks_source_open_file (KS_SOURCE (source), "100APPLE/IMG_0004.JPG", NULL, &error);
+
+    g_assert_null (fourth);
+    g_assert_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_LOCKED);
+    g_clear_error (&error);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    g_object_unref (streams[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -719,6 +765,7 @@ main (int   argc,
   ADD ("/Keepsake/DeviceSource/cancel", test_cancel);
   ADD ("/Keepsake/DeviceSource/hostile-names", test_hostile_names);
   ADD ("/Keepsake/DeviceSource/replug-stale-session", test_replug_stale_session);
+  ADD ("/Keepsake/DeviceSource/prewarm", test_prewarm);
 #undef ADD
 
   return g_test_run ();

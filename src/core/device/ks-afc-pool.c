@@ -47,27 +47,35 @@ connection_free (KsAfcConnection *connection)
   g_free (connection);
 }
 
+/* Starts one AFC service over @lockdown (already handshaked), on a usbmuxd connection of its
+ * own made through @device (taken; NULL: a new handle). */
 static KsAfcConnection *
-connection_open (const char  *udid,
-                 GError     **error)
+connection_start (const char          *udid,
+                  lockdownd_client_t   lockdown,
+                  idevice_t            device,
+                  GError             **error)
 {
-  idevice_t device = NULL;
-  lockdownd_client_t lockdown = NULL;
   lockdownd_service_descriptor_t service = NULL;
   lockdownd_error_t lerr;
   afc_client_t client = NULL;
   afc_error_t aerr;
   KsAfcConnection *connection;
 
-  if (!_ks_device_open_lockdown (udid, "keepsake-afc", &device, &lockdown, error))
-    return NULL;
-
   lerr = lockdownd_start_service (lockdown, AFC_SERVICE_NAME, &service);
-  lockdownd_client_free (lockdown);
   if (lerr != LOCKDOWN_E_SUCCESS)
     {
       _ks_device_set_lockdown_error (udid, lerr, error);
-      idevice_free (device);
+      if (device != NULL)
+        idevice_free (device);
+      return NULL;
+    }
+
+  if (device == NULL &&
+      idevice_new_with_options (&device, udid, IDEVICE_LOOKUP_USBMUX) != IDEVICE_E_SUCCESS)
+    {
+      lockdownd_service_descriptor_free (service);
+      g_set_error_literal (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND,
+                           ks_device_state_describe (KS_DEVICE_STATE_DISCONNECTED));
       return NULL;
     }
 
@@ -84,6 +92,22 @@ connection_open (const char  *udid,
   connection = g_new0 (KsAfcConnection, 1);
   connection->device = device;
   connection->client = client;
+  return connection;
+}
+
+static KsAfcConnection *
+connection_open (const char  *udid,
+                 GError     **error)
+{
+  idevice_t device = NULL;
+  lockdownd_client_t lockdown = NULL;
+  KsAfcConnection *connection;
+
+  if (!_ks_device_open_lockdown (udid, "keepsake-afc", &device, &lockdown, error))
+    return NULL;
+
+  connection = connection_start (udid, lockdown, device, error);
+  lockdownd_client_free (lockdown);
   return connection;
 }
 
@@ -134,6 +158,81 @@ ks_afc_pool_release (KsAfcPool       *self,
 
   if (connection != NULL)
     connection_free (connection);
+}
+
+typedef struct
+{
+  KsAfcPool *pool;
+  guint      n;
+} Prewarm;
+
+static gpointer
+prewarm_thread (gpointer data)
+{
+  Prewarm *prewarm = data;
+  KsAfcPool *self = prewarm->pool;
+  guint n = prewarm->n;
+  idevice_t device = NULL;
+  lockdownd_client_t lockdown = NULL;
+
+  g_assert (KS_IS_AFC_POOL (self));
+
+  /* Only a head start: whatever fails here fails again, with its reason, on first use. */
+  if (_ks_device_open_lockdown (self->udid, "keepsake-afc", &device, &lockdown, NULL))
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          KsAfcConnection *connection = connection_start (self->udid, lockdown, NULL, NULL);
+          gboolean full;
+
+          if (connection == NULL)
+            break;
+          g_mutex_lock (&self->mutex);
+          full = self->idle.length >= MAX_IDLE;
+          if (!full)
+            g_queue_push_tail (&self->idle, connection);
+          g_mutex_unlock (&self->mutex);
+          if (full)
+            {
+              connection_free (connection);
+              break;
+            }
+        }
+      lockdownd_client_free (lockdown);
+      idevice_free (device);
+    }
+
+  g_object_unref (prewarm->pool);
+  g_free (prewarm);
+  _ks_device_probes_end ();
+  return NULL;
+}
+
+/**
+ * ks_afc_pool_prewarm:
+ * @n: how many sessions users will soon want at once (at most 4 are kept)
+ *
+ * Opens @n idle sessions on a worker thread, over one lockdown handshake instead of one
+ * each, so that the first users to come (a window's first thumbnails, asked for all at once)
+ * find them ready instead of each waiting for a handshake of its own. Does not block.
+ */
+void
+ks_afc_pool_prewarm (KsAfcPool *self,
+                     guint      n)
+{
+  Prewarm *prewarm;
+
+  g_return_if_fail (KS_IS_AFC_POOL (self));
+
+  if (n == 0)
+    return;
+
+  /* Counted like a probe: the app waits for it before exit() tears OpenSSL down. */
+  _ks_device_probes_begin ();
+  prewarm = g_new0 (Prewarm, 1);
+  prewarm->pool = g_object_ref (self);
+  prewarm->n = MIN (n, MAX_IDLE);
+  g_thread_unref (g_thread_new ("ks-afc-prewarm", prewarm_thread, prewarm));
 }
 
 afc_client_t

@@ -25,6 +25,8 @@ const char      *ks_afc_pool_get_udid           (KsAfcPool        *self);
 KsAfcConnection *ks_afc_pool_acquire            (KsAfcPool        *self,
                                                  GCancellable     *cancellable,
                                                  GError          **error);
+void             ks_afc_pool_prewarm            (KsAfcPool        *self,
+                                                 guint             n);
 void             ks_afc_pool_release            (KsAfcPool        *self,
                                                  KsAfcConnection  *connection);
 afc_client_t     ks_afc_connection_get_client   (KsAfcConnection  *connection);

@@ -572,3 +572,20 @@ ks_device_source_get_root (KsDeviceSource *self)
   g_return_val_if_fail (KS_IS_DEVICE_SOURCE (self), NULL);
   return MEDIA_ROOT;
 }
+
+/**
+ * ks_device_source_prewarm:
+ * @n_sessions: how many files will soon be opened at once
+ *
+ * Opens file sessions to the phone ahead of time on a worker thread, while the library is
+ * listed: a window's first thumbnails are then read at once instead of each waiting for a
+ * lockdown handshake. Only for front ends that will open files right away (not for a listing
+ * alone, whose handshake it would slow down). Does not block.
+ */
+void
+ks_device_source_prewarm (KsDeviceSource *self,
+                          guint           n_sessions)
+{
+  g_return_if_fail (KS_IS_DEVICE_SOURCE (self));
+  ks_afc_pool_prewarm (self->pool, n_sessions);
+}

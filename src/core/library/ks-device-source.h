@@ -21,6 +21,8 @@ KsDeviceSource *ks_device_source_new            (const char     *udid,
                                                  const char     *display_name);
 KsDeviceSource *ks_device_source_new_for_device (KsDevice       *device);
 const char     *ks_device_source_get_udid       (KsDeviceSource *self);
+void            ks_device_source_prewarm        (KsDeviceSource *self,
+                                                 guint           n_sessions);
 /* Where the walk starts on the device ("/DCIM"); source paths are relative to it. */
 const char     *ks_device_source_get_root       (KsDeviceSource *self);
 
