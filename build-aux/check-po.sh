@@ -1,0 +1,54 @@
+#!/bin/sh
+# Fails unless every translation listed in po/LINGUAS is complete and current:
+#  - msgfmt --check accepts it (formats, plural forms, header) and reports no fuzzy and no
+#    untranslated message;
+#  - every msgid of a template extracted now from po/POTFILES.in is in it, so changing or
+#    adding a string without translating it fails here.
+# The xgettext options are those of meson's i18n.gettext(preset: 'glib') (po/meson.build).
+set -eu
+top=${1:-$(dirname "$0")/..}
+cd "$top"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+xgettext --package-name=keepsake --from-code=UTF-8 --add-comments \
+  --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 \
+  --keyword=g_dcgettext:2 --keyword=g_dngettext:2,3 --keyword=g_dpgettext2:2c,3 \
+  --flag=N_:1:pass-c-format --flag=C_:2:pass-c-format --flag=NC_:2:pass-c-format \
+  --flag=g_dngettext:2:pass-c-format \
+  -D . -f po/POTFILES.in -o "$tmp/keepsake.pot" 2>"$tmp/xgettext.log" || {
+  cat "$tmp/xgettext.log" >&2
+  exit 1
+}
+
+status=0
+languages=$(grep -v '^#' po/LINGUAS | sed '/^$/d')
+if [ -z "$languages" ]; then
+  echo "po/LINGUAS lists no language" >&2
+  exit 1
+fi
+for lang in $languages; do
+  po=po/$lang.po
+  if ! msgfmt --check --statistics -o /dev/null "$po" 2>"$tmp/stats"; then
+    cat "$tmp/stats" >&2
+    echo "$po: msgfmt --check failed" >&2
+    status=1
+    continue
+  fi
+  stats=$(cat "$tmp/stats")
+  echo "$po: $stats"
+  case $stats in
+    *fuzzy*|*untranslated*)
+      echo "$po is not fully translated: $stats" >&2
+      status=1
+      ;;
+  esac
+  # msgcmp counts fuzzy and untranslated entries as missing, as the check above does.
+  if ! msgcmp "$po" "$tmp/keepsake.pot" 2>"$tmp/msgcmp.log"; then
+    echo "$po lacks strings of the current sources (run ninja keepsake-update-po, then translate):" >&2
+    grep -v '^msgcmp: found' "$tmp/msgcmp.log" | head -40 >&2
+    status=1
+  fi
+done
+exit $status
