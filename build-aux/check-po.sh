@@ -2,8 +2,9 @@
 # Fails unless every translation listed in po/LINGUAS is complete and current:
 #  - msgfmt --check accepts it (formats, plural forms, header) and reports no fuzzy and no
 #    untranslated message;
-#  - every msgid of a template extracted now from po/POTFILES.in is in it, so changing or
-#    adding a string without translating it fails here.
+#  - merged with a template extracted now from po/POTFILES.in, it still has no fuzzy or
+#    untranslated message, so adding or changing a string (or its plural) without
+#    translating it fails here.
 # The xgettext options are those of meson's i18n.gettext(preset: 'glib') (po/meson.build).
 set -eu
 top=${1:-$(dirname "$0")/..}
@@ -44,11 +45,17 @@ for lang in $languages; do
       status=1
       ;;
   esac
-  # msgcmp counts fuzzy and untranslated entries as missing, as the check above does.
-  if ! msgcmp "$po" "$tmp/keepsake.pot" 2>"$tmp/msgcmp.log"; then
-    echo "$po lacks strings of the current sources (run ninja keepsake-update-po, then translate):" >&2
-    grep -v '^msgcmp: found' "$tmp/msgcmp.log" | head -40 >&2
-    status=1
-  fi
+  # Merged with the current template, every message must still be translated and not fuzzy:
+  # a new or changed msgid comes out untranslated, a msgid that gained a plural fuzzy.
+  msgmerge --quiet --no-fuzzy-matching -o "$tmp/merged.po" "$po" "$tmp/keepsake.pot"
+  merged=$(msgfmt --check --statistics -o /dev/null "$tmp/merged.po" 2>&1) || true
+  case $merged in
+    *fuzzy*|*untranslated*|*error*)
+      echo "$po does not match the current sources ($merged); run ninja keepsake-update-po, then translate:" >&2
+      msgattrib --only-fuzzy --no-obsolete "$tmp/merged.po" | grep -E '^msg(id|ctxt)' | grep -v '^msgid ""$' | head -20 >&2
+      msgattrib --untranslated --no-obsolete "$tmp/merged.po" | grep -E '^msg(id|ctxt)' | grep -v '^msgid ""$' | head -20 >&2
+      status=1
+      ;;
+  esac
 done
 exit $status
