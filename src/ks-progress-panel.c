@@ -118,7 +118,10 @@ ks_progress_panel_set_progress (KsProgressPanel        *self,
 
   /* Translators: progress of a backup in files (a Live Photo is several), e.g.
    * "Copying file 12 of 240" */
-  title = g_strdup_printf (_("Copying file %u of %u"),
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Copying file %u of %u",
+                                       "Copying file %u of %u",
+                                       progress->items_total),
                            MIN (progress->items_done + 1, progress->items_total),
                            progress->items_total);
   gtk_label_set_text (GTK_LABEL (self->title_label), title);

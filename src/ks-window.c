@@ -167,7 +167,9 @@ describe_library (KsWindow *self)
   n = g_list_model_get_n_items (assets);
   if (ks_library_page_get_loading (self->library_page))
     /* Translators: shown while the library is read, %'u is how many were found */
-    return g_strdup_printf (_("Reading… %'u found"), n);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Reading… %'u found",
+                                         "Reading… %'u found", n), n);
 
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "%'u photo or video",

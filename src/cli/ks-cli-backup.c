@@ -44,7 +44,9 @@ progress_cb (KsBackupRun            *run,
   done = g_format_size (progress->bytes_done);
   total = g_format_size (progress->bytes_total);
   ks_cli_progress (wait->cli, &wait->last_progress,
-                   _("%u of %u items, %s of %s, %u copied, %u skipped, %u failed"),
+                   ngettext ("%u of %u item, %s of %s, %u copied, %u skipped, %u failed",
+                             "%u of %u items, %s of %s, %u copied, %u skipped, %u failed",
+                             progress->items_total),
                    progress->items_done, progress->items_total, done, total,
                    progress->copied, progress->skipped, progress->failed);
 }

@@ -35,7 +35,9 @@ list_file_cb (KsSource           *source,
 
   g_ptr_array_add (job->files, ks_source_file_copy (file));
   job->bytes += file->size;
-  ks_cli_progress (job->cli, &job->last_progress, _("Found %u files…"), job->files->len);
+  ks_cli_progress (job->cli, &job->last_progress,
+                   ngettext ("Found %u file…", "Found %u files…", job->files->len),
+                   job->files->len);
   return TRUE;
 }
 

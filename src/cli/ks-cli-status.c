@@ -15,6 +15,20 @@
 #include "ks-catalog.h"
 #include "ks-cli.h"
 
+/* The catalog counts in guint64. xgettext cannot read a msgid through G_GUINT64_FORMAT, so
+ * counts are printed as %s into the translated text, which picks its plural by plural_n(). */
+static char *
+count_text (guint64 n)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+}
+
+static gulong
+plural_n (guint64 n)
+{
+  return n > G_MAXULONG ? G_MAXULONG : (gulong) n;
+}
+
 static void
 status_print_run (KsJson             *json,
                   const KsCatalogRun *run)
@@ -141,9 +155,18 @@ ks_cli_status (KsCli  *cli,
           g_print ("%s\n", _("Nothing backed up yet."));
           return KS_EXIT_OK;
         }
-      g_print (_("%" G_GUINT64_FORMAT " files known (%" G_GUINT64_FORMAT " photos and videos), "
-                 "%" G_GUINT64_FORMAT " backed up; %" G_GUINT64_FORMAT " copies\n"),
-               summary->n_files, summary->n_assets, summary->n_backed_up, summary->n_copies);
+      {
+        g_autofree char *files = count_text (summary->n_files);
+        g_autofree char *assets = count_text (summary->n_assets);
+        g_autofree char *backed_up = count_text (summary->n_backed_up);
+        g_autofree char *copies = count_text (summary->n_copies);
+
+        g_print (ngettext ("%s file known", "%s files known", plural_n (summary->n_files)), files);
+        g_print (ngettext (" (%s photo or video), ", " (%s photos and videos), ",
+                           plural_n (summary->n_assets)), assets);
+        g_print (_("%s backed up; "), backed_up);
+        g_print (ngettext ("%s copy\n", "%s copies\n", plural_n (summary->n_copies)), copies);
+      }
       g_print ("%s\n", _("Devices seen:"));
     }
 
@@ -199,7 +222,10 @@ ks_cli_status (KsCli  *cli,
           g_autofree char *uri = ks_cli_printable (dest->uri ? dest->uri : "");
           g_autofree char *size = g_format_size (dest->bytes);
 
-          g_print (_("  %s  %" G_GUINT64_FORMAT " copies, %s\n"), uri, dest->n_copies, size);
+          g_autofree char *copies = count_text (dest->n_copies);
+
+          g_print (ngettext ("  %s  %s copy, %s\n", "  %s  %s copies, %s\n", plural_n (dest->n_copies)),
+                   uri, copies, size);
         }
     }
 

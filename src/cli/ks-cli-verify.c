@@ -36,7 +36,8 @@ progress_cb (guint       done,
 {
   VerifyRun *run = user_data;
 
-  ks_cli_progress (run->cli, &run->last_progress, _("Checked %u of %u files…"), done, total);
+  ks_cli_progress (run->cli, &run->last_progress, ngettext ("Checked %u of %u file…", "Checked %u of %u files…", total),
+                   done, total);
 }
 
 static void
@@ -114,7 +115,9 @@ print_result (KsCli                *cli,
     {
       print_text_paths ("DAMAGED", damaged);
       print_text_paths ("MISSING", missing);
-      g_print (_("%u files checked: %u ok, %u damaged, %u missing\n"),
+      g_print (ngettext ("%u file checked: %u ok, %u damaged, %u missing\n",
+                         "%u files checked: %u ok, %u damaged, %u missing\n",
+                         result->checked),
                result->checked, result->ok, damaged->len, missing->len);
     }
 }
