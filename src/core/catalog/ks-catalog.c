@@ -823,8 +823,6 @@ ks_catalog_get_summary (KsCatalog *self)
 
   g_return_val_if_fail (KS_IS_CATALOG (self), summary);
 
-  ks_catalog_reap_runs (self);
-
   g_mutex_lock (&self->mutex);
   summary->n_files = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM files"));
   summary->n_assets = MAX (0, _ks_catalog_query_int64_locked (self, "SELECT count(*) FROM assets"));
@@ -838,6 +836,7 @@ ks_catalog_get_summary (KsCatalog *self)
 
   summary->destinations = ks_catalog_list_destinations (self);
 
+  /* Marks the runs whose process died as interrupted before reading the newest. */
   last = ks_catalog_list_recent_runs (self, 1);
   if (last->len > 0)
     summary->last_run = g_ptr_array_steal_index (last, 0);
