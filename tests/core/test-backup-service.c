@@ -193,6 +193,71 @@ test_plan_stored_once (Fixture       *f,
   g_free (id_a);
 }
 
+/* Other kinds are added by their own code; methods and per-destination options are kept, and go
+ * with their entry. */
+static void
+test_plan_other_kinds_and_options (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(KsBackupPlan) plan = new_plan (f);
+  g_autoptr(KsBackupPlan) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+  g_autofree char *value = NULL;
+  KsPlanDestination *dest;
+  char *id;
+
+  dest = ks_backup_plan_add (plan, KS_DESTINATION_KIND_NETWORK, NULL, "NAS",
+                             "sftp://me@127.0.0.1/photos", KS_BACKUP_METHOD_FILES, &error);
+  g_assert_no_error (error);
+  id = g_strdup (ks_plan_destination_get_id (dest));
+  g_assert_true (g_uuid_string_is_valid (id));
+  g_assert_cmpint (ks_plan_destination_get_kind (dest), ==, KS_DESTINATION_KIND_NETWORK);
+
+  /* The same location twice, no name, no method: clear errors. */
+  g_assert_null (ks_backup_plan_add (plan, KS_DESTINATION_KIND_NETWORK, NULL, "Again",
+                                     "sftp://me@127.0.0.1/photos", KS_BACKUP_METHOD_FILES, &error));
+  g_assert_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_null (ks_backup_plan_add (plan, KS_DESTINATION_KIND_DRIVE, NULL, "",
+                                     "uuid:1234", KS_BACKUP_METHOD_FILES, &error));
+  g_assert_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (ks_backup_plan_set_methods (plan, id, KS_BACKUP_METHOD_NONE, &error));
+  g_assert_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_true (ks_backup_plan_set_methods (plan, id, KS_BACKUP_METHOD_FILES | KS_BACKUP_METHOD_FULL,
+                                             &error));
+  g_assert_no_error (error);
+  g_assert_true (ks_backup_plan_set_destination_option (plan, id, "jpeg-copies", "true", &error));
+  g_assert_no_error (error);
+  g_assert_false (ks_backup_plan_set_destination_option (plan, "no-such-id", "x", "y", &error));
+  g_assert_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  again = ks_backup_plan_new (f->catalog, &error);
+  g_assert_no_error (error);
+  full = ks_backup_plan_dup_enabled (again, KS_BACKUP_METHOD_FULL);
+  g_assert_cmpuint (full->len, ==, 1);
+  g_assert_cmpstr (ks_plan_destination_get_location (g_ptr_array_index (full, 0)), ==,
+                   "sftp://me@127.0.0.1/photos");
+  value = ks_backup_plan_dup_destination_option (again, id, "jpeg-copies");
+  g_assert_cmpstr (value, ==, "true");
+  g_assert_null (ks_backup_plan_dup_destination_option (again, id, "unset"));
+
+  g_assert_true (ks_backup_plan_set_destination_option (again, id, "jpeg-copies", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (ks_backup_plan_dup_destination_option (again, id, "jpeg-copies"));
+
+  g_assert_true (ks_backup_plan_set_destination_option (again, id, "keep", "3", &error));
+  g_assert_true (ks_backup_plan_remove (again, id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (_ks_catalog_query_int64 (f->catalog, "SELECT count(*) FROM plan_settings"
+                                            " WHERE key LIKE 'destination/%'"), ==, 0);
+  g_free (id);
+}
+
 /* A folder that already holds a Keepsake backup keeps its id: the catalog knows its copies by it. */
 static void
 test_plan_adopts_existing_id (Fixture       *f,
@@ -374,6 +439,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/BackupPlan/stored-once", Fixture, NULL, fixture_set_up, test_plan_stored_once, fixture_tear_down);
+  g_test_add ("/BackupPlan/other-kinds-and-options", Fixture, NULL, fixture_set_up, test_plan_other_kinds_and_options, fixture_tear_down);
   g_test_add ("/BackupPlan/adopts-existing-id", Fixture, NULL, fixture_set_up, test_plan_adopts_existing_id, fixture_tear_down);
   g_test_add ("/BackupService/runs-the-plan", Fixture, NULL, fixture_set_up, test_service_runs_the_plan, fixture_tear_down);
   g_test_add ("/BackupService/queue", Fixture, NULL, fixture_set_up, test_service_queue, fixture_tear_down);

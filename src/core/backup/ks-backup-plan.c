@@ -730,6 +730,156 @@ ks_backup_plan_rename (KsBackupPlan  *self,
 }
 
 /**
+ * ks_backup_plan_set_methods:
+ * @methods: the backup methods that go to this destination (files, full device backups)
+ */
+gboolean
+ks_backup_plan_set_methods (KsBackupPlan     *self,
+                            const char       *id,
+                            KsBackupMethods   methods,
+                            GError          **error)
+{
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if ((dest = lookup_or_error (self, id, error)) == NULL)
+    return FALSE;
+  if (methods == KS_BACKUP_METHOD_NONE)
+    {
+      g_set_error_literal (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                           _("A destination needs at least one kind of backup"));
+      return FALSE;
+    }
+  if (dest->methods == methods)
+    return TRUE;
+
+  dest->methods = methods;
+  return save_and_reload (self, dest, error);
+}
+
+/**
+ * ks_backup_plan_add:
+ * @kind: the destination's kind
+ * @id: (nullable): the id the medium already holds (its `.keepsake/id`), or %NULL for a new one
+ * @name: a name for people
+ * @location: where the kind finds it (a path, a drive's identity, a remote); the kind checked it
+ * @methods: the backup methods that go there
+ *
+ * Adds a destination of any kind, enabled. The plan does not look at the medium: the kind's own
+ * code did that before (on a worker).
+ *
+ * Returns: (transfer none): the new entry, or %NULL with @error set
+ */
+KsPlanDestination *
+ks_backup_plan_add (KsBackupPlan       *self,
+                    KsDestinationKind   kind,
+                    const char         *id,
+                    const char         *name,
+                    const char         *location,
+                    KsBackupMethods     methods,
+                    GError            **error)
+{
+  g_autoptr(KsPlanDestination) dest = NULL;
+  KsPlanDestination *same;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+  g_return_val_if_fail (location != NULL, NULL);
+
+  if (name == NULL || name[0] == '\0' || methods == KS_BACKUP_METHOD_NONE)
+    {
+      g_set_error_literal (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                           name == NULL || name[0] == '\0'
+                             ? _("A destination needs a name")
+                             : _("A destination needs at least one kind of backup"));
+      return NULL;
+    }
+
+  same = ks_backup_plan_lookup (self, location);
+  if (same == NULL && id != NULL)
+    same = ks_backup_plan_lookup (self, id);
+  if (same != NULL)
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_EXISTS,
+                   _("“%s” is already in the backup plan as “%s”"),
+                   location, same->name);
+      return NULL;
+    }
+
+  dest = g_object_new (KS_TYPE_PLAN_DESTINATION, NULL);
+  dest->id = id ? g_strdup (id) : g_uuid_string_random ();
+  dest->name = g_strdup (name);
+  dest->kind = kind;
+  dest->location = g_strdup (location);
+  dest->enabled = TRUE;
+  dest->methods = methods;
+  dest->create_missing = FALSE;
+  dest->added_at = g_get_real_time () / G_USEC_PER_SEC;
+  dest->last_successes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (!save_and_reload (self, dest, error))
+    return NULL;
+
+  return ks_backup_plan_lookup (self, dest->id);
+}
+
+static char *
+destination_option_key (const char *id,
+                        const char *key)
+{
+  return g_strdup_printf ("destination/%s/%s", id, key);
+}
+
+/**
+ * ks_backup_plan_dup_destination_option:
+ * @id: an entry's id
+ * @key: the option's name, such as "jpeg-copies"
+ *
+ * Returns: (transfer full) (nullable): the option's value, or %NULL when it is unset
+ */
+char *
+ks_backup_plan_dup_destination_option (KsBackupPlan *self,
+                                       const char   *id,
+                                       const char   *key)
+{
+  g_autofree char *full_key = NULL;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), NULL);
+  g_return_val_if_fail (id != NULL && key != NULL, NULL);
+
+  full_key = destination_option_key (id, key);
+  return ks_catalog_dup_plan_setting (self->catalog, full_key);
+}
+
+/**
+ * ks_backup_plan_set_destination_option:
+ * @value: (nullable): the new value, or %NULL to unset it
+ *
+ * Options are removed with their destination.
+ */
+gboolean
+ks_backup_plan_set_destination_option (KsBackupPlan  *self,
+                                       const char    *id,
+                                       const char    *key,
+                                       const char    *value,
+                                       GError       **error)
+{
+  g_autofree char *full_key = NULL;
+  KsPlanDestination *dest;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+  g_return_val_if_fail (id != NULL && key != NULL, FALSE);
+
+  if ((dest = lookup_or_error (self, id, error)) == NULL)
+    return FALSE;
+
+  full_key = destination_option_key (dest->id, key);
+  if (value == NULL)
+    return ks_catalog_unset_plan_setting (self->catalog, full_key, error);
+  return ks_catalog_set_plan_setting (self->catalog, full_key, value, error);
+}
+
+/**
  * ks_backup_plan_get_import_flags:
  *
  * Returns: the import flags the plan's options ask for (what to leave out)

@@ -88,6 +88,29 @@ gboolean           ks_backup_plan_rename               (KsBackupPlan         *se
                                                         const char           *id,
                                                         const char           *name,
                                                         GError              **error);
+gboolean           ks_backup_plan_set_methods          (KsBackupPlan         *self,
+                                                        const char           *id,
+                                                        KsBackupMethods       methods,
+                                                        GError              **error);
+
+/* Any kind of destination whose location was checked by its own kind (a drive, a remote). */
+KsPlanDestination *ks_backup_plan_add                  (KsBackupPlan         *self,
+                                                        KsDestinationKind     kind,
+                                                        const char           *id,
+                                                        const char           *name,
+                                                        const char           *location,
+                                                        KsBackupMethods       methods,
+                                                        GError              **error);
+
+/* Per-destination options of a kind or a method (strings; %NULL value = unset). */
+char              *ks_backup_plan_dup_destination_option (KsBackupPlan       *self,
+                                                          const char         *id,
+                                                          const char         *key);
+gboolean           ks_backup_plan_set_destination_option (KsBackupPlan       *self,
+                                                          const char         *id,
+                                                          const char         *key,
+                                                          const char         *value,
+                                                          GError            **error);
 
 /* Options every run of the plan uses (also GObject properties, for binding). */
 KsImportFlags      ks_backup_plan_get_import_flags     (KsBackupPlan         *self);

@@ -48,7 +48,8 @@ gboolean    ks_destination_kind_from_string (const char        *string,
 typedef enum
 {
   KS_BACKUP_METHOD_NONE  = 0,
-  KS_BACKUP_METHOD_FILES = 1 << 0,
+  KS_BACKUP_METHOD_FILES = 1 << 0,   /* photos and videos as standalone files */
+  KS_BACKUP_METHOD_FULL  = 1 << 1,   /* full device backups (mobilebackup2) */
 } KsBackupMethods;
 
 #define KS_TYPE_PLAN_DESTINATION (ks_plan_destination_get_type ())

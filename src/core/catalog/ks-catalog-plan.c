@@ -114,10 +114,19 @@ ks_catalog_delete_plan_entry (KsCatalog   *self,
                               const char  *id,
                               GError     **error)
 {
+  g_autofree char *prefix = NULL;
+
   g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
 
+  prefix = g_strdup_printf ("destination/%s/", id);
+
+  /* The entry's own options go with it. */
   return _ks_catalog_run_statement (self, error,
+                                    "DELETE FROM plan_settings"
+                                    " WHERE substr (key, 1, length (?1)) = ?1",
+                                    "s", prefix) &&
+         _ks_catalog_run_statement (self, error,
                                     "DELETE FROM plan_destinations WHERE id = ?1",
                                     "s", id);
 }
@@ -149,4 +158,16 @@ ks_catalog_set_plan_setting (KsCatalog   *self,
                                     "INSERT INTO plan_settings (key, value) VALUES (?1, ?2)"
                                     " ON CONFLICT (key) DO UPDATE SET value = ?2",
                                     "ss", key, value);
+}
+
+gboolean
+ks_catalog_unset_plan_setting (KsCatalog   *self,
+                               const char  *key,
+                               GError     **error)
+{
+  g_return_val_if_fail (KS_IS_CATALOG (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  return _ks_catalog_run_statement (self, error,
+                                    "DELETE FROM plan_settings WHERE key = ?1", "s", key);
 }

@@ -220,6 +220,9 @@ gboolean      ks_catalog_set_plan_setting    (KsCatalog     *self,
                                               const char    *key,
                                               const char    *value,
                                               GError       **error);
+gboolean      ks_catalog_unset_plan_setting  (KsCatalog     *self,
+                                              const char    *key,
+                                              GError       **error);
 
 /* Reading for front ends (the app's status, keepsake-cli status): never query the
  * catalog's sqlite directly, its schema moves with migrations. */
