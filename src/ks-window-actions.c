@@ -21,6 +21,8 @@ static const struct {
   { "photos", KS_PHOTO_FILTER_PHOTOS },
   { "videos", KS_PHOTO_FILTER_VIDEOS },
   { "not-backed-up", KS_PHOTO_FILTER_NOT_BACKED_UP },
+  { "not-321", KS_PHOTO_FILTER_NOT_321 },
+  { "safe", KS_PHOTO_FILTER_SAFE },
 };
 
 void
