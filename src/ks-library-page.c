@@ -627,6 +627,12 @@ ks_library_page_init (KsLibraryPage *self)
   ks_library_page_update_spinner (self);
 }
 
+GtkWidget *
+_ks_library_page_get_protection_panel (KsLibraryPage *self)
+{
+  return GTK_WIDGET (self->protection_panel);
+}
+
 GtkActionBar *
 _ks_library_page_get_selection_bar (KsLibraryPage *self)
 {

@@ -54,6 +54,7 @@ KsCopyCounter *ks_library_page_get_backup_index (KsLibraryPage       *self);
 
 /* For tests */
 GtkActionBar  *_ks_library_page_get_selection_bar   (KsLibraryPage   *self);
+GtkWidget     *_ks_library_page_get_protection_panel (KsLibraryPage *self);
 GtkLabel      *_ks_library_page_get_selection_label (KsLibraryPage   *self);
 
 G_END_DECLS

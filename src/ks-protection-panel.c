@@ -30,6 +30,7 @@ struct _KsProtectionPanel
   GtkWidget *lines;
   GtkWidget *line_buttons[KS_N_PROTECTION_STATES];
   GtkWidget *line_labels[KS_N_PROTECTION_STATES];
+  GtkWidget *missing_label;
 
   guint      counts[KS_N_PROTECTION_STATES];
   guint      total;
@@ -139,23 +140,8 @@ describe_part (KsProtectionState          state,
       return g_strdup_printf (ngettext ("%u photo is only on this iPhone",
                                         "%u photos are only on this iPhone", n), n);
     case KS_PROTECTION_NOT_321:
-      {
-        KsProtectionMissing missing = KS_PROTECTION_MISSING_NONE;
-        g_autofree char *what = NULL;
-        g_autofree char *line = NULL;
-
-        if (summary->missing_copies > 0)
-          missing |= KS_PROTECTION_MISSING_COPIES;
-        if (summary->missing_media > 0)
-          missing |= KS_PROTECTION_MISSING_MEDIA;
-        if (summary->missing_offsite > 0)
-          missing |= KS_PROTECTION_MISSING_OFFSITE;
-        what = ks_protection_describe_missing (missing);
-        line = g_strdup_printf (ngettext ("%u photo is backed up, but not by the 3-2-1 rule",
-                                          "%u photos are backed up, but not by the 3-2-1 rule", n), n);
-        /* TRANSLATORS: a line of the protection summary, then what the 3-2-1 rule lacks */
-        return what ? g_strdup_printf (_("%s: %s"), line, what) : g_steal_pointer (&line);
-      }
+      return g_strdup_printf (ngettext ("%u photo is backed up, but not by the 3-2-1 rule",
+                                        "%u photos are backed up, but not by the 3-2-1 rule", n), n);
     case KS_PROTECTION_SAFE:
       return g_strdup_printf (ngettext ("%u photo is safe: three copies, two kinds of media, one offsite",
                                         "%u photos are safe: three copies, two kinds of media, one offsite",
@@ -210,6 +196,27 @@ ks_protection_panel_set_summary (KsProtectionPanel         *self,
       g_string_append (accessible, text);
     }
 
+  /* What the not-yet-3-2-1 photos lack, under their line. */
+  {
+    KsProtectionMissing missing = KS_PROTECTION_MISSING_NONE;
+    g_autofree char *what = NULL;
+    g_autofree char *text = NULL;
+
+    if (summary->missing_copies > 0)
+      missing |= KS_PROTECTION_MISSING_COPIES;
+    if (summary->missing_media > 0)
+      missing |= KS_PROTECTION_MISSING_MEDIA;
+    if (summary->missing_offsite > 0)
+      missing |= KS_PROTECTION_MISSING_OFFSITE;
+    what = ks_protection_describe_missing (missing);
+    /* TRANSLATORS: what the 3-2-1 rule lacks, such as "no offsite copy" */
+    text = what ? g_strdup_printf (_("Missing: %s"), what) : NULL;
+    gtk_label_set_text (GTK_LABEL (self->missing_label), text ? text : "");
+    gtk_widget_set_visible (self->missing_label, text != NULL);
+    if (text != NULL)
+      g_string_append_printf (accessible, " (%s)", text);
+  }
+
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->ring),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, accessible->str,
                                   -1);
@@ -236,17 +243,30 @@ new_line (KsProtectionPanel *self,
           guint              part)
 {
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *dot = gtk_label_new ("●");
   GtkWidget *label = gtk_label_new (NULL);
   GtkWidget *button;
 
   gtk_widget_add_css_class (dot, parts[part].css_class);
+  gtk_widget_set_valign (dot, GTK_ALIGN_START);
   gtk_accessible_update_state (GTK_ACCESSIBLE (dot), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_box_append (GTK_BOX (row), dot);
-  gtk_box_append (GTK_BOX (row), label);
+  gtk_box_append (GTK_BOX (texts), label);
+  gtk_box_append (GTK_BOX (row), texts);
   self->line_labels[parts[part].state] = label;
+
+  if (parts[part].state == KS_PROTECTION_NOT_321)
+    {
+      self->missing_label = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (self->missing_label), 0);
+      gtk_label_set_wrap (GTK_LABEL (self->missing_label), TRUE);
+      gtk_widget_add_css_class (self->missing_label, "dim-label");
+      gtk_widget_add_css_class (self->missing_label, "caption");
+      gtk_box_append (GTK_BOX (texts), self->missing_label);
+    }
 
   if (parts[part].filter != NULL)
     {

@@ -21,6 +21,7 @@
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
+#include "ks-protection-panel.h"
 #include "ks-settings.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
@@ -428,6 +429,30 @@ test_import_selected (void)
   g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), ==, N_ASSETS - 3);
   g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "37 not backed up yet");
 
+  /* The protection summary: 37 only on the phone, 3 with one copy on this computer, which lacks
+   * all three parts of the 3-2-1 rule; its line filters the grid to those 3. */
+  {
+    KsProtectionPanel *panel = KS_PROTECTION_PANEL (_ks_library_page_get_protection_panel (window->library_page));
+    GtkWidget *line;
+
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (panel)));
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ONLY_ON_DEVICE), ==, N_ASSETS - 3);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_NOT_321), ==, 3);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_SAFE), ==, 0);
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (panel), "37 photos are only on this iPhone"));
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (panel), "Missing: fewer than three copies, "
+                                                "all backups on one kind of medium, no offsite copy"));
+    line = ks_ui_test_find_by_label (GTK_WIDGET (panel), "3 photos are backed up, but not by the 3-2-1 rule");
+    g_assert_nonnull (line);
+    line = gtk_widget_get_ancestor (line, GTK_TYPE_BUTTON);
+    g_assert_nonnull (line);
+    g_assert_true (gtk_widget_get_mapped (line));
+    g_signal_emit_by_name (line, "clicked");
+    g_assert_cmpstr (window->filter_name, ==, "not-321");
+    g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (3), WAIT_MS));
+    ks_ui_test_screenshot (GTK_WIDGET (window), "protection-summary");
+  }
+
   /* Not Backed Up hides them. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "not-backed-up");
   g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (N_ASSETS - 3), WAIT_MS));
@@ -820,6 +845,15 @@ test_second_destination (void)
   }
   g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
   g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "All 40 backed up");
+  /* Two folders on this computer: three copies, but one kind of medium and nothing offsite. */
+  {
+    KsProtectionPanel *panel = KS_PROTECTION_PANEL (_ks_library_page_get_protection_panel (window->library_page));
+
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_NOT_321), ==, 40);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ONLY_ON_DEVICE), ==, 0);
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (panel),
+                                                "Missing: all backups on one kind of medium, no offsite copy"));
+  }
 
   /* Every photo and video went to the second folder (the first had them all already): the
    * summary counts the library's own mix of photos and videos, and both folders. */
