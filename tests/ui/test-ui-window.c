@@ -20,6 +20,8 @@
 #include "ks-device-source.h"
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
+#include "ks-automatic-page.h"
+#include "ks-background-monitor.h"
 #include "ks-preferences-window.h"
 #include "ks-protection-panel.h"
 #include "ks-settings.h"
@@ -622,6 +624,90 @@ test_preferences_layout (void)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+file_absent (gpointer data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+is_automatic_page (GtkWidget *widget,
+                   gpointer   data)
+{
+  return KS_IS_AUTOMATIC_PAGE (widget);
+}
+
+static gboolean
+row_shown (gpointer data)
+{
+  GtkWidget *prefs = NULL;
+
+  return find_preferences (&prefs) && ks_ui_test_find_by_label (prefs, data) != NULL;
+}
+
+/* Preferences' Automatic page: starting at login writes and removes the autostart entry, which
+ * starts this program with --background; the iPhone backed up before has its switch, stored in
+ * the catalog; reminders' days go to the plan. */
+static void
+test_preferences_automatic (void)
+{
+  GtkWidget *prefs = NULL;
+  KsAutomaticPage *page;
+  GtkSwitch *device_switch;
+  g_autofree char *entry = g_build_filename (g_get_user_config_dir (), "autostart",
+                                             APP_ID ".desktop", NULL);
+  g_autofree char *udid = g_strdup (ks_device_get_udid (window->device));
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *exec = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (ks_ui_test_wait_for (find_preferences, &prefs, WAIT_MS));
+  page = (KsAutomaticPage *)ks_ui_test_find_widget (prefs, is_automatic_page, NULL);
+  g_assert_nonnull (page);
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (prefs), ADW_PREFERENCES_PAGE (page));
+  g_assert_true (ks_ui_test_wait_for (row_shown, (gpointer)"Back Up in the _Background", WAIT_MS));
+
+  g_assert_false (gtk_switch_get_active (_ks_automatic_page_get_autostart_switch (page)));
+  g_assert_false (g_file_test (entry, G_FILE_TEST_EXISTS));
+  gtk_switch_set_active (_ks_automatic_page_get_autostart_switch (page), TRUE);
+  g_assert_true (ks_ui_test_wait_for (file_exists, entry, WAIT_MS));
+  g_assert_true (ks_background_monitor_get_autostart ());
+  g_assert_true (g_key_file_load_from_file (keyfile, entry, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  exec = g_key_file_get_string (keyfile, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_EXEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (exec, " --background"));
+  g_assert_true (g_key_file_get_boolean (keyfile, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_NO_DISPLAY, NULL));
+
+  /* The iPhone was backed up before: its switch is there, off until the person says so. */
+  device_switch = _ks_automatic_page_find_device_switch (page, udid);
+  g_assert_nonnull (device_switch);
+  g_assert_false (gtk_switch_get_active (device_switch));
+  gtk_switch_set_active (device_switch, TRUE);
+  g_assert_cmpint (ks_auto_backup_get_device_setting (ks_application_get_catalog (app, NULL), udid),
+                   ==, KS_AUTO_BACKUP_SETTING_ON);
+  gtk_switch_set_active (device_switch, FALSE);
+  g_assert_cmpint (ks_auto_backup_get_device_setting (ks_application_get_catalog (app, NULL), udid),
+                   ==, KS_AUTO_BACKUP_SETTING_OFF);
+
+  gtk_spin_button_set_value (_ks_automatic_page_get_reminder_spin (page), 10);
+  g_assert_cmpuint (ks_backup_plan_get_reminder_days (test_plan ()), ==, 10);
+
+  ks_ui_test_screenshot (prefs, "preferences-automatic");
+
+  gtk_switch_set_active (_ks_automatic_page_get_autostart_switch (page), FALSE);
+  g_assert_true (ks_ui_test_wait_for (file_absent, entry, WAIT_MS));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 static void
 folder_added_cb (GObject      *object,
                  GAsyncResult *result,
@@ -1208,6 +1294,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
   g_test_add_func ("/Keepsake/Window/preferences-layout", test_preferences_layout);
+  g_test_add_func ("/Keepsake/Window/preferences-automatic", test_preferences_automatic);
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
   g_test_add_func ("/Keepsake/Window/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Window/locked", test_locked);
