@@ -336,6 +336,23 @@ ks_protection_panel_init (KsProtectionPanel *self)
     gtk_box_append (GTK_BOX (self->lines), new_line (self, i));
   gtk_box_append (GTK_BOX (self->box), self->lines);
 
+  {
+    GtkWidget *advice = gtk_button_new ();
+    GtkWidget *label = gtk_label_new_with_mnemonic (_("_Advice"));
+
+    /* As every mnemonic button here: the label carries the mnemonic and names the button
+     * (GTK 4.8 would read a button's own label with its underscore). */
+    gtk_label_set_mnemonic_widget (GTK_LABEL (label), advice);
+    gtk_button_set_child (GTK_BUTTON (advice), label);
+
+    gtk_widget_set_tooltip_text (advice, _("What to do next to keep these photos safe"));
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (advice), "win.advisor");
+    gtk_widget_set_valign (advice, GTK_ALIGN_CENTER);
+    gtk_widget_set_halign (advice, GTK_ALIGN_END);
+    gtk_widget_set_hexpand (advice, TRUE);
+    gtk_box_append (GTK_BOX (self->box), advice);
+  }
+
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Protection"),
                                   -1);

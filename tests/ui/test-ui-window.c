@@ -20,6 +20,7 @@
 #include "ks-device-source.h"
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
+#include "ks-advisor-window.h"
 #include "ks-automatic-page.h"
 #include "ks-background-monitor.h"
 #include "ks-preferences-window.h"
@@ -371,10 +372,43 @@ test_mnemonics (void)
 {
   guint n_mnemonics = 0;
 
-  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, and the progress
-   * panel's Cancel and Resume. */
+  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, the progress
+   * panel's Cancel and Resume, and the protection summary's Advice. */
   ks_ui_test_find_widget (GTK_WIDGET (window), check_mnemonic, &n_mnemonics);
-  g_assert_cmpuint (n_mnemonics, ==, 8);
+  g_assert_cmpuint (n_mnemonics, ==, 9);
+}
+
+static gboolean
+label_contains (GtkWidget *widget,
+                gpointer   data)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), data) != NULL;
+}
+
+static gboolean
+find_advisor (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (KS_IS_ADVISOR_WINDOW (w) && gtk_widget_get_mapped (w))
+        {
+          *(GtkWidget **)data = w;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* The destination's free space is measured (on a worker) and shown. */
+static gboolean
+advisor_measured (gpointer data)
+{
+  return ks_ui_test_find_widget (data, label_contains, (gpointer)"free —") != NULL;
 }
 
 static void
@@ -453,6 +487,22 @@ test_import_selected (void)
     g_assert_cmpstr (window->filter_name, ==, "not-321");
     g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (3), WAIT_MS));
     ks_ui_test_screenshot (GTK_WIDGET (window), "protection-summary");
+  }
+
+  /* The advisor says the next step for this library: the 37 photos only on the phone. */
+  {
+    GtkWidget *advisor = NULL;
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.advisor", NULL);
+    g_assert_true (ks_ui_test_wait_for (find_advisor, &advisor, WAIT_MS));
+    g_assert_cmpstr (ks_advisor_window_get_next_step (KS_ADVISOR_WINDOW (advisor)), ==,
+                     "Back up the 37 photos that are only on this iPhone: press Back Up Everything.");
+    g_assert_cmpuint (ks_advisor_window_get_library (KS_ADVISOR_WINDOW (advisor))->photos
+                      + ks_advisor_window_get_library (KS_ADVISOR_WINDOW (advisor))->videos, ==, N_ASSETS);
+    g_assert_nonnull (ks_ui_test_find_by_label (advisor, "Free Cloud Storage"));
+    g_assert_true (ks_ui_test_wait_for (advisor_measured, advisor, WAIT_MS));
+    ks_ui_test_screenshot (advisor, "advisor");
+    gtk_window_destroy (GTK_WINDOW (advisor));
   }
 
   /* Not Backed Up hides them. */
