@@ -378,6 +378,27 @@ test_mnemonics (void)
   g_assert_cmpuint (n_mnemonics, ==, 9);
 }
 
+/* A shown window of @type, into *@out. */
+static gboolean
+find_mapped_toplevel (GType       type,
+                      GtkWidget **out)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_mapped (w))
+        {
+          *out = w;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
 static gboolean
 label_contains (GtkWidget *widget,
                 gpointer   data)
@@ -388,20 +409,7 @@ label_contains (GtkWidget *widget,
 static gboolean
 find_advisor (gpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
-
-      if (KS_IS_ADVISOR_WINDOW (w) && gtk_widget_get_mapped (w))
-        {
-          *(GtkWidget **)data = w;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
+  return find_mapped_toplevel (KS_TYPE_ADVISOR_WINDOW, data);
 }
 
 /* The destination's free space is measured (on a worker) and shown. */
@@ -593,20 +601,7 @@ test_detach_resume (void)
 static gboolean
 find_preferences (gpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
-
-      if (KS_IS_PREFERENCES_WINDOW (w) && gtk_widget_get_mapped (w))
-        {
-          *(GtkWidget **)data = w;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
+  return find_mapped_toplevel (KS_TYPE_PREFERENCES_WINDOW, data);
 }
 
 /* The application's backup plan, once its catalog is open. */
