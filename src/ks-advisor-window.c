@@ -140,6 +140,25 @@ describe_room (guint64 free_bytes,
                           free_text, (guint)(days / 30));
 }
 
+/* "Last backup of this library: 3 days ago", and whether that is overdue. */
+static char *
+describe_last_backup (KsPlanDestination *dest,
+                      const char        *source_id,
+                      guint              reminder_days,
+                      gboolean          *out_overdue)
+{
+  gint64 last = source_id ? ks_plan_destination_get_last_success (dest, source_id) : 0;
+  gint64 days = (g_get_real_time () / G_USEC_PER_SEC - last) / (24 * 60 * 60);
+
+  *out_overdue = last == 0 || days > (gint64)reminder_days;
+  if (last == 0)
+    return g_strdup (_("Never backed up here"));
+  if (days == 0)
+    return g_strdup (_("Last backed up here today"));
+  return g_strdup_printf (ngettext ("Last backed up here %u day ago", "Last backed up here %u days ago",
+                                    (gulong)days), (guint)days);
+}
+
 typedef struct
 {
   KsAdvisorWindow *self;
@@ -174,7 +193,8 @@ free_space_cb (GObject      *object,
 
 static void
 fill_destinations (KsAdvisorWindow *self,
-                   KsBackupPlan    *plan)
+                   KsBackupPlan    *plan,
+                   const char      *source_id)
 {
   g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FILES);
 
@@ -184,6 +204,15 @@ fill_destinations (KsAdvisorWindow *self,
       const char *location = ks_plan_destination_get_location (dest);
       GtkWidget *row = add_row (self->destinations_group, ks_plan_destination_get_name (dest),
                                 _("Free space not known"));
+      gboolean overdue = FALSE;
+      g_autofree char *last = describe_last_backup (dest, source_id, ks_backup_plan_get_reminder_days (plan),
+                                                    &overdue);
+      GtkWidget *when = gtk_label_new (last);
+
+      gtk_widget_add_css_class (when, overdue ? "warning" : "dim-label");
+      gtk_label_set_wrap (GTK_LABEL (when), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (when), 1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), when);
 
       /* Destinations on a mounted file system say their free space; remotes do not yet. */
       if (g_path_is_absolute (location))
@@ -233,6 +262,7 @@ fill_tiers (KsAdvisorWindow *self,
 
 /**
  * ks_advisor_window_new:
+ * @source_id: (nullable): the library's source, whose last backups are shown
  * @assets: (element-type KsAsset): the library shown
  * @summary: (nullable): its protection, %NULL while not counted
  * @plan: the backup plan
@@ -241,6 +271,7 @@ fill_tiers (KsAdvisorWindow *self,
 GtkWidget *
 ks_advisor_window_new (GtkWindow                 *parent,
                        const char                *library_name,
+                       const char                *source_id,
                        GPtrArray                 *assets,
                        const KsProtectionSummary *summary,
                        KsBackupPlan              *plan,
@@ -313,7 +344,7 @@ ks_advisor_window_new (GtkWindow                 *parent,
   adw_preferences_group_add (group, self->chart);
 
   self->destinations_group = add_group (self, _("Destinations"), NULL);
-  fill_destinations (self, plan);
+  fill_destinations (self, plan, source_id);
 
   if (tiers != NULL)
     fill_tiers (self, tiers);

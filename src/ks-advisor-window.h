@@ -20,6 +20,7 @@ G_DECLARE_FINAL_TYPE (KsAdvisorWindow, ks_advisor_window, KS, ADVISOR_WINDOW, Ad
 
 GtkWidget              *ks_advisor_window_new           (GtkWindow                 *parent,
                                                          const char                *library_name,
+                                                         const char                *source_id,
                                                          GPtrArray                 *assets,
                                                          const KsProtectionSummary *summary,
                                                          KsBackupPlan              *plan,

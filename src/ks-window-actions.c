@@ -194,7 +194,7 @@ advisor_action (GtkWidget  *widget,
 
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (assets, g_list_model_get_item (model, i));
-  advisor = ks_advisor_window_new (GTK_WINDOW (self), name, assets,
+  advisor = ks_advisor_window_new (GTK_WINDOW (self), name, source ? ks_source_get_id (source) : NULL, assets,
                                    ks_copy_counter_get_summary (_ks_window_get_backup_index (self)),
                                    ks_backup_service_get_plan (self->service), tiers);
   gtk_window_present (GTK_WINDOW (advisor));

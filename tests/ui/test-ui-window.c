@@ -508,6 +508,8 @@ test_import_selected (void)
     g_assert_cmpuint (ks_advisor_window_get_library (KS_ADVISOR_WINDOW (advisor))->photos
                       + ks_advisor_window_get_library (KS_ADVISOR_WINDOW (advisor))->videos, ==, N_ASSETS);
     g_assert_nonnull (ks_ui_test_find_by_label (advisor, "Free Cloud Storage"));
+    /* The folder just got the three photos: backed up today, not overdue. */
+    g_assert_nonnull (ks_ui_test_find_by_label (advisor, "Last backed up here today"));
     g_assert_true (ks_ui_test_wait_for (advisor_measured, advisor, WAIT_MS));
     ks_ui_test_screenshot (advisor, "advisor");
     gtk_window_destroy (GTK_WINDOW (advisor));
