@@ -517,6 +517,36 @@ test_device_backup (Fixture       *f,
     g_assert_cmpuint (favorites, >, 0);
     g_assert_cmpuint (family, >, 0);
   }
+
+  /* Unchanged on the phone: the same library, not read again. */
+  {
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+    g_autoptr(KsPhotosDb) again = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, files, NULL, &error));
+    again = ks_source_dup_library (KS_SOURCE (source));
+    g_assert_true (again == library);
+  }
+
+  /* Changed on the phone (every asset a favourite now): read again. */
+  {
+    g_autofree char *db_path = g_build_filename (f->media, "PhotoData", "Photos.sqlite", NULL);
+    g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+    g_autoptr(KsPhotosDb) changed = NULL;
+    g_autoptr(GError) error = NULL;
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "UPDATE ZASSET SET ZFAVORITE = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+
+    g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, files, NULL, &error));
+    changed = ks_source_dup_library (KS_SOURCE (source));
+    g_assert_nonnull (changed);
+    g_assert_true (changed != library);
+    g_assert_cmpuint (count_flag (changed, KS_ASSET_FLAG_FAVORITE, 0), ==, ks_photos_db_get_n_assets (changed));
+  }
 }
 
 /* A garbage Photos.sqlite, or a -wal without its database, leaves the DCIM backup as it was. */
