@@ -366,6 +366,12 @@ dup_cache_dir (KsDeviceSource *self)
 {
   g_autofree char *name = g_uri_escape_string (self->udid, NULL, FALSE);
 
+  /* The UDID comes from the device: never a name that climbs out of our folder. */
+  if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    {
+      g_free (name);
+      name = g_strdup ("_");
+    }
   return g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "photos-library", name, NULL);
 }
 
@@ -434,23 +440,31 @@ report_outside_dcim (Walk        *walk,
                      GError     **error)
 {
   afc_client_t client = ks_afc_connection_get_client (walk->connection);
-  guint n = ks_photos_db_get_n_assets (library);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
 
-  for (guint i = 0; i < n && !walk->stopped; i++)
+  /* The files of one folder are reported together (the source contract): by folder first. */
+  for (guint i = 0; i < ks_photos_db_get_n_assets (library); i++)
     {
       const KsPhotosDbAsset *asset = ks_photos_db_get_asset (library, i);
+
+      if ((asset->flags & KS_ASSET_FLAG_OUTSIDE_DCIM) && !(asset->flags & KS_ASSET_FLAG_ICLOUD_ONLY))
+        g_ptr_array_add (paths, asset->path);
+    }
+  g_ptr_array_sort (paths, compare_names);
+
+  for (guint i = 0; i < paths->len && !walk->stopped; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
       g_autofree char *afc_path = NULL;
       g_autofree char *rel_path = NULL;
       g_autoptr(KsSourceFile) file = NULL;
       char **info = NULL;
       afc_error_t aerr;
 
-      if (!(asset->flags & KS_ASSET_FLAG_OUTSIDE_DCIM) || (asset->flags & KS_ASSET_FLAG_ICLOUD_ONLY))
-        continue;
       if (g_cancellable_set_error_if_cancelled (walk->cancellable, error))
         return FALSE;
 
-      afc_path = g_strconcat ("/", asset->path, NULL);
+      afc_path = g_strconcat ("/", path, NULL);
       aerr = afc_get_file_info (client, afc_path, &info);
       if (ks_afc_error_is_session_lost (aerr))
         return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_path, error);
@@ -464,7 +478,7 @@ report_outside_dcim (Walk        *walk,
           const char *size = info_lookup (info, "st_size");
           const char *mtime = info_lookup (info, "st_mtime");
 
-          rel_path = g_strconcat (OUTSIDE_PREFIX, asset->path, NULL);
+          rel_path = g_strconcat (OUTSIDE_PREFIX, path, NULL);
           file = ks_source_file_new (rel_path,
                                      size ? g_ascii_strtoull (size, NULL, 10) : 0,
                                      mtime ? (gint64) (g_ascii_strtoull (mtime, NULL, 10) / G_GUINT64_CONSTANT (1000000000)) : 0);
