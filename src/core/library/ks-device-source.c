@@ -381,6 +381,10 @@ static void
 load_library (KsDeviceSource *self,
               GCancellable   *cancellable)
 {
+  /* One at a time in this process: two listings of one phone (the window's and a backup's)
+   * share its cached copy, and one must not replace the files the other is reading. */
+  static GMutex fetch_lock;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fetch_lock);
   g_autofree char *cache_dir = dup_cache_dir (self);
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
