@@ -22,6 +22,7 @@
 
 #include "ks-asset.h"
 #include "ks-asset-grouper.h"
+#include "ks-backup-plan.h"
 #include "ks-catalog.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
@@ -549,6 +550,67 @@ test_device_backup (Fixture       *f,
   }
 }
 
+/* The plan's options leave out Recently Deleted and Hidden: none of their files is copied,
+ * everything else is, and the iCloud-only count leaves them out too. */
+static void
+test_device_skip (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(KsDeviceSource) source = ks_device_source_new (f->udid, "Library iPhone");
+  g_autoptr(KsFolderDestination) dest = ks_folder_destination_new (f->dest);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+  g_autoptr(GPtrArray) assets = NULL;
+  g_autoptr(KsBackupPlan) plan = NULL;
+  g_autoptr(KsImportJob) job = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsPhotosDb) library = NULL;
+  g_autoptr(GHashTable) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  guint want = 0, left_out = 0, cloud = 0;
+
+  plan = ks_backup_plan_new (f->catalog, &error);
+  g_assert_no_error (error);
+  g_assert_true (ks_backup_plan_get_import_flags (plan) == KS_IMPORT_FLAGS_NONE);
+  g_object_set (plan, "include-recently-deleted", FALSE, "include-hidden", FALSE, NULL);
+  g_assert_cmpint (ks_backup_plan_get_import_flags (plan), ==, KS_IMPORT_FLAGS_SKIP_TRASHED | KS_IMPORT_FLAGS_SKIP_HIDDEN);
+
+  /* What the options keep, from the phone's own listing and library. */
+  g_assert_true (ks_source_enumerate (KS_SOURCE (source), ks_test_collect_cb, files, NULL, &error));
+  g_assert_no_error (error);
+  assets = ks_asset_group_files (ks_source_get_id (KS_SOURCE (source)), files);
+  ks_source_annotate_assets (KS_SOURCE (source), assets);
+  for (guint i = 0; i < assets->len; i++)
+    {
+      KsAsset *asset = g_ptr_array_index (assets, i);
+      guint n = ks_asset_get_files (asset)->len;
+
+      if (ks_asset_get_flags (asset) & (KS_ASSET_FLAG_TRASHED | KS_ASSET_FLAG_HIDDEN))
+        left_out += n;
+      else
+        want += n;
+    }
+  g_assert_cmpuint (left_out, >, 0);
+  library = ks_source_dup_library (KS_SOURCE (source));
+  for (guint i = 0; i < ks_photos_db_get_n_assets (library); i++)
+    {
+      KsAssetFlags flags = ks_photos_db_get_asset (library, i)->flags;
+
+      cloud += (flags & KS_ASSET_FLAG_ICLOUD_ONLY) && !(flags & (KS_ASSET_FLAG_TRASHED | KS_ASSET_FLAG_HIDDEN));
+    }
+
+  g_ptr_array_add (dests, dest);
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  ks_import_job_set_flags (job, ks_backup_plan_get_import_flags (plan));
+  result = ks_import_job_run (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result->status, ==, "completed");
+  g_assert_cmpuint (result->copied, ==, want);
+  g_assert_cmpuint (result->not_on_device, ==, cloud);
+  stored = list_files (f->dest);
+  g_assert_cmpuint (g_hash_table_size (stored), ==, want);
+}
+
 /* A garbage Photos.sqlite, or a -wal without its database, leaves the DCIM backup as it was. */
 static void
 test_device_fallback (Fixture       *f,
@@ -598,6 +660,8 @@ main (int   argc,
               fixture_setup, test_device_backup, fixture_teardown);
   g_test_add ("/Keepsake/PhotosDb/device/backup-ios18", Fixture, GUINT_TO_POINTER (18),
               fixture_setup, test_device_backup, fixture_teardown);
+  g_test_add ("/Keepsake/PhotosDb/device/skip-trashed-hidden", Fixture, GUINT_TO_POINTER (16),
+              fixture_setup, test_device_skip, fixture_teardown);
   g_test_add ("/Keepsake/PhotosDb/device/garbage", Fixture, GUINT_TO_POINTER (17),
               fixture_setup, test_device_fallback, fixture_teardown);
   g_test_add ("/Keepsake/PhotosDb/device/lone-wal", Fixture, GUINT_TO_POINTER (16),
