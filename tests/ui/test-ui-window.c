@@ -368,10 +368,10 @@ test_mnemonics (void)
 {
   guint n_mnemonics = 0;
 
-  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, and the progress
-   * panel's Cancel and Resume. */
+  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, What Can I Do?
+   * (about photos only in iCloud), and the progress panel's Cancel and Resume. */
   ks_ui_test_find_widget (GTK_WIDGET (window), check_mnemonic, &n_mnemonics);
-  g_assert_cmpuint (n_mnemonics, ==, 8);
+  g_assert_cmpuint (n_mnemonics, ==, 9);
 }
 
 static void

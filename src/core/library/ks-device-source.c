@@ -38,6 +38,7 @@ struct _KsDeviceSource
 
   GMutex      library_lock;
   KsPhotosDb *library;      /* NULL: none, or not readable */
+  char       *library_path; /* the copy it was read from */
 };
 
 static void ks_device_source_iface_init (KsSourceInterface *iface);
@@ -389,13 +390,11 @@ load_library (KsDeviceSource *self,
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(KsPhotosDb) library = NULL;
-  gboolean changed = FALSE;
-
-  path = ks_photos_db_fetch (self->pool, cache_dir, &changed, cancellable, &error);
+  path = ks_photos_db_fetch (self->pool, cache_dir, NULL, cancellable, &error);
   if (path != NULL)
     {
       g_mutex_lock (&self->library_lock);
-      if (!changed && self->library != NULL)
+      if (self->library != NULL && g_strcmp0 (path, self->library_path) == 0)
         {
           g_mutex_unlock (&self->library_lock);
           return;
@@ -420,6 +419,8 @@ load_library (KsDeviceSource *self,
 
   g_mutex_lock (&self->library_lock);
   g_set_object (&self->library, library);
+  g_free (self->library_path);
+  self->library_path = library ? g_steal_pointer (&path) : NULL;
   g_mutex_unlock (&self->library_lock);
 }
 
@@ -697,6 +698,7 @@ ks_device_source_finalize (GObject *object)
   g_clear_pointer (&self->model, g_free);
   g_clear_object (&self->pool);
   g_clear_object (&self->library);
+  g_clear_pointer (&self->library_path, g_free);
   g_mutex_clear (&self->library_lock);
 
   G_OBJECT_CLASS (ks_device_source_parent_class)->finalize (object);

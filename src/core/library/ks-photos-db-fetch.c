@@ -7,8 +7,8 @@
 
 /* Brings /PhotoData/Photos.sqlite with its -wal (and -shm) from the phone into a private
  * folder: all of them, since the -wal holds committed rows the main file does not have yet,
- * and only when the phone's copy changed (sizes and times kept in a stamp file). The phone may
- * write while we copy: if a file changed during the copy, it is copied again. */
+ * and only when the phone's copy changed (sizes and times name the copy's folder). The phone
+ * may write while we copy: if a file changed during the copy, it is copied again. */
 
 #include "config.h"
 
@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "ks-photos-db.h"
 
@@ -143,10 +144,84 @@ copy_file (KsAfcPool        *pool,
   return ok;
 }
 
+/* Removes a folder of ours with the files in it (no deeper folders are made). */
+static void
+remove_copy_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, entry, NULL);
+
+      (void) g_remove (file);
+    }
+  (void) g_rmdir (path);
+}
+
+/* Removes what older copies left in @cache_dir (not @keep, nor a copy another process may be
+ * making right now). Best effort. */
+static void
+remove_old_copies (const char *cache_dir,
+                   const char *keep)
+{
+  g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (cache_dir, name, NULL);
+      GStatBuf st;
+
+      if (g_strcmp0 (name, keep) == 0 || g_lstat (path, &st) != 0 || !S_ISDIR (st.st_mode))
+        continue;
+      if (g_str_has_prefix (name, "tmp-") && st.st_mtime > (time_t) (g_get_real_time () / G_USEC_PER_SEC) - 3600)
+        continue;
+      remove_copy_dir (path);
+    }
+}
+
+/* Copies the three files into a new folder @tmp; FALSE with @error, or with nothing set when
+ * the phone wrote to them meanwhile (try again). */
+static gboolean
+copy_all (KsAfcPool        *pool,
+          KsAfcConnection  *connection,
+          const char       *tmp,
+          const Stat        before[3],
+          const char       *stamp,
+          GCancellable     *cancellable,
+          GError          **error)
+{
+  Stat after[3];
+  g_autofree char *stamp_after = NULL;
+  g_autofree char *stamp_path = g_build_filename (tmp, STAMP_FILE, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *phone_path = g_strconcat (PHONE_DB, suffixes[i], NULL);
+      g_autofree char *local_path = g_strconcat (tmp, "/" LOCAL_DB, suffixes[i], NULL);
+
+      if (before[i].present &&
+          !copy_file (pool, connection, phone_path, local_path, MAX_DB_SIZE, cancellable, error))
+        return FALSE;
+    }
+  if (!stat_phone (pool, connection, after, error))
+    return FALSE;
+  stamp_after = stamp_text (after);
+  if (g_strcmp0 (stamp, stamp_after) != 0)
+    return FALSE;
+  return g_file_set_contents_full (stamp_path, stamp, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
 /**
  * ks_photos_db_fetch:
  * @cache_dir: a folder of our own for this phone (created if missing)
  * @out_changed: (out) (optional): set to whether a new copy was made
+ *
+ * Each version of the phone's database gets a folder of its own in @cache_dir, named after its
+ * sizes and times, made complete under another name and then renamed: a process reading one
+ * copy never sees another process replace it, and an unchanged database is not copied again.
  *
  * Returns: (transfer full): the path of the private copy of Photos.sqlite, or %NULL with
  *   @error (KS_PHOTOS_DB_ERROR_MISSING when the phone has none)
@@ -158,11 +233,8 @@ ks_photos_db_fetch (KsAfcPool     *pool,
                     GCancellable  *cancellable,
                     GError       **error)
 {
-  g_autofree char *local = NULL;
-  g_autofree char *stamp_path = NULL;
-  g_autofree char *old_stamp = NULL;
   KsAfcConnection *connection;
-  gboolean ok = FALSE;
+  char *result = NULL;
 
   g_return_val_if_fail (pool != NULL, NULL);
   g_return_val_if_fail (cache_dir != NULL, NULL);
@@ -174,19 +246,20 @@ ks_photos_db_fetch (KsAfcPool     *pool,
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", cache_dir, g_strerror (errno));
       return NULL;
     }
-  local = g_build_filename (cache_dir, LOCAL_DB, NULL);
-  stamp_path = g_build_filename (cache_dir, STAMP_FILE, NULL);
-  (void) g_file_get_contents (stamp_path, &old_stamp, NULL, NULL);
 
   connection = ks_afc_pool_acquire (pool, cancellable, error);
   if (connection == NULL)
     return NULL;
 
-  for (guint attempt = 0; attempt < COPY_ATTEMPTS; attempt++)
+  for (guint attempt = 0; attempt < COPY_ATTEMPTS && result == NULL; attempt++)
     {
-      Stat before[3], after[3];
+      Stat before[3];
       g_autofree char *stamp = NULL;
-      g_autofree char *stamp_after = NULL;
+      g_autofree char *key = NULL;
+      g_autofree char *dir = NULL;
+      g_autofree char *done = NULL;
+      g_autofree char *tmp = NULL;
+      g_autoptr(GError) local_error = NULL;
 
       if (!stat_phone (pool, connection, before, error))
         break;
@@ -201,48 +274,55 @@ ks_photos_db_fetch (KsAfcPool     *pool,
           break;
         }
       stamp = stamp_text (before);
-      if (g_strcmp0 (stamp, old_stamp) == 0 && g_file_test (local, G_FILE_TEST_IS_REGULAR))
+      key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, stamp, -1);
+      key[16] = '\0';
+      dir = g_build_filename (cache_dir, key, NULL);
+      done = g_build_filename (dir, STAMP_FILE, NULL);
+      if (g_file_test (done, G_FILE_TEST_IS_REGULAR))
         {
-          ok = TRUE;
+          result = g_build_filename (dir, LOCAL_DB, NULL);
           break;
         }
 
-      /* The old copy goes first: a stamp never vouches for a half-copied database. */
-      (void) g_remove (stamp_path);
-      ok = TRUE;
-      for (guint i = 0; ok && i < G_N_ELEMENTS (suffixes); i++)
+      tmp = g_build_filename (cache_dir, "tmp-XXXXXX", NULL);
+      if (g_mkdtemp_full (tmp, 0700) == NULL)
         {
-          g_autofree char *phone_path = g_strconcat (PHONE_DB, suffixes[i], NULL);
-          g_autofree char *local_path = g_strconcat (local, suffixes[i], NULL);
-
-          (void) g_remove (local_path);
-          if (before[i].present)
-            ok = copy_file (pool, connection, phone_path, local_path, MAX_DB_SIZE, cancellable, error);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", cache_dir, g_strerror (errno));
+          break;
         }
-      if (ok)
-        ok = stat_phone (pool, connection, after, error);
-      if (!ok)
-        break;
-      stamp_after = stamp_text (after);
-      if (g_strcmp0 (stamp, stamp_after) != 0)
+      if (!copy_all (pool, connection, tmp, before, stamp, cancellable, &local_error))
         {
+          remove_copy_dir (tmp);
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              break;
+            }
           /* Written to while we copied: once more. */
-          ok = FALSE;
-          g_set_error_literal (error, KS_PHOTOS_DB_ERROR, KS_PHOTOS_DB_ERROR_UNREADABLE,
-                               _("The Photos library kept changing while it was copied"));
-          if (attempt + 1 < COPY_ATTEMPTS)
-            g_clear_error (error);
+          if (attempt + 1 == COPY_ATTEMPTS)
+            g_set_error_literal (error, KS_PHOTOS_DB_ERROR, KS_PHOTOS_DB_ERROR_UNREADABLE,
+                                 _("The Photos library kept changing while it was copied"));
           continue;
         }
-      if (!g_file_set_contents_full (stamp_path, stamp, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
-        ok = FALSE;
+      /* Another process may have made the same copy meanwhile: then that one is used. */
+      if (g_rename (tmp, dir) != 0)
+        {
+          int saved = errno;
+
+          remove_copy_dir (tmp);
+          errno = saved;
+          if (!g_file_test (done, G_FILE_TEST_IS_REGULAR))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
+              break;
+            }
+        }
       else if (out_changed != NULL)
         *out_changed = TRUE;
-      break;
+      remove_old_copies (cache_dir, key);
+      result = g_build_filename (dir, LOCAL_DB, NULL);
     }
 
   ks_afc_pool_release (pool, connection);
-  if (!ok)
-    return NULL;
-  return g_steal_pointer (&local);
+  return result;
 }
