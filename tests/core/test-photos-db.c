@@ -547,6 +547,25 @@ test_device_backup (Fixture       *f,
     g_assert_nonnull (changed);
     g_assert_true (changed != library);
     g_assert_cmpuint (count_flag (changed, KS_ASSET_FLAG_FAVORITE, 0), ==, ks_photos_db_get_n_assets (changed));
+
+    /* The older copy is gone: one folder for this phone, with the new copy and no leftovers. */
+    {
+      g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "photos-library", f->udid, NULL);
+      g_autoptr(GDir) dir = g_dir_open (cache, 0, NULL);
+      const char *name;
+      guint n = 0;
+
+      g_assert_nonnull (dir);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *db_copy = g_build_filename (cache, name, "Photos.sqlite", NULL);
+
+          g_assert_false (g_str_has_prefix (name, "tmp-"));
+          g_assert_true (g_file_test (db_copy, G_FILE_TEST_IS_REGULAR));
+          n++;
+        }
+      g_assert_cmpuint (n, ==, 1);
+    }
   }
 }
 
