@@ -29,6 +29,8 @@ struct _KsLibraryPage
   GtkSpinner     *loading_spinner;
   GtkActionBar   *selection_bar;
   GtkLabel       *selection_label;
+  GtkWidget      *icloud_row;
+  GtkLabel       *icloud_label;
 
   KsThumbnailer  *thumbnailer;
   KsSource       *source;
@@ -191,6 +193,66 @@ asset_model_changed_cb (KsLibraryPage *self)
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
+/* The row above the grid when the phone's Photos library has originals only in iCloud. */
+static void
+update_icloud_row (KsLibraryPage *self)
+{
+  g_autoptr(KsPhotosDb) library = self->source ? ks_source_dup_library (self->source) : NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *text = NULL;
+  guint64 bytes = 0;
+  guint n = library ? ks_photos_db_get_icloud_only (library, &bytes) : 0;
+
+  gtk_widget_set_visible (self->icloud_row, n > 0);
+  if (n == 0)
+    return;
+  size = g_format_size (bytes);
+  /* Translators: "1,204 photos (38 GB) are only in iCloud …" */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%'u photo or video (%s) is only in iCloud and can’t be copied over USB",
+                                       "%'u photos and videos (%s) are only in iCloud and can’t be copied over USB", n),
+                          n, size);
+  gtk_label_set_label (self->icloud_label, text);
+}
+
+static void
+icloud_help_clicked_cb (KsLibraryPage *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Photos Only in iCloud"),
+                                   _("With “Optimize iPhone Storage” on, the iPhone keeps only small versions of "
+                                     "some photos and videos; the originals are in iCloud. To back them up over USB, "
+                                     "on the iPhone open Settings → Photos and choose “Download and Keep Originals”, "
+                                     "with enough free space, then wait until they have arrived. Or download them "
+                                     "from iCloud on the web. The count here updates as they arrive."));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/**
+ * ks_library_page_dup_library:
+ *
+ * Returns: (transfer full) (nullable): the Photos library of the phone shown, when it could
+ *   be read
+ */
+KsPhotosDb *
+ks_library_page_dup_library (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), NULL);
+  return self->source ? ks_source_dup_library (self->source) : NULL;
+}
+
+/* @collection: see ks_photo_grid_set_collection() */
+void
+ks_library_page_set_collection (KsLibraryPage *self,
+                                const char    *collection)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+  ks_photo_grid_set_collection (self->photo_grid, collection);
+}
+
 static void
 load_library_cb (GObject      *object,
                  GAsyncResult *result,
@@ -217,6 +279,7 @@ load_library_cb (GObject      *object,
   if (KS_ASSET_MODEL (object) != self->asset_model)
     return;
 
+  update_icloud_row (self);
   ks_library_page_update_spinner (self);
   g_signal_emit (self, signals[CHANGED], 0);
   ks_library_page_refresh_backups (self);
@@ -249,6 +312,8 @@ ks_library_page_clear (KsLibraryPage *self)
   g_clear_pointer (&self->udid, g_free);
   g_clear_pointer (&self->folder, g_free);
   g_clear_pointer (&self->error, g_free);
+  gtk_widget_set_visible (self->icloud_row, FALSE);
+  ks_photo_grid_set_collection (self->photo_grid, NULL);
   ks_library_page_update_spinner (self);
 }
 
@@ -612,6 +677,9 @@ ks_library_page_class_init (KsLibraryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, selection_bar);
   gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, icloud_row);
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, icloud_label);
+  gtk_widget_class_bind_template_callback (widget_class, icloud_help_clicked_cb);
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "ks-copy-counter.h"
 #include "ks-device.h"
 #include "ks-photo-grid.h"
+#include "ks-photos-db.h"
 #include "ks-source.h"
 #include "ks-thumbnailer.h"
 
@@ -45,6 +46,9 @@ gboolean       ks_library_page_count_backed_up  (KsLibraryPage       *self,
                                                  guint               *n_missing);
 void           ks_library_page_set_filter       (KsLibraryPage       *self,
                                                  KsPhotoFilter        filter);
+void           ks_library_page_set_collection   (KsLibraryPage       *self,
+                                                 const char          *collection);
+KsPhotosDb    *ks_library_page_dup_library      (KsLibraryPage       *self);
 guint          ks_library_page_get_n_selected   (KsLibraryPage       *self);
 GPtrArray     *ks_library_page_dup_selected     (KsLibraryPage       *self);
 void           ks_library_page_select_all       (KsLibraryPage       *self);

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ks-photo-cell.h"
@@ -36,6 +38,7 @@ struct _KsPhotoGrid
   guint               requests_source;
 
   KsPhotoFilter       filter_mode;
+  char               *collection;   /* NULL: the library; see ks_photo_grid_set_collection() */
   guint               n_selected;
 };
 
@@ -59,12 +62,43 @@ ks_photo_grid_new (void)
   return g_object_new (KS_TYPE_PHOTO_GRID, NULL);
 }
 
+/* The part of the phone's Photos library the sidebar chose. */
+static gboolean
+in_collection (KsPhotoGrid *self,
+               KsAsset     *asset)
+{
+  KsAssetFlags flags = ks_asset_get_flags (asset);
+  const char *c = self->collection;
+
+  if (c == NULL)
+    /* As in Photos: the library shows neither Hidden nor Recently Deleted. */
+    return !(flags & (KS_ASSET_FLAG_HIDDEN | KS_ASSET_FLAG_TRASHED));
+  if (strcmp (c, "recently-deleted") == 0)
+    return (flags & KS_ASSET_FLAG_TRASHED) != 0;
+  if (flags & KS_ASSET_FLAG_TRASHED)
+    return FALSE;
+  if (strcmp (c, "hidden") == 0)
+    return (flags & KS_ASSET_FLAG_HIDDEN) != 0;
+  if (flags & KS_ASSET_FLAG_HIDDEN)
+    return FALSE;
+  if (strcmp (c, "favorites") == 0)
+    return (flags & KS_ASSET_FLAG_FAVORITE) != 0;
+  if (strcmp (c, "screenshots") == 0)
+    return (flags & KS_ASSET_FLAG_SCREENSHOT) != 0;
+  if (g_str_has_prefix (c, "album:"))
+    return ks_asset_is_in_album (asset, c + strlen ("album:"));
+  return TRUE;
+}
+
 static gboolean
 filter_func (gpointer item,
              gpointer user_data)
 {
   KsPhotoGrid *self = user_data;
   KsAsset *asset = item;
+
+  if (!in_collection (self, asset))
+    return FALSE;
 
   /* Files that are neither photos nor videos show under All and the backup filters only. */
   switch (self->filter_mode)
@@ -363,6 +397,33 @@ ks_photo_grid_set_backup_index (KsPhotoGrid   *self,
   backup_index_changed_cb (self, index);
 }
 
+/**
+ * ks_photo_grid_set_collection:
+ * @collection: (nullable): %NULL for the library (without Hidden and Recently Deleted),
+ *   "favorites", "screenshots", "recently-deleted", "hidden" or "album:<path>"
+ *
+ * Shows a part of the phone's Photos library; the filter applies within it.
+ */
+void
+ks_photo_grid_set_collection (KsPhotoGrid *self,
+                              const char  *collection)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  if (g_strcmp0 (self->collection, collection) == 0)
+    return;
+  g_free (self->collection);
+  self->collection = g_strdup (collection);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+const char *
+ks_photo_grid_get_collection (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+  return self->collection;
+}
+
 void
 ks_photo_grid_set_filter (KsPhotoGrid   *self,
                           KsPhotoFilter  filter)
@@ -544,6 +605,7 @@ ks_photo_grid_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_object (&self->thumbnailer);
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
+  g_clear_pointer (&self->collection, g_free);
 
   G_OBJECT_CLASS (ks_photo_grid_parent_class)->dispose (object);
 }

@@ -44,6 +44,9 @@ void           ks_photo_grid_set_backup_index (KsPhotoGrid   *self,
 void           ks_photo_grid_set_filter       (KsPhotoGrid   *self,
                                                KsPhotoFilter  filter);
 KsPhotoFilter  ks_photo_grid_get_filter       (KsPhotoGrid   *self);
+void           ks_photo_grid_set_collection   (KsPhotoGrid   *self,
+                                               const char    *collection);
+const char    *ks_photo_grid_get_collection   (KsPhotoGrid   *self);
 GtkSelectionModel *ks_photo_grid_get_selection (KsPhotoGrid  *self);
 GtkGridView   *ks_photo_grid_get_grid_view    (KsPhotoGrid   *self);
 guint          ks_photo_grid_get_n_selected   (KsPhotoGrid   *self);

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ks-settings.h"
@@ -23,7 +25,11 @@ struct _KsSidebar
   /* Template widgets */
   GtkListBox           *source_list;
   GtkListBox           *folder_list;
+  GtkListBox           *library_list;
   GtkWidget            *no_sources_label;
+  KsPhotosDb           *library;
+  gboolean              show_hidden;
+  char                 *shown_folders;   /* while filling: the folders of the last album row */
 
   GSettings            *settings;
   GListModel           *devices;
@@ -38,6 +44,7 @@ enum {
   FOLDER_ACTIVATED,
   REMOVE_FOLDER,
   FOLDERS_CHANGED,
+  COLLECTION_ACTIVATED,
   N_SIGNALS
 };
 
@@ -226,6 +233,117 @@ source_row_activated_cb (KsSidebar     *self,
                  KS_IS_SOURCE_ROW (row) ? ks_source_row_get_device (KS_SOURCE_ROW (row)) : NULL);
 }
 
+/* ---- the phone's Photos library, under the devices ---- */
+
+static void ks_sidebar_fill_library (KsSidebar *self);
+
+static void
+add_library_row (KsSidebar  *self,
+                 const char *label,
+                 const char *icon_name,
+                 const char *collection,
+                 guint       depth)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *text = gtk_label_new (label);
+
+  gtk_widget_set_margin_start (box, 12 + 12 * (int) depth);
+  gtk_box_append (GTK_BOX (box), gtk_image_new_from_icon_name (icon_name));
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (text), PANGO_ELLIPSIZE_END);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  /* "" is the library itself; "show-hidden" asks for the Hidden album. */
+  g_object_set_data_full (G_OBJECT (row), "ks-collection", g_strdup (collection), g_free);
+  gtk_list_box_append (self->library_list, row);
+}
+
+static void
+ks_sidebar_fill_library (KsSidebar *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->library_list))) != NULL)
+    gtk_list_box_remove (self->library_list, child);
+  gtk_widget_set_visible (GTK_WIDGET (self->library_list), self->library != NULL);
+  if (self->library == NULL)
+    return;
+
+  add_library_row (self, _("Library"), "view-grid-symbolic", "", 1);
+  add_library_row (self, _("Favourites"), "starred-symbolic", "favorites", 1);
+  add_library_row (self, _("Screenshots"), "applets-screenshooter-symbolic", "screenshots", 1);
+  add_library_row (self, _("Recently Deleted"), "user-trash-symbolic", "recently-deleted", 1);
+  /* As in Photos, Hidden shows only when asked for. */
+  if (self->show_hidden)
+    add_library_row (self, _("Hidden"), "view-conceal-symbolic", "hidden", 1);
+  /* Albums in their folders: a folder's row (not a place to go) above what it holds. */
+  for (guint i = 0; i < ks_photos_db_get_n_albums (self->library); i++)
+    {
+      const KsPhotosDbAlbum *album = ks_photos_db_get_album (self->library, i);
+      g_autofree char *collection = g_strconcat ("album:", album->path, NULL);
+      gsize folders_len = strlen (album->path) - MIN (strlen (album->path), strlen (album->title) + 1);
+      g_autofree char *folders = g_strndup (album->path, album->depth > 0 ? folders_len : 0);
+      g_auto(GStrv) parts = album->depth > 0 ? g_strsplit (folders, "/", 8) : g_new0 (char *, 1);
+      g_auto(GStrv) shown_parts = self->shown_folders ? g_strsplit (self->shown_folders, "/", 8) : g_new0 (char *, 1);
+      guint same = 0;
+
+      while (parts[same] != NULL && shown_parts[same] != NULL && strcmp (parts[same], shown_parts[same]) == 0)
+        same++;
+      for (guint k = same; parts[k] != NULL; k++)
+        {
+          add_library_row (self, parts[k], "folder-symbolic", NULL, 1 + MIN (k, 4));
+          gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (gtk_widget_get_last_child (GTK_WIDGET (self->library_list))), FALSE);
+          gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (gtk_widget_get_last_child (GTK_WIDGET (self->library_list))), FALSE);
+        }
+      g_free (self->shown_folders);
+      self->shown_folders = g_strdup (folders);
+      add_library_row (self, album->title, "folder-pictures-symbolic", collection, 1 + MIN (g_strv_length (parts), 4));
+    }
+  g_clear_pointer (&self->shown_folders, g_free);
+  if (!self->show_hidden)
+    add_library_row (self, _("Show Hidden Album"), "view-reveal-symbolic", "show-hidden", 1);
+}
+
+/**
+ * ks_sidebar_set_library:
+ * @library: (nullable): the Photos library of the phone shown; %NULL when it has none (or
+ *   a folder is shown)
+ *
+ * Shows Library, Favourites, Screenshots, Recently Deleted and the user's albums under the
+ * devices. Does nothing when @library is the one already shown.
+ */
+void
+ks_sidebar_set_library (KsSidebar  *self,
+                        KsPhotosDb *library)
+{
+  g_return_if_fail (KS_IS_SIDEBAR (self));
+
+  if (self->library == library)
+    return;
+  g_set_object (&self->library, library);
+  ks_sidebar_fill_library (self);
+}
+
+static void
+library_row_activated_cb (KsSidebar     *self,
+                          GtkListBoxRow *row)
+{
+  const char *collection = g_object_get_data (G_OBJECT (row), "ks-collection");
+
+  g_assert (KS_IS_SIDEBAR (self));
+
+  if (g_strcmp0 (collection, "show-hidden") == 0)
+    {
+      self->show_hidden = TRUE;
+      ks_sidebar_fill_library (self);
+      collection = "hidden";
+      gtk_list_box_select_row (self->library_list, gtk_list_box_get_row_at_index (self->library_list, 4));
+    }
+  g_signal_emit (self, signals[COLLECTION_ACTIVATED], 0,
+                 collection == NULL || collection[0] == '\0' ? NULL : collection);
+}
+
 static void
 folder_row_activated_cb (KsSidebar     *self,
                          GtkListBoxRow *row)
@@ -351,6 +469,7 @@ ks_sidebar_finalize (GObject *object)
   KsSidebar *self = (KsSidebar *)object;
 
   g_free (self->selected_folder);
+  g_clear_object (&self->library);
 
   G_OBJECT_CLASS (ks_sidebar_parent_class)->finalize (object);
 }
@@ -401,10 +520,21 @@ ks_sidebar_class_init (KsSidebarClass *klass)
     g_signal_new ("folders-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  /**
+   * KsSidebar::collection-activated:
+   * @collection: (nullable): a part of the phone's Photos library, as
+   *   ks_photo_grid_set_collection() takes it; %NULL for the whole library
+   */
+  signals[COLLECTION_ACTIVATED] =
+    g_signal_new ("collection-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, source_list);
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, folder_list);
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, no_sources_label);
+  gtk_widget_class_bind_template_child (widget_class, KsSidebar, library_list);
+  gtk_widget_class_bind_template_callback (widget_class, library_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, source_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, folder_row_activated_cb);
 

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "ks-device.h"
+#include "ks-photos-db.h"
 #include "ks-source-row.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,9 @@ void         ks_sidebar_show_backup_state  (KsSidebar  *self,
                                             KsSourceRow *row,
                                             guint       n_items,
                                             guint       n_missing);
+
+void         ks_sidebar_set_library        (KsSidebar  *self,
+                                            KsPhotosDb *library);
 
 /* For tests */
 GtkListBox  *_ks_sidebar_get_folder_list   (KsSidebar  *self);

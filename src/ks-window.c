@@ -228,8 +228,13 @@ ks_window_update_title (KsWindow *self)
 static void
 library_changed_cb (KsWindow *self)
 {
+  g_autoptr(KsPhotosDb) library = NULL;
+
   g_assert (KS_IS_WINDOW (self));
 
+  /* The phone's albums and the rest under the devices, once its library is read. */
+  library = ks_library_page_dup_library (self->library_page);
+  ks_sidebar_set_library (self->sidebar, library);
   ks_window_update_page (self);
 }
 
@@ -436,6 +441,16 @@ sidebar_device_activated_cb (KsWindow *self,
   if (device != NULL && !_ks_window_backup_running (self))
     ks_window_select_device (self, device);
 
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+sidebar_collection_activated_cb (KsWindow   *self,
+                                 const char *collection)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  ks_library_page_set_collection (self->library_page, collection);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
@@ -695,6 +710,7 @@ ks_window_class_init (KsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, KsWindow, progress_panel);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_device_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_collection_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_folder_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_remove_folder_cb);
   gtk_widget_class_bind_template_callback (widget_class, sidebar_folders_changed_cb);

@@ -21,6 +21,7 @@
 #include "ks-cli.h"
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
+#include "ks-photos-db.h"
 
 typedef struct
 {
@@ -222,6 +223,8 @@ ks_cli_json_run_members (KsJson      *json,
       ks_json_member_int (json, "bytes", result->bytes);
       ks_json_member_int (json, "duration_us", result->duration);
       ks_json_member_int (json, "run_id", result->run_id);
+      ks_json_member_int (json, "not_on_device", result->not_on_device);
+      ks_json_member_int (json, "not_on_device_bytes", result->not_on_device_bytes);
       ks_json_key (json, "errors");
       ks_json_begin_array (json);
       for (guint i = 0; result->errors != NULL && i < result->errors->len; i++)
@@ -280,6 +283,19 @@ ks_cli_run_summary (KsBackupRun *run,
   summary = g_strdup_printf (ngettext ("Copied %u file (%s); %u already backed up; %u failed",
                                        "Copied %u files (%s); %u already backed up; %u failed", result->copied),
                              result->copied, bytes, result->skipped, result->failed);
+  /* Originals only in iCloud were never there to copy: said apart, not as failures. */
+  if (result->not_on_device > 0)
+    {
+      g_autofree char *size = g_format_size (result->not_on_device_bytes);
+      g_autofree char *cloud = g_strdup_printf (ngettext ("%u not on this iPhone (only in iCloud, %s)",
+                                                          "%u not on this iPhone (only in iCloud, %s)",
+                                                          result->not_on_device),
+                                                result->not_on_device, size);
+      char *joined = g_strconcat (summary, "; ", cloud, NULL);
+
+      g_free (summary);
+      summary = joined;
+    }
   /* Files that are neither photos nor videos are backed up too, and said so. */
   if (result->others_copied > 0)
     {
@@ -375,11 +391,86 @@ wait_for_run (KsCli       *cli,
   ks_cli_progress_clear (cli, &wait.last_progress);
 }
 
+typedef struct
+{
+  KsSource  *source;
+  GPtrArray *files;
+  GCancellable *cancellable;
+  GError    *error;
+} PickJob;
+
+static gboolean
+pick_file_cb (KsSource           *source,
+              const KsSourceFile *file,
+              gpointer            user_data)
+{
+  g_ptr_array_add (user_data, ks_source_file_copy (file));
+  return TRUE;
+}
+
+static gpointer
+pick_worker (gpointer data)
+{
+  PickJob *job = data;
+
+  return GINT_TO_POINTER (ks_source_enumerate (job->source, pick_file_cb, job->files,
+                                               job->cancellable, &job->error));
+}
+
+/* --album, --favorites: lists the phone and keeps what its Photos library puts there. */
+static int
+pick_assets (KsCli       *cli,
+             KsSource    *source,
+             const char  *album,
+             gboolean     favorites,
+             GPtrArray  **out_assets)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
+  g_autoptr(GPtrArray) assets = NULL;
+  g_autoptr(KsPhotosDb) library = NULL;
+  PickJob job = { source, files, cli->cancellable, NULL };
+  gboolean known = album == NULL;
+  int ret;
+
+  if (!GPOINTER_TO_INT (ks_cli_run_in_thread (cli, pick_worker, &job)))
+    {
+      g_autoptr(GError) error = job.error;
+
+      ret = ks_cli_exit_for_error (error);
+      ks_cli_print_error (cli, "backup", ret, error->message);
+      return ret;
+    }
+
+  library = ks_source_dup_library (source);
+  if (library == NULL)
+    {
+      ks_cli_print_error (cli, "backup", KS_EXIT_FAILED,
+                          _("The albums and favourites of this iPhone could not be read"));
+      return KS_EXIT_FAILED;
+    }
+  for (guint i = 0; !known && i < ks_photos_db_get_n_albums (library); i++)
+    known = g_strcmp0 (ks_photos_db_get_album (library, i)->path, album) == 0;
+  if (!known)
+    {
+      g_autofree char *msg = g_strdup_printf (_("There is no album “%s” on this iPhone"), album);
+
+      ks_cli_print_error (cli, "backup", KS_EXIT_USAGE, msg);
+      return KS_EXIT_USAGE;
+    }
+
+  assets = ks_cli_group_assets (source, files);
+  *out_assets = ks_cli_filter_assets (assets, album, favorites);
+  return KS_EXIT_OK;
+}
+
 int
 ks_cli_backup (KsCli  *cli,
                int     argc,
                char  **argv)
 {
+  g_autofree char *album = NULL;
+  gboolean favorites = FALSE;
+  g_autoptr(GPtrArray) assets = NULL;
   g_autofree char *udid = NULL;
   g_autofree char *folder = NULL;
   g_autofree char *to = NULL;
@@ -398,6 +489,9 @@ ks_cli_backup (KsCli  *cli,
     { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to back up instead"), "DIR" },
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder (default: the backup plan)"), "DIR" },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Only say what would be copied"), NULL },
+    { "album", 0, 0, G_OPTION_ARG_STRING, &album, N_("Only this album of the iPhone's Photos library "
+      "(folders and album joined by “/”)"), "NAME" },
+    { "favorites", 0, 0, G_OPTION_ARG_NONE, &favorites, N_("Only the favourites of the iPhone's Photos library"), NULL },
     { NULL }
   };
   int ret;
@@ -415,9 +509,13 @@ ks_cli_backup (KsCli  *cli,
   if ((ret = ks_cli_open_source (cli, "backup", udid, folder, &source)) != KS_EXIT_OK)
     return ret;
 
+  if ((album != NULL || favorites) &&
+      (ret = pick_assets (cli, source, album, favorites, &assets)) != KS_EXIT_OK)
+    return ret;
+
   /* The service records the device and the run (with who asked: "cli"). */
   service = ks_backup_service_new (catalog, plan);
-  run = ks_backup_service_back_up (service, source, NULL, destinations, "cli", &error);
+  run = ks_backup_service_back_up (service, source, assets, destinations, "cli", &error);
   if (run == NULL)
     {
       ret = g_error_matches (error, KS_BACKUP_SERVICE_ERROR, KS_BACKUP_SERVICE_ERROR_NO_DESTINATIONS)

@@ -56,6 +56,7 @@ print_json (KsSource  *source,
             guint64    bytes)
 {
   g_autoptr(KsJson) json = ks_json_new ();
+  g_autoptr(GPtrArray) assets = ks_cli_group_assets (source, files);
 
   ks_json_begin_object (json);
   ks_json_member_string (json, "command", "list");
@@ -78,15 +79,19 @@ print_json (KsSource  *source,
       ks_json_end_object (json);
     }
   ks_json_end_array (json);
+  /* As the phone's Photos app sees them: per asset its flags and albums, then the albums. */
+  ks_cli_json_library (json, source, assets);
   ks_json_end_object (json);
   ks_cli_print_json (json);
 }
 
 static void
-print_text (GPtrArray *files,
+print_text (KsSource  *source,
+            GPtrArray *files,
             guint64    bytes)
 {
   g_autofree char *total = g_format_size (bytes);
+  g_autofree char *icloud = ks_cli_icloud_only_line (source);
 
   for (guint i = 0; i < files->len; i++)
     {
@@ -97,6 +102,8 @@ print_text (GPtrArray *files,
       g_print ("%12" G_GUINT64_FORMAT "  %s  %s\n", f->size, date, path);
     }
   g_print (ngettext ("%u file, %s\n", "%u files, %s\n", files->len), files->len, total);
+  if (icloud != NULL)
+    g_print ("%s\n", icloud);
 }
 
 int
@@ -137,7 +144,7 @@ ks_cli_list (KsCli  *cli,
   if (cli->json)
     print_json (source, files, job.bytes);
   else
-    print_text (files, job.bytes);
+    print_text (source, files, job.bytes);
 
   return KS_EXIT_OK;
 }

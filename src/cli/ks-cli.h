@@ -140,6 +140,17 @@ void        ks_cli_json_run_members   (KsJson           *json,
 char       *ks_cli_run_summary        (KsBackupRun      *run,
                                        gboolean          dry_run);
 
+/* ks-cli-library.c: the phone's Photos library, for list and backup */
+GPtrArray  *ks_cli_group_assets       (KsSource         *source,
+                                       GPtrArray        *files);
+void        ks_cli_json_library       (KsJson           *json,
+                                       KsSource         *source,
+                                       GPtrArray        *assets);
+char       *ks_cli_icloud_only_line   (KsSource         *source);
+GPtrArray  *ks_cli_filter_assets      (GPtrArray        *assets,
+                                       const char       *album,
+                                       gboolean          favorites);
+
 /* ks-cli-destinations.c, also for status */
 void        ks_cli_print_plan_destination_json (KsJson            *json,
                                                 KsPlanDestination *dest);

@@ -372,10 +372,11 @@ test_mnemonics (void)
 {
   guint n_mnemonics = 0;
 
-  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, the progress
-   * panel's Cancel and Resume, and the protection summary's Advice. */
+  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, What Can I Do?
+   * (about photos only in iCloud), the progress panel's Cancel and Resume, and the protection
+   * summary's Advice. */
   ks_ui_test_find_widget (GTK_WIDGET (window), check_mnemonic, &n_mnemonics);
-  g_assert_cmpuint (n_mnemonics, ==, 9);
+  g_assert_cmpuint (n_mnemonics, ==, 10);
 }
 
 /* A shown window of @type, into *@out. */

@@ -23,6 +23,8 @@ G_DEFINE_QUARK (ks-backup-plan-error-quark, ks_backup_plan_error)
 #define OPTION_INCLUDE_LIVE_VIDEOS "include-live-videos"
 #define OPTION_INCLUDE_EDITED      "include-edited"
 #define OPTION_INCLUDE_SIDECARS    "include-sidecars"
+#define OPTION_INCLUDE_TRASHED     "include-recently-deleted"
+#define OPTION_INCLUDE_HIDDEN      "include-hidden"
 #define OPTION_INITIALIZED         "initialized"
 
 struct _KsBackupPlan
@@ -37,6 +39,8 @@ struct _KsBackupPlan
   gboolean   include_live_videos;
   gboolean   include_edited;
   gboolean   include_sidecars;
+  gboolean   include_trashed;
+  gboolean   include_hidden;
   gboolean   initialized;
 };
 
@@ -47,6 +51,8 @@ enum {
   PROP_INCLUDE_LIVE_VIDEOS,
   PROP_INCLUDE_EDITED,
   PROP_INCLUDE_SIDECARS,
+  PROP_INCLUDE_TRASHED,
+  PROP_INCLUDE_HIDDEN,
   N_PROPS
 };
 
@@ -126,6 +132,8 @@ load_options (KsBackupPlan *self)
     { &self->include_live_videos, OPTION_INCLUDE_LIVE_VIDEOS, PROP_INCLUDE_LIVE_VIDEOS },
     { &self->include_edited, OPTION_INCLUDE_EDITED, PROP_INCLUDE_EDITED },
     { &self->include_sidecars, OPTION_INCLUDE_SIDECARS, PROP_INCLUDE_SIDECARS },
+    { &self->include_trashed, OPTION_INCLUDE_TRASHED, PROP_INCLUDE_TRASHED },
+    { &self->include_hidden, OPTION_INCLUDE_HIDDEN, PROP_INCLUDE_HIDDEN },
   };
   g_autofree char *layout = ks_catalog_dup_plan_setting (self->catalog, OPTION_LAYOUT);
 
@@ -196,6 +204,12 @@ ks_backup_plan_get_property (GObject    *object,
     case PROP_INCLUDE_SIDECARS:
       g_value_set_boolean (value, ks_backup_plan_get_include_sidecars (self));
       break;
+    case PROP_INCLUDE_TRASHED:
+      g_value_set_boolean (value, self->include_trashed);
+      break;
+    case PROP_INCLUDE_HIDDEN:
+      g_value_set_boolean (value, self->include_hidden);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -226,6 +240,14 @@ ks_backup_plan_set_property (GObject      *object,
       break;
     case PROP_INCLUDE_SIDECARS:
       ks_backup_plan_set_include_sidecars (self, g_value_get_boolean (value));
+      break;
+    case PROP_INCLUDE_TRASHED:
+      set_boolean_option (self, &self->include_trashed, OPTION_INCLUDE_TRASHED,
+                          PROP_INCLUDE_TRASHED, g_value_get_boolean (value));
+      break;
+    case PROP_INCLUDE_HIDDEN:
+      set_boolean_option (self, &self->include_hidden, OPTION_INCLUDE_HIDDEN,
+                          PROP_INCLUDE_HIDDEN, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -264,6 +286,11 @@ ks_backup_plan_class_init (KsBackupPlanClass *klass)
     g_param_spec_boolean ("include-edited", NULL, NULL, TRUE, flags);
   properties[PROP_INCLUDE_SIDECARS] =
     g_param_spec_boolean ("include-sidecars", NULL, NULL, TRUE, flags);
+  /* What the phone's Photos library has in Recently Deleted, and in Hidden. */
+  properties[PROP_INCLUDE_TRASHED] =
+    g_param_spec_boolean ("include-recently-deleted", NULL, NULL, TRUE, flags);
+  properties[PROP_INCLUDE_HIDDEN] =
+    g_param_spec_boolean ("include-hidden", NULL, NULL, TRUE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -277,6 +304,8 @@ ks_backup_plan_init (KsBackupPlan *self)
   self->include_live_videos = TRUE;
   self->include_edited = TRUE;
   self->include_sidecars = TRUE;
+  self->include_trashed = TRUE;
+  self->include_hidden = TRUE;
 }
 
 /**
@@ -899,6 +928,10 @@ ks_backup_plan_get_import_flags (KsBackupPlan *self)
     flags |= KS_IMPORT_FLAGS_SKIP_EDITED;
   if (!self->include_sidecars)
     flags |= KS_IMPORT_FLAGS_SKIP_SIDECARS;
+  if (!self->include_trashed)
+    flags |= KS_IMPORT_FLAGS_SKIP_TRASHED;
+  if (!self->include_hidden)
+    flags |= KS_IMPORT_FLAGS_SKIP_HIDDEN;
 
   return flags;
 }

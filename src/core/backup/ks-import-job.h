@@ -53,6 +53,8 @@ GQuark ks_import_error_quark (void);
  * @KS_IMPORT_FLAGS_SKIP_SIDECARS: leave out .AAE files
  * @KS_IMPORT_FLAGS_SKIP_VIDEOS: leave out video assets (not Live movies)
  * @KS_IMPORT_FLAGS_DRY_RUN: plan and count only; write nothing
+ * @KS_IMPORT_FLAGS_SKIP_TRASHED: leave out what the phone's Photos library has in Recently Deleted
+ * @KS_IMPORT_FLAGS_SKIP_HIDDEN: leave out what the phone's Photos library has in Hidden
  */
 typedef enum
 {
@@ -62,6 +64,8 @@ typedef enum
   KS_IMPORT_FLAGS_SKIP_SIDECARS    = 1 << 2,
   KS_IMPORT_FLAGS_SKIP_VIDEOS      = 1 << 3,
   KS_IMPORT_FLAGS_DRY_RUN          = 1 << 4,
+  KS_IMPORT_FLAGS_SKIP_TRASHED     = 1 << 5,
+  KS_IMPORT_FLAGS_SKIP_HIDDEN      = 1 << 6,
 } KsImportFlags;
 
 /* The layout when none is set: by capture date. */

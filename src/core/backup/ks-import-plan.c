@@ -15,12 +15,19 @@
 #include "ks-asset.h"
 #include "ks-asset-grouper.h"
 #include "ks-import-job-private.h"
+#include "ks-photos-db.h"
 
 static gboolean
 wants_file (KsImportJob *self,
             KsAsset     *asset,
             KsAssetFile *file)
 {
+  KsAssetFlags asset_flags = ks_asset_get_flags (asset);
+
+  if (((self->flags & KS_IMPORT_FLAGS_SKIP_TRASHED) && (asset_flags & KS_ASSET_FLAG_TRASHED)) ||
+      ((self->flags & KS_IMPORT_FLAGS_SKIP_HIDDEN) && (asset_flags & KS_ASSET_FLAG_HIDDEN)))
+    return FALSE;
+
   switch (ks_asset_file_get_role (file))
     {
     case KS_ASSET_FILE_ROLE_PRIMARY:
@@ -77,6 +84,34 @@ record_inventory (KsImportRun *run)
     g_message ("Catalog: %s", error->message);
 }
 
+/* Originals only in iCloud are no files of the phone: counted apart, never tried. */
+static void
+count_not_on_device (KsImportRun *run)
+{
+  g_autoptr(KsPhotosDb) library = ks_source_dup_library (run->source);
+  KsImportResult *result = run->self->result;
+
+  if (library == NULL)
+    return;
+  result->not_on_device = ks_photos_db_get_icloud_only (library, &result->not_on_device_bytes);
+  if ((run->self->flags & (KS_IMPORT_FLAGS_SKIP_TRASHED | KS_IMPORT_FLAGS_SKIP_HIDDEN)) == 0)
+    return;
+  /* Those the options leave out anyway are not counted either. */
+  result->not_on_device = 0;
+  result->not_on_device_bytes = 0;
+  for (guint i = 0; i < ks_photos_db_get_n_assets (library); i++)
+    {
+      const KsPhotosDbAsset *asset = ks_photos_db_get_asset (library, i);
+
+      if (!(asset->flags & KS_ASSET_FLAG_ICLOUD_ONLY) ||
+          ((run->self->flags & KS_IMPORT_FLAGS_SKIP_TRASHED) && (asset->flags & KS_ASSET_FLAG_TRASHED)) ||
+          ((run->self->flags & KS_IMPORT_FLAGS_SKIP_HIDDEN) && (asset->flags & KS_ASSET_FLAG_HIDDEN)))
+        continue;
+      result->not_on_device++;
+      result->not_on_device_bytes += asset->size;
+    }
+}
+
 /* Lists the source (unless the caller gave the assets): runs while the destinations open. */
 static gboolean
 list_source (KsImportRun   *run,
@@ -100,6 +135,9 @@ list_source (KsImportRun   *run,
       return FALSE;
     }
   run->assets = ks_asset_group_files (ks_source_get_id (run->source), files);
+  /* Albums and flags from the phone's Photos library, if it has one we could read. */
+  ks_source_annotate_assets (run->source, run->assets);
+  count_not_on_device (run);
   record_inventory (run);
 
   return TRUE;

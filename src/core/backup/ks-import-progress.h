@@ -69,6 +69,9 @@ typedef struct
  * @duration: microseconds
  * @errors: (element-type KsImportFileError): per-file errors, in order
  * @run_id: the row in the catalog's runs table
+ * @not_on_device: photos and videos whose originals are only in iCloud (the phone's Photos
+ *   library says so): not on this iPhone, so never tried and never failed
+ * @not_on_device_bytes: their size, as the library says
  * @status: "completed", "completed-with-errors", "failed", "cancelled"
  */
 typedef struct
@@ -86,6 +89,8 @@ typedef struct
   GPtrArray *errors;
   gint64     run_id;
   char      *status;
+  guint      not_on_device;
+  guint64    not_on_device_bytes;
 } KsImportResult;
 
 #define KS_TYPE_IMPORT_PROGRESS (ks_import_progress_get_type ())

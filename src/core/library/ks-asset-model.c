@@ -479,6 +479,8 @@ batch_cb (KsSource  *source,
     ks_asset_grouper_add (self->grouper, g_ptr_array_index (files, i));
 
   ready = ks_asset_grouper_take_ready (self->grouper);
+  /* Flags and albums from the phone's Photos library, before anyone sees the assets. */
+  ks_source_annotate_assets (source, ready);
   add_assets (self, ready);
 }
 
@@ -508,6 +510,7 @@ enumerate_cb (GObject      *object,
       if (ok)
         {
           rest = ks_asset_grouper_finish (self->grouper);
+          ks_source_annotate_assets (KS_SOURCE (object), rest);
           add_assets (self, rest);
         }
       self->n_skipped = ks_asset_grouper_get_n_skipped (self->grouper);

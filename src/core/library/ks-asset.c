@@ -29,6 +29,9 @@ struct _KsAsset
   guint        orientation : 4;
   guint        capture_time_is_exact : 1;
   guint        has_utc_offset : 1;
+  KsAssetFlags flags;
+  gint64       trashed_time;
+  GStrv        albums;
 };
 
 G_DEFINE_FINAL_TYPE (KsAsset, ks_asset, G_TYPE_OBJECT)
@@ -56,6 +59,7 @@ ks_asset_finalize (GObject *object)
   g_clear_pointer (&self->folder, g_free);
   g_clear_pointer (&self->stem, g_free);
   g_clear_pointer (&self->files, g_ptr_array_unref);
+  g_clear_pointer (&self->albums, g_strfreev);
 
   G_OBJECT_CLASS (ks_asset_parent_class)->finalize (object);
 }
@@ -481,4 +485,57 @@ ks_asset_compare_newest_first (KsAsset *a,
   if (a->capture_time != b->capture_time)
     return a->capture_time > b->capture_time ? -1 : 1;
   return strcmp (ks_asset_get_key (a), ks_asset_get_key (b));
+}
+
+/**
+ * ks_asset_set_library_info:
+ * @albums: (nullable) (array zero-terminated=1): album paths, copied
+ *
+ * What the phone's Photos library says of the asset. Only while building (before the asset is
+ * shared with other threads).
+ */
+void
+ks_asset_set_library_info (KsAsset            *self,
+                           KsAssetFlags        flags,
+                           gint64              trashed_time,
+                           const char * const *albums)
+{
+  g_return_if_fail (KS_IS_ASSET (self));
+
+  self->flags = flags;
+  self->trashed_time = trashed_time;
+  g_clear_pointer (&self->albums, g_strfreev);
+  if (albums != NULL && albums[0] != NULL)
+    self->albums = g_strdupv ((char **) albums);
+}
+
+KsAssetFlags
+ks_asset_get_flags (KsAsset *self)
+{
+  g_return_val_if_fail (KS_IS_ASSET (self), KS_ASSET_FLAG_NONE);
+  return self->flags;
+}
+
+gint64
+ks_asset_get_trashed_time (KsAsset *self)
+{
+  g_return_val_if_fail (KS_IS_ASSET (self), 0);
+  return self->trashed_time;
+}
+
+/* Returns: (transfer none) (nullable) (array zero-terminated=1): album paths ("Trips/Italy"). */
+const char * const *
+ks_asset_get_albums (KsAsset *self)
+{
+  g_return_val_if_fail (KS_IS_ASSET (self), NULL);
+  return (const char * const *) self->albums;
+}
+
+gboolean
+ks_asset_is_in_album (KsAsset    *self,
+                      const char *album)
+{
+  g_return_val_if_fail (KS_IS_ASSET (self), FALSE);
+  g_return_val_if_fail (album != NULL, FALSE);
+  return self->albums != NULL && g_strv_contains ((const char * const *) self->albums, album);
 }

@@ -80,6 +80,18 @@ guint         ks_asset_get_orientation          (KsAsset          *self);
 void          ks_asset_set_orientation          (KsAsset          *self,
                                                  guint             orientation);
 
+/* From the phone's Photos library (KsPhotosDb); none for other sources. Set only while
+ * building, like ks_asset_add_file(). */
+void          ks_asset_set_library_info         (KsAsset            *self,
+                                                 KsAssetFlags        flags,
+                                                 gint64              trashed_time,
+                                                 const char * const *albums);
+KsAssetFlags  ks_asset_get_flags                (KsAsset          *self);
+gint64        ks_asset_get_trashed_time         (KsAsset          *self);
+const char * const *ks_asset_get_albums         (KsAsset          *self);
+gboolean      ks_asset_is_in_album              (KsAsset          *self,
+                                                 const char       *album);
+
 /* Newest first, then by key: the KsAssetModel order. */
 int           ks_asset_compare_newest_first     (KsAsset          *a,
                                                  KsAsset          *b);

@@ -15,10 +15,16 @@
 #include "ks-afc-error.h"
 #include "ks-afc-input-stream.h"
 #include "ks-afc-pool.h"
+#include "ks-asset.h"
 #include "ks-device-source.h"
+#include "ks-photos-db.h"
 
 #define MEDIA_ROOT "/DCIM"
 #define MAX_DEPTH  16
+/* Originals the Photos library keeps outside DCIM (PhotoData/CPLAssets/…) are reported with
+ * this prefix before their path from the phone's media root, so the paths of DCIM stay as
+ * they always were. */
+#define OUTSIDE_PREFIX "../"
 
 struct _KsDeviceSource
 {
@@ -29,6 +35,10 @@ struct _KsDeviceSource
   char      *display_name;
   char      *model;
   KsAfcPool *pool;
+
+  GMutex      library_lock;
+  KsPhotosDb *library;      /* NULL: none, or not readable */
+  char       *library_path; /* the copy it was read from */
 };
 
 static void ks_device_source_iface_init (KsSourceInterface *iface);
@@ -352,6 +362,170 @@ walk_directory (Walk        *walk,
   return TRUE;
 }
 
+static char *
+dup_cache_dir (KsDeviceSource *self)
+{
+  g_autofree char *name = g_uri_escape_string (self->udid, NULL, FALSE);
+
+  /* The UDID comes from the device: never a name that climbs out of our folder. */
+  if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    {
+      g_free (name);
+      name = g_strdup ("_");
+    }
+  return g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "photos-library", name, NULL);
+}
+
+/* Reads the phone's Photos library (a fresh copy only when the phone's changed). Anything
+ * wrong with it leaves the walk of DCIM as the whole story, and says why in the log. */
+static void
+load_library (KsDeviceSource *self,
+              GCancellable   *cancellable)
+{
+  /* One at a time in this process: two listings of one phone (the window's and a backup's)
+   * share its cached copy, and one must not replace the files the other is reading. */
+  static GMutex fetch_lock;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fetch_lock);
+  g_autofree char *cache_dir = dup_cache_dir (self);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsPhotosDb) library = NULL;
+  path = ks_photos_db_fetch (self->pool, cache_dir, NULL, cancellable, &error);
+  if (path != NULL)
+    {
+      g_mutex_lock (&self->library_lock);
+      if (self->library != NULL && g_strcmp0 (path, self->library_path) == 0)
+        {
+          g_mutex_unlock (&self->library_lock);
+          return;
+        }
+      g_mutex_unlock (&self->library_lock);
+      library = ks_photos_db_open (path, cancellable, &error);
+    }
+
+  if (library == NULL)
+    {
+      /* A phone without one is common (nothing taken yet, or an old iOS): no alarm. */
+      if (g_error_matches (error, KS_PHOTOS_DB_ERROR, KS_PHOTOS_DB_ERROR_MISSING))
+        g_info ("%s: listing DCIM only: %s", self->display_name, error->message);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("%s: listing DCIM only, the Photos library is not used: %s",
+                   self->display_name, error->message);
+    }
+  else
+    g_debug ("%s: Photos library read: %u assets, %u albums (%s)", self->display_name,
+             ks_photos_db_get_n_assets (library), ks_photos_db_get_n_albums (library),
+             ks_photos_db_get_schema (library));
+
+  g_mutex_lock (&self->library_lock);
+  g_set_object (&self->library, library);
+  g_free (self->library_path);
+  self->library_path = library ? g_steal_pointer (&path) : NULL;
+  g_mutex_unlock (&self->library_lock);
+}
+
+static KsPhotosDb *
+ks_device_source_dup_library (KsSource *source)
+{
+  KsDeviceSource *self = KS_DEVICE_SOURCE (source);
+  KsPhotosDb *library;
+
+  g_mutex_lock (&self->library_lock);
+  library = self->library ? g_object_ref (self->library) : NULL;
+  g_mutex_unlock (&self->library_lock);
+  return library;
+}
+
+/* Originals the library keeps outside DCIM and says are on the phone: each is described by
+ * the phone (it may have gone since), then reported. Those only in iCloud are not files here
+ * and are never reported: nothing to try, nothing to fail. */
+static gboolean
+report_outside_dcim (Walk        *walk,
+                     KsPhotosDb  *library,
+                     GError     **error)
+{
+  afc_client_t client = ks_afc_connection_get_client (walk->connection);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+  /* The files of one folder are reported together (the source contract): by folder first. */
+  for (guint i = 0; i < ks_photos_db_get_n_assets (library); i++)
+    {
+      const KsPhotosDbAsset *asset = ks_photos_db_get_asset (library, i);
+
+      if ((asset->flags & KS_ASSET_FLAG_OUTSIDE_DCIM) && !(asset->flags & KS_ASSET_FLAG_ICLOUD_ONLY))
+        g_ptr_array_add (paths, asset->path);
+    }
+  g_ptr_array_sort (paths, compare_names);
+
+  for (guint i = 0; i < paths->len && !walk->stopped; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      g_autofree char *afc_path = NULL;
+      g_autofree char *rel_path = NULL;
+      g_autoptr(KsSourceFile) file = NULL;
+      char **info = NULL;
+      afc_error_t aerr;
+
+      if (g_cancellable_set_error_if_cancelled (walk->cancellable, error))
+        return FALSE;
+
+      afc_path = g_strconcat ("/", path, NULL);
+      aerr = afc_get_file_info (client, afc_path, &info);
+      if (ks_afc_error_is_session_lost (aerr))
+        return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_path, error);
+      if (aerr != AFC_E_SUCCESS)
+        {
+          g_debug ("%s: in the Photos library but not on the phone (AFC error %d)", afc_path, (int) aerr);
+          continue;
+        }
+      if (g_strcmp0 (info_lookup (info, "st_ifmt"), "S_IFREG") == 0)
+        {
+          const char *size = info_lookup (info, "st_size");
+          const char *mtime = info_lookup (info, "st_mtime");
+
+          rel_path = g_strconcat (OUTSIDE_PREFIX, path, NULL);
+          file = ks_source_file_new (rel_path,
+                                     size ? g_ascii_strtoull (size, NULL, 10) : 0,
+                                     mtime ? (gint64) (g_ascii_strtoull (mtime, NULL, 10) / G_GUINT64_CONSTANT (1000000000)) : 0);
+        }
+      afc_dictionary_free (info);
+      if (file == NULL)
+        continue;
+      walk->reported++;
+      if (!walk->func (KS_SOURCE (walk->self), file, walk->user_data))
+        walk->stopped = TRUE;
+    }
+  return TRUE;
+}
+
+/* The phone's media-root path of a source path (see OUTSIDE_PREFIX). */
+static char *
+dup_media_path (const char *path)
+{
+  if (g_str_has_prefix (path, OUTSIDE_PREFIX "PhotoData/"))
+    return g_strdup (path + strlen (OUTSIDE_PREFIX));
+  return g_strconcat ("DCIM/", path, NULL);
+}
+
+static void
+ks_device_source_annotate_assets (KsSource  *source,
+                                  GPtrArray *assets)
+{
+  g_autoptr(KsPhotosDb) library = ks_device_source_dup_library (source);
+
+  if (library == NULL)
+    return;
+  for (guint i = 0; i < assets->len; i++)
+    {
+      KsAsset *asset = g_ptr_array_index (assets, i);
+      g_autofree char *path = dup_media_path (ks_asset_get_key (asset));
+      const KsPhotosDbAsset *known = ks_photos_db_lookup (library, path);
+
+      if (known != NULL)
+        ks_asset_set_library_info (asset, known->flags, known->trashed_time, known->albums);
+    }
+}
+
 static gboolean
 ks_device_source_enumerate (KsSource          *source,
                             KsSourceFileFunc   func,
@@ -373,7 +547,16 @@ ks_device_source_enumerate (KsSource          *source,
         return FALSE;
 
       walk.reported = 0;
+      if (attempt == 0)
+        load_library (self, cancellable);
       ret = walk_directory (&walk, "", 0, &local_error);
+      if (ret && !walk.stopped)
+        {
+          g_autoptr(KsPhotosDb) library = ks_device_source_dup_library (source);
+
+          if (library != NULL)
+            ret = report_outside_dcim (&walk, library, &local_error);
+        }
       reported = walk.reported > 0;
       ks_afc_pool_release (self->pool, g_steal_pointer (&walk.connection));
 
@@ -387,6 +570,14 @@ ks_device_source_enumerate (KsSource          *source,
         g_propagate_error (error, g_steal_pointer (&local_error));
       return ret;
     }
+}
+
+static char *
+dup_afc_path (const char *path)
+{
+  if (g_str_has_prefix (path, OUTSIDE_PREFIX "PhotoData/"))
+    return g_strdup (path + strlen (OUTSIDE_PREFIX) - 1);
+  return g_strconcat (MEDIA_ROOT "/", path, NULL);
 }
 
 static GInputStream *
@@ -405,7 +596,7 @@ ks_device_source_open_file (KsSource      *source,
       return NULL;
     }
 
-  afc_path = g_strconcat (MEDIA_ROOT "/", path, NULL);
+  afc_path = dup_afc_path (path);
   return ks_afc_input_stream_open (self->pool, afc_path, cancellable, error);
 }
 
@@ -426,7 +617,7 @@ ks_device_source_open_file_sized (KsSource      *source,
       return NULL;
     }
 
-  afc_path = g_strconcat (MEDIA_ROOT "/", path, NULL);
+  afc_path = dup_afc_path (path);
   return ks_afc_input_stream_open_sized (self->pool, afc_path, size, cancellable, error);
 }
 
@@ -492,6 +683,8 @@ ks_device_source_iface_init (KsSourceInterface *iface)
   iface->open_file_sized = ks_device_source_open_file_sized;
   iface->dup_device_info = ks_device_source_dup_device_info;
   iface->query_free_space = ks_device_source_query_free_space;
+  iface->annotate_assets = ks_device_source_annotate_assets;
+  iface->dup_library = ks_device_source_dup_library;
 }
 
 static void
@@ -504,6 +697,9 @@ ks_device_source_finalize (GObject *object)
   g_clear_pointer (&self->display_name, g_free);
   g_clear_pointer (&self->model, g_free);
   g_clear_object (&self->pool);
+  g_clear_object (&self->library);
+  g_clear_pointer (&self->library_path, g_free);
+  g_mutex_clear (&self->library_lock);
 
   G_OBJECT_CLASS (ks_device_source_parent_class)->finalize (object);
 }
@@ -517,6 +713,7 @@ ks_device_source_class_init (KsDeviceSourceClass *klass)
 static void
 ks_device_source_init (KsDeviceSource *self)
 {
+  g_mutex_init (&self->library_lock);
 }
 
 /**

@@ -189,6 +189,39 @@ ks_source_is_present (KsSource *self)
   return KS_SOURCE_GET_IFACE (self)->is_present (self);
 }
 
+/**
+ * ks_source_annotate_assets:
+ * @assets: (element-type KsAsset): assets grouped from this source's files, not yet shared
+ *
+ * Sets flags and albums the source's own library knows on @assets; nothing for a source
+ * without one.
+ */
+void
+ks_source_annotate_assets (KsSource  *self,
+                           GPtrArray *assets)
+{
+  g_return_if_fail (KS_IS_SOURCE (self));
+  g_return_if_fail (assets != NULL);
+
+  if (KS_SOURCE_GET_IFACE (self)->annotate_assets != NULL)
+    KS_SOURCE_GET_IFACE (self)->annotate_assets (self, assets);
+}
+
+/**
+ * ks_source_dup_library:
+ *
+ * Returns: (transfer full) (nullable): the Photos library read by the last enumeration
+ */
+KsPhotosDb *
+ks_source_dup_library (KsSource *self)
+{
+  g_return_val_if_fail (KS_IS_SOURCE (self), NULL);
+
+  if (KS_SOURCE_GET_IFACE (self)->dup_library == NULL)
+    return NULL;
+  return KS_SOURCE_GET_IFACE (self)->dup_library (self);
+}
+
 typedef struct
 {
   KsSourceBatchFunc  batch_func;

@@ -94,6 +94,10 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  *   deleted: each read just fails) answers here, so that a reader can tell a lost source
  *   from one unreadable file. A source whose link failures already say it (a phone) need
  *   not implement it. Blocking, thread-safe. Default: %TRUE.
+ * @annotate_assets: optional; sets what the source's own library knows (flags, albums) on
+ *   assets grouped from its files, while they are being built. Thread-safe.
+ * @dup_library: optional; the phone's Photos library as read by the last @enumerate, or
+ *   %NULL (none, or it could not be read: the files are then all there is).
  */
 struct _KsSourceInterface
 {
@@ -123,9 +127,12 @@ struct _KsSourceInterface
                                      char             **out_name,
                                      char             **out_model);
   gboolean      (*is_present)       (KsSource          *self);
+  void          (*annotate_assets)  (KsSource          *self,
+                                     GPtrArray         *assets);
+  KsPhotosDb   *(*dup_library)      (KsSource          *self);
 
   /*< private >*/
-  gpointer padding[5];
+  gpointer padding[3];
 };
 
 const char   *ks_source_get_id            (KsSource             *self);
@@ -152,6 +159,9 @@ gint64        ks_source_query_free_space  (KsSource             *self,
                                            GCancellable         *cancellable,
                                            GError              **error);
 gboolean      ks_source_is_present        (KsSource             *self);
+void          ks_source_annotate_assets   (KsSource             *self,
+                                           GPtrArray            *assets);
+KsPhotosDb   *ks_source_dup_library       (KsSource             *self);
 
 void          ks_source_enumerate_async   (KsSource             *self,
                                            KsSourceBatchFunc     batch_func,

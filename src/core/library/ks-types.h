@@ -18,6 +18,7 @@ typedef struct _KsAsset      KsAsset;
 typedef struct _KsAssetFile  KsAssetFile;
 typedef struct _KsSource     KsSource;
 typedef struct _KsSourceFile KsSourceFile;
+typedef struct _KsPhotosDb   KsPhotosDb;
 
 /**
  * KsAssetKind:
@@ -70,6 +71,31 @@ typedef enum
   KS_ASSET_FILE_ROLE_EDITED_LIVE_VIDEO,
   KS_ASSET_FILE_ROLE_SIDECAR,
 } KsAssetFileRole;
+
+/**
+ * KsAssetFlags:
+ * What the phone's Photos library says of an asset (see KsPhotosDb); none from a folder.
+ * @KS_ASSET_FLAG_BURST: one frame of a burst; with @KS_ASSET_FLAG_BURST_CHOSEN the one shown
+ * @KS_ASSET_FLAG_ICLOUD_ONLY: the original is not on the phone, only in iCloud
+ * @KS_ASSET_FLAG_OUTSIDE_DCIM: the original lives outside DCIM (PhotoData/CPLAssets)
+ */
+typedef enum
+{
+  KS_ASSET_FLAG_NONE             = 0,
+  KS_ASSET_FLAG_FAVORITE         = 1 << 0,
+  KS_ASSET_FLAG_HIDDEN           = 1 << 1,
+  KS_ASSET_FLAG_TRASHED          = 1 << 2,
+  KS_ASSET_FLAG_SCREENSHOT       = 1 << 3,
+  KS_ASSET_FLAG_SCREEN_RECORDING = 1 << 4,
+  KS_ASSET_FLAG_SELFIE           = 1 << 5,
+  KS_ASSET_FLAG_BURST            = 1 << 6,
+  KS_ASSET_FLAG_BURST_CHOSEN     = 1 << 7,
+  KS_ASSET_FLAG_LIVE             = 1 << 8,
+  KS_ASSET_FLAG_SHARED_LIBRARY   = 1 << 9,
+  KS_ASSET_FLAG_ICLOUD_ONLY      = 1 << 10,
+  KS_ASSET_FLAG_OUTSIDE_DCIM     = 1 << 11,
+  KS_ASSET_FLAG_IN_LIBRARY       = 1 << 12, /* the Photos library knows it */
+} KsAssetFlags;
 
 /* GTypes for properties and GtkExpressions (defined in ks-asset-file.c). */
 #define KS_TYPE_ASSET_KIND      (ks_asset_kind_get_type ())

@@ -69,6 +69,8 @@ emu_asset_n_files (const EmuAsset *asset)
 char *
 emu_asset_dup_dir (const EmuAsset *asset)
 {
+  if (asset->cpl_group > 0)
+    return g_strdup_printf ("PhotoData/CPLAssets/group%u", asset->cpl_group);
   return g_strdup_printf ("DCIM/%03uAPPLE", asset->folder);
 }
 
@@ -77,7 +79,21 @@ emu_asset_dup_file_name (const EmuAsset *asset,
                          const char     *prefix,
                          const char     *extension)
 {
+  /* iCloud downloads are named by their UUID, not by a camera counter. */
+  if (asset->cpl_group > 0)
+    return g_strdup_printf ("%s.%s", asset->uuid, extension);
   return g_strdup_printf ("%s%04u.%s", prefix, asset->number, extension);
+}
+
+static void
+set_uuid (EmuAsset *asset)
+{
+  guint64 a = emu_mix64 (asset->seed ^ 0x5555AAAA);
+  guint64 b = emu_mix64 (a);
+
+  g_snprintf (asset->uuid, sizeof asset->uuid, "%08X-%04X-%04X-%04X-%012" G_GINT64_MODIFIER "X",
+              (guint32) (a >> 32), (guint) (a >> 16) & 0xFFFF, (guint) a & 0xFFFF,
+              (guint) (b >> 48), b & G_GUINT64_CONSTANT (0xFFFFFFFFFFFF));
 }
 
 static EmuKind
@@ -141,6 +157,54 @@ set_model (EmuAsset *asset)
         asset->model = models_by_year[i].model;
         asset->software = models_by_year[i].software;
       }
+}
+
+/* With a Photos library (--ios): originals downloaded from iCloud into PhotoData/CPLAssets
+ * (photos taken on another device), and photos whose originals are only in iCloud ("Optimize
+ * iPhone Storage"): the database knows them, DCIM does not have them. Appended after the
+ * camera roll so that the DCIM files stay what they are without --ios. */
+static void
+add_library_extras (GArray           *plan,
+                    const EmuOptions *options,
+                    GRand            *rand,
+                    guint             number,
+                    guint             folder)
+{
+  guint n_cpl = MAX (2, options->count / 20);
+  guint n_cloud = MAX (3, options->count / 10);
+  guint base = plan->len;
+
+  for (guint k = 0; k < n_cpl + n_cloud; k++)
+    {
+      EmuAsset asset = { 0 };
+      guint i = base + k;
+
+      asset.index = i;
+      asset.seed = emu_mix64 (options->seed ^ emu_mix64 (i + 1) ^ 0xC10D);
+      asset.capture_usec = (PLAN_START_SEC + (gint64) g_rand_int_range (rand, 0, 86400 * 2000)) * G_USEC_PER_SEC;
+      asset.tz_offset_min = 60;
+      asset.orientation = 1;
+      set_model (&asset);
+      if (k < n_cpl)
+        {
+          asset.kind = k % 2 == 0 ? EMU_KIND_JPEG : EMU_KIND_HEIC;
+          asset.cpl_group = 1 + k % 3;
+          asset.folder = folder;
+          asset.number = number;
+        }
+      else
+        {
+          /* Shot on this phone, evicted since: the camera counter went on past them. */
+          asset.kind = (k - n_cpl) % 3 == 2 ? EMU_KIND_MOV : EMU_KIND_HEIC;
+          asset.n_frames = 4;
+          asset.icloud_only = TRUE;
+          asset.folder = folder;
+          asset.number = number;
+          number = number >= 9999 ? 1 : number + 1;
+        }
+      set_uuid (&asset);
+      g_array_append_val (plan, asset);
+    }
 }
 
 GArray *
@@ -263,8 +327,12 @@ emu_plan_build (const EmuOptions *options)
           files_in_folder = 0;
         }
 
+      set_uuid (&asset);
       g_array_append_val (plan, asset);
     }
+
+  if (options->ios > 0)
+    add_library_extras (plan, options, rand, number, folder);
 
   return g_steal_pointer (&plan);
 }

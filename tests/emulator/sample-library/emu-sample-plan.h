@@ -35,6 +35,7 @@ typedef struct
   gboolean large;
   guint    files_per_folder;   /* 1000 like iOS; lower only in tests */
   guint    first_number;       /* 1 like a new phone; higher only in tests */
+  guint    ios;                /* 0: no Photos.sqlite; 13..18: write one in that schema */
 } EmuOptions;
 
 typedef struct
@@ -52,6 +53,11 @@ typedef struct
   gboolean    in_burst;
   guint       n_frames;        /* videos */
   guint       video_variant;   /* EMU_KIND_MOV: 0 HEVC, 1 H.264, 2 HEVC shot upright (portrait) */
+  /* With --ios only: an original downloaded from iCloud, kept under PhotoData/CPLAssets
+   * as <uuid>.<ext> (cpl_group > 0), or one that is only in iCloud (no file written). */
+  guint       cpl_group;
+  gboolean    icloud_only;
+  char        uuid[37];        /* ZUUID, upper-case 8-4-4-4-12 */
 } EmuAsset;
 
 GArray     *emu_plan_build           (const EmuOptions *options);

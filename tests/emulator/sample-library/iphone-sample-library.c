@@ -24,6 +24,7 @@
 #include "emu-sample-heic.h"
 #include "emu-sample-jpeg.h"
 #include "emu-sample-movie.h"
+#include "emu-sample-photosdb.h"
 #include "emu-sample-plan.h"
 #include "emu-sample-render.h"
 #include "emu-sample-video.h"
@@ -381,6 +382,10 @@ worker (gpointer data,
     }
   g_mutex_unlock (&run->lock);
 
+  /* Only in iCloud: the database knows it, the phone has no file. */
+  if (asset->icloud_only)
+    return;
+
   if (!generate_asset (run, asset, &error))
     {
       g_mutex_lock (&run->lock);
@@ -402,6 +407,8 @@ main (int   argc,
   gint files_per_folder = 1000;
   gint first_number = 1;
   gint n_threads = 0;
+  gint ios = 0;
+  g_autofree char *manifest = NULL;
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Media root to write (created if missing)", "DIR" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Number of assets (a Live Photo pair is one)", "N" },
@@ -410,6 +417,10 @@ main (int   argc,
     { "large", 0, 0, G_OPTION_ARG_NONE, &large, "Add one sparse video over 4 GiB (64-bit boxes and offsets)", NULL },
     { "files-per-folder", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &files_per_folder, "Tests only: folder size (default 1000)", "N" },
     { "first-number", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &first_number, "Tests only: first IMG number (default 1)", "N" },
+    { "ios", 0, 0, G_OPTION_ARG_INT, &ios, "Also write PhotoData/Photos.sqlite in this iOS release's schema (13-18), "
+      "with albums, flags, iCloud-only photos and CPLAssets originals", "N" },
+    { "manifest", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &manifest, "Tests only: with --ios, write what the "
+      "library holds (flag counts, albums) to this key file", "FILE" },
     { "threads", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &n_threads, "Worker threads (default: one per core)", "N" },
     { NULL }
   };
@@ -437,6 +448,11 @@ main (int   argc,
       g_printerr ("iphone-sample-library: --out DIR and --count N (N > 0) are required; see --help\n");
       return 2;
     }
+  if (ios != 0 && (ios < 13 || ios > 18))
+    {
+      g_printerr ("iphone-sample-library: --ios takes 13 to 18\n");
+      return 2;
+    }
   if (files_per_folder < 3 || first_number < 1 || first_number > 9999 || n_threads < 0)
     {
       g_printerr ("iphone-sample-library: bad --files-per-folder, --first-number or --threads\n");
@@ -449,6 +465,7 @@ main (int   argc,
   options.large = large;
   options.files_per_folder = files_per_folder;
   options.first_number = first_number;
+  options.ios = (guint) ios;
   plan = emu_plan_build (&options);
 
   dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -457,7 +474,7 @@ main (int   argc,
       g_autofree char *dir = emu_asset_dup_dir (&g_array_index (plan, EmuAsset, i));
       g_autofree char *path = NULL;
 
-      if (g_hash_table_contains (dirs, dir))
+      if (g_array_index (plan, EmuAsset, i).icloud_only || g_hash_table_contains (dirs, dir))
         continue;
       path = g_build_filename (out, dir, NULL);
       if (g_mkdir_with_parents (path, 0755) != 0)
@@ -485,6 +502,12 @@ main (int   argc,
     {
       g_printerr ("iphone-sample-library: %s\n", run.error->message);
       g_clear_error (&run.error);
+      return 1;
+    }
+
+  if (ios != 0 && !emu_photosdb_write (out, plan, &options, manifest, &error))
+    {
+      g_printerr ("iphone-sample-library: %s\n", error->message);
       return 1;
     }
 
