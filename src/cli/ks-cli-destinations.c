@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-cli.h"
+#include "ks-full-backup-job.h"
 
 /* Also used by `status`. */
 void
@@ -183,7 +184,8 @@ add (KsCli        *cli,
      KsBackupPlan *plan,
      const char   *target,
      const char   *name,
-     gboolean      full_backups)
+     gboolean      full_backups,
+     int           keep)
 {
   g_autofree char *path = g_canonicalize_filename (target, NULL);
   g_autoptr(GError) error = NULL;
@@ -206,8 +208,12 @@ add (KsCli        *cli,
     {
       g_autofree char *id = g_strdup (ks_plan_destination_get_id (run.dest));
 
+      g_autofree char *keep_text = g_strdup_printf ("%d", keep);
+
       if (ks_backup_plan_set_methods (plan, id, ks_plan_destination_get_methods (run.dest) | KS_BACKUP_METHOD_FULL,
-                                      &error))
+                                      &error)
+          && (keep <= 0 || ks_backup_plan_set_destination_option (plan, id, KS_FULL_BACKUP_KEEP_OPTION,
+                                                                  keep_text, &error)))
         run.dest = ks_backup_plan_lookup (plan, id);
       else
         run.dest = NULL;
@@ -279,11 +285,13 @@ ks_cli_destinations (KsCli  *cli,
 {
   g_autofree char *name = NULL;
   gboolean full_backups = FALSE;
+  int keep = 0;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(KsBackupPlan) plan = NULL;
   const GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the destination to add"), "NAME" },
     { "full-backups", 0, 0, G_OPTION_ARG_NONE, &full_backups, N_("Also keep full device backups there"), NULL },
+    { "keep", 0, 0, G_OPTION_ARG_INT, &keep, N_("How many complete full backups to keep (default 3)"), "N" },
     { NULL }
   };
   const char *action;
@@ -329,6 +337,13 @@ ks_cli_destinations (KsCli  *cli,
   if (lists)
     return list (cli, plan);
   if (g_str_equal (action, "add"))
-    return add (cli, plan, argv[2], name, full_backups);
+    {
+      if (keep < 0 || keep > 1000 || (keep > 0 && !full_backups))
+        {
+          ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--keep takes 1 to 1000, with --full-backups"));
+          return KS_EXIT_USAGE;
+        }
+      return add (cli, plan, argv[2], name, full_backups, keep);
+    }
   return change (cli, plan, action, argv[2]);
 }

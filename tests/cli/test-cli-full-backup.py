@@ -242,8 +242,23 @@ def test_unplug_and_kill_keep_the_last_backup(tmp):
         assert listing(backup) == before
         assert snapshot_dirs(dest, udid) == []
 
-        # kill -9 while files flow.
+        # Ctrl+C while files flow: a clean stop.
         emu.control('rate 1000000')
+        emu.control('reset-stats')
+        p = subprocess.Popen([clitest.CLI, 'full-backup', '--to', dest], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        end = time.monotonic() + 60
+        while emu.stats()['total'] < 300_000:
+            assert time.monotonic() < end and p.poll() is None, 'no data flowed'
+            time.sleep(0.05)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == EXIT['cancelled'], (p.returncode, err)
+        assert listing(backup) == before
+        assert not os.path.exists(os.path.join(dest, udid + '.snapshots', '.in-progress'))
+
+        # kill -9 while files flow.
+        emu.control('reset-stats')
         p = subprocess.Popen([clitest.CLI, 'full-backup', '--to', dest], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         end = time.monotonic() + 60
@@ -322,6 +337,31 @@ def test_hostile_paths(tmp):
     finally:
         emu.stop()
 
+    # A symlink planted in the backup (where the phone will write) is not followed.
+    outside = os.path.join(tmp, 'outside')
+    os.makedirs(outside)
+    emu = start(media)
+    try:
+        env = env_for(emu, tmp)
+        udid = emu.udid()
+        full_backup(env, dest)
+        backup = os.path.join(dest, udid)
+        # A new photo whose hash folder does not exist yet: the symlink takes its place.
+        n = 700
+        while os.path.exists(os.path.join(backup, file_id('DCIM/100APPLE/IMG_%04d.JPG' % n)[:2])):
+            n += 1
+        rel = 'DCIM/100APPLE/IMG_%04d.JPG' % n
+        put(media, rel, 3_000, n)
+        prefix = file_id(rel)[:2]
+        os.symlink(outside, os.path.join(backup, prefix))
+        os.symlink(os.path.join(outside, 'status'), os.path.join(backup, 'Status.plist.new'))
+        full_backup(env, dest)
+        assert os.listdir(outside) == []
+        assert not os.path.islink(os.path.join(backup, prefix))
+        assert_complete(backup, media)
+    finally:
+        emu.stop()
+
 
 def test_plan_and_status(tmp):
     media = os.path.join(tmp, 'media')
@@ -336,13 +376,20 @@ def test_plan_and_status(tmp):
         os.makedirs(os.path.join(tmp, 'photos-only'))
         cli(['destinations', 'add', os.path.join(tmp, 'photos-only')], env, expect=0)
         cli(['full-backup'], env, expect=EXIT['usage'])
-        _, doc, _ = cli_json(['destinations', 'add', dest, '--full-backups'], env, expect=0)
-        rc, out, err = cli(['full-backup'], env, timeout=120, expect=0)
+        cli(['destinations', 'add', dest, '--keep', '2'], env, expect=EXIT['usage'])
+        _, doc, _ = cli_json(['destinations', 'add', dest, '--full-backups', '--keep', '2'], env, expect=0)
+        assert 'full' in doc['destination']['methods'], doc
+        for i in range(3):
+            put(media, 'DCIM/100APPLE/IMG_03%02d.JPG' % i, 500 + i, 300 + i)
+            if i > 0:
+                time.sleep(1.1)  # snapshot names have one-second resolution
+            cli(['full-backup'], env, timeout=120, expect=0)
         assert_complete(os.path.join(dest, udid), media)
+        assert len(snapshot_dirs(dest, udid)) == 1, snapshot_dirs(dest, udid)
         assert not os.path.exists(os.path.join(tmp, 'photos-only', udid))
         _, doc, _ = cli_json(['status'], env, expect=0)
         entries = [e for e in doc['full_backups'] if e['udid'] == udid]
-        assert len(entries) == 1 and entries[0]['snapshots'] == 1, doc['full_backups']
+        assert len(entries) == 1 and entries[0]['snapshots'] == 2, doc['full_backups']
         rc, out, _ = cli(['status'], env, expect=0)
         assert 'Full device backups:' in out and 'Test iPhone' in out, out
     finally:
