@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -26,6 +27,7 @@
 
 #define BLOCK_SIZE (256u * 1024u)
 #define MAX_NAME   4096u
+#define MAX_PENDING 128u
 
 static void
 close_fd (int *fd)
@@ -201,12 +203,104 @@ write_fd_all (int         fd,
   return TRUE;
 }
 
+/* A received file, complete under its temporary name, not yet durable. */
+typedef struct
+{
+  int      fd;
+  int      dir_fd;
+  char    *tmp;
+  char    *leaf;
+  char    *path;
+  guint64  bytes;
+} Pending;
+
+static void
+pending_free (gpointer data)
+{
+  Pending *p = data;
+
+  if (p->fd >= 0)
+    close (p->fd);
+  if (p->tmp != NULL && p->dir_fd >= 0)
+    unlinkat (p->dir_fd, p->tmp, 0);
+  if (p->dir_fd >= 0)
+    close (p->dir_fd);
+  g_free (p->tmp);
+  g_free (p->leaf);
+  g_free (p->path);
+  g_free (p);
+}
+
+/* Makes the pending files durable and gives them their names: fsync each (their write-back
+ * already started, so after the first journal commit the others cost little), rename, then
+ * fsync each folder once. Only then do they count. */
+static void
+flush_pending (KsMb2      *self,
+               GPtrArray  *pending,
+               GError    **store_error)
+{
+  g_autoptr(GHashTable) dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) dir_fds = g_array_new (FALSE, FALSE, sizeof (int));
+
+  for (guint i = 0; i < pending->len; i++)
+    {
+      Pending *p = g_ptr_array_index (pending, i);
+      int errsv = 0;
+      struct stat st;
+
+      if (fsync (p->fd) != 0 || close (p->fd) != 0)
+        errsv = errno;
+      p->fd = -1;
+      if (errsv == 0 && renameat (p->dir_fd, p->tmp, p->dir_fd, p->leaf) != 0)
+        errsv = errno;
+      if (errsv != 0)
+        {
+          if (store_error != NULL && *store_error == NULL)
+            g_set_error (store_error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                         _("Could not write %s in the backup: %s"), p->path, g_strerror (errsv));
+          self->progress.bytes_received -= MIN (p->bytes, self->progress.bytes_received);
+          continue;
+        }
+      /* Renamed: nothing to clean up. One fd per distinct folder is kept for its fsync. */
+      g_clear_pointer (&p->tmp, g_free);
+      self->progress.files_received++;
+      if (fstat (p->dir_fd, &st) == 0)
+        {
+          char *key = g_strdup_printf ("%ju:%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino);
+
+          if (!g_hash_table_contains (dirs, key))
+            {
+              g_hash_table_add (dirs, key);
+              g_array_append_val (dir_fds, p->dir_fd);
+              p->dir_fd = -1;
+            }
+          else
+            g_free (key);
+        }
+    }
+
+  for (guint i = 0; i < dir_fds->len; i++)
+    {
+      int fd = g_array_index (dir_fds, int, i);
+
+      if (fsync (fd) != 0 && store_error != NULL && *store_error == NULL)
+        {
+          int errsv = errno;
+
+          g_set_error (store_error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       _("Could not write to the backup folder: %s"), g_strerror (errsv));
+        }
+      close (fd);
+    }
+  g_ptr_array_set_size (pending, 0);
+}
+
 /* Receives one file whose backup path is @path: blocks until the end code. A file that cannot
  * be stored is still read to its end (the stream goes on); @store_error gets why. */
 static gboolean
 receive_one (KsMb2       *self,
              const char  *path,
-             GHashTable  *dirs_to_sync,
+             GPtrArray   *pending,
              GError     **store_error,
              GError     **error)
 {
@@ -214,7 +308,6 @@ receive_one (KsMb2       *self,
   g_autofree char *tmp = NULL;
   int dir_fd = -1;
   int fd = -1;
-  gboolean stored = FALSE;
   guint64 bytes = 0;
 
   dir_fd = _ks_mb2_open_parent (self, path, TRUE, &leaf, store_error);
@@ -290,42 +383,24 @@ receive_one (KsMb2       *self,
         }
       if (code == KS_MB2_CODE_SUCCESS && fd >= 0)
         {
-          if (fsync (fd) != 0 || close (fd) != 0)
-            {
-              int errsv = errno;
+          Pending *p = g_new0 (Pending, 1);
 
-              fd = -1;
-              g_set_error (store_error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                           _("Could not write %s in the backup: %s"), path, g_strerror (errsv));
-            }
-          else
-            {
-              fd = -1;
-              /* Replacing the previous version is what the phone asks for; a hard link to an
-               * older snapshot is only unlinked, never written through. */
-              if (renameat (dir_fd, tmp, dir_fd, leaf) != 0)
-                {
-                  int errsv = errno;
-
-                  g_set_error (store_error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                               _("Could not write %s in the backup: %s"), path, g_strerror (errsv));
-                }
-              else
-                {
-                  stored = TRUE;
-                  g_hash_table_add (dirs_to_sync, GINT_TO_POINTER (dir_fd));
-                  dir_fd = -1;  /* the table closes it */
-                }
-            }
+          /* Start the write-back now; it is waited for once per batch (flush_pending). */
+          sync_file_range (fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+          p->fd = fd;
+          p->dir_fd = dir_fd;
+          p->tmp = g_steal_pointer (&tmp);
+          p->leaf = g_steal_pointer (&leaf);
+          p->path = g_strdup (path);
+          p->bytes = bytes;
+          g_ptr_array_add (pending, p);
+          return TRUE;
         }
       break;
     }
 
-  if (stored)
-    self->progress.files_received++;
-  else
-    self->progress.bytes_received -= MIN (bytes, self->progress.bytes_received);
-  if (!stored && tmp != NULL && dir_fd >= 0)
+  self->progress.bytes_received -= MIN (bytes, self->progress.bytes_received);
+  if (tmp != NULL && dir_fd >= 0)
     unlinkat (dir_fd, tmp, 0);
   close_fd (&fd);
   close_fd (&dir_fd);
@@ -339,18 +414,12 @@ fail:
   return FALSE;
 }
 
-static void
-close_dir_fd (gpointer data)
-{
-  close (GPOINTER_TO_INT (data));
-}
-
 gboolean
 _ks_mb2_upload_files (KsMb2    *self,
                       plist_t   msg,
                       GError  **error)
 {
-  g_autoptr(GHashTable) dirs = g_hash_table_new_full (g_direct_hash, g_direct_equal, close_dir_fd, NULL);
+  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func (pending_free);
   g_autoptr(GError) store_error = NULL;
   gint64 code = 0;
 
@@ -378,27 +447,17 @@ _ks_mb2_upload_files (KsMb2    *self,
         return FALSE;
       if ((path = read_name (self, error)) == NULL)
         return FALSE;
-      if (!receive_one (self, path, dirs, &file_error, error))
+      if (!receive_one (self, path, pending, &file_error, error))
         return FALSE;
       if (file_error != NULL && store_error == NULL)
         store_error = g_steal_pointer (&file_error);
+      /* Bounded: open files wait for their fsync. */
+      if (pending->len >= MAX_PENDING)
+        flush_pending (self, pending, &store_error);
     }
 
-  /* The batch counts once its files' names are durable too. */
-  {
-    GHashTableIter iter;
-    gpointer key;
-
-    g_hash_table_iter_init (&iter, dirs);
-    while (g_hash_table_iter_next (&iter, &key, NULL))
-      if (fsync (GPOINTER_TO_INT (key)) != 0 && store_error == NULL)
-        {
-          int errsv = errno;
-
-          g_set_error (&store_error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                       _("Could not write to the backup folder: %s"), g_strerror (errsv));
-        }
-  }
+  /* The batch counts once its files and their names are durable. */
+  flush_pending (self, pending, &store_error);
   _ks_mb2_report (self, TRUE);
 
   if (store_error != NULL)
