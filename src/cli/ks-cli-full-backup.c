@@ -221,6 +221,7 @@ ks_cli_full_backup (KsCli  *cli,
   run_error = ks_backup_run_get_error (run);
   progress = ks_backup_run_get_full_progress (run);
   ret = run_error != NULL ? exit_for_full_error (run_error) : KS_EXIT_OK;
+  g_clear_pointer (&folders, g_ptr_array_unref);
   folders = ks_backup_run_get_full_backup_folders (run);
 
   if (cli->json)
