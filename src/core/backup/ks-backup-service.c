@@ -901,7 +901,7 @@ ks_backup_service_back_up (KsBackupService  *self,
         {
           g_autoptr(KsBackupRun) other = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
 
-          if (other->assets == NULL && other->from_plan
+          if (other->assets == NULL && other->from_plan && other->full_targets == NULL
               && !g_cancellable_is_cancelled (other->cancellable)
               && g_strcmp0 (ks_source_get_id (other->source), ks_source_get_id (source)) == 0)
             return g_steal_pointer (&other);

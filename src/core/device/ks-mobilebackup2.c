@@ -767,13 +767,7 @@ ks_mobilebackup2_backup (const char                  *udid,
   lockdownd_get_value (lockdown, "com.apple.mobile.backup", "WillEncrypt", &will_encrypt);
   fill_info (out_info, values, will_encrypt);
 
-  /* The passcode screen and the phone's "cancel sync" are told through notifications. */
-  if (np_client_start_service (device, &np, "keepsake") == NP_E_SUCCESS)
-    {
-      np_set_notify_callback (np, notification_cb, &self);
-      np_observe_notifications (np, observed);
-    }
-  else
+  if (np_client_start_service (device, &np, "keepsake") != NP_E_SUCCESS)
     np = NULL;
 
   lerr = lockdownd_start_service_with_escrow_bag (lockdown, MOBILEBACKUP2_SERVICE_NAME, &service);
@@ -797,6 +791,14 @@ ks_mobilebackup2_backup (const char                  *udid,
     goto out;
   if (np != NULL && !take_sync_lock (&self, device, np, &lock, error))
     goto out;
+  /* The passcode screen and the phone's "cancel sync" are told through notifications. Watched
+   * only now: libimobiledevice's watching thread holds the client 500 ms at a time, which
+   * would slow each of the posts above. */
+  if (np != NULL)
+    {
+      np_set_notify_callback (np, notification_cb, &self);
+      np_observe_notifications (np, observed);
+    }
   if (!write_info_plist (&self, values, error))
     goto out;
 
@@ -833,6 +835,8 @@ out:
         }
       idevice_disconnect (self.conn);
     }
+  /* Not np_set_notify_callback (np, NULL, NULL): in 1.3.0 it joins the watching thread while
+   * holding the lock that thread may be waiting for. np_client_free() stops it safely. */
   release_sync_lock (&lock, np);
   if (np != NULL)
     np_client_free (np);
