@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-cli.h"
+#include "ks-full-backup-job.h"
 
 /* Also used by `status`. */
 void
@@ -33,6 +34,8 @@ ks_cli_print_plan_destination_json (KsJson            *json,
   ks_json_begin_array (json);
   if (ks_plan_destination_get_methods (dest) & KS_BACKUP_METHOD_FILES)
     ks_json_string (json, "files");
+  if (ks_plan_destination_get_methods (dest) & KS_BACKUP_METHOD_FULL)
+    ks_json_string (json, "full");
   ks_json_end_array (json);
   ks_json_member_int (json, "added_at", ks_plan_destination_get_added_at (dest));
   /* Source id (a device's UDID) → unix seconds of its last run that went through. */
@@ -56,6 +59,8 @@ ks_cli_print_plan_destination_text (KsPlanDestination *dest)
   g_print ("  %s  %s  (%s)\n", ks_plan_destination_get_id (dest), name,
            ks_plan_destination_get_enabled (dest) ? _("enabled") : _("disabled"));
   g_print ("      %s: %s\n", ks_destination_kind_to_string (ks_plan_destination_get_kind (dest)), location);
+  if (ks_plan_destination_get_methods (dest) & KS_BACKUP_METHOD_FULL)
+    g_print ("      %s\n", _("full device backups: on"));
   if (sources == NULL)
     g_print ("      %s\n", _("no backup yet"));
   for (GList *l = sources; l != NULL; l = l->next)
@@ -178,7 +183,9 @@ static int
 add (KsCli        *cli,
      KsBackupPlan *plan,
      const char   *target,
-     const char   *name)
+     const char   *name,
+     gboolean      full_backups,
+     int           keep)
 {
   g_autofree char *path = g_canonicalize_filename (target, NULL);
   g_autoptr(GError) error = NULL;
@@ -194,6 +201,23 @@ add (KsCli        *cli,
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
   error = run.error;
+
+  /* Full device backups too (ks_backup_service_full_backup). Setting them reloads the plan:
+   * the entry is looked up again. */
+  if (error == NULL && full_backups)
+    {
+      g_autofree char *id = g_strdup (ks_plan_destination_get_id (run.dest));
+
+      g_autofree char *keep_text = g_strdup_printf ("%d", keep);
+
+      if (ks_backup_plan_set_methods (plan, id, ks_plan_destination_get_methods (run.dest) | KS_BACKUP_METHOD_FULL,
+                                      &error)
+          && (keep <= 0 || ks_backup_plan_set_destination_option (plan, id, KS_FULL_BACKUP_KEEP_OPTION,
+                                                                  keep_text, &error)))
+        run.dest = ks_backup_plan_lookup (plan, id);
+      else
+        run.dest = NULL;
+    }
 
   return report (cli, "add", run.dest, error);
 }
@@ -260,10 +284,14 @@ ks_cli_destinations (KsCli  *cli,
                      char  **argv)
 {
   g_autofree char *name = NULL;
+  gboolean full_backups = FALSE;
+  int keep = 0;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(KsBackupPlan) plan = NULL;
   const GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the destination to add"), "NAME" },
+    { "full-backups", 0, 0, G_OPTION_ARG_NONE, &full_backups, N_("Also keep full device backups there"), NULL },
+    { "keep", 0, 0, G_OPTION_ARG_INT, &keep, N_("How many complete full backups to keep (default 3)"), "N" },
     { NULL }
   };
   const char *action;
@@ -309,6 +337,13 @@ ks_cli_destinations (KsCli  *cli,
   if (lists)
     return list (cli, plan);
   if (g_str_equal (action, "add"))
-    return add (cli, plan, argv[2], name);
+    {
+      if (keep < 0 || keep > 1000 || (keep > 0 && !full_backups))
+        {
+          ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--keep takes 1 to 1000, with --full-backups"));
+          return KS_EXIT_USAGE;
+        }
+      return add (cli, plan, argv[2], name, full_backups, keep);
+    }
   return change (cli, plan, action, argv[2]);
 }

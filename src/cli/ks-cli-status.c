@@ -10,10 +10,13 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ks-catalog.h"
 #include "ks-cli.h"
+#include "ks-full-backup-job.h"
 
 /* The catalog counts in guint64. xgettext cannot read a msgid through G_GUINT64_FORMAT, so
  * counts are printed as %s into the translated text, which picks its plural by plural_n(). */
@@ -95,6 +98,76 @@ print_plan (KsJson       *json,
     ks_json_end_array (json);
   else if (n == 0)
     g_print ("  %s\n", _("no destinations; add one with: keepsake-cli destinations add DIR"));
+}
+
+/* The last full device backup of each device seen, in each plan destination with full
+ * backups on: read from the backup folders themselves (they are the truth). */
+static void
+print_full_backups (KsJson       *json,
+                    KsBackupPlan *plan,
+                    GPtrArray    *devices)
+{
+  g_autoptr(GPtrArray) enabled = NULL;
+  gboolean any = FALSE;
+
+  if (plan == NULL)
+    return;
+  enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FULL);
+  if (json != NULL)
+    {
+      ks_json_key (json, "full_backups");
+      ks_json_begin_array (json);
+    }
+  else if (enabled->len > 0)
+    g_print ("%s\n", _("Full device backups:"));
+
+  for (guint d = 0; d < enabled->len; d++)
+    for (guint i = 0; devices != NULL && i < devices->len; i++)
+      {
+        KsPlanDestination *dest = g_ptr_array_index (enabled, d);
+        KsCatalogDevice *device = g_ptr_array_index (devices, i);
+        const char *folder = ks_plan_destination_get_location (dest);
+        g_autoptr(GPtrArray) snapshots = NULL;
+        KsFullBackupSnapshot *last;
+
+        if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_FOLDER || device->udid == NULL
+            || strchr (device->udid, '/') != NULL)
+          continue;
+        snapshots = ks_full_backup_list_snapshots (folder, device->udid, NULL);
+        if (snapshots == NULL || snapshots->len == 0)
+          continue;
+        last = g_ptr_array_index (snapshots, 0);
+        any = TRUE;
+        if (json != NULL)
+          {
+            ks_json_begin_object (json);
+            ks_json_member_string (json, "udid", device->udid);
+            ks_json_member_string (json, "name", device->name);
+            ks_json_member_string (json, "destination", ks_plan_destination_get_id (dest));
+            ks_json_member_string (json, "path", last->path);
+            ks_json_member_int (json, "completed", last->completed);
+            ks_json_member_int (json, "size", (gint64) last->size);
+            ks_json_member_int (json, "snapshots", snapshots->len);
+            ks_json_end_object (json);
+          }
+        else
+          {
+            g_autofree char *name = ks_cli_printable (device->name ? device->name : device->udid);
+            g_autofree char *date = ks_cli_format_time (last->completed);
+            g_autofree char *size = g_format_size (last->size);
+            g_autofree char *where = ks_cli_printable (last->path);
+
+            /* Translators: device, date, size, number of snapshots kept, folder */
+            g_print (ngettext ("  %s: last %s, %s, %u snapshot kept, in %s\n",
+                               "  %s: last %s, %s, %u snapshots kept, in %s\n", snapshots->len),
+                     name, date, size, snapshots->len, where);
+          }
+      }
+
+  if (json != NULL)
+    ks_json_end_array (json);
+  else if (enabled->len > 0 && !any)
+    g_print ("  %s\n", _("none yet"));
 }
 
 /* Everything comes through the catalog's read API, never its tables: the schema moves with
@@ -233,6 +306,7 @@ ks_cli_status (KsCli  *cli,
     }
 
   print_plan (json, plan);
+  print_full_backups (json, plan, devices);
 
   if (json != NULL)
     {

@@ -34,13 +34,20 @@ static const char help_text[] =
   "  backup [--device UDID | --source DIR] [--to DIR] [--dry-run]\n"
   "                                   copy what is not backed up yet, verified, to every\n"
   "                                   enabled destination of the backup plan, or to DIR\n"
+  "  full-backup [--device UDID] [--to DIR] [--full]\n"
+  "                                   a full device backup (everything a new iPhone needs\n"
+  "                                   to be restored) into DIR/UDID, or into every plan\n"
+  "                                   destination with full backups on; only what changed\n"
+  "                                   since the last one (--full: everything); the last 3\n"
+  "                                   complete backups are kept as snapshots\n"
   "  verify --to DIR                  re-read every backed-up file in DIR and check its hash:\n"
   "                                   MISSING (gone) or DAMAGED (other content, unreadable)\n"
   "  status                           what the catalog knows: devices, destinations, the\n"
   "                                   backup plan, runs (and who started them)\n"
   "  destinations [list]              the backup plan: where backup without --to copies\n"
-  "  destinations add DIR [--name NAME]\n"
+  "  destinations add DIR [--name NAME] [--full-backups [--keep N]]\n"
   "                                   add a folder (relative or absolute) to the plan\n"
+  "                                   (--full-backups: also for full-backup, keeping N)\n"
   "  destinations remove|enable|disable ID\n"
   "                                   by id or folder; remove keeps what the folder holds\n"
   "  monitor [--device UDID]          stay running; back up every trusted iPhone (or only\n"
@@ -66,7 +73,7 @@ static const char help_text[] =
   "    2  usage error (bad option, several iPhones and no --device, a destination that\n"
   "       is not a folder or not in the plan, backup with no --to and an empty plan)\n"
   "    3  no iPhone connected, or the one named is not (any more)\n"
-  "    4  the iPhone is locked\n"
+  "    4  the iPhone is locked (full-backup: its passcode was not entered in time)\n"
   "    5  this computer is not trusted (Trust not tapped, denied, or pairing lost)\n"
   "    6  usbmuxd is not running\n"
   "    7  destination unavailable or not writable\n"
@@ -142,6 +149,7 @@ static const struct
   { "devices", ks_cli_devices },
   { "list",    ks_cli_list },
   { "backup",  ks_cli_backup },
+  { "full-backup", ks_cli_full_backup },
   { "verify",  ks_cli_verify },
   { "status",  ks_cli_status },
   { "destinations", ks_cli_destinations },

@@ -120,6 +120,9 @@ int         ks_cli_status          (KsCli               *cli,
 int         ks_cli_destinations    (KsCli               *cli,
                                     int                  argc,
                                     char               **argv);
+int         ks_cli_full_backup     (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
 int         ks_cli_monitor         (KsCli               *cli,
                                     int                  argc,
                                     char               **argv);

@@ -18,11 +18,13 @@ are ignored."""
 import hashlib
 import json
 import os
+import select
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'emulator'))
@@ -138,6 +140,20 @@ def cli(args, env, timeout=60, expect=None, input=None):
         assert p.returncode == expect, 'keepsake-cli %s: exit %d, expected %d\nstdout: %s\nstderr: %s' % (
             ' '.join(args), p.returncode, expect, out, err)
     return p.returncode, out, err
+
+
+def read_until(pipe, text, timeout):
+    """Reads @pipe until @text has come (returns what was read) or @timeout seconds pass."""
+    seen = b''
+    end = time.monotonic() + timeout
+    while text not in seen:
+        left = end - time.monotonic()
+        assert left > 0, 'no %r within %d s: %r' % (text, timeout, seen)
+        if select.select([pipe], [], [], left)[0]:
+            chunk = os.read(pipe.fileno(), 4096)
+            assert chunk, 'the pipe closed before %r: %r' % (text, seen)
+            seen += chunk
+    return seen
 
 
 def cli_json(args, env, timeout=60, expect=None):

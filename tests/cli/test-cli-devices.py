@@ -11,29 +11,14 @@ works), denied (5), locked (4, or continues once unlocked)."""
 import json
 import os
 import random
-import select
 import signal
 import subprocess
 import threading
 import time
 
 from clitest import (EXIT, Emulator, cli, cli_json, env_for, make_sample_library, media_files,
-                     run_tests)
+                     read_until, run_tests)
 import clitest
-
-
-def read_until(pipe, text, timeout):
-    """Reads @pipe until @text has come (returns what was read) or @timeout seconds pass."""
-    seen = b''
-    end = time.monotonic() + timeout
-    while text not in seen:
-        left = end - time.monotonic()
-        assert left > 0, 'no %r within %d s: %r' % (text, timeout, seen)
-        if select.select([pipe], [], [], left)[0]:
-            chunk = os.read(pipe.fileno(), 4096)
-            assert chunk, 'the pipe closed before %r: %r' % (text, seen)
-            seen += chunk
-    return seen
 
 
 def test_usbmuxd_missing(tmp):

@@ -66,7 +66,8 @@ emu_control_execute (EmuMux *mux, const char *line)
     }
   cmd = words->pdata[0];
   with_value = strcmp (cmd, "fail-after") == 0 || strcmp (cmd, "rate") == 0
-               || strcmp (cmd, "latency") == 0 || strcmp (cmd, "read-error") == 0;
+               || strcmp (cmd, "latency") == 0 || strcmp (cmd, "read-error") == 0
+               || strcmp (cmd, "passcode-timeout") == 0;
   if (with_value)
     {
       if (words->len < 2)
@@ -148,6 +149,14 @@ emu_control_execute (EmuMux *mux, const char *line)
     }
   else if (strcmp (cmd, "clear-read-errors") == 0)
     emu_device_clear_read_errors (device);
+  else if (strcmp (cmd, "enter-passcode") == 0)
+    emu_device_enter_passcode (device);
+  else if (strcmp (cmd, "passcode-timeout") == 0)
+    {
+      if (n == 0 || n > 3600000)
+        return g_strdup ("error passcode-timeout is 1 to 3600000 ms");
+      emu_device_set_passcode_timeout (device, (uint32_t) n);
+    }
   else if (strcmp (cmd, "udid") == 0)
     return g_strconcat ("ok ", emu_device_get_udid (device), NULL);
   else

@@ -58,6 +58,9 @@ struct _EmuDevice
   char     *priv_pem;
   char     *pub_pem;
   bool      hostile_names;
+  bool      backup_passcode;
+  uint32_t  backup_passcode_timeout;
+  bool      backup_hostile_paths;
   uint32_t  latency_ms;
 
   GMutex      lock;
@@ -71,6 +74,8 @@ struct _EmuDevice
   uint64_t    total;
   GHashTable *files;         /* path → uint64_t* */
   GHashTable *read_errors;   /* set of paths */
+  GCond       passcode_cond;
+  bool        passcode_entered;
 
   EmuDeviceEventFunc event_func;
   void              *event_data;
@@ -191,6 +196,11 @@ emu_device_new (const EmuDeviceOptions *options,
     *c = g_ascii_tolower (*c);
   device->bt = g_strdup (device->wifi);
   device->hostile_names = options->hostile_names;
+  device->backup_passcode = options->backup_passcode;
+  device->backup_passcode_timeout = options->backup_passcode_timeout != 0
+                                    ? options->backup_passcode_timeout : 180000;
+  device->backup_hostile_paths = options->backup_hostile_paths;
+  g_cond_init (&device->passcode_cond);
   device->latency_ms = options->latency_ms;
   device->trust = options->trust;
   device->locked = options->locked;
@@ -237,6 +247,7 @@ emu_device_free (EmuDevice *device)
   g_hash_table_unref (device->files);
   g_hash_table_unref (device->read_errors);
   g_mutex_clear (&device->lock);
+  g_cond_clear (&device->passcode_cond);
   g_free (device);
 }
 
@@ -250,6 +261,63 @@ const char *emu_device_get_media_root (EmuDevice *d) { return d->media_root; }
 const char *emu_device_get_state_dir (EmuDevice *d) { return d->state_dir; }
 uint32_t emu_device_get_id (EmuDevice *d) { return d->id; }
 bool emu_device_get_hostile_names (EmuDevice *d) { return d->hostile_names; }
+bool emu_device_get_backup_hostile_paths (EmuDevice *d) { return d->backup_hostile_paths; }
+bool emu_device_get_backup_passcode (EmuDevice *d) { return d->backup_passcode; }
+
+int
+emu_device_wait_passcode (EmuDevice *d)
+{
+  gint64 end;
+  int result = 0;
+
+  g_mutex_lock (&d->lock);
+  end = g_get_monotonic_time () + (gint64) d->backup_passcode_timeout * G_TIME_SPAN_MILLISECOND;
+  for (;;)
+    {
+      if (d->detached)
+        {
+          result = -1;
+          break;
+        }
+      if (d->passcode_entered)
+        {
+          result = 1;
+          break;
+        }
+      /* Short waits: a detach wakes nobody. */
+      if (!g_cond_wait_until (&d->passcode_cond, &d->lock, MIN (end, g_get_monotonic_time () + 50 * G_TIME_SPAN_MILLISECOND))
+          && g_get_monotonic_time () >= end)
+        break;
+    }
+  d->passcode_entered = false;
+  g_mutex_unlock (&d->lock);
+  return result;
+}
+
+void
+emu_device_ask_passcode (EmuDevice *d)
+{
+  g_mutex_lock (&d->lock);
+  d->passcode_entered = false;
+  g_mutex_unlock (&d->lock);
+}
+
+void
+emu_device_set_passcode_timeout (EmuDevice *d, uint32_t ms)
+{
+  g_mutex_lock (&d->lock);
+  d->backup_passcode_timeout = ms;
+  g_mutex_unlock (&d->lock);
+}
+
+void
+emu_device_enter_passcode (EmuDevice *d)
+{
+  g_mutex_lock (&d->lock);
+  d->passcode_entered = true;
+  g_cond_broadcast (&d->passcode_cond);
+  g_mutex_unlock (&d->lock);
+}
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
 

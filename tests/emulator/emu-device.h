@@ -88,12 +88,27 @@ typedef struct
   uint64_t  rate;
   uint32_t  latency_ms;
   bool      hostile_names;
+  bool      backup_passcode;          /* iOS 16.1+: passcode asked at every backup start */
+  uint32_t  backup_passcode_timeout;  /* ms until ErrorCode 208 (0: 180000) */
+  bool      backup_hostile_paths;     /* backups also upload files named outside the folder */
 } EmuDeviceOptions;
 
 EmuDevice  *emu_device_new               (const EmuDeviceOptions *options, uint32_t id,
                                           const char *state_root, char **error);
 void        emu_device_free              (EmuDevice *device);
 bool        emu_device_get_hostile_names (EmuDevice *device);
+bool        emu_device_get_backup_hostile_paths (EmuDevice *device);
+
+/* The passcode asked at backup start (--backup-passcode): false when not asked.
+ * emu_device_ask_passcode() forgets an earlier entry (each backup asks again;
+ * call it before the screen is shown); emu_device_wait_passcode() returns 1
+ * once `enter-passcode` came since, 0 after the timeout, -1 when the device
+ * was detached. */
+bool        emu_device_get_backup_passcode (EmuDevice *device);
+void        emu_device_ask_passcode      (EmuDevice *device);
+int         emu_device_wait_passcode     (EmuDevice *device);
+void        emu_device_enter_passcode    (EmuDevice *device);
+void        emu_device_set_passcode_timeout (EmuDevice *device, uint32_t ms);
 
 /* PEM of the device's 2048-bit RSA key, and its PKCS#1 public key PEM. */
 const char *emu_device_get_private_key_pem (EmuDevice *device);

@@ -63,6 +63,10 @@ static const char usage[] =
   "    --rate BYTES_PER_SEC  cap AFC file data throughput\n"
   "    --latency MS          delay each AFC request\n"
   "    --hostile-names       DCIM folders also list hostile file names\n"
+  "    --backup-passcode     backups wait for the passcode (control `enter-passcode`)\n"
+  "    --backup-passcode-timeout MS\n"
+  "                          then fail with ErrorCode 208 (default 180000)\n"
+  "    --backup-hostile-paths  backups also upload files named outside the folder\n"
   "  --exit-with-stdout    exit when the reader of our stdout pipe goes away\n"
   "                        (the test fixtures pass it so a crashed test leaves\n"
   "                        no emulator behind)\n"
@@ -70,7 +74,8 @@ static const char usage[] =
   "\n"
   "Control commands (one per line; UDID optional with one device): attach, detach,\n"
   "trust, deny, ask, lock, unlock, fail-after BYTES, rate BYTES_PER_SEC, latency MS,\n"
-  "stats, reset-stats, read-error AFC_PATH, clear-read-errors, udid.\n"
+  "stats, reset-stats, read-error AFC_PATH, clear-read-errors, enter-passcode,\n"
+  "passcode-timeout MS, udid.\n"
   "Replies: \"ok ...\" or \"error <reason>\".\n";
 
 static int signal_pipe[2] = { -1, -1 };
@@ -197,7 +202,8 @@ main (int argc, char **argv)
           exit_with_stdout = true;
           continue;
         }
-      if (strcmp (arg, "--locked") == 0 || strcmp (arg, "--hostile-names") == 0)
+      if (strcmp (arg, "--locked") == 0 || strcmp (arg, "--hostile-names") == 0
+          || strcmp (arg, "--backup-passcode") == 0 || strcmp (arg, "--backup-hostile-paths") == 0)
         takes_value = false;
       if (takes_value && val == NULL)
         return fail ("%s needs a value (see --help)", arg);
@@ -233,6 +239,12 @@ main (int argc, char **argv)
         dev->locked = true;
       else if (strcmp (arg, "--hostile-names") == 0)
         dev->hostile_names = true;
+      else if (strcmp (arg, "--backup-passcode") == 0)
+        dev->backup_passcode = true;
+      else if (strcmp (arg, "--backup-passcode-timeout") == 0)
+        dev->backup_passcode_timeout = (uint32_t) g_ascii_strtoull (val, NULL, 10);
+      else if (strcmp (arg, "--backup-hostile-paths") == 0)
+        dev->backup_hostile_paths = true;
       else if (strcmp (arg, "--rate") == 0)
         dev->rate = g_ascii_strtoull (val, NULL, 10);
       else if (strcmp (arg, "--latency") == 0)

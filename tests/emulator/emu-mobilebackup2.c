@@ -39,6 +39,13 @@
 #include "emu-backup-manifest.h"
 #include "emu-backup-stream.h"
 #include "emu-mobilebackup2.h"
+#include "emu-notification-proxy.h"
+
+#define LA_PRESENTED "com.apple.LocalAuthentication.ui.presented"
+#define LA_DISMISSED "com.apple.LocalAuthentication.ui.dismissed"
+
+/* iOS's MBErrorDomain code when the passcode was not entered in time. */
+#define ERROR_DEVICE_LOCKED 208
 
 /* A batch (one DLMessageUploadFiles) holds up to this many files or
  * bytes (a single larger file gets a batch of its own), so the host's
@@ -463,6 +470,23 @@ run_backup (EmuDevice *device,
   Upload up = { 0 };
   bool alive = true;
 
+  /* iOS 16.1+ asks for the passcode first; the host only sees the
+   * LocalAuthentication notifications, then either the backup or 208. */
+  if (emu_device_get_backup_passcode (device))
+    {
+      int entered;
+
+      emu_device_ask_passcode (device);
+      emu_notification_proxy_post (device, LA_PRESENTED);
+      entered = emu_device_wait_passcode (device);
+      emu_notification_proxy_post (device, LA_DISMISSED);
+      if (entered < 0)
+        return false;
+      if (entered == 0)
+        return send_process_message (conn, "Response", ERROR_DEVICE_LOCKED,
+                                     "Device locked (MBErrorDomain/208)", NULL);
+    }
+
   /* What a real device does first: look at the previous backup's state.
    * Only a finished one can be trusted to hold what its Manifest.db says. */
   previous = download_files (conn, download_status, 0.0);
@@ -556,6 +580,27 @@ run_backup (EmuDevice *device,
           && batch_end (&up, &code);
   if (!alive)
     goto out;
+
+  /* A hostile (or broken) phone: files named outside the backup folder. */
+  if (emu_device_get_backup_hostile_paths (device))
+    {
+      g_autoptr(GBytes) evil = g_bytes_new_static ("hostile\n", 8);
+      g_autofree char *up1 = g_strdup_printf ("%s/../../keepsake-escape.txt", udid);
+      g_autofree char *up2 = g_strdup_printf ("%s/00/../../keepsake-escape2.txt", udid);
+
+      alive = batch_begin (&up, 24)
+              && emu_backup_stream_send_bytes (stream, "evil1", up1, evil)
+              && emu_backup_stream_send_bytes (stream, "evil2", up2, evil)
+              && emu_backup_stream_send_bytes (stream, "evil3", "/nonexistent-keepsake-hostile/abs.txt", evil)
+              && batch_end (&up, &code);
+      if (!alive)
+        goto out;
+      if (code != 0)
+        {
+          alive = fail_backup (conn, "The computer could not store a file");
+          goto out;
+        }
+    }
 
   for (guint i = 0; i < to_send->len; i++)
     {

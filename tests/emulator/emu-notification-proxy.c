@@ -22,7 +22,8 @@
  * reacts to sync notifications, so they are only logged at debug level; a
  * name posted on a connection that also observes it is relayed back, as the
  * phone's notify center would; Shutdown gets its ProxyDeath so that
- * np_client_free does not wait 30 s. */
+ * np_client_free does not wait 30 s.  Other parts of the phone post through
+ * emu_notification_proxy_post() (the passcode screen of a backup). */
 
 #include "config.h"
 
@@ -44,8 +45,19 @@ dup_string (plist_t dict,
   return value;
 }
 
+typedef struct
+{
+  EmuDevice  *device;
+  EmuConn    *conn;
+  GHashTable *observed;   /* under clients_lock */
+  GMutex      send_lock;  /* one writer at a time on @conn */
+} NpClient;
+
+static GMutex clients_lock;
+static GPtrArray *clients;  /* NpClient, live connections */
+
 static bool
-send_command (EmuConn    *conn,
+send_command_raw (EmuConn    *conn,
               const char *command,
               const char *name)
 {
@@ -60,11 +72,46 @@ send_command (EmuConn    *conn,
   return ok;
 }
 
+static bool
+send_command (NpClient   *client,
+              const char *command,
+              const char *name)
+{
+  bool ok;
+
+  g_mutex_lock (&client->send_lock);
+  ok = send_command_raw (client->conn, command, name);
+  g_mutex_unlock (&client->send_lock);
+  return ok;
+}
+
+void
+emu_notification_proxy_post (EmuDevice  *device,
+                             const char *name)
+{
+  g_mutex_lock (&clients_lock);
+  for (guint i = 0; clients != NULL && i < clients->len; i++)
+    {
+      NpClient *client = g_ptr_array_index (clients, i);
+
+      if (client->device == device && g_hash_table_contains (client->observed, name))
+        send_command (client, "RelayNotification", name);
+    }
+  g_mutex_unlock (&clients_lock);
+}
+
 void
 emu_notification_proxy_serve (EmuDevice *device,
                               EmuConn   *conn)
 {
-  g_autoptr(GHashTable) observed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  NpClient client = { device, conn, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+
+  g_mutex_init (&client.send_lock);
+  g_mutex_lock (&clients_lock);
+  if (clients == NULL)
+    clients = g_ptr_array_new ();
+  g_ptr_array_add (clients, &client);
+  g_mutex_unlock (&clients_lock);
 
   for (;;)
     {
@@ -75,7 +122,7 @@ emu_notification_proxy_serve (EmuDevice *device,
       gboolean relay_failed = FALSE;
 
       if (msg == NULL)
-        return;
+        break;
       if (plist_get_node_type (msg) != PLIST_DICT)
         {
           plist_free (msg);
@@ -90,19 +137,36 @@ emu_notification_proxy_serve (EmuDevice *device,
       plist_free (msg);
 
       if (name != NULL && g_strcmp0 (command, "ObserveNotification") == 0)
-        g_hash_table_add (observed, g_strdup (name));
-      else if (name != NULL && g_strcmp0 (command, "PostNotification") == 0
-               && g_hash_table_contains (observed, name))
-        relay_failed = !send_command (conn, "RelayNotification", name);
+        {
+          g_mutex_lock (&clients_lock);
+          g_hash_table_add (client.observed, g_strdup (name));
+          g_mutex_unlock (&clients_lock);
+        }
+      else if (name != NULL && g_strcmp0 (command, "PostNotification") == 0)
+        {
+          gboolean observed;
+
+          g_mutex_lock (&clients_lock);
+          observed = g_hash_table_contains (client.observed, name);
+          g_mutex_unlock (&clients_lock);
+          if (observed)
+            relay_failed = !send_command (&client, "RelayNotification", name);
+        }
       free (command);
       free (name);
 
       if (relay_failed)
-        return;
+        break;
       if (shutdown)
         {
-          send_command (conn, "ProxyDeath", NULL);
-          return;
+          send_command (&client, "ProxyDeath", NULL);
+          break;
         }
     }
+
+  g_mutex_lock (&clients_lock);
+  g_ptr_array_remove_fast (clients, &client);
+  g_mutex_unlock (&clients_lock);
+  g_mutex_clear (&client.send_lock);
+  g_hash_table_unref (client.observed);
 }

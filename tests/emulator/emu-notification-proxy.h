@@ -28,3 +28,8 @@
 
 /* The service entry point (see EmuServeFunc in emu-service.h). */
 void emu_notification_proxy_serve (EmuDevice *device, EmuConn *conn);
+
+/* What the phone's notify center does when something on the phone posts
+ * @name: every notification_proxy connection of @device that observes it
+ * gets a RelayNotification.  Safe from any thread. */
+void emu_notification_proxy_post  (EmuDevice *device, const char *name);

@@ -327,6 +327,39 @@ def interrupted_backup_is_not_finished(ctx):
     verify_backup(os.path.join(out, udid), ctx['files'], ctx['media'])
 
 
+@tap_test
+def passcode_at_backup_start(ctx):
+    """--backup-passcode: idevicebackup2 1.3.0 just waits; after `enter-passcode` the
+    backup goes through, without it the phone ends with ErrorCode 208."""
+    fixture = Fixture(['--device', ctx['media'], '--name', 'Test iPhone', '--backup-passcode',
+                       '--backup-passcode-timeout', '1500']).start()
+    try:
+        env = fixture.env()
+        out = os.path.join(ctx['tmp'], 'passcode')
+        os.makedirs(out)
+        r = subprocess.run(['idevicebackup2', 'backup', '--full', out], env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode != 0 and '208' in r.stdout + r.stderr, r.stdout + r.stderr
+
+        # Entered while the phone asks (the request is repeated until the tool ends: an
+        # entry before the phone asks does not count, as on a phone).
+        assert fixture.control('passcode-timeout 120000') == 'ok passcode-timeout'
+        p = subprocess.Popen(['idevicebackup2', 'backup', '--full', out], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            while p.poll() is None:
+                assert fixture.control('enter-passcode') == 'ok enter-passcode'
+                time.sleep(0.2)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        output, _ = p.communicate(timeout=60)
+        assert p.returncode == 0 and 'Backup Successful.' in output, output
+        verify_backup(os.path.join(out, fixture.udid()), ctx['files'], ctx['media'])
+    finally:
+        fixture.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='test-backup-')
     media = os.path.join(tmp, 'media')

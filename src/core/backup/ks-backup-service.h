@@ -32,6 +32,13 @@
  * earliest, so its flags and layout (the plan's by default) may be changed right after.
  * Fails with KS_BACKUP_SERVICE_ERROR_NO_DESTINATIONS when the plan has none.
  *
+ * ks_backup_service_full_backup(): another kind of run, a full device backup (KsFullBackupJob)
+ * of @source (an iPhone) into each of @folders (element-type utf8: folders that hold
+ * <UDID>/), or %NULL for the plan's enabled destinations whose methods include
+ * KS_BACKUP_METHOD_FULL (their "full-backup-keep" option says how many snapshots to keep).
+ * It queues with the other runs; its progress comes as KsBackupRun::full-progress
+ * (const KsFullBackupProgress *), its destinations list is empty and it has no import result.
+ *
  * Signals:
  *   KsBackupService::run-queued (KsBackupRun *run), ::run-started (run), ::run-finished (run);
  *   KsBackupRun::progress (const KsImportProgress *progress), KsBackupRun::finished ();
@@ -46,6 +53,7 @@
 
 #include "ks-backup-plan.h"
 #include "ks-catalog.h"
+#include "ks-full-backup-job.h"
 #include "ks-import-job.h"
 #include "ks-source.h"
 
@@ -85,6 +93,11 @@ KsImportFlags           ks_backup_run_get_flags         (KsBackupRun   *self);
 void                    ks_backup_run_set_layout        (KsBackupRun   *self,
                                                          const char    *layout);
 void                    ks_backup_run_cancel            (KsBackupRun   *self);
+gboolean                ks_backup_run_is_full_backup    (KsBackupRun   *self);
+void                    ks_backup_run_set_force_full    (KsBackupRun   *self,
+                                                         gboolean       force_full);
+const KsFullBackupProgress *ks_backup_run_get_full_progress (KsBackupRun *self);
+GPtrArray              *ks_backup_run_get_full_backup_folders (KsBackupRun *self);
 gboolean                ks_backup_run_is_cancelled      (KsBackupRun   *self);
 
 #define KS_TYPE_BACKUP_SERVICE (ks_backup_service_get_type ())
@@ -99,6 +112,11 @@ KsBackupRun     *ks_backup_service_back_up      (KsBackupService  *self,
                                                  KsSource         *source,
                                                  GPtrArray        *assets,
                                                  GPtrArray        *destinations,
+                                                 const char       *origin,
+                                                 GError          **error);
+KsBackupRun     *ks_backup_service_full_backup  (KsBackupService  *self,
+                                                 KsSource         *source,
+                                                 GPtrArray        *folders,
                                                  const char       *origin,
                                                  GError          **error);
 KsBackupRun     *ks_backup_service_find_run     (KsBackupService  *self,

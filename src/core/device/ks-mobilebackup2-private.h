@@ -1,0 +1,94 @@
+/* ks-mobilebackup2-private.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Shared by ks-mobilebackup2.c (the conversation) and ks-mobilebackup2-files.c (the backup
+ * folder side of it: untrusted paths, receiving and sending files, the folder operations). */
+
+#pragma once
+
+#include <libimobiledevice/libimobiledevice.h>
+#include <plist/plist.h>
+
+#include "ks-mobilebackup2.h"
+
+G_BEGIN_DECLS
+
+/* DeviceLink file stream block codes (tools/idevicebackup2.c). */
+#define KS_MB2_CODE_SUCCESS      0x00
+#define KS_MB2_CODE_ERROR_LOCAL  0x06
+#define KS_MB2_CODE_ERROR_REMOTE 0x0b
+#define KS_MB2_CODE_FILE_DATA    0x0c
+
+#define KS_MB2_EMPTY "___EmptyParameterString___"
+
+typedef struct
+{
+  char                        *udid;
+  int                          root_fd;        /* the <UDID>/ folder */
+  idevice_connection_t         conn;
+  GCancellable                *cancellable;
+  KsMobilebackup2ProgressFunc  progress_func;
+  gpointer                     user_data;
+  KsMobilebackup2Progress      progress;
+  gint64                       last_progress_us;
+  gint                         passcode_shown;   /* atomic: set by the notification thread */
+  gint                         cancel_requested; /* atomic: the phone asked to cancel */
+  GError                      *local_error;      /* first error of ours during the run */
+  guint8                      *buffer;           /* one block of file data */
+} KsMb2;
+
+/* ks-mobilebackup2.c */
+gboolean  _ks_mb2_read_exact      (KsMb2          *self,
+                                   void           *buf,
+                                   gsize           len,
+                                   GError        **error);
+gboolean  _ks_mb2_write_all       (KsMb2          *self,
+                                   const void     *buf,
+                                   gsize           len,
+                                   GError        **error);
+gboolean  _ks_mb2_send_status     (KsMb2          *self,
+                                   gint64          code,
+                                   const char     *status1,
+                                   plist_t         status2,
+                                   GError        **error);
+void      _ks_mb2_set_phase       (KsMb2          *self,
+                                   KsMobilebackup2Phase phase);
+void      _ks_mb2_report          (KsMb2          *self,
+                                   gboolean        force);
+void      _ks_mb2_note_error      (KsMb2          *self,
+                                   GError         *error);
+/* The phone's overall progress at @index of @msg, kept monotonic. */
+void      _ks_mb2_progress_from   (KsMb2          *self,
+                                   plist_t         msg,
+                                   uint32_t        index);
+/* A copy of a string node's value (g_free), NULL for anything else. */
+char     *_ks_mb2_string_value    (plist_t         node);
+
+/* ks-mobilebackup2-files.c: each handles one DeviceLink message (@msg is the whole array)
+ * and answers it; FALSE only when the connection failed or was cancelled. */
+gboolean  _ks_mb2_upload_files    (KsMb2 *self, plist_t msg, GError **error);
+gboolean  _ks_mb2_download_files  (KsMb2 *self, plist_t msg, GError **error);
+gboolean  _ks_mb2_free_space      (KsMb2 *self, GError **error);
+gboolean  _ks_mb2_contents_of_dir (KsMb2 *self, plist_t msg, GError **error);
+gboolean  _ks_mb2_create_dir      (KsMb2 *self, plist_t msg, GError **error);
+gboolean  _ks_mb2_move_items      (KsMb2 *self, plist_t msg, GError **error);
+gboolean  _ks_mb2_remove_items    (KsMb2 *self, plist_t msg, GError **error);
+gboolean  _ks_mb2_copy_item       (KsMb2 *self, plist_t msg, GError **error);
+
+/* Opens the folder that holds the last part of @device_path ("<UDID>/a/b" → fd of a,
+ * *@out_leaf = "b"; "<UDID>" → a dup of the root, *@out_leaf = NULL). Parent folders are
+ * made when @create. Sets KS_MOBILEBACKUP2_ERROR_UNSAFE_PATH for a path that would leave
+ * the backup folder. */
+int       _ks_mb2_open_parent     (KsMb2          *self,
+                                   const char     *device_path,
+                                   gboolean        create,
+                                   char          **out_leaf,
+                                   GError        **error);
+/* The DeviceLink error code for an errno (ENOENT -6, EEXIST -7, …). */
+gint64    _ks_mb2_errno_code      (int             errsv);
+
+G_END_DECLS
