@@ -19,7 +19,6 @@
 #include "ks-hash.h"
 #include "ks-import-job.h"
 #include "ks-import-progress.h"
-#include "ks-jpeg-copy.h"
 #include "ks-jpeg-copy-job.h"
 
 /* Larger HEICs are not photos a phone takes; reading one into memory is refused. */
@@ -260,36 +259,68 @@ ks_jpeg_copy_job_add_destination (KsJpegCopyJob   *self,
  *
  * Returns: whether it was added
  */
+/**
+ * ks_jpeg_copy_get_settings:
+ * @id: a plan entry's id
+ * @out_placement: (out) (optional)
+ * @out_quality: (out) (optional)
+ */
 gboolean
-ks_jpeg_copy_job_add_planned (KsJpegCopyJob *self,
-                              KsBackupPlan  *plan,
-                              KsDestination *destination)
+ks_jpeg_copy_get_settings (KsBackupPlan    *plan,
+                           const char      *id,
+                           KsJpegPlacement *out_placement,
+                           int             *out_quality)
 {
-  const char *id;
   g_autofree char *enabled = NULL;
   g_autofree char *placement_name = NULL;
   g_autofree char *quality_text = NULL;
   KsJpegPlacement placement = KS_JPEG_PLACEMENT_SUBFOLDER;
   gint64 quality = KS_JPEG_COPY_DEFAULT_QUALITY;
 
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (plan), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  enabled = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_ENABLED);
+  placement_name = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_PLACEMENT);
+  if (placement_name != NULL && !ks_jpeg_placement_from_string (placement_name, &placement))
+    placement = KS_JPEG_PLACEMENT_SUBFOLDER;
+  quality_text = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_QUALITY);
+  if (quality_text != NULL && !g_ascii_string_to_signed (quality_text, 10, 1, 100, &quality, NULL))
+    quality = KS_JPEG_COPY_DEFAULT_QUALITY;
+
+  if (out_placement)
+    *out_placement = placement;
+  if (out_quality)
+    *out_quality = quality;
+  return g_strcmp0 (enabled, "true") == 0;
+}
+
+/**
+ * ks_jpeg_copy_job_add_planned:
+ * @destination: a destination whose id (after a run opened it) is a plan entry's
+ *
+ * Adds @destination with the placement and quality its plan entry says, if that entry asks
+ * for JPEG copies.
+ *
+ * Returns: whether it was added
+ */
+gboolean
+ks_jpeg_copy_job_add_planned (KsJpegCopyJob *self,
+                              KsBackupPlan  *plan,
+                              KsDestination *destination)
+{
+  const char *id;
+  KsJpegPlacement placement;
+  int quality;
+
   g_return_val_if_fail (KS_IS_JPEG_COPY_JOB (self), FALSE);
   g_return_val_if_fail (KS_IS_BACKUP_PLAN (plan), FALSE);
   g_return_val_if_fail (KS_IS_DESTINATION (destination), FALSE);
 
   id = ks_destination_get_id (destination);
-  if (id == NULL || ks_backup_plan_lookup (plan, id) == NULL)
+  if (id == NULL || ks_backup_plan_lookup (plan, id) == NULL
+      || !ks_jpeg_copy_get_settings (plan, id, &placement, &quality))
     return FALSE;
-
-  enabled = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_ENABLED);
-  if (g_strcmp0 (enabled, "true") != 0)
-    return FALSE;
-
-  placement_name = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_PLACEMENT);
-  if (placement_name != NULL)
-    ks_jpeg_placement_from_string (placement_name, &placement);
-  quality_text = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_QUALITY);
-  if (quality_text != NULL && !g_ascii_string_to_signed (quality_text, 10, 1, 100, &quality, NULL))
-    quality = KS_JPEG_COPY_DEFAULT_QUALITY;
 
   ks_jpeg_copy_job_add_destination (self, destination, placement, quality);
   return TRUE;

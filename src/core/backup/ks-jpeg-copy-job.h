@@ -27,6 +27,7 @@
 
 #include "ks-backup-plan.h"
 #include "ks-destination.h"
+#include "ks-jpeg-copy.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,13 @@ typedef enum
 const char *ks_jpeg_placement_to_string   (KsJpegPlacement  placement);
 gboolean    ks_jpeg_placement_from_string (const char      *string,
                                            KsJpegPlacement *out_placement);
+
+/* What a plan entry says about JPEG copies (defaults for what is unset or unreadable).
+ * Returns: whether it asks for them */
+gboolean    ks_jpeg_copy_get_settings     (KsBackupPlan    *plan,
+                                           const char      *id,
+                                           KsJpegPlacement *out_placement,
+                                           int             *out_quality);
 
 /* Where the JPEG copy of @original_path goes: its folder and file name (before any " (2)"
  * a taken name needs). */
