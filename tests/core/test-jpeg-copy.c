@@ -719,15 +719,25 @@ test_job_beside (Fixture       *f,
   g_autofree char *taken = g_build_filename (f->root, "2024", "05", "IMG_0002.JPG", NULL);
   g_autofree char *second = g_build_filename (f->root, "2024", "05", "IMG_0002 (2).JPG", NULL);
   g_autofree char *taken_contents = NULL;
+  g_autofree char *edited = g_build_filename (f->root, "2024", "05", "IMG_E0001.JPG", NULL);
+  g_autofree char *edited_rel = NULL;
+  HeicSpec edit_spec = { .width = 96, .height = 96, .orientation = 1 };
+  g_autoptr(GBytes) edit = make_heic (&edit_spec);
+  g_autoptr(GBytes) movie = g_bytes_new_static ("\0\0\0\x14" "ftypqt  not a photo", 23);
+  g_autofree char *movie_rel = NULL;
 
   store_photos (f, 2);
+  /* The edited version, a HEIC too, gets its own; a movie gets none. */
+  edited_rel = store_original (f, "2024/05", "IMG_E0001.HEIC", edit);
+  movie_rel = store_original (f, "2024/05", "IMG_0001.MOV", movie);
   /* A file of someone else's has the name: it stays, the copy takes the next name. */
   g_assert_true (g_file_set_contents (taken, "mine", -1, NULL));
 
   result = run_job (f, KS_JPEG_PLACEMENT_BESIDE, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (result->made, ==, 2);
+  g_assert_cmpuint (result->made, ==, 3);
   g_assert_true (g_file_test (beside, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (edited, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
   g_assert_true (g_file_get_contents (taken, &taken_contents, NULL, NULL));
   g_assert_cmpstr (taken_contents, ==, "mine");
