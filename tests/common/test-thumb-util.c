@@ -954,6 +954,18 @@ test_write_file (const char *path,
   g_assert_no_error (error);
 }
 
+/* Writes @bytes to @dir/@name. Returns: (transfer full): the path */
+char *
+test_write_file_in (const char *dir,
+                    const char *name,
+                    GBytes     *bytes)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  test_write_file (path, bytes);
+  return path;
+}
+
 void
 test_assert_pixbufs_equal (GdkPixbuf *a,
                            GdkPixbuf *b)

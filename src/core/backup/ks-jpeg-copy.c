@@ -237,51 +237,61 @@ nclx_curve (enum heif_transfer_characteristics tc)
     }
 }
 
+static gboolean
+is_srgb_like (const struct heif_color_profile_nclx *nclx)
+{
+  gboolean primaries = nclx->color_primaries == heif_color_primaries_ITU_R_BT_709_5 ||
+                       nclx->color_primaries == heif_color_primaries_unspecified;
+  gboolean curve = nclx->transfer_characteristics == heif_transfer_characteristic_IEC_61966_2_1 ||
+                   nclx->transfer_characteristics == heif_transfer_characteristic_unspecified ||
+                   nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_709_5 ||
+                   nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_601_6 ||
+                   nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_2020_2_10bit ||
+                   nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_2020_2_12bit;
+
+  return primaries && curve;
+}
+
+/* The nclx of the photo's colr box, or %NULL. */
+static struct heif_color_profile_nclx *
+dup_handle_nclx (struct heif_image_handle *handle)
+{
+  struct heif_color_profile_nclx *nclx = NULL;
+
+  if (heif_image_handle_get_nclx_color_profile (handle, &nclx).code != heif_error_Ok)
+    return NULL;
+  return nclx;
+}
+
 /* JPEG has no nclx: pixels in other primaries (Display P3, BT.2020) or another transfer
  * curve are turned into sRGB, which is what a viewer assumes for a JPEG without a
  * profile. */
 static void
-nclx_to_srgb (struct heif_image_handle *handle,
-              guint8                   *pixels,
-              int                       stride,
-              int                       width,
-              int                       height)
+nclx_to_srgb (const struct heif_color_profile_nclx *nclx,
+              guint8                               *pixels,
+              int                                   stride,
+              int                                   width,
+              int                                   height)
 {
-  struct heif_color_profile_nclx *nclx = NULL;
-  gboolean srgb_primaries;
-  gboolean srgb_curve;
+  const cmsFloat64Number srgb[5] = { 2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045 };
   cmsToneCurve *curve = NULL;
   cmsHPROFILE from = NULL;
   cmsHPROFILE to = NULL;
   cmsHTRANSFORM transform = NULL;
+  cmsCIExyY white = { nclx->color_primary_white_x, nclx->color_primary_white_y, 1.0 };
+  cmsCIExyYTRIPLE primaries = {
+    { nclx->color_primary_red_x, nclx->color_primary_red_y, 1.0 },
+    { nclx->color_primary_green_x, nclx->color_primary_green_y, 1.0 },
+    { nclx->color_primary_blue_x, nclx->color_primary_blue_y, 1.0 },
+  };
 
-  if (heif_image_handle_get_nclx_color_profile (handle, &nclx).code != heif_error_Ok || nclx == NULL)
+  curve = nclx_curve (nclx->transfer_characteristics);
+  if (curve == NULL)
+    curve = cmsBuildParametricToneCurve (NULL, 4, srgb);
+  if (curve == NULL)
     return;
 
-  srgb_primaries = nclx->color_primaries == heif_color_primaries_ITU_R_BT_709_5 ||
-                   nclx->color_primaries == heif_color_primaries_unspecified;
-  srgb_curve = nclx->transfer_characteristics == heif_transfer_characteristic_IEC_61966_2_1 ||
-               nclx->transfer_characteristics == heif_transfer_characteristic_unspecified ||
-               nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_709_5 ||
-               nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_601_6 ||
-               nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_2020_2_10bit ||
-               nclx->transfer_characteristics == heif_transfer_characteristic_ITU_R_BT_2020_2_12bit;
-  if (srgb_primaries && srgb_curve)
-    goto out;
-
-  curve = srgb_curve ? cmsBuildParametricToneCurve (NULL, 4, (const cmsFloat64Number[5]) {
-                         2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045 })
-                     : nclx_curve (nclx->transfer_characteristics);
-  if (curve == NULL)
-    goto out;
-
   {
-    cmsCIExyY white = { nclx->color_primary_white_x, nclx->color_primary_white_y, 1.0 };
-    cmsCIExyYTRIPLE primaries = {
-      { nclx->color_primary_red_x, nclx->color_primary_red_y, 1.0 },
-      { nclx->color_primary_green_x, nclx->color_primary_green_y, 1.0 },
-      { nclx->color_primary_blue_x, nclx->color_primary_blue_y, 1.0 },
-    };
     cmsToneCurve *curves[3] = { curve, curve, curve };
 
     from = cmsCreateRGBProfile (&white, &primaries, curves);
@@ -293,16 +303,44 @@ nclx_to_srgb (struct heif_image_handle *handle,
     for (int y = 0; y < height; y++)
       cmsDoTransform (transform, pixels + (gsize) y * stride, pixels + (gsize) y * stride, width);
 
-out:
   if (transform != NULL)
     cmsDeleteTransform (transform);
   if (from != NULL)
     cmsCloseProfile (from);
   if (to != NULL)
     cmsCloseProfile (to);
-  if (curve != NULL)
-    cmsFreeToneCurve (curve);
-  heif_nclx_color_profile_free (nclx);
+  cmsFreeToneCurve (curve);
+}
+
+/* Whether the decoder's YCbCr is JPEG's own (BT.601 matrix, full range, 8-bit 4:2:0): then
+ * its planes go to libjpeg as they are, without a round trip through RGB. With no nclx
+ * anywhere, libheif reads the planes that way too. */
+static gboolean
+is_jpeg_ycbcr (struct heif_image                    *image,
+               const struct heif_color_profile_nclx *colr)
+{
+  struct heif_color_profile_nclx *nclx = NULL;
+  gboolean ok = TRUE;
+
+  if (heif_image_get_colorspace (image) != heif_colorspace_YCbCr ||
+      heif_image_get_chroma_format (image) != heif_chroma_420 ||
+      heif_image_get_bits_per_pixel_range (image, heif_channel_Y) != 8 ||
+      heif_image_get_bits_per_pixel_range (image, heif_channel_Cb) != 8 ||
+      heif_image_get_bits_per_pixel_range (image, heif_channel_Cr) != 8)
+    return FALSE;
+
+  /* The colr box says how the planes are meant; else the coded stream's own. */
+  if (colr == NULL && heif_image_get_nclx_color_profile (image, &nclx).code == heif_error_Ok)
+    colr = nclx;
+  if (colr != NULL)
+    ok = colr->full_range_flag &&
+         (colr->matrix_coefficients == heif_matrix_coefficients_ITU_R_BT_601_6 ||
+          colr->matrix_coefficients == heif_matrix_coefficients_ITU_R_BT_470_6_System_B_G ||
+          colr->matrix_coefficients == heif_matrix_coefficients_unspecified);
+  if (nclx != NULL)
+    heif_nclx_color_profile_free (nclx);
+
+  return ok;
 }
 
 typedef struct
@@ -329,14 +367,78 @@ jpeg_output_message_cb (j_common_ptr cinfo)
 
 typedef struct
 {
-  const guint8 *pixels;
-  int           stride;
-  int           width;
-  int           height;
-  int           quality;
-  GBytes       *exif;
-  GBytes       *icc;
+  struct heif_image *image;  /* interleaved RGB, or YCbCr 4:2:0 when @raw */
+  gboolean           raw;
+  int                width;
+  int                height;
+  int                quality;
+  GBytes            *exif;
+  GBytes            *icc;
 } EncodeInput;
+
+/* libjpeg reads whole 8×8 blocks of each plane: the rows and columns past the picture are
+ * the edge repeated, as libjpeg's own downsampler pads. */
+static void
+fill_raw_rows (const guint8 *plane,
+               int           stride,
+               int           width,
+               int           height,
+               int           first_row,
+               JSAMPARRAY    rows,
+               int           n_rows,
+               int           padded_width)
+{
+  for (int i = 0; i < n_rows; i++)
+    {
+      const guint8 *src = plane + (gsize) MIN (first_row + i, height - 1) * stride;
+
+      memcpy (rows[i], src, width);
+      memset (rows[i] + width, src[width - 1], padded_width - width);
+    }
+}
+
+static void
+write_raw (struct jpeg_compress_struct *cinfo,
+           const EncodeInput           *in)
+{
+  int cw = (in->width + 1) / 2;
+  int ch = (in->height + 1) / 2;
+  int yw_padded = (in->width + 7) / 8 * 8;
+  int cw_padded = (cw + 7) / 8 * 8;
+  JSAMPARRAY y_rows = (*cinfo->mem->alloc_sarray) ((j_common_ptr) cinfo, JPOOL_IMAGE, yw_padded, 16);
+  JSAMPARRAY cb_rows = (*cinfo->mem->alloc_sarray) ((j_common_ptr) cinfo, JPOOL_IMAGE, cw_padded, 8);
+  JSAMPARRAY cr_rows = (*cinfo->mem->alloc_sarray) ((j_common_ptr) cinfo, JPOOL_IMAGE, cw_padded, 8);
+  JSAMPARRAY planes[3] = { y_rows, cb_rows, cr_rows };
+  int y_stride, cb_stride, cr_stride;
+  const guint8 *y = heif_image_get_plane_readonly (in->image, heif_channel_Y, &y_stride);
+  const guint8 *cb = heif_image_get_plane_readonly (in->image, heif_channel_Cb, &cb_stride);
+  const guint8 *cr = heif_image_get_plane_readonly (in->image, heif_channel_Cr, &cr_stride);
+
+  while (cinfo->next_scanline < cinfo->image_height)
+    {
+      int row = cinfo->next_scanline;
+
+      fill_raw_rows (y, y_stride, in->width, in->height, row, y_rows, 16, yw_padded);
+      fill_raw_rows (cb, cb_stride, cw, ch, row / 2, cb_rows, 8, cw_padded);
+      fill_raw_rows (cr, cr_stride, cw, ch, row / 2, cr_rows, 8, cw_padded);
+      jpeg_write_raw_data (cinfo, planes, 16);
+    }
+}
+
+static void
+write_rgb (struct jpeg_compress_struct *cinfo,
+           const EncodeInput           *in)
+{
+  int stride;
+  const guint8 *pixels = heif_image_get_plane_readonly (in->image, heif_channel_interleaved, &stride);
+
+  while (cinfo->next_scanline < cinfo->image_height)
+    {
+      JSAMPROW row = (JSAMPROW) (pixels + (gsize) cinfo->next_scanline * stride);
+
+      jpeg_write_scanlines (cinfo, &row, 1);
+    }
+}
 
 /* Kept apart from the caller's locals: nothing here changes between setjmp and longjmp
  * except through @cinfo and the output pointers, which libjpeg owns. */
@@ -370,9 +472,17 @@ encode (const EncodeInput  *in,
   cinfo.image_width = in->width;
   cinfo.image_height = in->height;
   cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
+  cinfo.in_color_space = in->raw ? JCS_YCbCr : JCS_RGB;
   jpeg_set_defaults (&cinfo);
   jpeg_set_quality (&cinfo, in->quality, TRUE);
+  if (in->raw)
+    {
+      /* 4:2:0, as libheif hands the planes over. */
+      cinfo.raw_data_in = TRUE;
+      cinfo.comp_info[0].h_samp_factor = cinfo.comp_info[0].v_samp_factor = 2;
+      cinfo.comp_info[1].h_samp_factor = cinfo.comp_info[1].v_samp_factor = 1;
+      cinfo.comp_info[2].h_samp_factor = cinfo.comp_info[2].v_samp_factor = 1;
+    }
   /* Exif readers expect APP1 right after SOI, so no JFIF APP0 when there is Exif. */
   if (in->exif != NULL)
     cinfo.write_JFIF_header = FALSE;
@@ -384,12 +494,10 @@ encode (const EncodeInput  *in,
   if (in->icc != NULL)
     jpeg_write_icc_profile (&cinfo, g_bytes_get_data (in->icc, NULL), g_bytes_get_size (in->icc));
 
-  while (cinfo.next_scanline < cinfo.image_height)
-    {
-      JSAMPROW row = (JSAMPROW) (in->pixels + (gsize) cinfo.next_scanline * in->stride);
-
-      jpeg_write_scanlines (&cinfo, &row, 1);
-    }
+  if (in->raw)
+    write_raw (&cinfo, in);
+  else
+    write_rgb (&cinfo, in);
 
   jpeg_finish_compress (&cinfo);
   jpeg_destroy_compress (&cinfo);
@@ -430,11 +538,12 @@ ks_jpeg_copy_convert (GBytes  *heic,
   struct heif_image_handle *handle = NULL;
   struct heif_image *image = NULL;
   struct heif_decoding_options *options = NULL;
+  struct heif_color_profile_nclx *nclx = NULL;
   g_autoptr(GBytes) exif = NULL;
   g_autoptr(GBytes) icc = NULL;
+  gboolean to_srgb;
   EncodeInput in = { 0 };
   GBytes *jpeg = NULL;
-  guint8 *pixels;
 
   g_return_val_if_fail (heic != NULL, NULL);
   g_return_val_if_fail (quality >= 1 && quality <= 100, NULL);
@@ -449,35 +558,59 @@ ks_jpeg_copy_convert (GBytes  *heic,
       || !set_decode_error (heif_context_get_primary_image_handle (ctx, &handle), error))
     goto out;
 
+  icc = dup_icc (handle);
+  nclx = dup_handle_nclx (handle);
+  /* An ICC profile says the colours; else nclx primaries a JPEG cannot say are converted. */
+  to_srgb = icc == NULL && nclx != NULL && !is_srgb_like (nclx);
+
   options = heif_decoding_options_alloc ();
   options->convert_hdr_to_8bit = 1;
-  if (!set_decode_error (heif_decode_image (handle, &image, heif_colorspace_RGB,
+
+  /* JPEG's own YCbCr when the photo has it: no conversion to RGB and back. */
+  if (!to_srgb)
+    {
+      if (!set_decode_error (heif_decode_image (handle, &image, heif_colorspace_YCbCr, heif_chroma_420,
+                                                options),
+                             error))
+        goto out;
+      in.raw = is_jpeg_ycbcr (image, nclx);
+      if (!in.raw)
+        g_clear_pointer (&image, heif_image_release);
+    }
+
+  if (image == NULL &&
+      !set_decode_error (heif_decode_image (handle, &image, heif_colorspace_RGB,
                                             heif_chroma_interleaved_RGB, options),
                          error))
     goto out;
 
-  pixels = heif_image_get_plane (image, heif_channel_interleaved, &in.stride);
-  in.width = heif_image_get_width (image, heif_channel_interleaved);
-  in.height = heif_image_get_height (image, heif_channel_interleaved);
-  if (pixels == NULL || in.width <= 0 || in.height <= 0)
+  in.image = image;
+  in.width = heif_image_get_width (image, in.raw ? heif_channel_Y : heif_channel_interleaved);
+  in.height = heif_image_get_height (image, in.raw ? heif_channel_Y : heif_channel_interleaved);
+  if (in.width <= 0 || in.height <= 0)
     {
       g_set_error (error, KS_JPEG_COPY_ERROR, KS_JPEG_COPY_ERROR_DECODE,
                    _("Cannot decode this HEIC photo: %s"), _("it has no picture"));
       goto out;
     }
 
-  icc = dup_icc (handle);
-  if (icc == NULL)
-    nclx_to_srgb (handle, pixels, in.stride, in.width, in.height);
+  if (to_srgb)
+    {
+      int stride;
+      guint8 *pixels = heif_image_get_plane (image, heif_channel_interleaved, &stride);
+
+      nclx_to_srgb (nclx, pixels, stride, in.width, in.height);
+    }
   exif = dup_exif_app1 (handle);
 
-  in.pixels = pixels;
   in.quality = quality;
   in.exif = exif;
   in.icc = icc;
   jpeg = encode (&in, error);
 
 out:
+  if (nclx != NULL)
+    heif_nclx_color_profile_free (nclx);
   if (options != NULL)
     heif_decoding_options_free (options);
   if (image != NULL)
