@@ -353,6 +353,19 @@ test_index_roundtrip (Fixture       *f,
 /* ---- through the backup service ---- */
 
 static void
+jpeg_progress_cb (KsBackupRun *run,
+                  guint        done,
+                  guint        total,
+                  gpointer     user_data)
+{
+  guint *seen = user_data;
+
+  g_assert_cmpuint (done, ==, seen[0] + 1);
+  seen[0] = done;
+  seen[1] = total;
+}
+
+static void
 test_service_stage (void)
 {
   g_autoptr(GError) error = NULL;
@@ -371,6 +384,7 @@ test_service_stage (void)
   g_autoptr(KsSource) source = NULL;
   KsPlanDestination *dest;
   const KsJpegCopyResult *jr;
+  guint seen[2] = { 0, 0 };
 
   g_assert_no_error (error);
   g_assert_cmpint (g_mkdir_with_parents (library, 0755), ==, 0);
@@ -398,8 +412,12 @@ test_service_stage (void)
   service = ks_backup_service_new (catalog, plan);
   run = ks_backup_service_back_up (service, source, NULL, NULL, "cli", &error);
   g_assert_no_error (error);
+  g_signal_connect (run, "jpeg-progress", G_CALLBACK (jpeg_progress_cb), seen);
   while (ks_backup_run_get_state (run) != KS_BACKUP_RUN_FINISHED)
     g_main_context_iteration (NULL, TRUE);
+  /* Each JPEG copy was announced, on this thread, before the run finished. */
+  g_assert_cmpuint (seen[0], ==, 2);
+  g_assert_cmpuint (seen[1], ==, 2);
 
   g_assert_null (ks_backup_run_get_error (run));
   g_assert_cmpuint (ks_backup_run_get_result (run)->copied, ==, 2);

@@ -44,6 +44,7 @@ enum {
 
 enum {
   RUN_PROGRESS,
+  RUN_JPEG_PROGRESS,
   RUN_FINISHED,
   RUN_N_SIGNALS
 };
@@ -108,6 +109,9 @@ ks_backup_run_class_init (KsBackupRunClass *klass)
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1,
                   KS_TYPE_IMPORT_PROGRESS | G_SIGNAL_TYPE_STATIC_SCOPE);
+  run_signals[RUN_JPEG_PROGRESS] =
+    g_signal_new ("jpeg-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
   run_signals[RUN_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -474,6 +478,48 @@ jpeg_done_cb (GObject      *object,
   finish_run (self, run);
 }
 
+typedef struct
+{
+  KsBackupRun *run;
+  guint        done;
+  guint        total;
+} JpegProgress;
+
+static void
+jpeg_progress_free (gpointer data)
+{
+  JpegProgress *progress = data;
+
+  g_object_unref (progress->run);
+  g_free (progress);
+}
+
+static gboolean
+jpeg_progress_in_context_cb (gpointer data)
+{
+  JpegProgress *progress = data;
+
+  g_signal_emit (progress->run, run_signals[RUN_JPEG_PROGRESS], 0, progress->done, progress->total);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the JPEG job's thread: the run says it on the service's context. */
+static void
+jpeg_progress_cb (guint       done,
+                  guint       total,
+                  const char *relative_path,
+                  gpointer    user_data)
+{
+  JobClosure *closure = user_data;
+  JpegProgress *progress = g_new0 (JpegProgress, 1);
+
+  progress->run = g_object_ref (closure->run);
+  progress->done = done;
+  progress->total = total;
+  g_main_context_invoke_full (closure->service->context, G_PRIORITY_DEFAULT,
+                              jpeg_progress_in_context_cb, progress, jpeg_progress_free);
+}
+
 /* JPEG copies are made after the import, from the originals it stored and verified, for
  * the destinations whose plan entry asks for them. Returns: whether that stage started. */
 static gboolean
@@ -496,6 +542,7 @@ start_jpeg_stage (KsBackupService *self,
   closure = g_new0 (JobClosure, 1);
   closure->service = g_object_ref (self);
   closure->run = g_object_ref (run);
+  ks_jpeg_copy_job_set_progress (run->jpeg_job, jpeg_progress_cb, closure);
   ks_jpeg_copy_job_run_async (run->jpeg_job, run->cancellable, jpeg_done_cb, closure);
   return TRUE;
 }

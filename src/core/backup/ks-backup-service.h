@@ -35,6 +35,7 @@
  * Signals:
  *   KsBackupService::run-queued (KsBackupRun *run), ::run-started (run), ::run-finished (run);
  *   KsBackupRun::progress (const KsImportProgress *progress), KsBackupRun::finished ();
+ *   KsBackupRun::jpeg-progress (guint done, guint total) while JPEG copies are made;
  *   KsBackupRun notifies "state".
  * After "finished", ks_backup_run_get_result() holds the counts (also of a run that stopped:
  * what it copied before) and ks_backup_run_get_error() why it stopped, or %NULL.
