@@ -112,6 +112,7 @@ ks_test_make_heic_photo (const KsTestHeicSpec *spec)
   guint8 *plane;
   int stride;
 
+  FIXTURE_LEAKS_BEGIN ();
   ks_test_check_heif (heif_image_create (spec->width, spec->height, heif_colorspace_RGB,
                                  heif_chroma_interleaved_RGB, &image));
   ks_test_check_heif (heif_image_add_plane (image, heif_channel_interleaved, spec->width, spec->height, 8));
@@ -161,6 +162,7 @@ ks_test_make_heic_photo (const KsTestHeicSpec *spec)
   heif_image_release (image);
   heif_encoder_release (encoder);
   heif_context_free (ctx);
+  FIXTURE_LEAKS_END ();
 
   return g_byte_array_free_to_bytes (out);
 }
