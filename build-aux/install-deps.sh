@@ -10,6 +10,8 @@ PACKAGES="
   libplist-dev libplist-utils libssl-dev
   libheif-dev libheif-examples heif-thumbnailer heif-gdk-pixbuf
   libsqlite3-dev sqlite3 libexif-dev
+  libjpeg62-turbo-dev liblcms2-dev
+  libimage-exiftool-perl
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   libx265-dev libx264-dev

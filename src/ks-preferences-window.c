@@ -14,6 +14,7 @@
 
 #include "ks-automatic-page.h"
 #include "ks-backup-plan.h"
+#include "ks-jpeg-copy-row.h"
 #include "ks-layout.h"
 #include "ks-preferences-window.h"
 
@@ -30,6 +31,7 @@ struct _KsPreferencesWindow
   GtkSwitch           *videos_switch;
   AdwEntryRow         *layout_row;
   AdwActionRow        *layout_preview_row;
+  GtkListBox          *jpeg_list;
 
   /* Owned references */
   KsBackupPlan        *plan;
@@ -179,6 +181,11 @@ update_layout_preview (KsPreferencesWindow *self)
   adw_action_row_set_subtitle (self->layout_preview_row, preview);
   g_free (self->layout_preview);
   self->layout_preview = g_steal_pointer (&preview);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->jpeg_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (KS_IS_JPEG_COPY_ROW (row))
+      ks_jpeg_copy_row_set_example (KS_JPEG_COPY_ROW (row), self->layout_preview);
 }
 
 static void
@@ -294,6 +301,8 @@ plan_changed_cb (KsPreferencesWindow *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->destinations_list))))
     gtk_list_box_remove (self->destinations_list, child);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->jpeg_list))))
+    gtk_list_box_remove (self->jpeg_list, child);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
 
@@ -303,6 +312,13 @@ plan_changed_cb (KsPreferencesWindow *self)
       g_autoptr(KsPlanDestination) dest = g_list_model_get_item (G_LIST_MODEL (self->plan), i);
 
       gtk_list_box_append (self->destinations_list, create_destination_row (self, dest, n > 1));
+      if (ks_plan_destination_get_methods (dest) & KS_BACKUP_METHOD_FILES)
+        {
+          GtkWidget *jpeg_row = ks_jpeg_copy_row_new (self->plan, dest);
+
+          ks_jpeg_copy_row_set_example (KS_JPEG_COPY_ROW (jpeg_row), self->layout_preview);
+          gtk_list_box_append (self->jpeg_list, jpeg_row);
+        }
     }
 }
 
@@ -401,6 +417,7 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, videos_switch);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_preview_row);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, jpeg_list);
   gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
 }

@@ -156,6 +156,27 @@ ks_progress_panel_set_progress (KsProgressPanel        *self,
   gtk_label_set_text (GTK_LABEL (self->details_label), details->str);
 }
 
+/* After the originals: JPEG copies of the HEIC photos, for destinations that ask. */
+void
+ks_progress_panel_set_jpeg_progress (KsProgressPanel *self,
+                                     guint            done,
+                                     guint            total)
+{
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (KS_IS_PROGRESS_PANEL (self));
+
+  /* Translators: after the backup itself, e.g. "Saving JPEG copy 3 of 40" */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saving JPEG copy %u of %u",
+                                        "Saving JPEG copy %u of %u", total),
+                           MIN (done + 1, total), total);
+  gtk_label_set_text (GTK_LABEL (self->title_label), title);
+  gtk_label_set_text (GTK_LABEL (self->details_label),
+                      _("For people and services that cannot open HEIC photos"));
+  if (total > 0)
+    gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), (double) done / total);
+}
+
 void
 ks_progress_panel_set_current (KsProgressPanel *self,
                                const char      *name,

@@ -24,6 +24,9 @@ void        ks_progress_panel_reset         (KsProgressPanel        *self,
                                              const char             *title);
 void        ks_progress_panel_set_progress  (KsProgressPanel        *self,
                                              const KsImportProgress *progress);
+void        ks_progress_panel_set_jpeg_progress (KsProgressPanel    *self,
+                                                 guint               done,
+                                                 guint               total);
 void        ks_progress_panel_set_current   (KsProgressPanel        *self,
                                              const char             *name,
                                              GdkPaintable           *thumbnail);

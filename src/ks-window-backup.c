@@ -689,6 +689,9 @@ _ks_window_backup_init (KsWindow *self)
   g_signal_group_connect_object (self->run_signals, "progress",
                                  G_CALLBACK (run_progress_cb), self,
                                  G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->run_signals, "jpeg-progress",
+                                 G_CALLBACK (ks_progress_panel_set_jpeg_progress), self->progress_panel,
+                                 G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->run_signals, "finished",
                                  G_CALLBACK (run_finished_cb), self,
                                  G_CONNECT_SWAPPED);

@@ -238,6 +238,30 @@ ks_cli_json_run_members (KsJson      *json,
         }
       ks_json_end_array (json);
     }
+  if (ks_backup_run_get_jpeg_result (run) != NULL)
+    {
+      const KsJpegCopyResult *jpeg = ks_backup_run_get_jpeg_result (run);
+
+      ks_json_key (json, "jpeg_copies");
+      ks_json_begin_object (json);
+      ks_json_member_int (json, "made", jpeg->made);
+      ks_json_member_int (json, "present", jpeg->present);
+      ks_json_member_int (json, "failed", jpeg->failed);
+      ks_json_key (json, "errors");
+      ks_json_begin_array (json);
+      for (guint i = 0; i < jpeg->errors->len; i++)
+        {
+          KsImportFileError *fe = g_ptr_array_index (jpeg->errors, i);
+
+          ks_json_begin_object (json);
+          ks_json_member_string (json, "path", fe->path);
+          ks_json_member_string (json, "destination", fe->destination_id);
+          ks_json_member_string (json, "message", fe->message);
+          ks_json_end_object (json);
+        }
+      ks_json_end_array (json);
+      ks_json_end_object (json);
+    }
   if (error_message != NULL)
     {
       ks_json_key (json, "error");
@@ -260,6 +284,7 @@ ks_cli_run_summary (KsBackupRun *run,
                     gboolean     dry_run)
 {
   const KsImportResult *result = ks_backup_run_get_result (run);
+  const KsJpegCopyResult *jpeg = ks_backup_run_get_jpeg_result (run);
   g_autofree char *bytes = NULL;
   g_autofree char *summary = NULL;
 
@@ -274,6 +299,17 @@ ks_cli_run_summary (KsBackupRun *run,
 
       g_printerr ("FAILED  %s: %s\n", p, m);
     }
+
+  if (jpeg != NULL)
+    for (guint i = 0; i < jpeg->errors->len; i++)
+      {
+        KsImportFileError *fe = g_ptr_array_index (jpeg->errors, i);
+        g_autofree char *p = ks_cli_printable (fe->path);
+        g_autofree char *m = ks_cli_printable (fe->message);
+
+        /* TRANSLATORS: a HEIC photo whose JPEG copy could not be made */
+        g_printerr (_("FAILED  %s (JPEG copy): %s\n"), p, m);
+      }
 
   bytes = g_format_size (dry_run ? result->planned_bytes : result->bytes);
   if (dry_run)
@@ -295,6 +331,17 @@ ks_cli_run_summary (KsBackupRun *run,
 
       g_free (summary);
       summary = joined;
+    }
+  if (jpeg != NULL)
+    {
+      g_autofree char *jpeg_summary = g_strdup_printf (ngettext ("Made %u JPEG copy of a HEIC photo; %u failed",
+                                                                 "Made %u JPEG copies of HEIC photos; %u failed",
+                                                                 jpeg->made),
+                                                       jpeg->made, jpeg->failed);
+      char *both = g_strconcat (summary, ". ", jpeg_summary, NULL);
+
+      g_free (summary);
+      summary = both;
     }
   /* Files that are neither photos nor videos are backed up too, and said so. */
   if (result->others_copied > 0)
@@ -541,7 +588,10 @@ ks_cli_backup (KsCli  *cli,
       return ret;
     }
 
-  ret = result->failed > 0 ? KS_EXIT_SOME_FAILED : KS_EXIT_OK;
+  /* A JPEG copy that could not be made is a file that failed, though its original is safe. */
+  ret = result->failed > 0 || (ks_backup_run_get_jpeg_result (run) != NULL &&
+                               ks_backup_run_get_jpeg_result (run)->failed > 0)
+    ? KS_EXIT_SOME_FAILED : KS_EXIT_OK;
   print_result (cli, run, dry_run, ret, NULL);
   return ret;
 }

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* keepsake-cli destinations list|add|remove|enable|disable: the backup plan (KsBackupPlan,
- * stored in the catalog), the same one the window edits. `backup` without --to fills every
- * enabled destination. */
+/* keepsake-cli destinations list|add|remove|enable|disable|set: the backup plan
+ * (KsBackupPlan, stored in the catalog), the same one the window edits. `backup` without
+ * --to fills every enabled destination. `set` changes an entry's options (JPEG copies). */
 
 #include "config.h"
 
@@ -114,13 +114,75 @@ list (KsCli        *cli,
   return KS_EXIT_OK;
 }
 
+/* The JPEG-copy options given on the command line (unset: NULL / -1). */
+typedef struct
+{
+  int   enabled;     /* -1, 0, 1 */
+  char *placement;
+  int   quality;     /* -1, or 1–100 */
+} JpegOptions;
+
+static gboolean
+jpeg_options_given (const JpegOptions *opts)
+{
+  return opts->enabled >= 0 || opts->placement != NULL || opts->quality >= 0;
+}
+
+/* Checks the values before anything is changed. */
+static gboolean
+check_jpeg_options (const JpegOptions  *opts,
+                    GError            **error)
+{
+  KsJpegPlacement placement;
+
+  if (opts->placement != NULL && !ks_jpeg_placement_from_string (opts->placement, &placement))
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                   _("--jpeg-placement is “subfolder” or “beside”, not “%s”"), opts->placement);
+      return FALSE;
+    }
+  if (opts->quality != -1 && (opts->quality < 1 || opts->quality > 100))
+    {
+      g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                   _("--jpeg-quality is a number from 1 to 100"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_jpeg_options (KsBackupPlan       *plan,
+                    const char         *id,
+                    const JpegOptions  *opts,
+                    GError            **error)
+{
+  g_autofree char *quality = opts->quality >= 0 ? g_strdup_printf ("%d", opts->quality) : NULL;
+
+  if (opts->enabled >= 0 &&
+      !ks_backup_plan_set_destination_option (plan, id, KS_JPEG_OPTION_ENABLED,
+                                              opts->enabled ? "true" : "false", error))
+    return FALSE;
+  if (opts->placement != NULL &&
+      !ks_backup_plan_set_destination_option (plan, id, KS_JPEG_OPTION_PLACEMENT, opts->placement, error))
+    return FALSE;
+  if (quality != NULL &&
+      !ks_backup_plan_set_destination_option (plan, id, KS_JPEG_OPTION_QUALITY, quality, error))
+    return FALSE;
+  return TRUE;
+}
+
 /* Prints the entry an action left, or the action's error. */
 static int
 report (KsCli             *cli,
+        KsBackupPlan      *plan,
         const char        *action,
         KsPlanDestination *dest,
         const GError      *error)
 {
+  gboolean jpeg_on = FALSE;
+  KsJpegPlacement placement = KS_JPEG_PLACEMENT_SUBFOLDER;
+  int quality = KS_JPEG_COPY_DEFAULT_QUALITY;
+
   if (error != NULL)
     {
       int ret = ks_cli_exit_for_plan_error (error);
@@ -138,6 +200,16 @@ report (KsCli             *cli,
       ks_json_member_string (json, "action", action);
       ks_json_key (json, "destination");
       ks_cli_print_plan_destination_json (json, dest);
+      if (!g_str_equal (action, "remove"))
+        {
+          jpeg_on = ks_jpeg_copy_get_settings (plan, ks_plan_destination_get_id (dest), &placement, &quality);
+          ks_json_key (json, "jpeg_copies");
+          ks_json_begin_object (json);
+          ks_json_member_bool (json, "enabled", jpeg_on);
+          ks_json_member_string (json, "placement", ks_jpeg_placement_to_string (placement));
+          ks_json_member_int (json, "quality", quality);
+          ks_json_end_object (json);
+        }
       ks_json_end_object (json);
       ks_cli_print_json (json);
     }
@@ -151,10 +223,23 @@ report (KsCli             *cli,
       else if (g_str_equal (action, "remove"))
         g_print (_("Removed “%s” (%s) from the backup plan; what it holds stays in %s\n"),
                  name, ks_plan_destination_get_id (dest), location);
+      else if (g_str_equal (action, "set"))
+        g_print (_("Changed “%s” (%s): %s\n"), name, ks_plan_destination_get_id (dest), location);
       else if (ks_plan_destination_get_enabled (dest))
         g_print (_("Enabled “%s” (%s): %s\n"), name, ks_plan_destination_get_id (dest), location);
       else
         g_print (_("Disabled “%s” (%s): %s\n"), name, ks_plan_destination_get_id (dest), location);
+
+      if (g_str_equal (action, "add") || g_str_equal (action, "set"))
+        {
+          jpeg_on = ks_jpeg_copy_get_settings (plan, ks_plan_destination_get_id (dest), &placement, &quality);
+          if (!jpeg_on)
+            g_print ("  %s\n", _("JPEG copies of HEIC photos: off"));
+          else if (placement == KS_JPEG_PLACEMENT_BESIDE)
+            g_print (_("  JPEG copies of HEIC photos: on, beside each photo, quality %d\n"), quality);
+          else
+            g_print (_("  JPEG copies of HEIC photos: on, in a JPEG folder beside each photo, quality %d\n"), quality);
+        }
     }
   return KS_EXIT_OK;
 }
@@ -180,12 +265,13 @@ add_cb (GObject      *object,
 /* TARGET is a folder path, relative to the current folder or absolute. The folder is looked
  * at on a worker (a sleeping drive must not make Ctrl+C wait). */
 static int
-add (KsCli        *cli,
-     KsBackupPlan *plan,
-     const char   *target,
-     const char   *name,
-     gboolean      full_backups,
-     int           keep)
+add (KsCli             *cli,
+     KsBackupPlan      *plan,
+     const char        *target,
+     const char        *name,
+     gboolean           full_backups,
+     int                keep,
+     const JpegOptions *jpeg)
 {
   g_autofree char *path = g_canonicalize_filename (target, NULL);
   g_autoptr(GError) error = NULL;
@@ -196,6 +282,9 @@ add (KsCli        *cli,
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--name needs a name"));
       return KS_EXIT_USAGE;
     }
+
+  if (!check_jpeg_options (jpeg, &error))
+    return report (cli, plan, "add", NULL, error);
 
   ks_backup_plan_add_folder_async (plan, path, name, cli->cancellable, add_cb, &run);
   while (!run.done)
@@ -219,7 +308,17 @@ add (KsCli        *cli,
         run.dest = NULL;
     }
 
-  return report (cli, "add", run.dest, error);
+  if (error == NULL && run.dest != NULL && jpeg_options_given (jpeg))
+    {
+      g_autofree char *id = g_strdup (ks_plan_destination_get_id (run.dest));
+
+      g_object_ref (run.dest);
+      if (apply_jpeg_options (plan, id, jpeg, &error))
+        g_set_object (&run.dest, ks_backup_plan_lookup (plan, id));
+      g_object_unref (run.dest);
+    }
+
+  return report (cli, plan, "add", run.dest, error);
 }
 
 /* remove, enable, disable: by id, or by the folder's path (relative or absolute). */
@@ -244,29 +343,34 @@ lookup (KsBackupPlan  *plan,
 }
 
 static int
-change (KsCli        *cli,
-        KsBackupPlan *plan,
-        const char   *action,
-        const char   *id_or_path)
+change (KsCli             *cli,
+        KsBackupPlan      *plan,
+        const char        *action,
+        const char        *id_or_path,
+        const JpegOptions *jpeg)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KsPlanDestination) dest = NULL;
   g_autofree char *id = NULL;
   gboolean ok;
 
+  if (!check_jpeg_options (jpeg, &error))
+    return report (cli, plan, action, NULL, error);
   dest = lookup (plan, id_or_path, &error);
   if (dest == NULL)
-    return report (cli, action, NULL, error);
+    return report (cli, plan, action, NULL, error);
   /* The plan's reload replaces its entries: keep this one for the report. */
   g_object_ref (dest);
   id = g_strdup (ks_plan_destination_get_id (dest));
 
   if (g_str_equal (action, "remove"))
     ok = ks_backup_plan_remove (plan, id, &error);
+  else if (g_str_equal (action, "set"))
+    ok = apply_jpeg_options (plan, id, jpeg, &error);
   else
     ok = ks_backup_plan_set_enabled (plan, id, g_str_equal (action, "enable"), &error);
   if (!ok)
-    return report (cli, action, NULL, error);
+    return report (cli, plan, action, NULL, error);
 
   if (!g_str_equal (action, "remove"))
     {
@@ -275,7 +379,7 @@ change (KsCli        *cli,
       if (now != NULL)
         g_set_object (&dest, now);
     }
-  return report (cli, action, dest, NULL);
+  return report (cli, plan, action, dest, NULL);
 }
 
 int
@@ -286,33 +390,63 @@ ks_cli_destinations (KsCli  *cli,
   g_autofree char *name = NULL;
   gboolean full_backups = FALSE;
   int keep = 0;
+  g_autofree char *placement = NULL;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(KsBackupPlan) plan = NULL;
+  gboolean jpeg_copies = FALSE;
+  int quality = -1;
   const GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the destination to add"), "NAME" },
     { "full-backups", 0, 0, G_OPTION_ARG_NONE, &full_backups, N_("Also keep full device backups there"), NULL },
     { "keep", 0, 0, G_OPTION_ARG_INT, &keep, N_("How many complete full backups to keep (default 3)"), "N" },
+    { "jpeg-copies", 0, 0, G_OPTION_ARG_NONE, &jpeg_copies,
+      N_("Also save a JPEG copy of each HEIC photo (set: followed by on or off)"), NULL },
+    { "jpeg-placement", 0, 0, G_OPTION_ARG_STRING, &placement,
+      N_("Where JPEG copies go: subfolder (a JPEG folder beside each photo) or beside"), "WHERE" },
+    { "jpeg-quality", 0, 0, G_OPTION_ARG_INT, &quality, N_("JPEG quality, 1 to 100 (default 92)"), "N" },
     { NULL }
   };
+  JpegOptions jpeg = { -1, NULL, -1 };
   const char *action;
   gboolean lists;
+  gboolean sets;
   int n_args;
   int ret;
 
-  if ((ret = ks_cli_parse_options (cli, "destinations", entries, 2, &argc, &argv)) != KS_EXIT_OK)
+  if ((ret = ks_cli_parse_options (cli, "destinations", entries, 3, &argc, &argv)) != KS_EXIT_OK)
     return ret;
 
   action = argc > 1 ? argv[1] : "list";
   lists = g_str_equal (action, "list");
+  sets = g_str_equal (action, "set");
   n_args = g_str_equal (action, "add") || g_str_equal (action, "remove") ||
-           g_str_equal (action, "enable") || g_str_equal (action, "disable") ? 1 : lists ? 0 : -1;
+           g_str_equal (action, "enable") || g_str_equal (action, "disable") || sets ? 1 : lists ? 0 : -1;
   if (n_args < 0)
     {
-      g_autofree char *msg = g_strdup_printf (_("Unknown action “%s”: use destinations list, add, remove, enable or disable"), action);
+      g_autofree char *msg = g_strdup_printf (_("Unknown action “%s”: use destinations list, add, remove, enable, disable or set"), action);
 
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, msg);
       return KS_EXIT_USAGE;
     }
+
+  /* set ID --jpeg-copies on|off */
+  if (sets && jpeg_copies && argc == 4)
+    {
+      if (g_str_equal (argv[3], "on") || g_str_equal (argv[3], "off"))
+        jpeg.enabled = g_str_equal (argv[3], "on");
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("--jpeg-copies is followed by on or off, not “%s”"), argv[3]);
+
+          ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, msg);
+          return KS_EXIT_USAGE;
+        }
+      argc--;
+    }
+  else if (jpeg_copies)
+    jpeg.enabled = TRUE;
+  jpeg.placement = placement;
+  jpeg.quality = quality;
   if (argc - 2 != n_args && !(lists && argc == 1))
     {
       g_autofree char *msg = n_args == 0
@@ -329,6 +463,17 @@ ks_cli_destinations (KsCli  *cli,
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--name is only for destinations add"));
       return KS_EXIT_USAGE;
     }
+  if (jpeg_options_given (&jpeg) && !sets && !g_str_equal (action, "add"))
+    {
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("The --jpeg options are for destinations add and set"));
+      return KS_EXIT_USAGE;
+    }
+  if (sets && !jpeg_options_given (&jpeg))
+    {
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                          _("destinations set needs what to change: --jpeg-copies on|off, --jpeg-placement or --jpeg-quality"));
+      return KS_EXIT_USAGE;
+    }
 
   /* Listing an empty plan creates nothing. */
   if ((ret = ks_cli_open_plan (cli, "destinations", !lists, &catalog, &plan)) != KS_EXIT_OK)
@@ -343,7 +488,7 @@ ks_cli_destinations (KsCli  *cli,
           ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--keep takes 1 to 1000, with --full-backups"));
           return KS_EXIT_USAGE;
         }
-      return add (cli, plan, argv[2], name, full_backups, keep);
+      return add (cli, plan, argv[2], name, full_backups, keep, &jpeg);
     }
-  return change (cli, plan, action, argv[2]);
+  return change (cli, plan, action, argv[2], &jpeg);
 }

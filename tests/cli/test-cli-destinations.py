@@ -14,7 +14,8 @@ import os
 import sqlite3
 
 from clitest import (EXIT, Emulator, backup_files, catalog_path, check_complete, check_integrity,
-                     cli, cli_json, env_for, make_sample_library, media_files, run_tests)
+                     cli, cli_json, env_for, index_entries, make_sample_library, media_files,
+                     run_tests, sha256)
 
 
 def plan(env):
@@ -199,10 +200,85 @@ def test_unavailable_destination(tmp):
     assert not os.path.exists(b)
 
 
+def derived_entries(dest):
+    """[(original sha256, sha256, relative path)] of the index's derived (JPEG copy) lines."""
+    out = []
+    with open(os.path.join(dest, '.keepsake', 'index'), 'rb') as f:
+        for line in f.read().split(b'\n'):
+            if line.startswith(b'derived '):
+                _, original, h, _, rel = line.split(b' ', 4)
+                out.append((original.decode(), h.decode(), rel))
+    return out
+
+
+def test_jpeg_copies(tmp):
+    """destinations add --jpeg-copies: after a backup each HEIC in the folder has a JPEG in a
+    JPEG/ sub-folder beside it, recorded in the index as derived from its original and never
+    in the catalog as a copy; the next backup makes none; destinations set switches it off,
+    and refuses bad values with exit 2."""
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'Backups')
+    make_sample_library(media, 12, seed=35)
+    os.makedirs(dest)
+    env = env_for(None, tmp)
+    source = os.path.join(media, 'DCIM')
+
+    rc, doc, _ = cli_json(['destinations', 'add', dest, '--jpeg-copies'], env, expect=0)
+    assert doc['jpeg_copies'] == {'enabled': True, 'placement': 'subfolder', 'quality': 92}, doc
+    dest_id = doc['destination']['id']
+
+    rc, doc, _ = cli_json(['backup', '--source', source], env, expect=0)
+    heics = {h: rel for h, rel in index_entries(dest).items() if rel.lower().endswith(b'.heic')}
+    assert len(heics) > 0
+    assert doc['jpeg_copies']['made'] == len(heics) and doc['jpeg_copies']['failed'] == 0, doc
+    check_complete(dest, media)
+
+    derived = derived_entries(dest)
+    assert sorted(d[0] for d in derived) == sorted(heics), (derived, heics)
+    for original, h, rel in derived:
+        folder, name = os.path.split(rel)
+        heic_folder, heic_name = os.path.split(heics[original])
+        assert folder == os.path.join(heic_folder, b'JPEG'), (rel, heics[original])
+        assert os.path.splitext(name)[0] == os.path.splitext(heic_name)[0], (rel, heics[original])
+        path = os.path.join(os.fsencode(dest), rel)
+        assert sha256(path) == h
+        with open(path, 'rb') as f:
+            assert f.read(2) == b'\xff\xd8', rel
+    # The JPEGs are no copies: the catalog has only what came from the phone.
+    con = sqlite3.connect(catalog_path(tmp))
+    try:
+        copied = {r[0] for r in con.execute('SELECT hash FROM copies')}
+    finally:
+        con.close()
+    assert not copied & {d[1] for d in derived}
+    assert copied <= set(media_files(media).values())
+
+    rc, doc, _ = cli_json(['backup', '--source', source], env, expect=0)
+    assert doc['jpeg_copies']['made'] == 0 and doc['jpeg_copies']['present'] == len(heics), doc
+    rc, out, _ = cli(['backup', '--source', source], env, expect=0)
+    assert 'Made 0 JPEG copies of HEIC photos; 0 failed' in out, out
+
+    rc, doc, _ = cli_json(['destinations', 'set', dest_id, '--jpeg-copies', 'off'], env, expect=0)
+    assert doc['action'] == 'set' and doc['jpeg_copies']['enabled'] is False, doc
+    rc, doc, _ = cli_json(['backup', '--source', source], env, expect=0)
+    assert 'jpeg_copies' not in doc, doc
+    rc, doc, _ = cli_json(['destinations', 'set', dest, '--jpeg-copies', 'on', '--jpeg-placement', 'beside',
+                           '--jpeg-quality', '80'], env, expect=0)
+    assert doc['jpeg_copies'] == {'enabled': True, 'placement': 'beside', 'quality': 80}, doc
+
+    for bad in (['set', dest_id, '--jpeg-copies', 'maybe'], ['set', dest_id],
+                ['set', dest_id, '--jpeg-quality', '0'], ['set', dest_id, '--jpeg-placement', 'above'],
+                ['enable', dest_id, '--jpeg-copies'], ['set', 'nowhere', '--jpeg-copies', 'on']):
+        rc, out, err = cli(['destinations'] + bad, env, expect=EXIT['usage'])
+        assert err.strip(), bad
+    rc, doc, _ = cli_json(['destinations', 'set', dest_id, '--jpeg-quality', '75'], env, expect=0)
+    assert doc['jpeg_copies'] == {'enabled': True, 'placement': 'beside', 'quality': 75}, doc
+
+
 run_tests([
     ('destinations add (relative), list, backup without --to fills it, remove', test_add_list_backup_remove),
     ('disabled destinations are left alone; enable by id, disable by path', test_enable_disable),
     ('bad targets: missing, a file, twice, wrong arguments: exit 2', test_bad_targets),
     ('backup with an empty plan: the sentence naming destinations add, exit 2', test_empty_plan),
     ('a plan folder that is gone: the others filled, exit 7', test_unavailable_destination),
+    ('JPEG copies: add --jpeg-copies, made once, derived in the index, set on/off', test_jpeg_copies),
 ])

@@ -18,17 +18,6 @@
 #include "ks-test-media.h"
 #include "test-thumb-util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-# include <sanitizer/lsan_interface.h>
-/* libx265 keeps a few encoder allocations for the life of the process; they belong to the
- * fixture maker, not to the code under test. */
-# define FIXTURE_LEAKS_BEGIN() __lsan_disable ()
-# define FIXTURE_LEAKS_END()   __lsan_enable ()
-#else
-# define FIXTURE_LEAKS_BEGIN()
-# define FIXTURE_LEAKS_END()
-#endif
-
 /* ---- counting stream ---- */
 
 struct _TestCountingStream
@@ -952,6 +941,18 @@ test_write_file (const char *path,
 
   g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
   g_assert_no_error (error);
+}
+
+/* Writes @bytes to @dir/@name. Returns: (transfer full): the path */
+char *
+test_write_file_in (const char *dir,
+                    const char *name,
+                    GBytes     *bytes)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  test_write_file (path, bytes);
+  return path;
 }
 
 void

@@ -77,6 +77,9 @@ GBytes    *test_make_mov      (GBytes      *first_frame,
 GdkPixbuf *test_reference_heif_thumbnail (GBytes *bytes);
 void       test_write_file    (const char  *path,
                                GBytes      *bytes);
+char      *test_write_file_in (const char  *dir,
+                               const char  *name,
+                               GBytes      *bytes);
 void       test_assert_pixbufs_equal (GdkPixbuf *a,
                                       GdkPixbuf *b);
 

@@ -23,6 +23,8 @@
 #include "ks-advisor-window.h"
 #include "ks-automatic-page.h"
 #include "ks-background-monitor.h"
+#include "ks-jpeg-copy-job.h"
+#include "ks-jpeg-copy-row.h"
 #include "ks-preferences-window.h"
 #include "ks-protection-panel.h"
 #include "ks-settings.h"
@@ -756,6 +758,101 @@ test_preferences_automatic (void)
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+static KsJpegCopyRow *
+find_jpeg_row (GtkWidget *widget)
+{
+  if (KS_IS_JPEG_COPY_ROW (widget))
+    return KS_JPEG_COPY_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      KsJpegCopyRow *row = find_jpeg_row (child);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* Each destination has its JPEG copies switch, off by default; switching it and choosing
+ * where the copies go is stored in the plan at once, and the example follows the layout's. */
+static void
+test_preferences_jpeg (void)
+{
+  GtkWidget *prefs = NULL;
+  KsBackupPlan *plan = test_plan ();
+  g_autoptr(KsPlanDestination) dest = g_list_model_get_item (G_LIST_MODEL (plan), 0);
+  const char *id = ks_plan_destination_get_id (dest);
+  g_autofree char *option = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *dir = NULL, *stem = NULL, *ext = NULL;
+  const char *layout_preview;
+  KsJpegCopyRow *row;
+  AdwComboRow *placement;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (ks_ui_test_wait_for (find_preferences, &prefs, WAIT_MS));
+  /* Focus moving between the windows reloads the plan, which rebuilds the rows: let it. */
+  ks_ui_test_iterate (300);
+
+  row = find_jpeg_row (prefs);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (row)));
+  g_assert_false (adw_expander_row_get_enable_expansion (ADW_EXPANDER_ROW (row)));
+  g_assert_false (ks_jpeg_copy_get_settings (plan, id, NULL, NULL));
+
+  /* The example is the layout's example photo's JPEG copy, in a JPEG folder beside it. */
+  layout_preview = ks_preferences_window_get_layout_preview (KS_PREFERENCES_WINDOW (prefs));
+  g_assert_nonnull (layout_preview);
+  g_test_message ("layout example %s, JPEG example %s", layout_preview, ks_jpeg_copy_row_get_example (row));
+  if (ks_jpeg_copy_wants (layout_preview))
+    {
+      ks_jpeg_copy_target (layout_preview, KS_JPEG_PLACEMENT_SUBFOLDER, &dir, &stem, &ext);
+      expected = g_strdup_printf ("%s/%s.%s", dir, stem, ext);
+      g_assert_cmpstr (ks_jpeg_copy_row_get_example (row), ==, expected);
+    }
+  g_assert_nonnull (strstr (ks_jpeg_copy_row_get_example (row), "/JPEG/"));
+
+  adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (row), TRUE);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  option = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_ENABLED);
+  g_assert_cmpstr (option, ==, "true");
+
+  placement = ADW_COMBO_ROW (gtk_widget_get_ancestor (ks_ui_test_find_by_label (GTK_WIDGET (row), "_Place"),
+                                                      ADW_TYPE_COMBO_ROW));
+  g_assert_nonnull (placement);
+  adw_combo_row_set_selected (placement, 1);
+  g_clear_pointer (&option, g_free);
+  option = ks_backup_plan_dup_destination_option (plan, id, KS_JPEG_OPTION_PLACEMENT);
+  g_assert_cmpstr (option, ==, "beside");
+  g_assert_null (strstr (ks_jpeg_copy_row_get_example (row), "/JPEG/"));
+  g_assert_true (g_str_has_suffix (ks_jpeg_copy_row_get_example (row), ".JPG"));
+
+  /* Scrolled to the JPEG copies for the picture. */
+  {
+    GtkScrolledWindow *scrolled = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (row), GTK_TYPE_SCROLLED_WINDOW));
+    graphene_point_t at;
+
+    ks_ui_test_iterate (100);
+    g_assert_true (gtk_widget_compute_point (GTK_WIDGET (row), gtk_scrolled_window_get_child (scrolled),
+                                             &GRAPHENE_POINT_INIT (0, 0), &at));
+    gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (scrolled), at.y - 160);
+  }
+  ks_ui_test_screenshot (prefs, "preferences-jpeg");
+
+  /* Back as it was, for the other cases (the rows may have been rebuilt meanwhile). */
+  row = find_jpeg_row (prefs);
+  placement = ADW_COMBO_ROW (gtk_widget_get_ancestor (ks_ui_test_find_by_label (GTK_WIDGET (row), "_Place"),
+                                                      ADW_TYPE_COMBO_ROW));
+  g_assert_cmpuint (adw_combo_row_get_selected (placement), ==, 1);
+  adw_combo_row_set_selected (placement, 0);
+  adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (row), FALSE);
+  g_assert_false (ks_jpeg_copy_get_settings (plan, id, NULL, NULL));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 static void
 folder_added_cb (GObject      *object,
                  GAsyncResult *result,
@@ -1343,6 +1440,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
   g_test_add_func ("/Keepsake/Window/preferences-layout", test_preferences_layout);
   g_test_add_func ("/Keepsake/Window/preferences-automatic", test_preferences_automatic);
+  g_test_add_func ("/Keepsake/Window/preferences-jpeg", test_preferences_jpeg);
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
   g_test_add_func ("/Keepsake/Window/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Window/locked", test_locked);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-backup-service.h"
+#include "ks-jpeg-copy-job.h"
 
 G_DEFINE_QUARK (ks-backup-service-error-quark, ks_backup_service_error)
 
@@ -32,6 +33,7 @@ struct _KsBackupRun
   KsBackupRunState  state;
   GCancellable     *cancellable;
   KsImportJob      *job;
+  KsJpegCopyJob    *jpeg_job;       /* (nullable) the stage after the import */
   KsImportProgress *progress;
   GError           *error;
 
@@ -70,6 +72,7 @@ enum {
 enum {
   RUN_PROGRESS,
   RUN_FULL_PROGRESS,
+  RUN_JPEG_PROGRESS,
   RUN_FINISHED,
   RUN_N_SIGNALS
 };
@@ -91,6 +94,7 @@ ks_backup_run_finalize (GObject *object)
   g_clear_pointer (&self->layout, g_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
+  g_clear_object (&self->jpeg_job);
   g_clear_pointer (&self->progress, ks_import_progress_free);
   g_clear_error (&self->error);
   g_clear_pointer (&self->full_targets, g_ptr_array_unref);
@@ -140,6 +144,9 @@ ks_backup_run_class_init (KsBackupRunClass *klass)
     g_signal_new ("full-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1,
                   KS_TYPE_FULL_BACKUP_PROGRESS | G_SIGNAL_TYPE_STATIC_SCOPE);
+  run_signals[RUN_JPEG_PROGRESS] =
+    g_signal_new ("jpeg-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
   run_signals[RUN_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -235,6 +242,23 @@ ks_backup_run_get_result (KsBackupRun *self)
   if (self->state != KS_BACKUP_RUN_FINISHED || self->job == NULL)
     return NULL;
   return ks_import_job_get_result (self->job);
+}
+
+/**
+ * ks_backup_run_get_jpeg_result:
+ *
+ * Returns: (transfer none) (nullable): once finished, what the JPEG copies stage did (for
+ *   destinations that ask for JPEG copies of HEIC photos), or %NULL when no destination
+ *   asked or the run stopped before it
+ */
+const KsJpegCopyResult *
+ks_backup_run_get_jpeg_result (KsBackupRun *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), NULL);
+
+  if (self->state != KS_BACKUP_RUN_FINISHED || self->jpeg_job == NULL)
+    return NULL;
+  return ks_jpeg_copy_job_get_result (self->jpeg_job);
 }
 
 /**
@@ -523,6 +547,97 @@ typedef struct
 } JobClosure;
 
 static void
+jpeg_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  JobClosure *closure = user_data;
+  g_autoptr(KsBackupService) self = closure->service;
+  g_autoptr(KsBackupRun) run = closure->run;
+  g_autoptr(KsJpegCopyResult) finished = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (closure);
+
+  /* The originals' outcome stands; a cancelled JPEG stage says so, unless the run already
+   * has a reason it stopped. */
+  finished = ks_jpeg_copy_job_run_finish (KS_JPEG_COPY_JOB (object), result, &error);
+  if (finished == NULL && run->error == NULL)
+    run->error = g_steal_pointer (&error);
+
+  finish_run (self, run);
+}
+
+typedef struct
+{
+  KsBackupRun *run;
+  guint        done;
+  guint        total;
+} JpegProgress;
+
+static void
+jpeg_progress_free (gpointer data)
+{
+  JpegProgress *progress = data;
+
+  g_object_unref (progress->run);
+  g_free (progress);
+}
+
+static gboolean
+jpeg_progress_in_context_cb (gpointer data)
+{
+  JpegProgress *progress = data;
+
+  g_signal_emit (progress->run, run_signals[RUN_JPEG_PROGRESS], 0, progress->done, progress->total);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the JPEG job's thread: the run says it on the service's context. */
+static void
+jpeg_progress_cb (guint       done,
+                  guint       total,
+                  const char *relative_path,
+                  gpointer    user_data)
+{
+  JobClosure *closure = user_data;
+  JpegProgress *progress = g_new0 (JpegProgress, 1);
+
+  progress->run = g_object_ref (closure->run);
+  progress->done = done;
+  progress->total = total;
+  g_main_context_invoke_full (closure->service->context, G_PRIORITY_DEFAULT,
+                              jpeg_progress_in_context_cb, progress, jpeg_progress_free);
+}
+
+/* JPEG copies are made after the import, from the originals it stored and verified, for
+ * the destinations whose plan entry asks for them. Returns: whether that stage started. */
+static gboolean
+start_jpeg_stage (KsBackupService *self,
+                  KsBackupRun     *run)
+{
+  g_autoptr(KsJpegCopyJob) job = NULL;
+  JobClosure *closure;
+
+  if (g_cancellable_is_cancelled (run->cancellable) || (run->flags & KS_IMPORT_FLAGS_DRY_RUN))
+    return FALSE;
+
+  job = ks_jpeg_copy_job_new ();
+  for (guint i = 0; i < run->destinations->len; i++)
+    ks_jpeg_copy_job_add_planned (job, self->plan, g_ptr_array_index (run->destinations, i));
+  if (ks_jpeg_copy_job_get_n_destinations (job) == 0)
+    return FALSE;
+
+  run->jpeg_job = g_steal_pointer (&job);
+  closure = g_new0 (JobClosure, 1);
+  closure->service = g_object_ref (self);
+  closure->run = g_object_ref (run);
+  ks_jpeg_copy_job_set_progress (run->jpeg_job, jpeg_progress_cb, closure);
+  ks_jpeg_copy_job_run_async (run->jpeg_job, run->cancellable, jpeg_done_cb, closure);
+  return TRUE;
+}
+
+static void
 job_done_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
@@ -536,6 +651,13 @@ job_done_cb (GObject      *object,
   g_free (closure);
 
   finished = ks_import_job_run_finish (KS_IMPORT_JOB (object), result, &run->error);
+
+  if (start_jpeg_stage (self, run))
+    {
+      if (!ks_backup_plan_reload (self->plan, &plan_error))
+        g_debug ("Backup plan not reloaded after a run: %s", plan_error->message);
+      return;
+    }
 
   /* The run changed when each destination last succeeded. */
   if (!ks_backup_plan_reload (self->plan, &plan_error))

@@ -42,9 +42,12 @@
  * Signals:
  *   KsBackupService::run-queued (KsBackupRun *run), ::run-started (run), ::run-finished (run);
  *   KsBackupRun::progress (const KsImportProgress *progress), KsBackupRun::finished ();
+ *   KsBackupRun::jpeg-progress (guint done, guint total) while JPEG copies are made;
  *   KsBackupRun notifies "state".
  * After "finished", ks_backup_run_get_result() holds the counts (also of a run that stopped:
  * what it copied before) and ks_backup_run_get_error() why it stopped, or %NULL.
+ * A run whose destinations ask for JPEG copies (the plan's "jpeg-copies" option) makes them
+ * after the import, before "finished": ks_backup_run_get_jpeg_result().
  */
 
 #pragma once
@@ -55,6 +58,7 @@
 #include "ks-catalog.h"
 #include "ks-full-backup-job.h"
 #include "ks-import-job.h"
+#include "ks-jpeg-copy-job.h"
 #include "ks-source.h"
 
 G_BEGIN_DECLS
@@ -87,6 +91,7 @@ GPtrArray              *ks_backup_run_get_destinations  (KsBackupRun   *self);
 const KsImportProgress *ks_backup_run_get_progress      (KsBackupRun   *self);
 const KsImportResult   *ks_backup_run_get_result        (KsBackupRun   *self);
 const GError           *ks_backup_run_get_error         (KsBackupRun   *self);
+const KsJpegCopyResult *ks_backup_run_get_jpeg_result   (KsBackupRun   *self);
 void                    ks_backup_run_set_flags         (KsBackupRun   *self,
                                                          KsImportFlags  flags);
 KsImportFlags           ks_backup_run_get_flags         (KsBackupRun   *self);

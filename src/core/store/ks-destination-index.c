@@ -16,10 +16,14 @@
 
 /* An index line "forget <sha256>" drops that content (a copy found damaged). */
 #define FORGET_MARK "forget "
+/* An index line "derived <original sha256> <sha256> <size> <path>" records a file made from
+ * a stored original (a JPEG copy of a HEIC photo): not a copy of anything the source has. */
+#define DERIVED_MARK "derived "
 
 struct _KsDestinationIndex
 {
   GHashTable *entries; /* hash → KsDestinationEntry */
+  GHashTable *derived; /* original's hash → KsDestinationEntry (its original_hash set) */
 };
 
 KsDestinationIndex *
@@ -28,6 +32,8 @@ ks_destination_index_new (void)
   KsDestinationIndex *self = g_new0 (KsDestinationIndex, 1);
 
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)ks_destination_entry_free);
+  self->derived = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify)ks_destination_entry_free);
   return self;
 }
@@ -39,6 +45,7 @@ ks_destination_index_free (KsDestinationIndex *self)
     return;
 
   g_hash_table_unref (self->entries);
+  g_hash_table_unref (self->derived);
   g_free (self);
 }
 
@@ -58,13 +65,18 @@ ks_destination_entry_new (const char *hash,
 KsDestinationEntry *
 ks_destination_entry_copy (const KsDestinationEntry *entry)
 {
-  return ks_destination_entry_new (entry->hash, entry->size, entry->relative_path);
+  KsDestinationEntry *copy = ks_destination_entry_new (entry->hash, entry->size, entry->relative_path);
+
+  copy->original_hash = g_strdup (entry->original_hash);
+  return copy;
 }
 
 void
 ks_destination_entry_append_line (const KsDestinationEntry *entry,
                                   GString                  *out)
 {
+  if (entry->original_hash != NULL)
+    g_string_append_printf (out, DERIVED_MARK "%s ", entry->original_hash);
   g_string_append_printf (out, "%s %" G_GUINT64_FORMAT " %s\n",
                           entry->hash, entry->size, entry->relative_path);
 }
@@ -101,6 +113,26 @@ parse_line (const char *line)
   return ks_destination_entry_new (hash, size, sp2 + 1);
 }
 
+/* "derived <original> <hash> <size> <path>" */
+static KsDestinationEntry *
+parse_derived_line (const char *line)
+{
+  const char *original = line + strlen (DERIVED_MARK);
+  g_autofree char *original_hash = NULL;
+  KsDestinationEntry *entry;
+
+  if (strlen (original) <= KS_HASH_HEX_LEN || original[KS_HASH_HEX_LEN] != ' ')
+    return NULL;
+  original_hash = g_strndup (original, KS_HASH_HEX_LEN);
+  if (!ks_hash_is_valid (original_hash))
+    return NULL;
+
+  entry = parse_line (original + KS_HASH_HEX_LEN + 1);
+  if (entry != NULL)
+    entry->original_hash = g_steal_pointer (&original_hash);
+  return entry;
+}
+
 /**
  * ks_destination_index_load:
  * @contents: (nullable): the index file, NUL-terminated (modified), or %NULL for none
@@ -119,6 +151,7 @@ ks_destination_index_load (KsDestinationIndex *self,
   char *p = contents;
 
   g_hash_table_remove_all (self->entries);
+  g_hash_table_remove_all (self->derived);
 
   while (p != NULL && *p)
     {
@@ -136,15 +169,18 @@ ks_destination_index_load (KsDestinationIndex *self,
 
       if (g_str_has_prefix (p, FORGET_MARK) && ks_hash_is_valid (p + strlen (FORGET_MARK)))
         g_hash_table_remove (self->entries, p + strlen (FORGET_MARK));
+      else if (g_str_has_prefix (p, DERIVED_MARK) && (entry = parse_derived_line (p)) != NULL)
+        ks_destination_index_take (self, entry);
       else if ((entry = parse_line (p)) != NULL)
-        g_hash_table_replace (self->entries, entry->hash, entry);
+        ks_destination_index_take (self, entry);
       else
         damaged = TRUE;
 
       p = nl + 1;
     }
 
-  return damaged || lines > 2 * g_hash_table_size (self->entries) + 64;
+  return damaged || lines > 2 * (g_hash_table_size (self->entries) +
+                                 g_hash_table_size (self->derived)) + 64;
 }
 
 /* Returns: (transfer full): the table as a compact index file */
@@ -158,6 +194,9 @@ ks_destination_index_serialize (KsDestinationIndex *self)
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
     ks_destination_entry_append_line (entry, out);
+  g_hash_table_iter_init (&iter, self->derived);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
+    ks_destination_entry_append_line (entry, out);
 
   return out;
 }
@@ -169,12 +208,24 @@ ks_destination_index_lookup (KsDestinationIndex *self,
   return g_hash_table_lookup (self->entries, hash);
 }
 
-/* Adds or replaces the entry for @entry's hash; the index takes @entry. */
+/* The file made from the original @original_hash, or %NULL. */
+const KsDestinationEntry *
+ks_destination_index_lookup_derived (KsDestinationIndex *self,
+                                     const char         *original_hash)
+{
+  return g_hash_table_lookup (self->derived, original_hash);
+}
+
+/* Adds or replaces the entry for @entry's hash (for a derived file: the one made from its
+ * original); the index takes @entry. */
 void
 ks_destination_index_take (KsDestinationIndex *self,
                            KsDestinationEntry *entry)
 {
-  g_hash_table_replace (self->entries, entry->hash, entry);
+  if (entry->original_hash != NULL)
+    g_hash_table_replace (self->derived, entry->original_hash, entry);
+  else
+    g_hash_table_replace (self->entries, entry->hash, entry);
 }
 
 gboolean

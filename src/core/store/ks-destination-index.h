@@ -7,7 +7,8 @@
 
 /* KsDestinationIndex: a destination's own record of what it holds (.keepsake/index), in
  * memory. The file is an append-only log of lines "<sha256> <size> <relative path>" and
- * "forget <sha256>"; the storage of the file is the destination kind's, the format is here. */
+ * "forget <sha256>", and "derived <original sha256> <sha256> <size> <relative path>" for a
+ * file made from a stored original (a JPEG copy); the storage of the file is the destination kind's, the format is here. */
 
 #pragma once
 
@@ -24,6 +25,8 @@ gboolean                  ks_destination_index_load         (KsDestinationIndex 
 GString                  *ks_destination_index_serialize    (KsDestinationIndex        *self);
 const KsDestinationEntry *ks_destination_index_lookup       (KsDestinationIndex        *self,
                                                              const char                *hash);
+const KsDestinationEntry *ks_destination_index_lookup_derived (KsDestinationIndex   *self,
+                                                               const char           *original_hash);
 void                      ks_destination_index_take         (KsDestinationIndex        *self,
                                                              KsDestinationEntry        *entry);
 gboolean                  ks_destination_index_remove       (KsDestinationIndex        *self,

@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "ks-destination.h"
 #include "ks-destination-index.h"
 #include "ks-destination-private.h"
@@ -37,8 +39,10 @@ typedef struct
   KsDestinationIndex *index;
 
   /* Named and verified, but their names and index lines are not durable until sync:
-   * hash → KsDestinationEntry, and the folders to sync (relative paths, as a set). */
+   * hash → KsDestinationEntry (derived files: original's hash → entry, in staged_derived),
+   * and the folders to sync (relative paths, as a set). */
   GHashTable         *staged;
+  GHashTable         *staged_derived;
   GPtrArray          *staged_order; /* the entries, in staging order, for the index lines */
   GHashTable         *staged_dirs;
   int                 fail_next_sync; /* tests: an errno for the next index write */
@@ -59,6 +63,7 @@ ks_destination_entry_free (KsDestinationEntry *entry)
 
   g_free (entry->hash);
   g_free (entry->relative_path);
+  g_free (entry->original_hash);
   g_free (entry);
 }
 
@@ -253,19 +258,15 @@ ks_destination_check_available (KsDestination  *self,
   return CLASS (self)->check_available (self, error);
 }
 
-/**
- * ks_destination_lookup:
- * @out_relative_path: (out) (optional) (transfer full)
- * @out_size: (out) (optional)
- *
- * Returns: whether the destination holds content @hash (its own index lists it and the
- *   file is still there with the recorded size)
- */
-gboolean
-ks_destination_lookup (KsDestination  *self,
-                       const char     *hash,
-                       char          **out_relative_path,
-                       guint64        *out_size)
+/* The entry for @key (a content hash; for @derived, the hash of the original a file was
+ * made from), if the index lists it or it is staged, and the medium still has the file
+ * with that size. */
+static gboolean
+lookup_entry (KsDestination  *self,
+              const char     *key,
+              gboolean        derived,
+              char          **out_relative_path,
+              guint64        *out_size)
 {
   KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
   const KsDestinationEntry *entry;
@@ -273,13 +274,19 @@ ks_destination_lookup (KsDestination  *self,
   guint64 size = 0;
   guint64 on_medium = 0;
 
-  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  g_return_val_if_fail (hash != NULL, FALSE);
-
   g_mutex_lock (&priv->mutex);
-  entry = ks_destination_index_lookup (priv->index, hash);
-  if (entry == NULL)
-    entry = g_hash_table_lookup (priv->staged, hash);
+  if (derived)
+    {
+      entry = ks_destination_index_lookup_derived (priv->index, key);
+      if (entry == NULL)
+        entry = g_hash_table_lookup (priv->staged_derived, key);
+    }
+  else
+    {
+      entry = ks_destination_index_lookup (priv->index, key);
+      if (entry == NULL)
+        entry = g_hash_table_lookup (priv->staged, key);
+    }
   if (entry != NULL)
     {
       relative_path = g_strdup (entry->relative_path);
@@ -303,6 +310,26 @@ ks_destination_lookup (KsDestination  *self,
     *out_size = size;
 
   return TRUE;
+}
+
+/**
+ * ks_destination_lookup:
+ * @out_relative_path: (out) (optional) (transfer full)
+ * @out_size: (out) (optional)
+ *
+ * Returns: whether the destination holds content @hash (its own index lists it and the
+ *   file is still there with the recorded size)
+ */
+gboolean
+ks_destination_lookup (KsDestination  *self,
+                       const char     *hash,
+                       char          **out_relative_path,
+                       guint64        *out_size)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (hash != NULL, FALSE);
+
+  return lookup_entry (self, hash, FALSE, out_relative_path, out_size);
 }
 
 /**
@@ -473,17 +500,18 @@ name_without_replacing (KsDestination        *self,
     }
 }
 
-gboolean
-ks_destination_stage (KsDestination        *self,
-                      KsDestinationWriter  *writer,
-                      const char           *rel_dir,
-                      const char           *stem,
-                      const char           *ext,
-                      const char           *hash,
-                      guint                *inout_counter,
-                      char                **out_relative_path,
-                      GCancellable         *cancellable,
-                      GError              **error)
+static gboolean
+stage_entry (KsDestination        *self,
+             KsDestinationWriter  *writer,
+             const char           *original_hash,
+             const char           *rel_dir,
+             const char           *stem,
+             const char           *ext,
+             const char           *hash,
+             guint                *inout_counter,
+             char                **out_relative_path,
+             GCancellable         *cancellable,
+             GError              **error)
 {
   KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
   g_autofree char *read_back_hash = NULL;
@@ -492,8 +520,8 @@ ks_destination_stage (KsDestination        *self,
   guint n = MAX (1, inout_counter ? *inout_counter : 1);
   KsDestinationEntry *entry;
 
-  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
-  g_return_val_if_fail (writer != NULL, FALSE);
+  g_assert (KS_IS_DESTINATION (self));
+  g_assert (writer != NULL);
 
   rel_dir = rel_dir ? rel_dir : "";
 
@@ -522,13 +550,17 @@ ks_destination_stage (KsDestination        *self,
    * line must never reach the medium before the name it points to, so both happen there,
    * in that order. A temporary made in another folder must leave that one durably too. */
   entry = ks_destination_entry_new (hash, writer->written, relative_path);
+  entry->original_hash = g_strdup (original_hash);
 
   g_mutex_lock (&priv->mutex);
   g_hash_table_add (priv->staged_dirs, g_strdup (rel_dir));
   if (strcmp (writer->rel_dir, rel_dir) != 0)
     g_hash_table_add (priv->staged_dirs, g_strdup (writer->rel_dir));
   g_ptr_array_add (priv->staged_order, entry);
-  g_hash_table_replace (priv->staged, entry->hash, entry);
+  if (original_hash != NULL)
+    g_hash_table_replace (priv->staged_derived, entry->original_hash, entry);
+  else
+    g_hash_table_replace (priv->staged, entry->hash, entry);
   g_mutex_unlock (&priv->mutex);
 
   /* Named (the temporary is gone) or adopted (the temporary is removed here). */
@@ -544,6 +576,102 @@ ks_destination_stage (KsDestination        *self,
 fail:
   ks_destination_abort (self, writer);
   return FALSE;
+}
+
+gboolean
+ks_destination_stage (KsDestination        *self,
+                      KsDestinationWriter  *writer,
+                      const char           *rel_dir,
+                      const char           *stem,
+                      const char           *ext,
+                      const char           *hash,
+                      guint                *inout_counter,
+                      char                **out_relative_path,
+                      GCancellable         *cancellable,
+                      GError              **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (writer != NULL, FALSE);
+
+  return stage_entry (self, writer, NULL, rel_dir, stem, ext, hash, inout_counter,
+                      out_relative_path, cancellable, error);
+}
+
+gboolean
+ks_destination_stage_derived (KsDestination        *self,
+                              KsDestinationWriter  *writer,
+                              const char           *original_hash,
+                              const char           *rel_dir,
+                              const char           *stem,
+                              const char           *ext,
+                              const char           *hash,
+                              guint                *inout_counter,
+                              char                **out_relative_path,
+                              GCancellable         *cancellable,
+                              GError              **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (writer != NULL, FALSE);
+  g_return_val_if_fail (ks_hash_is_valid (original_hash), FALSE);
+
+  return stage_entry (self, writer, original_hash, rel_dir, stem, ext, hash, inout_counter,
+                      out_relative_path, cancellable, error);
+}
+
+/**
+ * ks_destination_lookup_derived:
+ * @out_relative_path: (out) (optional) (transfer full)
+ * @out_size: (out) (optional)
+ *
+ * Returns: whether the destination holds a file made from the original @original_hash
+ *   (listed in its index, or staged, and still there with the recorded size)
+ */
+gboolean
+ks_destination_lookup_derived (KsDestination  *self,
+                               const char     *original_hash,
+                               char          **out_relative_path,
+                               guint64        *out_size)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (original_hash != NULL, FALSE);
+
+  return lookup_entry (self, original_hash, TRUE, out_relative_path, out_size);
+}
+
+/**
+ * ks_destination_load_file:
+ * @max_size: a larger file is refused (G_IO_ERROR_MESSAGE_TOO_LARGE)
+ *
+ * Returns: (transfer full): the bytes of the stored file @relative_path, or %NULL with
+ *   @error set (G_IO_ERROR_NOT_SUPPORTED for a kind that cannot read files back)
+ */
+GBytes *
+ks_destination_load_file (KsDestination  *self,
+                          const char     *relative_path,
+                          gsize           max_size,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+  g_return_val_if_fail (relative_path != NULL, NULL);
+
+  if (!priv->is_open)
+    {
+      set_not_open_error (self, error);
+      return NULL;
+    }
+  if (CLASS (self)->load_file == NULL)
+    {
+      g_autofree char *where = dup_location (self);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("Files stored in %s cannot be read back here"), where);
+      return NULL;
+    }
+
+  return CLASS (self)->load_file (self, relative_path, max_size, cancellable, error);
 }
 
 /* Makes what was staged durable: first every folder that got a new name (or lost a
@@ -597,7 +725,10 @@ ks_destination_sync (KsDestination  *self,
     {
       KsDestinationEntry *entry = g_ptr_array_index (entries, i);
 
-      g_hash_table_remove (priv->staged, entry->hash);
+      if (entry->original_hash != NULL)
+        g_hash_table_remove (priv->staged_derived, entry->original_hash);
+      else
+        g_hash_table_remove (priv->staged, entry->hash);
       if (ok)
         ks_destination_index_take (priv->index, entry);
     }
@@ -712,6 +843,7 @@ ks_destination_finalize (GObject *object)
   KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
 
   g_clear_pointer (&priv->staged, g_hash_table_unref);
+  g_clear_pointer (&priv->staged_derived, g_hash_table_unref);
   g_clear_pointer (&priv->staged_order, g_ptr_array_unref);
   g_clear_pointer (&priv->staged_dirs, g_hash_table_unref);
   g_clear_pointer (&priv->index, ks_destination_index_free);
@@ -737,5 +869,6 @@ ks_destination_init (KsDestination *self)
   g_mutex_init (&priv->mutex);
   priv->index = ks_destination_index_new ();
   priv->staged = g_hash_table_new (g_str_hash, g_str_equal);
+  priv->staged_derived = g_hash_table_new (g_str_hash, g_str_equal);
   reset_staged (priv);
 }

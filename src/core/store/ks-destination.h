@@ -32,6 +32,8 @@ GQuark ks_destination_error_quark (void);
  * @hash: SHA-256 (hex) of the file's content
  * @size: bytes
  * @relative_path: '/'-separated, relative to the destination root
+ * @original_hash: (nullable): for a file made from a stored original (a JPEG copy of a
+ *   HEIC photo), the original's hash; such a file is no copy of anything
  *
  * One line of a destination's own index.
  */
@@ -40,6 +42,7 @@ typedef struct
   char    *hash;
   guint64  size;
   char    *relative_path;
+  char    *original_hash;
 } KsDestinationEntry;
 
 void ks_destination_entry_free (KsDestinationEntry *entry);
@@ -83,6 +86,8 @@ G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObjec
  * @sync_folder: make the names in @rel_dir durable
  * @query_file: whether @relative_path is a regular file, and its size (a stat, no reading)
  * @hash_file: read a stored file back from the medium and hash it
+ * @load_file: optional; read a stored file of at most @max_size bytes into memory (for
+ *   files made from stored originals, such as JPEG copies)
  *
  * The base class does the rest: the index (lookup, listing, forget, compaction), naming
  * without replacing ("@stem (N).@ext"), adopting a file that already holds the content,
@@ -152,9 +157,14 @@ struct _KsDestinationClass
                                    guint64        *out_size,
                                    GCancellable   *cancellable,
                                    GError        **error);
+  GBytes     *(*load_file)        (KsDestination  *self,
+                                   const char     *relative_path,
+                                   gsize           max_size,
+                                   GCancellable   *cancellable,
+                                   GError        **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 /*
@@ -185,6 +195,13 @@ struct _KsDestinationClass
  * ks_destination_hash_file: re-read a stored file and hash it (verify)
  * ks_destination_forget: drop @hash from the index (a copy found damaged), so the next import
  *   stores the content again; the damaged file itself is left where it is
+ * ks_destination_stage_derived: what stage does, for a file made from the stored original
+ *   @original_hash (a JPEG copy): its index line says so, lookup never answers for it (it
+ *   is no copy of anything), ks_destination_lookup_derived does
+ * ks_destination_lookup_derived: whether a file made from @original_hash is listed and still
+ *   there with its size
+ * ks_destination_load_file: a stored file's bytes (not for kinds that cannot read back
+ *   cheaply: G_IO_ERROR_NOT_SUPPORTED)
  * ks_destination_close: record what was staged, then let go of the medium so a drive can be
  *   ejected; open makes it ready again
  *
@@ -248,6 +265,26 @@ void                 ks_destination_abort            (KsDestination        *self
 char                *ks_destination_hash_file        (KsDestination        *self,
                                                       const char           *relative_path,
                                                       guint64              *out_size,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
+gboolean             ks_destination_stage_derived    (KsDestination        *self,
+                                                      KsDestinationWriter  *writer,
+                                                      const char           *original_hash,
+                                                      const char           *rel_dir,
+                                                      const char           *stem,
+                                                      const char           *ext,
+                                                      const char           *hash,
+                                                      guint                *inout_counter,
+                                                      char                **out_relative_path,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
+gboolean             ks_destination_lookup_derived   (KsDestination        *self,
+                                                      const char           *original_hash,
+                                                      char                **out_relative_path,
+                                                      guint64              *out_size);
+GBytes              *ks_destination_load_file        (KsDestination        *self,
+                                                      const char           *relative_path,
+                                                      gsize                 max_size,
                                                       GCancellable         *cancellable,
                                                       GError              **error);
 

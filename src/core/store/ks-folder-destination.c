@@ -448,6 +448,74 @@ ks_folder_destination_hash_file (KsDestination  *dest,
   return hash;
 }
 
+static GBytes *
+ks_folder_destination_load_file (KsDestination  *dest,
+                                 const char     *relative_path,
+                                 gsize           max_size,
+                                 GCancellable   *cancellable,
+                                 GError        **error)
+{
+  KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+  g_autofree char *dir = g_path_get_dirname (relative_path);
+  g_autofree char *base = g_path_get_basename (relative_path);
+  g_autofree guint8 *data = NULL;
+  struct stat st;
+  gsize got = 0;
+  int dir_fd;
+  int fd;
+
+  dir_fd = ks_dirfd_open_chain (self->root_fd, self->path, strcmp (dir, ".") == 0 ? "" : dir,
+                                FALSE, error);
+  if (dir_fd < 0)
+    return NULL;
+
+  fd = openat (dir_fd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  close (dir_fd);
+  if (fd < 0)
+    {
+      ks_set_errno_error (error, errno, "%s/%s", self->path, relative_path);
+      return NULL;
+    }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      ks_set_errno_error (error, errno ? errno : EINVAL, "%s/%s", self->path, relative_path);
+      close (fd);
+      return NULL;
+    }
+  if ((guint64) st.st_size > max_size)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                   "%s/%s is larger than %" G_GSIZE_FORMAT " bytes", self->path, relative_path,
+                   max_size);
+      close (fd);
+      return NULL;
+    }
+
+  data = g_malloc (MAX (st.st_size, 1));
+  while (got < (gsize) st.st_size)
+    {
+      ssize_t n = read (fd, data + got, st.st_size - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          if (n < 0)
+            ks_set_errno_error (error, errno, "%s/%s", self->path, relative_path);
+          else if (n == 0)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT, "%s/%s shrank while read",
+                         self->path, relative_path);
+          close (fd);
+          return NULL;
+        }
+      got += n;
+    }
+  close (fd);
+
+  return g_bytes_new_take (g_steal_pointer (&data), got);
+}
+
 static void
 ks_folder_destination_finalize (GObject *object)
 {
@@ -491,6 +559,7 @@ ks_folder_destination_class_init (KsFolderDestinationClass *klass)
   dest_class->sync_folder = ks_folder_destination_sync_folder;
   dest_class->query_file = ks_folder_destination_query_file;
   dest_class->hash_file = ks_folder_destination_hash_file;
+  dest_class->load_file = ks_folder_destination_load_file;
 }
 
 static void
