@@ -152,6 +152,7 @@ gint64        ks_source_query_free_space  (KsSource             *self,
                                            GCancellable         *cancellable,
                                            GError              **error);
 gboolean      ks_source_is_present        (KsSource             *self);
+gboolean      ks_source_path_is_safe      (const char           *path);
 
 void          ks_source_enumerate_async   (KsSource             *self,
                                            KsSourceBatchFunc     batch_func,
