@@ -10,7 +10,8 @@ the photos exported from the backup are the phone's byte for byte and under the 
 backup from the phone itself; a second run copies nothing; nothing is ever written into the
 backup folder. Damaged and hostile backups: a corrupt Manifest.db, a missing or linked data file,
 hostile relativePaths (../, absolute, NUL) and fileIDs give clear errors and write nothing
-outside the destination."""
+outside the destination. An encrypted backup (the emulator's --backup-password, iOS's format)
+opens with the right password and refuses a wrong one."""
 
 import hashlib
 import os
@@ -42,13 +43,14 @@ def tree_state(root):
     return out
 
 
-def make_backup(tmp, count=N_ASSETS, seed=31):
+def make_backup(tmp, count=N_ASSETS, seed=31, password=None):
     """A phone library and its full backup by idevicebackup2; returns (media, backup dir, udid)."""
     media = os.path.join(tmp, 'phone')
     make_sample_library(media, count, seed=seed)
     out = os.path.join(tmp, 'idevicebackup2')
     os.makedirs(out)
-    with Emulator(['--device', media, '--name', 'Test iPhone']) as emu:
+    extra = ['--backup-password', password] if password else []
+    with Emulator(['--device', media, '--name', 'Test iPhone'] + extra) as emu:
         udid = emu.udid()
         r = subprocess.run(['idevicebackup2', 'backup', '--full', out], env=emu.env(),
                            capture_output=True, text=True, timeout=120)
@@ -212,9 +214,45 @@ def test_damaged_manifest(tmp):
                           expect=EXIT['usage'])
 
 
+def test_encrypted_backup(tmp):
+    password = 'correct horse battery staple'
+    media, bdir, udid = make_backup(tmp, count=10, seed=34, password=password)
+    env = env_for(None, tmp)
+    phone = media_files(media)
+    # The emulator wrote the real format: Manifest.db is not readable without the password.
+    with open(os.path.join(bdir, 'Manifest.db'), 'rb') as f:
+        assert not f.read(16).startswith(b'SQLite format 3')
+    before = tree_state(bdir)
+    right, wrong = os.path.join(tmp, 'right'), os.path.join(tmp, 'wrong')
+    with open(right, 'w') as f:
+        f.write(password + '\n')
+    with open(wrong, 'w') as f:
+        f.write('Correct horse battery staple\n')
+
+    rc, doc, _ = cli_json(['list', '--source', bdir], env, expect=EXIT['usage'])
+    assert 'encrypted' in doc['error']['message'] and 'password' in doc['error']['message'], doc
+    dest = os.path.join(tmp, 'dest')
+    for args in (['list', '--source', bdir], ['backup', '--source', bdir, '--to', dest]):
+        rc, doc, _ = cli_json(args + ['--password-file', wrong], env, expect=EXIT['usage'])
+        assert 'password is wrong' in doc['error']['message'], doc
+    assert backup_files(dest) == {} if os.path.exists(dest) else True
+
+    rc, doc, _ = cli_json(['list', '--source', bdir, '--password-file', right], env, expect=0)
+    listed = {f['path'].encode(): f['size'] for f in doc['files']}
+    sizes = {rel: os.path.getsize(os.path.join(media.encode(), b'DCIM', rel)) for rel in phone}
+    assert listed == sizes, sorted(set(listed) ^ set(sizes))[:5]
+
+    rc, doc, _ = cli_json(['backup', '--source', bdir, '--to', dest, '--password-file', right], env, expect=0)
+    assert doc['copied'] == len(set(phone.values())) and doc['failed'] == 0, doc
+    check_complete(dest, media)
+    assert sorted(backup_files(dest).values()) == sorted(set(phone.values()))
+    assert tree_state(bdir) == before
+
+
 if __name__ == '__main__':
     run_tests([
         ('list and export match the phone', test_list_and_export_match_the_phone),
         ('hostile rows and files', test_hostile_rows_and_files),
         ('damaged Manifest.db', test_damaged_manifest),
+        ('encrypted backup', test_encrypted_backup),
     ])

@@ -59,6 +59,7 @@ struct _EmuDevice
   char     *pub_pem;
   bool      hostile_names;
   uint32_t  latency_ms;
+  char     *backup_password;  /* encrypted backups; NULL: plain */
 
   GMutex      lock;
   EmuTrust    trust;
@@ -191,6 +192,7 @@ emu_device_new (const EmuDeviceOptions *options,
     *c = g_ascii_tolower (*c);
   device->bt = g_strdup (device->wifi);
   device->hostile_names = options->hostile_names;
+  device->backup_password = g_strdup (options->backup_password);
   device->latency_ms = options->latency_ms;
   device->trust = options->trust;
   device->locked = options->locked;
@@ -222,6 +224,7 @@ emu_device_free (EmuDevice *device)
   if (device == NULL)
     return;
   g_free (device->media_root);
+  g_free (device->backup_password);
   g_free (device->state_dir);
   g_free (device->name);
   g_free (device->udid);
@@ -250,6 +253,7 @@ const char *emu_device_get_media_root (EmuDevice *d) { return d->media_root; }
 const char *emu_device_get_state_dir (EmuDevice *d) { return d->state_dir; }
 uint32_t emu_device_get_id (EmuDevice *d) { return d->id; }
 bool emu_device_get_hostile_names (EmuDevice *d) { return d->hostile_names; }
+const char *emu_device_get_backup_password (EmuDevice *d) { return d->backup_password; }
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
 
@@ -358,7 +362,7 @@ copy_domain (EmuDevice *device, const char *domain)
     add_disk_usage (device, dict);
   else if (strcmp (domain, "com.apple.mobile.backup") == 0)
     {
-      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (0));
+      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (device->backup_password != NULL));
       plist_dict_set_item (dict, "RequiresEncrypt", plist_new_bool (0));
     }
   else if (strcmp (domain, "com.apple.iTunes") == 0)

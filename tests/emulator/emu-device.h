@@ -88,12 +88,15 @@ typedef struct
   uint64_t  rate;
   uint32_t  latency_ms;
   bool      hostile_names;
+  char     *backup_password;
 } EmuDeviceOptions;
 
 EmuDevice  *emu_device_new               (const EmuDeviceOptions *options, uint32_t id,
                                           const char *state_root, char **error);
 void        emu_device_free              (EmuDevice *device);
 bool        emu_device_get_hostile_names (EmuDevice *device);
+/* --backup-password: backups are encrypted with it (NULL: not encrypted). */
+const char *emu_device_get_backup_password (EmuDevice *device);
 
 /* PEM of the device's 2048-bit RSA key, and its PKCS#1 public key PEM. */
 const char *emu_device_get_private_key_pem (EmuDevice *device);

@@ -63,6 +63,7 @@ static const char usage[] =
   "    --rate BYTES_PER_SEC  cap AFC file data throughput\n"
   "    --latency MS          delay each AFC request\n"
   "    --hostile-names       DCIM folders also list hostile file names\n"
+  "    --backup-password PW  backups are encrypted with PW (iOS's format)\n"
   "  --exit-with-stdout    exit when the reader of our stdout pipe goes away\n"
   "                        (the test fixtures pass it so a crashed test leaves\n"
   "                        no emulator behind)\n"
@@ -233,6 +234,8 @@ main (int argc, char **argv)
         dev->locked = true;
       else if (strcmp (arg, "--hostile-names") == 0)
         dev->hostile_names = true;
+      else if (strcmp (arg, "--backup-password") == 0)
+        dev->backup_password = (char *) val;
       else if (strcmp (arg, "--rate") == 0)
         dev->rate = g_ascii_strtoull (val, NULL, 10);
       else if (strcmp (arg, "--latency") == 0)
