@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-asset-model.h"
+#include "ks-backup-source.h"
 #include "ks-device-source.h"
 #include "ks-folder-source.h"
 #include "ks-library-page.h"
@@ -269,11 +270,41 @@ ks_library_page_start_loading (KsLibraryPage *self)
   ks_library_page_update_spinner (self);
 }
 
+static void
+open_backup_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(KsLibraryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsBackupSource) backup = ks_backup_source_open_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->folder == NULL ||
+      self->source != NULL)
+    return;
+
+  g_clear_object (&self->load_cancellable);
+  if (backup != NULL)
+    self->source = KS_SOURCE (g_steal_pointer (&backup));
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (self->folder);
+
+      /* Not a device backup (or one that cannot be read: its photos, if any, are shown as
+       * files, and opening it as a backup says what is wrong). */
+      if (!g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP))
+        g_debug ("%s: %s", self->folder, error->message);
+      self->source = KS_SOURCE (ks_folder_source_new (file));
+    }
+  ks_library_page_start_loading (self);
+}
+
 /**
  * ks_library_page_show_folder:
- * @path: a folder of photos
+ * @path: a folder of photos, or a device backup (Finder's, iTunes', idevicebackup2's)
  *
- * Reads @path's library, unless it is the one shown.
+ * Reads @path's library, unless it is the one shown. Whether it is a backup is found out on a
+ * worker first.
  */
 void
 ks_library_page_show_folder (KsLibraryPage *self,
@@ -284,15 +315,16 @@ ks_library_page_show_folder (KsLibraryPage *self,
   g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
   g_return_if_fail (path != NULL);
 
-  if (self->asset_model != NULL && g_strcmp0 (self->folder, path) == 0)
+  if (g_strcmp0 (self->folder, path) == 0 && (self->asset_model != NULL || self->load_cancellable != NULL))
     return;
 
   ks_library_page_clear (self);
 
   self->folder = g_strdup (path);
   file = g_file_new_for_path (path);
-  self->source = KS_SOURCE (ks_folder_source_new (file));
-  ks_library_page_start_loading (self);
+  self->load_cancellable = g_cancellable_new ();
+  ks_backup_source_open_async (file, self->load_cancellable, open_backup_cb, g_object_ref (self));
+  ks_library_page_update_spinner (self);
 }
 
 /* The grid asks for its first screen of thumbnails all at once, while the library is still
@@ -394,7 +426,10 @@ ks_library_page_get_loading (KsLibraryPage *self)
 {
   g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
 
-  return self->asset_model != NULL && ks_asset_model_get_loading (self->asset_model);
+  /* A folder being looked at (is it a backup?) counts as loading too. */
+  if (self->asset_model == NULL)
+    return self->folder != NULL && self->load_cancellable != NULL;
+  return ks_asset_model_get_loading (self->asset_model);
 }
 
 /**

@@ -212,8 +212,12 @@ ks_window_update_title (KsWindow *self)
     }
   else if (self->folder_path != NULL)
     {
+      KsSource *source = ks_library_page_get_source (self->library_page);
+
+      /* A device backup is called by the phone's name once it is open. */
       g_free (self->folder_title);
-      self->folder_title = g_filename_display_basename (self->folder_path);
+      self->folder_title = source ? ks_source_dup_display_name (source)
+                                  : g_filename_display_basename (self->folder_path);
       title = self->folder_title;
       subtitle = describe_library (self);
     }

@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -154,6 +155,161 @@ ks_backup_source_new (GFile   *folder,
   g_clear_pointer (&status, plist_free);
 
   return g_steal_pointer (&self);
+}
+
+static void
+open_worker (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  KsBackupSource *source = NULL;
+
+  if (!ks_backup_source_is_backup_folder (task_data))
+    g_set_error (&error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP,
+                 _("This folder holds no device backup"));
+  else
+    source = ks_backup_source_new (task_data, &error);
+
+  if (source == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, source, g_object_unref);
+}
+
+/**
+ * ks_backup_source_open_async:
+ * @folder: a folder that may be a device backup
+ *
+ * ks_backup_source_new() on a worker, for a folder that ks_backup_source_is_backup_folder()
+ * accepts; any other folder fails with %KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP (a window then
+ * shows it as a folder of photos).
+ */
+void
+ks_backup_source_open_async (GFile               *folder,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_FILE (folder));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_backup_source_open_async);
+  g_task_set_task_data (task, g_object_ref (folder), g_object_unref);
+  g_task_run_in_thread (task, open_worker);
+}
+
+/**
+ * ks_backup_source_open_finish:
+ *
+ * Returns: (transfer full) (nullable): the backup
+ */
+KsBackupSource *
+ks_backup_source_open_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static guint64
+measure_dir (int           dir_fd,
+             guint         depth,
+             GCancellable *cancellable)
+{
+  DIR *dir = fdopendir (dir_fd);
+  struct dirent *de;
+  guint64 total = 0;
+
+  if (dir == NULL)
+    {
+      close (dir_fd);
+      return 0;
+    }
+  while ((de = readdir (dir)) != NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      struct stat st;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0 ||
+          fstatat (dirfd (dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        continue;
+      if (S_ISREG (st.st_mode))
+        total += (guint64) st.st_size;
+      else if (S_ISDIR (st.st_mode) && depth > 0)
+        {
+          int fd = openat (dirfd (dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+          if (fd >= 0)
+            total += measure_dir (fd, depth - 1, cancellable);
+        }
+    }
+  closedir (dir);
+  return total;
+}
+
+/**
+ * ks_backup_source_measure:
+ *
+ * The space the backup takes: its files and the hashed sub-folders' (links not followed).
+ * Blocking: a walk of the whole backup.
+ */
+guint64
+ks_backup_source_measure (KsBackupSource *self,
+                          GCancellable   *cancellable)
+{
+  int fd;
+
+  g_return_val_if_fail (KS_IS_BACKUP_SOURCE (self), 0);
+
+  fd = open (self->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return fd < 0 ? 0 : measure_dir (fd, 1, cancellable);
+}
+
+static void
+measure_worker (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  guint64 *size = g_new (guint64, 1);
+
+  *size = ks_backup_source_measure (source_object, cancellable);
+  if (g_task_return_error_if_cancelled (task))
+    g_free (size);
+  else
+    g_task_return_pointer (task, size, g_free);
+}
+
+void
+ks_backup_source_measure_async (KsBackupSource      *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (KS_IS_BACKUP_SOURCE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_backup_source_measure_async);
+  g_task_run_in_thread (task, measure_worker);
+}
+
+guint64
+ks_backup_source_measure_finish (KsBackupSource  *self,
+                                 GAsyncResult    *result,
+                                 GError         **error)
+{
+  g_autofree guint64 *size = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  size = g_task_propagate_pointer (G_TASK (result), error);
+  return size ? *size : 0;
 }
 
 /**

@@ -50,6 +50,21 @@ GFile          *ks_backup_source_find_backup      (GFile           *folder,
 
 KsBackupSource *ks_backup_source_new              (GFile           *folder,
                                                    GError         **error);
+void            ks_backup_source_open_async       (GFile               *folder,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+KsBackupSource *ks_backup_source_open_finish      (GAsyncResult        *result,
+                                                   GError             **error);
+guint64         ks_backup_source_measure          (KsBackupSource  *self,
+                                                   GCancellable    *cancellable);
+void            ks_backup_source_measure_async    (KsBackupSource      *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+guint64         ks_backup_source_measure_finish   (KsBackupSource  *self,
+                                                   GAsyncResult    *result,
+                                                   GError         **error);
 void            ks_backup_source_set_password     (KsBackupSource  *self,
                                                    const char      *password);
 gboolean        ks_backup_source_unlock           (KsBackupSource  *self,
