@@ -53,6 +53,12 @@ can_back_up (gpointer data)
          && gtk_widget_is_sensitive (window->backup_all_button);
 }
 
+static gboolean
+window_gone (gpointer data)
+{
+  return window == NULL;
+}
+
 static void
 test_backup_in_window (void)
 {
@@ -99,8 +105,9 @@ test_backup_in_window (void)
       g_assert_true (g_hash_table_contains (found, sum));
     }
 
+  /* Gone once the toast and the run's last signals let go of it. */
   gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_null (window);
+  g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
 }
 
 int
