@@ -214,6 +214,68 @@ def test_damaged_manifest(tmp):
                           expect=EXIT['usage'])
 
 
+def decrypt_like_published_tools(bdir, password):
+    """Manifest.db of an encrypted backup, decrypted as iphone_backup_decrypt and the
+    iphone-dataprotection code describe it (independent of keepsake-cli): keybag TLV, PBKDF2
+    SHA-256 then SHA-1, RFC 3394 unwrap, ManifestKey's class little-endian, AES-CBC with a zero
+    IV. Returns (sqlite3 connection, function decrypting one file's bytes)."""
+    import plistlib
+    import struct
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
+
+    with open(os.path.join(bdir, 'Manifest.plist'), 'rb') as f:
+        manifest = plistlib.load(f)
+    assert manifest['IsEncrypted'] is True
+    blob, attrs, classes, current, first_uuid = manifest['BackupKeyBag'], {}, {}, None, True
+    i = 0
+    while i + 8 <= len(blob):
+        tag, length = blob[i:i + 4], struct.unpack('>L', blob[i + 4:i + 8])[0]
+        value = blob[i + 8:i + 8 + length]
+        i += 8 + length
+        if tag == b'UUID':
+            if first_uuid:
+                first_uuid = False
+                continue
+            current = {}
+            classes[len(classes)] = current
+        elif current is not None:
+            current[tag] = value
+        else:
+            attrs[tag] = value
+    u32 = lambda b: struct.unpack('>L', b)[0]  # noqa: E731
+    first = hashlib.pbkdf2_hmac('sha256', password.encode(), attrs[b'DPSL'], u32(attrs[b'DPIC']), 32)
+    kek = hashlib.pbkdf2_hmac('sha1', first, attrs[b'SALT'], u32(attrs[b'ITER']), 32)
+    class_keys = {u32(c[b'CLAS']): aes_key_unwrap(kek, c[b'WPKY']) for c in classes.values()
+                  if u32(c[b'WRAP']) & 2}
+
+    def decrypt(data, key):
+        d = Cipher(algorithms.AES(key), modes.CBC(b'\0' * 16)).decryptor()
+        plain = d.update(data) + d.finalize()
+        return plain[:-plain[-1]]
+
+    mk = manifest['ManifestKey']
+    db_key = aes_key_unwrap(class_keys[struct.unpack('<l', mk[:4])[0]], mk[4:])
+    with open(os.path.join(bdir, 'Manifest.db'), 'rb') as f:
+        plain_db = decrypt(f.read(), db_key)
+    path = os.path.join(os.path.dirname(bdir), 'decrypted-manifest.db')
+    with open(path, 'wb') as f:
+        f.write(plain_db)
+
+    def decrypt_file(file_id, mbfile_blob):
+        archive = plistlib.loads(mbfile_blob)
+        objects = archive['$objects']
+        mbfile = objects[archive['$top']['root'].data]
+        wrapped = objects[mbfile['EncryptionKey'].data]['NS.data'][4:]
+        key = aes_key_unwrap(class_keys[mbfile['ProtectionClass']], wrapped)
+        with open(os.path.join(bdir, file_id[:2], file_id), 'rb') as f:
+            plain = decrypt(f.read(), key)
+        assert len(plain) == mbfile['Size']
+        return plain
+
+    return sqlite3.connect(path), decrypt_file
+
+
 def test_encrypted_backup(tmp):
     password = 'correct horse battery staple'
     media, bdir, udid = make_backup(tmp, count=10, seed=34, password=password)
@@ -222,6 +284,15 @@ def test_encrypted_backup(tmp):
     # The emulator wrote the real format: Manifest.db is not readable without the password.
     with open(os.path.join(bdir, 'Manifest.db'), 'rb') as f:
         assert not f.read(16).startswith(b'SQLite format 3')
+    # ... the format the published tools read: they find every photo, byte for byte.
+    db, decrypt_file = decrypt_like_published_tools(bdir, password)
+    rows = db.execute("SELECT fileID, relativePath, file FROM Files WHERE domain = 'CameraRollDomain' "
+                      "AND flags = 1 AND relativePath LIKE 'Media/DCIM/%'").fetchall()
+    db.close()
+    assert len(rows) == len(phone), (len(rows), len(phone))
+    for fid, rel, blob in rows:
+        data = decrypt_file(fid, blob)
+        assert hashlib.sha256(data).hexdigest() == phone[rel[len('Media/DCIM/'):].encode()], rel
     before = tree_state(bdir)
     right, wrong = os.path.join(tmp, 'right'), os.path.join(tmp, 'wrong')
     with open(right, 'w') as f:
