@@ -104,6 +104,7 @@ ks_cli_exit_for_error (const GError *error)
     switch ((KsBackupSourceError) error->code)
       {
       case KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP:   return KS_EXIT_NO_DEVICE;
+      case KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES:
       case KS_BACKUP_SOURCE_ERROR_NEEDS_PASSWORD:
       case KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD: return KS_EXIT_USAGE;
       case KS_BACKUP_SOURCE_ERROR_DAMAGED:        return KS_EXIT_DAMAGED;

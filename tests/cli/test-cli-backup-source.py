@@ -15,6 +15,7 @@ opens with the right password and refuses a wrong one."""
 
 import hashlib
 import os
+import plistlib
 import shutil
 import sqlite3
 import subprocess
@@ -206,6 +207,23 @@ def test_damaged_manifest(tmp):
     os.symlink(other + '.real', db_path)
     rc, doc, _ = cli_json(['list', '--source', bdir], env)
     assert rc != 0, doc
+
+    # Backups of two devices side by side: which one is meant is asked for.
+    two = os.path.join(tmp, 'two')
+    for name in ('A', 'B'):
+        shutil.copytree(bdir, os.path.join(two, name))
+        with open(os.path.join(two, name, 'Manifest.db'), 'wb') as f:
+            f.write(good)
+        info_path = os.path.join(two, name, 'Info.plist')
+        with open(info_path, 'rb') as f:
+            info = plistlib.load(f)
+        info['Unique Identifier'] = 'UDID-' + name
+        with open(info_path, 'wb') as f:
+            plistlib.dump(info, f)
+    rc, doc, _ = cli_json(['list', '--source', two], env, expect=EXIT['usage'])
+    assert 'several devices' in doc['error']['message'], doc
+    rc, doc, _ = cli_json(['list', '--source', os.path.join(two, 'B')], env, expect=0)
+    assert len(doc['files']) == len(media_files(media)), doc
 
     # Not a backup at all, and a folder of photos stays a folder of photos.
     rc, doc, _ = cli_json(['list', '--source', os.path.join(media, 'DCIM')], env, expect=0)

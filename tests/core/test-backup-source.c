@@ -386,10 +386,10 @@ test_folder (void)
     g_autoptr(KsBackupSource) none = NULL;
 
     make_backup (other, "UDID-B", "finished", 1790000000, old_files);
-    g_assert_false (ks_backup_source_is_backup_folder (snaps_file));
+    g_assert_true (ks_backup_source_is_backup_folder (snaps_file));
     none = ks_backup_source_new (snaps_file, &error);
     g_assert_null (none);
-    g_assert_error (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP);
+    g_assert_error (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES);
     g_assert_nonnull (strstr (error->message, "several devices"));
     g_clear_error (&error);
   }

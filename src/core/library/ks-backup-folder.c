@@ -302,7 +302,7 @@ find_backup_path (const char  *path,
 
       if (first->udid == NULL || g_strcmp0 (first->udid, other->udid) != 0)
         {
-          g_set_error (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP,
+          g_set_error (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES,
                        _("%s holds backups of several devices; choose one of its folders"), display);
           return NULL;
         }
@@ -316,22 +316,25 @@ find_backup_path (const char  *path,
  * ks_backup_source_is_backup_folder:
  * @folder: a local folder
  *
- * Whether @folder is a device backup, or holds nothing but backups of one device (its
- * snapshots, or MobileSync/Backup with one device). Blocking, but cheap: a few stat calls.
+ * Whether @folder is a device backup, or holds nothing but device backups (the snapshots of
+ * one, MobileSync/Backup). Several devices' backups count too: opening them then says which
+ * to choose. Blocking, but cheap: a few stat calls and small reads.
  */
 gboolean
 ks_backup_source_is_backup_folder (GFile *folder)
 {
   g_autofree char *path = NULL;
   g_autofree char *found = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (G_IS_FILE (folder), FALSE);
 
   path = g_file_get_path (folder);
   if (path == NULL)
     return FALSE;
-  found = find_backup_path (path, TRUE, NULL);
-  return found != NULL;
+  found = find_backup_path (path, TRUE, &error);
+  return found != NULL ||
+         g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES);
 }
 
 /**

@@ -27,6 +27,7 @@ G_BEGIN_DECLS
  * @KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD: the password does not open it
  * @KS_BACKUP_SOURCE_ERROR_UNSAFE_NAME: one file is listed under a name that leaves the camera roll
  * @KS_BACKUP_SOURCE_ERROR_MISSING_FILE: one file's data is missing, a link, or damaged
+ * @KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES: the folder holds backups of several devices
  */
 typedef enum
 {
@@ -36,6 +37,7 @@ typedef enum
   KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD,
   KS_BACKUP_SOURCE_ERROR_UNSAFE_NAME,
   KS_BACKUP_SOURCE_ERROR_MISSING_FILE,
+  KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES,
 } KsBackupSourceError;
 
 GQuark ks_backup_source_error_quark (void);
