@@ -40,6 +40,7 @@ struct _KsLibraryPage
   char           *udid;
   char           *folder;
   char           *error;
+  gboolean        needs_password;  /* an encrypted backup without (the right) password */
 };
 
 G_DEFINE_FINAL_TYPE (KsLibraryPage, ks_library_page, ADW_TYPE_BIN)
@@ -196,16 +197,24 @@ load_library_cb (GObject      *object,
 
   if (!ks_asset_model_load_finish (KS_ASSET_MODEL (object), result, &error))
     {
+      gboolean password;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      g_warning ("Could not read the library: %s", error->message);
+      password = g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NEEDS_PASSWORD) ||
+                 g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD);
+
+      /* An encrypted backup waiting for its password is no failure: the window asks. */
+      if (!password)
+        g_warning ("Could not read the library: %s", error->message);
       /* A half-read library is kept (its photos are real); an empty one is read again the
        * next time the device is ready. */
       if (KS_ASSET_MODEL (object) == self->asset_model)
         {
           g_free (self->error);
           self->error = g_strdup (error->message);
+          self->needs_password = password;
         }
     }
 
@@ -243,6 +252,7 @@ ks_library_page_clear (KsLibraryPage *self)
   g_clear_pointer (&self->udid, g_free);
   g_clear_pointer (&self->folder, g_free);
   g_clear_pointer (&self->error, g_free);
+  self->needs_password = FALSE;
   ks_library_page_update_spinner (self);
 }
 
@@ -430,6 +440,49 @@ ks_library_page_get_loading (KsLibraryPage *self)
   if (self->asset_model == NULL)
     return self->folder != NULL && self->load_cancellable != NULL;
   return ks_asset_model_get_loading (self->asset_model);
+}
+
+/**
+ * ks_library_page_get_needs_password:
+ *
+ * Returns: %TRUE if the library shown is an encrypted device backup that could not be read
+ *   without a password, or with the one given (ks_library_page_get_error() says which)
+ */
+gboolean
+ks_library_page_get_needs_password (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
+
+  return self->needs_password;
+}
+
+/**
+ * ks_library_page_unlock:
+ * @password: the password of the encrypted device backup shown
+ *
+ * Reads the backup again with @password (on a worker, as any library).
+ */
+void
+ks_library_page_unlock (KsLibraryPage *self,
+                        const char    *password)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+  g_return_if_fail (password != NULL);
+
+  if (!KS_IS_BACKUP_SOURCE (self->source) || !self->needs_password)
+    return;
+
+  ks_backup_source_set_password (KS_BACKUP_SOURCE (self->source), password);
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  if (self->asset_model != NULL)
+    g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
+  ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
+  g_clear_object (&self->asset_model);
+  g_clear_pointer (&self->error, g_free);
+  self->needs_password = FALSE;
+  ks_library_page_start_loading (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /**

@@ -7,9 +7,13 @@
 
 /* A device backup made by Debian's idevicebackup2 of the emulated iPhone, opened in the
  * window: the sidebar row says whose backup it is, from when, how big, and the grid shows the
- * phone's photos, with thumbnails read from the backup's hashed files. */
+ * phone's photos, with thumbnails read from the backup's hashed files; Back Up Everything
+ * exports the phone's bytes. An encrypted one asks for its password, and again after a wrong
+ * one. */
 
 #include "config.h"
+
+#include <string.h>
 
 #include <adwaita.h>
 
@@ -27,6 +31,7 @@ static KsTestEmulator *emulator;
 static KsWindow *window;
 static char *home;
 static char *backups;
+static char *encrypted;
 
 static gboolean
 row_describes_backup (gpointer data)
@@ -110,6 +115,86 @@ test_backup_in_window (void)
   g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
 }
 
+static gboolean
+find_message_dialog (gpointer data)
+{
+  *(GtkWidget **)data = ks_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  return *(GtkWidget **)data != NULL;
+}
+
+static gboolean
+grid_has_assets (gpointer data)
+{
+  GListModel *assets = _ks_window_get_assets (window);
+
+  return g_strcmp0 (_ks_window_get_page (window), "grid") == 0 && assets != NULL &&
+         !ks_library_page_get_loading (window->library_page) &&
+         g_list_model_get_n_items (assets) == N_ASSETS;
+}
+
+static gboolean
+gone (gpointer data)
+{
+  return *(GtkWidget **) data == NULL;
+}
+
+static gboolean
+is_open_button (GtkWidget *widget,
+                gpointer   data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Open") == 0;
+}
+
+/* Types @password, clicks Open, and waits for the dialog to go. */
+static void
+answer (GtkWidget  *dialog,
+        const char *password)
+{
+  GtkWidget *entry = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+
+  g_assert_true (GTK_IS_ENTRY (entry));
+  g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (entry)));
+  gtk_editable_set_text (GTK_EDITABLE (entry), password);
+  /* The click: the response, then the dialog closes by itself. */
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_assert_nonnull (ks_ui_test_find_widget (dialog, is_open_button, NULL));
+  g_signal_emit_by_name (ks_ui_test_find_widget (dialog, is_open_button, NULL), "clicked");
+  g_assert_true (ks_ui_test_wait_for (gone, &dialog, WAIT_MS));
+}
+
+/* An encrypted backup: the window asks for its password, says when it is wrong, and shows
+ * the photos with the right one. */
+static void
+test_encrypted_backup (void)
+{
+  GtkWidget *dialog = NULL;
+
+  window = ks_window_new (app);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (window), 5000));
+
+  ks_window_add_folder (window, encrypted);
+  g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Encrypted Backup");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "password is needed"));
+  ks_ui_test_screenshot (dialog, "backup-password");
+  answer (dialog, "not the password");
+
+  dialog = NULL;
+  g_assert_true (ks_ui_test_wait_for (find_message_dialog, &dialog, WAIT_MS));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "password is wrong"));
+  g_assert_cmpuint (g_list_model_get_n_items (_ks_window_get_assets (window)), ==, 0);
+  answer (dialog, "open sesame");
+
+  g_assert_true (ks_ui_test_wait_for (grid_has_assets, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_thumbnails (window, WAIT_MS));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -144,7 +229,25 @@ main (int   argc,
     g_assert_true (g_spawn_check_wait_status (status, NULL));
     g_assert_nonnull (strstr (out, "Backup Successful."));
   }
-  /* The phone is unplugged: the window reads the backup alone. */
+  g_clear_pointer (&emulator, ks_test_emulator_free);
+
+  /* The same phone, with encrypted backups. */
+  encrypted = g_build_filename (home, "Encrypted", NULL);
+  emulator = ks_test_emulator_new (&error, "--device", media, "--name", "Backup Test iPhone",
+                                   "--backup-password", "open sesame", NULL);
+  g_assert_no_error (error);
+  {
+    const char *argv_backup[] = { "idevicebackup2", "backup", "--full", encrypted, NULL };
+
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (g_mkdir_with_parents (encrypted, 0755), ==, 0);
+    g_assert_true (g_spawn_sync (NULL, (char **) argv_backup, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 &out, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    g_assert_nonnull (strstr (out, "Backup Successful."));
+  }
+  /* The phone is unplugged: the window reads the backups alone. */
   g_clear_pointer (&emulator, ks_test_emulator_free);
 
   app = ks_application_new ();
@@ -153,6 +256,7 @@ main (int   argc,
   g_application_hold (G_APPLICATION (app));
 
   g_test_add_func ("/Keepsake/Window/backup-source", test_backup_in_window);
+  g_test_add_func ("/Keepsake/Window/encrypted-backup", test_encrypted_backup);
 
   ret = g_test_run ();
 
@@ -162,6 +266,7 @@ main (int   argc,
   if (!ks_ui_test_wait_pool_threads_exit (30000))
     ret = 1;
   g_free (backups);
+  g_free (encrypted);
   g_free (home);
 
   return ret;
