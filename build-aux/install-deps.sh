@@ -19,7 +19,10 @@ PACKAGES="
   at-spi2-core python3-gi python3-pyatspi gir1.2-atspi-2.0
   imagemagick desktop-file-utils appstream
   ifuse fuse usbmuxd bindfs
+  python3-cryptography
 "
+# python3-cryptography: the backup-source test decrypts the emulator's encrypted backups the way
+# the published tools do, independently of Keepsake's reader.
 # The emulator's independent-client test uses npm; this machine image may already carry its own
 # Node.js, which conflicts with Debian's nodejs/npm packages.
 if ! command -v npm >/dev/null 2>&1; then

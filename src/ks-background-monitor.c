@@ -380,6 +380,7 @@ ks_background_monitor_set_autostart (gboolean   autostart,
   g_autofree char *path = autostart_path ();
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *program = NULL;
+  g_autofree char *quoted = NULL;
   g_autofree char *exec = NULL;
   g_autoptr(GKeyFile) entry = NULL;
   g_autofree char *contents = NULL;
@@ -406,7 +407,8 @@ ks_background_monitor_set_autostart (gboolean   autostart,
                            _("Could not find the Keepsake program to start at login"));
       return FALSE;
     }
-  exec = g_strdup_printf ("%s --background", quote_exec_argument (program));
+  quoted = quote_exec_argument (program);
+  exec = g_strdup_printf ("%s --background", quoted);
 
   entry = g_key_file_new ();
   g_key_file_set_string (entry, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_TYPE, "Application");

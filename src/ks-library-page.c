@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-asset-model.h"
+#include "ks-backup-source.h"
 #include "ks-device-source.h"
 #include "ks-folder-source.h"
 #include "ks-library-page.h"
@@ -43,6 +44,7 @@ struct _KsLibraryPage
   char           *udid;
   char           *folder;
   char           *error;
+  gboolean        needs_password;  /* an encrypted backup without (the right) password */
 };
 
 G_DEFINE_FINAL_TYPE (KsLibraryPage, ks_library_page, ADW_TYPE_BIN)
@@ -263,16 +265,24 @@ load_library_cb (GObject      *object,
 
   if (!ks_asset_model_load_finish (KS_ASSET_MODEL (object), result, &error))
     {
+      gboolean password;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      g_warning ("Could not read the library: %s", error->message);
+      password = g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NEEDS_PASSWORD) ||
+                 g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD);
+
+      /* An encrypted backup waiting for its password is no failure: the window asks. */
+      if (!password)
+        g_warning ("Could not read the library: %s", error->message);
       /* A half-read library is kept (its photos are real); an empty one is read again the
        * next time the device is ready. */
       if (KS_ASSET_MODEL (object) == self->asset_model)
         {
           g_free (self->error);
           self->error = g_strdup (error->message);
+          self->needs_password = password;
         }
     }
 
@@ -314,6 +324,7 @@ ks_library_page_clear (KsLibraryPage *self)
   g_clear_pointer (&self->error, g_free);
   gtk_widget_set_visible (self->icloud_row, FALSE);
   ks_photo_grid_set_collection (self->photo_grid, NULL);
+  self->needs_password = FALSE;
   ks_library_page_update_spinner (self);
 }
 
@@ -341,11 +352,41 @@ ks_library_page_start_loading (KsLibraryPage *self)
   ks_library_page_update_spinner (self);
 }
 
+static void
+open_backup_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(KsLibraryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsBackupSource) backup = ks_backup_source_open_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->folder == NULL ||
+      self->source != NULL)
+    return;
+
+  g_clear_object (&self->load_cancellable);
+  if (backup != NULL)
+    self->source = KS_SOURCE (g_steal_pointer (&backup));
+  else
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (self->folder);
+
+      /* Not a device backup (or one that cannot be read: its photos, if any, are shown as
+       * files, and opening it as a backup says what is wrong). */
+      if (!g_error_matches (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP))
+        g_debug ("%s: %s", self->folder, error->message);
+      self->source = KS_SOURCE (ks_folder_source_new (file));
+    }
+  ks_library_page_start_loading (self);
+}
+
 /**
  * ks_library_page_show_folder:
- * @path: a folder of photos
+ * @path: a folder of photos, or a device backup (Finder's, iTunes', idevicebackup2's)
  *
- * Reads @path's library, unless it is the one shown.
+ * Reads @path's library, unless it is the one shown. Whether it is a backup is found out on a
+ * worker first.
  */
 void
 ks_library_page_show_folder (KsLibraryPage *self,
@@ -356,15 +397,16 @@ ks_library_page_show_folder (KsLibraryPage *self,
   g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
   g_return_if_fail (path != NULL);
 
-  if (self->asset_model != NULL && g_strcmp0 (self->folder, path) == 0)
+  if (g_strcmp0 (self->folder, path) == 0 && (self->asset_model != NULL || self->load_cancellable != NULL))
     return;
 
   ks_library_page_clear (self);
 
   self->folder = g_strdup (path);
   file = g_file_new_for_path (path);
-  self->source = KS_SOURCE (ks_folder_source_new (file));
-  ks_library_page_start_loading (self);
+  self->load_cancellable = g_cancellable_new ();
+  ks_backup_source_open_async (file, self->load_cancellable, open_backup_cb, g_object_ref (self));
+  ks_library_page_update_spinner (self);
 }
 
 /* The grid asks for its first screen of thumbnails all at once, while the library is still
@@ -466,7 +508,53 @@ ks_library_page_get_loading (KsLibraryPage *self)
 {
   g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
 
-  return self->asset_model != NULL && ks_asset_model_get_loading (self->asset_model);
+  /* A folder being looked at (is it a backup?) counts as loading too. */
+  if (self->asset_model == NULL)
+    return self->folder != NULL && self->load_cancellable != NULL;
+  return ks_asset_model_get_loading (self->asset_model);
+}
+
+/**
+ * ks_library_page_get_needs_password:
+ *
+ * Returns: %TRUE if the library shown is an encrypted device backup that could not be read
+ *   without a password, or with the one given (ks_library_page_get_error() says which)
+ */
+gboolean
+ks_library_page_get_needs_password (KsLibraryPage *self)
+{
+  g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
+
+  return self->needs_password;
+}
+
+/**
+ * ks_library_page_unlock:
+ * @password: the password of the encrypted device backup shown
+ *
+ * Reads the backup again with @password (on a worker, as any library).
+ */
+void
+ks_library_page_unlock (KsLibraryPage *self,
+                        const char    *password)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+  g_return_if_fail (password != NULL);
+
+  if (!KS_IS_BACKUP_SOURCE (self->source) || !self->needs_password)
+    return;
+
+  ks_backup_source_set_password (KS_BACKUP_SOURCE (self->source), password);
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  if (self->asset_model != NULL)
+    g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);
+  ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
+  g_clear_object (&self->asset_model);
+  g_clear_pointer (&self->error, g_free);
+  self->needs_password = FALSE;
+  ks_library_page_start_loading (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /**

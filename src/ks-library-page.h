@@ -36,6 +36,9 @@ KsSource      *ks_library_page_get_source       (KsLibraryPage       *self);
 const char    *ks_library_page_get_udid         (KsLibraryPage       *self);
 gboolean       ks_library_page_get_loading      (KsLibraryPage       *self);
 const char    *ks_library_page_get_error        (KsLibraryPage       *self);
+gboolean        ks_library_page_get_needs_password (KsLibraryPage     *self);
+void            ks_library_page_unlock           (KsLibraryPage       *self,
+                                                  const char          *password);
 KsAsset       *ks_library_page_lookup_asset     (KsLibraryPage       *self,
                                                  const char          *id);
 void           ks_library_page_set_protection (KsLibraryPage       *self,

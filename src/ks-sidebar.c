@@ -6,7 +6,8 @@
  */
 
 /* The window's sidebar: the connected iPhones, and the folders of photos the user added
- * (camera cards, old exports), with Add Folder… and each folder's remove button. It says
+ * (camera cards, old exports, device backups), with Add Folder…, Open Backup… and each
+ * folder's remove button. It says
  * which row was activated; the window decides what to show. */
 
 #include "config.h"
@@ -420,6 +421,8 @@ folder_chooser_response_cb (KsSidebar            *self,
     ks_sidebar_add_folder (self, path);
 }
 
+/* Add Folder… and Open Backup… choose a folder the same way: a device backup added as a
+ * folder is shown as one, and a folder of photos opened as a backup as a folder. */
 static void
 add_folder_action (GtkWidget  *widget,
                    const char *action_name,
@@ -427,14 +430,15 @@ add_folder_action (GtkWidget  *widget,
 {
   KsSidebar *self = KS_SIDEBAR (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
+  gboolean backup = g_strcmp0 (action_name, "sidebar.open-backup") == 0;
 
   if (self->folder_chooser != NULL)
     return;
 
-  self->folder_chooser = gtk_file_chooser_native_new (_("Add a Folder of Photos"),
+  self->folder_chooser = gtk_file_chooser_native_new (backup ? _("Open a Device Backup") : _("Add a Folder of Photos"),
                                                       GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                                       GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                      _("_Add"),
+                                                      backup ? _("_Open") : _("_Add"),
                                                       _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->folder_chooser), TRUE);
   g_signal_connect_object (self->folder_chooser, "response",
@@ -539,6 +543,7 @@ ks_sidebar_class_init (KsSidebarClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, folder_row_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "sidebar.add-folder", NULL, add_folder_action);
+  gtk_widget_class_install_action (widget_class, "sidebar.open-backup", NULL, add_folder_action);
 }
 
 static void

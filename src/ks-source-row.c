@@ -7,12 +7,15 @@
 
 /* A row of the sidebar for one connected iPhone: its name, model and iOS version, and either
  * what it needs from the user (trust, unlock) or how much of it is not backed up yet. A folder
- * of photos gets the same kind of row, with its path and a button to remove it. */
+ * of photos gets the same kind of row, with its path and a button to remove it; a folder that
+ * is a device backup shows the phone's name, the backup's date and size, and whether it is
+ * encrypted. */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "ks-backup-source.h"
 #include "ks-source-row.h"
 
 struct _KsSourceRow
@@ -24,6 +27,9 @@ struct _KsSourceRow
   char          *folder;
   char          *backup_state;
   char          *fallback_name;
+  char          *backup_name;     /* a device backup's folder: the phone's name */
+  char          *backup_details;  /* … and its date, size, encryption */
+  GCancellable  *cancellable;
 
   /* Child widgets */
   GtkWidget     *name_label;
@@ -44,13 +50,16 @@ G_DEFINE_FINAL_TYPE (KsSourceRow, ks_source_row, GTK_TYPE_LIST_BOX_ROW)
 static void
 ks_source_row_update_folder (KsSourceRow *self)
 {
-  g_autofree char *name = g_filename_display_basename (self->folder);
-  g_autofree char *path = g_filename_display_name (self->folder);
+  g_autofree char *name = self->backup_name ? g_strdup (self->backup_name)
+                                            : g_filename_display_basename (self->folder);
+  g_autofree char *path = self->backup_details ? g_strdup (self->backup_details)
+                                               : g_filename_display_name (self->folder);
   g_autofree char *accessible = NULL;
   const char *status = self->backup_state ? self->backup_state : "";
 
   gtk_label_set_text (GTK_LABEL (self->name_label), name);
   gtk_label_set_text (GTK_LABEL (self->model_label), path);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), self->backup_details ? path : NULL);
   gtk_label_set_text (GTK_LABEL (self->status_label), status);
   gtk_widget_set_visible (self->status_label, *status != '\0');
 
@@ -122,6 +131,68 @@ ks_source_row_new (KsDevice *device)
   return GTK_WIDGET (self);
 }
 
+/* "Backup · 7 Dec 2026 · 1.2 GB · Encrypted" */
+static void
+show_backup (KsSourceRow    *self,
+             KsBackupSource *backup,
+             gint64          size)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  const char *name = ks_backup_source_get_device_name (backup);
+  gint64 date = ks_backup_source_get_date (backup);
+
+  g_ptr_array_add (parts, g_strdup (_("Device backup")));
+  if (date > 0)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (date);
+
+      /* Translators: the date of a device backup, strftime format */
+      g_ptr_array_add (parts, g_date_time_format (dt, _("%-d %b %Y")));
+    }
+  if (size >= 0)
+    g_ptr_array_add (parts, g_format_size ((guint64) size));
+  if (ks_backup_source_get_encrypted (backup))
+    g_ptr_array_add (parts, g_strdup (_("Encrypted")));
+  g_ptr_array_add (parts, NULL);
+
+  g_free (self->backup_name);
+  self->backup_name = name ? g_strdup (name) : NULL;
+  g_free (self->backup_details);
+  /* Translators: separates the facts of a device backup: date, size, "Encrypted" */
+  self->backup_details = g_strjoinv (_(" · "), (char **) parts->pdata);
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), "drive-harddisk-symbolic");
+  ks_source_row_update (self);
+}
+
+static void
+measure_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(KsSourceRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 size = ks_backup_source_measure_finish (KS_BACKUP_SOURCE (object), result, &error);
+
+  if (error == NULL && self->folder != NULL)
+    show_backup (self, KS_BACKUP_SOURCE (object), (gint64) size);
+}
+
+static void
+open_backup_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(KsSourceRow) self = user_data;
+  g_autoptr(KsBackupSource) backup = ks_backup_source_open_finish (result, NULL);
+
+  /* Not a backup: a folder of photos, as it says already. */
+  if (backup == NULL || self->folder == NULL)
+    return;
+
+  show_backup (self, backup, -1);
+  ks_backup_source_measure_async (backup, self->cancellable, measure_cb, g_object_ref (self));
+}
+
 static void
 remove_clicked_cb (KsSourceRow *self)
 {
@@ -151,6 +222,14 @@ ks_source_row_new_for_folder (const char *path)
   gtk_box_append (GTK_BOX (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (self))), button);
 
   ks_source_row_update (self);
+
+  /* A device backup says whose it is, from when, and how big (found out on a worker). */
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    self->cancellable = g_cancellable_new ();
+    ks_backup_source_open_async (file, self->cancellable, open_backup_cb, g_object_ref (self));
+  }
 
   return GTK_WIDGET (self);
 }
@@ -214,7 +293,11 @@ ks_source_row_dispose (GObject *object)
 {
   KsSourceRow *self = (KsSourceRow *)object;
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->device);
+  g_clear_pointer (&self->backup_name, g_free);
+  g_clear_pointer (&self->backup_details, g_free);
   g_clear_pointer (&self->backup_state, g_free);
   g_clear_pointer (&self->fallback_name, g_free);
   g_clear_pointer (&self->folder, g_free);

@@ -58,6 +58,8 @@ struct _KsWindow
 
   /* Borrowed */
   GtkWidget            *close_dialog;
+  GtkWidget            *password_dialog;
+  gboolean              password_declined;  /* for the backup shown; asked again when reopened */
   AdwToast             *toast;
 
   char                 *folder_path;

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ks-device-status-page.h"
@@ -215,8 +217,12 @@ ks_window_update_title (KsWindow *self)
     }
   else if (self->folder_path != NULL)
     {
+      KsSource *source = ks_library_page_get_source (self->library_page);
+
+      /* A device backup is called by the phone's name once it is open. */
       g_free (self->folder_title);
-      self->folder_title = g_filename_display_basename (self->folder_path);
+      self->folder_title = source ? ks_source_dup_display_name (source)
+                                  : g_filename_display_basename (self->folder_path);
       title = self->folder_title;
       subtitle = describe_library (self);
     }
@@ -256,6 +262,63 @@ library_n_selected_cb (KsWindow *self)
 
 /* ---- pages ---- */
 
+static void
+password_response_cb (KsWindow         *self,
+                      const char       *response,
+                      AdwMessageDialog *dialog)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  g_assert (KS_IS_WINDOW (self));
+
+  self->password_dialog = NULL;
+  if (g_strcmp0 (response, "open") == 0)
+    {
+      g_autofree char *password = g_strdup (gtk_editable_get_text (entry));
+
+      /* Kept nowhere but in the backup source, until it is used. */
+      gtk_editable_set_text (entry, "");
+      ks_library_page_unlock (self->library_page, password);
+      explicit_bzero (password, strlen (password));
+    }
+  else
+    self->password_declined = TRUE;
+}
+
+/* An encrypted device backup: its password is asked for (again after a wrong one). */
+static void
+ks_window_ask_password (KsWindow   *self,
+                        const char *why)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (self->password_dialog != NULL || self->password_declined)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Encrypted Backup"), why));
+  /* A hidden GtkEntry, not GtkPasswordEntry: GTK 4.8's one warns when its dialog goes away. */
+  entry = gtk_entry_new ();
+  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Backup password"),
+                                  -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "open", _("_Open"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "open", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "open");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (password_response_cb), self, G_CONNECT_SWAPPED);
+  self->password_dialog = GTK_WIDGET (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
 /* The library's page: the grid, or why there is nothing in it. */
 static const char *
 ks_window_library_page_name (KsWindow *self)
@@ -270,6 +333,8 @@ ks_window_library_page_name (KsWindow *self)
   if (error != NULL)
     {
       ks_device_status_page_set_error (self->status_page, error);
+      if (ks_library_page_get_needs_password (self->library_page))
+        ks_window_ask_password (self, error);
       return "error";
     }
   return "empty";
@@ -414,6 +479,8 @@ ks_window_select_folder (KsWindow   *self,
   if (g_set_object (&self->device, NULL))
     g_signal_group_set_target (self->device_signals, NULL);
 
+  /* Chosen again: an encrypted backup's password is asked for again. */
+  self->password_declined = FALSE;
   g_free (self->folder_path);
   self->folder_path = g_strdup (path);
   ks_sidebar_select_folder (self->sidebar, path);

@@ -520,6 +520,7 @@ ks_cli_backup (KsCli  *cli,
   g_autoptr(GPtrArray) assets = NULL;
   g_autofree char *udid = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *password_file = NULL;
   g_autofree char *to = NULL;
   gboolean dry_run = FALSE;
   g_autoptr(GError) error = NULL;
@@ -533,7 +534,8 @@ ks_cli_backup (KsCli  *cli,
   const GError *run_error;
   const GOptionEntry entries[] = {
     { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("iPhone to back up"), "UDID" },
-    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to back up instead"), "DIR" },
+    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder or device backup to back up instead"), "DIR" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("Password of an encrypted device backup (its first line)"), "FILE" },
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder (default: the backup plan)"), "DIR" },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Only say what would be copied"), NULL },
     { "album", 0, 0, G_OPTION_ARG_STRING, &album, N_("Only this album of the iPhone's Photos library "
@@ -553,7 +555,7 @@ ks_cli_backup (KsCli  *cli,
   if (to == NULL && (ret = ks_cli_check_plan (cli, "backup", plan)) != KS_EXIT_OK)
     return ret;
 
-  if ((ret = ks_cli_open_source (cli, "backup", udid, folder, &source)) != KS_EXIT_OK)
+  if ((ret = ks_cli_open_source (cli, "backup", udid, folder, password_file, &source)) != KS_EXIT_OK)
     return ret;
 
   if ((album != NULL || favorites) &&

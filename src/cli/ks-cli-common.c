@@ -11,8 +11,12 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <string.h>
 
+#include <glib/gi18n.h>
+#include <openssl/crypto.h>
+
+#include "ks-backup-source.h"
 #include "ks-cli.h"
 #include "ks-device-source.h"
 #include "ks-folder-source.h"
@@ -515,10 +519,99 @@ resolve_device (KsCli       *cli,
   return KS_EXIT_OK;
 }
 
+typedef struct
+{
+  KsBackupSource *source;
+  GCancellable   *cancellable;
+  GError         *error;
+} UnlockJob;
+
+static gpointer
+unlock_worker (gpointer data)
+{
+  UnlockJob *job = data;
+
+  return GINT_TO_POINTER (ks_backup_source_unlock (job->source, job->cancellable, &job->error));
+}
+
+/* The password of an encrypted backup: the file's first line. It stays in memory only. */
+static char *
+read_password_file (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  char *newline;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  newline = strpbrk (contents, "\r\n");
+  if (newline != NULL)
+    *newline = '\0';
+  if (contents[0] == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s holds no password"), path);
+      OPENSSL_cleanse (contents, len);
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
+}
+
+/* A device backup (Finder's, iTunes', idevicebackup2's, ours): opened and, if encrypted,
+ * unlocked now, so a wrong password or a damaged Manifest.db is said before anything runs. */
+static int
+open_backup_source (KsCli       *cli,
+                    const char  *command,
+                    GFile       *file,
+                    const char  *password_file,
+                    KsSource   **out_source)
+{
+  g_autoptr(KsBackupSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  UnlockJob job = { NULL, cli->cancellable, NULL };
+  int ret;
+
+  source = ks_backup_source_new (file, &error);
+  if (source == NULL)
+    {
+      ret = ks_cli_exit_for_error (error);
+      ks_cli_print_error (cli, command, ret, error->message);
+      return ret;
+    }
+
+  if (password_file != NULL)
+    {
+      char *password = read_password_file (password_file, &error);
+
+      if (password == NULL)
+        {
+          ks_cli_print_error (cli, command, KS_EXIT_USAGE, error->message);
+          return KS_EXIT_USAGE;
+        }
+      ks_backup_source_set_password (source, password);
+      OPENSSL_cleanse (password, strlen (password));
+      g_free (password);
+    }
+
+  job.source = source;
+  if (!GPOINTER_TO_INT (ks_cli_run_in_thread (cli, unlock_worker, &job)))
+    {
+      g_autoptr(GError) unlock_error = job.error;
+
+      ret = ks_cli_exit_for_error (unlock_error);
+      ks_cli_print_error (cli, command, ret, unlock_error->message);
+      return ret;
+    }
+
+  *out_source = KS_SOURCE (g_steal_pointer (&source));
+  return KS_EXIT_OK;
+}
+
 /**
  * ks_cli_open_source:
  * @udid: (nullable): --device
- * @folder: (nullable): --source
+ * @folder: (nullable): --source: a folder of photos, or a device backup
+ * @password_file: (nullable): --password-file, for an encrypted device backup
  *
  * Returns: an exit code; on %KS_EXIT_OK, @out_source is set
  */
@@ -527,6 +620,7 @@ ks_cli_open_source (KsCli       *cli,
                     const char  *command,
                     const char  *udid,
                     const char  *folder,
+                    const char  *password_file,
                     KsSource   **out_source)
 {
   g_autoptr(KsDevice) device = NULL;
@@ -535,6 +629,11 @@ ks_cli_open_source (KsCli       *cli,
   if (udid != NULL && folder != NULL)
     {
       ks_cli_print_error (cli, command, KS_EXIT_USAGE, _("Give either --device or --source, not both"));
+      return KS_EXIT_USAGE;
+    }
+  if (password_file != NULL && folder == NULL)
+    {
+      ks_cli_print_error (cli, command, KS_EXIT_USAGE, _("--password-file goes with --source and a device backup"));
       return KS_EXIT_USAGE;
     }
 
@@ -548,6 +647,15 @@ ks_cli_open_source (KsCli       *cli,
 
           ks_cli_print_error (cli, command, KS_EXIT_NO_DEVICE, msg);
           return KS_EXIT_NO_DEVICE;
+        }
+      if (ks_backup_source_is_backup_folder (file))
+        return open_backup_source (cli, command, file, password_file, out_source);
+      if (password_file != NULL)
+        {
+          g_autofree char *msg = g_strdup_printf (_("%s is not a device backup; --password-file is only for one"), folder);
+
+          ks_cli_print_error (cli, command, KS_EXIT_USAGE, msg);
+          return KS_EXIT_USAGE;
         }
       *out_source = KS_SOURCE (ks_folder_source_new (file));
       return KS_EXIT_OK;

@@ -189,7 +189,7 @@ ks_cli_full_backup (KsCli  *cli,
     }
   if ((ret = ks_cli_open_plan (cli, "full-backup", TRUE, &catalog, &plan)) != KS_EXIT_OK)
     return ret;
-  if ((ret = ks_cli_open_source (cli, "full-backup", udid_opt, NULL, &source)) != KS_EXIT_OK)
+  if ((ret = ks_cli_open_source (cli, "full-backup", udid_opt, NULL, NULL, &source)) != KS_EXIT_OK)
     return ret;
   {
     g_autofree char *name = NULL;

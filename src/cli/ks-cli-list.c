@@ -113,11 +113,13 @@ ks_cli_list (KsCli  *cli,
 {
   g_autofree char *udid = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *password_file = NULL;
   g_autoptr(KsSource) source = NULL;
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_source_file_free);
   const GOptionEntry entries[] = {
     { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("iPhone to list"), "UDID" },
-    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder to list instead"), "DIR" },
+    { "source", 0, 0, G_OPTION_ARG_FILENAME, &folder, N_("Folder or device backup to list instead"), "DIR" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("Password of an encrypted device backup (its first line)"), "FILE" },
     { NULL }
   };
   ListJob job = { cli, NULL, files, NULL, 0, 0 };
@@ -126,7 +128,7 @@ ks_cli_list (KsCli  *cli,
   if ((ret = ks_cli_parse_options (cli, "list", entries, 0, &argc, &argv)) != KS_EXIT_OK)
     return ret;
 
-  if ((ret = ks_cli_open_source (cli, "list", udid, folder, &source)) != KS_EXIT_OK)
+  if ((ret = ks_cli_open_source (cli, "list", udid, folder, password_file, &source)) != KS_EXIT_OK)
     return ret;
 
   job.source = source;

@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 #include <openssl/crypto.h>
 
+#include "ks-backup-source.h"
 #include "ks-cli.h"
 #include "ks-destination.h"
 
@@ -108,6 +109,17 @@ ks_cli_exit_for_error (const GError *error)
       case KS_DEVICE_ERROR_USBMUXD_MISSING: return KS_EXIT_USBMUXD_MISSING;
       case KS_DEVICE_ERROR_FAILED:
       default:                              return KS_EXIT_FAILED;
+      }
+
+  if (error->domain == KS_BACKUP_SOURCE_ERROR)
+    switch ((KsBackupSourceError) error->code)
+      {
+      case KS_BACKUP_SOURCE_ERROR_NOT_A_BACKUP:   return KS_EXIT_NO_DEVICE;
+      case KS_BACKUP_SOURCE_ERROR_SEVERAL_DEVICES:
+      case KS_BACKUP_SOURCE_ERROR_NEEDS_PASSWORD:
+      case KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD: return KS_EXIT_USAGE;
+      case KS_BACKUP_SOURCE_ERROR_DAMAGED:        return KS_EXIT_DAMAGED;
+      default:                                    return KS_EXIT_FAILED;
       }
 
   if (error->domain == KS_DESTINATION_ERROR)

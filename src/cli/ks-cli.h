@@ -99,6 +99,7 @@ int         ks_cli_open_source     (KsCli               *cli,
                                     const char          *command,
                                     const char          *udid,
                                     const char          *folder,
+                                    const char          *password_file,
                                     KsSource           **out_source);
 
 /* One file each. */

@@ -200,6 +200,28 @@ ks_ui_test_find_by_label (GtkWidget  *root,
   return ks_ui_test_find_widget (root, shows_label, (gpointer)accessible_label);
 }
 
+/**
+ * ks_ui_test_find_toplevel:
+ * @type: a window type (AdwMessageDialog, a preferences window)
+ *
+ * Returns: (transfer none) (nullable): a shown toplevel of @type
+ */
+GtkWidget *
+ks_ui_test_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_mapped (w))
+        return w;
+    }
+
+  return NULL;
+}
+
 /* The names of this process's threads that belong to a GLib thread pool: GLib names them
  * "pool-" and the program's name (the pool's spawner thread is none of them). */
 static GPtrArray *

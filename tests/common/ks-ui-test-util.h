@@ -26,6 +26,7 @@ GtkWidget *ks_ui_test_find_widget     (GtkWidget  *root,
                                        gboolean  (*match) (GtkWidget *widget,
                                                            gpointer   data),
                                        gpointer    data);
+GtkWidget *ks_ui_test_find_toplevel   (GType       type);
 gboolean ks_ui_test_wait_pool_threads_exit (guint timeout_ms);
 
 G_END_DECLS

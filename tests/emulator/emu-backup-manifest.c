@@ -67,6 +67,7 @@ entry_free (EmuBackupEntry *entry)
   g_free (entry->media_path);
   g_free (entry->local_path);
   g_free (entry->file_id);
+  g_clear_pointer (&entry->encryption_key, g_bytes_unref);
   g_free (entry);
 }
 
@@ -301,6 +302,27 @@ emu_backup_entry_build_mbfile (const EmuBackupEntry *entry)
   plist_array_append_item (objects, plist_new_string (entry->relative_path));
   plist_array_append_item (objects, klass);
 
+  if (entry->encryption_key != NULL)
+    {
+      /* [4] the key as NSMutableData, [5] its class description. */
+      plist_t data = plist_new_dict ();
+      plist_t data_class = plist_new_dict ();
+      plist_t data_classes = plist_new_array ();
+      gsize len;
+      const void *key = g_bytes_get_data (entry->encryption_key, &len);
+
+      plist_dict_set_item (data, "NS.data", plist_new_data (key, len));
+      plist_dict_set_item (data, "$class", plist_new_uid (5));
+      plist_array_append_item (data_classes, plist_new_string ("NSMutableData"));
+      plist_array_append_item (data_classes, plist_new_string ("NSData"));
+      plist_array_append_item (data_classes, plist_new_string ("NSObject"));
+      plist_dict_set_item (data_class, "$classes", data_classes);
+      plist_dict_set_item (data_class, "$classname", plist_new_string ("NSMutableData"));
+      plist_array_append_item (objects, data);
+      plist_array_append_item (objects, data_class);
+      plist_dict_set_item (file, "EncryptionKey", plist_new_uid (4));
+    }
+
   plist_dict_set_item (top, "root", plist_new_uid (1));
 
   plist_dict_set_item (archive, "$version", plist_new_uint (100000));
@@ -394,9 +416,24 @@ new_date_now (void)
                          (int32_t) (now % G_USEC_PER_SEC));
 }
 
-GBytes *
-emu_backup_build_manifest_plist (const EmuBackupIdentity *identity,
-                                 gboolean                 passcode_set)
+void
+emu_backup_manifest_set_entry_key (EmuBackupManifest *manifest,
+                                   guint              index,
+                                   GBytes            *encryption_key,
+                                   const uint8_t     *key)
+{
+  EmuBackupEntry *entry = g_ptr_array_index (manifest->entries, index);
+
+  g_clear_pointer (&entry->encryption_key, g_bytes_unref);
+  entry->encryption_key = g_bytes_ref (encryption_key);
+  memcpy (entry->key, key, sizeof entry->key);
+}
+
+static GBytes *
+build_manifest_plist (const EmuBackupIdentity *identity,
+                      gboolean                 passcode_set,
+                      GBytes                  *keybag_bytes,
+                      GBytes                  *manifest_key)
 {
   /* A keybag blob of the real size; unencrypted backups never unwrap it. */
   static const char keybag[] = "VERS\0\0\0\4\0\0\0\3TYPE\0\0\0\4\0\0\0\1";
@@ -411,18 +448,41 @@ emu_backup_build_manifest_plist (const EmuBackupIdentity *identity,
   plist_dict_set_item (lockdown, "SerialNumber", plist_new_string (identity->serial));
   plist_dict_set_item (lockdown, "DeviceName", plist_new_string (identity->device_name));
 
-  plist_dict_set_item (dict, "BackupKeyBag", plist_new_data (keybag, sizeof keybag - 1));
+  if (keybag_bytes != NULL)
+    plist_dict_set_item (dict, "BackupKeyBag",
+                         plist_new_data (g_bytes_get_data (keybag_bytes, NULL), g_bytes_get_size (keybag_bytes)));
+  else
+    plist_dict_set_item (dict, "BackupKeyBag", plist_new_data (keybag, sizeof keybag - 1));
+  if (manifest_key != NULL)
+    plist_dict_set_item (dict, "ManifestKey",
+                         plist_new_data (g_bytes_get_data (manifest_key, NULL), g_bytes_get_size (manifest_key)));
   plist_dict_set_item (dict, "Lockdown", lockdown);
   plist_dict_set_item (dict, "SystemDomainsVersion", plist_new_string ("24.0"));
   plist_dict_set_item (dict, "Version", plist_new_string ("10.0"));
   plist_dict_set_item (dict, "Date", new_date_now ());
   plist_dict_set_item (dict, "WasPasscodeSet", plist_new_bool (passcode_set));
-  plist_dict_set_item (dict, "IsEncrypted", plist_new_bool (0));
+  plist_dict_set_item (dict, "IsEncrypted", plist_new_bool (keybag_bytes != NULL));
   plist_dict_set_item (dict, "Applications", plist_new_dict ());
 
   bytes = plist_to_bytes (dict);
   plist_free (dict);
   return bytes;
+}
+
+GBytes *
+emu_backup_build_manifest_plist (const EmuBackupIdentity *identity,
+                                 gboolean                 passcode_set)
+{
+  return build_manifest_plist (identity, passcode_set, NULL, NULL);
+}
+
+GBytes *
+emu_backup_build_encrypted_manifest_plist (const EmuBackupIdentity *identity,
+                                           gboolean                 passcode_set,
+                                           GBytes                  *keybag,
+                                           GBytes                  *manifest_key)
+{
+  return build_manifest_plist (identity, passcode_set, keybag, manifest_key);
 }
 
 GBytes *

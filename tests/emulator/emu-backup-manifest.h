@@ -55,6 +55,8 @@ typedef struct
   int64_t   mtime;          /* seconds since 1970 */
   int64_t   ctime;
   int64_t   birth;
+  GBytes   *encryption_key; /* encrypted backups: MBFile EncryptionKey (class + wrapped key) */
+  uint8_t   key[32];        /* ... and the file's AES key */
 } EmuBackupEntry;
 
 /* The device identity Manifest.plist records under "Lockdown". */
@@ -87,6 +89,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuBackupManifest, emu_backup_manifest_free)
 guint              emu_backup_manifest_get_n_entries  (EmuBackupManifest *manifest);
 const EmuBackupEntry *emu_backup_manifest_get_entry   (EmuBackupManifest *manifest,
                                                         guint              index);
+/* Encrypted backups: the key of entry @index (see emu-backup-crypto.h). */
+void               emu_backup_manifest_set_entry_key  (EmuBackupManifest *manifest,
+                                                        guint              index,
+                                                        GBytes            *encryption_key,
+                                                        const uint8_t     *key);
 /* Sum of the sizes of the regular files. */
 uint64_t           emu_backup_manifest_get_total_size (EmuBackupManifest *manifest);
 /* The distinct "xx" prefixes of the file ids of regular files, sorted. */
@@ -103,6 +110,11 @@ gboolean           emu_backup_manifest_write_db       (EmuBackupManifest *manife
 /* Binary plists, as a device uploads them. */
 GBytes            *emu_backup_build_manifest_plist    (const EmuBackupIdentity *identity,
                                                         gboolean                 passcode_set);
+/* The same for an encrypted backup (IsEncrypted, BackupKeyBag, ManifestKey). */
+GBytes            *emu_backup_build_encrypted_manifest_plist (const EmuBackupIdentity *identity,
+                                                               gboolean                 passcode_set,
+                                                               GBytes                  *keybag,
+                                                               GBytes                  *manifest_key);
 /* @snapshot_state: "uploading" while files flow, "finished" at the end;
  * @full: IsFullBackup (false for an incremental backup). */
 GBytes            *emu_backup_build_status_plist      (const char *snapshot_state,

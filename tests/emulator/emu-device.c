@@ -62,6 +62,7 @@ struct _EmuDevice
   uint32_t  backup_passcode_timeout;
   bool      backup_hostile_paths;
   uint32_t  latency_ms;
+  char     *backup_password;  /* encrypted backups; NULL: plain */
 
   GMutex      lock;
   EmuTrust    trust;
@@ -201,6 +202,7 @@ emu_device_new (const EmuDeviceOptions *options,
                                     ? options->backup_passcode_timeout : 180000;
   device->backup_hostile_paths = options->backup_hostile_paths;
   g_cond_init (&device->passcode_cond);
+  device->backup_password = g_strdup (options->backup_password);
   device->latency_ms = options->latency_ms;
   device->trust = options->trust;
   device->locked = options->locked;
@@ -232,6 +234,7 @@ emu_device_free (EmuDevice *device)
   if (device == NULL)
     return;
   g_free (device->media_root);
+  g_free (device->backup_password);
   g_free (device->state_dir);
   g_free (device->name);
   g_free (device->udid);
@@ -318,6 +321,7 @@ emu_device_enter_passcode (EmuDevice *d)
   g_cond_broadcast (&d->passcode_cond);
   g_mutex_unlock (&d->lock);
 }
+const char *emu_device_get_backup_password (EmuDevice *d) { return d->backup_password; }
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
 
@@ -426,7 +430,7 @@ copy_domain (EmuDevice *device, const char *domain)
     add_disk_usage (device, dict);
   else if (strcmp (domain, "com.apple.mobile.backup") == 0)
     {
-      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (0));
+      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (device->backup_password != NULL));
       plist_dict_set_item (dict, "RequiresEncrypt", plist_new_bool (0));
     }
   else if (strcmp (domain, "com.apple.iTunes") == 0)

@@ -91,6 +91,7 @@ typedef struct
   bool      backup_passcode;          /* iOS 16.1+: passcode asked at every backup start */
   uint32_t  backup_passcode_timeout;  /* ms until ErrorCode 208 (0: 180000) */
   bool      backup_hostile_paths;     /* backups also upload files named outside the folder */
+  char     *backup_password;
 } EmuDeviceOptions;
 
 EmuDevice  *emu_device_new               (const EmuDeviceOptions *options, uint32_t id,
@@ -109,6 +110,8 @@ void        emu_device_ask_passcode      (EmuDevice *device);
 int         emu_device_wait_passcode     (EmuDevice *device);
 void        emu_device_enter_passcode    (EmuDevice *device);
 void        emu_device_set_passcode_timeout (EmuDevice *device, uint32_t ms);
+/* --backup-password: backups are encrypted with it (NULL: not encrypted). */
+const char *emu_device_get_backup_password (EmuDevice *device);
 
 /* PEM of the device's 2048-bit RSA key, and its PKCS#1 public key PEM. */
 const char *emu_device_get_private_key_pem (EmuDevice *device);

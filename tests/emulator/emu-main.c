@@ -67,6 +67,7 @@ static const char usage[] =
   "    --backup-passcode-timeout MS\n"
   "                          then fail with ErrorCode 208 (default 180000)\n"
   "    --backup-hostile-paths  backups also upload files named outside the folder\n"
+  "    --backup-password PW  backups are encrypted with PW (iOS's format)\n"
   "  --exit-with-stdout    exit when the reader of our stdout pipe goes away\n"
   "                        (the test fixtures pass it so a crashed test leaves\n"
   "                        no emulator behind)\n"
@@ -245,6 +246,8 @@ main (int argc, char **argv)
         dev->backup_passcode_timeout = (uint32_t) g_ascii_strtoull (val, NULL, 10);
       else if (strcmp (arg, "--backup-hostile-paths") == 0)
         dev->backup_hostile_paths = true;
+      else if (strcmp (arg, "--backup-password") == 0)
+        dev->backup_password = (char *) val;
       else if (strcmp (arg, "--rate") == 0)
         dev->rate = g_ascii_strtoull (val, NULL, 10);
       else if (strcmp (arg, "--latency") == 0)

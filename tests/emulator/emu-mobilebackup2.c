@@ -36,6 +36,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "emu-backup-crypto.h"
 #include "emu-backup-manifest.h"
 #include "emu-backup-stream.h"
 #include "emu-mobilebackup2.h"
@@ -462,6 +463,9 @@ run_backup (EmuDevice *device,
   g_autofree char *uuid = NULL;
   g_autofree char *tmpdir = NULL;
   g_autofree char *db_path = NULL;
+  g_autofree char *enc_path = NULL;
+  g_autofree char *enc_db_path = NULL;
+  g_autoptr(EmuBackupCrypto) crypto = NULL;
   EmuBackupIdentity identity;
   plist_t free_node = NULL;
   uint64_t free_space = 0;
@@ -552,8 +556,29 @@ run_backup (EmuDevice *device,
   if (tmpdir == NULL)
     return fail_backup (conn, error->message);
   db_path = g_build_filename (tmpdir, "Manifest.db", NULL);
-  if (!emu_backup_manifest_write_db (manifest, db_path, &error))
+  enc_path = g_build_filename (tmpdir, "encrypted", NULL);
+  enc_db_path = g_build_filename (tmpdir, "Manifest.db.encrypted", NULL);
+  /* Encrypted: every file gets its own key, in Manifest.db; the files and Manifest.db itself
+   * travel encrypted (each through one temporary file). */
+  if (emu_device_get_backup_password (device) != NULL)
     {
+      crypto = emu_backup_crypto_new (emu_device_get_backup_password (device));
+      for (guint i = 0; i < emu_backup_manifest_get_n_entries (manifest); i++)
+        {
+          uint8_t key[EMU_BACKUP_KEY_SIZE];
+          g_autoptr(GBytes) wrapped = NULL;
+
+          if (emu_backup_manifest_get_entry (manifest, i)->flags != EMU_BACKUP_FLAG_FILE)
+            continue;
+          wrapped = emu_backup_crypto_new_file_key (crypto, 3, key);
+          emu_backup_manifest_set_entry_key (manifest, i, wrapped, key);
+        }
+    }
+  if (!emu_backup_manifest_write_db (manifest, db_path, &error) ||
+      (crypto != NULL && !emu_backup_crypto_encrypt_file (crypto, NULL, db_path, enc_db_path, &error)))
+    {
+      g_unlink (db_path);
+      g_unlink (enc_db_path);
       g_rmdir (tmpdir);
       return fail_backup (conn, error->message);
     }
@@ -564,7 +589,11 @@ run_backup (EmuDevice *device,
 
     uuid = g_ascii_strup (lower, -1);
   }
-  manifest_plist = emu_backup_build_manifest_plist (&identity, FALSE);
+  manifest_plist = crypto == NULL
+                   ? emu_backup_build_manifest_plist (&identity, FALSE)
+                   : emu_backup_build_encrypted_manifest_plist (&identity, FALSE,
+                                                                emu_backup_crypto_get_keybag (crypto),
+                                                                emu_backup_crypto_get_manifest_key (crypto));
   status_uploading = emu_backup_build_status_plist ("uploading", uuid, old == NULL || force_full);
   status_finished = emu_backup_build_status_plist ("finished", uuid, old == NULL || force_full);
 
@@ -625,8 +654,15 @@ run_backup (EmuDevice *device,
         }
 
       before = emu_backup_stream_get_bytes_sent (stream);
+      if (crypto != NULL && !emu_backup_crypto_encrypt_file (crypto, entry->key, entry->local_path,
+                                                             enc_path, NULL))
+        {
+          alive = fail_backup (conn, "Could not encrypt a file");
+          goto out;
+        }
       if (!(alive = emu_backup_stream_send_file (stream, entry->relative_path, backup_path,
-                                                  entry->local_path, entry->media_path)))
+                                                  crypto ? enc_path : entry->local_path,
+                                                  entry->media_path)))
         goto out;
       up.done_bytes += emu_backup_stream_get_bytes_sent (stream) - before;
       up.batch_files++;
@@ -660,7 +696,8 @@ run_backup (EmuDevice *device,
 
     up.done_bytes = up.total_bytes;
     alive = batch_begin (&up, 0)
-            && emu_backup_stream_send_file (stream, "Manifest.db", old_db_path, db_path, NULL)
+            && emu_backup_stream_send_file (stream, "Manifest.db", old_db_path,
+                                            crypto ? enc_db_path : db_path, NULL)
             && emu_backup_stream_send_bytes (stream, "Manifest.plist", plist_dst, manifest_plist)
             && emu_backup_stream_send_bytes (stream, "Status.plist", status_path, status_finished)
             && batch_end (&up, &code);
@@ -677,6 +714,8 @@ run_backup (EmuDevice *device,
 
 out:
   g_unlink (db_path);
+  g_unlink (enc_path);
+  g_unlink (enc_db_path);
   g_rmdir (tmpdir);
   return alive;
 }

@@ -314,24 +314,6 @@ ks_folder_source_enumerate (KsSource          *source,
   return walk_directory (&walk, fd, "", 0, error);
 }
 
-/* Refuses paths that would leave the folder; the walk never reports such paths,
- * but callers may pass stored ones. */
-static gboolean
-path_is_inside (const char *path)
-{
-  g_auto(GStrv) parts = NULL;
-
-  if (path[0] == '\0' || path[0] == '/')
-    return FALSE;
-
-  parts = g_strsplit (path, "/", -1);
-  for (guint i = 0; parts[i]; i++)
-    if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
-      return FALSE;
-
-  return TRUE;
-}
-
 static GInputStream *
 ks_folder_source_open_file (KsSource      *source,
                             const char    *path,
@@ -342,7 +324,8 @@ ks_folder_source_open_file (KsSource      *source,
   g_autoptr(GFile) child = NULL;
   g_autoptr(GFileInfo) info = NULL;
 
-  if (!path_is_inside (path))
+  /* The walk never reports a path that leaves the folder, but callers may pass stored ones. */
+  if (!ks_source_path_is_safe (path))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
                    "Path is outside the source folder");

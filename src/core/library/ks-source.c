@@ -160,6 +160,32 @@ ks_source_open_file_sized (KsSource      *self,
   return KS_SOURCE_GET_IFACE (self)->open_file_sized (self, path, size, cancellable, error);
 }
 
+/**
+ * ks_source_path_is_safe:
+ * @path: a path as a source reports it
+ *
+ * Whether @path stays inside its source: not empty, no leading '/', no empty, "." or ".."
+ * part. Sources use it on names they did not make themselves (stored paths, a backup's
+ * Manifest.db).
+ */
+gboolean
+ks_source_path_is_safe (const char *path)
+{
+  g_auto(GStrv) parts = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (path[0] == '\0' || path[0] == '/')
+    return FALSE;
+
+  parts = g_strsplit (path, "/", -1);
+  for (guint i = 0; parts[i]; i++)
+    if (parts[i][0] == '\0' || strcmp (parts[i], ".") == 0 || strcmp (parts[i], "..") == 0)
+      return FALSE;
+
+  return TRUE;
+}
+
 gint64
 ks_source_query_free_space (KsSource      *self,
                             GCancellable  *cancellable,

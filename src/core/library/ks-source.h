@@ -162,6 +162,7 @@ gboolean      ks_source_is_present        (KsSource             *self);
 void          ks_source_annotate_assets   (KsSource             *self,
                                            GPtrArray            *assets);
 KsPhotosDb   *ks_source_dup_library       (KsSource             *self);
+gboolean      ks_source_path_is_safe      (const char           *path);
 
 void          ks_source_enumerate_async   (KsSource             *self,
                                            KsSourceBatchFunc     batch_func,
