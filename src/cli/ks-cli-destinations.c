@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-backup-plan-drives.h"
 #include "ks-cli.h"
 
 /* Also used by `status`. */
@@ -168,12 +169,13 @@ add_cb (GObject      *object,
 {
   AddRun *add = user_data;
 
-  add->dest = ks_backup_plan_add_folder_finish (KS_BACKUP_PLAN (object), result, &add->error);
+  add->dest = ks_backup_plan_add_path_finish (KS_BACKUP_PLAN (object), result, &add->error);
   add->done = TRUE;
 }
 
-/* TARGET is a folder path, relative to the current folder or absolute. The folder is looked
- * at on a worker (a sleeping drive must not make Ctrl+C wait). */
+/* TARGET is a folder path, relative to the current folder or absolute; one on an external
+ * drive is added as a drive (found again wherever it mounts). The folder is looked at on a
+ * worker (a sleeping drive must not make Ctrl+C wait). */
 static int
 add (KsCli        *cli,
      KsBackupPlan *plan,
@@ -182,6 +184,7 @@ add (KsCli        *cli,
 {
   g_autofree char *path = g_canonicalize_filename (target, NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(KsPlanDestination) dest = NULL;
   AddRun run = { NULL, NULL, FALSE };
 
   if (name != NULL && name[0] == '\0')
@@ -190,12 +193,13 @@ add (KsCli        *cli,
       return KS_EXIT_USAGE;
     }
 
-  ks_backup_plan_add_folder_async (plan, path, name, cli->cancellable, add_cb, &run);
+  ks_backup_plan_add_path_async (plan, path, name, cli->cancellable, add_cb, &run);
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
   error = run.error;
+  dest = run.dest;
 
-  return report (cli, "add", run.dest, error);
+  return report (cli, "add", dest, error);
 }
 
 /* remove, enable, disable: by id, or by the folder's path (relative or absolute). */

@@ -27,6 +27,7 @@
 #include "ks-backup-plan.h"
 #include "ks-catalog.h"
 #include "ks-drive-destination.h"
+#include "ks-drive-monitor.h"
 #include "ks-folder-destination.h"
 #include "ks-folder-source.h"
 #include "ks-import-job.h"
@@ -276,6 +277,36 @@ run_backup (Fixture              *f,
   return ks_import_job_run (job, NULL, error);
 }
 
+/* Runs the main loop until the monitor says @id is at @path (%NULL: not connected); fails
+ * after a minute, which only a broken monitor needs. */
+static void
+wait_for_drive (KsDriveMonitor *monitor,
+                const char     *id,
+                const char     *path)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (!ks_drive_monitor_is_ready (monitor)
+         || g_strcmp0 (ks_drive_monitor_get_path (monitor, id), path) != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_true (ks_drive_monitor_is_connected (monitor, id) == (path != NULL));
+}
+
+static void
+count_change_cb (KsDriveMonitor *monitor,
+                 const char     *id,
+                 gboolean        connected,
+                 gpointer        user_data)
+{
+  guint *n_changes = user_data;
+
+  (*n_changes)++;
+}
+
 /* ---- the location, without any drive ---- */
 
 static void
@@ -333,6 +364,8 @@ test_remount (Fixture       *f,
   g_autofree char *label = NULL;
   g_autofree char *found = NULL;
   g_autofree char *id = NULL;
+  g_autoptr(KsDriveMonitor) monitor = NULL;
+  guint n_changes = 0;
   KsPlanDestination *entry;
 
   make_drive (f, fs_type);
@@ -385,8 +418,15 @@ test_remount (Fixture       *f,
   id = g_strdup (ks_destination_get_id (dest));
   g_clear_object (&dest);
 
+  /* Watched: connected here, then not, then there. */
+  monitor = ks_drive_monitor_new (plan);
+  g_signal_connect (monitor, "drive-changed", G_CALLBACK (count_change_cb), &n_changes);
+  wait_for_drive (monitor, id, folder_a);
+  g_assert_false (ks_drive_monitor_is_connected (monitor, "not-a-drive"));
+
   /* Unplugged: not found, and a run says so. */
   unmount_drive (f);
+  wait_for_drive (monitor, id, NULL);
   g_assert_null (ks_drive_location_find_path (location, id));
   {
     g_autoptr(KsDestination) gone = ks_plan_destination_create_store (entry);
@@ -402,6 +442,9 @@ test_remount (Fixture       *f,
   folder_b = g_build_filename (f->mnt_b, "Photos", NULL);
   found = ks_drive_location_find_path (location, id);
   g_assert_cmpstr (found, ==, folder_b);
+  wait_for_drive (monitor, id, folder_b);
+  g_assert_cmpuint (n_changes, >=, 3);
+  g_signal_handlers_disconnect_by_data (monitor, &n_changes);
 
   again = ks_plan_destination_create_store (entry);
   second = run_backup (f, again, NULL, NULL, &error);
