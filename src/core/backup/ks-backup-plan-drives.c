@@ -78,7 +78,9 @@ probe_cb (GObject      *object,
 
   if (add->location == NULL)
     {
-      ks_backup_plan_add_folder_async (self, add->path, add->name, g_task_get_cancellable (task),
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      ks_backup_plan_add_folder_async (self, add->path, add->name, cancellable,
                                        add_folder_cb, g_steal_pointer (&task));
       return;
     }
