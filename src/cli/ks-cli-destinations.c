@@ -15,6 +15,7 @@
 
 #include "ks-backup-plan-drives.h"
 #include "ks-cli.h"
+#include "ks-drive-destination.h"
 
 /* Also used by `status`. */
 void
@@ -215,6 +216,16 @@ lookup (KsBackupPlan  *plan,
       g_autofree char *path = g_canonicalize_filename (id_or_path, NULL);
 
       dest = ks_backup_plan_lookup (plan, path);
+    }
+  /* A drive is in the plan by its UUID: a folder on it (mounted now) names it too. */
+  if (dest == NULL && !g_str_has_prefix (id_or_path, KS_DRIVE_LOCATION_PREFIX))
+    {
+      g_autofree char *path = g_canonicalize_filename (id_or_path, NULL);
+      g_autofree char *location = g_file_test (path, G_FILE_TEST_IS_DIR)
+                                  ? ks_drive_location_for_path (path, NULL, NULL) : NULL;
+
+      if (location != NULL)
+        dest = ks_backup_plan_lookup (plan, location);
     }
   if (dest == NULL)
     g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_NOT_FOUND,

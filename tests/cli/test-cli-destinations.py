@@ -253,6 +253,10 @@ def test_drive(tmp):
         assert doc['copied'] == 0 and doc['failed'] == 0, doc
         check_complete(os.path.join(mnt_b, 'Photos'), media)
         assert plan(env)[0]['location'] == added['location']
+
+        # Named by a folder on it where it is mounted now.
+        rc, doc, _ = cli_json(['destinations', 'disable', os.path.join(mnt_b, 'Photos')], env, expect=0)
+        assert doc['destination']['id'] == added['id'] and doc['destination']['enabled'] is False, doc
     finally:
         if mounted:
             run('umount', '-l', mounted)
