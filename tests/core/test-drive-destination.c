@@ -49,6 +49,7 @@ typedef struct
   char      *mnt_b;
   char      *mounted;    /* where it is mounted now, or NULL */
   gboolean   fuse;       /* mounted through FUSE */
+  char      *node;       /* a device node of our own for the loop device, or NULL */
   KsCatalog *catalog;
   char      *skip;       /* why this case cannot run here */
 } Fixture;
@@ -254,6 +255,7 @@ fixture_teardown (Fixture       *f,
   g_free (f->mnt_a);
   g_free (f->mnt_b);
   g_free (f->mounted);
+  g_free (f->node);
   g_free (f->skip);
 }
 
@@ -538,7 +540,16 @@ unplug_after_second_cb (KsImportJob *job,
 {
   Fixture *f = user_data;
 
-  if (n_finished == 2)
+  if (n_finished != 2)
+    return;
+
+  if (f->node != NULL)
+    {
+      /* As when a USB drive is pulled: its device node goes at once; its file system stays
+       * mounted (and working, here) until someone unmounts it. */
+      g_assert_cmpint (g_unlink (f->node), ==, 0);
+    }
+  else
     {
       g_assert_cmpint (umount2 (f->mounted, MNT_DETACH), ==, 0);
       g_clear_pointer (&f->mounted, g_free);
@@ -568,7 +579,24 @@ test_unplugged (Fixture       *f,
       return;
     }
   make_source (f);
-  mount_drive (f, "ext4", f->mnt_a);
+  if (g_strcmp0 (data, "device-gone") == 0)
+    {
+      g_autofree char *dev_dir = g_build_filename (f->tmp, "dev", NULL);
+      struct stat st;
+
+      /* Mounted from a node of our own, which the test can take away. */
+      g_assert_cmpint (stat (f->loop, &st), ==, 0);
+      g_assert_cmpint (g_mkdir (dev_dir, 0755), ==, 0);
+      f->node = g_build_filename (dev_dir, "ksdrive", NULL);
+      g_assert_cmpint (mknod (f->node, S_IFBLK | 0600, st.st_rdev), ==, 0);
+      g_assert_cmpint (g_mkdir_with_parents (f->mnt_a, 0755), ==, 0);
+      g_assert_cmpint (mount (f->node, f->mnt_a, "ext4", 0, NULL), ==, 0);
+      f->mounted = g_strdup (f->mnt_a);
+    }
+  else
+    {
+      mount_drive (f, "ext4", f->mnt_a);
+    }
   location = ks_drive_location_for_path (f->mnt_a, NULL, &error);
   g_assert_no_error (error);
   dest = KS_DESTINATION (ks_drive_destination_new (location, NULL, "Passport"));
@@ -583,6 +611,8 @@ test_unplugged (Fixture       *f,
   ks_destination_close (dest);
   g_clear_object (&dest);
   g_clear_error (&error);
+  if (f->mounted != NULL)
+    unmount_drive (f);
 
   /* Back, elsewhere: no temporary left, and everything its index lists is whole. */
   mount_drive (f, "ext4", f->mnt_b);
@@ -631,7 +661,8 @@ main (int   argc,
   g_test_add ("/drive/remount/exfat", Fixture, "exfat", fixture_setup, test_remount, fixture_teardown);
   g_test_add ("/drive/remount/ext4", Fixture, "ext4", fixture_setup, test_remount, fixture_teardown);
   g_test_add ("/drive/fat-limit", Fixture, NULL, fixture_setup, test_fat_limit, fixture_teardown);
-  g_test_add ("/drive/unplugged", Fixture, NULL, fixture_setup, test_unplugged, fixture_teardown);
+  g_test_add ("/drive/unplugged/lazy-unmount", Fixture, "lazy-unmount", fixture_setup, test_unplugged, fixture_teardown);
+  g_test_add ("/drive/unplugged/device-gone", Fixture, "device-gone", fixture_setup, test_unplugged, fixture_teardown);
 
   return g_test_run ();
 }

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ks-drive-destination.h"
 #include "ks-folder-destination.h"
@@ -37,6 +38,9 @@ struct _KsDriveDestination
    * from other threads. */
   GMutex               mutex;
   KsFolderDestination *folder;
+  /* The block device it was mounted from at open (NULL if not known), and its number. */
+  char                *device;
+  dev_t                device_rdev;
 };
 
 G_DEFINE_FINAL_TYPE (KsDriveDestination, ks_drive_destination, KS_TYPE_DESTINATION)
@@ -279,6 +283,20 @@ ks_drive_destination_open_medium (KsDestination  *dest,
       return NULL;
     }
 
+  /* A drive pulled out loses its device node at once, while its file system may stay
+   * mounted (and the page cache may take writes) until someone unmounts it. */
+  {
+    g_autoptr(KsMountInfo) info = ks_mount_info_for_path (path, NULL);
+    struct stat st;
+
+    g_clear_pointer (&self->device, g_free);
+    if (info != NULL && info->block_device && stat (info->device, &st) == 0 && S_ISBLK (st.st_mode))
+      {
+        self->device = g_strdup (info->device);
+        self->device_rdev = st.st_rdev;
+      }
+  }
+
   folder = ks_folder_destination_new_full (path, self->expected_id, FALSE);
   g_mutex_lock (&self->mutex);
   g_set_object (&self->folder, folder);
@@ -330,6 +348,15 @@ ks_drive_destination_query_max_file_size (KsDestination  *dest,
 }
 
 static gboolean
+device_present (KsDriveDestination *self)
+{
+  struct stat st;
+
+  return self->device == NULL
+         || (stat (self->device, &st) == 0 && S_ISBLK (st.st_mode) && st.st_rdev == self->device_rdev);
+}
+
+static gboolean
 ks_drive_destination_check_available (KsDestination  *dest,
                                       GError        **error)
 {
@@ -339,7 +366,7 @@ ks_drive_destination_check_available (KsDestination  *dest,
   if (folder == NULL)
     return set_not_connected (self, error);
 
-  if (!FOLDER_CLASS (folder)->check_available (KS_DESTINATION (folder), NULL))
+  if (!FOLDER_CLASS (folder)->check_available (KS_DESTINATION (folder), NULL) || !device_present (self))
     {
       g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
                    _("The drive “%s” was disconnected"), self->name);
@@ -486,6 +513,7 @@ ks_drive_destination_finalize (GObject *object)
   KsDriveDestination *self = (KsDriveDestination *)object;
 
   g_clear_object (&self->folder);
+  g_clear_pointer (&self->device, g_free);
   g_clear_pointer (&self->location, g_free);
   g_clear_pointer (&self->uuid, g_free);
   g_clear_pointer (&self->inner_path, g_free);

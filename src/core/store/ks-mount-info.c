@@ -115,7 +115,8 @@ device_is_removable (const char *device,
   sys = realpath (link, NULL);
   if (sys == NULL)
     return FALSE;
-  if (strstr (sys, "/usb") != NULL || strstr (sys, "/mmc") != NULL || strstr (sys, "/firewire") != NULL)
+  if (strstr (sys, "/usb") != NULL || strstr (sys, "/mmc") != NULL || strstr (sys, "/firewire") != NULL
+      || strstr (sys, "/virtual/block/loop") != NULL)
     return TRUE;
 
   /* A partition's flags are its disk's. */
@@ -136,7 +137,7 @@ info_from_entry (GUnixMountEntry *entry)
   info->fs_type = g_strdup (g_unix_mount_get_fs_type (entry));
   info->system = g_unix_mount_is_system_internal (entry);
 
-  if (!info->system && g_str_has_prefix (info->device, "/dev/")
+  if (!info->system && info->device != NULL && info->device[0] == '/'
       && stat (info->device, &st) == 0 && S_ISBLK (st.st_mode))
     {
       info->block_device = TRUE;
