@@ -17,6 +17,17 @@
 #include "ks-cli.h"
 #include "ks-drive-destination.h"
 
+/* Where a drive destination is mounted now, or NULL when it is not plugged in. */
+static char *
+dup_drive_path (KsPlanDestination *dest)
+{
+  if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_DRIVE)
+    return NULL;
+
+  return ks_drive_location_find_path (ks_plan_destination_get_location (dest),
+                                      ks_plan_destination_get_id (dest));
+}
+
 /* Also used by `status`. */
 void
 ks_cli_print_plan_destination_json (KsJson            *json,
@@ -30,6 +41,18 @@ ks_cli_print_plan_destination_json (KsJson            *json,
   ks_json_member_string (json, "name", ks_plan_destination_get_name (dest));
   ks_json_member_string (json, "kind", ks_destination_kind_to_string (ks_plan_destination_get_kind (dest)));
   ks_json_member_string (json, "location", ks_plan_destination_get_location (dest));
+  /* A drive: where it is mounted now (null: not connected). */
+  if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+    {
+      g_autofree char *path = dup_drive_path (dest);
+
+      ks_json_key (json, "path");
+      if (path != NULL)
+        ks_json_string (json, path);
+      else
+        ks_json_null (json);
+      ks_json_member_bool (json, "connected", path != NULL);
+    }
   ks_json_member_bool (json, "enabled", ks_plan_destination_get_enabled (dest));
   ks_json_key (json, "methods");
   ks_json_begin_array (json);
@@ -58,6 +81,16 @@ ks_cli_print_plan_destination_text (KsPlanDestination *dest)
   g_print ("  %s  %s  (%s)\n", ks_plan_destination_get_id (dest), name,
            ks_plan_destination_get_enabled (dest) ? _("enabled") : _("disabled"));
   g_print ("      %s: %s\n", ks_destination_kind_to_string (ks_plan_destination_get_kind (dest)), location);
+  if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+    {
+      g_autofree char *path = dup_drive_path (dest);
+      g_autofree char *printable = path ? ks_cli_printable (path) : NULL;
+
+      if (printable != NULL)
+        g_print (_("      connected: %s\n"), printable);
+      else
+        g_print ("      %s\n", _("not connected"));
+    }
   if (sources == NULL)
     g_print ("      %s\n", _("no backup yet"));
   for (GList *l = sources; l != NULL; l = l->next)

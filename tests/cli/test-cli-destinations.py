@@ -242,8 +242,15 @@ def test_drive(tmp):
         assert doc['copied'] == distinct(media) and doc['failed'] == 0, doc
         check_complete(os.path.join(mnt_a, 'Photos'), media)
 
+        entry = plan(env)[0]
+        assert entry['connected'] is True and entry['path'] == os.path.join(mnt_a, 'Photos'), entry
+
         assert run('umount', mnt_a).returncode == 0
         mounted = None
+        entry = plan(env)[0]
+        assert entry['connected'] is False and entry['path'] is None, entry
+        rc, out, _ = cli(['destinations', 'list'], env, expect=0)
+        assert 'not connected' in out, out
         rc, doc, err = cli_json(source, env, expect=EXIT['destination'])
         assert 'not connected' in (doc['error']['message'] + err), (doc, err)
 
@@ -252,7 +259,8 @@ def test_drive(tmp):
         rc, doc, _ = cli_json(source, env, expect=0)
         assert doc['copied'] == 0 and doc['failed'] == 0, doc
         check_complete(os.path.join(mnt_b, 'Photos'), media)
-        assert plan(env)[0]['location'] == added['location']
+        entry = plan(env)[0]
+        assert entry['location'] == added['location'] and entry['path'] == os.path.join(mnt_b, 'Photos'), entry
 
         # Named by a folder on it where it is mounted now.
         rc, doc, _ = cli_json(['destinations', 'disable', os.path.join(mnt_b, 'Photos')], env, expect=0)
