@@ -34,6 +34,7 @@
 #include "ks-import-job-private.h"
 #include "ks-mount-info.h"
 
+#include "ks-test-drive.h"
 #include "test-engine-util.h"
 
 #define FIXED_TIME G_GINT64_CONSTANT (1686830400)
@@ -53,34 +54,6 @@ typedef struct
   KsCatalog *catalog;
   char      *skip;       /* why this case cannot run here */
 } Fixture;
-
-static gboolean
-run_quietly (const char * const  *argv,
-             char               **out_stdout,
-             char               **out_why)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  g_autofree char *out = NULL;
-  int status = 0;
-
-  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     &out, &err, &status, &error))
-    {
-      if (out_why != NULL)
-        *out_why = g_strdup_printf ("%s: %s", argv[0], error->message);
-      return FALSE;
-    }
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      if (out_why != NULL)
-        *out_why = g_strdup_printf ("%s: %s", argv[0], g_strstrip (err));
-      return FALSE;
-    }
-  if (out_stdout != NULL)
-    *out_stdout = g_steal_pointer (&out);
-  return TRUE;
-}
 
 static void
 write_random (const char *path,
@@ -117,56 +90,8 @@ static void
 make_drive (Fixture    *f,
             const char *fs_type)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *why = NULL;
-  int fd;
-
-  if (geteuid () != 0)
-    {
-      f->skip = g_strdup ("needs root for loop devices and mounts");
-      return;
-    }
-
   f->image = g_build_filename (f->tmp, "drive.img", NULL);
-  fd = open (f->image, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (ftruncate (fd, 64 * 1024 * 1024), ==, 0);
-  close (fd);
-
-  if (g_str_equal (fs_type, "vfat"))
-    {
-      const char *argv[] = { "mkfs.vfat", "-F", "32", "-n", "KSDRIVE", f->image, NULL };
-
-      if (!run_quietly (argv, NULL, &why))
-        f->skip = g_steal_pointer (&why);
-    }
-  else if (g_str_equal (fs_type, "exfat"))
-    {
-      const char *argv[] = { "mkfs.exfat", "-L", "KSDRIVE", f->image, NULL };
-
-      if (!run_quietly (argv, NULL, &why))
-        f->skip = g_steal_pointer (&why);
-    }
-  else
-    {
-      const char *argv[] = { "mkfs.ext4", "-q", "-F", "-L", "KSDRIVE", f->image, NULL };
-
-      if (!run_quietly (argv, NULL, &why))
-        f->skip = g_steal_pointer (&why);
-    }
-  if (f->skip != NULL)
-    return;
-
-  {
-    const char *argv[] = { "losetup", "--find", "--show", f->image, NULL };
-
-    if (!run_quietly (argv, &out, &why))
-      {
-        f->skip = g_strdup_printf ("no loop device: %s", why);
-        return;
-      }
-    f->loop = g_strdup (g_strstrip (out));
-  }
+  ks_test_make_drive (f->image, fs_type, "KSDRIVE", 64 * 1024 * 1024, &f->loop, &f->skip);
 }
 
 /* Mounts the drive at @where: the kernel's driver, else the FUSE one (which names the
@@ -189,7 +114,7 @@ mount_drive (Fixture    *f,
       g_autofree char *options = g_strdup_printf ("rw+,fsname=%s", f->loop);
       const char *argv[] = { "fusefat", "-o", options, f->loop, where, NULL };
 
-      if (!run_quietly (argv, NULL, &why))
+      if (!ks_test_run_quietly (argv, NULL, &why))
         g_error ("no vfat in the kernel and %s", why);
       f->fuse = TRUE;
     }
@@ -197,7 +122,7 @@ mount_drive (Fixture    *f,
     {
       const char *argv[] = { "mount.exfat-fuse", f->loop, where, NULL };
 
-      if (!run_quietly (argv, NULL, &why))
+      if (!ks_test_run_quietly (argv, NULL, &why))
         g_error ("no exfat in the kernel and %s", why);
       f->fuse = TRUE;
     }
@@ -242,11 +167,7 @@ fixture_teardown (Fixture       *f,
   if (f->mounted != NULL)
     umount2 (f->mounted, MNT_DETACH);
   if (f->loop != NULL)
-    {
-      const char *argv[] = { "losetup", "-d", f->loop, NULL };
-
-      run_quietly (argv, NULL, NULL);
-    }
+    ks_test_detach_drive (f->loop);
   rm_rf (f->tmp);
   g_free (f->tmp);
   g_free (f->src);

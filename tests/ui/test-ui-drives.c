@@ -28,37 +28,12 @@
 #include "ks-drive-destination.h"
 #include "ks-drive-row.h"
 #include "ks-preferences-window.h"
+#include "ks-test-drive.h"
 #include "ks-ui-test-util.h"
 #include "ks-ui-test-window.h"
 
 static KsApplication *app;
 static char *home;
-
-static gboolean
-run_quietly (const char * const  *argv,
-             char               **out_stdout,
-             char               **out_why)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-
-  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     &out, &err, &status, &error))
-    {
-      *out_why = g_strdup_printf ("%s: %s", argv[0], error->message);
-      return FALSE;
-    }
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      *out_why = g_strdup_printf ("%s: %s", argv[0], g_strstrip (err));
-      return FALSE;
-    }
-  if (out_stdout != NULL)
-    *out_stdout = g_strdup (g_strstrip (out));
-  return TRUE;
-}
 
 static gboolean
 plan_ready (gpointer data)
@@ -174,33 +149,17 @@ test_drive_rows (void)
   KsBackupPlan *plan;
   GtkWidget *eject;
   LabelWait wait;
-  int fd;
-
-  if (geteuid () != 0)
-    {
-      g_test_skip ("needs root for loop devices and mounts");
-      return;
-    }
 
   tmp = g_dir_make_tmp ("ks-ui-drive-XXXXXX", &error);
   g_assert_no_error (error);
   image = g_build_filename (tmp, "drive.img", NULL);
-  fd = open (image, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  g_assert_cmpint (ftruncate (fd, 32 * 1024 * 1024), ==, 0);
-  close (fd);
-  {
-    const char *mkfs[] = { "mkfs.ext4", "-q", "-F", "-L", "Passport", image, NULL };
-    const char *attach[] = { "losetup", "--find", "--show", image, NULL };
-
-    if (!run_quietly (mkfs, NULL, &why) || !run_quietly (attach, &loop, &why))
-      {
-        g_test_skip (why);
-        g_assert_cmpint (g_remove (image), ==, 0);
-        g_assert_cmpint (g_rmdir (tmp), ==, 0);
-        return;
-      }
-  }
+  if (!ks_test_make_drive (image, "ext4", "Passport", 32 * 1024 * 1024, &loop, &why))
+    {
+      g_test_skip (why);
+      g_remove (image);
+      g_assert_cmpint (g_rmdir (tmp), ==, 0);
+      return;
+    }
 
   /* Where a desktop mounts drives, so GIO's volume monitor shows it (and can unmount it). */
   media = g_strdup ("/media/ks-ui-test-XXXXXX");
@@ -262,12 +221,7 @@ test_drive_rows (void)
 
   if (!unmounted (mnt))
     umount2 (mnt, MNT_DETACH);
-  {
-    const char *detach[] = { "losetup", "-d", loop, NULL };
-    g_autofree char *ignored = NULL;
-
-    run_quietly (detach, NULL, &ignored);
-  }
+  ks_test_detach_drive (loop);
   g_assert_cmpint (g_rmdir (mnt), ==, 0);
   g_assert_cmpint (g_rmdir (media), ==, 0);
   g_assert_cmpint (g_remove (image), ==, 0);
