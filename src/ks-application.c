@@ -17,6 +17,7 @@
 #include "ks-device.h"
 #include "ks-preferences-window.h"
 #include "ks-settings.h"
+#include "ks-background-monitor.h"
 #include "ks-window.h"
 
 struct _KsApplication
@@ -34,6 +35,8 @@ struct _KsApplication
   guint            watch_ids[2];
   guint            notifiers;
   guint            held_runs;
+  KsBackgroundMonitor *background;
+  gboolean         start_in_background;   /* --background: the first activation opens no window */
 };
 
 G_DEFINE_FINAL_TYPE (KsApplication, ks_application, ADW_TYPE_APPLICATION)
@@ -153,6 +156,20 @@ ks_application_get_backup_plan (KsApplication *self)
   g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
 
   return self->plan;
+}
+
+/**
+ * ks_application_get_background_monitor:
+ *
+ * Returns: (transfer none) (nullable): what backs phones up when they are plugged in, once
+ *   the catalog is open
+ */
+KsBackgroundMonitor *
+ks_application_get_background_monitor (KsApplication *self)
+{
+  g_return_val_if_fail (KS_IS_APPLICATION (self), NULL);
+
+  return self->background;
 }
 
 /* GLib warns when it cannot deliver a notification; ask only when someone listens. */
@@ -308,7 +325,15 @@ catalog_ready_cb (GObject      *object,
   g_signal_connect_object (self->backup_service, "run-finished",
                            G_CALLBACK (run_finished_cb), self, G_CONNECT_SWAPPED);
 
+  /* Phones switched on are backed up when they are plugged in, as long as the application
+   * runs: with a window, or started at login without one. */
+  self->background = ks_background_monitor_new (G_APPLICATION (self),
+                                                ks_application_get_device_monitor (self),
+                                                self->backup_service);
+
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               TRUE);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "auto-backup-device")),
                                TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKUP_SERVICE]);
 }
@@ -319,6 +344,15 @@ ks_application_activate (GApplication *app)
   GtkWindow *window;
 
   g_assert (KS_IS_APPLICATION (app));
+
+  /* Started at login: no window, only the monitor, held for as long as the session lasts.
+   * Opening Keepsake later activates this instance again, and shows the window. */
+  if (KS_APPLICATION (app)->start_in_background)
+    {
+      KS_APPLICATION (app)->start_in_background = FALSE;
+      g_application_hold (app);
+      return;
+    }
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
@@ -406,7 +440,48 @@ ks_application_preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
+/* A notification's answer: ("UDID", TRUE) backs that phone up whenever it is plugged in. */
+static void
+ks_application_auto_backup_device_action (GSimpleAction *action,
+                                          GVariant      *parameter,
+                                          gpointer       user_data)
+{
+  KsApplication *self = user_data;
+  const char *udid;
+  gboolean automatic;
+
+  g_assert (KS_IS_APPLICATION (self));
+
+  g_variant_get (parameter, "(&sb)", &udid, &automatic);
+  if (self->background != NULL)
+    ks_background_monitor_set_device (self->background, udid, automatic);
+}
+
+static int
+ks_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  KsApplication *self = KS_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "background"))
+    return -1;
+
+  /* Already running (the window is open, or an earlier login started it): nothing to add. */
+  if (!g_application_register (app, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (app))
+    return 0;
+
+  self->start_in_background = TRUE;
+  return -1;
+}
+
 static const GActionEntry app_actions[] = {
+  { "auto-backup-device", ks_application_auto_backup_device_action, "(sb)" },
   { "quit", ks_application_quit_action },
   { "about", ks_application_about_action },
   { "preferences", ks_application_preferences_action },
@@ -432,6 +507,8 @@ ks_application_startup (GApplication *app)
 
   /* Preferences edit the backup plan, which lives in the catalog: usable once it is open. */
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "preferences")),
+                               FALSE);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "auto-backup-device")),
                                FALSE);
   ks_catalog_new_async (NULL, self->cancellable, catalog_ready_cb, g_object_ref (self));
 
@@ -489,6 +566,7 @@ ks_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->device_monitor);
   g_clear_object (&self->thumbnailer);
+  g_clear_object (&self->background);
   g_clear_object (&self->backup_service);
   g_clear_object (&self->plan);
   g_clear_object (&self->catalog);
@@ -531,6 +609,7 @@ ks_application_class_init (KsApplicationClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   app_class->activate = ks_application_activate;
+  app_class->handle_local_options = ks_application_handle_local_options;
   app_class->startup = ks_application_startup;
   app_class->shutdown = ks_application_shutdown;
 }
@@ -540,4 +619,9 @@ ks_application_init (KsApplication *self)
 {
   self->settings = g_settings_new (APP_ID);
   self->cancellable = g_cancellable_new ();
+
+  g_application_add_main_option (G_APPLICATION (self), "background", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE,
+                                 _("Start without a window, to back up iPhones when they are plugged in"),
+                                 NULL);
 }

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "ks-backup-plan.h"
+#include "ks-background-monitor.h"
 #include "ks-backup-service.h"
 #include "ks-catalog.h"
 #include "ks-device-monitor.h"
@@ -32,5 +33,7 @@ KsBackupService *ks_application_get_backup_service  (KsApplication *self);
 KsBackupPlan    *ks_application_get_backup_plan     (KsApplication *self);
 KsCatalog       *ks_application_get_catalog        (KsApplication *self,
                                                     GError       **error);
+KsBackgroundMonitor *
+                 ks_application_get_background_monitor (KsApplication *self);
 
 G_END_DECLS

@@ -7,7 +7,7 @@
 
 /* A library in the window: reads the photos and videos of an iPhone or a folder into an
  * asset model, shows them in the photo grid with the filters and the selection bar, and
- * counts how many are backed up in the destinations it is given. */
+ * counts how many are backed up, and how well (3-2-1), in the destinations it is given. */
 
 #include "config.h"
 
@@ -17,12 +17,14 @@
 #include "ks-device-source.h"
 #include "ks-folder-source.h"
 #include "ks-library-page.h"
+#include "ks-protection-panel.h"
 
 struct _KsLibraryPage
 {
   AdwBin          parent_instance;
 
   /* Template widgets */
+  KsProtectionPanel *protection_panel;
   KsPhotoGrid    *photo_grid;
   GtkSpinner     *loading_spinner;
   GtkActionBar   *selection_bar;
@@ -35,7 +37,7 @@ struct _KsLibraryPage
   GCancellable   *load_cancellable;
   KsCopyCounter  *backup_index;
   GCancellable   *index_cancellable;
-  char          **destinations;
+  KsProtection   *protection;
   char           *udid;
   char           *folder;
   char           *error;
@@ -85,6 +87,8 @@ refresh_backups_cb (GObject      *object,
       return;
     }
 
+  ks_protection_panel_set_summary (self->protection_panel,
+                                   ks_copy_counter_get_summary (KS_COPY_COUNTER (object)));
   g_signal_emit (self, signals[BACKUPS_COUNTED], 0);
 }
 
@@ -103,6 +107,8 @@ ks_library_page_refresh_backups (KsLibraryPage *self)
 
   if (self->asset_model == NULL || self->source == NULL)
     return;
+  if (self->protection == NULL)
+    self->protection = ks_protection_new ();
 
   g_cancellable_cancel (self->index_cancellable);
   g_clear_object (&self->index_cancellable);
@@ -112,26 +118,26 @@ ks_library_page_refresh_backups (KsLibraryPage *self)
   ks_copy_counter_refresh_async (self->backup_index,
                                  self->source,
                                  assets,
-                                 (const char * const *)self->destinations,
+                                 self->protection,
                                  self->index_cancellable,
                                  refresh_backups_cb,
                                  g_object_ref (self));
 }
 
 /**
- * ks_library_page_set_destinations:
- * @destinations: (nullable): the folders backups go to
+ * ks_library_page_set_protection:
+ * @protection: the destinations to look in for copies (the plan's), with their media
  *
  * Where the page looks for copies, from its next count on.
  */
 void
-ks_library_page_set_destinations (KsLibraryPage      *self,
-                                  const char * const *destinations)
+ks_library_page_set_protection (KsLibraryPage *self,
+                                KsProtection  *protection)
 {
   g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+  g_return_if_fail (KS_IS_PROTECTION (protection));
 
-  g_strfreev (self->destinations);
-  self->destinations = destinations ? g_strdupv ((char **)destinations) : g_new0 (char *, 1);
+  g_set_object (&self->protection, protection);
 }
 
 /**
@@ -236,6 +242,7 @@ ks_library_page_clear (KsLibraryPage *self)
 
   ks_photo_grid_set_library (self->photo_grid, NULL, NULL);
   ks_copy_counter_clear (self->backup_index);
+  ks_protection_panel_set_summary (self->protection_panel, NULL);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
   g_clear_object (&self->device);
@@ -558,7 +565,7 @@ ks_library_page_finalize (GObject *object)
 {
   KsLibraryPage *self = (KsLibraryPage *)object;
 
-  g_strfreev (self->destinations);
+  g_clear_object (&self->protection);
 
   G_OBJECT_CLASS (ks_library_page_parent_class)->finalize (object);
 }
@@ -597,8 +604,10 @@ ks_library_page_class_init (KsLibraryPageClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (KS_TYPE_PHOTO_GRID);
+  g_type_ensure (KS_TYPE_PROTECTION_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-library-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, protection_panel);
   gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, photo_grid);
   gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, KsLibraryPage, selection_bar);
@@ -610,13 +619,18 @@ ks_library_page_init (KsLibraryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->destinations = g_new0 (char *, 1);
   self->backup_index = ks_copy_counter_new ();
   ks_photo_grid_set_backup_index (self->photo_grid, self->backup_index);
   g_signal_connect_object (self->photo_grid, "notify::n-selected",
                            G_CALLBACK (n_selected_changed_cb), self,
                            G_CONNECT_SWAPPED);
   ks_library_page_update_spinner (self);
+}
+
+GtkWidget *
+_ks_library_page_get_protection_panel (KsLibraryPage *self)
+{
+  return GTK_WIDGET (self->protection_panel);
 }
 
 GtkActionBar *

@@ -37,8 +37,8 @@ gboolean       ks_library_page_get_loading      (KsLibraryPage       *self);
 const char    *ks_library_page_get_error        (KsLibraryPage       *self);
 KsAsset       *ks_library_page_lookup_asset     (KsLibraryPage       *self,
                                                  const char          *id);
-void           ks_library_page_set_destinations (KsLibraryPage       *self,
-                                                 const char * const  *destinations);
+void           ks_library_page_set_protection (KsLibraryPage       *self,
+                                               KsProtection        *protection);
 void           ks_library_page_refresh_backups  (KsLibraryPage       *self);
 gboolean       ks_library_page_count_backed_up  (KsLibraryPage       *self,
                                                  guint               *n_items,
@@ -54,6 +54,7 @@ KsCopyCounter *ks_library_page_get_backup_index (KsLibraryPage       *self);
 
 /* For tests */
 GtkActionBar  *_ks_library_page_get_selection_bar   (KsLibraryPage   *self);
+GtkWidget     *_ks_library_page_get_protection_panel (KsLibraryPage *self);
 GtkLabel      *_ks_library_page_get_selection_label (KsLibraryPage   *self);
 
 G_END_DECLS

@@ -66,7 +66,7 @@ filter_func (gpointer item,
   KsPhotoGrid *self = user_data;
   KsAsset *asset = item;
 
-  /* Files that are neither photos nor videos show under All and Not Backed Up only. */
+  /* Files that are neither photos nor videos show under All and the backup filters only. */
   switch (self->filter_mode)
     {
     case KS_PHOTO_FILTER_PHOTOS:
@@ -77,6 +77,12 @@ filter_func (gpointer item,
       /* While the counts are not known, nothing is hidden. */
       return self->backup_index == NULL
              || ks_copy_counter_get_copies (self->backup_index, asset) <= 0;
+    case KS_PHOTO_FILTER_NOT_321:
+      return self->backup_index == NULL
+             || ks_copy_counter_get_state (self->backup_index, asset, NULL) == KS_PROTECTION_NOT_321;
+    case KS_PHOTO_FILTER_SAFE:
+      return self->backup_index == NULL
+             || ks_copy_counter_get_state (self->backup_index, asset, NULL) == KS_PROTECTION_SAFE;
     case KS_PHOTO_FILTER_ALL:
     default:
       return TRUE;
@@ -245,7 +251,9 @@ backup_index_changed_cb (KsPhotoGrid   *self,
     }
 
 
-  if (self->filter_mode == KS_PHOTO_FILTER_NOT_BACKED_UP)
+  if (self->filter_mode == KS_PHOTO_FILTER_NOT_BACKED_UP ||
+      self->filter_mode == KS_PHOTO_FILTER_NOT_321 ||
+      self->filter_mode == KS_PHOTO_FILTER_SAFE)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
@@ -552,7 +560,7 @@ ks_photo_grid_class_init (KsPhotoGridClass *klass)
 
   properties[PROP_FILTER] =
     g_param_spec_uint ("filter", NULL, NULL,
-                       KS_PHOTO_FILTER_ALL, KS_PHOTO_FILTER_NOT_BACKED_UP, KS_PHOTO_FILTER_ALL,
+                       KS_PHOTO_FILTER_ALL, KS_PHOTO_FILTER_SAFE, KS_PHOTO_FILTER_ALL,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_SELECTED] =
     g_param_spec_uint ("n-selected", NULL, NULL, 0, G_MAXUINT, 0,

@@ -23,6 +23,8 @@ typedef enum
   KS_PHOTO_FILTER_PHOTOS,
   KS_PHOTO_FILTER_VIDEOS,
   KS_PHOTO_FILTER_NOT_BACKED_UP,
+  KS_PHOTO_FILTER_NOT_321,         /* backed up, but not by the 3-2-1 rule */
+  KS_PHOTO_FILTER_SAFE,            /* the 3-2-1 rule is met */
 } KsPhotoFilter;
 
 #define KS_TYPE_PHOTO_GRID (ks_photo_grid_get_type ())

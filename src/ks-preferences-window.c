@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-automatic-page.h"
 #include "ks-backup-plan.h"
 #include "ks-backup-plan-drives.h"
 #include "ks-drive-monitor.h"
@@ -69,6 +70,8 @@ ks_preferences_window_new (KsApplication *application)
                        "application", application,
                        NULL);
   self->plan = g_object_ref (plan);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (ks_automatic_page_new (application)));
 
   g_signal_connect_object (plan, "items-changed", G_CALLBACK (plan_changed_cb), self,
                            G_CONNECT_SWAPPED);

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-advisor-window.h"
 #include "ks-window-private.h"
 
 static const struct {
@@ -21,6 +22,8 @@ static const struct {
   { "photos", KS_PHOTO_FILTER_PHOTOS },
   { "videos", KS_PHOTO_FILTER_VIDEOS },
   { "not-backed-up", KS_PHOTO_FILTER_NOT_BACKED_UP },
+  { "not-321", KS_PHOTO_FILTER_NOT_321 },
+  { "safe", KS_PHOTO_FILTER_SAFE },
 };
 
 void
@@ -66,6 +69,7 @@ _ks_window_actions_update (KsWindow *self)
                                  ready && idle && can_write
                                  && ks_library_page_get_n_selected (self->library_page) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.advisor", ready && self->service != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry",
                                  self->device != NULL
                                  && ks_device_get_state (self->device) != KS_DEVICE_STATE_READY);
@@ -154,6 +158,48 @@ show_sidebar_action (GtkWidget  *widget,
   adw_leaflet_navigate (KS_WINDOW (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* The free cloud tiers the advisor compares the library with (data/cloud-tiers.ini). */
+static KsCloudTiers *
+load_cloud_tiers (void)
+{
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GError) error = NULL;
+  KsCloudTiers *tiers;
+
+  data = g_resources_lookup_data (RESOURCE_BASE "/cloud-tiers.ini", G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  if (data == NULL || (tiers = ks_cloud_tiers_new_from_data (data, &error)) == NULL)
+    {
+      g_warning ("Cannot read the cloud tiers: %s", error->message);
+      return NULL;
+    }
+  return tiers;
+}
+
+static void
+advisor_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+  GListModel *model = ks_library_page_get_assets (self->library_page);
+  guint n = model ? g_list_model_get_n_items (model) : 0;
+  g_autoptr(GPtrArray) assets = g_ptr_array_new_full (n, g_object_unref);
+  g_autoptr(KsCloudTiers) tiers = load_cloud_tiers ();
+  KsSource *source = ks_library_page_get_source (self->library_page);
+  g_autofree char *name = source ? ks_source_dup_display_name (source) : g_strdup (_("Library"));
+  GtkWidget *advisor;
+
+  if (self->service == NULL)
+    return;
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (assets, g_list_model_get_item (model, i));
+  advisor = ks_advisor_window_new (GTK_WINDOW (self), name, assets,
+                                   ks_copy_counter_get_summary (_ks_window_get_backup_index (self)),
+                                   ks_backup_service_get_plan (self->service), tiers);
+  gtk_window_present (GTK_WINDOW (advisor));
+}
+
 void
 _ks_window_class_actions_init (KsWindowClass *klass)
 {
@@ -167,6 +213,7 @@ _ks_window_class_actions_init (KsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.pair-again", NULL, pair_again_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.advisor", NULL, advisor_action);
   gtk_widget_class_install_property_action (widget_class, "win.filter", "filter-name");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);

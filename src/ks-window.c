@@ -149,9 +149,12 @@ ks_window_update_backup_state (KsWindow *self)
 void
 _ks_window_refresh_backups (KsWindow *self)
 {
-  g_auto(GStrv) destinations = _ks_window_dup_destinations (self);
+  g_autoptr(KsProtection) protection = NULL;
 
-  ks_library_page_set_destinations (self->library_page, (const char * const *)destinations);
+  /* The plan's destinations that are switched on, with their media. */
+  protection = self->service ? ks_protection_new_for_plan (ks_backup_service_get_plan (self->service))
+                             : ks_protection_new ();
+  ks_library_page_set_protection (self->library_page, protection);
   ks_library_page_refresh_backups (self->library_page);
 }
 

@@ -173,6 +173,7 @@ ks_cli_status (KsCli  *cli,
   for (guint i = 0; devices != NULL && i < devices->len; i++)
     {
       KsCatalogDevice *device = g_ptr_array_index (devices, i);
+      g_autoptr(KsCliProtection) protection = ks_cli_protection_new (catalog, plan, device->udid);
 
       if (json != NULL)
         {
@@ -181,6 +182,7 @@ ks_cli_status (KsCli  *cli,
           ks_json_member_string (json, "name", device->name);
           ks_json_member_string (json, "model", device->model);
           ks_json_member_int (json, "last_seen", device->last_seen);
+          ks_cli_protection_print_json (protection, plan, json);
           ks_json_end_object (json);
         }
       else
@@ -190,6 +192,7 @@ ks_cli_status (KsCli  *cli,
           g_autofree char *model = ks_cli_printable (device->model ? device->model : "");
 
           g_print ("  %s  %s  %s\n", udid, name, model);
+          ks_cli_protection_print_text (protection);
         }
     }
 

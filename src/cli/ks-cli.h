@@ -145,4 +145,16 @@ void        ks_cli_print_plan_destination_json (KsJson            *json,
                                                 KsPlanDestination *dest);
 void        ks_cli_print_plan_destination_text (KsPlanDestination *dest);
 
+/* ks-cli-protection.c */
+typedef struct _KsCliProtection KsCliProtection;
+KsCliProtection *ks_cli_protection_new        (KsCatalog       *catalog,
+                                               KsBackupPlan    *plan,
+                                               const char      *udid);
+void             ks_cli_protection_print_json (KsCliProtection *self,
+                                               KsBackupPlan    *plan,
+                                               KsJson          *json);
+void             ks_cli_protection_print_text (KsCliProtection *self);
+void             ks_cli_protection_free       (KsCliProtection *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsCliProtection, ks_cli_protection_free)
+
 G_END_DECLS

@@ -137,8 +137,8 @@ test_migrate_v1 (Fixture       *f,
 
   catalog = ks_catalog_new (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "PRAGMA user_version"), ==, 3);
-  g_assert_cmpint (KS_CATALOG_SCHEMA_VERSION, ==, 3);
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "PRAGMA user_version"), ==, 4);
+  g_assert_cmpint (KS_CATALOG_SCHEMA_VERSION, ==, 4);
 
   /* The new owner (v2) and origin (v3) columns exist, empty for old runs; the plan's tables
    * (v3) exist, empty: a plan is set up by a front end. */
@@ -148,6 +148,8 @@ test_migrate_v1 (Fixture       *f,
                                             " AND origin IS NULL"), ==, 2);
   g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM plan_destinations"), ==, 0);
   g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM plan_settings"), ==, 0);
+  /* (v4) No inventory yet: the next listing makes it. */
+  g_assert_cmpint (_ks_catalog_query_int64 (catalog, "SELECT count(*) FROM source_inventory"), ==, 0);
 
   /* Nothing was lost on the way. */
   hash = ks_catalog_lookup_source_file (catalog, "device:1", "DCIM/IMG_0001.HEIC", 10, 77);

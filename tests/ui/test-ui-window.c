@@ -20,7 +20,11 @@
 #include "ks-device-source.h"
 #include "ks-layout.h"
 #include "ks-photo-cell.h"
+#include "ks-advisor-window.h"
+#include "ks-automatic-page.h"
+#include "ks-background-monitor.h"
 #include "ks-preferences-window.h"
+#include "ks-protection-panel.h"
 #include "ks-settings.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
@@ -368,10 +372,51 @@ test_mnemonics (void)
 {
   guint n_mnemonics = 0;
 
-  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, and the progress
-   * panel's Cancel and Resume. */
+  /* Open Preferences, Try Again twice, Pair Again, Clear, Import Selected, the progress
+   * panel's Cancel and Resume, and the protection summary's Advice. */
   ks_ui_test_find_widget (GTK_WIDGET (window), check_mnemonic, &n_mnemonics);
-  g_assert_cmpuint (n_mnemonics, ==, 8);
+  g_assert_cmpuint (n_mnemonics, ==, 9);
+}
+
+/* A shown window of @type, into *@out. */
+static gboolean
+find_mapped_toplevel (GType       type,
+                      GtkWidget **out)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_mapped (w))
+        {
+          *out = w;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+label_contains (GtkWidget *widget,
+                gpointer   data)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), data) != NULL;
+}
+
+static gboolean
+find_advisor (gpointer data)
+{
+  return find_mapped_toplevel (KS_TYPE_ADVISOR_WINDOW, data);
+}
+
+/* The destination's free space is measured (on a worker) and shown. */
+static gboolean
+advisor_measured (gpointer data)
+{
+  return ks_ui_test_find_widget (data, label_contains, (gpointer)"free —") != NULL;
 }
 
 static void
@@ -427,6 +472,46 @@ test_import_selected (void)
   g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
   g_assert_cmpuint (_ks_window_get_n_not_backed_up (window), ==, N_ASSETS - 3);
   g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "37 not backed up yet");
+
+  /* The protection summary: 37 only on the phone, 3 with one copy on this computer, which lacks
+   * all three parts of the 3-2-1 rule; its line filters the grid to those 3. */
+  {
+    KsProtectionPanel *panel = KS_PROTECTION_PANEL (_ks_library_page_get_protection_panel (window->library_page));
+    GtkWidget *line;
+
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (panel)));
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ONLY_ON_DEVICE), ==, N_ASSETS - 3);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_NOT_321), ==, 3);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_SAFE), ==, 0);
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (panel), "37 photos are only on this iPhone"));
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (panel), "Missing: fewer than three copies, "
+                                                "all backups on one kind of medium, no offsite copy"));
+    line = ks_ui_test_find_by_label (GTK_WIDGET (panel), "3 photos are backed up, but not by the 3-2-1 rule");
+    g_assert_nonnull (line);
+    line = gtk_widget_get_ancestor (line, GTK_TYPE_BUTTON);
+    g_assert_nonnull (line);
+    g_assert_true (gtk_widget_get_mapped (line));
+    g_signal_emit_by_name (line, "clicked");
+    g_assert_cmpstr (window->filter_name, ==, "not-321");
+    g_assert_true (ks_ui_test_wait_for (grid_shows, GUINT_TO_POINTER (3), WAIT_MS));
+    ks_ui_test_screenshot (GTK_WIDGET (window), "protection-summary");
+  }
+
+  /* The advisor says the next step for this library: the 37 photos only on the phone. */
+  {
+    GtkWidget *advisor = NULL;
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.advisor", NULL);
+    g_assert_true (ks_ui_test_wait_for (find_advisor, &advisor, WAIT_MS));
+    g_assert_cmpstr (ks_advisor_window_get_next_step (KS_ADVISOR_WINDOW (advisor)), ==,
+                     "Back up the 37 photos that are only on this iPhone: press Back Up Everything.");
+    g_assert_cmpuint (ks_advisor_window_get_library (KS_ADVISOR_WINDOW (advisor))->photos
+                      + ks_advisor_window_get_library (KS_ADVISOR_WINDOW (advisor))->videos, ==, N_ASSETS);
+    g_assert_nonnull (ks_ui_test_find_by_label (advisor, "Free Cloud Storage"));
+    g_assert_true (ks_ui_test_wait_for (advisor_measured, advisor, WAIT_MS));
+    ks_ui_test_screenshot (advisor, "advisor");
+    gtk_window_destroy (GTK_WINDOW (advisor));
+  }
 
   /* Not Backed Up hides them. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter", "s", "not-backed-up");
@@ -516,20 +601,7 @@ test_detach_resume (void)
 static gboolean
 find_preferences (gpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
-
-      if (KS_IS_PREFERENCES_WINDOW (w) && gtk_widget_get_mapped (w))
-        {
-          *(GtkWidget **)data = w;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
+  return find_mapped_toplevel (KS_TYPE_PREFERENCES_WINDOW, data);
 }
 
 /* The application's backup plan, once its catalog is open. */
@@ -594,6 +666,90 @@ test_preferences_layout (void)
   g_assert_cmpstr (ks_backup_plan_get_layout (test_plan ()), ==, "{device}/{year}/{name}");
 
   ks_ui_test_screenshot (prefs, "preferences-layout");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+file_absent (gpointer data)
+{
+  return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+is_automatic_page (GtkWidget *widget,
+                   gpointer   data)
+{
+  return KS_IS_AUTOMATIC_PAGE (widget);
+}
+
+static gboolean
+row_shown (gpointer data)
+{
+  GtkWidget *prefs = NULL;
+
+  return find_preferences (&prefs) && ks_ui_test_find_by_label (prefs, data) != NULL;
+}
+
+/* Preferences' Automatic page: starting at login writes and removes the autostart entry, which
+ * starts this program with --background; the iPhone backed up before has its switch, stored in
+ * the catalog; reminders' days go to the plan. */
+static void
+test_preferences_automatic (void)
+{
+  GtkWidget *prefs = NULL;
+  KsAutomaticPage *page;
+  GtkSwitch *device_switch;
+  g_autofree char *entry = g_build_filename (g_get_user_config_dir (), "autostart",
+                                             APP_ID ".desktop", NULL);
+  g_autofree char *udid = g_strdup (ks_device_get_udid (window->device));
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *exec = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (ks_ui_test_wait_for (find_preferences, &prefs, WAIT_MS));
+  page = (KsAutomaticPage *)ks_ui_test_find_widget (prefs, is_automatic_page, NULL);
+  g_assert_nonnull (page);
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (prefs), ADW_PREFERENCES_PAGE (page));
+  g_assert_true (ks_ui_test_wait_for (row_shown, (gpointer)"Back Up in the _Background", WAIT_MS));
+
+  g_assert_false (gtk_switch_get_active (_ks_automatic_page_get_autostart_switch (page)));
+  g_assert_false (g_file_test (entry, G_FILE_TEST_EXISTS));
+  gtk_switch_set_active (_ks_automatic_page_get_autostart_switch (page), TRUE);
+  g_assert_true (ks_ui_test_wait_for (file_exists, entry, WAIT_MS));
+  g_assert_true (ks_background_monitor_get_autostart ());
+  g_assert_true (g_key_file_load_from_file (keyfile, entry, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  exec = g_key_file_get_string (keyfile, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_EXEC, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (exec, " --background"));
+  g_assert_true (g_key_file_get_boolean (keyfile, G_KEY_FILE_DESKTOP_GROUP, G_KEY_FILE_DESKTOP_KEY_NO_DISPLAY, NULL));
+
+  /* The iPhone was backed up before: its switch is there, off until the person says so. */
+  device_switch = _ks_automatic_page_find_device_switch (page, udid);
+  g_assert_nonnull (device_switch);
+  g_assert_false (gtk_switch_get_active (device_switch));
+  gtk_switch_set_active (device_switch, TRUE);
+  g_assert_cmpint (ks_auto_backup_get_device_setting (ks_application_get_catalog (app, NULL), udid),
+                   ==, KS_AUTO_BACKUP_SETTING_ON);
+  gtk_switch_set_active (device_switch, FALSE);
+  g_assert_cmpint (ks_auto_backup_get_device_setting (ks_application_get_catalog (app, NULL), udid),
+                   ==, KS_AUTO_BACKUP_SETTING_OFF);
+
+  gtk_spin_button_set_value (_ks_automatic_page_get_reminder_spin (page), 10);
+  g_assert_cmpuint (ks_backup_plan_get_reminder_days (test_plan ()), ==, 10);
+
+  ks_ui_test_screenshot (prefs, "preferences-automatic");
+
+  gtk_switch_set_active (_ks_automatic_page_get_autostart_switch (page), FALSE);
+  g_assert_true (ks_ui_test_wait_for (file_absent, entry, WAIT_MS));
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
@@ -820,6 +976,15 @@ test_second_destination (void)
   }
   g_assert_true (ks_ui_test_wait_for (badges_show, &badges, WAIT_MS));
   g_assert_cmpstr (ks_source_row_get_status (_ks_window_get_source_row (window)), ==, "All 40 backed up");
+  /* Two folders on this computer: three copies, but one kind of medium and nothing offsite. */
+  {
+    KsProtectionPanel *panel = KS_PROTECTION_PANEL (_ks_library_page_get_protection_panel (window->library_page));
+
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_NOT_321), ==, 40);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ONLY_ON_DEVICE), ==, 0);
+    g_assert_nonnull (ks_ui_test_find_by_label (GTK_WIDGET (panel),
+                                                "Missing: all backups on one kind of medium, no offsite copy"));
+  }
 
   /* Every photo and video went to the second folder (the first had them all already): the
    * summary counts the library's own mix of photos and videos, and both folders. */
@@ -1174,6 +1339,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Window/detach-resume", test_detach_resume);
   g_test_add_func ("/Keepsake/Window/preferences-layout", test_preferences_layout);
+  g_test_add_func ("/Keepsake/Window/preferences-automatic", test_preferences_automatic);
   g_test_add_func ("/Keepsake/Window/second-destination", test_second_destination);
   g_test_add_func ("/Keepsake/Window/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Window/locked", test_locked);

@@ -26,6 +26,7 @@ typedef struct
   gboolean       run_started;     /* ::run-started emitted for @run */
   gboolean       done;            /* a run ended (not by losing the phone) in this plug-in */
   gboolean       lost_here;       /* the last run lost @device: wait for a change or retry */
+  gboolean       asked;           /* ::device-undecided emitted for this plug-in */
   guint          lost_retries;
   KsDeviceState  told;            /* the state ::device-waiting last said; READY: none */
   guint          forget_id;       /* settle timer after the phone went away */
@@ -58,6 +59,7 @@ enum {
   RUN_FINISHED,
   DEVICE_WAITING,
   REQUEST_FAILED,
+  DEVICE_UNDECIDED,
   N_SIGNALS
 };
 
@@ -364,7 +366,18 @@ consider (KsAutoBackup *self,
   if (t->run != NULL || t->done || t->lost_here)
     return;
   if (!auto_backup_enabled (self, t->udid))
-    return;
+    {
+      /* Nobody decided for this phone yet: the front end may ask, once per plug-in. */
+      if (!t->asked && self->policy == KS_AUTO_BACKUP_POLICY_SWITCHED_ON
+          && (self->udid == NULL || g_strcmp0 (self->udid, t->udid) == 0)
+          && ks_auto_backup_get_device_setting (ks_backup_service_get_catalog (self->service), t->udid)
+             == KS_AUTO_BACKUP_SETTING_UNSET)
+        {
+          t->asked = TRUE;
+          g_signal_emit (self, signals[DEVICE_UNDECIDED], 0, t->device);
+        }
+      return;
+    }
 
   request_run (self, t);
 }
@@ -400,6 +413,7 @@ forget_cb (gpointer user_data)
   /* Away longer than the settle time: the next plug-in is a new one. A run still ending
    * keeps the entry until it has finished. */
   t->done = FALSE;
+  t->asked = FALSE;
   t->lost_retries = 0;
   if (t->run == NULL && t->device == NULL)
     g_hash_table_remove (t->self->tracked, t->udid);
@@ -615,6 +629,15 @@ ks_auto_backup_class_init (KsAutoBackupClass *klass)
   signals[DEVICE_WAITING] =
     g_signal_new ("device-waiting", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, KS_TYPE_DEVICE, KS_TYPE_DEVICE_STATE);
+  /**
+   * KsAutoBackup::device-undecided:
+   *
+   * A trusted phone is ready whose switch nobody set, under the "switched on" policy (so it
+   * is not backed up by itself): a front end may ask the person. Once per plug-in.
+   */
+  signals[DEVICE_UNDECIDED] =
+    g_signal_new ("device-undecided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, KS_TYPE_DEVICE);
   signals[REQUEST_FAILED] =
     g_signal_new ("request-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, KS_TYPE_DEVICE, G_TYPE_ERROR);
@@ -738,6 +761,24 @@ ks_auto_backup_start (KsAutoBackup *self)
   g_signal_connect_object (ks_device_monitor_get_devices (self->monitor), "items-changed",
                            G_CALLBACK (devices_changed_cb), self, G_CONNECT_SWAPPED);
   sync_devices (self);
+}
+
+/**
+ * ks_auto_backup_reconsider:
+ *
+ * Looks again at the phones that are here, after a switch changed (the person said yes).
+ */
+void
+ks_auto_backup_reconsider (KsAutoBackup *self)
+{
+  GHashTableIter iter;
+  Tracked *t;
+
+  g_return_if_fail (KS_IS_AUTO_BACKUP (self));
+
+  g_hash_table_iter_init (&iter, self->tracked);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&t))
+    consider (self, t);
 }
 
 /**

@@ -96,6 +96,7 @@ void                ks_auto_backup_set_settle_time (KsAutoBackup       *self,
                                                     guint               milliseconds);
 guint               ks_auto_backup_get_settle_time (KsAutoBackup       *self);
 void                ks_auto_backup_start           (KsAutoBackup       *self);
+void                ks_auto_backup_reconsider      (KsAutoBackup       *self);
 gboolean            ks_auto_backup_is_enabled_for  (KsAutoBackup       *self,
                                                     const char         *udid);
 KsBackupRun        *ks_auto_backup_get_run         (KsAutoBackup       *self,

@@ -1008,6 +1008,45 @@ ks_backup_plan_set_layout (KsBackupPlan  *self,
   return TRUE;
 }
 
+/**
+ * ks_backup_plan_get_reminder_days:
+ *
+ * Returns: after how many days without a backup a phone (or a drive not seen) is overdue
+ *   and gets a reminder; 7 unless set
+ */
+guint
+ks_backup_plan_get_reminder_days (KsBackupPlan *self)
+{
+  g_autofree char *value = NULL;
+  guint64 days;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), KS_BACKUP_PLAN_REMINDER_DAYS);
+
+  value = ks_catalog_dup_plan_setting (self->catalog, "reminder-days");
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 365, &days, NULL))
+    return KS_BACKUP_PLAN_REMINDER_DAYS;
+  return days;
+}
+
+gboolean
+ks_backup_plan_set_reminder_days (KsBackupPlan  *self,
+                                  guint          days,
+                                  GError       **error)
+{
+  g_autofree char *value = NULL;
+
+  g_return_val_if_fail (KS_IS_BACKUP_PLAN (self), FALSE);
+
+  if (days < 1 || days > 365)
+    {
+      g_set_error_literal (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_INVALID,
+                           _("Reminders come after 1 to 365 days"));
+      return FALSE;
+    }
+  value = g_strdup_printf ("%u", days);
+  return ks_catalog_set_plan_setting (self->catalog, "reminder-days", value, error);
+}
+
 gboolean
 ks_backup_plan_is_initialized (KsBackupPlan *self)
 {

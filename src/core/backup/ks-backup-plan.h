@@ -131,6 +131,13 @@ gboolean           ks_backup_plan_set_layout           (KsBackupPlan         *se
                                                         const char           *layout,
                                                         GError              **error);
 
+/* After how many days without a backup a reminder comes (a setting; 7 unless set). */
+#define KS_BACKUP_PLAN_REMINDER_DAYS 7
+guint              ks_backup_plan_get_reminder_days    (KsBackupPlan         *self);
+gboolean           ks_backup_plan_set_reminder_days    (KsBackupPlan         *self,
+                                                        guint                 days,
+                                                        GError              **error);
+
 /* A new plan is empty until a front end sets it up (the app adds the Pictures folder, or
  * brings over the destinations of an older version's settings); this tells whether that
  * happened. */

@@ -5,23 +5,26 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* How many copies of each asset the destinations hold, for the grid's badges, the "not backed
- * up" filter and the sidebar's count. The catalog maps a source file to its content hash and
- * records which destination holds a verified copy of it; it is read on a worker. */
+/* Which destinations of the plan hold a copy of each asset, for the grid's badges, the "not
+ * backed up" filter, the sidebar's count and the 3-2-1 protection summary. The catalog maps a
+ * source file to its content hash and records which destination holds a verified copy of it
+ * (destinations are known by the plan's ids, which are their own `.keepsake/id`): it is read
+ * on a worker, never opening a destination. */
 
 #include "config.h"
 
 #include "ks-copy-counter.h"
 #include "ks-catalog.h"
-#include "ks-folder-destination.h"
 
 struct _KsCopyCounter
 {
-  GObject     parent_instance;
+  GObject              parent_instance;
 
-  /* asset key → number of destinations holding its primary file */
-  GHashTable *copies;
-  gboolean    known;
+  /* asset key → guint64 *: a bit per destination of the protection holding its primary file */
+  GHashTable          *holders;
+  KsProtection        *protection;
+  KsProtectionSummary *summary;
+  gboolean             known;
 };
 
 G_DEFINE_FINAL_TYPE (KsCopyCounter, ks_copy_counter, G_TYPE_OBJECT)
@@ -35,10 +38,11 @@ static guint signals[N_SIGNALS];
 
 typedef struct
 {
-  char       *source_id;
-  GPtrArray  *assets;
-  char      **destinations;
-  GHashTable *copies;
+  char                *source_id;
+  GPtrArray           *assets;
+  KsProtection        *protection;
+  GHashTable          *holders;
+  KsProtectionSummary *summary;
 } Refresh;
 
 static void
@@ -48,8 +52,9 @@ refresh_free (gpointer data)
 
   g_free (refresh->source_id);
   g_clear_pointer (&refresh->assets, g_ptr_array_unref);
-  g_strfreev (refresh->destinations);
-  g_clear_pointer (&refresh->copies, g_hash_table_unref);
+  g_clear_object (&refresh->protection);
+  g_clear_pointer (&refresh->holders, g_hash_table_unref);
+  g_clear_pointer (&refresh->summary, ks_protection_summary_free);
   g_free (refresh);
 }
 
@@ -57,6 +62,12 @@ KsCopyCounter *
 ks_copy_counter_new (void)
 {
   return g_object_new (KS_TYPE_COPY_COUNTER, NULL);
+}
+
+static GHashTable *
+new_holders_table (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static void
@@ -67,21 +78,11 @@ refresh_worker (GTask        *task,
 {
   Refresh *refresh = task_data;
   g_autoptr(KsCatalog) catalog = NULL;
-  g_autoptr(GPtrArray) destination_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
+  guint n_destinations = ks_protection_get_n_destinations (refresh->protection);
 
-  refresh->copies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  /* Only read, never open a destination here: opening one tidies away temporary files, which
-   * may be a running backup's, and takes its lock. A destination's id is what it holds; one
-   * that has none yet (the default folder before the first backup) holds nothing. */
-  for (guint i = 0; refresh->destinations[i] != NULL; i++)
-    {
-      g_autofree char *id = ks_folder_destination_read_id (refresh->destinations[i], NULL);
-
-      if (id != NULL)
-        g_ptr_array_add (destination_ids, g_steal_pointer (&id));
-    }
+  refresh->holders = new_holders_table ();
+  refresh->summary = ks_protection_summary_new (refresh->protection);
 
   catalog = ks_catalog_new (NULL, &error);
   if (catalog == NULL)
@@ -95,7 +96,7 @@ refresh_worker (GTask        *task,
       KsAsset *asset = g_ptr_array_index (refresh->assets, i);
       KsAssetFile *primary = ks_asset_get_primary (asset);
       g_autofree char *hash = NULL;
-      guint n = 0;
+      guint64 holders = 0;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, &error))
         {
@@ -109,18 +110,19 @@ refresh_worker (GTask        *task,
                                             ks_asset_file_get_mtime (primary));
       /* The catalog records a copy once it was written and verified. */
       if (hash != NULL)
-        for (guint j = 0; j < destination_ids->len; j++)
+        for (guint j = 0; j < n_destinations; j++)
           {
-            g_autofree char *where = ks_catalog_lookup_copy (catalog, hash,
-                                                             g_ptr_array_index (destination_ids, j));
+            const char *id = ks_protection_get_destination_id (refresh->protection, j);
+            g_autofree char *where = ks_catalog_lookup_copy (catalog, hash, id);
 
             if (where != NULL)
-              n++;
+              holders |= G_GUINT64_CONSTANT (1) << j;
           }
 
-      g_hash_table_insert (refresh->copies,
+      g_hash_table_insert (refresh->holders,
                            g_strdup (ks_asset_get_key (asset)),
-                           GUINT_TO_POINTER (n));
+                           g_memdup2 (&holders, sizeof holders));
+      ks_protection_summary_add (refresh->summary, refresh->protection, holders, KS_ICLOUD_NONE);
     }
 
   g_task_return_boolean (task, TRUE);
@@ -129,7 +131,7 @@ refresh_worker (GTask        *task,
 /**
  * ks_copy_counter_refresh_async:
  * @assets: (element-type KsAsset): the assets to count; the array is referenced
- * @destinations: folder paths
+ * @protection: the destinations to look in (the plan's), with their media
  *
  * Counts again, on a worker; "changed" is emitted when the new counts are in place.
  */
@@ -137,7 +139,7 @@ void
 ks_copy_counter_refresh_async (KsCopyCounter       *self,
                                KsSource            *source,
                                GPtrArray           *assets,
-                               const char * const  *destinations,
+                               KsProtection        *protection,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -148,11 +150,12 @@ ks_copy_counter_refresh_async (KsCopyCounter       *self,
   g_return_if_fail (KS_IS_COPY_COUNTER (self));
   g_return_if_fail (KS_IS_SOURCE (source));
   g_return_if_fail (assets != NULL);
+  g_return_if_fail (KS_IS_PROTECTION (protection));
 
   refresh = g_new0 (Refresh, 1);
   refresh->source_id = g_strdup (ks_source_get_id (source));
   refresh->assets = g_ptr_array_ref (assets);
-  refresh->destinations = g_strdupv ((char **)destinations);
+  refresh->protection = g_object_ref (protection);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ks_copy_counter_refresh_async);
@@ -174,8 +177,11 @@ ks_copy_counter_refresh_finish (KsCopyCounter  *self,
     return FALSE;
 
   refresh = g_task_get_task_data (G_TASK (result));
-  g_clear_pointer (&self->copies, g_hash_table_unref);
-  self->copies = g_steal_pointer (&refresh->copies);
+  g_clear_pointer (&self->holders, g_hash_table_unref);
+  self->holders = g_steal_pointer (&refresh->holders);
+  g_clear_pointer (&self->summary, ks_protection_summary_free);
+  self->summary = g_steal_pointer (&refresh->summary);
+  g_set_object (&self->protection, refresh->protection);
   self->known = TRUE;
   g_signal_emit (self, signals[CHANGED], 0);
 
@@ -187,24 +193,109 @@ ks_copy_counter_clear (KsCopyCounter *self)
 {
   g_return_if_fail (KS_IS_COPY_COUNTER (self));
 
-  g_hash_table_remove_all (self->copies);
+  g_hash_table_remove_all (self->holders);
+  g_clear_pointer (&self->summary, ks_protection_summary_free);
   self->known = FALSE;
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
-/* Returns: the number of copies, or -1 while unknown. */
+static const guint64 *
+lookup_holders (KsCopyCounter *self,
+                KsAsset       *asset)
+{
+  g_assert (KS_IS_COPY_COUNTER (self));
+
+  return g_hash_table_lookup (self->holders, ks_asset_get_key (asset));
+}
+
+/* Returns: the number of destinations holding a copy, or -1 while unknown. */
 int
 ks_copy_counter_get_copies (KsCopyCounter *self,
                             KsAsset       *asset)
 {
-  gpointer value;
+  const guint64 *holders;
+  int n = 0;
 
   g_return_val_if_fail (KS_IS_COPY_COUNTER (self), -1);
 
-  if (!g_hash_table_lookup_extended (self->copies, ks_asset_get_key (asset), NULL, &value))
+  if ((holders = lookup_holders (self, asset)) == NULL)
     return -1;
 
-  return GPOINTER_TO_INT (value);
+  for (guint64 rest = *holders; rest != 0; rest &= rest - 1)
+    n++;
+  return n;
+}
+
+/**
+ * ks_copy_counter_get_holders:
+ * @out_holders: (out): a bit per destination of the protection (see
+ *   ks_copy_counter_get_protection()) holding a verified copy
+ *
+ * Returns: %FALSE while unknown
+ */
+gboolean
+ks_copy_counter_get_holders (KsCopyCounter *self,
+                             KsAsset       *asset,
+                             guint64       *out_holders)
+{
+  const guint64 *holders;
+
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), FALSE);
+
+  if ((holders = lookup_holders (self, asset)) == NULL)
+    return FALSE;
+
+  *out_holders = *holders;
+  return TRUE;
+}
+
+/**
+ * ks_copy_counter_get_state:
+ * @out_missing: (out) (optional): what the 3-2-1 rule lacks
+ *
+ * Returns: the asset's protection, %KS_PROTECTION_ONLY_ON_DEVICE while unknown
+ */
+KsProtectionState
+ks_copy_counter_get_state (KsCopyCounter       *self,
+                           KsAsset             *asset,
+                           KsProtectionMissing *out_missing)
+{
+  const guint64 *holders;
+
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), KS_PROTECTION_ONLY_ON_DEVICE);
+
+  if (out_missing != NULL)
+    *out_missing = KS_PROTECTION_MISSING_NONE;
+  if (self->protection == NULL || (holders = lookup_holders (self, asset)) == NULL)
+    return KS_PROTECTION_ONLY_ON_DEVICE;
+
+  return ks_protection_classify (self->protection, *holders, KS_ICLOUD_NONE, out_missing, NULL);
+}
+
+/**
+ * ks_copy_counter_get_summary:
+ *
+ * Returns: (transfer none) (nullable): the last count's protection summary, %NULL while unknown
+ */
+const KsProtectionSummary *
+ks_copy_counter_get_summary (KsCopyCounter *self)
+{
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), NULL);
+
+  return self->known ? self->summary : NULL;
+}
+
+/**
+ * ks_copy_counter_get_protection:
+ *
+ * Returns: (transfer none) (nullable): the destinations of the last count
+ */
+KsProtection *
+ks_copy_counter_get_protection (KsCopyCounter *self)
+{
+  g_return_val_if_fail (KS_IS_COPY_COUNTER (self), NULL);
+
+  return self->protection;
 }
 
 gboolean
@@ -220,7 +311,9 @@ ks_copy_counter_finalize (GObject *object)
 {
   KsCopyCounter *self = (KsCopyCounter *)object;
 
-  g_clear_pointer (&self->copies, g_hash_table_unref);
+  g_clear_pointer (&self->holders, g_hash_table_unref);
+  g_clear_pointer (&self->summary, ks_protection_summary_free);
+  g_clear_object (&self->protection);
 
   G_OBJECT_CLASS (ks_copy_counter_parent_class)->finalize (object);
 }
@@ -242,5 +335,5 @@ ks_copy_counter_class_init (KsCopyCounterClass *klass)
 static void
 ks_copy_counter_init (KsCopyCounter *self)
 {
-  self->copies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->holders = new_holders_table ();
 }

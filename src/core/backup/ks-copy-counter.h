@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "ks-asset.h"
+#include "ks-protection.h"
 #include "ks-source.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,7 @@ KsCopyCounter *ks_copy_counter_new             (void);
 void           ks_copy_counter_refresh_async   (KsCopyCounter       *self,
                                                 KsSource            *source,
                                                 GPtrArray           *assets,
-                                                const char * const  *destinations,
+                                                KsProtection        *protection,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data);
@@ -34,6 +35,15 @@ gboolean       ks_copy_counter_refresh_finish  (KsCopyCounter       *self,
 void           ks_copy_counter_clear           (KsCopyCounter       *self);
 int            ks_copy_counter_get_copies      (KsCopyCounter       *self,
                                                 KsAsset             *asset);
+gboolean       ks_copy_counter_get_holders     (KsCopyCounter       *self,
+                                                KsAsset             *asset,
+                                                guint64             *out_holders);
+KsProtectionState ks_copy_counter_get_state    (KsCopyCounter       *self,
+                                                KsAsset             *asset,
+                                                KsProtectionMissing *out_missing);
+const KsProtectionSummary *
+               ks_copy_counter_get_summary     (KsCopyCounter       *self);
+KsProtection  *ks_copy_counter_get_protection  (KsCopyCounter       *self);
 gboolean       ks_copy_counter_is_known        (KsCopyCounter       *self);
 
 G_END_DECLS

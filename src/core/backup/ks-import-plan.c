@@ -55,6 +55,30 @@ collect_file_cb (KsSource           *source,
   return TRUE;
 }
 
+/* What the source holds now, so its protection is known when it is not connected. A listing
+ * cut short is not an inventory. */
+static void
+record_inventory (KsImportRun *run)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < run->assets->len; i++)
+    {
+      KsAssetFile *primary = ks_asset_get_primary (g_ptr_array_index (run->assets, i));
+      KsCatalogSourceFile *file = g_new0 (KsCatalogSourceFile, 1);
+
+      /* borrowed: the assets outlive the array */
+      file->path = (char *)ks_asset_file_get_path (primary);
+      file->size = ks_asset_file_get_size (primary);
+      file->mtime = ks_asset_file_get_mtime (primary);
+      g_ptr_array_add (files, file);
+    }
+
+  if (!ks_catalog_replace_inventory (run->self->catalog, ks_source_get_id (run->source), files, &error))
+    g_message ("Catalog: %s", error->message);
+}
+
 /* Lists the source (unless the caller gave the assets): runs while the destinations open. */
 static gboolean
 list_source (KsImportRun   *run,
@@ -78,6 +102,7 @@ list_source (KsImportRun   *run,
       return FALSE;
     }
   run->assets = ks_asset_group_files (ks_source_get_id (run->source), files);
+  record_inventory (run);
 
   return TRUE;
 }

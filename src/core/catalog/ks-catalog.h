@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KsCatalog, ks_catalog, KS, CATALOG, GObject)
 
 /* Current schema version (PRAGMA user_version). */
-#define KS_CATALOG_SCHEMA_VERSION 3
+#define KS_CATALOG_SCHEMA_VERSION 4
 
 typedef struct
 {
@@ -226,6 +226,14 @@ gboolean      ks_catalog_unset_plan_setting  (KsCatalog     *self,
 
 /* Reading for front ends (the app's status, keepsake-cli status): never query the
  * catalog's sqlite directly, its schema moves with migrations. */
+gboolean      ks_catalog_replace_inventory   (KsCatalog          *self,
+                                              const char         *source_id,
+                                              GPtrArray          *files,
+                                              GError            **error);
+GArray       *ks_catalog_dup_inventory_holders (KsCatalog        *self,
+                                                const char       *source_id,
+                                                const char * const *destination_ids,
+                                                gint64           *out_listed_at);
 GPtrArray    *ks_catalog_list_devices        (KsCatalog     *self);
 GPtrArray    *ks_catalog_list_destinations   (KsCatalog     *self);
 KsCatalogSummary *ks_catalog_get_summary     (KsCatalog     *self);
