@@ -23,6 +23,9 @@ PACKAGES="
 "
 # python3-cryptography: the backup-source test decrypts the emulator's encrypted backups the way
 # the published tools do, independently of Keepsake's reader.
+# Drive destinations read file system UUIDs and types with libblkid; the drive tests make
+# vfat/exfat/ext4 images and mount them (through FUSE where the kernel lacks vfat or exfat).
+PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-fuse"
 # The emulator's independent-client test uses npm; this machine image may already carry its own
 # Node.js, which conflicts with Debian's nodejs/npm packages.
 if ! command -v npm >/dev/null 2>&1; then

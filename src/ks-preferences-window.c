@@ -15,6 +15,9 @@
 #include "ks-automatic-page.h"
 #include "ks-backup-plan.h"
 #include "ks-jpeg-copy-row.h"
+#include "ks-backup-plan-drives.h"
+#include "ks-drive-monitor.h"
+#include "ks-drive-row.h"
 #include "ks-layout.h"
 #include "ks-preferences-window.h"
 
@@ -35,6 +38,7 @@ struct _KsPreferencesWindow
 
   /* Owned references */
   KsBackupPlan        *plan;
+  KsDriveMonitor      *drives;
   GCancellable        *cancellable;
   GtkFileChooserNative *chooser;
   KsAsset             *example_asset;
@@ -72,6 +76,12 @@ ks_preferences_window_new (KsApplication *application)
                               ADW_PREFERENCES_PAGE (ks_automatic_page_new (application)));
 
   g_signal_connect_object (plan, "items-changed", G_CALLBACK (plan_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  /* Drive rows say live whether the drive is plugged in. */
+  self->drives = ks_drive_monitor_new (plan);
+  g_signal_connect_object (self->drives, "drive-changed", G_CALLBACK (plan_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->drives, "ready", G_CALLBACK (plan_changed_cb), self,
                            G_CONNECT_SWAPPED);
   plan_changed_cb (self);
 
@@ -243,8 +253,15 @@ create_destination_row (KsPreferencesWindow *self,
   row = ADW_ACTION_ROW (adw_action_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ks_plan_destination_get_name (dest));
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (row, path);
-  adw_action_row_add_prefix (row, gtk_image_new_from_icon_name ("folder-pictures-symbolic"));
+  if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+    {
+      ks_drive_row_fill (row, dest, self->drives, self->cancellable);
+    }
+  else
+    {
+      adw_action_row_set_subtitle (row, path);
+      adw_action_row_add_prefix (row, gtk_image_new_from_icon_name ("folder-pictures-symbolic"));
+    }
 
   {
     GtkWidget *toggle = gtk_switch_new ();
@@ -281,12 +298,13 @@ create_destination_row (KsPreferencesWindow *self,
       adw_action_row_add_suffix (row, button);
     }
 
-  g_file_query_filesystem_info_async (file,
-                                      G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
-                                      G_PRIORITY_DEFAULT,
-                                      self->cancellable,
-                                      query_free_space_cb,
-                                      g_object_ref (row));
+  if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_DRIVE)
+    g_file_query_filesystem_info_async (file,
+                                        G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
+                                        G_PRIORITY_DEFAULT,
+                                        self->cancellable,
+                                        query_free_space_cb,
+                                        g_object_ref (row));
 
   return GTK_WIDGET (row);
 }
@@ -330,8 +348,9 @@ folder_added_cb (GObject      *object,
   g_autoptr(KsPreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (ks_backup_plan_add_folder_finish (KS_BACKUP_PLAN (object), result, &error) == NULL
-      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  g_autoptr(KsPlanDestination) dest = ks_backup_plan_add_path_finish (KS_BACKUP_PLAN (object), result, &error);
+
+  if (dest == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     show_error (self, error);
 }
 
@@ -348,8 +367,8 @@ chooser_response_cb (KsPreferencesWindow  *self,
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        ks_backup_plan_add_folder_async (self->plan, path, NULL, self->cancellable,
-                                         folder_added_cb, g_object_ref (self));
+        ks_backup_plan_add_path_async (self->plan, path, NULL, self->cancellable,
+                                       folder_added_cb, g_object_ref (self));
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
@@ -391,6 +410,7 @@ ks_preferences_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_PREFERENCES_WINDOW);
 
+  g_clear_object (&self->drives);
   g_clear_object (&self->plan);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->example_asset);

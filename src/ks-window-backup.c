@@ -111,9 +111,12 @@ dup_run_destinations (KsBackupRun *run)
         g_strv_builder_add (builder, ks_folder_destination_get_path (KS_FOLDER_DESTINATION (destination)));
       else
         {
+          /* A drive: the folder where it was found; anything else: its name. */
+          g_autofree char *uri = ks_destination_dup_uri (destination);
+          g_autofree char *path = uri != NULL ? g_filename_from_uri (uri, NULL, NULL) : NULL;
           g_autofree char *name = ks_destination_dup_display_name (destination);
 
-          g_strv_builder_add (builder, name);
+          g_strv_builder_add (builder, path != NULL ? path : name);
         }
     }
 

@@ -114,6 +114,7 @@ ks_cli_exit_for_run_error (KsCli         *cli,
     case KS_IMPORT_ERROR_READ_ONLY:
       return KS_EXIT_DESTINATION;
     case KS_IMPORT_ERROR_VERIFY_FAILED:
+    case KS_IMPORT_ERROR_TOO_LARGE:
       return KS_EXIT_SOME_FAILED;
     case KS_IMPORT_ERROR_SOURCE_LOST:
       if (KS_IS_DEVICE_SOURCE (source))

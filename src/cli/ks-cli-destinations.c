@@ -13,8 +13,21 @@
 
 #include <glib/gi18n.h>
 
+#include "ks-backup-plan-drives.h"
 #include "ks-cli.h"
 #include "ks-full-backup-job.h"
+#include "ks-drive-destination.h"
+
+/* Where a drive destination is mounted now, or NULL when it is not plugged in. */
+static char *
+dup_drive_path (KsPlanDestination *dest)
+{
+  if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_DRIVE)
+    return NULL;
+
+  return ks_drive_location_find_path (ks_plan_destination_get_location (dest),
+                                      ks_plan_destination_get_id (dest));
+}
 
 /* Also used by `status`. */
 void
@@ -29,6 +42,18 @@ ks_cli_print_plan_destination_json (KsJson            *json,
   ks_json_member_string (json, "name", ks_plan_destination_get_name (dest));
   ks_json_member_string (json, "kind", ks_destination_kind_to_string (ks_plan_destination_get_kind (dest)));
   ks_json_member_string (json, "location", ks_plan_destination_get_location (dest));
+  /* A drive: where it is mounted now (null: not connected). */
+  if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+    {
+      g_autofree char *path = dup_drive_path (dest);
+
+      ks_json_key (json, "path");
+      if (path != NULL)
+        ks_json_string (json, path);
+      else
+        ks_json_null (json);
+      ks_json_member_bool (json, "connected", path != NULL);
+    }
   ks_json_member_bool (json, "enabled", ks_plan_destination_get_enabled (dest));
   ks_json_key (json, "methods");
   ks_json_begin_array (json);
@@ -61,6 +86,16 @@ ks_cli_print_plan_destination_text (KsPlanDestination *dest)
   g_print ("      %s: %s\n", ks_destination_kind_to_string (ks_plan_destination_get_kind (dest)), location);
   if (ks_plan_destination_get_methods (dest) & KS_BACKUP_METHOD_FULL)
     g_print ("      %s\n", _("full device backups: on"));
+  if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+    {
+      g_autofree char *path = dup_drive_path (dest);
+      g_autofree char *printable = path ? ks_cli_printable (path) : NULL;
+
+      if (printable != NULL)
+        g_print (_("      connected: %s\n"), printable);
+      else
+        g_print ("      %s\n", _("not connected"));
+    }
   if (sources == NULL)
     g_print ("      %s\n", _("no backup yet"));
   for (GList *l = sources; l != NULL; l = l->next)
@@ -258,12 +293,13 @@ add_cb (GObject      *object,
 {
   AddRun *add = user_data;
 
-  add->dest = ks_backup_plan_add_folder_finish (KS_BACKUP_PLAN (object), result, &add->error);
+  add->dest = ks_backup_plan_add_path_finish (KS_BACKUP_PLAN (object), result, &add->error);
   add->done = TRUE;
 }
 
-/* TARGET is a folder path, relative to the current folder or absolute. The folder is looked
- * at on a worker (a sleeping drive must not make Ctrl+C wait). */
+/* TARGET is a folder path, relative to the current folder or absolute; one on an external
+ * drive is added as a drive (found again wherever it mounts). The folder is looked at on a
+ * worker (a sleeping drive must not make Ctrl+C wait). */
 static int
 add (KsCli             *cli,
      KsBackupPlan      *plan,
@@ -275,6 +311,7 @@ add (KsCli             *cli,
 {
   g_autofree char *path = g_canonicalize_filename (target, NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(KsPlanDestination) dest = NULL;
   AddRun run = { NULL, NULL, FALSE };
 
   if (name != NULL && name[0] == '\0')
@@ -286,39 +323,37 @@ add (KsCli             *cli,
   if (!check_jpeg_options (jpeg, &error))
     return report (cli, plan, "add", NULL, error);
 
-  ks_backup_plan_add_folder_async (plan, path, name, cli->cancellable, add_cb, &run);
+  ks_backup_plan_add_path_async (plan, path, name, cli->cancellable, add_cb, &run);
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
   error = run.error;
+  dest = run.dest;
 
-  /* Full device backups too (ks_backup_service_full_backup). Setting them reloads the plan:
-   * the entry is looked up again. */
+  /* Full device backups too (ks_backup_service_full_backup), and JPEG copies. Each change
+   * reloads the plan: the entry is looked up again. */
   if (error == NULL && full_backups)
     {
-      g_autofree char *id = g_strdup (ks_plan_destination_get_id (run.dest));
-
+      g_autofree char *id = g_strdup (ks_plan_destination_get_id (dest));
       g_autofree char *keep_text = g_strdup_printf ("%d", keep);
 
-      if (ks_backup_plan_set_methods (plan, id, ks_plan_destination_get_methods (run.dest) | KS_BACKUP_METHOD_FULL,
+      if (ks_backup_plan_set_methods (plan, id, ks_plan_destination_get_methods (dest) | KS_BACKUP_METHOD_FULL,
                                       &error)
           && (keep <= 0 || ks_backup_plan_set_destination_option (plan, id, KS_FULL_BACKUP_KEEP_OPTION,
                                                                   keep_text, &error)))
-        run.dest = ks_backup_plan_lookup (plan, id);
+        g_set_object (&dest, ks_backup_plan_lookup (plan, id));
       else
-        run.dest = NULL;
+        g_clear_object (&dest);
     }
 
-  if (error == NULL && run.dest != NULL && jpeg_options_given (jpeg))
+  if (error == NULL && dest != NULL && jpeg_options_given (jpeg))
     {
-      g_autofree char *id = g_strdup (ks_plan_destination_get_id (run.dest));
+      g_autofree char *id = g_strdup (ks_plan_destination_get_id (dest));
 
-      g_object_ref (run.dest);
       if (apply_jpeg_options (plan, id, jpeg, &error))
-        g_set_object (&run.dest, ks_backup_plan_lookup (plan, id));
-      g_object_unref (run.dest);
+        g_set_object (&dest, ks_backup_plan_lookup (plan, id));
     }
 
-  return report (cli, plan, "add", run.dest, error);
+  return report (cli, plan, "add", dest, error);
 }
 
 /* remove, enable, disable: by id, or by the folder's path (relative or absolute). */
@@ -334,6 +369,16 @@ lookup (KsBackupPlan  *plan,
       g_autofree char *path = g_canonicalize_filename (id_or_path, NULL);
 
       dest = ks_backup_plan_lookup (plan, path);
+    }
+  /* A drive is in the plan by its UUID: a folder on it (mounted now) names it too. */
+  if (dest == NULL && !g_str_has_prefix (id_or_path, KS_DRIVE_LOCATION_PREFIX))
+    {
+      g_autofree char *path = g_canonicalize_filename (id_or_path, NULL);
+      g_autofree char *location = g_file_test (path, G_FILE_TEST_IS_DIR)
+                                  ? ks_drive_location_for_path (path, NULL, NULL) : NULL;
+
+      if (location != NULL)
+        dest = ks_backup_plan_lookup (plan, location);
     }
   if (dest == NULL)
     g_set_error (error, KS_BACKUP_PLAN_ERROR, KS_BACKUP_PLAN_ERROR_NOT_FOUND,

@@ -12,10 +12,11 @@ are refused with a sentence and exit 2, before any phone is waited for."""
 
 import os
 import sqlite3
+import subprocess
 
-from clitest import (EXIT, Emulator, backup_files, catalog_path, check_complete, check_integrity,
-                     cli, cli_json, env_for, index_entries, make_sample_library, media_files,
-                     run_tests, sha256)
+from clitest import (EXIT, Emulator, Skip, backup_files, catalog_path, check_complete,
+                     check_integrity, cli, cli_json, env_for, index_entries, make_sample_library,
+                     media_files, run_tests, sha256)
 
 
 def plan(env):
@@ -272,6 +273,75 @@ def test_jpeg_copies(tmp):
         assert err.strip(), bad
     rc, doc, _ = cli_json(['destinations', 'set', dest_id, '--jpeg-quality', '75'], env, expect=0)
     assert doc['jpeg_copies'] == {'enabled': True, 'placement': 'beside', 'quality': 75}, doc
+def run(*argv):
+    return subprocess.run(argv, capture_output=True, text=True)
+
+
+def test_drive(tmp):
+    """A folder on an external drive (an ext4 image on a loop device) is added as a drive,
+    filled, and found again when the drive is mounted somewhere else; unplugged, a backup says
+    it is not connected."""
+    if os.geteuid() != 0:
+        raise Skip('needs root for loop devices and mounts')
+    image = os.path.join(tmp, 'drive.img')
+    with open(image, 'wb') as f:
+        f.truncate(64 << 20)
+    made = run('mkfs.ext4', '-q', '-F', '-L', 'PASSPORT', image)
+    if made.returncode != 0:
+        raise Skip('mkfs.ext4: ' + made.stderr.strip())
+    attached = run('losetup', '--find', '--show', image)
+    if attached.returncode != 0:
+        raise Skip('no loop device: ' + attached.stderr.strip())
+    loop = attached.stdout.strip()
+    mnt_a, mnt_b = os.path.join(tmp, 'media', 'Passport'), os.path.join(tmp, 'mnt', 'other')
+    mounted = None
+    try:
+        for where in (mnt_a, mnt_b):
+            os.makedirs(where)
+        assert run('mount', loop, mnt_a).returncode == 0
+        mounted = mnt_a
+        os.mkdir(os.path.join(mnt_a, 'Photos'))
+        media = os.path.join(tmp, 'phone')
+        make_sample_library(media, 6, seed=41)
+        env = env_for(None, tmp)
+
+        rc, doc, _ = cli_json(['destinations', 'add', os.path.join(mnt_a, 'Photos')], env, expect=0)
+        added = doc['destination']
+        assert added['kind'] == 'drive' and added['name'] == 'Photos', added
+        assert added['location'].startswith('drive:') and added['location'].endswith('/Photos'), added
+
+        source = ['backup', '--source', os.path.join(media, 'DCIM')]
+        rc, doc, _ = cli_json(source, env, expect=0)
+        assert doc['copied'] == distinct(media) and doc['failed'] == 0, doc
+        check_complete(os.path.join(mnt_a, 'Photos'), media)
+
+        entry = plan(env)[0]
+        assert entry['connected'] is True and entry['path'] == os.path.join(mnt_a, 'Photos'), entry
+
+        assert run('umount', mnt_a).returncode == 0
+        mounted = None
+        entry = plan(env)[0]
+        assert entry['connected'] is False and entry['path'] is None, entry
+        rc, out, _ = cli(['destinations', 'list'], env, expect=0)
+        assert 'not connected' in out, out
+        rc, doc, err = cli_json(source, env, expect=EXIT['destination'])
+        assert 'not connected' in (doc['error']['message'] + err), (doc, err)
+
+        assert run('mount', loop, mnt_b).returncode == 0
+        mounted = mnt_b
+        rc, doc, _ = cli_json(source, env, expect=0)
+        assert doc['copied'] == 0 and doc['failed'] == 0, doc
+        check_complete(os.path.join(mnt_b, 'Photos'), media)
+        entry = plan(env)[0]
+        assert entry['location'] == added['location'] and entry['path'] == os.path.join(mnt_b, 'Photos'), entry
+
+        # Named by a folder on it where it is mounted now.
+        rc, doc, _ = cli_json(['destinations', 'disable', os.path.join(mnt_b, 'Photos')], env, expect=0)
+        assert doc['destination']['id'] == added['id'] and doc['destination']['enabled'] is False, doc
+    finally:
+        if mounted:
+            run('umount', '-l', mounted)
+        run('losetup', '-d', loop)
 
 
 run_tests([
@@ -281,4 +351,5 @@ run_tests([
     ('backup with an empty plan: the sentence naming destinations add, exit 2', test_empty_plan),
     ('a plan folder that is gone: the others filled, exit 7', test_unavailable_destination),
     ('JPEG copies: add --jpeg-copies, made once, derived in the index, set on/off', test_jpeg_copies),
+    ('a folder on a drive is added as a drive and found again mounted elsewhere', test_drive),
 ])

@@ -124,6 +124,7 @@ _ks_import_dest_failed (KsImportRun  *run,
   const DestErrorRule *rule = dest_error_rule (error);
   g_autofree char *display = ks_asset_dup_display_name (item->asset);
   g_autoptr(GError) import_error = NULL;
+  g_autoptr(GError) gone = NULL;
 
   g_assert (KS_IS_IMPORT_JOB (run->self));
 
@@ -136,9 +137,13 @@ _ks_import_dest_failed (KsImportRun  *run,
       return;
     }
 
-  /* An error that does not say so may still come from a drive that went away. */
-  if (rule == NULL && !ks_destination_check_available (run->dests[d], NULL))
-    rule = dest_error_rule_lookup (KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE);
+  /* An error that does not say so (EIO) may still come from a drive that went away: then
+   * that is what the run says. */
+  if (rule == NULL && !ks_destination_check_available (run->dests[d], &gone))
+    {
+      rule = dest_error_rule_lookup (KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE);
+      error = gone;
+    }
 
   if (rule == NULL)
     {

@@ -32,6 +32,8 @@ G_BEGIN_DECLS
  * @KS_IMPORT_ERROR_READ_ONLY: a destination cannot be written
  * @KS_IMPORT_ERROR_CANCELLED: the GCancellable was cancelled
  * @KS_IMPORT_ERROR_VERIFY_FAILED: a destination stored different bytes than were written
+ * @KS_IMPORT_ERROR_TOO_LARGE: a file is larger than a destination's file system can hold
+ *   (FAT32: 4 GiB); found before the run copies anything
  */
 typedef enum
 {
@@ -42,6 +44,7 @@ typedef enum
   KS_IMPORT_ERROR_READ_ONLY,
   KS_IMPORT_ERROR_CANCELLED,
   KS_IMPORT_ERROR_VERIFY_FAILED,
+  KS_IMPORT_ERROR_TOO_LARGE,
 } KsImportError;
 
 GQuark ks_import_error_quark (void);

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "ks-asset.h"
 #include "ks-asset-grouper.h"
 #include "ks-import-job-private.h"
@@ -255,6 +257,53 @@ _ks_import_dup_dest_ids (KsImportRun *run)
 
 /* ---- planning ---- */
 
+/* What each destination's file system can hold at most (0: no limit), and why. */
+typedef struct
+{
+  guint64  max_size[KS_IMPORT_MAX_DESTINATIONS];
+  char    *reason[KS_IMPORT_MAX_DESTINATIONS];
+} SizeLimits;
+
+static void
+query_size_limits (KsImportRun *run,
+                   SizeLimits  *limits)
+{
+  for (guint d = 0; d < run->n_dests; d++)
+    if (_ks_import_dest_alive (run, d))
+      limits->max_size[d] = ks_destination_query_max_file_size (run->dests[d], &limits->reason[d]);
+}
+
+static void
+clear_size_limits (SizeLimits *limits)
+{
+  for (guint d = 0; d < KS_IMPORT_MAX_DESTINATIONS; d++)
+    g_clear_pointer (&limits->reason[d], g_free);
+}
+
+/* A file larger than destination @d can hold (FAT32's 4 GiB) is named before the run, not
+ * discovered halfway through it: it is that file's error there, and the rest go on. */
+static gboolean
+too_large_for (KsImportRun      *run,
+               KsImportItem     *item,
+               guint             d,
+               const SizeLimits *limits)
+{
+  guint64 size = ks_asset_file_get_size (item->file);
+  g_autofree char *human = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (limits == NULL || limits->max_size[d] == 0 || size <= limits->max_size[d])
+    return FALSE;
+
+  human = g_format_size_full (size, G_FORMAT_SIZE_IEC_UNITS);
+  /* Translators: “IMG_0001.MOV” is 4.5 GiB; the FAT32 file system of “Passport” can’t … */
+  error = g_error_new (KS_IMPORT_ERROR, KS_IMPORT_ERROR_TOO_LARGE, _("“%s” is %s; %s"),
+                       ks_asset_file_get_name (item->file), human,
+                       limits->reason[d] != NULL ? limits->reason[d] : _("the destination can’t hold a file that large"));
+  _ks_import_add_file_error (run, item, d, error);
+  return TRUE;
+}
+
 /* An item for @file, with the hash the catalog vouches for and which destinations lack it;
  * adds what it needs to @need_bytes. */
 static KsImportItem *
@@ -262,6 +311,7 @@ plan_item (KsImportRun  *run,
            KsAsset      *asset,
            KsAssetFile  *file,
            KsImportItem *primary,
+           const SizeLimits *limits,
            guint64      *need_bytes)
 {
   KsImportItem *item = g_new0 (KsImportItem, 1);
@@ -282,7 +332,8 @@ plan_item (KsImportRun  *run,
     {
       if (!_ks_import_dest_alive (run, d))
         continue;
-      if (item->hash == NULL || !ks_destination_lookup (run->dests[d], item->hash, NULL, NULL))
+      if ((item->hash == NULL || !ks_destination_lookup (run->dests[d], item->hash, NULL, NULL))
+          && !too_large_for (run, item, d, limits))
         {
           item->need |= 1u << d;
           need_bytes[d] += ks_asset_file_get_size (file);
@@ -337,8 +388,13 @@ _ks_import_plan (KsImportRun  *run,
   guint64 need_bytes[KS_IMPORT_MAX_DESTINATIONS] = { 0 };
   guint planned = 0;
   guint64 bytes_total = 0;
+  SizeLimits limits = { { 0 }, { NULL } };
+  gboolean dry_run = (self->flags & KS_IMPORT_FLAGS_DRY_RUN) != 0;
 
   g_assert (KS_IS_IMPORT_JOB (self));
+
+  if (!dry_run)
+    query_size_limits (run, &limits);
 
   for (guint a = 0; a < run->assets->len; a++)
     {
@@ -354,7 +410,7 @@ _ks_import_plan (KsImportRun  *run,
           if (!wants_file (self, asset, file))
             continue;
 
-          item = plan_item (run, asset, file, primary, need_bytes);
+          item = plan_item (run, asset, file, primary, dry_run ? NULL : &limits, need_bytes);
           if (primary == NULL)
             primary = item;
           if (item->need != 0)
@@ -367,9 +423,10 @@ _ks_import_plan (KsImportRun  *run,
         }
     }
 
+  clear_size_limits (&limits);
   _ks_import_meter_set_plan (self, run->items->len, planned, bytes_total);
 
-  if (self->flags & KS_IMPORT_FLAGS_DRY_RUN)
+  if (dry_run)
     return TRUE;
 
   check_space (run, need_bytes);

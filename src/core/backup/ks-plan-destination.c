@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "ks-drive-destination.h"
 #include "ks-folder-destination.h"
 #include "ks-plan-destination-private.h"
 
@@ -206,7 +207,24 @@ ks_plan_destination_create_store (KsPlanDestination *self)
 {
   g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
 
-  /* Every kind in the plan today is a folder on a mounted file system. */
+  switch (self->kind)
+    {
+    case KS_DESTINATION_KIND_DRIVE:
+      {
+        KsDriveDestination *drive = ks_drive_destination_new (self->location, self->id, self->name);
+
+        if (drive != NULL)
+          return KS_DESTINATION (drive);
+      }
+      break;
+    case KS_DESTINATION_KIND_FOLDER:
+    case KS_DESTINATION_KIND_NETWORK:
+    case KS_DESTINATION_KIND_CLOUD:
+    default:
+      break;
+    }
+
+  /* A folder on a mounted file system. */
   return KS_DESTINATION (ks_folder_destination_new_full (self->location, self->id,
                                                          self->create_missing));
 }

@@ -249,6 +249,30 @@ ks_destination_query_free_space (KsDestination  *self,
   return CLASS (self)->query_free_space (self, error);
 }
 
+/**
+ * ks_destination_query_max_file_size:
+ * @out_reason: (out) (optional) (transfer full): when there is a limit, a sentence saying
+ *   why, for people ("the FAT32 file system of “Passport” can't hold files over 4 GiB; …")
+ *
+ * The largest file the medium can hold, asked before a run copies anything, so a file
+ * too large for it is named up front instead of failing halfway. Call after open.
+ *
+ * Returns: the size in bytes, or 0 when the medium has no limit that matters
+ */
+guint64
+ks_destination_query_max_file_size (KsDestination  *self,
+                                    char          **out_reason)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), 0);
+
+  if (out_reason != NULL)
+    *out_reason = NULL;
+  if (CLASS (self)->query_max_file_size == NULL)
+    return 0;
+
+  return CLASS (self)->query_max_file_size (self, out_reason);
+}
+
 gboolean
 ks_destination_check_available (KsDestination  *self,
                                 GError        **error)

@@ -88,6 +88,8 @@ G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObjec
  * @hash_file: read a stored file back from the medium and hash it
  * @load_file: optional; read a stored file of at most @max_size bytes into memory (for
  *   files made from stored originals, such as JPEG copies)
+ * @query_max_file_size: optional; the largest file the medium can hold (0: no limit), and
+ *   why, in a sentence (a FAT32 drive)
  *
  * The base class does the rest: the index (lookup, listing, forget, compaction), naming
  * without replacing ("@stem (N).@ext"), adopting a file that already holds the content,
@@ -163,8 +165,11 @@ struct _KsDestinationClass
                                    GCancellable   *cancellable,
                                    GError        **error);
 
+  guint64     (*query_max_file_size) (KsDestination  *self,
+                                     char          **out_reason);
+
   /*< private >*/
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 /*
@@ -173,6 +178,7 @@ struct _KsDestinationClass
  * ks_destination_get_id: the destination's own id (a UUID stored inside it); valid after open
  * ks_destination_open: make ready for a run: read or create the id, load the index, remove
  *   temporary files left by a killed run. Blocking. Call before anything below.
+ * ks_destination_query_max_file_size: the largest file the medium holds (0: no limit)
  * ks_destination_lookup: whether it holds @hash: listed in its index and still there with
  *   that size
  * ks_destination_list_entries: a copy of the index
@@ -222,6 +228,8 @@ gboolean             ks_destination_open             (KsDestination        *self
                                                       GError              **error);
 gint64               ks_destination_query_free_space (KsDestination        *self,
                                                       GError              **error);
+guint64              ks_destination_query_max_file_size (KsDestination     *self,
+                                                         char             **out_reason);
 gboolean             ks_destination_check_available  (KsDestination        *self,
                                                       GError              **error);
 gboolean             ks_destination_lookup           (KsDestination        *self,

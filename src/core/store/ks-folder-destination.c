@@ -24,6 +24,7 @@
 #include "ks-dirfd.h"
 #include "ks-folder-destination.h"
 #include "ks-folder-destination-private.h"
+#include "ks-mount-info.h"
 #include "ks-verified-writer.h"
 #include "ks-volume.h"
 
@@ -222,7 +223,33 @@ ks_folder_destination_query_free_space (KsDestination  *dest,
       return -1;
     }
 
+  /* Some FUSE file systems (fusefat) report no size at all: unknown, not full. */
+  if (vfs.f_blocks == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s does not report its free space", self->path);
+      return -1;
+    }
+
   return (gint64)vfs.f_bavail * (gint64)vfs.f_frsize;
+}
+
+static guint64
+ks_folder_destination_query_max_file_size (KsDestination  *dest,
+                                           char          **out_reason)
+{
+  KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+  g_autoptr(KsMountInfo) info = ks_mount_info_for_path (self->path, NULL);
+  guint64 max = info != NULL ? ks_mount_info_get_max_file_size (info) : 0;
+
+  if (max != 0 && out_reason != NULL)
+    {
+      g_autofree char *where = ks_destination_dup_display_name (dest);
+
+      *out_reason = ks_mount_info_dup_limit_reason (info, where);
+    }
+
+  return max;
 }
 
 static gboolean
@@ -548,6 +575,7 @@ ks_folder_destination_class_init (KsFolderDestinationClass *klass)
   dest_class->close_medium = ks_folder_destination_close_medium;
   dest_class->query_free_space = ks_folder_destination_query_free_space;
   dest_class->check_available = ks_folder_destination_check_available;
+  dest_class->query_max_file_size = ks_folder_destination_query_max_file_size;
   dest_class->read_index = ks_folder_destination_read_index;
   dest_class->append_index = ks_folder_destination_append_index;
   dest_class->replace_index = ks_folder_destination_replace_index;
