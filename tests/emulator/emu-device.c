@@ -59,6 +59,7 @@ struct _EmuDevice
   char     *pub_pem;
   bool      hostile_names;
   uint32_t  latency_ms;
+  EmuMisbehaveConfig *misbehave;
 
   GMutex      lock;
   EmuTrust    trust;
@@ -191,6 +192,9 @@ emu_device_new (const EmuDeviceOptions *options,
     *c = g_ascii_tolower (*c);
   device->bt = g_strdup (device->wifi);
   device->hostile_names = options->hostile_names;
+  device->misbehave = emu_misbehave_config_new ();
+  emu_misbehave_config_set (device->misbehave, options->misbehave);
+  emu_misbehave_config_seed (device->misbehave, options->seed);
   device->latency_ms = options->latency_ms;
   device->trust = options->trust;
   device->locked = options->locked;
@@ -221,6 +225,7 @@ emu_device_free (EmuDevice *device)
 {
   if (device == NULL)
     return;
+  emu_misbehave_config_free (device->misbehave);
   g_free (device->media_root);
   g_free (device->state_dir);
   g_free (device->name);
@@ -250,6 +255,7 @@ const char *emu_device_get_media_root (EmuDevice *d) { return d->media_root; }
 const char *emu_device_get_state_dir (EmuDevice *d) { return d->state_dir; }
 uint32_t emu_device_get_id (EmuDevice *d) { return d->id; }
 bool emu_device_get_hostile_names (EmuDevice *d) { return d->hostile_names; }
+EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *d) { return d->misbehave; }
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
 

@@ -29,6 +29,8 @@
 
 #include <plist/plist.h>
 
+#include "emu-misbehave.h"
+
 typedef struct _EmuDevice EmuDevice;
 
 typedef enum
@@ -88,12 +90,16 @@ typedef struct
   uint64_t  rate;
   uint32_t  latency_ms;
   bool      hostile_names;
+  EmuMisbehave misbehave;
+  uint64_t  seed;
 } EmuDeviceOptions;
 
 EmuDevice  *emu_device_new               (const EmuDeviceOptions *options, uint32_t id,
                                           const char *state_root, char **error);
 void        emu_device_free              (EmuDevice *device);
 bool        emu_device_get_hostile_names (EmuDevice *device);
+/* `--misbehave` / control `misbehave`: the mode and seed new connections start from. */
+EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *device);
 
 /* PEM of the device's 2048-bit RSA key, and its PKCS#1 public key PEM. */
 const char *emu_device_get_private_key_pem (EmuDevice *device);

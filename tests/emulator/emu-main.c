@@ -63,6 +63,11 @@ static const char usage[] =
   "    --rate BYTES_PER_SEC  cap AFC file data throughput\n"
   "    --latency MS          delay each AFC request\n"
   "    --hostile-names       DCIM folders also list hostile file names\n"
+  "    --misbehave MODE      send malformed replies (see the README): off, afc-truncated,\n"
+  "                          afc-overlong, afc-bad-header, read-long, read-short,\n"
+  "                          size-change, dir-garbage, dir-duplicates, stall,\n"
+  "                          lockdown-types, lockdown-truncated, random\n"
+  "    --seed N              seed of --misbehave random (default 0)\n"
   "  --exit-with-stdout    exit when the reader of our stdout pipe goes away\n"
   "                        (the test fixtures pass it so a crashed test leaves\n"
   "                        no emulator behind)\n"
@@ -70,7 +75,8 @@ static const char usage[] =
   "\n"
   "Control commands (one per line; UDID optional with one device): attach, detach,\n"
   "trust, deny, ask, lock, unlock, fail-after BYTES, rate BYTES_PER_SEC, latency MS,\n"
-  "stats, reset-stats, read-error AFC_PATH, clear-read-errors, udid.\n"
+  "stats, reset-stats, read-error AFC_PATH, clear-read-errors, misbehave MODE, seed N,\n"
+  "udid.\n"
   "Replies: \"ok ...\" or \"error <reason>\".\n";
 
 static int signal_pipe[2] = { -1, -1 };
@@ -237,6 +243,13 @@ main (int argc, char **argv)
         dev->rate = g_ascii_strtoull (val, NULL, 10);
       else if (strcmp (arg, "--latency") == 0)
         dev->latency_ms = (uint32_t) g_ascii_strtoull (val, NULL, 10);
+      else if (strcmp (arg, "--misbehave") == 0)
+        {
+          if (!emu_misbehave_parse (val, &dev->misbehave))
+            return fail ("--misbehave takes one of: %s", emu_misbehave_names ());
+        }
+      else if (strcmp (arg, "--seed") == 0)
+        dev->seed = g_ascii_strtoull (val, NULL, 10);
       else
         return fail ("unknown option %s (see --help)", arg);
       if (takes_value)
