@@ -39,6 +39,10 @@ struct _KsLibraryPage
   char           *udid;
   char           *folder;
   char           *error;
+  /* The library failed to load and the device has not changed state since: showing the
+   * device again does not read it again (a phone that always lies would be read in a loop). */
+  gboolean        error_stands;
+  gulong          error_state_handler;
 };
 
 G_DEFINE_FINAL_TYPE (KsLibraryPage, ks_library_page, ADW_TYPE_BIN)
@@ -186,6 +190,12 @@ asset_model_changed_cb (KsLibraryPage *self)
 }
 
 static void
+error_device_state_cb (KsLibraryPage *self)
+{
+  self->error_stands = FALSE;
+}
+
+static void
 load_library_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -198,13 +208,19 @@ load_library_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      g_warning ("Could not read the library: %s", error->message);
+      /* Said on the page (a phone that lies is not a bug of ours): only logged here. */
+      g_message ("Could not read the library: %s", error->message);
       /* A half-read library is kept (its photos are real); an empty one is read again the
        * next time the device is ready. */
       if (KS_ASSET_MODEL (object) == self->asset_model)
         {
           g_free (self->error);
           self->error = g_strdup (error->message);
+          self->error_stands = TRUE;
+          if (self->device != NULL && self->error_state_handler == 0)
+            self->error_state_handler =
+              g_signal_connect_object (self->device, "notify::state",
+                                       G_CALLBACK (error_device_state_cb), self, G_CONNECT_SWAPPED);
         }
     }
 
@@ -238,6 +254,10 @@ ks_library_page_clear (KsLibraryPage *self)
   ks_copy_counter_clear (self->backup_index);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
+  if (self->device != NULL)
+    g_clear_signal_handler (&self->error_state_handler, self->device);
+  self->error_state_handler = 0;
+  self->error_stands = FALSE;
   g_clear_object (&self->device);
   g_clear_pointer (&self->udid, g_free);
   g_clear_pointer (&self->folder, g_free);
@@ -328,7 +348,8 @@ ks_library_page_show_device (KsLibraryPage *self,
 
   if (self->asset_model != NULL
       && g_strcmp0 (self->udid, ks_device_get_udid (device)) == 0
-      && !(self->error != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
+      && !(self->error != NULL && !self->error_stands
+           && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
     {
       if (self->device != device && !keep_source)
         {
@@ -395,6 +416,20 @@ ks_library_page_get_loading (KsLibraryPage *self)
   g_return_val_if_fail (KS_IS_LIBRARY_PAGE (self), FALSE);
 
   return self->asset_model != NULL && ks_asset_model_get_loading (self->asset_model);
+}
+
+/**
+ * ks_library_page_reload:
+ *
+ * After a library that failed to load: the next ks_library_page_show_device() of its iPhone
+ * reads it again (the "Try Again" of the error page).
+ */
+void
+ks_library_page_reload (KsLibraryPage *self)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  self->error_stands = FALSE;
 }
 
 /**

@@ -35,6 +35,7 @@ KsSource      *ks_library_page_get_source       (KsLibraryPage       *self);
 const char    *ks_library_page_get_udid         (KsLibraryPage       *self);
 gboolean       ks_library_page_get_loading      (KsLibraryPage       *self);
 const char    *ks_library_page_get_error        (KsLibraryPage       *self);
+void           ks_library_page_reload           (KsLibraryPage       *self);
 KsAsset       *ks_library_page_lookup_asset     (KsLibraryPage       *self,
                                                  const char          *id);
 void           ks_library_page_set_destinations (KsLibraryPage       *self,

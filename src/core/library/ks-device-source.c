@@ -365,19 +365,23 @@ walk_directory (Walk        *walk,
           const char *ifmt;
 
           rel_path = entry_path (rel_dir, g_ptr_array_index (names, i));
-          if (job->errors[i - start] == AFC_E_OBJECT_NOT_FOUND)
-            {
-              /* Deleted while we walk: gone from the phone, nothing to keep. */
-              g_debug ("Skipping an entry of %s: it is gone", afc_dir);
-              continue;
-            }
-          if (job->errors[i - start] != AFC_E_SUCCESS)
+          aerr = job->errors[i - start];
+          if (aerr != AFC_E_SUCCESS &&
+              (ks_afc_error_lookup (aerr)->afc != aerr || aerr == AFC_E_OP_NOT_SUPPORTED))
             {
               g_autofree char *afc_path = g_strconcat (MEDIA_ROOT "/", rel_path, NULL);
 
-              /* Listed but not described: skipping it would leave a file behind unsaid. */
-              return ks_afc_pool_set_error (walk->self->pool, walk->connection,
-                                            job->errors[i - start], afc_path, error);
+              /* A status AFC does not have, or "cannot describe files": not an answer about
+               * this entry but a phone that lies, and the rest of its listing with it. */
+              ks_afc_connection_mark_broken (walk->connection);
+              return set_garbled_error (afc_path, FALSE, error);
+            }
+          if (aerr != AFC_E_SUCCESS)
+            {
+              /* Deleted while we walk, or a name the phone lists but will not describe:
+               * one entry, not a reason to stop the whole walk. */
+              g_debug ("Skipping an entry of %s: AFC error %d", afc_dir, (int) aerr);
+              continue;
             }
 
           ifmt = info_lookup (info, "st_ifmt");
