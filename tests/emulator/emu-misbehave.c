@@ -212,18 +212,18 @@ get_u64 (const uint8_t *p)
   return GUINT64_FROM_LE (v);
 }
 
-/* Half of the reply's bytes after the 40-byte header, at least one byte short. */
+/* The reply cut inside its header or header data, never in its body: a body cut short by a
+ * hang-up makes libimobiledevice 1.3.0 itself read past its buffer (its receive loop adds the
+ * last chunk's size again after the link failed), a bug of the library this would test
+ * instead of Keepsake (see the README). */
 static bool
-send_half (EmuConn *conn, const uint8_t *head, size_t head_len, const void *data, size_t data_len)
+send_half (EmuConn *conn, const uint8_t *head, size_t head_len)
 {
-  size_t body = head_len - AFC_HEADER_SIZE + data_len;
-  size_t keep = body / 2;
+  size_t keep = head_len > AFC_HEADER_SIZE
+                ? AFC_HEADER_SIZE + (head_len - AFC_HEADER_SIZE) / 2
+                : AFC_HEADER_SIZE / 2;
 
-  if (body == 0)
-    return emu_conn_write_all (conn, head, AFC_HEADER_SIZE / 2);
-  if (keep <= head_len - AFC_HEADER_SIZE)
-    return emu_conn_write_all (conn, head, AFC_HEADER_SIZE + keep);
-  return emu_conn_write2 (conn, head, head_len, data, keep - (head_len - AFC_HEADER_SIZE));
+  return emu_conn_write_all (conn, head, keep);
 }
 
 int
@@ -241,11 +241,11 @@ emu_misbehave_afc_send (EmuMisbehaveConn *mb, EmuConn *conn,
   switch (mode)
     {
     case EMU_MISBEHAVE_AFC_TRUNCATED:
-      send_half (conn, head, head_len, data, data_len);
+      send_half (conn, head, head_len);
       return 0;
 
     case EMU_MISBEHAVE_STALL:
-      send_half (conn, head, head_len, data, data_len);
+      send_half (conn, head, head_len);
       g_usleep ((gulong) mb->stall_ms * 1000);
       return 0;
 
