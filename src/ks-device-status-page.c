@@ -86,6 +86,14 @@ ks_device_status_page_set_error (KsDeviceStatusPage *self,
   adw_status_page_set_description (self->error_page, message);
 }
 
+const char *
+ks_device_status_page_get_error (KsDeviceStatusPage *self)
+{
+  g_return_val_if_fail (KS_IS_DEVICE_STATUS_PAGE (self), NULL);
+
+  return adw_status_page_get_description (self->error_page);
+}
+
 static void
 ks_device_status_page_dispose (GObject *object)
 {

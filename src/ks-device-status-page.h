@@ -21,6 +21,7 @@ const char *ks_device_status_page_name_for_state (KsDeviceState       state);
 void        ks_device_status_page_show           (KsDeviceStatusPage *self,
                                                   const char         *page);
 const char *ks_device_status_page_get_page       (KsDeviceStatusPage *self);
+const char *ks_device_status_page_get_error      (KsDeviceStatusPage *self);
 void        ks_device_status_page_set_error      (KsDeviceStatusPage *self,
                                                   const char         *message);
 

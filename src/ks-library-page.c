@@ -45,6 +45,10 @@ struct _KsLibraryPage
   char           *folder;
   char           *error;
   gboolean        needs_password;  /* an encrypted backup without (the right) password */
+  /* The library failed to load and the device has not changed state since: showing the
+   * device again does not read it again (a phone that always lies would be read in a loop). */
+  gboolean        error_stands;
+  gulong          error_state_handler;
 };
 
 G_DEFINE_FINAL_TYPE (KsLibraryPage, ks_library_page, ADW_TYPE_BIN)
@@ -256,6 +260,12 @@ ks_library_page_set_collection (KsLibraryPage *self,
 }
 
 static void
+error_device_state_cb (KsLibraryPage *self)
+{
+  self->error_stands = FALSE;
+}
+
+static void
 load_library_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -275,7 +285,8 @@ load_library_cb (GObject      *object,
 
       /* An encrypted backup waiting for its password is no failure: the window asks. */
       if (!password)
-        g_warning ("Could not read the library: %s", error->message);
+        /* Said on the page (a phone that lies is not a bug of ours): only logged here. */
+        g_message ("Could not read the library: %s", error->message);
       /* A half-read library is kept (its photos are real); an empty one is read again the
        * next time the device is ready. */
       if (KS_ASSET_MODEL (object) == self->asset_model)
@@ -283,6 +294,11 @@ load_library_cb (GObject      *object,
           g_free (self->error);
           self->error = g_strdup (error->message);
           self->needs_password = password;
+          self->error_stands = TRUE;
+          if (self->device != NULL && self->error_state_handler == 0)
+            self->error_state_handler =
+              g_signal_connect_object (self->device, "notify::state",
+                                       G_CALLBACK (error_device_state_cb), self, G_CONNECT_SWAPPED);
         }
     }
 
@@ -318,6 +334,10 @@ ks_library_page_clear (KsLibraryPage *self)
   ks_protection_panel_set_summary (self->protection_panel, NULL);
   g_clear_object (&self->asset_model);
   g_clear_object (&self->source);
+  if (self->device != NULL)
+    g_clear_signal_handler (&self->error_state_handler, self->device);
+  self->error_state_handler = 0;
+  self->error_stands = FALSE;
   g_clear_object (&self->device);
   g_clear_pointer (&self->udid, g_free);
   g_clear_pointer (&self->folder, g_free);
@@ -442,7 +462,8 @@ ks_library_page_show_device (KsLibraryPage *self,
 
   if (self->asset_model != NULL
       && g_strcmp0 (self->udid, ks_device_get_udid (device)) == 0
-      && !(self->error != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
+      && !(self->error != NULL && !self->error_stands
+           && g_list_model_get_n_items (G_LIST_MODEL (self->asset_model)) == 0))
     {
       if (self->device != device && !keep_source)
         {
@@ -555,6 +576,20 @@ ks_library_page_unlock (KsLibraryPage *self,
   self->needs_password = FALSE;
   ks_library_page_start_loading (self);
   g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/**
+ * ks_library_page_reload:
+ *
+ * After a library that failed to load: the next ks_library_page_show_device() of its iPhone
+ * reads it again (the "Try Again" of the error page).
+ */
+void
+ks_library_page_reload (KsLibraryPage *self)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  self->error_stands = FALSE;
 }
 
 /**

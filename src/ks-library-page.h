@@ -39,6 +39,7 @@ const char    *ks_library_page_get_error        (KsLibraryPage       *self);
 gboolean        ks_library_page_get_needs_password (KsLibraryPage     *self);
 void            ks_library_page_unlock           (KsLibraryPage       *self,
                                                   const char          *password);
+void           ks_library_page_reload           (KsLibraryPage       *self);
 KsAsset       *ks_library_page_lookup_asset     (KsLibraryPage       *self,
                                                  const char          *id);
 void           ks_library_page_set_protection (KsLibraryPage       *self,

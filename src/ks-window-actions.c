@@ -70,9 +70,11 @@ _ks_window_actions_update (KsWindow *self)
                                  && ks_library_page_get_n_selected (self->library_page) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.select-all", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.advisor", ready && self->service != NULL);
+  /* Also for a ready iPhone whose library could not be read (its listing was garbled). */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry",
                                  self->device != NULL
-                                 && ks_device_get_state (self->device) != KS_DEVICE_STATE_READY);
+                                 && (ks_device_get_state (self->device) != KS_DEVICE_STATE_READY
+                                     || ks_library_page_get_error (self->library_page) != NULL));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", _ks_window_can_resume (self));
 }
 
@@ -135,8 +137,13 @@ retry_action (GtkWidget  *widget,
 {
   KsWindow *self = KS_WINDOW (widget);
 
-  if (self->device != NULL)
-    ks_device_retry (self->device);
+  if (self->device == NULL)
+    return;
+  /* A ready iPhone's library that failed is read again when the window next shows it;
+   * asking the iPhone again shows it (and says what is wrong, if it no longer answers). */
+  ks_library_page_reload (self->library_page);
+  ks_device_retry (self->device);
+  _ks_window_update_page (self);
 }
 
 static void

@@ -80,6 +80,7 @@ KsApplication   *_ks_window_get_application        (KsWindow   *self);
 gboolean         _ks_window_get_ready              (KsWindow   *self);
 char           **_ks_window_dup_destinations       (KsWindow   *self);
 void             _ks_window_refresh_backups        (KsWindow   *self);
+void             _ks_window_update_page            (KsWindow   *self);
 
 /* ks-window-actions.c */
 void             _ks_window_class_actions_init     (KsWindowClass *klass);

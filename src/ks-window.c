@@ -122,6 +122,13 @@ _ks_window_dup_destinations (KsWindow *self)
 gboolean
 _ks_window_get_ready (KsWindow *self)
 {
+  GListModel *assets = ks_library_page_get_assets (self->library_page);
+
+  /* A library that could not be read at all has nothing to back up (a half-read one has). */
+  if (ks_library_page_get_error (self->library_page) != NULL
+      && (assets == NULL || g_list_model_get_n_items (assets) == 0))
+    return FALSE;
+
   return ((self->device != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY)
           || self->folder_path != NULL)
          && ks_library_page_get_source (self->library_page) != NULL;
@@ -145,7 +152,11 @@ ks_window_update_backup_state (KsWindow *self)
   self->n_not_backed_up = missing;
   row = self->folder_path ? ks_sidebar_find_folder_row (self->sidebar, self->folder_path)
                           : ks_sidebar_find_device_row (self->sidebar, self->device);
-  ks_sidebar_show_backup_state (self->sidebar, row, n, missing);
+  /* Not "All 0 backed up" for a library that could not be read. */
+  if (row != NULL && n == 0 && ks_library_page_get_error (self->library_page) != NULL)
+    ks_source_row_set_backup_state (row, NULL);
+  else
+    ks_sidebar_show_backup_state (self->sidebar, row, n, missing);
 }
 
 void
@@ -170,6 +181,8 @@ describe_library (KsWindow *self)
     return NULL;
 
   n = g_list_model_get_n_items (assets);
+  if (n == 0 && ks_library_page_get_error (self->library_page) != NULL)
+    return NULL;  /* the page says why */
   if (ks_library_page_get_loading (self->library_page))
     /* Translators: shown while the library is read, %'u is how many were found */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -338,6 +351,12 @@ ks_window_library_page_name (KsWindow *self)
       return "error";
     }
   return "empty";
+}
+
+void
+_ks_window_update_page (KsWindow *self)
+{
+  ks_window_update_page (self);
 }
 
 static void

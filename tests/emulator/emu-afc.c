@@ -105,6 +105,7 @@ typedef struct
   Handle     handles[AFC_MAX_HANDLES];
   uint8_t   *buf;
   size_t     buf_size;
+  EmuMisbehaveConn mb;
 } Afc;
 
 typedef struct
@@ -171,6 +172,7 @@ afc_send_full (Afc *afc, uint64_t op, const void *hdata, size_t hlen,
 {
   uint8_t msg[AFC_HEADER_SIZE + 8];
   AfcHeader hdr;
+  int lied;
 
   g_assert (hlen <= 8);
 
@@ -182,6 +184,8 @@ afc_send_full (Afc *afc, uint64_t op, const void *hdata, size_t hlen,
   memcpy (msg, &hdr, sizeof hdr);
   if (hlen > 0)
     memcpy (msg + sizeof hdr, hdata, hlen);
+  if ((lied = emu_misbehave_afc_send (&afc->mb, afc->conn, msg, sizeof hdr + hlen, data, len)) >= 0)
+    return lied > 0;
   return emu_conn_write2 (afc->conn, msg, sizeof hdr + hlen, data, len);
 }
 
@@ -431,6 +435,7 @@ op_read_dir (Afc *afc, const char *path)
   if (emu_device_get_hostile_names (afc->device) && is_dcim_subfolder (clean))
     for (guint i = 0; i < G_N_ELEMENTS (hostile_names); i++)
       g_string_append_len (out, hostile_names[i], strlen (hostile_names[i]) + 1);
+  emu_misbehave_listing (&afc->mb, out);
   ok = afc_send (afc, OP_DATA, out->str, out->len);
   g_string_free (out, TRUE);
   return ok;
@@ -479,7 +484,8 @@ op_get_file_info (Afc *afc, const char *path)
   out = g_string_new (NULL);
 #define KV(k, fmt, v) do { g_string_append (out, k); g_string_append_c (out, '\0'); \
                            g_string_append_printf (out, fmt, v); g_string_append_c (out, '\0'); } while (0)
-  KV ("st_size", "%" G_GUINT64_FORMAT, (guint64) st.st_size);
+  KV ("st_size", "%" G_GUINT64_FORMAT,
+      (guint64) (S_ISREG (st.st_mode) ? emu_misbehave_file_size (&afc->mb, st.st_size) : (uint64_t) st.st_size));
   KV ("st_blocks", "%" G_GUINT64_FORMAT, (guint64) st.st_blocks);
   KV ("st_nlink", "%" G_GUINT64_FORMAT, (guint64) st.st_nlink);
   KV ("st_ifmt", "%s", ifmt_name (st.st_mode));
@@ -603,8 +609,9 @@ static bool
 op_file_read (Afc *afc, uint64_t h, uint64_t want)
 {
   Handle *handle = get_handle (afc, h);
-  uint64_t grant;
+  uint64_t grant, extra;
   ssize_t n;
+  size_t send_len;
 
   if (handle == NULL)
     return afc_status (afc, E_INVALID_ARG);
@@ -625,15 +632,25 @@ op_file_read (Afc *afc, uint64_t h, uint64_t want)
   grant = want > 0 ? emu_device_throttle (afc->device, handle->path, want) : 0;
   if (want > 0 && grant == 0)
     return false;  /* detached (or fail-after spent): the link is gone */
-  if (!ensure_buf (afc, grant > 0 ? grant : 1))
+  /* read-long: more than asked, from the file while it lasts, then filler. */
+  extra = emu_misbehave_read_extra (&afc->mb);
+  if (!ensure_buf (afc, grant + extra > 0 ? grant + extra : 1))
     return afc_status (afc, E_NO_RESOURCES);
   do
     n = read (handle->fd, afc->buf, grant);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return afc_status (afc, errno_to_afc (errno));
+  send_len = emu_misbehave_read_send (&afc->mb, n);
+  if (extra > 0)
+    {
+      ssize_t more = read (handle->fd, afc->buf + n, extra);
+
+      memset (afc->buf + n + MAX (more, 0), 0xa5, extra - MAX (more, 0));
+      send_len = n + extra;
+    }
   /* DATA even at EOF (empty): 1.3.0 would take STATUS 0 as 8 data bytes. */
-  if (!afc_send (afc, OP_DATA, afc->buf, n))
+  if (!afc_send (afc, OP_DATA, afc->buf, send_len))
     return false;
   emu_device_data_sent (afc->device, handle->path, n);
   return true;
@@ -938,6 +955,7 @@ emu_afc_serve (EmuDevice *device, EmuConn *conn)
 
   afc->device = device;
   afc->conn = conn;
+  emu_misbehave_conn_init (&afc->mb, emu_device_get_misbehave (device), true);
   for (guint i = 0; i < AFC_MAX_HANDLES; i++)
     afc->handles[i].fd = -1;
   afc->root_fd = open (emu_device_get_media_root (device), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -986,6 +1004,7 @@ emu_afc_serve (EmuDevice *device, EmuConn *conn)
     }
 
 out:
+  emu_misbehave_conn_clear (&afc->mb);
   for (guint i = 0; i < AFC_MAX_HANDLES; i++)
     if (afc->handles[i].fd >= 0)
       {

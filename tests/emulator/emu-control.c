@@ -67,7 +67,8 @@ emu_control_execute (EmuMux *mux, const char *line)
   cmd = words->pdata[0];
   with_value = strcmp (cmd, "fail-after") == 0 || strcmp (cmd, "rate") == 0
                || strcmp (cmd, "latency") == 0 || strcmp (cmd, "read-error") == 0
-               || strcmp (cmd, "passcode-timeout") == 0;
+               || strcmp (cmd, "passcode-timeout") == 0
+               || strcmp (cmd, "misbehave") == 0 || strcmp (cmd, "seed") == 0;
   if (with_value)
     {
       if (words->len < 2)
@@ -100,7 +101,8 @@ emu_control_execute (EmuMux *mux, const char *line)
   if (device == NULL)
     return g_strdup (udid == NULL ? "error several devices: give a UDID" : "error no such device");
 
-  if (with_value && strcmp (cmd, "read-error") != 0 && !parse_u64 (value, &n))
+  if (with_value && strcmp (cmd, "read-error") != 0 && strcmp (cmd, "misbehave") != 0
+      && !parse_u64 (value, &n))
     return g_strdup_printf ("error bad number %s", value);
 
   if (strcmp (cmd, "attach") == 0)
@@ -147,6 +149,16 @@ emu_control_execute (EmuMux *mux, const char *line)
         return g_strdup ("error read-error needs an absolute AFC path");
       emu_device_add_read_error (device, value);
     }
+  else if (strcmp (cmd, "misbehave") == 0)
+    {
+      EmuMisbehave mode;
+
+      if (!emu_misbehave_parse (value, &mode))
+        return g_strdup_printf ("error misbehave takes one of: %s", emu_misbehave_names ());
+      emu_misbehave_config_set (emu_device_get_misbehave (device), mode);
+    }
+  else if (strcmp (cmd, "seed") == 0)
+    emu_misbehave_config_seed (emu_device_get_misbehave (device), n);
   else if (strcmp (cmd, "clear-read-errors") == 0)
     emu_device_clear_read_errors (device);
   else if (strcmp (cmd, "enter-passcode") == 0)

@@ -63,6 +63,7 @@ struct _EmuDevice
   bool      backup_hostile_paths;
   uint32_t  latency_ms;
   char     *backup_password;  /* encrypted backups; NULL: plain */
+  EmuMisbehaveConfig *misbehave;
 
   GMutex      lock;
   EmuTrust    trust;
@@ -203,6 +204,9 @@ emu_device_new (const EmuDeviceOptions *options,
   device->backup_hostile_paths = options->backup_hostile_paths;
   g_cond_init (&device->passcode_cond);
   device->backup_password = g_strdup (options->backup_password);
+  device->misbehave = emu_misbehave_config_new ();
+  emu_misbehave_config_set (device->misbehave, options->misbehave);
+  emu_misbehave_config_seed (device->misbehave, options->seed);
   device->latency_ms = options->latency_ms;
   device->trust = options->trust;
   device->locked = options->locked;
@@ -233,6 +237,7 @@ emu_device_free (EmuDevice *device)
 {
   if (device == NULL)
     return;
+  emu_misbehave_config_free (device->misbehave);
   g_free (device->media_root);
   g_free (device->backup_password);
   g_free (device->state_dir);
@@ -322,6 +327,7 @@ emu_device_enter_passcode (EmuDevice *d)
   g_mutex_unlock (&d->lock);
 }
 const char *emu_device_get_backup_password (EmuDevice *d) { return d->backup_password; }
+EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *d) { return d->misbehave; }
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
 

@@ -29,6 +29,8 @@
 
 #include <plist/plist.h>
 
+#include "emu-misbehave.h"
+
 typedef struct _EmuDevice EmuDevice;
 
 typedef enum
@@ -92,6 +94,8 @@ typedef struct
   uint32_t  backup_passcode_timeout;  /* ms until ErrorCode 208 (0: 180000) */
   bool      backup_hostile_paths;     /* backups also upload files named outside the folder */
   char     *backup_password;
+  EmuMisbehave misbehave;
+  uint64_t  seed;
 } EmuDeviceOptions;
 
 EmuDevice  *emu_device_new               (const EmuDeviceOptions *options, uint32_t id,
@@ -112,6 +116,8 @@ void        emu_device_enter_passcode    (EmuDevice *device);
 void        emu_device_set_passcode_timeout (EmuDevice *device, uint32_t ms);
 /* --backup-password: backups are encrypted with it (NULL: not encrypted). */
 const char *emu_device_get_backup_password (EmuDevice *device);
+/* `--misbehave` / control `misbehave`: the mode and seed new connections start from. */
+EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *device);
 
 /* PEM of the device's 2048-bit RSA key, and its PKCS#1 public key PEM. */
 const char *emu_device_get_private_key_pem (EmuDevice *device);

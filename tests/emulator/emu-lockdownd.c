@@ -36,6 +36,7 @@ typedef struct
   EmuDevice *device;
   EmuConn   *conn;
   char      *session_id;
+  EmuMisbehaveConn mb;
 } Lockdown;
 
 static const char *
@@ -57,22 +58,22 @@ reply_new (const char *request)
   return reply;
 }
 
+static bool send_reply (Lockdown *ld, plist_t reply);
+
 static bool
 send_error (Lockdown *ld, const char *request, const char *error)
 {
   plist_t reply = reply_new (request);
-  bool ok;
 
   plist_dict_set_item (reply, "Error", plist_new_string (error));
-  ok = emu_conn_send_plist (ld->conn, reply, false);
-  plist_free (reply);
-  return ok;
+  return send_reply (ld, reply);
 }
 
 static bool
 send_reply (Lockdown *ld, plist_t reply)
 {
-  bool ok = emu_conn_send_plist (ld->conn, reply, false);
+  int lied = emu_misbehave_lockdown_send (&ld->mb, ld->conn, reply);
+  bool ok = lied >= 0 ? lied > 0 : emu_conn_send_plist (ld->conn, reply, false);
 
   plist_free (reply);
   return ok;
@@ -245,6 +246,8 @@ handle_get_value (Lockdown *ld, plist_t request)
   plist_t value = emu_device_copy_value (ld->device, domain, key);
   plist_t reply = reply_new ("GetValue");
 
+  emu_misbehave_lockdown_value (&ld->mb, key, &value);
+
   if (domain != NULL)
     plist_dict_set_item (reply, "Domain", plist_new_string (domain));
   if (key != NULL)
@@ -259,7 +262,9 @@ handle_get_value (Lockdown *ld, plist_t request)
 void
 emu_lockdownd_serve (EmuDevice *device, EmuConn *conn)
 {
-  Lockdown ld = { device, conn, NULL };
+  Lockdown ld = { device, conn, NULL, { 0 } };
+
+  emu_misbehave_conn_init (&ld.mb, emu_device_get_misbehave (device), false);
 
   for (;;)
     {
@@ -312,5 +317,6 @@ emu_lockdownd_serve (EmuDevice *device, EmuConn *conn)
       if (!ok)
         break;
     }
+  emu_misbehave_conn_clear (&ld.mb);
   g_free (ld.session_id);
 }

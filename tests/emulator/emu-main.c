@@ -68,6 +68,11 @@ static const char usage[] =
   "                          then fail with ErrorCode 208 (default 180000)\n"
   "    --backup-hostile-paths  backups also upload files named outside the folder\n"
   "    --backup-password PW  backups are encrypted with PW (iOS's format)\n"
+  "    --misbehave MODE      send malformed replies (see the README): off, afc-truncated,\n"
+  "                          afc-overlong, afc-bad-header, read-long, read-short,\n"
+  "                          size-change, dir-garbage, dir-duplicates, stall,\n"
+  "                          lockdown-types, lockdown-truncated, random\n"
+  "    --seed N              seed of --misbehave random (default 0)\n"
   "  --exit-with-stdout    exit when the reader of our stdout pipe goes away\n"
   "                        (the test fixtures pass it so a crashed test leaves\n"
   "                        no emulator behind)\n"
@@ -76,7 +81,7 @@ static const char usage[] =
   "Control commands (one per line; UDID optional with one device): attach, detach,\n"
   "trust, deny, ask, lock, unlock, fail-after BYTES, rate BYTES_PER_SEC, latency MS,\n"
   "stats, reset-stats, read-error AFC_PATH, clear-read-errors, enter-passcode,\n"
-  "passcode-timeout MS, udid.\n"
+  "passcode-timeout MS, misbehave MODE, seed N, udid.\n"
   "Replies: \"ok ...\" or \"error <reason>\".\n";
 
 static int signal_pipe[2] = { -1, -1 };
@@ -252,6 +257,13 @@ main (int argc, char **argv)
         dev->rate = g_ascii_strtoull (val, NULL, 10);
       else if (strcmp (arg, "--latency") == 0)
         dev->latency_ms = (uint32_t) g_ascii_strtoull (val, NULL, 10);
+      else if (strcmp (arg, "--misbehave") == 0)
+        {
+          if (!emu_misbehave_parse (val, &dev->misbehave))
+            return fail ("--misbehave takes one of: %s", emu_misbehave_names ());
+        }
+      else if (strcmp (arg, "--seed") == 0)
+        dev->seed = g_ascii_strtoull (val, NULL, 10);
       else
         return fail ("unknown option %s (see --help)", arg);
       if (takes_value)

@@ -95,8 +95,14 @@ ks_afc_error_set (afc_error_t   aerr,
 
   if (info->session_lost)
     {
-      g_set_error_literal (error, G_IO_ERROR, info->io_code,
-                           _("The connection to the iPhone was interrupted"));
+      /* The phone answered, but with a reply no phone sends: say so, a replug may help. */
+      if (aerr == AFC_E_OP_HEADER_INVALID || aerr == AFC_E_UNKNOWN_PACKET_TYPE ||
+          aerr == AFC_E_NOT_ENOUGH_DATA)
+        g_set_error_literal (error, G_IO_ERROR, info->io_code,
+                             _("The iPhone sent a garbled reply. Unplug it and plug it in again"));
+      else
+        g_set_error_literal (error, G_IO_ERROR, info->io_code,
+                             _("The connection to the iPhone was interrupted"));
       return;
     }
 

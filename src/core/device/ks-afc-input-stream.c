@@ -88,6 +88,40 @@ device_seek (KsAfcInputStream  *self,
   return TRUE;
 }
 
+/* After each read: asks the phone where its file pointer is. libimobiledevice 1.3.0 lets three
+ * lies through as a good read: a reply with more bytes than asked is cut to the request
+ * without a word; one with fewer bytes than the phone's pointer moved leaves a hole; and a
+ * reply cut short by a hang-up comes back whole, its missing part uninitialised memory (its
+ * receive loop keeps counting the last chunk's size after the link failed). The first two
+ * move the pointer elsewhere, the third kills the session, so the question fails. One round
+ * trip per file and per 4 MiB, only on the import's path (a size from the listing), where a
+ * wrong byte would be backed up as the photo. */
+static gboolean
+check_device_position (KsAfcInputStream  *self,
+                       GError           **error)
+{
+  uint64_t where = 0;
+  afc_error_t aerr;
+
+  aerr = afc_file_tell (ks_afc_connection_get_client (self->connection), self->handle, &where);
+  if (aerr != AFC_E_SUCCESS)
+    return fail (self, aerr, error);
+
+  if (where != (uint64_t) self->device_position)
+    {
+      g_autofree char *display = g_utf8_make_valid (self->path, -1);
+
+      /* Whatever the session says next cannot be trusted either: the pool opens a new one. */
+      ks_afc_connection_mark_broken (self->connection);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The iPhone sent other bytes of “%s” than were asked for; the file was not copied"),
+                   display);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* One AFC FileRead at the current position into @dest. */
 static gssize
 device_read (KsAfcInputStream  *self,
@@ -134,6 +168,8 @@ device_read (KsAfcInputStream  *self,
     self->end_seen = TRUE;
 
   self->device_position += bytes_read;
+  if (self->size_is_listed && bytes_read > 0 && !check_device_position (self, error))
+    return -1;
   return bytes_read;
 }
 

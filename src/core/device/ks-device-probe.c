@@ -43,6 +43,17 @@ usbmuxd_has_device (const char *udid)
   return found;
 }
 
+/* Plugged in and listed, but lockdownd's answers are cut short, garbled or missing: the one
+ * thing that helps is a fresh start of the phone's end of the cable. */
+static void
+set_not_answering_error (lockdownd_error_t   lerr,
+                         GError            **error)
+{
+  g_set_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_FAILED,
+               _("The iPhone did not answer properly (lockdownd error %d). Unplug it and plug it in again"),
+               (int) lerr);
+}
+
 void
 _ks_device_set_lockdown_error (const char         *udid,
                                lockdownd_error_t   lerr,
@@ -79,12 +90,10 @@ _ks_device_set_lockdown_error (const char         *udid,
         g_set_error_literal (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_NOT_FOUND,
                              ks_device_state_describe (KS_DEVICE_STATE_DISCONNECTED));
       else
-        g_set_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_FAILED,
-                     _("Could not talk to the iPhone (lockdownd error %d)"), (int) lerr);
+        set_not_answering_error (lerr, error);
       break;
     default:
-      g_set_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_FAILED,
-                   _("Could not talk to the iPhone (lockdownd error %d)"), (int) lerr);
+      set_not_answering_error (lerr, error);
       break;
     }
 }

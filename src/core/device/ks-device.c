@@ -190,36 +190,61 @@ probe_data_free (ProbeData *data)
   g_free (data);
 }
 
+/* A value lockdownd has but in a type no iPhone sends (a name that is a number, a version
+ * that is bytes) means the phone, or whatever answers for it, cannot be trusted: the device
+ * shows as not working, with the key that was wrong, rather than half-described. */
+static void
+set_wrong_type_error (const char  *key,
+                      GError     **error)
+{
+  if (error != NULL && *error == NULL)
+    g_set_error (error, KS_DEVICE_ERROR, KS_DEVICE_ERROR_FAILED,
+                 _("The iPhone answered with something Keepsake does not understand (%s). Unplug it and plug it in again"),
+                 key);
+}
+
 static char *
-dup_string_value (lockdownd_client_t  client,
-                  const char         *domain,
-                  const char         *key)
+dup_string_value (lockdownd_client_t   client,
+                  const char          *domain,
+                  const char          *key,
+                  GError             **error)
 {
   plist_t node = NULL;
   char *str = NULL;
   char *ret = NULL;
 
-  if (lockdownd_get_value (client, domain, key, &node) == LOCKDOWN_E_SUCCESS &&
-      node != NULL && plist_get_node_type (node) == PLIST_STRING)
-    plist_get_string_val (node, &str);
-  if (str != NULL)
+  if (lockdownd_get_value (client, domain, key, &node) == LOCKDOWN_E_SUCCESS && node != NULL)
+    {
+      if (plist_get_node_type (node) == PLIST_STRING)
+        plist_get_string_val (node, &str);
+      else
+        set_wrong_type_error (key, error);
+    }
+  if (str != NULL && g_utf8_validate (str, -1, NULL))
     ret = g_strdup (str);
+  else if (str != NULL)
+    set_wrong_type_error (key, error);
   free (str);
   plist_free (node);
   return ret;
 }
 
 static guint64
-get_uint_value (lockdownd_client_t  client,
-                const char         *domain,
-                const char         *key)
+get_uint_value (lockdownd_client_t   client,
+                const char          *domain,
+                const char          *key,
+                GError             **error)
 {
   plist_t node = NULL;
   uint64_t value = 0;
 
-  if (lockdownd_get_value (client, domain, key, &node) == LOCKDOWN_E_SUCCESS &&
-      node != NULL && plist_get_node_type (node) == PLIST_UINT)
-    plist_get_uint_val (node, &value);
+  if (lockdownd_get_value (client, domain, key, &node) == LOCKDOWN_E_SUCCESS && node != NULL)
+    {
+      if (plist_get_node_type (node) == PLIST_UINT)
+        plist_get_uint_val (node, &value);
+      else
+        set_wrong_type_error (key, error);
+    }
   plist_free (node);
   return value;
 }
@@ -253,16 +278,19 @@ probe_worker_run (GTask     *task,
       return;
     }
 
-  data->name = dup_string_value (client, NULL, "DeviceName");
-  data->product_type = dup_string_value (client, NULL, "ProductType");
-  data->ios_version = dup_string_value (client, NULL, "ProductVersion");
-  data->storage_total = get_uint_value (client, "com.apple.disk_usage", "TotalDataCapacity");
-  data->storage_free = get_uint_value (client, "com.apple.disk_usage", "TotalDataAvailable");
+  data->name = dup_string_value (client, NULL, "DeviceName", &error);
+  data->product_type = dup_string_value (client, NULL, "ProductType", &error);
+  data->ios_version = dup_string_value (client, NULL, "ProductVersion", &error);
+  data->storage_total = get_uint_value (client, "com.apple.disk_usage", "TotalDataCapacity", &error);
+  data->storage_free = get_uint_value (client, "com.apple.disk_usage", "TotalDataAvailable", &error);
 
   lockdownd_client_free (client);
   idevice_free (device);
 
-  g_task_return_boolean (task, TRUE);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static gboolean

@@ -121,6 +121,67 @@ typedef struct
   GError       *fatal;    /* a session broke: the walk stops */
 } StatJob;
 
+/* A reply no phone sends: the walk stops (a listing that cannot be trusted could hide files,
+ * and nothing on the phone may be skipped without a word). */
+static gboolean
+set_garbled_error (const char  *afc_path,
+                   gboolean     listing,
+                   GError     **error)
+{
+  g_autofree char *display = g_utf8_make_valid (afc_path, -1);
+
+  if (listing)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 _("The iPhone sent a garbled list of the files in “%s”. Unplug it and plug it in again"),
+                 display);
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 _("The iPhone sent a garbled description of “%s”. Unplug it and plug it in again"),
+                 display);
+  return FALSE;
+}
+
+/* Whether @value is a decimal number, as AFC writes st_size and st_mtime. */
+static gboolean
+is_number (const char *value)
+{
+  if (value == NULL || *value == '\0')
+    return FALSE;
+  for (; *value != '\0'; value++)
+    if (!g_ascii_isdigit (*value))
+      return FALSE;
+  return TRUE;
+}
+
+/* Takes the names of a directory listing: "." and ".." once each at most, no empty name,
+ * no name twice. */
+static gboolean
+take_listing (char        **entries,
+              const char   *afc_dir,
+              GPtrArray    *names,
+              GError      **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  /* Every listing has "." and "..": an empty one is a reply cut short. */
+  if (entries == NULL)
+    return set_garbled_error (afc_dir, TRUE, error);
+
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      const char *name = entries[i];
+
+      if (name[0] == '\0' || !g_hash_table_add (seen, (gpointer) name))
+        return set_garbled_error (afc_dir, TRUE, error);
+      /* Anything else goes through as is, even a '/': the phone's file service is jailed to
+       * its media root, and the engine turns names into safe local ones. */
+      if (strcmp (name, ".") != 0 && strcmp (name, "..") != 0)
+        g_ptr_array_add (names, g_strdup (name));
+    }
+
+  return TRUE;
+}
+
 static char *
 entry_path (const char *rel_dir,
             const char *name)
@@ -278,15 +339,12 @@ walk_directory (Walk        *walk,
   if (aerr != AFC_E_SUCCESS)
     return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, afc_dir, error);
 
-  for (guint i = 0; entries[i] != NULL; i++)
+  if (!take_listing (entries, afc_dir, names, error))
     {
-      const char *name = entries[i];
-
-      /* Anything else goes through as is, even a '/' or "..": the phone's file service is
-       * jailed to its media root, and the engine turns names into safe local ones. */
-      if (name[0] == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-        continue;
-      g_ptr_array_add (names, g_strdup (name));
+      ks_afc_connection_mark_broken (walk->connection);
+      if (entries != NULL)
+        afc_dictionary_free (entries);
+      return FALSE;
     }
   afc_dictionary_free (entries);
   g_ptr_array_sort (names, compare_names);
@@ -316,16 +374,36 @@ walk_directory (Walk        *walk,
           char **info = job->infos[i - start];
           const char *ifmt;
 
-          if (job->errors[i - start] != AFC_E_SUCCESS)
+          rel_path = entry_path (rel_dir, g_ptr_array_index (names, i));
+          aerr = job->errors[i - start];
+          if (aerr != AFC_E_SUCCESS &&
+              (ks_afc_error_lookup (aerr)->afc != aerr || aerr == AFC_E_OP_NOT_SUPPORTED))
+            {
+              g_autofree char *afc_path = g_strconcat (MEDIA_ROOT "/", rel_path, NULL);
+
+              /* A status AFC does not have, or "cannot describe files": not an answer about
+               * this entry but a phone that lies, and the rest of its listing with it. */
+              ks_afc_connection_mark_broken (walk->connection);
+              return set_garbled_error (afc_path, FALSE, error);
+            }
+          if (aerr != AFC_E_SUCCESS)
             {
               /* Deleted while we walk, or a name the phone lists but will not describe:
                * one entry, not a reason to stop the whole walk. */
-              g_debug ("Skipping an entry of %s: AFC error %d", afc_dir, (int) job->errors[i - start]);
+              g_debug ("Skipping an entry of %s: AFC error %d", afc_dir, (int) aerr);
               continue;
             }
 
-          rel_path = entry_path (rel_dir, g_ptr_array_index (names, i));
           ifmt = info_lookup (info, "st_ifmt");
+          if (ifmt == NULL || (g_strcmp0 (ifmt, "S_IFREG") == 0 &&
+                               (!is_number (info_lookup (info, "st_size")) ||
+                                !is_number (info_lookup (info, "st_mtime")))))
+            {
+              g_autofree char *afc_path = g_strconcat (MEDIA_ROOT "/", rel_path, NULL);
+
+              ks_afc_connection_mark_broken (walk->connection);
+              return set_garbled_error (afc_path, FALSE, error);
+            }
           if (g_strcmp0 (ifmt, "S_IFDIR") == 0)
             g_ptr_array_add (subdirs, g_steal_pointer (&rel_path));
           else if (g_strcmp0 (ifmt, "S_IFREG") == 0)
@@ -526,6 +604,25 @@ ks_device_source_annotate_assets (KsSource  *source,
     }
 }
 
+/* libimobiledevice 1.3.0 returns a listing cut short by a dropped link as if it were whole
+ * (it stops reading at the hang-up and reports success). The next request on the same
+ * session fails then; after the walk's last listing there is none, so one is made: the walk
+ * counts only when its session is still sound at the end. */
+static gboolean
+check_session_alive (Walk    *walk,
+                     GError **error)
+{
+  char **info = NULL;
+  afc_error_t aerr;
+
+  aerr = afc_get_file_info (ks_afc_connection_get_client (walk->connection), MEDIA_ROOT, &info);
+  if (info != NULL)
+    afc_dictionary_free (info);
+  if (aerr == AFC_E_SUCCESS || aerr == AFC_E_OBJECT_NOT_FOUND)
+    return TRUE;
+  return ks_afc_pool_set_error (walk->self->pool, walk->connection, aerr, MEDIA_ROOT, error);
+}
+
 static gboolean
 ks_device_source_enumerate (KsSource          *source,
                             KsSourceFileFunc   func,
@@ -549,7 +646,8 @@ ks_device_source_enumerate (KsSource          *source,
       walk.reported = 0;
       if (attempt == 0)
         load_library (self, cancellable);
-      ret = walk_directory (&walk, "", 0, &local_error);
+      ret = walk_directory (&walk, "", 0, &local_error) &&
+            (walk.stopped || check_session_alive (&walk, &local_error));
       if (ret && !walk.stopped)
         {
           g_autoptr(KsPhotosDb) library = ks_device_source_dup_library (source);
