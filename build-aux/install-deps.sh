@@ -17,7 +17,12 @@ PACKAGES="
   at-spi2-core python3-gi python3-pyatspi gir1.2-atspi-2.0
   imagemagick desktop-file-utils appstream
   ifuse fuse usbmuxd bindfs
+  help2man groff-base man-db
+  dpkg-dev debhelper lintian
 "
+# help2man, groff-base, man-db: keepsake-cli's manual page is made from its --help, and the
+# `manpage` test renders both pages (groff -ww, man -l).
+# dpkg-dev, debhelper, lintian: build-aux/build-deb and the `deb` test suite.
 # The emulator's independent-client test uses npm; this machine image may already carry its own
 # Node.js, which conflicts with Debian's nodejs/npm packages.
 if ! command -v npm >/dev/null 2>&1; then
