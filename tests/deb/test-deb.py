@@ -13,7 +13,6 @@
 # (build-aux/run-tests) runs it.
 
 import glob
-import json
 import os
 import subprocess
 import sys
@@ -21,33 +20,10 @@ import tempfile
 
 SOURCE_ROOT = os.environ['KS_SOURCE_ROOT']
 BUILD_ROOT = os.environ['KS_BUILD_ROOT']
+sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'common'))
+from kstap import Tap, build_info  # noqa: E402
+
 APP_ID = 'io.github.keepsake.Keepsake'   # the package is built with the default profile
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, what, details=()):
-        self.n += 1
-        print('%s %d %s' % ('ok' if cond else 'not ok', self.n, what))
-        if not cond:
-            self.failed += 1
-            for line in details:
-                print('# ' + str(line))
-        sys.stdout.flush()
-        return cond
-
-    def diag(self, text):
-        for line in str(text).splitlines():
-            print('# ' + line)
-        sys.stdout.flush()
-
-
-def project_version():
-    with open(os.path.join(BUILD_ROOT, 'meson-info', 'intro-projectinfo.json')) as f:
-        return json.load(f)['version']
 
 
 def build_traces():
@@ -143,7 +119,7 @@ def check_lintian(tap, deb):
 
 def main():
     tap = Tap()
-    version = project_version()
+    version, _ = build_info(BUILD_ROOT)
     before = build_traces()
     with tempfile.TemporaryDirectory(prefix='ks-deb-') as tmp:
         out = os.path.join(tmp, 'out')
@@ -158,8 +134,7 @@ def main():
         if not tap.ok(r.returncode == 0 and len(debs) == 1,
                       'build-aux/build-deb builds keepsake_%s_*.deb' % version,
                       ['exit %d' % r.returncode] + lines[-40:]):
-            print('1..%d' % tap.n)
-            return 1
+            return tap.plan()
         tap.ok(not warnings, 'the package build compiles without warnings', warnings[:20])
         deb = debs[0]
         tap.diag('%s: %d bytes' % (os.path.basename(deb), os.path.getsize(deb)))
@@ -170,8 +145,7 @@ def main():
     after = build_traces()
     tap.ok(after == before, 'building the package writes nothing into or next to the source tree',
            sorted(set(after) - set(before)))
-    print('1..%d' % tap.n)
-    return 1 if tap.failed else 0
+    return tap.plan()
 
 
 if __name__ == '__main__':

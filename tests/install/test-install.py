@@ -13,7 +13,6 @@
 # folder: none of their environment, executables or libraries may point into the source or
 # build tree.
 
-import hashlib
 import json
 import os
 import signal
@@ -25,66 +24,17 @@ import time
 SOURCE_ROOT = os.environ['KS_SOURCE_ROOT']
 BUILD_ROOT = os.environ['KS_BUILD_ROOT']
 sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'ui'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'emulator'))
+sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'common'))
 import atspi_driver  # noqa: E402
+from kstap import Tap, build_info, files_under, sha256  # noqa: E402
 
 atspi_driver.run_in_private_session()
 
-
 APP_ID = os.environ.get('KS_APP_ID', 'io.github.keepsake.Keepsake')
 SANITIZER_KEYS = ('ASAN_OPTIONS', 'LSAN_OPTIONS', 'UBSAN_OPTIONS')
-
-
-def build_options():
-    with open(os.path.join(BUILD_ROOT, 'meson-info', 'intro-buildoptions.json')) as f:
-        return {o['name']: o['value'] for o in json.load(f)}
-
-
-def project_version():
-    with open(os.path.join(BUILD_ROOT, 'meson-info', 'intro-projectinfo.json')) as f:
-        return json.load(f)['version']
-
-
-OPTIONS = build_options()
+VERSION, OPTIONS = build_info(BUILD_ROOT)
 SANITIZED = OPTIONS.get('b_sanitize') not in (None, 'none', '')
 WAIT = 90 * (3 if SANITIZED else 1)
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, what, details=()):
-        self.n += 1
-        print('%s %d %s' % ('ok' if cond else 'not ok', self.n, what))
-        if not cond:
-            self.failed += 1
-            for line in details:
-                print('# ' + str(line))
-        sys.stdout.flush()
-        return cond
-
-    def diag(self, text):
-        for line in str(text).splitlines():
-            print('# ' + line)
-        sys.stdout.flush()
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def files_under(root, skip=()):
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in skip]
-        out += [os.path.relpath(os.path.join(dirpath, n), root) for n in filenames]
-    return sorted(out)
 
 
 def points_into_tree(value):
@@ -246,7 +196,6 @@ def check_install(tap, root, version):
 
 
 def check_cli(tap, root, tmp, version):
-    bindir = os.path.join(root, OPTIONS['bindir'])
     pkglibexec = os.path.join(root, OPTIONS['libexecdir'], 'keepsake')
     cwd = os.path.join(tmp, 'cwd')
     os.makedirs(cwd, exist_ok=True)
@@ -413,21 +362,19 @@ def check_app(tap, root, tmp, version):
 
 def main():
     tap = Tap()
-    version = project_version()
+    version = VERSION
     with tempfile.TemporaryDirectory(prefix='ks-install-') as tmp:
         dest = os.path.join(tmp, 'dest')
         r = subprocess.run(['meson', 'install', '-C', BUILD_ROOT, '--no-rebuild', '--quiet',
                             '--destdir', dest], capture_output=True, text=True)
         if not tap.ok(r.returncode == 0, 'meson install --destdir succeeds',
                       (r.stdout + r.stderr).splitlines()[-20:]):
-            print('1..%d' % tap.n)
-            return 1
+            return tap.plan()
         root = dest + OPTIONS['prefix']
         check_install(tap, root, version)
         check_cli(tap, root, tmp, version)
         check_app(tap, root, tmp, version)
-    print('1..%d' % tap.n)
-    return 1 if tap.failed else 0
+    return tap.plan()
 
 
 if __name__ == '__main__':
