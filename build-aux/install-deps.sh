@@ -20,9 +20,14 @@ PACKAGES="
   imagemagick desktop-file-utils appstream
   ifuse fuse usbmuxd bindfs
   python3-cryptography
+  help2man groff-base man-db
+  dpkg-dev debhelper lintian
 "
 # python3-cryptography: the backup-source test decrypts the emulator's encrypted backups the way
 # the published tools do, independently of Keepsake's reader.
+# help2man, groff-base, man-db: keepsake-cli's manual page is made from its --help, and the
+# `manpage` test renders both pages (groff -ww, man -l).
+# dpkg-dev, debhelper, lintian: build-aux/build-deb and the `deb` test suite.
 # Drive destinations read file system UUIDs and types with libblkid; the drive tests make
 # vfat/exfat/ext4 images and mount them (through FUSE where the kernel lacks vfat or exfat).
 PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-fuse"

@@ -30,7 +30,7 @@ static const char help_text[] =
   "\n"
   "Commands:\n"
   "  devices                          list connected iPhones and their state\n"
-  "  list   [--device UDID | --source DIR]\n"
+  "  list [--device UDID | --source DIR]\n"
   "                                   list the photo and video files on the iPhone (or in DIR)\n"
   "  backup [--device UDID | --source DIR] [--to DIR] [--dry-run]\n"
   "                                   copy what is not backed up yet, verified, to every\n"
@@ -65,6 +65,7 @@ static const char help_text[] =
   "  --json                           machine-readable output on stdout\n"
   "  --wait SECONDS                   how long to wait for Trust or unlock (default 60)\n"
   "  -h, --help                       this text\n"
+  "  --version                        print the version and exit\n"
   "\n"
   "With exactly one iPhone connected, --device may be omitted. Progress goes to stderr when it\n"
   "is a terminal. Ctrl+C stops cleanly: files are either complete or not there at all.\n"
@@ -344,6 +345,13 @@ main (int   argc,
     }
 
   command = argv[1];
+  if (g_strcmp0 (command, "--version") == 0)
+    {
+      g_print ("keepsake-cli %s\n", PACKAGE_VERSION);
+      ret = KS_EXIT_OK;
+      goto out;
+    }
+
   for (int i = 1; i < argc; i++)
     if (g_strcmp0 (argv[i], "--help") == 0 || g_strcmp0 (argv[i], "-h") == 0 ||
         g_strcmp0 (argv[i], "help") == 0)
