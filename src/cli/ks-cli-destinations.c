@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-cli.h"
+#include "ks-rclone-remote.h"
 
 /* Also used by `status`. */
 void
@@ -260,10 +261,19 @@ ks_cli_destinations (KsCli  *cli,
                      char  **argv)
 {
   g_autofree char *name = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *identity_file = NULL;
+  g_autofree char *endpoint = NULL;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(KsBackupPlan) plan = NULL;
   const GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the destination to add"), "NAME" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("File holding the password of a network or cloud destination"), "FILE" },
+    { "identity-file", 0, 0, G_OPTION_ARG_FILENAME, &identity_file,
+      N_("SSH private key for an sftp:// destination"), "FILE" },
+    { "endpoint", 0, 0, G_OPTION_ARG_STRING, &endpoint,
+      N_("Server address for an s3:// destination that is not Amazon’s"), "URL" },
     { NULL }
   };
   const char *action;
@@ -296,6 +306,12 @@ ks_cli_destinations (KsCli  *cli,
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, msg);
       return KS_EXIT_USAGE;
     }
+  if ((password_file || identity_file || endpoint) && !g_str_equal (action, "add"))
+    {
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                          _("--password-file, --identity-file and --endpoint are only for destinations add"));
+      return KS_EXIT_USAGE;
+    }
   if (name != NULL && !g_str_equal (action, "add"))
     {
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--name is only for destinations add"));
@@ -308,6 +324,15 @@ ks_cli_destinations (KsCli  *cli,
 
   if (lists)
     return list (cli, plan);
+  if (g_str_equal (action, "add") && ks_rclone_remote_is_location (argv[2]))
+    return ks_cli_destinations_add_remote (cli, plan, argv[2], name, password_file,
+                                           identity_file, endpoint);
+  if (g_str_equal (action, "add") && (password_file || identity_file || endpoint))
+    {
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                          _("--password-file, --identity-file and --endpoint are for network and cloud locations"));
+      return KS_EXIT_USAGE;
+    }
   if (g_str_equal (action, "add"))
     return add (cli, plan, argv[2], name);
   return change (cli, plan, action, argv[2]);

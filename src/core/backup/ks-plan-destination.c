@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "ks-folder-destination.h"
+#include "ks-rclone-destination.h"
 #include "ks-plan-destination-private.h"
 
 static const char *kind_names[] = {
@@ -206,7 +207,17 @@ ks_plan_destination_create_store (KsPlanDestination *self)
 {
   g_return_val_if_fail (KS_IS_PLAN_DESTINATION (self), NULL);
 
-  /* Every kind in the plan today is a folder on a mounted file system. */
-  return KS_DESTINATION (ks_folder_destination_new_full (self->location, self->id,
-                                                         self->create_missing));
+  switch (self->kind)
+    {
+    case KS_DESTINATION_KIND_NETWORK:
+    case KS_DESTINATION_KIND_CLOUD:
+      /* Reached through rclone; the location says how. */
+      return KS_DESTINATION (ks_rclone_destination_new (self->location, self->id));
+
+    case KS_DESTINATION_KIND_FOLDER:
+    case KS_DESTINATION_KIND_DRIVE:
+    default:
+      return KS_DESTINATION (ks_folder_destination_new_full (self->location, self->id,
+                                                             self->create_missing));
+    }
 }

@@ -1,0 +1,205 @@
+# servers.py
+#
+# Copyright 2026 The Keepsake authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Real servers on 127.0.0.1 for the network destination tests, started from Debian's own
+programs with a throwaway configuration in a temp folder and a random free port: OpenSSH's
+sshd (SFTP, with a temporary user that has a password and a key), Apache with mod_dav
+(WebDAV) and Samba's smbd (SMB). Each is a context manager and is always stopped, with every
+process it started (sessions included), even when the test fails.
+
+`root` is the folder the server serves, so a test reads back what landed with the server's
+own view of it: the files on disk."""
+
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+
+class ServerError(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerError('the server exited with %d' % proc.returncode)
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise ServerError('the server did not listen on port %d' % port)
+
+
+def descendants(pid):
+    """Every process below @pid (by the parent links in /proc)."""
+    children = {}
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % name) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(')') + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def kill_tree(proc):
+    """SIGKILL the server and everything it started (sshd's sessions, smbd's children)."""
+    if proc is None:
+        return
+    pids = descendants(proc.pid)
+    for p in [proc.pid] + pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+class Server:
+    scheme = None
+
+    def __init__(self, tmp, root=None):
+        self.dir = os.path.join(tmp, 'server-' + self.scheme)
+        os.makedirs(self.dir, exist_ok=True)
+        # The server's own user must get through the test's private temp folders.
+        os.chmod(tmp, 0o711)
+        os.chmod(self.dir, 0o711)
+        self.root = root or os.path.join(self.dir, 'root')
+        os.makedirs(self.root, exist_ok=True)
+        self.port = None
+        self.proc = None
+        self.user = None
+        self.password = secrets.token_hex(12)
+        self.password_file = os.path.join(self.dir, 'password')
+        with open(self.password_file, 'w') as f:
+            f.write(self.password + '\n')
+        os.chmod(self.password_file, 0o600)
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def kill(self):
+        """The server dies at once, mid-transfer if there is one."""
+        kill_tree(self.proc)
+        self.proc = None
+
+    def stop(self):
+        self.kill()
+
+    def log(self):
+        path = os.path.join(self.dir, 'log')
+        if not os.path.exists(path):
+            return ''
+        with open(path, errors='replace') as f:
+            return f.read()[-4000:]
+
+
+class TempUser:
+    """A system user for the life of a test (sshd and smbd check real accounts)."""
+
+    def __init__(self, home, password):
+        self.name = 'kst' + secrets.token_hex(4)
+        self.home = home
+        subprocess.run(['useradd', '--no-create-home', '--home-dir', home, '--shell', '/bin/sh',
+                        self.name], check=True)
+        subprocess.run(['chpasswd'], input=('%s:%s\n' % (self.name, password)).encode(), check=True)
+        entry = pwd.getpwnam(self.name)
+        self.uid, self.gid = entry.pw_uid, entry.pw_gid
+
+    def remove(self):
+        subprocess.run(['userdel', self.name], stderr=subprocess.DEVNULL)
+
+
+class SshServer(Server):
+    """sshd -D on 127.0.0.1 for SFTP, with its own host key; the test user logs in with a
+    password or with a key. sftp-server and a shell (rclone runs md5sum over it)."""
+    scheme = 'sftp'
+
+    def start(self):
+        self.account = TempUser(self.dir, self.password)
+        self.user = self.account.name
+        os.chown(self.root, self.account.uid, self.account.gid)
+        self.host_key = os.path.join(self.dir, 'host_key')
+        self.identity_file = os.path.join(self.dir, 'id_ed25519')
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', self.host_key], check=True)
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', self.identity_file], check=True)
+        auth = os.path.join(self.dir, 'authorized_keys')
+        shutil.copy(self.identity_file + '.pub', auth)
+        os.chmod(auth, 0o644)
+        os.makedirs('/run/sshd', exist_ok=True)
+        self.port = free_port()
+        config = os.path.join(self.dir, 'sshd_config')
+        with open(config, 'w') as f:
+            f.write('\n'.join([
+                'Port %d' % self.port,
+                'ListenAddress 127.0.0.1',
+                'HostKey %s' % self.host_key,
+                'PidFile none',
+                'UsePAM no',
+                'PasswordAuthentication yes',
+                'KbdInteractiveAuthentication no',
+                'PubkeyAuthentication yes',
+                'AuthorizedKeysFile %s' % auth,
+                'StrictModes no',
+                'PermitRootLogin no',
+                'AllowUsers %s' % self.user,
+                'Subsystem sftp /usr/lib/openssh/sftp-server',
+                'LogLevel ERROR',
+                '']))
+        self.proc = subprocess.Popen(['/usr/sbin/sshd', '-D', '-e', '-f', config],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, 'log'), 'w'))
+        wait_for_port(self.port, self.proc)
+
+    def restart(self):
+        self.proc = subprocess.Popen(['/usr/sbin/sshd', '-D', '-e', '-f',
+                                      os.path.join(self.dir, 'sshd_config')],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, 'log'), 'a'))
+        wait_for_port(self.port, self.proc)
+
+    def location(self):
+        return 'sftp://%s@127.0.0.1:%d%s' % (self.user, self.port, self.root)
+
+    def stop(self):
+        self.kill()
+        if getattr(self, 'account', None) is not None:
+            self.account.remove()
+            self.account = None
