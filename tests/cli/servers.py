@@ -87,7 +87,7 @@ def kill_tree(proc):
 class Server:
     scheme = None
 
-    def __init__(self, tmp, root=None):
+    def __init__(self, tmp, root=None, tmpfs_size=None):
         self.dir = os.path.join(tmp, 'server-' + self.scheme)
         os.makedirs(self.dir, exist_ok=True)
         # The server's own user must get through the test's private temp folders.
@@ -95,6 +95,12 @@ class Server:
         os.chmod(self.dir, 0o711)
         self.root = root or os.path.join(self.dir, 'root')
         os.makedirs(self.root, exist_ok=True)
+        self.mounted = False
+        if tmpfs_size is not None:
+            # A small disk of its own, to fill up.
+            subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s,mode=0755' % tmpfs_size,
+                            'tmpfs', self.root], check=True)
+            self.mounted = True
         self.port = None
         self.proc = None
         self.user = None
@@ -108,12 +114,20 @@ class Server:
         try:
             self.start()
         except BaseException:
-            self.stop()
+            self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc):
-        self.stop()
+        try:
+            self.stop()
+        finally:
+            self.unmount()
+
+    def unmount(self):
+        if self.mounted:
+            subprocess.run(['umount', '-l', self.root])
+            self.mounted = False
 
     def kill(self):
         """The server dies at once, mid-transfer if there is one."""
@@ -203,3 +217,8 @@ class SshServer(Server):
         if getattr(self, 'account', None) is not None:
             self.account.remove()
             self.account = None
+
+
+SERVERS = {
+    'sftp': SshServer,
+}

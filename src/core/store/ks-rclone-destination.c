@@ -160,6 +160,18 @@ run (KsRcloneDestination  *self,
       return NULL;
     }
 
+  /* Once the retries have given up, every call fails at once: the run stops using the
+   * server instead of waiting for it file after file. */
+  g_mutex_lock (&self->mutex);
+  if (self->lost != NULL)
+    {
+      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                           self->lost->message);
+      g_mutex_unlock (&self->mutex);
+      return NULL;
+    }
+  g_mutex_unlock (&self->mutex);
+
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
