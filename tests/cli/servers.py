@@ -219,6 +219,65 @@ class SshServer(Server):
             self.account = None
 
 
+class WebDavServer(Server):
+    """Apache with mod_dav_fs in the foreground, Basic authentication from its own password
+    file; it serves `root` at /dav. Plain WebDAV keeps no checksums."""
+    scheme = 'webdav'
+
+    def start(self):
+        import base64
+        import hashlib
+        self.user = 'anna'
+        www = pwd.getpwnam('www-data')
+        os.chown(self.root, www.pw_uid, www.pw_gid)
+        run_dir = os.path.join(self.dir, 'run')
+        os.makedirs(run_dir, exist_ok=True)
+        os.chown(run_dir, www.pw_uid, www.pw_gid)
+        users = os.path.join(self.dir, 'htpasswd')
+        digest = base64.b64encode(hashlib.sha1(self.password.encode()).digest()).decode()
+        with open(users, 'w') as f:
+            f.write('%s:{SHA}%s\n' % (self.user, digest))
+        os.chmod(users, 0o644)
+        self.port = free_port()
+        modules = '/usr/lib/apache2/modules/'
+        config = os.path.join(self.dir, 'httpd.conf')
+        with open(config, 'w') as f:
+            f.write('\n'.join(
+                ['LoadModule %s_module %smod_%s.so' % (m, modules, m) for m in (
+                    'mpm_event', 'authn_core', 'authn_file', 'auth_basic', 'authz_core',
+                    'authz_user', 'alias', 'dav', 'dav_fs')] + [
+                'ServerName 127.0.0.1',
+                'ServerRoot %s' % self.dir,
+                'DefaultRuntimeDir %s' % run_dir,
+                'PidFile %s/httpd.pid' % run_dir,
+                'Listen 127.0.0.1:%d' % self.port,
+                'User www-data',
+                'Group www-data',
+                'ErrorLog %s/log' % self.dir,
+                'LogLevel warn',
+                'DavLockDB %s/davlock' % run_dir,
+                'Alias /dav %s' % self.root,
+                '<Directory %s>' % self.root,
+                '  Dav On',
+                '  AuthType Basic',
+                '  AuthName keepsake-test',
+                '  AuthUserFile %s' % users,
+                '  Require valid-user',
+                '</Directory>',
+                '']))
+        self.config = config
+        self.restart()
+
+    def restart(self):
+        self.proc = subprocess.Popen(['/usr/sbin/apache2', '-f', self.config, '-DFOREGROUND'],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.proc)
+
+    def location(self):
+        return 'webdav://%s@127.0.0.1:%d/dav' % (self.user, self.port)
+
+
 SERVERS = {
     'sftp': SshServer,
+    'webdav': WebDavServer,
 }
