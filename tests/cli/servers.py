@@ -277,7 +277,68 @@ class WebDavServer(Server):
         return 'webdav://%s@127.0.0.1:%d/dav' % (self.user, self.port)
 
 
+class SmbServer(Server):
+    """Samba's smbd in the foreground on a non-privileged port, its own smb.conf, state and
+    password database; the share "photos" is `root`, for a temporary user."""
+    scheme = 'smb'
+
+    def start(self):
+        self.account = TempUser(self.dir, self.password)
+        self.user = self.account.name
+        os.chown(self.root, self.account.uid, self.account.gid)
+        state = os.path.join(self.dir, 'state')
+        os.makedirs(state, exist_ok=True)
+        self.port = free_port()
+        self.config = os.path.join(self.dir, 'smb.conf')
+        with open(self.config, 'w') as f:
+            f.write('\n'.join([
+                '[global]',
+                '  server role = standalone server',
+                '  smb ports = %d' % self.port,
+                '  interfaces = 127.0.0.1',
+                '  bind interfaces only = yes',
+                '  disable netbios = yes',
+                '  server min protocol = SMB2',
+                '  passdb backend = tdbsam:%s/passdb.tdb' % state,
+                '  private dir = %s' % state,
+                '  lock directory = %s' % state,
+                '  state directory = %s' % state,
+                '  cache directory = %s' % state,
+                '  pid directory = %s' % state,
+                '  ncalrpc dir = %s/ncalrpc' % state,
+                '  log file = %s/log' % self.dir,
+                '  log level = 1',
+                '  map to guest = never',
+                '  load printers = no',
+                '  printcap name = /dev/null',
+                '[photos]',
+                '  path = %s' % self.root,
+                '  read only = no',
+                '  valid users = %s' % self.user,
+                '']))
+        subprocess.run(['smbpasswd', '-c', self.config, '-s', '-a', self.user],
+                       input=('%s\n%s\n' % (self.password, self.password)).encode(),
+                       check=True, stdout=subprocess.DEVNULL)
+        self.restart()
+
+    def restart(self):
+        self.proc = subprocess.Popen(['/usr/sbin/smbd', '--foreground', '--no-process-group',
+                                      '--configfile=%s' % self.config],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.proc)
+
+    def location(self):
+        return 'smb://%s@127.0.0.1:%d/photos' % (self.user, self.port)
+
+    def stop(self):
+        self.kill()
+        if getattr(self, 'account', None) is not None:
+            self.account.remove()
+            self.account = None
+
+
 SERVERS = {
     'sftp': SshServer,
     'webdav': WebDavServer,
+    'smb': SmbServer,
 }

@@ -206,6 +206,40 @@ def test_disk_full(tmp):
         check_integrity(server.root, tmp, media, killed=True)
 
 
+def test_disk_fills_during_backup(tmp):
+    """Room for everything when the run starts; then something else fills the server's disk."""
+    media = make_source(tmp, 12, 500000)
+    env = env_for(None, tmp)
+    with SERVERS[KIND](tmp, tmpfs_size='16m') as server:
+        add(server, env)
+
+        def fill_when_started():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if len(backup_files(server.root)) >= 2:
+                    with open(os.path.join(server.root, 'filler'), 'wb') as f:
+                        try:
+                            while True:
+                                f.write(b'\0' * 65536)
+                                f.flush()
+                        except OSError:
+                            pass
+                    return
+                time.sleep(0.005)
+        filler = threading.Thread(target=fill_when_started)
+        filler.start()
+        rc, doc, _ = backup(media, env)
+        filler.join()
+        assert rc != 0, doc
+        assert 'no space left' in error_text(doc), doc
+        os.unlink(os.path.join(server.root, 'filler'))
+        check_integrity(server.root, tmp, media, killed=True)
+
+        rc, doc, _ = backup(media, env, expect=0)
+        check_complete(server.root, media)
+        check_integrity(server.root, tmp, media)
+
+
 def test_verify_names_flipped_byte(tmp):
     media = make_source(tmp, 6, 100000)
     env = env_for(None, tmp)
@@ -238,5 +272,6 @@ if __name__ == '__main__':
         ('wrong password', test_wrong_password),
         ('killed mid-upload', test_killed_mid_upload),
         ('disk full', test_disk_full),
+        ('disk fills during the backup', test_disk_fills_during_backup),
         ('verify names a flipped byte', test_verify_names_flipped_byte),
     ])

@@ -61,7 +61,8 @@ classify (guint       status,
   static const char * const auth[] = {
     "unable to authenticate", "unauthorized", "authentication failed", "401",
     "logon failure", "logon_failure", "access denied", "permission denied (publickey",
-    "invalidaccesskeyid", "signaturedoesnotmatch", "403 forbidden", NULL
+    "invalidaccesskeyid", "signaturedoesnotmatch", "403 forbidden", "logon is invalid",
+    "bad username", NULL
   };
   static const char * const space[] = {
     "no space left", "insufficient storage", "507", "disk full", "disk_full",
