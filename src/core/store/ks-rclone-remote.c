@@ -17,6 +17,7 @@
 
 #include "ks-rclone.h"
 #include "ks-rclone-remote.h"
+#include "ks-rclone-secret.h"
 
 #define ENV_PREFIX "RCLONE_CONFIG_KEEPSAKE_"
 
@@ -33,6 +34,7 @@ ks_rclone_remote_free (KsRcloneRemote *self)
   g_free (self->path);
   g_free (self->password_file);
   g_free (self->identity_file);
+  g_free (self->location);
   g_strfreev (self->env);
   g_free (self);
 }
@@ -127,6 +129,7 @@ parse_uri (KsRcloneRemote  *self,
       self->identity_file = g_strdup (g_hash_table_lookup (params, "identity-file"));
       endpoint = g_hash_table_lookup (params, "endpoint");
       vendor = g_hash_table_lookup (params, "vendor");
+      self->keyring = g_strcmp0 (g_hash_table_lookup (params, "password"), "keyring") == 0;
     }
 
   scheme = g_uri_get_scheme (uri);
@@ -223,6 +226,7 @@ ks_rclone_remote_parse (const char  *location,
 
   g_return_val_if_fail (location != NULL, NULL);
 
+  self->location = g_strdup (location);
   if (g_str_has_prefix (location, "rclone:"))
     ok = parse_rclone_remote (self, location, error);
   else if (ks_rclone_remote_is_location (location))
@@ -279,6 +283,12 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
   if (self->password_file != NULL)
     {
       secret = read_secret_file (self->password_file, error);
+      if (secret == NULL)
+        return NULL;
+    }
+  else if (self->keyring)
+    {
+      secret = ks_rclone_secret_lookup (self->location, cancellable, error);
       if (secret == NULL)
         return NULL;
     }

@@ -28,6 +28,8 @@ typedef struct
   char     *path;          /* the path part, for people */
   char     *password_file; /* nullable */
   char     *identity_file; /* nullable */
+  gboolean  keyring;       /* the password is in the keyring, under the location */
+  char     *location;
   GStrv     env;           /* RCLONE_CONFIG_KEEPSAKE_*=… without secrets */
   gboolean  user_config;   /* the user's own rclone.conf holds the remote */
   gboolean  is_cloud;
