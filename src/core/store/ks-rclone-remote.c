@@ -117,8 +117,13 @@ parse_uri (KsRcloneRemote  *self,
     return FALSE;
 
   if (g_uri_get_password (uri) != NULL)
-    return invalid (error, location,
-                    _("a password does not belong in the location; give it in a file"));
+    {
+      /* Not even the error repeats it. */
+      g_autofree char *shown = g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+
+      return invalid (error, shown,
+                      _("a password does not belong in the location; give it in a file"));
+    }
 
   if (g_uri_get_query (uri) != NULL)
     {
