@@ -143,13 +143,16 @@ back_off (guint         seconds,
   return TRUE;
 }
 
-/* An rc job, tried again with back-off (1, 2, 4 s) while the network is the problem. */
+/* An rc call, tried again with back-off (1, 2, 4 s) while the network is the problem. Calls
+ * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
+ * quick ones (a move, a stat, a delete) are plain calls. */
 static JsonObject *
-run (KsRcloneDestination  *self,
-     const char           *method,
-     JsonObject           *params,
-     GCancellable         *cancellable,
-     GError              **error)
+run_call (KsRcloneDestination  *self,
+          const char           *method,
+          JsonObject           *params,
+          gboolean              as_job,
+          GCancellable         *cancellable,
+          GError              **error)
 {
   g_autoptr(JsonObject) owned = params;
 
@@ -177,7 +180,9 @@ run (KsRcloneDestination  *self,
       g_autoptr(GError) local_error = NULL;
       JsonObject *reply;
 
-      reply = ks_rclone_run_job (self->rclone, method, owned, NULL, NULL, cancellable, &local_error);
+      reply = as_job
+        ? ks_rclone_run_job (self->rclone, method, owned, NULL, NULL, cancellable, &local_error)
+        : ks_rclone_call (self->rclone, method, owned, cancellable, &local_error);
       if (reply != NULL)
         return reply;
 
@@ -191,6 +196,26 @@ run (KsRcloneDestination  *self,
         }
       g_debug ("%s failed (%s), trying again", method, local_error->message);
     }
+}
+
+static JsonObject *
+run (KsRcloneDestination  *self,
+     const char           *method,
+     JsonObject           *params,
+     GCancellable         *cancellable,
+     GError              **error)
+{
+  return run_call (self, method, params, TRUE, cancellable, error);
+}
+
+static JsonObject *
+run_quick (KsRcloneDestination  *self,
+           const char           *method,
+           JsonObject           *params,
+           GCancellable         *cancellable,
+           GError              **error)
+{
+  return run_call (self, method, params, FALSE, cancellable, error);
 }
 
 static gboolean
@@ -232,7 +257,7 @@ move_file (KsRcloneDestination  *self,
 {
   g_autoptr(JsonObject) reply = NULL;
 
-  reply = run (self, "operations/movefile",
+  reply = run_quick (self, "operations/movefile",
                copy_params (self->remote->fs, from, self->remote->fs, to),
                cancellable, error);
   return reply != NULL;
@@ -245,7 +270,7 @@ delete_file (KsRcloneDestination *self,
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) error = NULL;
 
-  reply = run (self, "operations/deletefile", path_params (self, remote_path), NULL, &error);
+  reply = run_quick (self, "operations/deletefile", path_params (self, remote_path), NULL, &error);
   if (reply == NULL)
     g_debug ("Cannot remove %s: %s", remote_path, error->message);
   remember_file (self, remote_path, -1);
@@ -276,7 +301,10 @@ stat_file (KsRcloneDestination  *self,
   json_object_set_boolean_member (opt, "noMimeType", TRUE);
   json_object_set_object_member (params, "opt", opt);
 
-  reply = run (self, "operations/stat", params, cancellable, error);
+  /* Hashing may read the whole file on the server: a job. */
+  reply = hash_type != NULL
+    ? run (self, "operations/stat", params, cancellable, error)
+    : run_quick (self, "operations/stat", params, cancellable, error);
   if (reply == NULL)
     return NULL;
 

@@ -575,8 +575,8 @@ ks_rclone_run_job (KsRclone             *self,
       if (progress != NULL && round % 5 == 4)
         report_progress (self, jobid, progress, user_data, cancellable);
 
-      /* Short jobs end in a few polls; long ones are polled less often. */
-      g_usleep (round < 10 ? POLL_INTERVAL_US / 4 : POLL_INTERVAL_US);
+      /* Short jobs end in a few polls (5, 10, 20… ms); long ones are polled every 100 ms. */
+      g_usleep (MIN (POLL_INTERVAL_US, 5000u << MIN (round, 5u)));
     }
 }
 
