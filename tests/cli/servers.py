@@ -137,6 +137,14 @@ class Server:
     def stop(self):
         self.kill()
 
+    def remove_own_temporaries(self):
+        """Files the server itself was writing when it was killed (Apache's PUT goes to a
+        .davfs.tmp file first); not Keepsake's to clean."""
+        for d, _, files in os.walk(self.root):
+            for f in files:
+                if f.startswith('.davfs.tmp'):
+                    os.unlink(os.path.join(d, f))
+
     def log(self):
         path = os.path.join(self.dir, 'log')
         if not os.path.exists(path):

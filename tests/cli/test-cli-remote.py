@@ -36,6 +36,11 @@ def error_text(doc):
     return ' '.join(parts)
 
 
+def named_files(root):
+    """Files under their real names (not the hidden temporaries of Keepsake or the server)."""
+    return [p for p in backup_files(root) if not os.path.basename(p).startswith(b'.')]
+
+
 def make_source(tmp, count, size, seed=0):
     """A folder of DCIM files with random bytes: what the phone would hold."""
     media = os.path.join(tmp, 'phone')
@@ -168,7 +173,7 @@ def test_killed_mid_upload(tmp):
         def kill_when_started():
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if len(backup_files(server.root)) >= 3:
+                if len(named_files(server.root)) >= 3:
                     server.kill()
                     return
                 time.sleep(0.005)
@@ -179,6 +184,7 @@ def test_killed_mid_upload(tmp):
         assert server.proc is None, 'the backup ended before the server could be killed'
         assert rc != 0, doc
         assert 'cannot be reached' in error_text(doc), doc
+        server.remove_own_temporaries()
         done = len(backup_files(server.root))
         assert 3 <= done < 30, done
         # Whatever is there and claimed is whole; a temporary may remain on the server.
@@ -216,7 +222,7 @@ def test_disk_fills_during_backup(tmp):
         def fill_when_started():
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if len(backup_files(server.root)) >= 2:
+                if len(named_files(server.root)) >= 2:
                     with open(os.path.join(server.root, 'filler'), 'wb') as f:
                         try:
                             while True:
@@ -233,6 +239,7 @@ def test_disk_fills_during_backup(tmp):
         assert rc != 0, doc
         assert 'no space left' in error_text(doc), doc
         os.unlink(os.path.join(server.root, 'filler'))
+        server.remove_own_temporaries()
         check_integrity(server.root, tmp, media, killed=True)
 
         rc, doc, _ = backup(media, env, expect=0)
