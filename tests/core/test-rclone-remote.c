@@ -101,9 +101,10 @@ test_password_file (void)
   g_autoptr(KsRcloneRemote) remote = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) env = NULL;
+  g_autofree char *rclone = g_find_program_in_path ("rclone");
   gboolean found = FALSE;
 
-  if (g_find_program_in_path ("rclone") == NULL)
+  if (rclone == NULL)
     {
       g_test_skip ("rclone is not installed");
       return;
