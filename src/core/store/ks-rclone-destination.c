@@ -28,34 +28,13 @@
 
 #include "ks-dirfd.h"
 #include "ks-hash.h"
-#include "ks-rclone-destination.h"
-#include "ks-rclone-remote.h"
+#include "ks-rclone-destination-private.h"
 
 #define META           KS_DESTINATION_META_DIR
 #define ID_PATH        META "/id"
 #define INDEX_PATH     META "/index"
 #define INDEX_NEW_PATH META "/index.new"
-#define MAX_ATTEMPTS   4
 
-struct _KsRcloneDestination
-{
-  KsDestination   parent_instance;
-
-  char           *location;
-  char           *expected_id;
-  KsRcloneRemote *remote;
-  GError         *parse_error;
-
-  KsRclone       *rclone;
-  char           *hash_type;    /* "md5", "sha1", or NULL: verify by download */
-  char           *staging;      /* this destination's folder in the cache */
-  char           *local_index;  /* our copy of the index, uploaded whole */
-  int             lock_fd;
-
-  GMutex          mutex;        /* guards files and lost */
-  GHashTable     *files;        /* relative path → guint64 * size, what the server holds */
-  GError         *lost;         /* why the server is out of reach, after the retries */
-};
 
 G_DEFINE_FINAL_TYPE (KsRcloneDestination, ks_rclone_destination, KS_TYPE_DESTINATION)
 
@@ -70,291 +49,6 @@ typedef struct
   char      *remote_tmp;   /* relative path of the uploaded temporary, once uploaded */
   gboolean   named;
 } RemoteTemp;
-
-static JsonObject *
-copy_params (const char *src_fs,
-             const char *src_remote,
-             const char *dst_fs,
-             const char *dst_remote)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_string_member (params, "srcFs", src_fs);
-  json_object_set_string_member (params, "srcRemote", src_remote);
-  json_object_set_string_member (params, "dstFs", dst_fs);
-  json_object_set_string_member (params, "dstRemote", dst_remote);
-  return params;
-}
-
-static JsonObject *
-path_params (KsRcloneDestination *self,
-             const char          *remote)
-{
-  JsonObject *params = json_object_new ();
-
-  json_object_set_string_member (params, "fs", self->remote->fs);
-  json_object_set_string_member (params, "remote", remote);
-  return params;
-}
-
-static char *
-join (const char *rel_dir,
-      const char *name)
-{
-  if (rel_dir == NULL || *rel_dir == '\0')
-    return g_strdup (name);
-  return g_strconcat (rel_dir, "/", name, NULL);
-}
-
-static void
-remember_file (KsRcloneDestination *self,
-               const char          *path,
-               gint64               size)
-{
-  g_mutex_lock (&self->mutex);
-  if (size < 0)
-    g_hash_table_remove (self->files, path);
-  else
-    g_hash_table_insert (self->files, g_strdup (path), g_memdup2 (&size, sizeof size));
-  g_mutex_unlock (&self->mutex);
-}
-
-static void
-mark_lost (KsRcloneDestination *self,
-           const GError        *error)
-{
-  g_mutex_lock (&self->mutex);
-  if (self->lost == NULL)
-    self->lost = g_error_copy (error);
-  g_mutex_unlock (&self->mutex);
-}
-
-/* Waits @seconds unless cancelled. */
-static gboolean
-back_off (guint         seconds,
-          GCancellable *cancellable)
-{
-  for (guint i = 0; i < seconds * 10; i++)
-    {
-      if (g_cancellable_is_cancelled (cancellable))
-        return FALSE;
-      g_usleep (G_USEC_PER_SEC / 10);
-    }
-  return TRUE;
-}
-
-/* An rc call, tried again with back-off (1, 2, 4 s) while the network is the problem. Calls
- * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
- * quick ones (a move, a stat, a delete) are plain calls. */
-static JsonObject *
-run_call (KsRcloneDestination  *self,
-          const char           *method,
-          JsonObject           *params,
-          gboolean              as_job,
-          GCancellable         *cancellable,
-          GError              **error)
-{
-  g_autoptr(JsonObject) owned = params;
-
-  if (self->rclone == NULL)
-    {
-      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
-                           _("The destination is not open"));
-      return NULL;
-    }
-
-  /* Once the retries have given up, every call fails at once: the run stops using the
-   * server instead of waiting for it file after file. */
-  g_mutex_lock (&self->mutex);
-  if (self->lost != NULL)
-    {
-      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
-                           self->lost->message);
-      g_mutex_unlock (&self->mutex);
-      return NULL;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  for (guint attempt = 1;; attempt++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      JsonObject *reply;
-
-      reply = as_job
-        ? ks_rclone_run_job (self->rclone, method, owned, NULL, NULL, cancellable, &local_error)
-        : ks_rclone_call (self->rclone, method, owned, cancellable, &local_error);
-      if (reply != NULL)
-        return reply;
-
-      if (!ks_rclone_error_is_transient (local_error) || attempt == MAX_ATTEMPTS
-          || !back_off (1u << (attempt - 1), cancellable))
-        {
-          if (ks_rclone_error_is_transient (local_error))
-            mark_lost (self, local_error);
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      g_debug ("%s failed (%s), trying again", method, local_error->message);
-    }
-}
-
-static JsonObject *
-run (KsRcloneDestination  *self,
-     const char           *method,
-     JsonObject           *params,
-     GCancellable         *cancellable,
-     GError              **error)
-{
-  return run_call (self, method, params, TRUE, cancellable, error);
-}
-
-static JsonObject *
-run_quick (KsRcloneDestination  *self,
-           const char           *method,
-           JsonObject           *params,
-           GCancellable         *cancellable,
-           GError              **error)
-{
-  return run_call (self, method, params, FALSE, cancellable, error);
-}
-
-static gboolean
-upload (KsRcloneDestination  *self,
-        const char           *local_name,
-        const char           *remote_path,
-        GCancellable         *cancellable,
-        GError              **error)
-{
-  g_autoptr(JsonObject) reply = NULL;
-
-  reply = run (self, "operations/copyfile",
-               copy_params (self->staging, local_name, self->remote->fs, remote_path),
-               cancellable, error);
-  return reply != NULL;
-}
-
-static gboolean
-download (KsRcloneDestination  *self,
-          const char           *remote_path,
-          const char           *local_name,
-          GCancellable         *cancellable,
-          GError              **error)
-{
-  g_autoptr(JsonObject) reply = NULL;
-
-  reply = run (self, "operations/copyfile",
-               copy_params (self->remote->fs, remote_path, self->staging, local_name),
-               cancellable, error);
-  return reply != NULL;
-}
-
-static gboolean
-move_file (KsRcloneDestination  *self,
-           const char           *from,
-           const char           *to,
-           GCancellable         *cancellable,
-           GError              **error)
-{
-  g_autoptr(JsonObject) reply = NULL;
-
-  reply = run_quick (self, "operations/movefile",
-               copy_params (self->remote->fs, from, self->remote->fs, to),
-               cancellable, error);
-  return reply != NULL;
-}
-
-static void
-delete_file (KsRcloneDestination *self,
-             const char          *remote_path)
-{
-  g_autoptr(JsonObject) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  reply = run_quick (self, "operations/deletefile", path_params (self, remote_path), NULL, &error);
-  if (reply == NULL)
-    g_debug ("Cannot remove %s: %s", remote_path, error->message);
-  remember_file (self, remote_path, -1);
-}
-
-/* The server's view of one file: its item (with the hash if @hash_type), or NULL without an
- * error when there is none. */
-static JsonObject *
-stat_file (KsRcloneDestination  *self,
-           const char           *remote_path,
-           const char           *hash_type,
-           GCancellable         *cancellable,
-           GError              **error)
-{
-  JsonObject *params = path_params (self, remote_path);
-  g_autoptr(JsonObject) reply = NULL;
-  JsonObject *opt = json_object_new ();
-  JsonNode *item;
-
-  if (hash_type != NULL)
-    {
-      JsonArray *types = json_array_new ();
-
-      json_array_add_string_element (types, hash_type);
-      json_object_set_boolean_member (opt, "showHash", TRUE);
-      json_object_set_array_member (opt, "hashTypes", types);
-    }
-  json_object_set_boolean_member (opt, "noMimeType", TRUE);
-  json_object_set_object_member (params, "opt", opt);
-
-  /* Hashing may read the whole file on the server: a job. */
-  reply = hash_type != NULL
-    ? run (self, "operations/stat", params, cancellable, error)
-    : run_quick (self, "operations/stat", params, cancellable, error);
-  if (reply == NULL)
-    return NULL;
-
-  item = json_object_get_member (reply, "item");
-  if (item == NULL || !JSON_NODE_HOLDS_OBJECT (item))
-    return NULL;
-  return json_object_ref (json_node_get_object (item));
-}
-
-static char *
-staging_path (KsRcloneDestination *self,
-              const char          *name)
-{
-  return g_build_filename (self->staging, name, NULL);
-}
-
-static char *
-new_staging_name (const char *prefix)
-{
-  return g_strdup_printf ("%s-%08x%08x", prefix, g_random_int (), g_random_int ());
-}
-
-/* SHA-256 of a file the server holds, read back from it. */
-static char *
-download_and_hash (KsRcloneDestination  *self,
-                   const char           *remote_path,
-                   guint64              *out_size,
-                   GCancellable         *cancellable,
-                   GError              **error)
-{
-  g_autofree char *name = new_staging_name ("check");
-  g_autofree char *path = staging_path (self, name);
-  char *hash = NULL;
-  int fd;
-
-  if (!download (self, remote_path, name, cancellable, error))
-    return NULL;
-
-  fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    ks_set_errno_error (error, errno, "%s", path);
-  else
-    {
-      hash = ks_hash_fd (fd, out_size, cancellable, error);
-      close (fd);
-    }
-  g_unlink (path);
-
-  return hash;
-}
 
 static const char *
 ks_rclone_destination_get_kind (KsDestination *dest)
@@ -441,7 +135,7 @@ open_staging (KsRcloneDestination  *self,
   while ((name = g_dir_read_name (dir)) != NULL)
     if (!g_str_equal (name, ".lock"))
       {
-        g_autofree char *path = staging_path (self, name);
+        g_autofree char *path = _ks_rclone_dest_staging_path (self, name);
 
         g_unlink (path);
       }
@@ -480,7 +174,7 @@ load_listing (KsRcloneDestination  *self,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GPtrArray) temps = g_ptr_array_new_with_free_func (g_free);
-  JsonObject *params = path_params (self, "");
+  JsonObject *params = _ks_rclone_dest_path_params (self, "");
   JsonObject *opt = json_object_new ();
   JsonArray *list;
 
@@ -490,7 +184,7 @@ load_listing (KsRcloneDestination  *self,
   json_object_set_boolean_member (opt, "noMimeType", TRUE);
   json_object_set_object_member (params, "opt", opt);
 
-  reply = run (self, "operations/list", params, cancellable, &local_error);
+  reply = _ks_rclone_dest_run (self, "operations/list", params, cancellable, &local_error);
   if (reply == NULL)
     {
       g_autoptr(JsonObject) made = NULL;
@@ -500,7 +194,7 @@ load_listing (KsRcloneDestination  *self,
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      made = run (self, "operations/mkdir", path_params (self, ""), cancellable, error);
+      made = _ks_rclone_dest_run (self, "operations/mkdir", _ks_rclone_dest_path_params (self, ""), cancellable, error);
       return made != NULL;
     }
 
@@ -516,11 +210,11 @@ load_listing (KsRcloneDestination  *self,
       if (ks_destination_is_temp_name (name))
         g_ptr_array_add (temps, g_strdup (path));
       else
-        remember_file (self, path, json_object_get_int_member_with_default (item, "Size", 0));
+        _ks_rclone_dest_remember_file (self, path, json_object_get_int_member_with_default (item, "Size", 0));
     }
 
   for (guint i = 0; i < temps->len; i++)
-    delete_file (self, g_ptr_array_index (temps, i));
+    _ks_rclone_dest_delete_file (self, g_ptr_array_index (temps, i));
 
   return TRUE;
 }
@@ -542,10 +236,10 @@ read_id (KsRcloneDestination  *self,
          GCancellable         *cancellable,
          GError              **error)
 {
-  g_autofree char *path = staging_path (self, "id");
+  g_autofree char *path = _ks_rclone_dest_staging_path (self, "id");
   g_autofree char *contents = NULL;
 
-  if (!download (self, ID_PATH, "id", cancellable, error)
+  if (!_ks_rclone_dest_download (self, ID_PATH, "id", cancellable, error)
       || !g_file_get_contents (path, &contents, NULL, error))
     return NULL;
   g_unlink (path);
@@ -580,13 +274,13 @@ ensure_id (KsRcloneDestination  *self,
     {
       g_autofree char *uuid = self->expected_id ? g_strdup (self->expected_id) : g_uuid_string_random ();
       g_autofree char *line = g_strconcat (uuid, "\n", NULL);
-      g_autofree char *path = staging_path (self, "id");
+      g_autofree char *path = _ks_rclone_dest_staging_path (self, "id");
 
       if (!g_file_set_contents (path, line, -1, error)
-          || !upload (self, "id", ID_PATH, cancellable, error))
+          || !_ks_rclone_dest_upload (self, "id", ID_PATH, cancellable, error))
         return NULL;
       g_unlink (path);
-      remember_file (self, ID_PATH, strlen (line));
+      _ks_rclone_dest_remember_file (self, ID_PATH, strlen (line));
       id = read_id (self, cancellable, error);
     }
 
@@ -640,7 +334,7 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   if (!load_listing (self, cancellable, error))
     return NULL;
 
-  self->local_index = staging_path (self, "index");
+  self->local_index = _ks_rclone_dest_staging_path (self, "index");
   if (!g_file_set_contents (self->local_index, "", 0, error))
     return NULL;
 
@@ -713,7 +407,7 @@ ks_rclone_destination_read_index (KsDestination  *dest,
   if (!has_file (self, INDEX_PATH))
     return NULL;
 
-  if (!download (self, INDEX_PATH, "index", NULL, error)
+  if (!_ks_rclone_dest_download (self, INDEX_PATH, "index", NULL, error)
       || !g_file_get_contents (self->local_index, &contents, NULL, error))
     return NULL;
 
@@ -732,10 +426,10 @@ upload_index (KsRcloneDestination  *self,
   if (g_stat (self->local_index, &st) != 0)
     return ks_set_errno_error (error, errno, "%s", self->local_index);
 
-  if (!upload (self, "index", INDEX_NEW_PATH, NULL, error))
+  if (!_ks_rclone_dest_upload (self, "index", INDEX_NEW_PATH, NULL, error))
     return FALSE;
 
-  item = stat_file (self, INDEX_NEW_PATH, NULL, NULL, &local_error);
+  item = _ks_rclone_dest_stat_file (self, INDEX_NEW_PATH, NULL, NULL, &local_error);
   if (item == NULL || json_object_get_int_member_with_default (item, "Size", -1) != st.st_size)
     {
       if (local_error != NULL)
@@ -746,9 +440,9 @@ upload_index (KsRcloneDestination  *self,
       return FALSE;
     }
 
-  if (!move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, error))
+  if (!_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, error))
     return FALSE;
-  remember_file (self, INDEX_PATH, st.st_size);
+  _ks_rclone_dest_remember_file (self, INDEX_PATH, st.st_size);
   return TRUE;
 }
 
@@ -793,7 +487,7 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
                                    GError        **error)
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
-  g_autofree char *name = new_staging_name ("upload");
+  g_autofree char *name = _ks_rclone_dest_new_staging_name ("upload");
   g_autofree char *tmp_name = NULL;
   RemoteTemp *temp;
   int fd;
@@ -806,7 +500,7 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
     }
 
   temp = g_new0 (RemoteTemp, 1);
-  temp->local_path = staging_path (self, name);
+  temp->local_path = _ks_rclone_dest_staging_path (self, name);
   fd = open (temp->local_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     {
@@ -822,7 +516,7 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
 
   tmp_name = g_strdup_printf (".%s" KS_DESTINATION_TMP_MARK "%06x",
                               name_hint ? name_hint : "file", g_random_int () & 0xffffff);
-  temp->remote_tmp = join (rel_dir, tmp_name);
+  temp->remote_tmp = _ks_rclone_dest_join (rel_dir, tmp_name);
 
   return temp;
 }
@@ -888,7 +582,7 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   ks_close_fd (&temp->fd);
   hash = ks_hasher_finish (temp->sha256);
 
-  if (!upload (self, local_name, temp->remote_tmp, cancellable, error))
+  if (!_ks_rclone_dest_upload (self, local_name, temp->remote_tmp, cancellable, error))
     {
       explain_failure (self, temp->size, error);
       g_free (hash);
@@ -900,7 +594,7 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
     {
       JsonObject *hashes;
 
-      item = stat_file (self, temp->remote_tmp, self->hash_type, cancellable, error);
+      item = _ks_rclone_dest_stat_file (self, temp->remote_tmp, self->hash_type, cancellable, error);
       if (item == NULL)
         {
           if (error != NULL && *error == NULL)
@@ -932,7 +626,7 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
     {
       /* No hash on this server: read it back. */
       g_free (hash);
-      hash = download_and_hash (self, temp->remote_tmp, out_size, cancellable, error);
+      hash = _ks_rclone_dest_download_and_hash (self, temp->remote_tmp, out_size, cancellable, error);
     }
 
   if (hash != NULL)
@@ -949,7 +643,7 @@ ks_rclone_destination_name_temp (KsDestination  *dest,
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   RemoteTemp *temp = data;
-  g_autofree char *final = join (rel_dir, name);
+  g_autofree char *final = _ks_rclone_dest_join (rel_dir, name);
   g_autoptr(JsonObject) existing = NULL;
   g_autoptr(GError) local_error = NULL;
 
@@ -957,7 +651,7 @@ ks_rclone_destination_name_temp (KsDestination  *dest,
   if (has_file (self, final))
     existing = json_object_new ();
   else
-    existing = stat_file (self, final, NULL, NULL, &local_error);
+    existing = _ks_rclone_dest_stat_file (self, final, NULL, NULL, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -969,11 +663,11 @@ ks_rclone_destination_name_temp (KsDestination  *dest,
       return FALSE;
     }
 
-  if (!move_file (self, temp->remote_tmp, final, NULL, error))
+  if (!_ks_rclone_dest_move_file (self, temp->remote_tmp, final, NULL, error))
     return FALSE;
 
   temp->named = TRUE;
-  remember_file (self, final, temp->size);
+  _ks_rclone_dest_remember_file (self, final, temp->size);
   return TRUE;
 }
 
@@ -985,7 +679,7 @@ ks_rclone_destination_free_temp (KsDestination *dest,
   RemoteTemp *temp = data;
 
   if (!temp->named && self->rclone != NULL && ks_rclone_is_running (self->rclone))
-    delete_file (self, temp->remote_tmp);
+    _ks_rclone_dest_delete_file (self, temp->remote_tmp);
 
   ks_close_fd (&temp->fd);
   g_unlink (temp->local_path);
@@ -1030,8 +724,8 @@ ks_rclone_destination_hash_file (KsDestination  *dest,
                                  GCancellable   *cancellable,
                                  GError        **error)
 {
-  return download_and_hash (KS_RCLONE_DESTINATION (dest), relative_path, out_size,
-                            cancellable, error);
+  return _ks_rclone_dest_download_and_hash (KS_RCLONE_DESTINATION (dest), relative_path, out_size,
+                                            cancellable, error);
 }
 
 static void
