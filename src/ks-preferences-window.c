@@ -20,6 +20,7 @@
 #include "ks-drive-row.h"
 #include "ks-layout.h"
 #include "ks-preferences-window.h"
+#include "ks-remote-dialog.h"
 
 struct _KsPreferencesWindow
 {
@@ -396,6 +397,17 @@ add_destination_cb (KsPreferencesWindow *self)
 }
 
 static void
+add_remote_cb (KsPreferencesWindow *self)
+{
+  GtkWidget *dialog;
+
+  g_assert (KS_IS_PREFERENCES_WINDOW (self));
+
+  dialog = ks_remote_dialog_new (ADW_PREFERENCES_WINDOW (self), self->plan);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 ks_preferences_window_dispose (GObject *object)
 {
   KsPreferencesWindow *self = (KsPreferencesWindow *)object;
@@ -439,6 +451,7 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_preview_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, jpeg_list);
   gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_remote_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);
 }
 

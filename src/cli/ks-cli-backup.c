@@ -22,6 +22,7 @@
 #include "ks-device-source.h"
 #include "ks-folder-destination.h"
 #include "ks-photos-db.h"
+#include "ks-rclone-destination.h"
 
 typedef struct
 {
@@ -168,7 +169,8 @@ prepare_destination_dir (const char  *dir,
 static const char *
 destination_location (KsDestination *destination)
 {
-  /* Every destination the plan and --to make today is a folder. */
+  if (KS_IS_RCLONE_DESTINATION (destination))
+    return ks_rclone_destination_get_location (KS_RCLONE_DESTINATION (destination));
   return KS_IS_FOLDER_DESTINATION (destination)
     ? ks_folder_destination_get_path (KS_FOLDER_DESTINATION (destination)) : NULL;
 }
@@ -399,6 +401,15 @@ prepare_to (KsCli       *cli,
             GPtrArray  **out_destinations)
 {
   g_autoptr(GError) error = NULL;
+  KsDestination *remote = ks_cli_remote_destination_new (NULL, to);
+
+  /* A network or cloud location is reached when the run opens it. */
+  if (remote != NULL)
+    {
+      *out_destinations = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (*out_destinations, remote);
+      return KS_EXIT_OK;
+    }
 
   if (!prepare_destination_dir (to, &error))
     {

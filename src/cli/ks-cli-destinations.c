@@ -28,6 +28,7 @@ dup_drive_path (KsPlanDestination *dest)
   return ks_drive_location_find_path (ks_plan_destination_get_location (dest),
                                       ks_plan_destination_get_id (dest));
 }
+#include "ks-rclone-remote.h"
 
 /* Also used by `status`. */
 void
@@ -436,6 +437,9 @@ ks_cli_destinations (KsCli  *cli,
   gboolean full_backups = FALSE;
   int keep = 0;
   g_autofree char *placement = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *identity_file = NULL;
+  g_autofree char *endpoint = NULL;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(KsBackupPlan) plan = NULL;
   gboolean jpeg_copies = FALSE;
@@ -449,6 +453,12 @@ ks_cli_destinations (KsCli  *cli,
     { "jpeg-placement", 0, 0, G_OPTION_ARG_STRING, &placement,
       N_("Where JPEG copies go: subfolder (a JPEG folder beside each photo) or beside"), "WHERE" },
     { "jpeg-quality", 0, 0, G_OPTION_ARG_INT, &quality, N_("JPEG quality, 1 to 100 (default 92)"), "N" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("File holding the password of a network or cloud destination"), "FILE" },
+    { "identity-file", 0, 0, G_OPTION_ARG_FILENAME, &identity_file,
+      N_("SSH private key for an sftp:// destination"), "FILE" },
+    { "endpoint", 0, 0, G_OPTION_ARG_STRING, &endpoint,
+      N_("Server address for an s3:// destination that is not Amazon’s"), "URL" },
     { NULL }
   };
   JpegOptions jpeg = { -1, NULL, -1 };
@@ -503,6 +513,12 @@ ks_cli_destinations (KsCli  *cli,
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, msg);
       return KS_EXIT_USAGE;
     }
+  if ((password_file || identity_file || endpoint) && !g_str_equal (action, "add"))
+    {
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                          _("--password-file, --identity-file and --endpoint are only for destinations add"));
+      return KS_EXIT_USAGE;
+    }
   if (name != NULL && !g_str_equal (action, "add"))
     {
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("--name is only for destinations add"));
@@ -526,6 +542,15 @@ ks_cli_destinations (KsCli  *cli,
 
   if (lists)
     return list (cli, plan);
+  if (g_str_equal (action, "add") && ks_rclone_remote_is_location (argv[2]))
+    return ks_cli_destinations_add_remote (cli, plan, argv[2], name, password_file,
+                                           identity_file, endpoint);
+  if (g_str_equal (action, "add") && (password_file || identity_file || endpoint))
+    {
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                          _("--password-file, --identity-file and --endpoint are for network and cloud locations"));
+      return KS_EXIT_USAGE;
+    }
   if (g_str_equal (action, "add"))
     {
       if (keep < 0 || keep > 1000 || (keep > 0 && !full_backups))

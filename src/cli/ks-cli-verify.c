@@ -128,7 +128,7 @@ ks_cli_verify (KsCli  *cli,
                char  **argv)
 {
   g_autofree char *to = NULL;
-  g_autoptr(KsFolderDestination) destination = NULL;
+  g_autoptr(KsDestination) destination = NULL;
   g_autoptr(KsVerifyJob) job = NULL;
   g_autoptr(KsVerifyResult) result = NULL;
   const GOptionEntry entries[] = {
@@ -146,7 +146,8 @@ ks_cli_verify (KsCli  *cli,
       return KS_EXIT_USAGE;
     }
 
-  if (!g_file_test (to, G_FILE_TEST_IS_DIR))
+  destination = ks_cli_remote_destination_new (NULL, to);
+  if (destination == NULL && !g_file_test (to, G_FILE_TEST_IS_DIR))
     {
       g_autofree char *msg = g_strdup_printf (_("%s is not a folder"), to);
 
@@ -155,8 +156,9 @@ ks_cli_verify (KsCli  *cli,
     }
 
   /* No catalog: checking a folder changes nothing but what it reports. */
-  destination = ks_folder_destination_new (to);
-  job = ks_verify_job_new (KS_DESTINATION (destination), NULL);
+  if (destination == NULL)
+    destination = KS_DESTINATION (ks_folder_destination_new (to));
+  job = ks_verify_job_new (destination, NULL);
   ks_verify_job_set_progress (job, progress_cb, &run);
   ks_verify_job_run_async (job, cli->cancellable, run_cb, &run);
   while (!run.done)

@@ -154,6 +154,21 @@ char       *ks_cli_icloud_only_line   (KsSource         *source);
 GPtrArray  *ks_cli_filter_assets      (GPtrArray        *assets,
                                        const char       *album,
                                        gboolean          favorites);
+/* ks-cli-remote.c: network and cloud destinations */
+char          *ks_cli_remote_location         (const char    *target,
+                                               const char    *password_file,
+                                               const char    *identity_file,
+                                               const char    *endpoint,
+                                               GError       **error);
+int            ks_cli_destinations_add_remote (KsCli         *cli,
+                                               KsBackupPlan  *plan,
+                                               const char    *target,
+                                               const char    *name,
+                                               const char    *password_file,
+                                               const char    *identity_file,
+                                               const char    *endpoint);
+KsDestination *ks_cli_remote_destination_new  (KsBackupPlan  *plan,
+                                               const char    *to);
 
 /* ks-cli-destinations.c, also for status */
 void        ks_cli_print_plan_destination_json (KsJson            *json,

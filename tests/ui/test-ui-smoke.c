@@ -21,6 +21,7 @@
 #include "ks-application.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
+#include "ks-remote-dialog.h"
 #include "ks-settings.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
@@ -169,6 +170,68 @@ test_preferences (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The network location form: what it says about verification, and the location it makes
+ * (the password is never part of it; it says to look in the keyring). */
+static void
+test_remote_dialog (void)
+{
+  GtkWidget *window = open_window ();
+  KsPreferencesWindow *prefs;
+  GtkWidget *button;
+  GtkWidget *dialog = NULL;
+  g_autofree char *location = NULL;
+  GListModel *toplevels;
+
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 5000));
+  prefs = ks_preferences_window_new (app);
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (prefs));
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (prefs), 5000));
+
+  button = ks_ui_test_find_by_label (GTK_WIDGET (prefs), "Add _Server…");
+  g_assert_nonnull (button);
+  while (button != NULL && !GTK_IS_BUTTON (button))
+    button = gtk_widget_get_parent (button);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  ks_ui_test_iterate (100);
+
+  toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w))
+        dialog = w;
+    }
+  g_assert_nonnull (dialog);
+  g_assert_true (ks_ui_test_wait_mapped (dialog, 5000));
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+  g_assert_nonnull (ks_ui_test_find_by_label (dialog, "Every upload is checked with the server’s own checksum before it counts."));
+
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (dialog), "server"), "nas.local:2222");
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (dialog), "user"), "anna");
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (dialog), "password"), "s3cret pass");
+  gtk_editable_set_text (g_object_get_data (G_OBJECT (dialog), "folder"), "/srv/My Photos");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add"));
+  location = ks_remote_dialog_dup_location (dialog);
+  g_assert_cmpstr (location, ==, "sftp://anna@nas.local:2222/srv/My%20Photos?password=keyring");
+
+  adw_combo_row_set_selected (g_object_get_data (G_OBJECT (dialog), "kind"), 2);
+  g_clear_pointer (&location, g_free);
+  location = ks_remote_dialog_dup_location (dialog);
+  g_assert_cmpstr (location, ==, "webdav://anna@nas.local:2222/srv/My%20Photos?password=keyring");
+  g_assert_nonnull (ks_ui_test_find_by_label (dialog, "This kind of server keeps no checksums: every upload is read back before it counts."));
+
+  ks_ui_test_iterate (200);
+  ks_ui_test_screenshot (dialog, "add-network-location");
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  ks_ui_test_iterate (100);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 has_about_window (gpointer data)
 {
@@ -251,6 +314,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/UI/no-usbmuxd", test_no_usbmuxd);
   g_test_add_func ("/Keepsake/UI/main-window", test_main_window);
   g_test_add_func ("/Keepsake/UI/preferences", test_preferences);
+  g_test_add_func ("/Keepsake/UI/remote-dialog", test_remote_dialog);
   g_test_add_func ("/Keepsake/UI/about", test_about);
   g_test_add_func ("/Keepsake/UI/shortcuts", test_shortcuts);
 

@@ -9,6 +9,7 @@
 
 #include "ks-drive-destination.h"
 #include "ks-folder-destination.h"
+#include "ks-rclone-destination.h"
 #include "ks-plan-destination-private.h"
 
 static const char *kind_names[] = {
@@ -217,9 +218,11 @@ ks_plan_destination_create_store (KsPlanDestination *self)
           return KS_DESTINATION (drive);
       }
       break;
-    case KS_DESTINATION_KIND_FOLDER:
     case KS_DESTINATION_KIND_NETWORK:
     case KS_DESTINATION_KIND_CLOUD:
+      /* Reached through rclone; the location says how. */
+      return KS_DESTINATION (ks_rclone_destination_new (self->location, self->id));
+    case KS_DESTINATION_KIND_FOLDER:
     default:
       break;
     }

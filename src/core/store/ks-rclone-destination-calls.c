@@ -1,0 +1,308 @@
+/* ks-rclone-destination-calls.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The rc calls KsRcloneDestination makes: copies both ways, moves, stats (with the server's
+ * hash), deletes, each tried again with back-off while the network is the problem; and the
+ * staging folder's names. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "ks-dirfd.h"
+#include "ks-hash.h"
+#include "ks-rclone-destination-private.h"
+
+JsonObject *
+_ks_rclone_dest_copy_params (const char *src_fs,
+                             const char *src_remote,
+                             const char *dst_fs,
+                             const char *dst_remote)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_string_member (params, "srcFs", src_fs);
+  json_object_set_string_member (params, "srcRemote", src_remote);
+  json_object_set_string_member (params, "dstFs", dst_fs);
+  json_object_set_string_member (params, "dstRemote", dst_remote);
+  return params;
+}
+
+JsonObject *
+_ks_rclone_dest_path_params (KsRcloneDestination *self,
+                             const char          *remote)
+{
+  JsonObject *params = json_object_new ();
+
+  json_object_set_string_member (params, "fs", self->remote->fs);
+  json_object_set_string_member (params, "remote", remote);
+  return params;
+}
+
+char *
+_ks_rclone_dest_join (const char *rel_dir,
+                      const char *name)
+{
+  if (rel_dir == NULL || *rel_dir == '\0')
+    return g_strdup (name);
+  return g_strconcat (rel_dir, "/", name, NULL);
+}
+
+void
+_ks_rclone_dest_remember_file (KsRcloneDestination *self,
+                               const char          *path,
+                               gint64               size)
+{
+  g_mutex_lock (&self->mutex);
+  if (size < 0)
+    g_hash_table_remove (self->files, path);
+  else
+    g_hash_table_insert (self->files, g_strdup (path), g_memdup2 (&size, sizeof size));
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_ks_rclone_dest_mark_lost (KsRcloneDestination *self,
+                           const GError        *error)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->lost == NULL)
+    self->lost = g_error_copy (error);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* Waits @seconds unless cancelled. */
+gboolean
+_ks_rclone_dest_back_off (guint         seconds,
+                          GCancellable *cancellable)
+{
+  for (guint i = 0; i < seconds * 10; i++)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  return TRUE;
+}
+
+/* An rc call, tried again with back-off (1, 2, 4 s) while the network is the problem. Calls
+ * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
+ * quick ones (a move, a stat, a delete) are plain calls. */
+JsonObject *
+_ks_rclone_dest_run_call (KsRcloneDestination  *self,
+                          const char           *method,
+                          JsonObject           *params,
+                          gboolean              as_job,
+                          GCancellable         *cancellable,
+                          GError              **error)
+{
+  g_autoptr(JsonObject) owned = params;
+
+  if (self->rclone == NULL)
+    {
+      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                           _("The destination is not open"));
+      return NULL;
+    }
+
+  /* Once the retries have given up, every call fails at once: the run stops using the
+   * server instead of waiting for it file after file. */
+  g_mutex_lock (&self->mutex);
+  if (self->lost != NULL)
+    {
+      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                           self->lost->message);
+      g_mutex_unlock (&self->mutex);
+      return NULL;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  for (guint attempt = 1;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      JsonObject *reply;
+
+      reply = as_job
+        ? ks_rclone_run_job (self->rclone, method, owned, NULL, NULL, cancellable, &local_error)
+        : ks_rclone_call (self->rclone, method, owned, cancellable, &local_error);
+      if (reply != NULL)
+        return reply;
+
+      if (!ks_rclone_error_is_transient (local_error) || attempt == KS_RCLONE_DEST_MAX_ATTEMPTS
+          || !_ks_rclone_dest_back_off (1u << (attempt - 1), cancellable))
+        {
+          if (ks_rclone_error_is_transient (local_error))
+            _ks_rclone_dest_mark_lost (self, local_error);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_debug ("%s failed (%s), trying again", method, local_error->message);
+    }
+}
+
+JsonObject *
+_ks_rclone_dest_run (KsRcloneDestination  *self,
+                     const char           *method,
+                     JsonObject           *params,
+                     GCancellable         *cancellable,
+                     GError              **error)
+{
+  return _ks_rclone_dest_run_call (self, method, params, TRUE, cancellable, error);
+}
+
+JsonObject *
+_ks_rclone_dest_run_quick (KsRcloneDestination  *self,
+                           const char           *method,
+                           JsonObject           *params,
+                           GCancellable         *cancellable,
+                           GError              **error)
+{
+  return _ks_rclone_dest_run_call (self, method, params, FALSE, cancellable, error);
+}
+
+gboolean
+_ks_rclone_dest_upload (KsRcloneDestination  *self,
+                        const char           *local_name,
+                        const char           *remote_path,
+                        GCancellable         *cancellable,
+                        GError              **error)
+{
+  g_autoptr(JsonObject) reply = NULL;
+
+  reply = _ks_rclone_dest_run (self, "operations/copyfile",
+                               _ks_rclone_dest_copy_params (self->staging, local_name, self->remote->fs, remote_path),
+                               cancellable, error);
+  return reply != NULL;
+}
+
+gboolean
+_ks_rclone_dest_download (KsRcloneDestination  *self,
+                          const char           *remote_path,
+                          const char           *local_name,
+                          GCancellable         *cancellable,
+                          GError              **error)
+{
+  g_autoptr(JsonObject) reply = NULL;
+
+  reply = _ks_rclone_dest_run (self, "operations/copyfile",
+                               _ks_rclone_dest_copy_params (self->remote->fs, remote_path, self->staging, local_name),
+                               cancellable, error);
+  return reply != NULL;
+}
+
+gboolean
+_ks_rclone_dest_move_file (KsRcloneDestination  *self,
+                           const char           *from,
+                           const char           *to,
+                           GCancellable         *cancellable,
+                           GError              **error)
+{
+  g_autoptr(JsonObject) reply = NULL;
+
+  reply = _ks_rclone_dest_run_quick (self, "operations/movefile",
+                               _ks_rclone_dest_copy_params (self->remote->fs, from, self->remote->fs, to),
+                               cancellable, error);
+  return reply != NULL;
+}
+
+void
+_ks_rclone_dest_delete_file (KsRcloneDestination *self,
+                             const char          *remote_path)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = _ks_rclone_dest_run_quick (self, "operations/deletefile", _ks_rclone_dest_path_params (self, remote_path), NULL, &error);
+  if (reply == NULL)
+    g_debug ("Cannot remove %s: %s", remote_path, error->message);
+  _ks_rclone_dest_remember_file (self, remote_path, -1);
+}
+
+/* The server's view of one file: its item (with the hash if @hash_type), or NULL without an
+ * error when there is none. */
+JsonObject *
+_ks_rclone_dest_stat_file (KsRcloneDestination  *self,
+                           const char           *remote_path,
+                           const char           *hash_type,
+                           GCancellable         *cancellable,
+                           GError              **error)
+{
+  JsonObject *params = _ks_rclone_dest_path_params (self, remote_path);
+  g_autoptr(JsonObject) reply = NULL;
+  JsonObject *opt = json_object_new ();
+  JsonNode *item;
+
+  if (hash_type != NULL)
+    {
+      JsonArray *types = json_array_new ();
+
+      json_array_add_string_element (types, hash_type);
+      json_object_set_boolean_member (opt, "showHash", TRUE);
+      json_object_set_array_member (opt, "hashTypes", types);
+    }
+  json_object_set_boolean_member (opt, "noMimeType", TRUE);
+  json_object_set_object_member (params, "opt", opt);
+
+  /* Hashing may read the whole file on the server: a job. */
+  reply = hash_type != NULL
+    ? _ks_rclone_dest_run (self, "operations/stat", params, cancellable, error)
+    : _ks_rclone_dest_run_quick (self, "operations/stat", params, cancellable, error);
+  if (reply == NULL)
+    return NULL;
+
+  item = json_object_get_member (reply, "item");
+  if (item == NULL || !JSON_NODE_HOLDS_OBJECT (item))
+    return NULL;
+  return json_object_ref (json_node_get_object (item));
+}
+
+char *
+_ks_rclone_dest_staging_path (KsRcloneDestination *self,
+                              const char          *name)
+{
+  return g_build_filename (self->staging, name, NULL);
+}
+
+char *
+_ks_rclone_dest_new_staging_name (const char *prefix)
+{
+  return g_strdup_printf ("%s-%08x%08x", prefix, g_random_int (), g_random_int ());
+}
+
+/* SHA-256 of a file the server holds, read back from it. */
+char *
+_ks_rclone_dest_download_and_hash (KsRcloneDestination  *self,
+                                   const char           *remote_path,
+                                   guint64              *out_size,
+                                   GCancellable         *cancellable,
+                                   GError              **error)
+{
+  g_autofree char *name = _ks_rclone_dest_new_staging_name ("check");
+  g_autofree char *path = _ks_rclone_dest_staging_path (self, name);
+  char *hash = NULL;
+  int fd;
+
+  if (!_ks_rclone_dest_download (self, remote_path, name, cancellable, error))
+    return NULL;
+
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    ks_set_errno_error (error, errno, "%s", path);
+  else
+    {
+      hash = ks_hash_fd (fd, out_size, cancellable, error);
+      close (fd);
+    }
+  g_unlink (path);
+
+  return hash;
+}
+

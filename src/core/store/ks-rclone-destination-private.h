@@ -1,0 +1,137 @@
+/* ks-rclone-destination-private.h
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* KsRcloneDestination's state and its rc calls (ks-rclone-destination-calls.c), shared by
+ * the files the type is spread over. */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "ks-rclone-destination.h"
+#include "ks-rclone-remote.h"
+
+G_BEGIN_DECLS
+
+#define KS_RCLONE_DEST_MAX_ATTEMPTS 4
+
+struct _KsRcloneDestination
+{
+  KsDestination   parent_instance;
+
+  char           *location;
+  char           *expected_id;
+  KsRcloneRemote *remote;
+  GError         *parse_error;
+
+  KsRclone       *rclone;
+  char           *hash_type;    /* "md5", "sha1", or NULL: verify by download */
+  char           *staging;      /* this destination's folder in the cache */
+  char           *local_index;  /* our copy of the index, uploaded whole */
+  int             lock_fd;
+
+  GMutex          mutex;        /* guards files and lost */
+  GHashTable     *files;        /* relative path → guint64 * size, what the server holds */
+  GError         *lost;         /* why the server is out of reach, after the retries */
+};
+
+JsonObject *
+_ks_rclone_dest_copy_params (const char *src_fs,
+                             const char *src_remote,
+                             const char *dst_fs,
+                             const char *dst_remote);
+
+JsonObject *
+_ks_rclone_dest_path_params (KsRcloneDestination *self,
+                             const char          *remote);
+
+char *
+_ks_rclone_dest_join (const char *rel_dir,
+                      const char *name);
+
+void
+_ks_rclone_dest_remember_file (KsRcloneDestination *self,
+                               const char          *path,
+                               gint64               size);
+
+void
+_ks_rclone_dest_mark_lost (KsRcloneDestination *self,
+                           const GError        *error);
+
+gboolean
+_ks_rclone_dest_back_off (guint         seconds,
+                          GCancellable *cancellable);
+
+JsonObject *
+_ks_rclone_dest_run_call (KsRcloneDestination  *self,
+                          const char           *method,
+                          JsonObject           *params,
+                          gboolean              as_job,
+                          GCancellable         *cancellable,
+                          GError              **error);
+
+JsonObject *
+_ks_rclone_dest_run (KsRcloneDestination  *self,
+                     const char           *method,
+                     JsonObject           *params,
+                     GCancellable         *cancellable,
+                     GError              **error);
+
+JsonObject *
+_ks_rclone_dest_run_quick (KsRcloneDestination  *self,
+                           const char           *method,
+                           JsonObject           *params,
+                           GCancellable         *cancellable,
+                           GError              **error);
+
+gboolean
+_ks_rclone_dest_upload (KsRcloneDestination  *self,
+                        const char           *local_name,
+                        const char           *remote_path,
+                        GCancellable         *cancellable,
+                        GError              **error);
+
+gboolean
+_ks_rclone_dest_download (KsRcloneDestination  *self,
+                          const char           *remote_path,
+                          const char           *local_name,
+                          GCancellable         *cancellable,
+                          GError              **error);
+
+gboolean
+_ks_rclone_dest_move_file (KsRcloneDestination  *self,
+                           const char           *from,
+                           const char           *to,
+                           GCancellable         *cancellable,
+                           GError              **error);
+
+void
+_ks_rclone_dest_delete_file (KsRcloneDestination *self,
+                             const char          *remote_path);
+
+JsonObject *
+_ks_rclone_dest_stat_file (KsRcloneDestination  *self,
+                           const char           *remote_path,
+                           const char           *hash_type,
+                           GCancellable         *cancellable,
+                           GError              **error);
+
+char *
+_ks_rclone_dest_staging_path (KsRcloneDestination *self,
+                              const char          *name);
+
+char *
+_ks_rclone_dest_new_staging_name (const char *prefix);
+
+char *
+_ks_rclone_dest_download_and_hash (KsRcloneDestination  *self,
+                                   const char           *remote_path,
+                                   guint64              *out_size,
+                                   GCancellable         *cancellable,
+                                   GError              **error);
+
+G_END_DECLS

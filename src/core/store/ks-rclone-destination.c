@@ -1,0 +1,852 @@
+/* ks-rclone-destination.c
+ *
+ * Copyright 2026 The Keepsake authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* A destination on a server or in the cloud, reached through rclone (one rcd child per
+ * opened destination, see KsRclone). Layout and rules are the folder's: the remote holds its
+ * own .keepsake/id and .keepsake/index, so a reinstall recognises what is there.
+ *
+ * A file is staged in this computer's cache (hashed as it is written: SHA-256 for the index,
+ * MD5 and SHA-1 for the server), uploaded under a hidden temporary name, then verified on the
+ * server — by the server's own hash where it has one (SFTP runs md5sum), by downloading it
+ * again where it has none (plain WebDAV, SMB) — and only then moved to its real name, never
+ * over another file. The staged copy is removed as soon as the upload is verified.
+ * Temporaries a killed run left on the server are removed when the destination is opened. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "ks-dirfd.h"
+#include "ks-hash.h"
+#include "ks-rclone-destination-private.h"
+
+#define META           KS_DESTINATION_META_DIR
+#define ID_PATH        META "/id"
+#define INDEX_PATH     META "/index"
+#define INDEX_NEW_PATH META "/index.new"
+
+
+G_DEFINE_FINAL_TYPE (KsRcloneDestination, ks_rclone_destination, KS_TYPE_DESTINATION)
+
+typedef struct
+{
+  char      *local_path;
+  int        fd;
+  KsHasher  *sha256;
+  GChecksum *md5;
+  GChecksum *sha1;
+  guint64    size;
+  char      *remote_tmp;   /* relative path of the uploaded temporary, once uploaded */
+  gboolean   named;
+} RemoteTemp;
+
+static const char *
+ks_rclone_destination_get_kind (KsDestination *dest)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+
+  return self->remote != NULL && self->remote->is_cloud ? "cloud" : "network";
+}
+
+static char *
+ks_rclone_destination_dup_uri (KsDestination *dest)
+{
+  return g_strdup (KS_RCLONE_DESTINATION (dest)->location);
+}
+
+static char *
+ks_rclone_destination_dup_display_name (KsDestination *dest)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+
+  if (self->remote == NULL)
+    return g_strdup (self->location);
+  return ks_rclone_remote_dup_display_name (self->remote);
+}
+
+static char *
+ks_rclone_destination_dup_volume_uuid (KsDestination *dest)
+{
+  return NULL;
+}
+
+static void
+ks_rclone_destination_close_medium (KsDestination *dest)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+
+  if (self->rclone != NULL)
+    ks_rclone_stop (self->rclone);
+  g_clear_object (&self->rclone);
+
+  if (self->local_index != NULL)
+    g_unlink (self->local_index);
+  g_clear_pointer (&self->local_index, g_free);
+  ks_close_fd (&self->lock_fd);
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_remove_all (self->files);
+  g_clear_error (&self->lost);
+  g_mutex_unlock (&self->mutex);
+}
+
+/* The cache folder for this destination; its lock keeps a second run on this computer out,
+ * and what a killed run left there is removed. */
+static gboolean
+open_staging (KsRcloneDestination  *self,
+              GError              **error)
+{
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->location, -1);
+  g_autofree char *lock_path = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  key[16] = '\0';
+  g_clear_pointer (&self->staging, g_free);
+  self->staging = g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "rclone", key, NULL);
+  if (g_mkdir_with_parents (self->staging, 0700) != 0)
+    return ks_set_errno_error (error, errno, "Cannot create %s", self->staging);
+
+  lock_path = g_build_filename (self->staging, ".lock", NULL);
+  self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (self->lock_fd < 0)
+    return ks_set_errno_error (error, errno, "Cannot create %s", lock_path);
+  if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY,
+                   _("Another backup or check is using %s; try again when it has finished"),
+                   self->location);
+      return FALSE;
+    }
+
+  dir = g_dir_open (self->staging, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (!g_str_equal (name, ".lock"))
+      {
+        g_autofree char *path = _ks_rclone_dest_staging_path (self, name);
+
+        g_unlink (path);
+      }
+
+  return TRUE;
+}
+
+static const char *
+pick_hash (JsonObject *fsinfo)
+{
+  JsonArray *hashes;
+  const char *best = NULL;
+
+  if (!json_object_has_member (fsinfo, "Hashes")
+      || (hashes = json_object_get_array_member (fsinfo, "Hashes")) == NULL)
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (hashes); i++)
+    {
+      const char *h = json_array_get_string_element (hashes, i);
+
+      if (g_strcmp0 (h, "md5") == 0)
+        return "md5";
+      if (g_strcmp0 (h, "sha1") == 0)
+        best = "sha1";
+    }
+  return best;
+}
+
+/* Lists what the server holds (creating the root when it is new) and removes temporaries. */
+static gboolean
+load_listing (KsRcloneDestination  *self,
+              GCancellable         *cancellable,
+              GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GPtrArray) temps = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *params = _ks_rclone_dest_path_params (self, "");
+  JsonObject *opt = json_object_new ();
+  JsonArray *list;
+
+  json_object_set_boolean_member (opt, "recurse", TRUE);
+  json_object_set_boolean_member (opt, "filesOnly", TRUE);
+  json_object_set_boolean_member (opt, "noModTime", TRUE);
+  json_object_set_boolean_member (opt, "noMimeType", TRUE);
+  json_object_set_object_member (params, "opt", opt);
+
+  reply = _ks_rclone_dest_run (self, "operations/list", params, cancellable, &local_error);
+  if (reply == NULL)
+    {
+      g_autoptr(JsonObject) made = NULL;
+
+      if (!g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      made = _ks_rclone_dest_run (self, "operations/mkdir", _ks_rclone_dest_path_params (self, ""), cancellable, error);
+      return made != NULL;
+    }
+
+  list = json_object_get_array_member (reply, "list");
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *item = json_array_get_object_element (list, i);
+      const char *path = json_object_get_string_member_with_default (item, "Path", NULL);
+      const char *name = json_object_get_string_member_with_default (item, "Name", "");
+
+      if (path == NULL)
+        continue;
+      if (ks_destination_is_temp_name (name))
+        g_ptr_array_add (temps, g_strdup (path));
+      else
+        _ks_rclone_dest_remember_file (self, path, json_object_get_int_member_with_default (item, "Size", 0));
+    }
+
+  for (guint i = 0; i < temps->len; i++)
+    _ks_rclone_dest_delete_file (self, g_ptr_array_index (temps, i));
+
+  return TRUE;
+}
+
+static gboolean
+has_file (KsRcloneDestination *self,
+          const char          *path)
+{
+  gboolean found;
+
+  g_mutex_lock (&self->mutex);
+  found = g_hash_table_contains (self->files, path);
+  g_mutex_unlock (&self->mutex);
+  return found;
+}
+
+static char *
+read_id (KsRcloneDestination  *self,
+         GCancellable         *cancellable,
+         GError              **error)
+{
+  g_autofree char *path = _ks_rclone_dest_staging_path (self, "id");
+  g_autofree char *contents = NULL;
+
+  if (!_ks_rclone_dest_download (self, ID_PATH, "id", cancellable, error)
+      || !g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+  g_unlink (path);
+
+  g_strstrip (contents);
+  if (!g_uuid_string_is_valid (contents))
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   _("%s holds a damaged Keepsake id"), self->location);
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
+}
+
+static char *
+ensure_id (KsRcloneDestination  *self,
+           GCancellable         *cancellable,
+           GError              **error)
+{
+  g_autofree char *id = NULL;
+
+  if (self->expected_id != NULL && !g_uuid_string_is_valid (self->expected_id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a destination id", self->expected_id);
+      return NULL;
+    }
+
+  if (has_file (self, ID_PATH))
+    id = read_id (self, cancellable, error);
+  else
+    {
+      g_autofree char *uuid = self->expected_id ? g_strdup (self->expected_id) : g_uuid_string_random ();
+      g_autofree char *line = g_strconcat (uuid, "\n", NULL);
+      g_autofree char *path = _ks_rclone_dest_staging_path (self, "id");
+
+      if (!g_file_set_contents (path, line, -1, error)
+          || !_ks_rclone_dest_upload (self, "id", ID_PATH, cancellable, error))
+        return NULL;
+      g_unlink (path);
+      _ks_rclone_dest_remember_file (self, ID_PATH, strlen (line));
+      id = read_id (self, cancellable, error);
+    }
+
+  if (id != NULL && self->expected_id != NULL && g_ascii_strcasecmp (id, self->expected_id) != 0)
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   _("%s holds another Keepsake backup"), self->location);
+      return NULL;
+    }
+
+  return g_steal_pointer (&id);
+}
+
+static char *
+ks_rclone_destination_open_medium (KsDestination  *dest,
+                                   GCancellable   *cancellable,
+                                   GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  g_autoptr(JsonObject) fsinfo = NULL;
+  g_autoptr(JsonObject) params = NULL;
+  g_auto(GStrv) env = NULL;
+
+  if (self->parse_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->parse_error));
+      return NULL;
+    }
+
+  ks_rclone_destination_close_medium (dest);
+  if (!open_staging (self, error))
+    return NULL;
+
+  env = ks_rclone_remote_dup_env (self->remote, cancellable, error);
+  if (env == NULL)
+    return NULL;
+  self->rclone = ks_rclone_new ((const char * const *)env, self->remote->user_config);
+  if (!ks_rclone_start (self->rclone, cancellable, error))
+    return NULL;
+
+  /* Reaching the server (and logging in) happens here: the connection test. */
+  params = json_object_new ();
+  json_object_set_string_member (params, "fs", self->remote->fs);
+  fsinfo = ks_rclone_run_job (self->rclone, "operations/fsinfo", params, NULL, NULL,
+                              cancellable, error);
+  if (fsinfo == NULL)
+    return NULL;
+  g_free (self->hash_type);
+  self->hash_type = g_strdup (pick_hash (fsinfo));
+
+  if (!load_listing (self, cancellable, error))
+    return NULL;
+
+  self->local_index = _ks_rclone_dest_staging_path (self, "index");
+  if (!g_file_set_contents (self->local_index, "", 0, error))
+    return NULL;
+
+  return ensure_id (self, cancellable, error);
+}
+
+static gint64
+ks_rclone_destination_query_free_space (KsDestination  *dest,
+                                        GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  g_autoptr(JsonObject) reply = NULL;
+  JsonObject *params;
+
+  if (self->rclone == NULL)
+    {
+      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                           _("The destination is not open"));
+      return -1;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "fs", self->remote->fs);
+  reply = ks_rclone_run_job (self->rclone, "operations/about", params, NULL, NULL, NULL, error);
+  json_object_unref (params);
+  if (reply == NULL || !json_object_has_member (reply, "free"))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                             "The server does not say how much space is free");
+      return -1;
+    }
+
+  return json_object_get_int_member (reply, "free");
+}
+
+static gboolean
+ks_rclone_destination_check_available (KsDestination  *dest,
+                                       GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->mutex);
+  if (self->lost != NULL)
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   "%s", self->lost->message);
+      ok = FALSE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (ok && (self->rclone == NULL || !ks_rclone_is_running (self->rclone)))
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                   _("The connection to %s was lost"), self->location);
+      ok = FALSE;
+    }
+
+  return ok;
+}
+
+static char *
+ks_rclone_destination_read_index (KsDestination  *dest,
+                                  GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  char *contents = NULL;
+
+  if (!has_file (self, INDEX_PATH))
+    return NULL;
+
+  if (!_ks_rclone_dest_download (self, INDEX_PATH, "index", NULL, error)
+      || !g_file_get_contents (self->local_index, &contents, NULL, error))
+    return NULL;
+
+  return contents;
+}
+
+/* The index goes up whole, next to the old one, is checked, then takes its place. */
+static gboolean
+upload_index (KsRcloneDestination  *self,
+              GError              **error)
+{
+  g_autoptr(JsonObject) item = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GStatBuf st;
+
+  if (g_stat (self->local_index, &st) != 0)
+    return ks_set_errno_error (error, errno, "%s", self->local_index);
+
+  if (!_ks_rclone_dest_upload (self, "index", INDEX_NEW_PATH, NULL, error))
+    return FALSE;
+
+  item = _ks_rclone_dest_stat_file (self, INDEX_NEW_PATH, NULL, NULL, &local_error);
+  if (item == NULL || json_object_get_int_member_with_default (item, "Size", -1) != st.st_size)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
+                     _("The index on %s could not be written"), self->location);
+      return FALSE;
+    }
+
+  if (!_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, error))
+    return FALSE;
+  _ks_rclone_dest_remember_file (self, INDEX_PATH, st.st_size);
+  return TRUE;
+}
+
+static gboolean
+ks_rclone_destination_append_index (KsDestination  *dest,
+                                    const char     *lines,
+                                    gsize           len,
+                                    GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  gboolean ok;
+  int fd;
+
+  fd = open (self->local_index, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return ks_set_errno_error (error, errno, "%s", self->local_index);
+  ok = ks_fd_write_all (fd, lines, len);
+  close (fd);
+  if (!ok)
+    return ks_set_errno_error (error, errno, "%s", self->local_index);
+
+  return upload_index (self, error);
+}
+
+static gboolean
+ks_rclone_destination_replace_index (KsDestination  *dest,
+                                     const char     *contents,
+                                     gsize           len,
+                                     GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+
+  if (!g_file_set_contents (self->local_index, contents, len, error))
+    return FALSE;
+  return upload_index (self, error);
+}
+
+static gpointer
+ks_rclone_destination_create_temp (KsDestination  *dest,
+                                   const char     *rel_dir,
+                                   const char     *name_hint,
+                                   GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  g_autofree char *name = _ks_rclone_dest_new_staging_name ("upload");
+  g_autofree char *tmp_name = NULL;
+  RemoteTemp *temp;
+  int fd;
+
+  if (self->staging == NULL)
+    {
+      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                           _("The destination is not open"));
+      return NULL;
+    }
+
+  temp = g_new0 (RemoteTemp, 1);
+  temp->local_path = _ks_rclone_dest_staging_path (self, name);
+  fd = open (temp->local_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      ks_set_errno_error (error, errno, "Cannot write to %s", self->staging);
+      g_free (temp->local_path);
+      g_free (temp);
+      return NULL;
+    }
+  temp->fd = fd;
+  temp->sha256 = ks_hasher_new ();
+  temp->md5 = g_checksum_new (G_CHECKSUM_MD5);
+  temp->sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+
+  tmp_name = g_strdup_printf (".%s" KS_DESTINATION_TMP_MARK "%06x",
+                              name_hint ? name_hint : "file", g_random_int () & 0xffffff);
+  temp->remote_tmp = _ks_rclone_dest_join (rel_dir, tmp_name);
+
+  return temp;
+}
+
+static gboolean
+ks_rclone_destination_write_temp (KsDestination  *dest,
+                                  gpointer        data,
+                                  const void     *buffer,
+                                  gsize           len,
+                                  GError        **error)
+{
+  RemoteTemp *temp = data;
+
+  if (!ks_fd_write_all (temp->fd, buffer, len))
+    return ks_set_errno_error (error, errno, "Cannot write to %s", temp->local_path);
+
+  ks_hasher_update (temp->sha256, buffer, len);
+  g_checksum_update (temp->md5, buffer, len);
+  g_checksum_update (temp->sha1, buffer, len);
+  temp->size += len;
+  return TRUE;
+}
+
+/* After an upload that failed for no reason rclone names: a full disk is the likely one. */
+static void
+explain_failure (KsRcloneDestination  *self,
+                 guint64               size,
+                 GError              **error)
+{
+  g_autoptr(GError) ignored = NULL;
+  gint64 free_space;
+
+  if (error == NULL || *error == NULL
+      || !g_error_matches (*error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED))
+    return;
+
+  free_space = ks_rclone_destination_query_free_space (KS_DESTINATION (self), &ignored);
+  if (free_space >= 0 && (guint64)free_space < size)
+    {
+      g_autofree char *message = g_strdup ((*error)->message);
+
+      g_clear_error (error);
+      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NO_SPACE,
+                   _("The server has no space left (%s)"), message);
+    }
+}
+
+static char *
+ks_rclone_destination_finish_temp (KsDestination  *dest,
+                                   gpointer        data,
+                                   guint64        *out_size,
+                                   GCancellable   *cancellable,
+                                   GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  RemoteTemp *temp = data;
+  g_autofree char *local_name = g_path_get_basename (temp->local_path);
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonObject) item = NULL;
+  const char *server_hash = NULL;
+  char *hash;
+
+  ks_close_fd (&temp->fd);
+  hash = ks_hasher_finish (temp->sha256);
+
+  if (!_ks_rclone_dest_upload (self, local_name, temp->remote_tmp, cancellable, error))
+    {
+      explain_failure (self, temp->size, error);
+      g_free (hash);
+      return NULL;
+    }
+
+  /* The server's own hash of what it holds. */
+  if (self->hash_type != NULL)
+    {
+      JsonObject *hashes;
+
+      item = _ks_rclone_dest_stat_file (self, temp->remote_tmp, self->hash_type, cancellable, error);
+      if (item == NULL)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
+                         _("%s vanished from the server after it was uploaded"), temp->remote_tmp);
+          g_free (hash);
+          return NULL;
+        }
+      hashes = json_object_has_member (item, "Hashes")
+               ? json_object_get_object_member (item, "Hashes") : NULL;
+      if (hashes != NULL)
+        server_hash = json_object_get_string_member_with_default (hashes, self->hash_type, NULL);
+    }
+
+  if (server_hash != NULL && *server_hash != '\0')
+    {
+      expected = g_strdup (g_checksum_get_string (g_str_equal (self->hash_type, "md5")
+                                                  ? temp->md5 : temp->sha1));
+      if (g_ascii_strcasecmp (server_hash, expected) != 0
+          || json_object_get_int_member_with_default (item, "Size", -1) != (gint64)temp->size)
+        {
+          /* Not what was sent: the caller sees a hash that is not the file's. */
+          g_free (hash);
+          hash = g_strnfill (KS_HASH_HEX_LEN, '0');
+        }
+      *out_size = json_object_get_int_member_with_default (item, "Size", 0);
+    }
+  else
+    {
+      /* No hash on this server: read it back. */
+      g_free (hash);
+      hash = _ks_rclone_dest_download_and_hash (self, temp->remote_tmp, out_size, cancellable, error);
+    }
+
+  if (hash != NULL)
+    g_unlink (temp->local_path);
+  return hash;
+}
+
+static gboolean
+ks_rclone_destination_name_temp (KsDestination  *dest,
+                                 gpointer        data,
+                                 const char     *rel_dir,
+                                 const char     *name,
+                                 GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  RemoteTemp *temp = data;
+  g_autofree char *final = _ks_rclone_dest_join (rel_dir, name);
+  g_autoptr(JsonObject) existing = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  /* Never over another file. */
+  if (has_file (self, final))
+    existing = json_object_new ();
+  else
+    existing = _ks_rclone_dest_stat_file (self, final, NULL, NULL, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (existing != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s already exists", final);
+      return FALSE;
+    }
+
+  if (!_ks_rclone_dest_move_file (self, temp->remote_tmp, final, NULL, error))
+    return FALSE;
+
+  temp->named = TRUE;
+  _ks_rclone_dest_remember_file (self, final, temp->size);
+  return TRUE;
+}
+
+static void
+ks_rclone_destination_free_temp (KsDestination *dest,
+                                 gpointer       data)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  RemoteTemp *temp = data;
+
+  if (!temp->named && self->rclone != NULL && ks_rclone_is_running (self->rclone))
+    _ks_rclone_dest_delete_file (self, temp->remote_tmp);
+
+  ks_close_fd (&temp->fd);
+  g_unlink (temp->local_path);
+  g_clear_pointer (&temp->sha256, ks_hasher_free);
+  g_checksum_free (temp->md5);
+  g_checksum_free (temp->sha1);
+  g_free (temp->local_path);
+  g_free (temp->remote_tmp);
+  g_free (temp);
+}
+
+static gboolean
+ks_rclone_destination_sync_folder (KsDestination  *dest,
+                                   const char     *rel_dir,
+                                   GError        **error)
+{
+  /* A move the server acknowledged is done. */
+  return TRUE;
+}
+
+static gboolean
+ks_rclone_destination_query_file (KsDestination  *dest,
+                                  const char     *relative_path,
+                                  guint64        *out_size)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  const gint64 *size;
+
+  g_mutex_lock (&self->mutex);
+  size = g_hash_table_lookup (self->files, relative_path);
+  if (size != NULL)
+    *out_size = *size;
+  g_mutex_unlock (&self->mutex);
+
+  return size != NULL;
+}
+
+static char *
+ks_rclone_destination_hash_file (KsDestination  *dest,
+                                 const char     *relative_path,
+                                 guint64        *out_size,
+                                 GCancellable   *cancellable,
+                                 GError        **error)
+{
+  return _ks_rclone_dest_download_and_hash (KS_RCLONE_DESTINATION (dest), relative_path, out_size,
+                                            cancellable, error);
+}
+
+static void
+ks_rclone_destination_finalize (GObject *object)
+{
+  KsRcloneDestination *self = (KsRcloneDestination *)object;
+
+  ks_rclone_destination_close_medium (KS_DESTINATION (self));
+  g_clear_pointer (&self->remote, ks_rclone_remote_free);
+  g_clear_error (&self->parse_error);
+  g_clear_pointer (&self->files, g_hash_table_unref);
+  g_free (self->location);
+  g_free (self->expected_id);
+  g_free (self->hash_type);
+  g_free (self->staging);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (ks_rclone_destination_parent_class)->finalize (object);
+}
+
+static void
+ks_rclone_destination_class_init (KsRcloneDestinationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  KsDestinationClass *dest_class = KS_DESTINATION_CLASS (klass);
+
+  object_class->finalize = ks_rclone_destination_finalize;
+
+  dest_class->get_kind = ks_rclone_destination_get_kind;
+  dest_class->dup_uri = ks_rclone_destination_dup_uri;
+  dest_class->dup_display_name = ks_rclone_destination_dup_display_name;
+  dest_class->dup_volume_uuid = ks_rclone_destination_dup_volume_uuid;
+  dest_class->open_medium = ks_rclone_destination_open_medium;
+  dest_class->close_medium = ks_rclone_destination_close_medium;
+  dest_class->query_free_space = ks_rclone_destination_query_free_space;
+  dest_class->check_available = ks_rclone_destination_check_available;
+  dest_class->read_index = ks_rclone_destination_read_index;
+  dest_class->append_index = ks_rclone_destination_append_index;
+  dest_class->replace_index = ks_rclone_destination_replace_index;
+  dest_class->create_temp = ks_rclone_destination_create_temp;
+  dest_class->write_temp = ks_rclone_destination_write_temp;
+  dest_class->finish_temp = ks_rclone_destination_finish_temp;
+  dest_class->name_temp = ks_rclone_destination_name_temp;
+  dest_class->free_temp = ks_rclone_destination_free_temp;
+  dest_class->sync_folder = ks_rclone_destination_sync_folder;
+  dest_class->query_file = ks_rclone_destination_query_file;
+  dest_class->hash_file = ks_rclone_destination_hash_file;
+}
+
+static void
+ks_rclone_destination_init (KsRcloneDestination *self)
+{
+  self->lock_fd = -1;
+  self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&self->mutex);
+}
+
+/**
+ * ks_rclone_destination_new:
+ * @location: "sftp://user@host:port/path", "smb://…", "webdav(s)://…", "s3://bucket/path",
+ *   "rclone:REMOTE:path"; may name a ?password-file= or ?identity-file=
+ * @expected_id: (nullable): the id the remote must hold (the plan's)
+ *
+ * Returns: (transfer full): a destination; a location that cannot be used makes opening it
+ *   fail with the reason
+ */
+KsRcloneDestination *
+ks_rclone_destination_new (const char *location,
+                           const char *expected_id)
+{
+  KsRcloneDestination *self;
+
+  g_return_val_if_fail (location != NULL, NULL);
+
+  self = g_object_new (KS_TYPE_RCLONE_DESTINATION, NULL);
+  self->location = g_strdup (location);
+  self->expected_id = g_strdup (expected_id);
+  self->remote = ks_rclone_remote_parse (location, &self->parse_error);
+
+  return self;
+}
+
+const char *
+ks_rclone_destination_get_location (KsRcloneDestination *self)
+{
+  g_return_val_if_fail (KS_IS_RCLONE_DESTINATION (self), NULL);
+
+  return self->location;
+}
+
+/**
+ * ks_rclone_destination_get_hash_type:
+ *
+ * Returns: (nullable): the server's hash used to verify uploads ("md5", "sha1"), or %NULL
+ *   when uploads are verified by downloading them again; known once opened
+ */
+const char *
+ks_rclone_destination_get_hash_type (KsRcloneDestination *self)
+{
+  g_return_val_if_fail (KS_IS_RCLONE_DESTINATION (self), NULL);
+
+  return self->hash_type;
+}
+
+gboolean
+ks_rclone_destination_is_cloud (KsRcloneDestination *self)
+{
+  g_return_val_if_fail (KS_IS_RCLONE_DESTINATION (self), FALSE);
+
+  return self->remote != NULL && self->remote->is_cloud;
+}
+
+/**
+ * ks_rclone_destination_get_rclone:
+ *
+ * Returns: (transfer none) (nullable): the rclone child while open (for tests)
+ */
+KsRclone *
+ks_rclone_destination_get_rclone (KsRcloneDestination *self)
+{
+  g_return_val_if_fail (KS_IS_RCLONE_DESTINATION (self), NULL);
+
+  return self->rclone;
+}
