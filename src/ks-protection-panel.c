@@ -332,6 +332,7 @@ ks_protection_panel_init (KsProtectionPanel *self)
 
   self->lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_valign (self->lines, GTK_ALIGN_CENTER);
+  gtk_widget_set_hexpand (self->lines, TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     gtk_box_append (GTK_BOX (self->lines), new_line (self, i));
   gtk_box_append (GTK_BOX (self->box), self->lines);
@@ -349,7 +350,6 @@ ks_protection_panel_init (KsProtectionPanel *self)
     gtk_actionable_set_action_name (GTK_ACTIONABLE (advice), "win.advisor");
     gtk_widget_set_valign (advice, GTK_ALIGN_CENTER);
     gtk_widget_set_halign (advice, GTK_ALIGN_END);
-    gtk_widget_set_hexpand (advice, TRUE);
     gtk_box_append (GTK_BOX (self->box), advice);
   }
 
