@@ -57,15 +57,15 @@ full_progress_cb (KsBackupRun                *run,
   bytes = g_format_size (progress->bytes_received);
   speed = progress->bytes_per_second > 0 ? g_format_size ((guint64) progress->bytes_per_second) : g_strdup ("–");
   if (progress->seconds_left >= 0)
-    left = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " minute left", "%" G_GINT64_FORMAT " minutes left",
+    left = g_strdup_printf (ngettext ("%lld minute left", "%lld minutes left",
                                       (gulong) ((progress->seconds_left + 59) / 60)),
-                            (progress->seconds_left + 59) / 60);
+                            (long long) ((progress->seconds_left + 59) / 60));
   /* Translators: percentage, files received, bytes received, speed per second, time left */
   ks_cli_progress (wait->cli, &wait->last_progress,
-                   ngettext ("%.0f %%, %" G_GUINT64_FORMAT " file, %s, %s/s%s%s",
-                             "%.0f %%, %" G_GUINT64_FORMAT " files, %s, %s/s%s%s",
+                   ngettext ("%.0f %%, %llu file, %s, %s/s%s%s",
+                             "%.0f %%, %llu files, %s, %s/s%s%s",
                              (gulong) progress->files_received),
-                   progress->percent, progress->files_received, bytes, speed,
+                   progress->percent, (unsigned long long) progress->files_received, bytes, speed,
                    left != NULL ? ", " : "", left != NULL ? left : "");
 }
 
@@ -249,9 +249,9 @@ ks_cli_full_backup (KsCli  *cli,
       g_autofree char *bytes = g_format_size (progress != NULL ? progress->bytes_received : 0);
       guint64 files = progress != NULL ? progress->files_received : 0;
 
-      g_print (ngettext ("Full backup finished: %" G_GUINT64_FORMAT " file received (%s).\n",
-                         "Full backup finished: %" G_GUINT64_FORMAT " files received (%s).\n",
-                         (gulong) files), files, bytes);
+      g_print (ngettext ("Full backup finished: %llu file received (%s).\n",
+                         "Full backup finished: %llu files received (%s).\n",
+                         (gulong) files), (unsigned long long) files, bytes);
       for (guint i = 0; i < folders->len; i++)
         {
           g_print (_("Backups kept in %s:\n"), (char *) g_ptr_array_index (folders, i));

@@ -65,9 +65,9 @@ ks_mobilebackup2_describe_error (guint64     code,
       return g_strdup (_("The iPhone is busy with another backup or sync; try again when it has finished"));
     default:
       if (description != NULL && description[0] != '\0')
-        return g_strdup_printf (_("The iPhone stopped the backup: %s (error %" G_GUINT64_FORMAT ")"),
-                                description, code);
-      return g_strdup_printf (_("The iPhone stopped the backup (error %" G_GUINT64_FORMAT ")"), code);
+        return g_strdup_printf (_("The iPhone stopped the backup: %s (error %llu)"),
+                                description, (unsigned long long) code);
+      return g_strdup_printf (_("The iPhone stopped the backup (error %llu)"), (unsigned long long) code);
     }
 }
 
