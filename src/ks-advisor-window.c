@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-advisor-window.h"
+#include "ks-drive-destination.h"
 
 #define CHART_HEIGHT 112
 #define LABEL_HEIGHT 18
@@ -208,16 +209,22 @@ fill_destinations (KsAdvisorWindow *self,
       g_autofree char *last = describe_last_backup (dest, source_id, ks_backup_plan_get_reminder_days (plan),
                                                     &overdue);
       GtkWidget *when = gtk_label_new (last);
+      g_autofree char *path = NULL;
 
       gtk_widget_add_css_class (when, overdue ? "warning" : "dim-label");
       gtk_label_set_wrap (GTK_LABEL (when), TRUE);
       gtk_label_set_xalign (GTK_LABEL (when), 1);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), when);
 
-      /* Destinations on a mounted file system say their free space; remotes do not yet. */
-      if (g_path_is_absolute (location))
+      /* Destinations on a mounted file system say their free space (a drive where it is
+       * mounted now); remotes do not yet. */
+      if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+        path = ks_drive_location_find_path (location, ks_plan_destination_get_id (dest));
+      else if (g_path_is_absolute (location))
+        path = g_strdup (location);
+      if (path != NULL)
         {
-          g_autoptr(GFile) file = g_file_new_for_path (location);
+          g_autoptr(GFile) file = g_file_new_for_path (path);
           FreeSpaceQuery *query = g_new0 (FreeSpaceQuery, 1);
 
           query->self = g_object_ref (self);

@@ -393,7 +393,8 @@ change (KsCli             *cli,
         KsBackupPlan      *plan,
         const char        *action,
         const char        *id_or_path,
-        const JpegOptions *jpeg)
+        const JpegOptions *jpeg,
+        int                offsite)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KsPlanDestination) dest = NULL;
@@ -412,7 +413,10 @@ change (KsCli             *cli,
   if (g_str_equal (action, "remove"))
     ok = ks_backup_plan_remove (plan, id, &error);
   else if (g_str_equal (action, "set"))
-    ok = apply_jpeg_options (plan, id, jpeg, &error);
+    /* Kept elsewhere: an offsite copy for the 3-2-1 rule (clouds are, by their kind). */
+    ok = (!jpeg_options_given (jpeg) || apply_jpeg_options (plan, id, jpeg, &error))
+         && (offsite < 0 || ks_backup_plan_set_destination_option (plan, id, "offsite",
+                                                                    offsite ? "true" : NULL, &error));
   else
     ok = ks_backup_plan_set_enabled (plan, id, g_str_equal (action, "enable"), &error);
   if (!ok)
@@ -437,6 +441,7 @@ ks_cli_destinations (KsCli  *cli,
   gboolean full_backups = FALSE;
   int keep = 0;
   g_autofree char *placement = NULL;
+  g_autofree char *offsite_text = NULL;
   g_autofree char *password_file = NULL;
   g_autofree char *identity_file = NULL;
   g_autofree char *endpoint = NULL;
@@ -453,6 +458,8 @@ ks_cli_destinations (KsCli  *cli,
     { "jpeg-placement", 0, 0, G_OPTION_ARG_STRING, &placement,
       N_("Where JPEG copies go: subfolder (a JPEG folder beside each photo) or beside"), "WHERE" },
     { "jpeg-quality", 0, 0, G_OPTION_ARG_INT, &quality, N_("JPEG quality, 1 to 100 (default 92)"), "N" },
+    { "offsite", 0, 0, G_OPTION_ARG_STRING, &offsite_text,
+      N_("set: whether the destination is kept elsewhere, for the 3-2-1 rule (on or off)"), "on|off" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
       N_("File holding the password of a network or cloud destination"), "FILE" },
     { "identity-file", 0, 0, G_OPTION_ARG_FILENAME, &identity_file,
@@ -462,6 +469,7 @@ ks_cli_destinations (KsCli  *cli,
     { NULL }
   };
   JpegOptions jpeg = { -1, NULL, -1 };
+  int offsite = -1;
   const char *action;
   gboolean lists;
   gboolean sets;
@@ -529,10 +537,20 @@ ks_cli_destinations (KsCli  *cli,
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("The --jpeg options are for destinations add and set"));
       return KS_EXIT_USAGE;
     }
-  if (sets && !jpeg_options_given (&jpeg))
+  if (offsite_text != NULL)
+    {
+      if (!sets || (!g_str_equal (offsite_text, "on") && !g_str_equal (offsite_text, "off")))
+        {
+          ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                              _("--offsite is for destinations set, followed by on or off"));
+          return KS_EXIT_USAGE;
+        }
+      offsite = g_str_equal (offsite_text, "on");
+    }
+  if (sets && !jpeg_options_given (&jpeg) && offsite < 0)
     {
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
-                          _("destinations set needs what to change: --jpeg-copies on|off, --jpeg-placement or --jpeg-quality"));
+                          _("destinations set needs what to change: --offsite on|off, --jpeg-copies on|off, --jpeg-placement or --jpeg-quality"));
       return KS_EXIT_USAGE;
     }
 
@@ -560,5 +578,5 @@ ks_cli_destinations (KsCli  *cli,
         }
       return add (cli, plan, argv[2], name, full_backups, keep, &jpeg);
     }
-  return change (cli, plan, action, argv[2], &jpeg);
+  return change (cli, plan, action, argv[2], &jpeg, offsite);
 }

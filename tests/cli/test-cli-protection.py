@@ -14,7 +14,7 @@ against the files on disk."""
 import os
 import sqlite3
 
-from clitest import (Emulator, backup_files, catalog_path, cli, cli_json, env_for,
+from clitest import (EXIT, Emulator, backup_files, catalog_path, cli, cli_json, env_for,
                      make_sample_library, run_tests)
 
 N_ASSETS = 20
@@ -80,8 +80,10 @@ def test_protection(tmp):
 
     # The second folder is an external drive kept elsewhere: the photos become safe.
     sql(tmp, "UPDATE plan_destinations SET kind = 'drive' WHERE id = ?", away_id)
-    sql(tmp, "INSERT INTO plan_settings (key, value) VALUES (?, 'true')",
-        'destination/%s/offsite' % away_id)
+    cli(['destinations', 'set', away_id, '--offsite', 'maybe'], env, expect=EXIT['usage'])
+    cli(['destinations', 'set', away_id, '--offsite', 'on'], env, expect=0)
+    assert sql(tmp, "SELECT value FROM plan_settings WHERE key = ?",
+               'destination/%s/offsite' % away_id) == [('true',)]
     with Emulator(['--device', media]) as emu:
         env = env_for(emu, tmp)
         cli(['destinations', 'enable', away_id], env, expect=0)
@@ -102,6 +104,14 @@ def test_protection(tmp):
     sql(tmp, "UPDATE runs SET started_at = started_at - 8 * 86400, finished_at = finished_at - 8 * 86400")
     p = device_protection(env, udid)
     assert all(d['overdue'] for d in p['destinations']), p['destinations']
+
+    # Kept at home again: no offsite copy, the photos lack only that.
+    cli(['destinations', 'set', away_id, '--offsite', 'off'], env, expect=0)
+    p = device_protection(env, udid)
+    assert p['safe'] == 0 and p['not_321']['count'] == n_photos, p
+    assert p['not_321']['missing_offsite'] == n_photos and p['not_321']['missing_copies'] == 0, p
+    assert p['not_321']['missing_media'] == 0, p
+    cli(['destinations', 'set', away_id, '--offsite', 'on'], env, expect=0)
 
     # The text form says it in words.
     rc, out, _ = cli(['status'], env, expect=0)

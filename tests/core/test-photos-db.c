@@ -138,6 +138,9 @@ test_versions (void)
       assert_count (manifest, "burst_other", count_flag (db, KS_ASSET_FLAG_BURST, KS_ASSET_FLAG_BURST_CHOSEN));
       assert_count (manifest, "shared_library", count_flag (db, KS_ASSET_FLAG_SHARED_LIBRARY, 0));
       assert_count (manifest, "cpl", count_flag (db, KS_ASSET_FLAG_OUTSIDE_DCIM, 0));
+      /* Uploaded to iCloud Photos, on the phone too: an offsite copy for the 3-2-1 rule. */
+      assert_count (manifest, "in_icloud", count_flag (db, KS_ASSET_FLAG_IN_ICLOUD, KS_ASSET_FLAG_ICLOUD_ONLY));
+      g_assert_cmpuint (count_flag (db, KS_ASSET_FLAG_IN_ICLOUD | KS_ASSET_FLAG_ICLOUD_ONLY, 0), ==, 0);
       n_icloud = ks_photos_db_get_icloud_only (db, &bytes);
       assert_count (manifest, "icloud_only", n_icloud);
       assert_count (manifest, "icloud_only", count_flag (db, KS_ASSET_FLAG_ICLOUD_ONLY, 0));

@@ -15,6 +15,7 @@
 #include <adwaita.h>
 
 #include "ks-application.h"
+#include "ks-protection-panel.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
 #include "ks-ui-test-window.h"
@@ -117,6 +118,13 @@ assert_grid_shows (guint n)
     g_error ("the grid shows %u, expected %u", ks_photo_grid_get_n_shown (_ks_window_get_photo_grid (window)), n);
 }
 
+static gboolean
+panel_counted (gpointer data)
+{
+  return ks_protection_panel_get_count (data, KS_PROTECTION_NOT_321) +
+         ks_protection_panel_get_count (data, KS_PROTECTION_ONLY_ON_DEVICE) > 0;
+}
+
 static void
 test_library (void)
 {
@@ -156,6 +164,28 @@ test_library (void)
   g_assert_nonnull (icloud);
   g_assert_true (gtk_widget_is_visible (icloud));
   g_assert_true (count_assets (shown) > 0);
+
+  /* Nothing is backed up yet, but what iCloud Photos holds has an offsite copy there: those
+   * are backed up though not by the 3-2-1 rule; the few still waiting for upload are only
+   * on this iPhone. Every photo of the grid is one or the other. */
+  {
+    KsProtectionPanel *panel = KS_PROTECTION_PANEL (_ks_library_page_get_protection_panel (window->library_page));
+    GListModel *assets = _ks_window_get_assets (window);
+    guint in_icloud = 0;
+
+    g_assert_true (ks_ui_test_wait_for (panel_counted, panel, WAIT_MS));
+    for (guint i = 0; i < g_list_model_get_n_items (assets); i++)
+      {
+        g_autoptr(KsAsset) asset = g_list_model_get_item (assets, i);
+
+        in_icloud += (ks_asset_get_flags (asset) & KS_ASSET_FLAG_IN_ICLOUD) != 0;
+      }
+    g_assert_cmpuint (in_icloud, >, 0);
+    g_assert_cmpuint (in_icloud, <, g_list_model_get_n_items (assets));
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_NOT_321), ==, in_icloud);
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ONLY_ON_DEVICE), ==,
+                      g_list_model_get_n_items (assets) - in_icloud);
+  }
 
   /* The whole library: neither Hidden nor Recently Deleted. */
   assert_grid_shows (count_assets (shown));

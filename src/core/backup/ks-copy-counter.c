@@ -70,6 +70,19 @@ new_holders_table (void)
   return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
+/* What the phone's Photos library says of the asset's iCloud copy. */
+static KsICloudFlags
+icloud_flags (KsAsset *asset)
+{
+  KsAssetFlags flags = ks_asset_get_flags (asset);
+
+  if (flags & KS_ASSET_FLAG_ICLOUD_ONLY)
+    return KS_ICLOUD_ONLY;
+  if (flags & KS_ASSET_FLAG_IN_ICLOUD)
+    return KS_ICLOUD_STORED;
+  return KS_ICLOUD_NONE;
+}
+
 static void
 refresh_worker (GTask        *task,
                 gpointer      source_object,
@@ -122,7 +135,7 @@ refresh_worker (GTask        *task,
       g_hash_table_insert (refresh->holders,
                            g_strdup (ks_asset_get_key (asset)),
                            g_memdup2 (&holders, sizeof holders));
-      ks_protection_summary_add (refresh->summary, refresh->protection, holders, KS_ICLOUD_NONE);
+      ks_protection_summary_add (refresh->summary, refresh->protection, holders, icloud_flags (asset));
     }
 
   g_task_return_boolean (task, TRUE);
@@ -269,7 +282,7 @@ ks_copy_counter_get_state (KsCopyCounter       *self,
   if (self->protection == NULL || (holders = lookup_holders (self, asset)) == NULL)
     return KS_PROTECTION_ONLY_ON_DEVICE;
 
-  return ks_protection_classify (self->protection, *holders, KS_ICLOUD_NONE, out_missing, NULL);
+  return ks_protection_classify (self->protection, *holders, icloud_flags (asset), out_missing, NULL);
 }
 
 /**

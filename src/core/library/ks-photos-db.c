@@ -699,7 +699,7 @@ enum
   COL_PK, COL_DIRECTORY, COL_FILENAME, COL_DATECREATED, COL_FAVORITE, COL_HIDDEN, COL_TRASHEDSTATE,
   COL_TRASHEDDATE, COL_KIND, COL_KINDSUBTYPE, COL_PLAYBACKSTYLE, COL_VISIBILITYSTATE, COL_AVALANCHEUUID,
   COL_AVALANCHEPICKTYPE, COL_SCOPE, COL_DETECTEDSCREENSHOT, COL_DERIVEDCAMERA, COL_CAMERA,
-  COL_ORIGINALFILENAME, COL_ORIGINALFILESIZE,
+  COL_ORIGINALFILENAME, COL_ORIGINALFILESIZE, COL_CLOUDLOCALSTATE,
 };
 
 static gboolean
@@ -756,6 +756,7 @@ read_assets (KsPhotosDb  *self,
   append_column (sql, with_attributes ? attr_columns : NULL, "b", "ZCAMERACAPTUREDEVICE");
   append_column (sql, with_attributes ? attr_columns : NULL, "b", "ZORIGINALFILENAME");
   append_column (sql, with_attributes ? attr_columns : NULL, "b", "ZORIGINALFILESIZE");
+  append_column (sql, columns, "a", "ZCLOUDLOCALSTATE");
   g_string_append_printf (sql, "0 FROM %s a", table);
   if (with_attributes)
     g_string_append (sql, " LEFT JOIN ZADDITIONALASSETATTRIBUTES b ON b.Z_PK = a.ZADDITIONALATTRIBUTES");
@@ -822,6 +823,13 @@ read_assets (KsPhotosDb  *self,
         asset->flags |= KS_ASSET_FLAG_SHARED_LIBRARY;
       if (!g_str_has_prefix (asset->path, "DCIM/"))
         asset->flags |= KS_ASSET_FLAG_OUTSIDE_DCIM;
+      /* Uploaded to iCloud Photos (iLEAPP and osxphotos read ZCLOUDLOCALSTATE 1 so): a copy
+       * kept elsewhere, for the 3-2-1 rule. An original only in iCloud is flagged apart. */
+      if (sqlite3_column_int64 (stmt, COL_CLOUDLOCALSTATE) == 1
+          && !(original != NULL && original->local < 1))
+        asset->flags |= KS_ASSET_FLAG_IN_ICLOUD;
+      /* Uploaded to iCloud Photos (iLEAPP and osxphotos read ZCLOUDLOCALSTATE 1 so): a copy
+       * kept elsewhere, for the 3-2-1 rule. */
       if (original != NULL && original->local < 1)
         {
           asset->flags |= KS_ASSET_FLAG_ICLOUD_ONLY;

@@ -77,6 +77,7 @@ typedef enum
  * What the phone's Photos library says of an asset (see KsPhotosDb); none from a folder.
  * @KS_ASSET_FLAG_BURST: one frame of a burst; with @KS_ASSET_FLAG_BURST_CHOSEN the one shown
  * @KS_ASSET_FLAG_ICLOUD_ONLY: the original is not on the phone, only in iCloud
+ * @KS_ASSET_FLAG_IN_ICLOUD: iCloud Photos holds it too (uploaded: ZCLOUDLOCALSTATE 1)
  * @KS_ASSET_FLAG_OUTSIDE_DCIM: the original lives outside DCIM (PhotoData/CPLAssets)
  */
 typedef enum
@@ -95,6 +96,7 @@ typedef enum
   KS_ASSET_FLAG_ICLOUD_ONLY      = 1 << 10,
   KS_ASSET_FLAG_OUTSIDE_DCIM     = 1 << 11,
   KS_ASSET_FLAG_IN_LIBRARY       = 1 << 12, /* the Photos library knows it */
+  KS_ASSET_FLAG_IN_ICLOUD        = 1 << 13,
 } KsAssetFlags;
 
 /* GTypes for properties and GtkExpressions (defined in ks-asset-file.c). */

@@ -86,6 +86,7 @@ typedef struct
 {
   gboolean favorite, hidden, trashed, selfie, screenshot, screen_recording, shared_library;
   gboolean burst_chosen, burst_other;
+  gboolean uploaded;   /* in iCloud Photos (ZCLOUDLOCALSTATE 1); the rest waits for upload */
 } EmuFlags;
 
 static void
@@ -103,6 +104,8 @@ asset_flags (const EmuAsset *asset,
   f->screenshot = asset->kind == EMU_KIND_PNG;
   f->screen_recording = asset->kind == EMU_KIND_MP4 && i % 2 == 0;
   f->shared_library = ios >= 16 && i % 13 == 4;
+  /* With iCloud Photos on, nearly everything is uploaded; a few recent ones still wait (0). */
+  f->uploaded = asset->icloud_only || i % 9 != 8;
   if (asset->in_burst)
     {
       /* One frame of the burst is the one shown (picked); the others are hidden in the grid. */
@@ -400,14 +403,14 @@ insert_asset (sqlite3          *db,
                 "ZSAVEDASSETTYPE, ZTRASHEDSTATE, ZVISIBILITYSTATE, ZHEIGHT, ZWIDTH, ZADDITIONALATTRIBUTES, "
                 "ZMASTER, ZADDEDDATE, ZDATECREATED, ZMODIFICATIONDATE, ZTRASHEDDATE, ZDURATION, ZLATITUDE, "
                 "ZLONGITUDE, ZAVALANCHEUUID, ZCLOUDASSETGUID, ZDIRECTORY, ZFILENAME, ZUNIFORMTYPEIDENTIFIER, ZUUID%s) "
-                "VALUES (%u, %u, 3, %u, 1, 0, %d, %d, %d, %d, %u, %u, %u, %u, 0, %u, 3024, 4032, %u, %u, "
+                "VALUES (%u, %u, 3, %u, %d, 0, %d, %d, %d, %d, %u, %u, %u, %u, 0, %u, 3024, 4032, %u, %u, "
                 "%f, %f, %f, NULL, %f, -180.0, -180.0, %Q, %Q, %Q, %Q, %Q, %Q%s);"
                 "INSERT INTO ZADDITIONALASSETATTRIBUTES VALUES (%u, 1, 2, %d, %llu, %d, %u, %Q, %Q, %Q, %Q);"
                 "INSERT INTO ZCLOUDMASTER VALUES (%u, 12, 1, 3, %Q, %Q, %Q);"
                 "INSERT INTO ZINTERNALRESOURCE VALUES (NULL, 19, 1, 1, %d, 1, %d, %u, %llu, %Q);"
                 "INSERT INTO ZINTERNALRESOURCE VALUES (NULL, 19, 1, 3, 1, 1, %d, %u, 40000, NULL);",
                 s->asset_table, extra_cols,
-                pk, s->asset_ent, pick, f.favorite, asset->kind == EMU_KIND_EDITED, f.hidden,
+                pk, s->asset_ent, pick, f.uploaded ? 1 : 0, f.favorite, asset->kind == EMU_KIND_EDITED, f.hidden,
                 is_video (asset) ? 1 : 0, subtype, asset->orientation, playback, saved_type, visibility,
                 pk, pk,
                 created + 5, created, created + 60,
@@ -427,7 +430,7 @@ insert_asset (sqlite3          *db,
 typedef struct
 {
   guint assets, favorites, hidden, trashed, screenshots, screen_recordings, selfies, live;
-  guint burst_chosen, burst_other, shared_library, icloud_only, cpl, edited;
+  guint burst_chosen, burst_other, shared_library, icloud_only, cpl, edited, in_icloud;
   guint64 icloud_only_bytes;
   guint album_count[G_N_ELEMENTS (albums)];
 } EmuTally;
@@ -483,6 +486,7 @@ write_manifest (const char      *manifest,
   g_key_file_set_integer (kf, "library", "burst_other", (int) t->burst_other);
   g_key_file_set_integer (kf, "library", "shared_library", (int) t->shared_library);
   g_key_file_set_integer (kf, "library", "icloud_only", (int) t->icloud_only);
+  g_key_file_set_integer (kf, "library", "in_icloud", (int) t->in_icloud);
   g_key_file_set_uint64 (kf, "library", "icloud_only_bytes", t->icloud_only_bytes);
   g_key_file_set_integer (kf, "library", "cpl", (int) t->cpl);
   for (guint a = 0; a < G_N_ELEMENTS (albums); a++)
@@ -608,6 +612,7 @@ emu_photosdb_write (const char        *out,
       t.burst_other += f.burst_other;
       t.shared_library += f.shared_library;
       t.cpl += asset->cpl_group > 0;
+      t.in_icloud += f.uploaded && !asset->icloud_only;
       if (asset->icloud_only)
         {
           t.icloud_only++;
