@@ -191,6 +191,10 @@ ks_protection_panel_set_summary (KsProtectionPanel         *self,
 
       text = describe_part (state, summary);
       gtk_label_set_text (GTK_LABEL (self->line_labels[state]), text);
+      /* A button whose child is a box has no name of its own for a screen reader. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->line_buttons[state]),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, text,
+                                      -1);
       if (accessible->len > 0)
         g_string_append (accessible, "; ");
       g_string_append (accessible, text);
