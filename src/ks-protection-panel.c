@@ -202,17 +202,9 @@ ks_protection_panel_set_summary (KsProtectionPanel         *self,
 
   /* What the not-yet-3-2-1 photos lack, under their line. */
   {
-    KsProtectionMissing missing = KS_PROTECTION_MISSING_NONE;
-    g_autofree char *what = NULL;
+    g_autofree char *what = ks_protection_describe_missing (ks_protection_summary_get_missing (summary));
     g_autofree char *text = NULL;
 
-    if (summary->missing_copies > 0)
-      missing |= KS_PROTECTION_MISSING_COPIES;
-    if (summary->missing_media > 0)
-      missing |= KS_PROTECTION_MISSING_MEDIA;
-    if (summary->missing_offsite > 0)
-      missing |= KS_PROTECTION_MISSING_OFFSITE;
-    what = ks_protection_describe_missing (missing);
     /* TRANSLATORS: what the 3-2-1 rule lacks, such as "no offsite copy" */
     text = what ? g_strdup_printf (_("Missing: %s"), what) : NULL;
     gtk_label_set_text (GTK_LABEL (self->missing_label), text ? text : "");

@@ -132,7 +132,6 @@ ks_cli_protection_print_text (KsCliProtection *self)
 {
   const KsProtectionSummary *s = self->summary;
   g_autofree char *missing = NULL;
-  KsProtectionMissing parts = KS_PROTECTION_MISSING_NONE;
 
   if (self->listed_at == 0)
     {
@@ -140,13 +139,7 @@ ks_cli_protection_print_text (KsCliProtection *self)
       return;
     }
 
-  if (s->missing_copies > 0)
-    parts |= KS_PROTECTION_MISSING_COPIES;
-  if (s->missing_media > 0)
-    parts |= KS_PROTECTION_MISSING_MEDIA;
-  if (s->missing_offsite > 0)
-    parts |= KS_PROTECTION_MISSING_OFFSITE;
-  missing = ks_protection_describe_missing (parts);
+  missing = ks_protection_describe_missing (ks_protection_summary_get_missing (s));
 
   g_print ("      ");
   g_print (ngettext ("%u safe (3-2-1), ", "%u safe (3-2-1), ", s->states[KS_PROTECTION_SAFE]),

@@ -652,16 +652,12 @@ job_done_cb (GObject      *object,
 
   finished = ks_import_job_run_finish (KS_IMPORT_JOB (object), result, &run->error);
 
-  if (start_jpeg_stage (self, run))
-    {
-      if (!ks_backup_plan_reload (self->plan, &plan_error))
-        g_debug ("Backup plan not reloaded after a run: %s", plan_error->message);
-      return;
-    }
-
   /* The run changed when each destination last succeeded. */
   if (!ks_backup_plan_reload (self->plan, &plan_error))
     g_debug ("Backup plan not reloaded after a run: %s", plan_error->message);
+
+  if (start_jpeg_stage (self, run))
+    return;
 
   finish_run (self, run);
 }

@@ -318,6 +318,27 @@ ks_protection_summary_free (KsProtectionSummary *summary)
   g_free (summary);
 }
 
+/**
+ * ks_protection_summary_get_missing:
+ *
+ * Returns: every part of the 3-2-1 rule that at least one backed-up asset lacks
+ */
+KsProtectionMissing
+ks_protection_summary_get_missing (const KsProtectionSummary *summary)
+{
+  KsProtectionMissing missing = KS_PROTECTION_MISSING_NONE;
+
+  g_return_val_if_fail (summary != NULL, missing);
+
+  if (summary->missing_copies > 0)
+    missing |= KS_PROTECTION_MISSING_COPIES;
+  if (summary->missing_media > 0)
+    missing |= KS_PROTECTION_MISSING_MEDIA;
+  if (summary->missing_offsite > 0)
+    missing |= KS_PROTECTION_MISSING_OFFSITE;
+  return missing;
+}
+
 const char *
 ks_medium_to_string (KsMedium medium)
 {

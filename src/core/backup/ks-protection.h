@@ -97,6 +97,7 @@ void                 ks_protection_summary_add           (KsProtectionSummary *s
                                                           guint64              holders,
                                                           KsICloudFlags        icloud);
 void                 ks_protection_summary_free          (KsProtectionSummary *summary);
+KsProtectionMissing  ks_protection_summary_get_missing   (const KsProtectionSummary *summary);
 
 const char          *ks_medium_to_string                 (KsMedium             medium);
 const char          *ks_protection_state_to_string       (KsProtectionState    state);
