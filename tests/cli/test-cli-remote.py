@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from clitest import (EXIT, backup_files, check_complete, check_integrity, cli, cli_json,
+from clitest import (EXIT, TMP_MARK, backup_files, check_complete, check_integrity, cli, cli_json,
                      env_for, index_entries, media_files, run_tests, temp_files)
 from servers import SERVERS
 
@@ -37,8 +37,17 @@ def error_text(doc):
 
 
 def named_files(root):
-    """Files under their real names (not the hidden temporaries of Keepsake or the server)."""
-    return [p for p in backup_files(root) if not os.path.basename(p).startswith(b'.')]
+    """Files under their real names (not the hidden temporaries of Keepsake or the server).
+    Only names: it runs while the server writes, and a server's temporary (Apache's
+    .davfs.tmp…) may vanish between listing and reading."""
+    out = []
+    top = os.fsencode(root)
+    for d, dirs, files in os.walk(top):
+        if d == top and b'.keepsake' in dirs:
+            dirs.remove(b'.keepsake')
+        out += [os.path.relpath(os.path.join(d, f), top) for f in files
+                if not f.startswith(b'.') and TMP_MARK.encode() not in f]
+    return out
 
 
 def make_source(tmp, count, size, seed=0):
