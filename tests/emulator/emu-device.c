@@ -326,7 +326,37 @@ emu_device_enter_passcode (EmuDevice *d)
   g_cond_broadcast (&d->passcode_cond);
   g_mutex_unlock (&d->lock);
 }
-const char *emu_device_get_backup_password (EmuDevice *d) { return d->backup_password; }
+char *
+emu_device_dup_backup_password (EmuDevice *d)
+{
+  char *copy;
+
+  g_mutex_lock (&d->lock);
+  copy = g_strdup (d->backup_password);
+  g_mutex_unlock (&d->lock);
+  return copy;
+}
+
+void
+emu_device_set_backup_password (EmuDevice  *d,
+                                const char *password)
+{
+  g_mutex_lock (&d->lock);
+  g_free (d->backup_password);
+  d->backup_password = g_strdup (password);
+  g_mutex_unlock (&d->lock);
+}
+
+bool
+emu_device_get_will_encrypt (EmuDevice *d)
+{
+  bool value;
+
+  g_mutex_lock (&d->lock);
+  value = d->backup_password != NULL;
+  g_mutex_unlock (&d->lock);
+  return value;
+}
 EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *d) { return d->misbehave; }
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
@@ -436,7 +466,7 @@ copy_domain (EmuDevice *device, const char *domain)
     add_disk_usage (device, dict);
   else if (strcmp (domain, "com.apple.mobile.backup") == 0)
     {
-      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (device->backup_password != NULL));
+      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (emu_device_get_will_encrypt (device)));
       plist_dict_set_item (dict, "RequiresEncrypt", plist_new_bool (0));
     }
   else if (strcmp (domain, "com.apple.iTunes") == 0)
