@@ -26,6 +26,7 @@
 
 #include "config.h"
 
+#include <poll.h>
 #include <string.h>
 
 #include <glib.h>
@@ -53,8 +54,18 @@ dup_dict_string (plist_t     dict,
   return copy;
 }
 
+/* The host is still connected (it did not close its end). */
+static bool
+conn_alive (void *data)
+{
+  struct pollfd pfd = { emu_conn_get_fd (data), POLLRDHUP, 0 };
+
+  return poll (&pfd, 1, 0) == 0 || (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) == 0;
+}
+
 int
-emu_backup_ask_passcode (EmuDevice *device)
+emu_backup_ask_passcode (EmuDevice *device,
+                         EmuConn   *conn)
 {
   int entered;
 
@@ -62,13 +73,14 @@ emu_backup_ask_passcode (EmuDevice *device)
     return 1;
   emu_device_ask_passcode (device);
   emu_notification_proxy_post (device, LA_PRESENTED);
-  entered = emu_device_wait_passcode (device);
+  entered = emu_device_wait_passcode_while (device, conn != NULL ? conn_alive : NULL, conn);
   emu_notification_proxy_post (device, LA_DISMISSED);
   return entered;
 }
 
 bool
 emu_backup_password_change (EmuDevice  *device,
+                            EmuConn    *conn,
                             plist_t     request,
                             int        *code,
                             char      **description)
@@ -93,7 +105,7 @@ emu_backup_password_change (EmuDevice  *device,
       return true;
     }
 
-  switch (emu_backup_ask_passcode (device))
+  switch (emu_backup_ask_passcode (device, conn))
     {
     case -1:
       return false;

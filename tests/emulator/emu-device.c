@@ -275,6 +275,14 @@ bool emu_device_get_backup_passcode (EmuDevice *d) { return d->backup_passcode; 
 int
 emu_device_wait_passcode (EmuDevice *d)
 {
+  return emu_device_wait_passcode_while (d, NULL, NULL);
+}
+
+int
+emu_device_wait_passcode_while (EmuDevice *d,
+                                bool     (*alive) (void *data),
+                                void      *data)
+{
   gint64 end;
   int result = 0;
 
@@ -282,7 +290,8 @@ emu_device_wait_passcode (EmuDevice *d)
   end = g_get_monotonic_time () + (gint64) d->backup_passcode_timeout * G_TIME_SPAN_MILLISECOND;
   for (;;)
     {
-      if (d->detached)
+      /* Unplugged, or the host went away: the passcode screen goes too. */
+      if (d->detached || (alive != NULL && !alive (data)))
         {
           result = -1;
           break;

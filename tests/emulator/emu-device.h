@@ -112,6 +112,10 @@ bool        emu_device_get_backup_hostile_paths (EmuDevice *device);
 bool        emu_device_get_backup_passcode (EmuDevice *device);
 void        emu_device_ask_passcode      (EmuDevice *device);
 int         emu_device_wait_passcode     (EmuDevice *device);
+/* The same, also ending (-1) once @alive (asked every 50 ms, with the lock held) says no. */
+int         emu_device_wait_passcode_while (EmuDevice *device,
+                                            bool     (*alive) (void *data),
+                                            void      *data);
 void        emu_device_enter_passcode    (EmuDevice *device);
 void        emu_device_set_passcode_timeout (EmuDevice *device, uint32_t ms);
 /* --backup-password: backups are encrypted with it (NULL: not encrypted); lockdown's

@@ -472,7 +472,7 @@ run_backup (EmuDevice *device,
 
   /* iOS 16.1+ asks for the passcode first; the host only sees the
    * LocalAuthentication notifications, then either the backup or 208. */
-  switch (emu_backup_ask_passcode (device))
+  switch (emu_backup_ask_passcode (device, conn))
     {
     case -1:
       return false;
@@ -905,7 +905,7 @@ emu_mobilebackup2_serve (EmuDevice *device,
           int code = 0;
           g_autofree char *description = NULL;
 
-          alive = emu_backup_password_change (device, dict, &code, &description)
+          alive = emu_backup_password_change (device, conn, dict, &code, &description)
                   && send_process_message (conn, "Response", code, description, NULL);
         }
       else

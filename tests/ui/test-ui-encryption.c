@@ -10,7 +10,9 @@
  * passwords must match; turning encryption on shows "Confirm on Your iPhone…" (then asks for
  * the passcode) until the passcode is entered on the phone, after which the phone says
  * WillEncrypt; a wrong current password is the phone's refusal, said in the dialog; the right
- * one turns it off again; cancelling while the phone waits changes nothing. */
+ * one turns it off again; cancelling while the phone waits changes nothing. With "Remember
+ * Password in Keyring" (a real gnome-keyring-daemon on a private bus) the password is kept
+ * under the phone's UDID, and the dialog opened again fills in the current password from it. */
 
 #include "config.h"
 
@@ -19,8 +21,11 @@
 #include <adwaita.h>
 
 #include "ks-application.h"
+#include "ks-backup-encryption.h"
+#include "ks-backup-secret.h"
 #include "ks-encryption-dialog.h"
 #include "ks-test-emulator.h"
+#include "ks-test-keyring.h"
 #include "ks-ui-test-util.h"
 #include "ks-ui-test-window.h"
 
@@ -30,6 +35,7 @@ static KsApplication *app;
 static KsTestEmulator *emulator;
 static KsWindow *window;
 static KsEncryptionDialog *dialog;
+static KsTestKeyring *keyring;
 static char *home;
 
 static gboolean
@@ -127,6 +133,30 @@ confirm_on_phone (const char *screenshot)
 }
 
 static void
+open_dialog (void)
+{
+  /* The menu's entry (win.backup-encryption) is on once the iPhone is ready. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.backup-encryption", NULL));
+  ks_ui_test_iterate (100);
+  dialog = KS_ENCRYPTION_DIALOG (ks_ui_test_find_toplevel (KS_TYPE_ENCRYPTION_DIALOG));
+  g_assert_nonnull (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (dialog), 5000));
+}
+
+static char *
+udid (void)
+{
+  return ks_test_emulator_control (emulator, "udid", NULL);
+}
+
+static gboolean
+current_filled (gpointer data)
+{
+  return g_strcmp0 (gtk_editable_get_text (g_object_get_data (G_OBJECT (dialog), "current")), data) == 0;
+}
+
+static void
 test_encryption (void)
 {
   window = ks_window_new (app);
@@ -136,14 +166,7 @@ test_encryption (void)
   g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (window), 5000));
   g_assert_true (ks_ui_test_wait_page (window, "grid", WAIT_MS));
 
-  /* The menu's entry (win.backup-encryption) is on once the iPhone is ready. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.backup-encryption", NULL));
-  ks_ui_test_iterate (100);
-  dialog = KS_ENCRYPTION_DIALOG (ks_ui_test_find_toplevel (KS_TYPE_ENCRYPTION_DIALOG));
-  g_assert_nonnull (dialog);
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
-  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (dialog), 5000));
-
+  open_dialog ();
   if (!ks_ui_test_wait_for (title_is, (gpointer) "Backups of this iPhone are not encrypted", WAIT_MS))
     g_error ("the dialog shows %s (%s)", ks_encryption_dialog_get_state (dialog), state_title ());
   g_assert_true (gtk_widget_get_visible (g_object_get_data (G_OBJECT (dialog), "on")));
@@ -202,6 +225,46 @@ test_encryption (void)
   gtk_window_close (GTK_WINDOW (dialog));
   ks_ui_test_iterate (100);
   g_assert_null (dialog);
+
+  /* Remembered in the keyring when asked, and filled in from it next time. */
+  if (keyring != NULL)
+    {
+      g_autofree char *id = udid ();
+      char *kept;
+
+      g_assert_true (g_str_has_prefix (id, "ok "));
+      kept = ks_backup_secret_lookup (id + 3, NULL, NULL);
+      g_assert_null (kept);
+      open_dialog ();
+      g_assert_true (ks_ui_test_wait_for (title_is, (gpointer) "Backups of this iPhone are not encrypted", WAIT_MS));
+      type ("new", "lilac hedge");
+      type ("confirm", "lilac hedge");
+      gtk_switch_set_active (g_object_get_data (G_OBJECT (dialog), "remember"), TRUE);
+      click ("on");
+      confirm_on_phone (NULL);
+      g_assert_true (ks_ui_test_wait_for (title_is, (gpointer) "Backups of this iPhone are encrypted", WAIT_MS));
+      gtk_window_close (GTK_WINDOW (dialog));
+      ks_ui_test_iterate (200);
+      g_assert_null (dialog);
+      kept = ks_backup_secret_lookup (id + 3, NULL, NULL);
+      g_assert_cmpstr (kept, ==, "lilac hedge");
+      ks_backup_password_free (kept);
+
+      open_dialog ();
+      g_assert_true (ks_ui_test_wait_for (current_filled, (gpointer) "lilac hedge", WAIT_MS));
+      g_assert_true (sensitive ("off"));
+      ks_ui_test_iterate (200);
+      ks_ui_test_screenshot (GTK_WIDGET (dialog), "backup-encryption-keyring");
+      click ("off");
+      confirm_on_phone (NULL);
+      g_assert_true (ks_ui_test_wait_for (title_is, (gpointer) "Backups of this iPhone are not encrypted", WAIT_MS));
+      gtk_window_close (GTK_WINDOW (dialog));
+      ks_ui_test_iterate (100);
+      g_assert_null (dialog);
+    }
+  else
+    g_test_message ("no gnome-keyring-daemon: the keyring part is left out");
+
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_true (ks_ui_test_wait_for (window_gone, NULL, WAIT_MS));
 }
@@ -216,6 +279,17 @@ main (int   argc,
 
   home = ks_ui_test_isolate_home ();
   phone = g_build_filename (home, "phone", NULL);
+  /* The private bus first, before anything talks to D-Bus. */
+  {
+    g_autofree char *dir = g_build_filename (home, "keyring", NULL);
+
+    keyring = ks_test_keyring_start (dir, &error);
+    if (keyring == NULL)
+      {
+        g_assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+        g_clear_error (&error);
+      }
+  }
 
   g_thread_pool_set_max_unused_threads (0);
   gtk_test_init (&argc, &argv, NULL);
@@ -243,6 +317,7 @@ main (int   argc,
   if (!ks_ui_test_wait_pool_threads_exit (30000))
     ret = 1;
   g_clear_pointer (&emulator, ks_test_emulator_free);
+  ks_test_keyring_stop (keyring);
   g_free (home);
 
   return ret;
