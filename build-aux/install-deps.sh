@@ -35,6 +35,9 @@ PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-f
 # the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd).
 PACKAGES="$PACKAGES libsoup-3.0-dev libjson-glib-dev libsecret-1-dev rclone
   openssh-server openssh-client apache2 samba smbclient"
+# Backup passwords kept in the keyring: the tests start a real gnome-keyring-daemon on a private
+# session bus and read what was stored with secret-tool.
+PACKAGES="$PACKAGES gnome-keyring libsecret-tools"
 # The emulator's independent-client test uses npm; this machine image may already carry its own
 # Node.js, which conflicts with Debian's nodejs/npm packages.
 if ! command -v npm >/dev/null 2>&1; then

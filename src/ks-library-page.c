@@ -387,7 +387,12 @@ open_backup_cb (GObject      *object,
 
   g_clear_object (&self->load_cancellable);
   if (backup != NULL)
-    self->source = KS_SOURCE (g_steal_pointer (&backup));
+    {
+      /* An encrypted one opens with the password the keyring remembers, if any, before the
+       * window asks. */
+      ks_backup_source_set_use_keyring (backup, TRUE);
+      self->source = KS_SOURCE (g_steal_pointer (&backup));
+    }
   else
     {
       g_autoptr(GFile) file = g_file_new_for_path (self->folder);
