@@ -58,6 +58,8 @@ info_for (KsImportItem *item)
     info_flags |= KS_PHOTO_INFO_FAVORITE;
   if (flags & KS_ASSET_FLAG_HIDDEN)
     info_flags |= KS_PHOTO_INFO_HIDDEN;
+  if (flags & KS_ASSET_FLAG_TRASHED)
+    info_flags |= KS_PHOTO_INFO_TRASHED;
 
   return ks_photo_info_new (item->hash, info_flags, date, ks_asset_get_albums (asset));
 }

@@ -279,8 +279,8 @@ make_albums (KsLibraryViewsJob *self,
       KsPhotoInfo *info = g_ptr_array_index (infos, i);
       const char *photo = g_hash_table_lookup (paths, info->hash);
 
-      /* Hidden photos stay out of albums, as on the phone. */
-      if (photo == NULL || (info->flags & KS_PHOTO_INFO_HIDDEN))
+      /* Hidden and recently deleted photos stay out of albums, as on the phone. */
+      if (photo == NULL || (info->flags & (KS_PHOTO_INFO_HIDDEN | KS_PHOTO_INFO_TRASHED)))
         continue;
       for (guint a = 0; info->albums[a] != NULL; a++)
         {

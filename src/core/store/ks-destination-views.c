@@ -435,22 +435,55 @@ want_folder (AlbumsRun  *run,
 }
 
 /* Fills one album's folder: a link per member, or its list file. */
+/* @dir with the characters outside Unicode's first plane (emoji) made '_': some FAT
+ * drivers refuse them in names. */
+static char *
+plain_folder (const char *dir)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (const char *p = dir; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c > 0xffff)
+        g_string_append_c (out, '_');
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 static gboolean
 fill_album (AlbumsRun   *run,
             int          albums_fd,
             const char  *folder,
-            const char  *dir,
+            const char  *album_dir,
             GPtrArray   *members,
             GError     **error)
 {
-  g_autofree char *link_dir = g_strconcat (folder, "/", dir, NULL);
+  g_autofree char *plain = plain_folder (album_dir);
+  g_autofree char *link_dir = NULL;
   g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) list = g_string_new (NULL);
+  g_autoptr(GError) local_error = NULL;
+  const char *dir = album_dir;
   int dir_fd;
 
-  dir_fd = ks_dirfd_open_chain (albums_fd, run->where, dir, TRUE, error);
+  dir_fd = ks_dirfd_open_chain (albums_fd, run->where, dir, TRUE, &local_error);
+  if (dir_fd < 0 && !g_str_equal (plain, album_dir)
+      && !g_error_matches (local_error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNSAFE_PATH))
+    {
+      g_clear_error (&local_error);
+      dir = plain;
+      dir_fd = ks_dirfd_open_chain (albums_fd, run->where, dir, TRUE, &local_error);
+    }
   if (dir_fd < 0)
-    return FALSE;
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  link_dir = g_strconcat (folder, "/", dir, NULL);
   want_folder (run, dir);
 
   for (guint i = 0; i < members->len; i++)

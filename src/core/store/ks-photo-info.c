@@ -26,6 +26,17 @@ compare_strings (gconstpointer a,
   return strcmp (*(const char **) a, *(const char **) b);
 }
 
+static char *
+one_line (const char *text)
+{
+  char *copy = g_strdup (text);
+
+  for (char *p = copy; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  return copy;
+}
+
 static char **
 sorted_albums (const char * const *albums)
 {
@@ -33,7 +44,8 @@ sorted_albums (const char * const *albums)
 
   for (guint i = 0; albums != NULL && albums[i] != NULL && i < MAX_ALBUMS; i++)
     if (albums[i][0] != '\0' && g_utf8_validate (albums[i], -1, NULL))
-      g_ptr_array_add (list, g_strdup (albums[i]));
+      /* A title is one line: control characters (a hostile database's) read as spaces. */
+      g_ptr_array_add (list, one_line (albums[i]));
   g_ptr_array_sort (list, compare_strings);
   /* One album listed twice is one album. */
   for (guint i = 1; i < list->len;)
@@ -63,7 +75,7 @@ ks_photo_info_new (const char         *hash,
 
   info = g_new0 (KsPhotoInfo, 1);
   info->hash = g_strdup (hash);
-  info->flags = flags & (KS_PHOTO_INFO_FAVORITE | KS_PHOTO_INFO_HIDDEN);
+  info->flags = flags & (KS_PHOTO_INFO_FAVORITE | KS_PHOTO_INFO_HIDDEN | KS_PHOTO_INFO_TRASHED);
   info->date = date != NULL && date[0] != '\0' ? g_strdup (date) : NULL;
   info->albums = sorted_albums (albums);
   return info;
@@ -122,7 +134,7 @@ append_value (GString    *out,
     }
 }
 
-/* "info <sha256> fav=1 hidden=0 date=2024-05-03T10:11:12+02:00 album=Trips/Italy …" */
+/* "info <sha256> fav=1 hidden=0 [trash=1] date=2024-05-03T10:11:12+02:00 album=Trips/Italy …" */
 void
 ks_photo_info_append_line (const KsPhotoInfo *info,
                            GString           *out)
@@ -134,6 +146,8 @@ ks_photo_info_append_line (const KsPhotoInfo *info,
   g_string_append_printf (out, " fav=%d hidden=%d",
                           (info->flags & KS_PHOTO_INFO_FAVORITE) != 0,
                           (info->flags & KS_PHOTO_INFO_HIDDEN) != 0);
+  if (info->flags & KS_PHOTO_INFO_TRASHED)
+    g_string_append (out, " trash=1");
   if (info->date != NULL)
     append_value (out, "date", info->date);
   for (guint i = 0; info->albums[i] != NULL; i++)
@@ -195,6 +209,8 @@ ks_photo_info_parse_line (const char *line)
         flags |= KS_PHOTO_INFO_FAVORITE;
       else if (g_str_equal (field, "hidden=1"))
         flags |= KS_PHOTO_INFO_HIDDEN;
+      else if (g_str_equal (field, "trash=1"))
+        flags |= KS_PHOTO_INFO_TRASHED;
       else if (g_str_has_prefix (field, "date="))
         {
           g_free (date);

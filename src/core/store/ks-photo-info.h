@@ -21,12 +21,13 @@ typedef enum
   KS_PHOTO_INFO_NONE     = 0,
   KS_PHOTO_INFO_FAVORITE = 1 << 0,
   KS_PHOTO_INFO_HIDDEN   = 1 << 1,
+  KS_PHOTO_INFO_TRASHED  = 1 << 2, /* in Recently Deleted when last seen */
 } KsPhotoInfoFlags;
 
 /**
  * KsPhotoInfo:
  * @hash: the stored photo's content (SHA-256, hex)
- * @flags: favourite, hidden
+ * @flags: favourite, hidden, in Recently Deleted
  * @date: (nullable): when it was taken, ISO 8601 with its UTC offset when known
  *   ("2024-05-03T10:11:12+02:00")
  * @albums: (array zero-terminated=1): the user albums it is in, as folder paths
