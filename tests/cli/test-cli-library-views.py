@@ -20,7 +20,7 @@ import subprocess
 
 from urllib.parse import unquote
 
-from clitest import Emulator, Skip, cli_json, env_for, make_photos_library, run_tests, sha256
+from clitest import EXIT, Emulator, Skip, cli, cli_json, env_for, make_photos_library, run_tests, sha256
 
 
 def index_infos(dest):
@@ -232,6 +232,27 @@ def test_sidecars_and_renames(tmp):
     check_version(tmp, 17, full=True)
 
 
+def test_set_switches(tmp):
+    """destinations set ID --xmp-sidecars on|off --album-folders on|off, in any order; off by
+    default; a wrong value is a usage error that changes nothing."""
+    env = env_for(None, tmp)
+    dest = os.path.join(tmp, 'dest')
+    os.mkdir(dest)
+    rc, doc, _ = cli_json(['destinations', 'add', dest], env, expect=0)
+    dest_id = doc['destination']['id']
+    assert doc['xmp_sidecars'] is False and doc['album_folders'] is False, doc
+    rc, doc, _ = cli_json(['destinations', 'set', dest_id, '--album-folders', 'on', '--xmp-sidecars', 'off'],
+                          env, expect=0)
+    assert doc['xmp_sidecars'] is False and doc['album_folders'] is True, doc
+    rc, doc, _ = cli_json(['destinations', 'set', dest_id, '--xmp-sidecars', 'on'], env, expect=0)
+    assert doc['xmp_sidecars'] is True and doc['album_folders'] is True, doc
+    rc, _, err = cli(['destinations', 'set', dest_id, '--xmp-sidecars=maybe'], env, expect=EXIT['usage'])
+    assert 'on or off' in err, err
+    rc, _, err = cli(['destinations', 'enable', dest_id, '--album-folders'], env, expect=EXIT['usage'])
+    rc, out, _ = cli(['destinations', 'set', dest_id, '--album-folders', 'off'], env, expect=0)
+    assert 'Albums folder: off' in out and 'XMP sidecars with favourites, albums and dates: on' in out, out
+
+
 def run(*argv):
     return subprocess.run(argv, capture_output=True, text=True)
 
@@ -292,7 +313,8 @@ def test_fat_drive(tmp):
 
 
 if __name__ == '__main__':
-    run_tests([('every iOS schema: the index records flags and albums, the Albums folder has their photos',
+    run_tests([('destinations set --xmp-sidecars / --album-folders on|off', test_set_switches),
+               ('every iOS schema: the index records flags and albums, the Albums folder has their photos',
                 test_every_version),
                ('XMP sidecars read by exiftool and exiv2; renamed and removed albums follow', test_sidecars_and_renames),
                ('a FAT drive gets a list file per album', test_fat_drive)])
