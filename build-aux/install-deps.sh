@@ -31,6 +31,9 @@ PACKAGES="
 # Drive destinations read file system UUIDs and types with libblkid; the drive tests make
 # vfat/exfat/ext4 images and mount them (through FUSE where the kernel lacks vfat or exfat).
 PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-fuse"
+# XMP sidecars are read back in the tests by two independent readers: exiftool (above) and
+# exiv2.
+PACKAGES="$PACKAGES exiv2"
 # Network and cloud destinations: rclone, and libsoup/json-glib to talk to its rc server;
 # the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd).
 PACKAGES="$PACKAGES libsoup-3.0-dev libjson-glib-dev libsecret-1-dev rclone

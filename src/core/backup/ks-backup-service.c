@@ -13,6 +13,7 @@
 
 #include "ks-backup-service.h"
 #include "ks-jpeg-copy-job.h"
+#include "ks-library-views-job.h"
 
 G_DEFINE_QUARK (ks-backup-service-error-quark, ks_backup_service_error)
 
@@ -34,6 +35,7 @@ struct _KsBackupRun
   GCancellable     *cancellable;
   KsImportJob      *job;
   KsJpegCopyJob    *jpeg_job;       /* (nullable) the stage after the import */
+  KsLibraryViewsJob *views_job;     /* (nullable) the last stage: sidecars, album folders */
   KsImportProgress *progress;
   GError           *error;
 
@@ -95,6 +97,7 @@ ks_backup_run_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
   g_clear_object (&self->jpeg_job);
+  g_clear_object (&self->views_job);
   g_clear_pointer (&self->progress, ks_import_progress_free);
   g_clear_error (&self->error);
   g_clear_pointer (&self->full_targets, g_ptr_array_unref);
@@ -242,6 +245,22 @@ ks_backup_run_get_result (KsBackupRun *self)
   if (self->state != KS_BACKUP_RUN_FINISHED || self->job == NULL)
     return NULL;
   return ks_import_job_get_result (self->job);
+}
+
+/**
+ * ks_backup_run_get_library_views_result:
+ *
+ * Returns: (transfer none) (nullable): once finished, what the XMP sidecars and album
+ *   folders stage did, or %NULL when no destination asks for them
+ */
+const KsLibraryViewsResult *
+ks_backup_run_get_library_views_result (KsBackupRun *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), NULL);
+
+  if (self->state != KS_BACKUP_RUN_FINISHED || self->views_job == NULL)
+    return NULL;
+  return ks_library_views_job_get_result (self->views_job);
 }
 
 /**
@@ -546,6 +565,8 @@ typedef struct
   KsBackupRun     *run;
 } JobClosure;
 
+static gboolean start_views_stage (KsBackupService *self, KsBackupRun *run);
+
 static void
 jpeg_done_cb (GObject      *object,
               GAsyncResult *result,
@@ -565,6 +586,8 @@ jpeg_done_cb (GObject      *object,
   if (finished == NULL && run->error == NULL)
     run->error = g_steal_pointer (&error);
 
+  if (start_views_stage (self, run))
+    return;
   finish_run (self, run);
 }
 
@@ -638,6 +661,52 @@ start_jpeg_stage (KsBackupService *self,
 }
 
 static void
+views_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  JobClosure *closure = user_data;
+  g_autoptr(KsBackupService) self = closure->service;
+  g_autoptr(KsBackupRun) run = closure->run;
+  g_autoptr(KsLibraryViewsResult) finished = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (closure);
+
+  finished = ks_library_views_job_run_finish (KS_LIBRARY_VIEWS_JOB (object), result, &error);
+  if (finished == NULL && run->error == NULL)
+    run->error = g_steal_pointer (&error);
+
+  finish_run (self, run);
+}
+
+/* XMP sidecars and album folders come last, from what the destinations' own indexes say
+ * of the photos they hold. Returns: whether that stage started. */
+static gboolean
+start_views_stage (KsBackupService *self,
+                   KsBackupRun     *run)
+{
+  g_autoptr(KsLibraryViewsJob) job = NULL;
+  JobClosure *closure;
+
+  if (g_cancellable_is_cancelled (run->cancellable) || (run->flags & KS_IMPORT_FLAGS_DRY_RUN))
+    return FALSE;
+
+  job = ks_library_views_job_new ();
+  for (guint i = 0; i < run->destinations->len; i++)
+    ks_library_views_job_add_planned (job, self->plan, g_ptr_array_index (run->destinations, i));
+  if (ks_library_views_job_get_n_destinations (job) == 0)
+    return FALSE;
+
+  run->views_job = g_steal_pointer (&job);
+  closure = g_new0 (JobClosure, 1);
+  closure->service = g_object_ref (self);
+  closure->run = g_object_ref (run);
+  ks_library_views_job_run_async (run->views_job, run->cancellable, views_done_cb, closure);
+  return TRUE;
+}
+
+static void
 job_done_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
@@ -656,7 +725,7 @@ job_done_cb (GObject      *object,
   if (!ks_backup_plan_reload (self->plan, &plan_error))
     g_debug ("Backup plan not reloaded after a run: %s", plan_error->message);
 
-  if (start_jpeg_stage (self, run))
+  if (start_jpeg_stage (self, run) || start_views_stage (self, run))
     return;
 
   finish_run (self, run);
