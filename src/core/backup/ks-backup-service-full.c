@@ -8,7 +8,8 @@
 /* Full device backups in the backup service: ks_backup_service_full_backup() queues a run
  * whose stage is a KsFullBackupJob into each of its folders in turn (the plan's full-backup
  * destinations, or a one-off list), recorded in the catalog as a run, with the run's
- * full-backup accessors. */
+ * full-backup accessors. A run of everything from an iPhone may ask for the same stage after
+ * its files (ks_backup_run_set_with_full_backup: the window's Back Up Everything). */
 
 #include "config.h"
 
@@ -32,7 +33,46 @@ gboolean
 ks_backup_run_is_full_backup (KsBackupRun *self)
 {
   g_return_val_if_fail (KS_IS_BACKUP_RUN (self), FALSE);
-  return self->full_targets != NULL;
+  return self->full_only;
+}
+
+/**
+ * ks_backup_run_set_with_full_backup:
+ *
+ * A run of files from an iPhone also makes a full device backup, after the files (and their
+ * JPEG copies), to the plan's destinations for full backups, when the plan has any and the
+ * files went through (not cancelled, the phone still there). Takes effect when set before
+ * the run's files are done.
+ */
+void
+ks_backup_run_set_with_full_backup (KsBackupRun *self,
+                                    gboolean     with_full_backup)
+{
+  g_return_if_fail (KS_IS_BACKUP_RUN (self));
+  g_return_if_fail (!self->full_only);
+
+  self->with_full = with_full_backup;
+}
+
+gboolean
+ks_backup_run_get_with_full_backup (KsBackupRun *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), FALSE);
+  return self->full_only || self->with_full;
+}
+
+/**
+ * ks_backup_run_get_full_backup_started:
+ *
+ * Whether the run's full device backup began (a full backup run, once it runs; a run of
+ * files, once its full backup stage started). After "finished", with no error, the full
+ * backup was made into each of its folders.
+ */
+gboolean
+ks_backup_run_get_full_backup_started (KsBackupRun *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), FALSE);
+  return self->full_job != NULL;
 }
 
 /**
@@ -158,7 +198,7 @@ full_next_target (KsBackupService *self,
                                 _ks_run_closure_new (self, run));
 }
 
-/* The UDID of a device source, or NULL. */
+/* The UDID of a device source, or NULL (also for one that could not name a folder). */
 static char *
 dup_source_udid (KsSource *source)
 {
@@ -167,6 +207,8 @@ dup_source_udid (KsSource *source)
   g_autofree char *model = NULL;
 
   if (!ks_source_dup_device_info (source, &udid, &name, &model))
+    return NULL;
+  if (udid == NULL || udid[0] == '\0' || strchr (udid, '/') != NULL || udid[0] == '.')
     return NULL;
   return g_steal_pointer (&udid);
 }
@@ -181,6 +223,29 @@ keep_option (KsBackupPlan *plan,
   if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 1000, &keep, NULL))
     return KS_FULL_BACKUP_KEEP_DEFAULT;
   return (guint) keep;
+}
+
+/* The plan's enabled destinations for full backups become @run's folders. */
+static void
+add_plan_targets (KsBackupService *self,
+                  KsBackupRun     *run)
+{
+  g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (self->plan, KS_BACKUP_METHOD_FULL);
+
+  for (guint i = 0; i < enabled->len; i++)
+    {
+      KsPlanDestination *dest = g_ptr_array_index (enabled, i);
+      KsFullTarget *target;
+
+      /* Full backups need a folder on this computer (hard links, atomic renames). */
+      if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_FOLDER)
+        continue;
+      target = g_new0 (KsFullTarget, 1);
+      target->folder = g_strdup (ks_plan_destination_get_location (dest));
+      target->plan_id = g_strdup (ks_plan_destination_get_id (dest));
+      target->keep = keep_option (self->plan, target->plan_id);
+      g_ptr_array_add (run->full_targets, target);
+    }
 }
 
 /**
@@ -204,7 +269,7 @@ ks_backup_service_full_backup (KsBackupService  *self,
   g_return_val_if_fail (KS_IS_SOURCE (source), NULL);
 
   udid = dup_source_udid (source);
-  if (udid == NULL || udid[0] == '\0' || strchr (udid, '/') != NULL || udid[0] == '.')
+  if (udid == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            _("Only an iPhone can have a full device backup"));
@@ -215,6 +280,7 @@ ks_backup_service_full_backup (KsBackupService  *self,
   run->source = g_object_ref (source);
   run->origin = g_strdup (origin);
   run->destinations = g_ptr_array_new_with_free_func (g_object_unref);
+  run->full_only = TRUE;
   run->full_targets = g_ptr_array_new_with_free_func (_ks_full_target_free);
 
   if (folders != NULL)
@@ -228,22 +294,7 @@ ks_backup_service_full_backup (KsBackupService  *self,
       }
   else
     {
-      g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (self->plan, KS_BACKUP_METHOD_FULL);
-
-      for (guint i = 0; i < enabled->len; i++)
-        {
-          KsPlanDestination *dest = g_ptr_array_index (enabled, i);
-          KsFullTarget *target;
-
-          /* Full backups need a folder on this computer (hard links, atomic renames). */
-          if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_FOLDER)
-            continue;
-          target = g_new0 (KsFullTarget, 1);
-          target->folder = g_strdup (ks_plan_destination_get_location (dest));
-          target->plan_id = g_strdup (ks_plan_destination_get_id (dest));
-          target->keep = keep_option (self->plan, target->plan_id);
-          g_ptr_array_add (run->full_targets, target);
-        }
+      add_plan_targets (self, run);
       run->from_plan = TRUE;
     }
 
@@ -282,4 +333,34 @@ _ks_backup_service_start_full (KsBackupService *self,
   else if (run->catalog_run_id <= 0)
     g_debug ("Full backup run not recorded: %s", error ? error->message : "");
   full_next_target (self, run);
+}
+
+/* After the files of a run that asked for a full backup: only when they went through, from
+ * an iPhone, to the plan's folders for full backups (read again: the run may have changed
+ * it). A failed stage is the run's error; the files copied stay counted. */
+void
+_ks_backup_service_files_done (KsBackupService *self,
+                               KsBackupRun     *run)
+{
+  g_autofree char *udid = NULL;
+
+  if (!run->with_full || run->error != NULL || g_cancellable_is_cancelled (run->cancellable)
+      || (run->flags & KS_IMPORT_FLAGS_DRY_RUN) || run->full_targets != NULL)
+    {
+      _ks_backup_service_finish_run (self, run);
+      return;
+    }
+
+  udid = dup_source_udid (run->source);
+  run->full_targets = g_ptr_array_new_with_free_func (_ks_full_target_free);
+  if (udid != NULL)
+    add_plan_targets (self, run);
+  if (run->full_targets->len == 0)
+    {
+      g_clear_pointer (&run->full_targets, g_ptr_array_unref);
+      _ks_backup_service_finish_run (self, run);
+      return;
+    }
+
+  _ks_backup_service_start_full (self, run);
 }

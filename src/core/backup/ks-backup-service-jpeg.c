@@ -32,7 +32,7 @@ jpeg_done_cb (GObject      *object,
   if (finished == NULL && run->error == NULL)
     run->error = g_steal_pointer (&error);
 
-  _ks_backup_service_finish_run (self, run);
+  _ks_backup_service_files_done (self, run);
 }
 
 typedef struct

@@ -35,8 +35,11 @@ struct _KsBackupRun
   KsImportProgress *progress;
   GError           *error;
 
-  /* A full device backup run (ks_backup_service_full_backup) */
-  GPtrArray            *full_targets;   /* KsFullTarget; NULL for an import run */
+  /* A full device backup: the whole run (ks_backup_service_full_backup), or the stage
+   * after the files of a run asked for it (ks_backup_run_set_with_full_backup) */
+  gboolean              full_only;
+  gboolean              with_full;
+  GPtrArray            *full_targets;   /* KsFullTarget; NULL until a full backup starts */
   guint                 full_next;
   gboolean              full_force;
   KsFullBackupJob      *full_job;
@@ -91,6 +94,10 @@ gboolean      _ks_backup_service_start_jpeg_stage  (KsBackupService *self,
 /* ks-backup-service-full.c */
 void          _ks_full_target_free                 (gpointer         data);
 void          _ks_backup_service_start_full        (KsBackupService *self,
+                                                    KsBackupRun     *run);
+/* The files of @run are done (import, then JPEG copies): its full backup stage, if it asked
+ * for one and nothing stopped it, or else the end of the run. */
+void          _ks_backup_service_files_done        (KsBackupService *self,
                                                     KsBackupRun     *run);
 
 G_END_DECLS

@@ -473,7 +473,7 @@ job_done_cb (GObject      *object,
   if (_ks_backup_service_start_jpeg_stage (self, run))
     return;
 
-  _ks_backup_service_finish_run (self, run);
+  _ks_backup_service_files_done (self, run);
 }
 
 static void
@@ -505,7 +505,7 @@ start_run (KsBackupService *self,
 
   record_device (self, run->source);
 
-  if (run->full_targets != NULL)
+  if (run->full_only)
     {
       _ks_backup_service_start_full (self, run);
       return;
@@ -639,7 +639,7 @@ ks_backup_service_back_up (KsBackupService  *self,
         {
           g_autoptr(KsBackupRun) other = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
 
-          if (other->assets == NULL && other->from_plan && other->full_targets == NULL
+          if (other->assets == NULL && other->from_plan && !other->full_only
               && !g_cancellable_is_cancelled (other->cancellable)
               && g_strcmp0 (ks_source_get_id (other->source), ks_source_get_id (source)) == 0)
             return g_steal_pointer (&other);
