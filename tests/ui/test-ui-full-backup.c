@@ -181,6 +181,34 @@ test_passcode_timeout (void)
   control ("passcode-timeout 120000");
 }
 
+/* Cancel while the phone waits for its passcode: the run ends as cancelled, the last complete
+ * backup is untouched and no half-made one is left. */
+static void
+test_cancel (void)
+{
+  g_autofree char *manifest = backup_file ("Manifest.db");
+  g_autofree char *in_progress = g_strconcat (destination, G_DIR_SEPARATOR_S, udid, ".snapshots",
+                                              G_DIR_SEPARATOR_S, ".in-progress", NULL);
+  g_autofree char *before = ks_ui_test_checksum_file (manifest);
+  g_autofree char *after = NULL;
+  GtkWidget *cancel;
+
+  g_assert_true (ks_ui_test_wait_for (can_back_up, NULL, WAIT_MS));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
+  g_assert_true (ks_ui_test_wait_for (panel_title_is, (gpointer) PASSCODE_SENTENCE, WAIT_MS));
+  cancel = ks_ui_test_find_by_label (GTK_WIDGET (_ks_window_get_progress_panel (window)), "_Cancel");
+  g_assert_true (GTK_IS_BUTTON (cancel) && gtk_widget_get_visible (cancel));
+  g_signal_emit_by_name (cancel, "clicked");
+  g_assert_true (ks_ui_test_wait_for (run_done, NULL, WAIT_MS));
+
+  g_test_message ("toast: %s", _ks_window_get_last_toast (window));
+  g_assert_true (g_str_has_prefix (_ks_window_get_last_toast (window), "Backup cancelled"));
+  g_assert_false (_ks_window_get_progress_revealed (window));
+  after = ks_ui_test_checksum_file (manifest);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_false (g_file_test (in_progress, G_FILE_TEST_EXISTS));
+}
+
 static GtkListBox *
 full_backup_rows (void)
 {
@@ -295,6 +323,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/full-backup/setup", test_setup);
   g_test_add_func ("/Keepsake/Window/full-backup/passcode", test_passcode);
   g_test_add_func ("/Keepsake/Window/full-backup/passcode-timeout", test_passcode_timeout);
+  g_test_add_func ("/Keepsake/Window/full-backup/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Window/full-backup/sidebar", test_sidebar_lists_backups);
   g_test_add_func ("/Keepsake/Window/full-backup/teardown", test_teardown);
 
