@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,8 +273,18 @@ bool emu_device_get_hostile_names (EmuDevice *d) { return d->hostile_names; }
 bool emu_device_get_backup_hostile_paths (EmuDevice *d) { return d->backup_hostile_paths; }
 bool emu_device_get_backup_passcode (EmuDevice *d) { return d->backup_passcode; }
 
+/* The host hung up (it cancelled): nothing waits for the passcode any more. */
+static bool
+host_gone (int fd)
+{
+  struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+  return fd >= 0 && poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 int
-emu_device_wait_passcode (EmuDevice *d)
+emu_device_wait_passcode (EmuDevice *d,
+                          int        host_fd)
 {
   gint64 end;
   int result = 0;
@@ -290,6 +301,11 @@ emu_device_wait_passcode (EmuDevice *d)
       if (d->passcode_entered)
         {
           result = 1;
+          break;
+        }
+      if (host_gone (host_fd))
+        {
+          result = -1;
           break;
         }
       /* Short waits: a detach wakes nobody. */

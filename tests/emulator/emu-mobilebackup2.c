@@ -482,7 +482,7 @@ run_backup (EmuDevice *device,
 
       emu_device_ask_passcode (device);
       emu_notification_proxy_post (device, LA_PRESENTED);
-      entered = emu_device_wait_passcode (device);
+      entered = emu_device_wait_passcode (device, emu_conn_get_fd (conn));
       emu_notification_proxy_post (device, LA_DISMISSED);
       if (entered < 0)
         return false;
