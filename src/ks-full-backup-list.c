@@ -10,7 +10,8 @@
  * how many older snapshots are kept) and, below it, a row for each older snapshot (its date
  * and the space only it takes). Activating a row says which backup folder to show; the
  * window shows its photos like a backup opened with Open Backup…. Found on a worker, again
- * when the plan changes or a run ends. */
+ * when the plan's folders for full backups change or a run ends (not at every reload of the
+ * plan: measuring the snapshots walks every file of each). */
 
 #include "config.h"
 
@@ -30,6 +31,7 @@ struct _KsFullBackupList
   KsBackupPlan *plan;
   GCancellable *cancellable;
   char         *selected;
+  char         *folders;     /* the plan's folders for full backups last looked in */
 };
 
 G_DEFINE_FINAL_TYPE (KsFullBackupList, ks_full_backup_list, GTK_TYPE_WIDGET)
@@ -171,6 +173,8 @@ found_cb (GObject      *object,
   gtk_widget_set_visible (self->box, found->len > 0);
 }
 
+static char *dup_plan_folders (KsBackupPlan *plan);
+
 /**
  * ks_full_backup_list_reload:
  *
@@ -186,8 +190,36 @@ ks_full_backup_list_reload (KsFullBackupList *self)
   if (self->plan == NULL)
     return;
 
+  g_free (self->folders);
+  self->folders = dup_plan_folders (self->plan);
   self->cancellable = g_cancellable_new ();
   ks_full_backup_find_async (self->plan, self->cancellable, found_cb, g_object_ref (self));
+}
+
+/* The plan's enabled folders for full backups, as one string. */
+static char *
+dup_plan_folders (KsBackupPlan *plan)
+{
+  g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (plan, KS_BACKUP_METHOD_FULL);
+  GString *folders = g_string_new (NULL);
+
+  for (guint i = 0; i < enabled->len; i++)
+    {
+      KsPlanDestination *dest = g_ptr_array_index (enabled, i);
+
+      if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_FOLDER)
+        g_string_append_printf (folders, "%s\n", ks_plan_destination_get_location (dest));
+    }
+  return g_string_free (folders, FALSE);
+}
+
+static void
+plan_changed_cb (KsFullBackupList *self)
+{
+  g_autofree char *folders = dup_plan_folders (self->plan);
+
+  if (g_strcmp0 (folders, self->folders) != 0)
+    ks_full_backup_list_reload (self);
 }
 
 void
@@ -200,10 +232,10 @@ ks_full_backup_list_set_plan (KsFullBackupList *self,
   if (self->plan == plan)
     return;
   if (self->plan != NULL)
-    g_signal_handlers_disconnect_by_func (self->plan, ks_full_backup_list_reload, self);
+    g_signal_handlers_disconnect_by_func (self->plan, plan_changed_cb, self);
   g_set_object (&self->plan, plan);
   if (plan != NULL)
-    g_signal_connect_object (plan, "items-changed", G_CALLBACK (ks_full_backup_list_reload), self,
+    g_signal_connect_object (plan, "items-changed", G_CALLBACK (plan_changed_cb), self,
                              G_CONNECT_SWAPPED);
   ks_full_backup_list_reload (self);
 }
@@ -255,7 +287,7 @@ ks_full_backup_list_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->plan != NULL)
-    g_signal_handlers_disconnect_by_func (self->plan, ks_full_backup_list_reload, self);
+    g_signal_handlers_disconnect_by_func (self->plan, plan_changed_cb, self);
   g_clear_object (&self->plan);
   g_clear_pointer (&self->box, gtk_widget_unparent);
 
@@ -268,6 +300,7 @@ ks_full_backup_list_finalize (GObject *object)
   KsFullBackupList *self = (KsFullBackupList *)object;
 
   g_free (self->selected);
+  g_free (self->folders);
 
   G_OBJECT_CLASS (ks_full_backup_list_parent_class)->finalize (object);
 }
