@@ -63,6 +63,7 @@ test_find (void)
   g_autofree char *outside = g_build_filename (tmp, "outside", NULL);
   g_autofree char *link = g_build_filename (dest, "LINKED", NULL);
   g_autofree char *missing = g_build_filename (tmp, "missing", NULL);
+  g_autofree char *photos = g_build_filename (dest, "Photos", NULL);
   const char *destinations[] = { dest, missing, NULL };
   g_autoptr(GPtrArray) found = NULL;
   const KsFullBackupEntry *a, *b;
@@ -77,7 +78,7 @@ test_find (void)
   /* Phone B: only an older snapshot left. */
   make_backup (g_build_filename (dest, "BBBB.snapshots", "2026-10-01-080000", NULL), "Old iPhone", FALSE);
   /* Not backups: no Manifest.db, hidden, a link out of the destination, a plain file. */
-  write_file (g_build_filename (dest, "Photos", NULL), "IMG_0001.JPG", "jpeg");
+  write_file (photos, "IMG_0001.JPG", "jpeg");
   make_backup (g_build_filename (dest, ".hidden", NULL), "Hidden", FALSE);
   make_backup (g_strdup (outside), "Outside", FALSE);
   g_assert_cmpint (symlink (outside, link), ==, 0);
