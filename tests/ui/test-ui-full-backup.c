@@ -71,6 +71,17 @@ panel_title_is_not (gpointer data)
   return !panel_title_is (data);
 }
 
+/* "Receiving files from the iPhone", with "Full device backup · 12% done · 40 files · 1.2 MB". */
+static gboolean
+receiving_shown (gpointer data)
+{
+  const char *details = ks_progress_panel_get_details (_ks_window_get_progress_panel (window));
+
+  return panel_title_is ((gpointer) "Receiving files from the iPhone")
+         && strstr (details, "% done · ") != NULL && strstr (details, " files · ") != NULL
+         && strstr (details, " 0 files") == NULL;
+}
+
 static gboolean
 run_done (gpointer data)
 {
@@ -141,8 +152,14 @@ test_passcode (void)
   manifest = backup_file ("Manifest.db");
   g_assert_false (g_file_test (manifest, G_FILE_TEST_EXISTS));
 
+  /* Slowed down, the files are seen arriving: files, bytes, the phone's percentage. */
+  control ("rate 40000");
   control ("enter-passcode");
   g_assert_true (ks_ui_test_wait_for (panel_title_is_not, (gpointer) PASSCODE_SENTENCE, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_for (receiving_shown, NULL, WAIT_MS));
+  g_test_message ("receiving: %s", ks_progress_panel_get_details (_ks_window_get_progress_panel (window)));
+  ks_ui_test_screenshot (GTK_WIDGET (window), "full-backup-receiving");
+  control ("rate 0");
   g_assert_true (ks_ui_test_wait_for (run_done, NULL, WAIT_MS));
 
   /* A standard backup folder, finished. */
