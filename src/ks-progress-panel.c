@@ -6,8 +6,10 @@
  */
 
 /* The panel at the bottom of the window while a backup runs: what is done of what, how fast,
- * how long is left, the file being copied, Cancel, and the files that failed and why. When a
- * run stops on its own (the iPhone was unplugged) it says so and offers to resume. */
+ * how long is left, the file being copied, Cancel, and the files that failed and why; for a
+ * full device backup, its phase (the passcode the phone waits for first), the phone's
+ * percentage, files and bytes received. When a run stops on its own (the iPhone was
+ * unplugged) it says so and offers to resume. */
 
 #include "config.h"
 
@@ -98,6 +100,7 @@ ks_progress_panel_reset (KsProgressPanel *self,
   gtk_label_set_text (GTK_LABEL (self->details_label), _("Looking for what is missing…"));
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0);
   gtk_picture_set_paintable (GTK_PICTURE (self->thumbnail), NULL);
+  gtk_widget_set_visible (self->thumbnail, TRUE);
   gtk_widget_set_visible (self->cancel_button, TRUE);
   gtk_widget_set_visible (self->resume_button, FALSE);
   gtk_widget_set_visible (self->dismiss_button, FALSE);
@@ -175,6 +178,59 @@ ks_progress_panel_set_jpeg_progress (KsProgressPanel *self,
                       _("For people and services that cannot open HEIC photos"));
   if (total > 0)
     gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), (double) done / total);
+}
+
+/* A full device backup: the phase says what happens (or what the user has to do: enter the
+ * passcode on the phone), the bar follows the phone's own percentage. */
+void
+ks_progress_panel_set_full_progress (KsProgressPanel            *self,
+                                     const KsFullBackupProgress *progress)
+{
+  g_autoptr(GString) details = NULL;
+
+  g_return_if_fail (KS_IS_PROGRESS_PANEL (self));
+  g_return_if_fail (progress != NULL);
+
+  gtk_label_set_text (GTK_LABEL (self->title_label), ks_full_backup_phase_describe (progress->phase));
+  gtk_label_set_text (GTK_LABEL (self->current_label), "");
+  /* The phone sends its whole contents, not photos one by one: no thumbnail to show. */
+  gtk_picture_set_paintable (GTK_PICTURE (self->thumbnail), NULL);
+  gtk_widget_set_visible (self->thumbnail, FALSE);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar),
+                                 CLAMP (progress->percent / 100.0, 0, 1));
+
+  details = g_string_new (_("Full device backup"));
+  if (progress->phase == KS_MOBILEBACKUP2_PHASE_RECEIVING
+      || progress->phase == KS_MOBILEBACKUP2_PHASE_FINISHING
+      || progress->files_received > 0)
+    {
+      g_autofree char *bytes = g_format_size (progress->bytes_received);
+      guint files = (guint) MIN (progress->files_received, G_MAXUINT);
+
+      g_string_append (details, " · ");
+      /* Translators: the phone's own estimate of how much of a full backup is done */
+      g_string_append_printf (details, _("%u%% done"), (guint) CLAMP (progress->percent, 0, 100));
+      g_string_append (details, " · ");
+      /* Translators: files received from the phone in a full device backup */
+      g_string_append_printf (details, g_dngettext (GETTEXT_PACKAGE, "%'u file", "%'u files", files), files);
+      g_string_append (details, " · ");
+      g_string_append (details, bytes);
+    }
+  if (progress->bytes_per_second > 0)
+    {
+      g_autofree char *rate = g_format_size ((guint64) progress->bytes_per_second);
+
+      g_string_append (details, " · ");
+      g_string_append_printf (details, _("%s/s"), rate);
+    }
+  if (progress->seconds_left > 0)
+    {
+      g_autofree char *left = format_time_left (progress->seconds_left);
+
+      g_string_append (details, " · ");
+      g_string_append (details, left);
+    }
+  gtk_label_set_text (GTK_LABEL (self->details_label), details->str);
 }
 
 void

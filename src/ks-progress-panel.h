@@ -11,6 +11,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ks-full-backup-job.h"
 #include "ks-import-progress.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,8 @@ void        ks_progress_panel_set_progress  (KsProgressPanel        *self,
 void        ks_progress_panel_set_jpeg_progress (KsProgressPanel    *self,
                                                  guint               done,
                                                  guint               total);
+void        ks_progress_panel_set_full_progress (KsProgressPanel          *self,
+                                                 const KsFullBackupProgress *progress);
 void        ks_progress_panel_set_current   (KsProgressPanel        *self,
                                              const char             *name,
                                              GdkPaintable           *thumbnail);

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The window's sidebar: the connected iPhones, and the folders of photos the user added
+/* The window's sidebar: the connected iPhones, the folders of photos the user added
  * (camera cards, old exports, device backups), with Add Folder…, Open Backup… and each
- * folder's remove button. It says
+ * folder's remove button, and the full backups kept at the plan's destinations. It says
  * which row was activated; the window decides what to show. */
 
 #include "config.h"
@@ -28,6 +28,7 @@ struct _KsSidebar
   GtkListBox           *folder_list;
   GtkListBox           *library_list;
   GtkWidget            *no_sources_label;
+  KsFullBackupList     *full_backup_list;
   KsPhotosDb           *library;
   gboolean              show_hidden;
   char                 *shown_folders;   /* while filling: the folders of the last album row */
@@ -183,6 +184,7 @@ ks_sidebar_select_device (KsSidebar *self,
     {
       g_clear_pointer (&self->selected_folder, g_free);
       gtk_list_box_unselect_all (self->folder_list);
+      ks_full_backup_list_select (self->full_backup_list, NULL);
     }
 
   row = ks_sidebar_find_device_row (self, device);
@@ -205,6 +207,42 @@ ks_sidebar_select_folder (KsSidebar  *self,
   row = ks_sidebar_find_folder_row (self, path);
   if (row != NULL)
     gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (row));
+  else
+    gtk_list_box_unselect_all (self->folder_list);
+  /* A full backup at a destination of the plan, or none. */
+  ks_full_backup_list_select (self->full_backup_list, row == NULL ? path : NULL);
+}
+
+/**
+ * ks_sidebar_set_backup_plan:
+ * @plan: (nullable): the plan whose destinations' full backups are listed
+ */
+void
+ks_sidebar_set_backup_plan (KsSidebar    *self,
+                            KsBackupPlan *plan)
+{
+  g_return_if_fail (KS_IS_SIDEBAR (self));
+
+  ks_full_backup_list_set_plan (self->full_backup_list, plan);
+}
+
+/* A run ended: its full backup (a new snapshot) is listed. */
+void
+ks_sidebar_reload_full_backups (KsSidebar *self)
+{
+  g_return_if_fail (KS_IS_SIDEBAR (self));
+
+  ks_full_backup_list_reload (self->full_backup_list);
+}
+
+/* Shown like a folder the user opened: the window is told a folder was activated. */
+static void
+full_backup_activated_cb (KsSidebar  *self,
+                          const char *path)
+{
+  g_assert (KS_IS_SIDEBAR (self));
+
+  g_signal_emit (self, signals[FOLDER_ACTIVATED], 0, path);
 }
 
 /**
@@ -533,11 +571,14 @@ ks_sidebar_class_init (KsSidebarClass *klass)
     g_signal_new ("collection-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  g_type_ensure (KS_TYPE_FULL_BACKUP_LIST);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/ks-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, source_list);
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, folder_list);
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, no_sources_label);
   gtk_widget_class_bind_template_child (widget_class, KsSidebar, library_list);
+  gtk_widget_class_bind_template_child (widget_class, KsSidebar, full_backup_list);
+  gtk_widget_class_bind_template_callback (widget_class, full_backup_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, library_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, source_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, folder_row_activated_cb);
@@ -563,4 +604,10 @@ GtkListBox *
 _ks_sidebar_get_folder_list (KsSidebar *self)
 {
   return self->folder_list;
+}
+
+KsFullBackupList *
+_ks_sidebar_get_full_backup_list (KsSidebar *self)
+{
+  return self->full_backup_list;
 }

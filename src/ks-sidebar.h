@@ -9,7 +9,9 @@
 
 #include <adwaita.h>
 
+#include "ks-backup-plan.h"
 #include "ks-device.h"
+#include "ks-full-backup-list.h"
 #include "ks-photos-db.h"
 #include "ks-source-row.h"
 
@@ -38,8 +40,12 @@ void         ks_sidebar_show_backup_state  (KsSidebar  *self,
 
 void         ks_sidebar_set_library        (KsSidebar  *self,
                                             KsPhotosDb *library);
+void         ks_sidebar_set_backup_plan    (KsSidebar    *self,
+                                            KsBackupPlan *plan);
+void         ks_sidebar_reload_full_backups (KsSidebar  *self);
 
 /* For tests */
 GtkListBox  *_ks_sidebar_get_folder_list   (KsSidebar  *self);
+KsFullBackupList *_ks_sidebar_get_full_backup_list (KsSidebar *self);
 
 G_END_DECLS

@@ -6,10 +6,11 @@
  */
 
 /* The window's backups: asking the backup service for one (the service builds and runs it,
- * to the plan's destinations with the plan's options), its progress in the progress panel
- * (also of a run started elsewhere for the source shown), and how it ended, in words a user
- * counts in (photos and videos, not files), as a toast and, when nobody is looking at the
- * window, a notification. A run outlives the window: closing it asks whether to keep the
+ * to the plan's destinations with the plan's options; Back Up Everything of an iPhone also
+ * makes its full device backup when the plan has destinations for one), its progress in the
+ * progress panel (also of a run started elsewhere for the source shown), and how it ended, in
+ * words a user counts in (photos and videos, not files), as a toast and, when nobody is
+ * looking at the window, a notification. A run outlives the window: closing it asks whether to keep the
  * backup going or stop it. */
 
 #include "config.h"
@@ -265,6 +266,19 @@ run_progress_cb (KsWindow               *self,
     ks_window_show_current (self, progress->current_path, progress->current_asset);
 }
 
+/* A full device backup: its phase (the passcode the phone asks for first), files, bytes. */
+static void
+run_full_progress_cb (KsWindow                   *self,
+                      const KsFullBackupProgress *progress,
+                      KsBackupRun                *run)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  g_cancellable_cancel (self->current_cancellable);
+  g_clear_object (&self->current_cancellable);
+  ks_progress_panel_set_full_progress (self->progress_panel, progress);
+}
+
 static void
 ks_window_list_errors (KsWindow             *self,
                        const KsImportResult *result)
@@ -341,11 +355,37 @@ ks_window_show_stopped (KsWindow     *self,
 }
 
 static void
+ks_window_show_full_stopped (KsWindow     *self,
+                             const GError *error)
+{
+  const char *title = _("Full Device Backup Stopped");
+
+  self->stopped_run_can_resume = TRUE;
+  ks_progress_panel_set_stopped (self->progress_panel, title, error->message,
+                                 self->device != NULL
+                                 && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY);
+  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+  ks_window_notify (self, title, error->message);
+}
+
+static void
+ks_window_show_full_finished (KsWindow *self)
+{
+  const char *title = _("The iPhone’s full device backup is up to date");
+
+  self->stopped_run_can_resume = FALSE;
+  gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+  ks_window_show_toast (self, title, NULL);
+  ks_window_notify (self, _("Backup Finished"), title);
+}
+
+static void
 ks_window_show_finished (KsWindow             *self,
                          const KsImportResult *result,
                          const char * const   *destinations,
                          guint                 n_copied,
-                         const char           *what)
+                         const char           *what,
+                         gboolean              with_full_backup)
 {
   g_autofree char *where = describe_destinations (destinations);
   g_autofree char *title = NULL;
@@ -365,6 +405,15 @@ ks_window_show_finished (KsWindow             *self,
                                           "%s backed up to %s",
                                           "%s backed up to %s",
                                           n_copied), what, where);
+
+  if (with_full_backup)
+    {
+      g_autofree char *files = g_steal_pointer (&title);
+
+      /* Translators: %s says what happened to the photos, e.g. "20 photos backed up to
+       * Pictures/iPhone"; then the phone's full device backup was made too */
+      title = g_strdup_printf (_("%s; full device backup made"), files);
+    }
 
   if (result->failed > 0)
     {
@@ -411,8 +460,16 @@ run_finished_cb (KsWindow    *self,
   what = describe_copied (result->photos_copied, result->videos_copied, result->others_copied);
   ks_window_list_errors (self, result);
 
-  if (error != NULL && g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED))
+  if (error != NULL && (g_error_matches (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED)
+                        || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
     ks_window_show_cancelled (self, n_copied, what);
+  else if (error != NULL && ks_backup_run_get_full_backup_started (run))
+    {
+      /* The files went through; the phone's full backup did not (the passcode not entered
+       * in time, no space…): the core's sentence says why. */
+      g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
+      ks_window_show_full_stopped (self, error);
+    }
   else if (error != NULL)
     {
       GPtrArray *assets = ks_backup_run_get_assets (run);
@@ -421,10 +478,15 @@ run_finished_cb (KsWindow    *self,
       self->resume_assets = assets ? g_ptr_array_ref (assets) : NULL;
       ks_window_show_stopped (self, error, n_copied, what);
     }
+  else if (ks_backup_run_is_full_backup (run))
+    ks_window_show_full_finished (self);
   else
-    ks_window_show_finished (self, result, (const char * const *)destinations, n_copied, what);
+    ks_window_show_finished (self, result, (const char * const *)destinations, n_copied, what,
+                             ks_backup_run_get_full_backup_started (run));
 
   _ks_window_refresh_backups (self);
+  if (ks_backup_run_get_full_backup_started (run))
+    ks_sidebar_reload_full_backups (self->sidebar);
   _ks_window_actions_update (self);
   /* Another run of the same source may be waiting behind this one. */
   _ks_window_follow_run (self);
@@ -451,6 +513,8 @@ ks_window_show_run (KsWindow    *self,
   progress = ks_backup_run_get_progress (run);
   if (progress != NULL)
     run_progress_cb (self, progress, run);
+  if (ks_backup_run_get_full_progress (run) != NULL)
+    run_full_progress_cb (self, ks_backup_run_get_full_progress (run), run);
   gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
 
   /* The last run's summary is old news once a new run shows its progress. */
@@ -481,8 +545,9 @@ _ks_window_follow_run (KsWindow *self)
     return;
 
   ks_window_show_run (self, run,
-                      ks_backup_run_get_assets (run) ? _("Importing the Selection")
-                                                     : _("Backing Up Everything"));
+                      ks_backup_run_is_full_backup (run) ? _("Full Device Backup")
+                      : ks_backup_run_get_assets (run) ? _("Importing the Selection")
+                                                       : _("Backing Up Everything"));
 }
 
 static void
@@ -533,6 +598,8 @@ _ks_window_set_backup_service (KsWindow        *self,
   if (!g_set_object (&self->service, service))
     return;
 
+  ks_sidebar_set_backup_plan (self->sidebar, service ? ks_backup_service_get_plan (service) : NULL);
+
   if (service != NULL)
     {
       g_signal_connect_object (service, "run-queued",
@@ -575,6 +642,9 @@ _ks_window_start_backup (KsWindow   *self,
     return FALSE;
 
   run = ks_backup_service_back_up (self->service, source, assets, NULL, "window", &error);
+  /* Everything from an iPhone: its full device backup too, where the plan keeps one. */
+  if (run != NULL && assets == NULL && !ks_backup_run_is_full_backup (run))
+    ks_backup_run_set_with_full_backup (run, TRUE);
   if (run == NULL)
     {
       /* Every destination switched off: the actions are off and the window says why. */
@@ -691,6 +761,9 @@ _ks_window_backup_init (KsWindow *self)
   self->run_signals = g_signal_group_new (KS_TYPE_BACKUP_RUN);
   g_signal_group_connect_object (self->run_signals, "progress",
                                  G_CALLBACK (run_progress_cb), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->run_signals, "full-progress",
+                                 G_CALLBACK (run_full_progress_cb), self,
                                  G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->run_signals, "jpeg-progress",
                                  G_CALLBACK (ks_progress_panel_set_jpeg_progress), self->progress_panel,

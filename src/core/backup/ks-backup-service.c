@@ -7,63 +7,13 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
-#include "ks-backup-service.h"
-#include "ks-jpeg-copy-job.h"
-#include "ks-library-views-job.h"
+#include "ks-backup-service-private.h"
 
 G_DEFINE_QUARK (ks-backup-service-error-quark, ks_backup_service_error)
 
 /* ---- KsBackupRun ---- */
-
-struct _KsBackupRun
-{
-  GObject           parent_instance;
-
-  KsSource         *source;
-  GPtrArray        *assets;         /* (nullable) KsAsset; NULL: everything */
-  GPtrArray        *destinations;   /* KsDestination */
-  gboolean          from_plan;
-  char             *origin;
-  KsImportFlags     flags;
-  char             *layout;
-
-  KsBackupRunState  state;
-  GCancellable     *cancellable;
-  KsImportJob      *job;
-  KsJpegCopyJob    *jpeg_job;       /* (nullable) the stage after the import */
-  KsLibraryViewsJob *views_job;     /* (nullable) the last stage: sidecars, album folders */
-  KsImportProgress *progress;
-  GError           *error;
-
-  /* A full device backup run (ks_backup_service_full_backup) */
-  GPtrArray            *full_targets;   /* FullTarget; NULL for an import run */
-  guint                 full_next;
-  gboolean              full_force;
-  KsFullBackupJob      *full_job;
-  KsFullBackupProgress *full_progress;
-  gint64                catalog_run_id;
-};
-
-typedef struct
-{
-  char  *folder;
-  char  *plan_id;  /* NULL for a one-off folder */
-  guint  keep;
-} FullTarget;
-
-static void
-full_target_free (gpointer data)
-{
-  FullTarget *target = data;
-
-  g_free (target->folder);
-  g_free (target->plan_id);
-  g_free (target);
-}
 
 enum {
   RUN_PROP_0,
@@ -348,61 +298,6 @@ ks_backup_run_cancel (KsBackupRun *self)
 }
 
 gboolean
-ks_backup_run_is_full_backup (KsBackupRun *self)
-{
-  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), FALSE);
-  return self->full_targets != NULL;
-}
-
-/**
- * ks_backup_run_set_force_full:
- *
- * A queued full backup run asks the phone for everything, not only what changed.
- */
-void
-ks_backup_run_set_force_full (KsBackupRun *self,
-                              gboolean     force_full)
-{
-  g_return_if_fail (KS_IS_BACKUP_RUN (self));
-  g_return_if_fail (self->state == KS_BACKUP_RUN_QUEUED);
-
-  self->full_force = force_full;
-}
-
-/**
- * ks_backup_run_get_full_progress:
- *
- * Returns: (transfer none) (nullable): the latest progress of a full backup run
- */
-const KsFullBackupProgress *
-ks_backup_run_get_full_progress (KsBackupRun *self)
-{
-  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), NULL);
-  return self->full_progress;
-}
-
-/**
- * ks_backup_run_get_full_backup_folders:
- *
- * Returns: (transfer container) (element-type utf8) (nullable): where a full backup run
- *   writes (folders that hold <UDID>/), %NULL for an import run
- */
-GPtrArray *
-ks_backup_run_get_full_backup_folders (KsBackupRun *self)
-{
-  GPtrArray *folders;
-
-  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), NULL);
-
-  if (self->full_targets == NULL)
-    return NULL;
-  folders = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < self->full_targets->len; i++)
-    g_ptr_array_add (folders, g_strdup (((FullTarget *) g_ptr_array_index (self->full_targets, i))->folder));
-  return folders;
-}
-
-gboolean
 ks_backup_run_is_cancelled (KsBackupRun *self)
 {
   g_return_val_if_fail (KS_IS_BACKUP_RUN (self), FALSE);
@@ -410,18 +305,6 @@ ks_backup_run_is_cancelled (KsBackupRun *self)
 }
 
 /* ---- KsBackupService ---- */
-
-struct _KsBackupService
-{
-  GObject       parent_instance;
-
-  KsCatalog    *catalog;
-  KsBackupPlan *plan;
-  GMainContext *context;
-  GListStore   *runs;       /* KsBackupRun, queued and running, in order */
-  KsBackupRun  *current;    /* the running one, also in @runs */
-  GSource      *next_source;
-};
 
 enum {
   RUN_QUEUED,
@@ -527,9 +410,10 @@ ks_backup_service_get_plan (KsBackupService *self)
   return self->plan;
 }
 
-static void
-finish_run (KsBackupService *self,
-            KsBackupRun     *run)
+/* Runs that end (their last stage done, or cancelled while queued) end here. */
+void
+_ks_backup_service_finish_run (KsBackupService *self,
+                               KsBackupRun     *run)
 {
   guint position;
 
@@ -549,6 +433,31 @@ finish_run (KsBackupService *self,
   schedule_next (self);
 }
 
+KsRunClosure *
+_ks_run_closure_new (KsBackupService *self,
+                     KsBackupRun     *run)
+{
+  KsRunClosure *closure = g_new0 (KsRunClosure, 1);
+
+  closure->service = g_object_ref (self);
+  closure->run = g_object_ref (run);
+  return closure;
+}
+
+void
+_ks_backup_run_emit_full_progress (KsBackupRun *run)
+{
+  g_signal_emit (run, run_signals[RUN_FULL_PROGRESS], 0, run->full_progress);
+}
+
+void
+_ks_backup_run_emit_jpeg_progress (KsBackupRun *run,
+                                   guint        done,
+                                   guint        total)
+{
+  g_signal_emit (run, run_signals[RUN_JPEG_PROGRESS], 0, done, total);
+}
+
 static void
 job_progress_cb (KsBackupRun      *run,
                  KsImportProgress *progress,
@@ -559,159 +468,12 @@ job_progress_cb (KsBackupRun      *run,
   g_signal_emit (run, run_signals[RUN_PROGRESS], 0, run->progress);
 }
 
-typedef struct
-{
-  KsBackupService *service;
-  KsBackupRun     *run;
-} JobClosure;
-
-static gboolean start_views_stage (KsBackupService *self, KsBackupRun *run);
-
-static void
-jpeg_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  JobClosure *closure = user_data;
-  g_autoptr(KsBackupService) self = closure->service;
-  g_autoptr(KsBackupRun) run = closure->run;
-  g_autoptr(KsJpegCopyResult) finished = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_free (closure);
-
-  /* The originals' outcome stands; a cancelled JPEG stage says so, unless the run already
-   * has a reason it stopped. */
-  finished = ks_jpeg_copy_job_run_finish (KS_JPEG_COPY_JOB (object), result, &error);
-  if (finished == NULL && run->error == NULL)
-    run->error = g_steal_pointer (&error);
-
-  if (start_views_stage (self, run))
-    return;
-  finish_run (self, run);
-}
-
-typedef struct
-{
-  KsBackupRun *run;
-  guint        done;
-  guint        total;
-} JpegProgress;
-
-static void
-jpeg_progress_free (gpointer data)
-{
-  JpegProgress *progress = data;
-
-  g_object_unref (progress->run);
-  g_free (progress);
-}
-
-static gboolean
-jpeg_progress_in_context_cb (gpointer data)
-{
-  JpegProgress *progress = data;
-
-  g_signal_emit (progress->run, run_signals[RUN_JPEG_PROGRESS], 0, progress->done, progress->total);
-  return G_SOURCE_REMOVE;
-}
-
-/* On the JPEG job's thread: the run says it on the service's context. */
-static void
-jpeg_progress_cb (guint       done,
-                  guint       total,
-                  const char *relative_path,
-                  gpointer    user_data)
-{
-  JobClosure *closure = user_data;
-  JpegProgress *progress = g_new0 (JpegProgress, 1);
-
-  progress->run = g_object_ref (closure->run);
-  progress->done = done;
-  progress->total = total;
-  g_main_context_invoke_full (closure->service->context, G_PRIORITY_DEFAULT,
-                              jpeg_progress_in_context_cb, progress, jpeg_progress_free);
-}
-
-/* JPEG copies are made after the import, from the originals it stored and verified, for
- * the destinations whose plan entry asks for them. Returns: whether that stage started. */
-static gboolean
-start_jpeg_stage (KsBackupService *self,
-                  KsBackupRun     *run)
-{
-  g_autoptr(KsJpegCopyJob) job = NULL;
-  JobClosure *closure;
-
-  if (g_cancellable_is_cancelled (run->cancellable) || (run->flags & KS_IMPORT_FLAGS_DRY_RUN))
-    return FALSE;
-
-  job = ks_jpeg_copy_job_new ();
-  for (guint i = 0; i < run->destinations->len; i++)
-    ks_jpeg_copy_job_add_planned (job, self->plan, g_ptr_array_index (run->destinations, i));
-  if (ks_jpeg_copy_job_get_n_destinations (job) == 0)
-    return FALSE;
-
-  run->jpeg_job = g_steal_pointer (&job);
-  closure = g_new0 (JobClosure, 1);
-  closure->service = g_object_ref (self);
-  closure->run = g_object_ref (run);
-  ks_jpeg_copy_job_set_progress (run->jpeg_job, jpeg_progress_cb, closure);
-  ks_jpeg_copy_job_run_async (run->jpeg_job, run->cancellable, jpeg_done_cb, closure);
-  return TRUE;
-}
-
-static void
-views_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  JobClosure *closure = user_data;
-  g_autoptr(KsBackupService) self = closure->service;
-  g_autoptr(KsBackupRun) run = closure->run;
-  g_autoptr(KsLibraryViewsResult) finished = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_free (closure);
-
-  finished = ks_library_views_job_run_finish (KS_LIBRARY_VIEWS_JOB (object), result, &error);
-  if (finished == NULL && run->error == NULL)
-    run->error = g_steal_pointer (&error);
-
-  finish_run (self, run);
-}
-
-/* XMP sidecars and album folders come last, from what the destinations' own indexes say
- * of the photos they hold. Returns: whether that stage started. */
-static gboolean
-start_views_stage (KsBackupService *self,
-                   KsBackupRun     *run)
-{
-  g_autoptr(KsLibraryViewsJob) job = NULL;
-  JobClosure *closure;
-
-  if (g_cancellable_is_cancelled (run->cancellable) || (run->flags & KS_IMPORT_FLAGS_DRY_RUN))
-    return FALSE;
-
-  job = ks_library_views_job_new ();
-  for (guint i = 0; i < run->destinations->len; i++)
-    ks_library_views_job_add_planned (job, self->plan, g_ptr_array_index (run->destinations, i));
-  if (ks_library_views_job_get_n_destinations (job) == 0)
-    return FALSE;
-
-  run->views_job = g_steal_pointer (&job);
-  closure = g_new0 (JobClosure, 1);
-  closure->service = g_object_ref (self);
-  closure->run = g_object_ref (run);
-  ks_library_views_job_run_async (run->views_job, run->cancellable, views_done_cb, closure);
-  return TRUE;
-}
-
 static void
 job_done_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  JobClosure *closure = user_data;
+  KsRunClosure *closure = user_data;
   g_autoptr(KsBackupService) self = closure->service;
   g_autoptr(KsBackupRun) run = closure->run;
   g_autoptr(KsImportResult) finished = NULL;
@@ -725,10 +487,10 @@ job_done_cb (GObject      *object,
   if (!ks_backup_plan_reload (self->plan, &plan_error))
     g_debug ("Backup plan not reloaded after a run: %s", plan_error->message);
 
-  if (start_jpeg_stage (self, run) || start_views_stage (self, run))
+  if (_ks_backup_service_start_jpeg_stage (self, run) || _ks_backup_service_start_views_stage (self, run))
     return;
 
-  finish_run (self, run);
+  _ks_backup_service_files_done (self, run);
 }
 
 static void
@@ -750,42 +512,19 @@ record_device (KsBackupService *self,
     g_debug ("Device %s not recorded: %s", udid, error->message);
 }
 
-static void full_next_target (KsBackupService *self, KsBackupRun *run);
-static void queued_cancelled_cb (GCancellable *cancellable, gpointer user_data);
-static char *dup_source_udid (KsSource *source);
-
 static void
 start_run (KsBackupService *self,
            KsBackupRun     *run)
 {
-  JobClosure *closure;
-
   self->current = run;
   run_set_state (run, KS_BACKUP_RUN_RUNNING);
   g_signal_emit (self, signals[RUN_STARTED], 0, run);
 
   record_device (self, run->source);
 
-  if (run->full_targets != NULL)
+  if (run->full_only)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GString) dests = g_string_new (NULL);
-
-      /* Recorded as a run like the others; its destinations say it was a full backup. */
-      for (guint i = 0; i < run->full_targets->len; i++)
-        {
-          FullTarget *target = g_ptr_array_index (run->full_targets, i);
-
-          g_string_append_printf (dests, "%sfull-backup:%s", i > 0 ? " " : "",
-                                  target->plan_id != NULL ? target->plan_id : "folder");
-        }
-      run->catalog_run_id = ks_catalog_begin_run (self->catalog, ks_source_get_id (run->source),
-                                                  dests->str, &error);
-      if (run->catalog_run_id > 0 && run->origin != NULL)
-        ks_catalog_set_run_origin (self->catalog, run->catalog_run_id, run->origin, NULL);
-      else if (run->catalog_run_id <= 0)
-        g_debug ("Full backup run not recorded: %s", error ? error->message : "");
-      full_next_target (self, run);
+      _ks_backup_service_start_full (self, run);
       return;
     }
 
@@ -797,191 +536,7 @@ start_run (KsBackupService *self,
   g_signal_connect_object (run->job, "progress", G_CALLBACK (job_progress_cb), run,
                            G_CONNECT_SWAPPED);
 
-  closure = g_new0 (JobClosure, 1);
-  closure->service = g_object_ref (self);
-  closure->run = g_object_ref (run);
-  ks_import_job_run_async (run->job, run->cancellable, job_done_cb, closure);
-}
-
-static void
-full_progress_cb (KsBackupRun          *run,
-                  KsFullBackupProgress *progress,
-                  KsFullBackupJob      *job)
-{
-  g_clear_pointer (&run->full_progress, ks_full_backup_progress_free);
-  run->full_progress = ks_full_backup_progress_copy (progress);
-  g_signal_emit (run, run_signals[RUN_FULL_PROGRESS], 0, run->full_progress);
-}
-
-static void
-full_job_done_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  JobClosure *closure = user_data;
-  g_autoptr(KsBackupService) self = closure->service;
-  g_autoptr(KsBackupRun) run = closure->run;
-  g_autoptr(GError) error = NULL;
-
-  g_free (closure);
-
-  if (!ks_full_backup_job_run_finish (KS_FULL_BACKUP_JOB (object), result, &error)
-      && run->error == NULL)
-    run->error = g_steal_pointer (&error);
-  full_next_target (self, run);
-}
-
-/* Runs the full backup into the next folder, or finishes the run after the last. */
-static void
-full_next_target (KsBackupService *self,
-                  KsBackupRun     *run)
-{
-  JobClosure *closure;
-  FullTarget *target;
-
-  if (run->full_next >= run->full_targets->len || g_cancellable_is_cancelled (run->cancellable))
-    {
-      const KsFullBackupProgress *p = run->full_progress;
-      const char *status = run->error == NULL ? "completed"
-                           : g_error_matches (run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled"
-                           : "failed";
-
-      if (run->error == NULL && g_cancellable_is_cancelled (run->cancellable))
-        {
-          g_set_error_literal (&run->error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The backup was cancelled"));
-          status = "cancelled";
-        }
-      if (run->catalog_run_id > 0)
-        ks_catalog_finish_run (self->catalog, run->catalog_run_id,
-                               p != NULL ? (guint) p->files_received : 0, 0, run->error != NULL ? 1 : 0,
-                               p != NULL ? p->bytes_received : 0, status,
-                               run->error != NULL ? run->error->message : NULL, NULL);
-      finish_run (self, run);
-      return;
-    }
-
-  target = g_ptr_array_index (run->full_targets, run->full_next++);
-  {
-    g_autofree char *udid = dup_source_udid (run->source);
-
-    g_clear_object (&run->full_job);
-    run->full_job = ks_full_backup_job_new (udid, target->folder);
-  }
-  ks_full_backup_job_set_keep (run->full_job, target->keep);
-  ks_full_backup_job_set_force_full (run->full_job, run->full_force);
-  g_signal_connect_object (run->full_job, "progress", G_CALLBACK (full_progress_cb), run,
-                           G_CONNECT_SWAPPED);
-
-  closure = g_new0 (JobClosure, 1);
-  closure->service = g_object_ref (self);
-  closure->run = g_object_ref (run);
-  ks_full_backup_job_run_async (run->full_job, run->cancellable, full_job_done_cb, closure);
-}
-
-/* The UDID of a device source, or NULL. */
-static char *
-dup_source_udid (KsSource *source)
-{
-  g_autofree char *udid = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *model = NULL;
-
-  if (!ks_source_dup_device_info (source, &udid, &name, &model))
-    return NULL;
-  return g_steal_pointer (&udid);
-}
-
-static guint
-keep_option (KsBackupPlan *plan,
-             const char   *id)
-{
-  g_autofree char *value = ks_backup_plan_dup_destination_option (plan, id, KS_FULL_BACKUP_KEEP_OPTION);
-  guint64 keep = 0;
-
-  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 1000, &keep, NULL))
-    return KS_FULL_BACKUP_KEEP_DEFAULT;
-  return (guint) keep;
-}
-
-/**
- * ks_backup_service_full_backup:
- *
- * See the header.
- *
- * Returns: (transfer full): the run, or %NULL with @error set
- */
-KsBackupRun *
-ks_backup_service_full_backup (KsBackupService  *self,
-                               KsSource         *source,
-                               GPtrArray        *folders,
-                               const char       *origin,
-                               GError          **error)
-{
-  g_autoptr(KsBackupRun) run = NULL;
-  g_autofree char *udid = NULL;
-
-  g_return_val_if_fail (KS_IS_BACKUP_SERVICE (self), NULL);
-  g_return_val_if_fail (KS_IS_SOURCE (source), NULL);
-
-  udid = dup_source_udid (source);
-  if (udid == NULL || udid[0] == '\0' || strchr (udid, '/') != NULL || udid[0] == '.')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("Only an iPhone can have a full device backup"));
-      return NULL;
-    }
-
-  run = g_object_new (KS_TYPE_BACKUP_RUN, NULL);
-  run->source = g_object_ref (source);
-  run->origin = g_strdup (origin);
-  run->destinations = g_ptr_array_new_with_free_func (g_object_unref);
-  run->full_targets = g_ptr_array_new_with_free_func (full_target_free);
-
-  if (folders != NULL)
-    for (guint i = 0; i < folders->len; i++)
-      {
-        FullTarget *target = g_new0 (FullTarget, 1);
-
-        target->folder = g_strdup (g_ptr_array_index (folders, i));
-        target->keep = KS_FULL_BACKUP_KEEP_DEFAULT;
-        g_ptr_array_add (run->full_targets, target);
-      }
-  else
-    {
-      g_autoptr(GPtrArray) enabled = ks_backup_plan_dup_enabled (self->plan, KS_BACKUP_METHOD_FULL);
-
-      for (guint i = 0; i < enabled->len; i++)
-        {
-          KsPlanDestination *dest = g_ptr_array_index (enabled, i);
-          FullTarget *target;
-
-          /* Full backups need a folder on this computer (hard links, atomic renames). */
-          if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_FOLDER)
-            continue;
-          target = g_new0 (FullTarget, 1);
-          target->folder = g_strdup (ks_plan_destination_get_location (dest));
-          target->plan_id = g_strdup (ks_plan_destination_get_id (dest));
-          target->keep = keep_option (self->plan, target->plan_id);
-          g_ptr_array_add (run->full_targets, target);
-        }
-      run->from_plan = TRUE;
-    }
-
-  if (run->full_targets->len == 0)
-    {
-      g_set_error_literal (error, KS_BACKUP_SERVICE_ERROR, KS_BACKUP_SERVICE_ERROR_NO_DESTINATIONS,
-                           _("The backup plan has no destination for full device backups switched on"));
-      return NULL;
-    }
-
-  g_cancellable_connect (run->cancellable, G_CALLBACK (queued_cancelled_cb),
-                         g_object_ref (self), g_object_unref);
-
-  g_list_store_append (self->runs, run);
-  g_signal_emit (self, signals[RUN_QUEUED], 0, run);
-  schedule_next (self);
-
-  return g_steal_pointer (&run);
+  ks_import_job_run_async (run->job, run->cancellable, job_done_cb, _ks_run_closure_new (self, run));
 }
 
 /* Finishes the queued runs that were cancelled, then starts the next one if none runs. */
@@ -998,7 +553,7 @@ process_queue (KsBackupService *self)
         {
           g_set_error_literal (&run->error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED,
                                _("The backup was cancelled before it started"));
-          finish_run (self, run);
+          _ks_backup_service_finish_run (self, run);
           continue;
         }
       i++;
@@ -1057,6 +612,19 @@ queued_cancelled_cb (GCancellable *cancellable,
                               cancelled_in_context_cb, g_object_ref (self), g_object_unref);
 }
 
+/* Queues @run (which the queue then holds) and says so; it starts from the main context. */
+void
+_ks_backup_service_enqueue (KsBackupService *self,
+                            KsBackupRun     *run)
+{
+  g_cancellable_connect (run->cancellable, G_CALLBACK (queued_cancelled_cb),
+                         g_object_ref (self), g_object_unref);
+
+  g_list_store_append (self->runs, run);
+  g_signal_emit (self, signals[RUN_QUEUED], 0, run);
+  schedule_next (self);
+}
+
 /**
  * ks_backup_service_back_up:
  *
@@ -1088,7 +656,7 @@ ks_backup_service_back_up (KsBackupService  *self,
         {
           g_autoptr(KsBackupRun) other = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
 
-          if (other->assets == NULL && other->from_plan && other->full_targets == NULL
+          if (other->assets == NULL && other->from_plan && !other->full_only
               && !g_cancellable_is_cancelled (other->cancellable)
               && g_strcmp0 (ks_source_get_id (other->source), ks_source_get_id (source)) == 0)
             return g_steal_pointer (&other);
@@ -1131,12 +699,7 @@ ks_backup_service_back_up (KsBackupService  *self,
                          ks_plan_destination_create_store (g_ptr_array_index (enabled, i)));
     }
 
-  g_cancellable_connect (run->cancellable, G_CALLBACK (queued_cancelled_cb),
-                         g_object_ref (self), g_object_unref);
-
-  g_list_store_append (self->runs, run);
-  g_signal_emit (self, signals[RUN_QUEUED], 0, run);
-  schedule_next (self);
+  _ks_backup_service_enqueue (self, run);
 
   return g_steal_pointer (&run);
 }

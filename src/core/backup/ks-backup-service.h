@@ -39,6 +39,12 @@
  * It queues with the other runs; its progress comes as KsBackupRun::full-progress
  * (const KsFullBackupProgress *), its destinations list is empty and it has no import result.
  *
+ * ks_backup_run_set_with_full_backup(): a run of files from an iPhone (Back Up Everything)
+ * makes the same full device backup as its last stage, after its files, when the plan has
+ * destinations for full backups and the files went through; its "full-progress" then follows
+ * the "progress" of the files, and a full backup that fails is the run's error (the files'
+ * result stands). ks_backup_run_get_full_backup_started() says whether that stage began.
+ *
  * Signals:
  *   KsBackupService::run-queued (KsBackupRun *run), ::run-started (run), ::run-finished (run);
  *   KsBackupRun::progress (const KsImportProgress *progress), KsBackupRun::finished ();
@@ -101,6 +107,10 @@ void                    ks_backup_run_set_layout        (KsBackupRun   *self,
                                                          const char    *layout);
 void                    ks_backup_run_cancel            (KsBackupRun   *self);
 gboolean                ks_backup_run_is_full_backup    (KsBackupRun   *self);
+void                    ks_backup_run_set_with_full_backup (KsBackupRun *self,
+                                                            gboolean     with_full_backup);
+gboolean                ks_backup_run_get_with_full_backup (KsBackupRun *self);
+gboolean                ks_backup_run_get_full_backup_started (KsBackupRun *self);
 void                    ks_backup_run_set_force_full    (KsBackupRun   *self,
                                                          gboolean       force_full);
 const KsFullBackupProgress *ks_backup_run_get_full_progress (KsBackupRun *self);

@@ -320,6 +320,7 @@ ks_backup_encryption_change (const char                  *udid,
   mb2.progress_func = relay_progress_cb;
   mb2.user_data = &relay;
   mb2.progress.phase = KS_MOBILEBACKUP2_PHASE_CONNECTING;
+  mb2.notified = g_new0 (KsMb2Notified, 1);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto out;
@@ -339,7 +340,7 @@ ks_backup_encryption_change (const char                  *udid,
   /* The passcode screen that confirms the change is told through notifications. */
   if (np_client_start_service (device, &np, "keepsake") == NP_E_SUCCESS)
     {
-      np_set_notify_callback (np, _ks_mb2_notification_cb, &mb2);
+      np_set_notify_callback (np, _ks_mb2_notification_cb, mb2.notified);
       np_observe_notifications (np, observed);
     }
   else
@@ -384,6 +385,8 @@ out:
   if (device != NULL)
     idevice_free (device);
   g_clear_error (&mb2.local_error);
+  /* The watching thread has stopped (np_client_free joins it): nothing touches it now. */
+  g_free (mb2.notified);
   g_free (mb2.udid);
   return ok;
 }

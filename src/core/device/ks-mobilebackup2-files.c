@@ -692,11 +692,17 @@ _ks_mb2_create_dir (KsMb2    *self,
   g_autofree char *leaf = NULL;
   g_autoptr(GError) local = NULL;
   gint64 code = 0;
+  gboolean made = FALSE;
   int dir_fd;
 
   dir_fd = _ks_mb2_open_parent (self, path, TRUE, &leaf, &local);
-  if (dir_fd >= 0 && leaf != NULL && mkdirat (dir_fd, leaf, 0755) != 0 && errno != EEXIST)
-    code = _ks_mb2_errno_code (errno);
+  if (dir_fd >= 0 && leaf != NULL)
+    {
+      if (mkdirat (dir_fd, leaf, 0755) == 0)
+        made = TRUE;
+      else if (errno != EEXIST)
+        code = _ks_mb2_errno_code (errno);
+    }
   if (dir_fd < 0)
     {
       code = -1;
@@ -704,7 +710,10 @@ _ks_mb2_create_dir (KsMb2    *self,
     }
   else
     {
-      fsync (dir_fd);
+      /* Only a new entry needs its folder synced: an incremental run asks again for every
+       * hashed folder the previous backup (hard-linked) already has. */
+      if (made)
+        fsync (dir_fd);
       close (dir_fd);
     }
   return _ks_mb2_send_status (self, code, NULL, NULL, error);

@@ -31,6 +31,14 @@ G_BEGIN_DECLS
 #define KS_MB2_LA_PRESENTED "com.apple.LocalAuthentication.ui.presented"
 #define KS_MB2_LA_DISMISSED "com.apple.LocalAuthentication.ui.dismissed"
 
+/* What libimobiledevice's notification thread tells (atomics). Apart from KsMb2: it lives
+ * until that thread has stopped, which may be after the backup returned. */
+typedef struct
+{
+  gint passcode_shown;   /* the passcode screen is up on the phone */
+  gint cancel_requested; /* the phone asked to cancel */
+} KsMb2Notified;
+
 typedef struct
 {
   char                        *udid;
@@ -41,8 +49,7 @@ typedef struct
   gpointer                     user_data;
   KsMobilebackup2Progress      progress;
   gint64                       last_progress_us;
-  gint                         passcode_shown;   /* atomic: set by the notification thread */
-  gint                         cancel_requested; /* atomic: the phone asked to cancel */
+  KsMb2Notified               *notified;
   GError                      *local_error;      /* first error of ours during the run */
   guint8                      *buffer;           /* one block of file data */
 } KsMb2;

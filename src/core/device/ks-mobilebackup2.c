@@ -114,14 +114,50 @@ void
 _ks_mb2_notification_cb (const char *name,
                          void       *user_data)
 {
-  KsMb2 *self = user_data;
+  KsMb2Notified *notified = user_data;
 
   if (g_strcmp0 (name, LA_PRESENTED) == 0)
-    g_atomic_int_set (&self->passcode_shown, 1);
+    g_atomic_int_set (&notified->passcode_shown, 1);
   else if (g_strcmp0 (name, LA_DISMISSED) == 0)
-    g_atomic_int_set (&self->passcode_shown, 0);
+    g_atomic_int_set (&notified->passcode_shown, 0);
   else if (g_strcmp0 (name, NP_SYNC_CANCEL_REQUEST) == 0)
-    g_atomic_int_set (&self->cancel_requested, 1);
+    g_atomic_int_set (&notified->cancel_requested, 1);
+}
+
+typedef struct
+{
+  np_client_t    np;
+  idevice_t      device;
+  KsMb2Notified *notified;
+} NpStop;
+
+static gpointer
+np_stop_thread (gpointer data)
+{
+  NpStop *stop = data;
+
+  np_client_free (stop->np);
+  idevice_free (stop->device);
+  g_free (stop->notified);
+  g_free (stop);
+  return NULL;
+}
+
+/* libimobiledevice 1.3.0 stops its notification thread by joining it, and that thread sleeps
+ * 1 s after each 500 ms read: up to 1.5 s after a backup that is complete and durable. That
+ * wait is done on a thread of its own; the thread's callback only touches @notified, and the
+ * connection needs @device, so both are freed there, after. */
+static void
+np_stop_later (np_client_t    np,
+               idevice_t      device,
+               KsMb2Notified *notified)
+{
+  NpStop *stop = g_new0 (NpStop, 1);
+
+  stop->np = np;
+  stop->device = device;
+  stop->notified = notified;
+  g_thread_unref (g_thread_new ("ks-np-stop", np_stop_thread, stop));
 }
 
 static void
@@ -129,7 +165,7 @@ poll_notifications (KsMb2 *self)
 {
   KsMobilebackup2Phase phase = self->progress.phase;
 
-  if (g_atomic_int_get (&self->passcode_shown))
+  if (g_atomic_int_get (&self->notified->passcode_shown))
     {
       if (phase == KS_MOBILEBACKUP2_PHASE_PREPARING || phase == KS_MOBILEBACKUP2_PHASE_CONNECTING)
         _ks_mb2_set_phase (self, KS_MOBILEBACKUP2_PHASE_WAITING_FOR_PASSCODE);
@@ -154,7 +190,7 @@ check_cancelled (KsMb2   *self,
 {
   if (g_cancellable_set_error_if_cancelled (self->cancellable, error))
     return TRUE;
-  if (g_atomic_int_get (&self->cancel_requested))
+  if (g_atomic_int_get (&self->notified->cancel_requested))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                            _("The backup was cancelled on the iPhone"));
@@ -790,6 +826,7 @@ ks_mobilebackup2_backup (const char                  *udid,
   self.user_data = user_data;
   self.progress.phase = KS_MOBILEBACKUP2_PHASE_CONNECTING;
   self.buffer = g_malloc (256 * 1024);
+  self.notified = g_new0 (KsMb2Notified, 1);
   self.root_fd = open (backup_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (self.root_fd < 0)
     {
@@ -819,7 +856,7 @@ ks_mobilebackup2_backup (const char                  *udid,
    * would slow each of the posts above. */
   if (np != NULL)
     {
-      np_set_notify_callback (np, _ks_mb2_notification_cb, &self);
+      np_set_notify_callback (np, _ks_mb2_notification_cb, self.notified);
       np_observe_notifications (np, observed);
     }
   if (!write_info_plist (&self, values, error))
@@ -852,14 +889,19 @@ out:
       idevice_disconnect (self.conn);
     }
   /* Not np_set_notify_callback (np, NULL, NULL): in 1.3.0 it joins the watching thread while
-   * holding the lock that thread may be waiting for. np_client_free() stops it safely. */
+   * holding the lock that thread may be waiting for. np_client_free() stops it safely, on a
+   * thread of its own (np_stop_later). */
   release_sync_lock (&lock, np);
-  if (np != NULL)
-    np_client_free (np);
   if (lockdown != NULL)
     lockdownd_client_free (lockdown);
-  if (device != NULL)
-    idevice_free (device);
+  if (np != NULL)
+    np_stop_later (np, device, g_steal_pointer (&self.notified));
+  else
+    {
+      if (device != NULL)
+        idevice_free (device);
+      g_free (self.notified);
+    }
   plist_free (values);
   plist_free (will_encrypt);
   if (self.root_fd >= 0)
