@@ -18,6 +18,7 @@
 #include "ks-backup-plan-drives.h"
 #include "ks-drive-monitor.h"
 #include "ks-drive-row.h"
+#include "ks-offsite-row.h"
 #include "ks-layout.h"
 #include "ks-preferences-window.h"
 #include "ks-remote-dialog.h"
@@ -36,6 +37,8 @@ struct _KsPreferencesWindow
   AdwEntryRow         *layout_row;
   AdwActionRow        *layout_preview_row;
   GtkListBox          *jpeg_list;
+  AdwPreferencesGroup *offsite_group;
+  GtkListBox          *offsite_list;
 
   /* Owned references */
   KsBackupPlan        *plan;
@@ -322,6 +325,8 @@ plan_changed_cb (KsPreferencesWindow *self)
     gtk_list_box_remove (self->destinations_list, child);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->jpeg_list))))
     gtk_list_box_remove (self->jpeg_list, child);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->offsite_list))))
+    gtk_list_box_remove (self->offsite_list, child);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
 
@@ -338,7 +343,11 @@ plan_changed_cb (KsPreferencesWindow *self)
           ks_jpeg_copy_row_set_example (KS_JPEG_COPY_ROW (jpeg_row), self->layout_preview);
           gtk_list_box_append (self->jpeg_list, jpeg_row);
         }
+      if (ks_offsite_row_applies (dest))
+        gtk_list_box_append (self->offsite_list, ks_offsite_row_new (self->plan, dest));
     }
+  gtk_widget_set_visible (GTK_WIDGET (self->offsite_group),
+                          gtk_widget_get_first_child (GTK_WIDGET (self->offsite_list)) != NULL);
 }
 
 static void
@@ -450,6 +459,8 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_preview_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, jpeg_list);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, offsite_group);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, offsite_list);
   gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_remote_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);

@@ -9,9 +9,13 @@
 # second run; a phone nobody decided for gets a question whose "Back Up Automatically" button
 # (ActionInvoked, as a desktop sends it) switches it on and backs it up; a second
 # `--background` adds nothing; a phone not backed up for 8 days gets a reminder at the next
-# start. Real D-Bus, real GLib notification backend, nothing of Keepsake's mocked. Emits TAP.
+# start. A backup drive (an ext4 image on a loop device) whose "back up when plugged in" switch
+# is on starts the phone's run when it is mounted, and the files land on it byte-identical;
+# mounted with no phone, a notification asks for the iPhone; not plugged in for 8 days, a
+# reminder. Real D-Bus, real GLib notification backend, nothing of Keepsake's mocked. Emits TAP.
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -158,6 +162,14 @@ def runs(catalog):
         con.close()
 
 
+def sh(*argv):
+    return subprocess.run(argv, capture_output=True, text=True)
+
+
+class Skip(Exception):
+    pass
+
+
 def start_app(env):
     return subprocess.Popen([APP, '--background'], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -275,6 +287,106 @@ def main():
         finally:
             stop_app(app, env)
 
+    drive = {}
+
+    def mount_drive():
+        assert sh('mount', drive['loop'], drive['mnt']).returncode == 0
+        drive['mounted'] = True
+
+    def unmount_drive():
+        assert sh('umount', drive['mnt']).returncode == 0
+        drive['mounted'] = False
+
+    def finished_runs():
+        con = sqlite3.connect(catalog)
+        try:
+            return con.execute("SELECT count(*) FROM runs WHERE status != 'running'").fetchone()[0]
+        finally:
+            con.close()
+
+    @case("a backup drive switched on and plugged in: the phone's run fills it")
+    def _():
+        if os.geteuid() != 0:
+            raise Skip('needs root for loop devices and mounts')
+        image = os.path.join(tmp, 'drive.img')
+        with open(image, 'wb') as f:
+            f.truncate(64 << 20)
+        made = sh('mkfs.ext4', '-q', '-F', '-L', 'PASSPORT', image)
+        if made.returncode != 0:
+            raise Skip('mkfs.ext4: ' + made.stderr.strip())
+        attached = sh('losetup', '--find', '--show', image)
+        if attached.returncode != 0:
+            raise Skip('no loop device: ' + attached.stderr.strip())
+        drive['loop'] = attached.stdout.strip()
+        drive['mnt'] = os.path.join(tmp, 'mnt', 'PASSPORT')
+        os.makedirs(drive['mnt'])
+        mount_drive()
+        folder = os.path.join(drive['mnt'], 'Passport')
+        os.mkdir(folder)
+        added = json.loads(cli(env, '--json', 'destinations', 'add', folder))['destination']
+        assert added['kind'] == 'drive', added
+        drive['id'] = added['id']
+        # The switch of Preferences → Automatic, as it stores it.
+        con = sqlite3.connect(catalog)
+        with con:
+            con.execute('INSERT INTO plan_settings (key, value) VALUES (?, ?)',
+                        ('destination/%s/auto-backup' % drive['id'], 'true'))
+        con.close()
+        unmount_drive()
+
+        emu.control('attach')
+        done = finished_runs()
+        state['app'] = start_app(env)
+        # The phone's own plug-in: its run goes to the folder (the drive is not there).
+        assert wait_for(lambda: finished_runs() > done, 90), server.notes
+        done = finished_runs()
+        before = len(server.notes)
+        mount_drive()
+        started = 'Backing Up ' + NAME
+        assert wait_for(lambda: any(n[1] == started for n in server.notes[before:]), 60), server.notes
+        note = [n for n in server.notes[before:] if n[1] == started][0]
+        assert '“Passport” was plugged in' in note[2], note
+        assert wait_for(lambda: finished_runs() > done, 90), server.notes
+        assert contents(os.path.join(drive['mnt'], 'Passport')) == contents(media)
+        pump(2)
+        assert finished_runs() == done + 1   # one run for one plug-in
+
+    @case('a backup drive plugged in with no iPhone: asked to plug one in')
+    def _():
+        if 'id' not in drive:
+            raise Skip('no drive')
+        unmount_drive()
+        emu.control('detach')
+        pump(6)    # longer than the settle time: the drive's next arrival is a new one
+        done = finished_runs()
+        before = len(server.notes)
+        mount_drive()
+        body = 'Plug in your iPhone to back it up to “Passport”.'
+        assert wait_for(lambda: any(n[2] == body for n in server.notes[before:]), 30), server.notes
+        assert finished_runs() == done
+
+    @case('a backup drive not plugged in for 8 days: a reminder')
+    def _():
+        if 'id' not in drive:
+            raise Skip('no drive')
+        stop_app(state.pop('app'), env)
+        unmount_drive()
+        con = sqlite3.connect(catalog)
+        with con:
+            old = int(time.time()) - 8 * 86400 - 60
+            con.execute('UPDATE plan_settings SET value = ? WHERE key = ?',
+                        (str(old), 'destination/%s/last-seen' % drive['id']))
+            con.execute('UPDATE destinations SET last_seen = ? WHERE id = ?', (old, drive['id']))
+            con.execute('UPDATE plan_destinations SET added_at = ? WHERE id = ?', (old, drive['id']))
+        con.close()
+        before = len(server.notes)
+        app = start_app(env)
+        reminder = '“Passport” Not Plugged In for 8 Days'
+        try:
+            assert wait_for(lambda: reminder in [n[1] for n in server.notes[before:]], 60), server.notes
+        finally:
+            stop_app(app, env)
+
     print('1..%d' % len(cases), flush=True)
     failed = 0
     try:
@@ -282,6 +394,8 @@ def main():
             try:
                 func()
                 print('ok %d - %s' % (i, description), flush=True)
+            except Skip as why:
+                print('ok %d - %s # SKIP %s' % (i, description, why), flush=True)
             except Exception:
                 failed += 1
                 print('not ok %d - %s' % (i, description))
@@ -293,6 +407,10 @@ def main():
             state['app'].kill()
         server.close()
         emu.stop()
+        if drive.get('mounted'):
+            sh('umount', '-l', drive['mnt'])
+        if 'loop' in drive:
+            sh('losetup', '-d', drive['loop'])
         subprocess.run(['rm', '-rf', tmp])
     return 1 if failed else 0
 
