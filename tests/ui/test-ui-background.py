@@ -387,6 +387,54 @@ def main():
         finally:
             stop_app(app, env)
 
+    @case('full device backups when chosen: after the photos, the passcode asked for')
+    def _():
+        full_name = 'Full Test'
+        emu2 = Emulator(['--device', media, '--name', full_name, '--backup-passcode',
+                         '--backup-passcode-timeout', '120000'])
+        emu2.start()
+        state['emu2'] = emu2
+        env2 = emu2.env({'XDG_DATA_HOME': os.path.join(tmp, 'data'),
+                         'XDG_CACHE_HOME': os.path.join(tmp, 'cache'),
+                         'XDG_CONFIG_HOME': os.path.join(tmp, 'config')})
+        udid2 = emu2.udid()
+        full_dest = os.path.join(tmp, 'FullBackups')
+        os.makedirs(full_dest)
+        cli(env2, 'destinations', 'add', full_dest, '--full-backups')
+        cli(env2, 'auto-backup', udid2, 'on')
+        before = len(server.notes)
+        app = start_app(env2)
+        try:
+            # Off by default: the photos, and no full backup.
+            assert wait_for(lambda: contents(full_dest) == contents(media), 90), server.notes
+            pump(3)
+            assert not os.path.exists(os.path.join(full_dest, udid2, 'Manifest.db'))
+            assert not any('Is Waiting' in n[1] for n in server.notes[before:]), server.notes
+        finally:
+            stop_app(app, env2)
+        # The switch of Preferences → Automatic, as it stores it.
+        con = sqlite3.connect(catalog)
+        with con:
+            con.execute('INSERT OR REPLACE INTO plan_settings (key, value) VALUES (?, ?)',
+                        ('auto-full-backup/' + udid2, 'on'))
+        con.close()
+        before = len(server.notes)
+        app = start_app(env2)
+        try:
+            waiting = 'Full Backup of %s Is Waiting' % full_name
+            assert wait_for(lambda: waiting in [n[1] for n in server.notes[before:]], 120), server.notes
+            note = [n for n in server.notes[before:] if n[1] == waiting][0]
+            assert note[2] == 'Enter your passcode on the iPhone to start the backup.', note
+            manifest = os.path.join(full_dest, udid2, 'Manifest.db')
+            deadline = time.monotonic() + 120
+            while not os.path.exists(manifest) and time.monotonic() < deadline:
+                emu2.control('enter-passcode')
+                pump(0.3)
+            assert os.path.exists(manifest), server.notes
+            assert wait_for(lambda: 'Backup Finished' in [n[1] for n in server.notes[before:]], 60), server.notes
+        finally:
+            stop_app(app, env2)
+
     print('1..%d' % len(cases), flush=True)
     failed = 0
     try:
@@ -407,6 +455,8 @@ def main():
             state['app'].kill()
         server.close()
         emu.stop()
+        if 'emu2' in state:
+            state['emu2'].stop()
         if drive.get('mounted'):
             sh('umount', '-l', drive['mnt'])
         if 'loop' in drive:
