@@ -31,6 +31,9 @@ from gi.repository import Gio, GLib  # noqa: E402
 sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'emulator'))
 from emulator import Emulator  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'common'))
+from ksdrive import LoopDrive  # noqa: E402
+
 APP = os.path.join(os.environ['KS_BUILD_ROOT'], 'src', 'keepsake')
 CLI = os.path.join(os.environ['KS_BUILD_ROOT'], 'src', 'cli', 'keepsake-cli')
 APP_ID = os.environ.get('KS_APP_ID', 'io.github.keepsake.Keepsake')
@@ -162,10 +165,6 @@ def runs(catalog):
         con.close()
 
 
-def sh(*argv):
-    return subprocess.run(argv, capture_output=True, text=True)
-
-
 class Skip(Exception):
     pass
 
@@ -290,12 +289,10 @@ def main():
     drive = {}
 
     def mount_drive():
-        assert sh('mount', drive['loop'], drive['mnt']).returncode == 0
-        drive['mounted'] = True
+        drive['loop'].mount()
 
     def unmount_drive():
-        assert sh('umount', drive['mnt']).returncode == 0
-        drive['mounted'] = False
+        drive['loop'].unmount()
 
     def finished_runs():
         con = sqlite3.connect(catalog)
@@ -306,20 +303,11 @@ def main():
 
     @case("a backup drive switched on and plugged in: the phone's run fills it")
     def _():
-        if os.geteuid() != 0:
-            raise Skip('needs root for loop devices and mounts')
-        image = os.path.join(tmp, 'drive.img')
-        with open(image, 'wb') as f:
-            f.truncate(64 << 20)
-        made = sh('mkfs.ext4', '-q', '-F', '-L', 'PASSPORT', image)
-        if made.returncode != 0:
-            raise Skip('mkfs.ext4: ' + made.stderr.strip())
-        attached = sh('losetup', '--find', '--show', image)
-        if attached.returncode != 0:
-            raise Skip('no loop device: ' + attached.stderr.strip())
-        drive['loop'] = attached.stdout.strip()
-        drive['mnt'] = os.path.join(tmp, 'mnt', 'PASSPORT')
-        os.makedirs(drive['mnt'])
+        try:
+            drive['loop'] = LoopDrive(tmp, 'PASSPORT').__enter__()
+        except LoopDrive.Unavailable as why:
+            raise Skip(str(why))
+        drive['mnt'] = drive['loop'].mnt
         mount_drive()
         folder = os.path.join(drive['mnt'], 'Passport')
         os.mkdir(folder)
@@ -457,10 +445,8 @@ def main():
         emu.stop()
         if 'emu2' in state:
             state['emu2'].stop()
-        if drive.get('mounted'):
-            sh('umount', '-l', drive['mnt'])
         if 'loop' in drive:
-            sh('losetup', '-d', drive['loop'])
+            drive['loop'].close()
         subprocess.run(['rm', '-rf', tmp])
     return 1 if failed else 0
 
