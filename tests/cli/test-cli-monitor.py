@@ -194,6 +194,13 @@ def test_switched_off(tmp):
         assert doc['auto_backup'] == 'off' and not doc['monitor_backs_up'], doc
         cli(['auto-backup', udid, 'maybe'], env, expect=EXIT['usage'])
         cli(['auto-backup'], env, expect=EXIT['usage'])
+        # Full device backups: off unless switched on, apart from the plug-in switch.
+        assert doc['full_backups'] is False, doc
+        rc, doc, _ = cli_json(['auto-backup', udid, '--full', 'on'], env, expect=0)
+        assert doc['full_backups'] is True and doc['auto_backup'] == 'off', doc
+        cli(['auto-backup', udid, '--full', 'maybe'], env, expect=EXIT['usage'])
+        rc, doc, _ = cli_json(['auto-backup', udid, '--full', 'off'], env, expect=0)
+        assert doc['full_backups'] is False, doc
 
         m = Monitor(env)
         time.sleep(5)
@@ -282,11 +289,16 @@ def test_drive_plugged_in(tmp):
             add_plan(env, dest)
             rc, doc, _ = cli_json(['destinations', 'add', on_drive], env, expect=0)
             drive_id = doc['destination']['id']
-            con = sqlite3.connect(catalog_path(tmp))
-            with con:
-                con.execute('INSERT INTO plan_settings (key, value) VALUES (?, ?)',
-                            ('destination/%s/auto-backup' % drive_id, 'true'))
-            con.close()
+            rc, doc, _ = cli_json(['auto-backup', '--drive', drive_id], env, expect=0)
+            assert doc['on_plug_in'] is False, doc
+            cli(['auto-backup', '--drive', drive_id, 'maybe'], env, expect=EXIT['usage'])
+            cli(['auto-backup', '--drive', 'no-such-drive', 'on'], env, expect=EXIT['usage'])
+            cli(['auto-backup', '--drive', dest, 'on'], env, expect=EXIT['usage'])   # a folder
+            rc, doc, _ = cli_json(['auto-backup', '--drive', drive_id, 'on'], env, expect=0)
+            assert doc['on_plug_in'] is True and doc['destination'] == drive_id, doc
+            assert sqlite3.connect(catalog_path(tmp)).execute(
+                'SELECT value FROM plan_settings WHERE key = ?',
+                ('destination/%s/auto-backup' % drive_id,)).fetchall() == [('true',)]
             drive.unmount()
 
             m = Monitor(env, json_output=True)

@@ -314,12 +314,8 @@ def main():
         added = json.loads(cli(env, '--json', 'destinations', 'add', folder))['destination']
         assert added['kind'] == 'drive', added
         drive['id'] = added['id']
-        # The switch of Preferences → Automatic, as it stores it.
-        con = sqlite3.connect(catalog)
-        with con:
-            con.execute('INSERT INTO plan_settings (key, value) VALUES (?, ?)',
-                        ('destination/%s/auto-backup' % drive['id'], 'true'))
-        con.close()
+        # The switch of Preferences → Automatic (the same option).
+        assert json.loads(cli(env, '--json', 'auto-backup', '--drive', drive['id'], 'on'))['on_plug_in']
         unmount_drive()
 
         emu.control('attach')
@@ -400,12 +396,8 @@ def main():
             assert not any('Is Waiting' in n[1] for n in server.notes[before:]), server.notes
         finally:
             stop_app(app, env2)
-        # The switch of Preferences → Automatic, as it stores it.
-        con = sqlite3.connect(catalog)
-        with con:
-            con.execute('INSERT OR REPLACE INTO plan_settings (key, value) VALUES (?, ?)',
-                        ('auto-full-backup/' + udid2, 'on'))
-        con.close()
+        # The switch of Preferences → Automatic (the same setting).
+        assert json.loads(cli(env2, '--json', 'auto-backup', udid2, '--full', 'on'))['full_backups']
         before = len(server.notes)
         app = start_app(env2)
         try:
