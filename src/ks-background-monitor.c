@@ -91,8 +91,19 @@ full_progress_cb (KsBackgroundMonitor        *self,
 
   g_assert (KS_IS_BACKGROUND_MONITOR (self));
 
-  if (progress->phase != KS_MOBILEBACKUP2_PHASE_WAITING_FOR_PASSCODE
-      || g_object_get_data (G_OBJECT (run), "ks-passcode-told") != NULL)
+  if (progress->phase != KS_MOBILEBACKUP2_PHASE_WAITING_FOR_PASSCODE)
+    {
+      /* Entered: the question is answered. */
+      if (g_object_get_data (G_OBJECT (run), "ks-passcode-told") != NULL)
+        {
+          g_autofree char *id = notification_id ("passcode", ks_source_get_id (source));
+
+          g_application_withdraw_notification (self->app, id);
+          g_object_set_data (G_OBJECT (run), "ks-passcode-told", NULL);
+        }
+      return;
+    }
+  if (g_object_get_data (G_OBJECT (run), "ks-passcode-told") != NULL)
     return;
   g_object_set_data (G_OBJECT (run), "ks-passcode-told", GINT_TO_POINTER (TRUE));
 
