@@ -284,8 +284,12 @@ ks_copy_counter_get_state (KsCopyCounter       *self,
 
   if (out_missing != NULL)
     *out_missing = KS_PROTECTION_MISSING_NONE;
-  if (self->protection == NULL || (holders = lookup_holders (self, asset)) == NULL)
+  if (self->protection == NULL)
     return KS_PROTECTION_ONLY_ON_DEVICE;
+  /* A photo only in iCloud is no file of the source, so never counted: iCloud holds it. */
+  if ((holders = lookup_holders (self, asset)) == NULL)
+    return (icloud_flags (asset) & KS_ICLOUD_ONLY) && self->known ? KS_PROTECTION_ICLOUD_ONLY
+                                                                  : KS_PROTECTION_ONLY_ON_DEVICE;
 
   return ks_protection_classify (self->protection, *holders, icloud_flags (asset), out_missing, NULL);
 }
