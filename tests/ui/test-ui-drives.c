@@ -232,7 +232,7 @@ test_drive_rows (void)
   photos = g_build_filename (mnt, "Photos", NULL);
   g_assert_cmpint (g_mkdir (photos, 0755), ==, 0);
 
-  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 5000));
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 20000));
   plan = ks_application_get_backup_plan (app);
 
   /* Picked in Preferences, a folder on the drive becomes a drive destination. */
@@ -252,7 +252,7 @@ test_drive_rows (void)
   prefs = ks_preferences_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (prefs), 640, 560);
   gtk_window_present (GTK_WINDOW (prefs));
-  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (prefs), 5000));
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (prefs), 20000));
 
   connected = g_strdup_printf ("Connected — %s", photos);
   wait.root = GTK_WIDGET (prefs);
