@@ -528,6 +528,7 @@ drive_arrived (KsAutoBackup *self,
                const char   *id)
 {
   KsBackupPlan *plan = ks_backup_service_get_plan (self->service);
+  KsPlanDestination *dest;
   g_autoptr(GPtrArray) here = g_ptr_array_new ();
   gpointer left;
   GHashTableIter iter;
@@ -539,7 +540,9 @@ drive_arrived (KsAutoBackup *self,
   if (g_hash_table_lookup_extended (self->drives_left, id, NULL, &left)
       && g_get_monotonic_time () - *(gint64 *)left < (gint64)self->settle_ms * 1000)
     return;
-  if (!ks_auto_backup_get_drive_setting (plan, id))
+  /* A drive switched off in the plan gets nothing from a run of the plan. */
+  dest = ks_backup_plan_lookup (plan, id);
+  if (dest == NULL || !ks_plan_destination_get_enabled (dest) || !ks_auto_backup_get_drive_setting (plan, id))
     return;
 
   g_hash_table_iter_init (&iter, self->tracked);
