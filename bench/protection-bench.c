@@ -136,7 +136,7 @@ main (int   argc,
     {
       double cpu_start = cpu_now ();
       gint64 start = g_get_monotonic_time ();
-      g_autoptr(GArray) holders = ks_catalog_dup_inventory_holders (catalog, "device:BENCH", ids, NULL);
+      g_autoptr(GArray) holders = ks_catalog_dup_inventory_holders (catalog, "device:BENCH", ids, NULL, NULL);
       gint64 read = g_get_monotonic_time ();
       g_autoptr(KsProtectionSummary) summary = ks_protection_summary_new (protection);
       gint64 end;

@@ -15,7 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-advisor-window.h"
-#include "ks-drive-destination.h"
+#include "ks-destination-space.h"
 
 #define CHART_HEIGHT 112
 #define LABEL_HEIGHT 18
@@ -172,19 +172,22 @@ free_space_cb (GObject      *object,
                gpointer      user_data)
 {
   FreeSpaceQuery *query = user_data;
-  g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) error = NULL;
+  gint64 free_bytes;
 
-  info = g_file_query_filesystem_info_finish (G_FILE (object), result, &error);
+  free_bytes = ks_destination_space_query_finish (result, &error);
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *subtitle = NULL;
 
-      if (info != NULL && g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
-        subtitle = describe_room (g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE),
-                                  query->self->library.bytes_per_month);
-      else
+      if (free_bytes >= 0)
+        subtitle = describe_room (free_bytes, query->self->library.bytes_per_month);
+      else if (g_error_matches (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE))
         subtitle = g_strdup (_("Not connected: its free space is not known"));
+      else
+        /* A server without quotas, or one that does not say: not an error worth more. */
+        subtitle = g_strdup (_("Free space unknown"));
+      g_debug ("Free space of a destination: %s", error ? error->message : "known");
       adw_action_row_set_subtitle (ADW_ACTION_ROW (query->row), subtitle);
     }
 
@@ -202,37 +205,24 @@ fill_destinations (KsAdvisorWindow *self,
   for (guint i = 0; i < enabled->len; i++)
     {
       KsPlanDestination *dest = g_ptr_array_index (enabled, i);
-      const char *location = ks_plan_destination_get_location (dest);
       GtkWidget *row = add_row (self->destinations_group, ks_plan_destination_get_name (dest),
                                 _("Free space not known"));
       gboolean overdue = FALSE;
       g_autofree char *last = describe_last_backup (dest, source_id, ks_backup_plan_get_reminder_days (plan),
                                                     &overdue);
       GtkWidget *when = gtk_label_new (last);
-      g_autofree char *path = NULL;
+      FreeSpaceQuery *query = g_new0 (FreeSpaceQuery, 1);
 
       gtk_widget_add_css_class (when, overdue ? "warning" : "dim-label");
       gtk_label_set_wrap (GTK_LABEL (when), TRUE);
       gtk_label_set_xalign (GTK_LABEL (when), 1);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), when);
 
-      /* Destinations on a mounted file system say their free space (a drive where it is
-       * mounted now); remotes do not yet. */
-      if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
-        path = ks_drive_location_find_path (location, ks_plan_destination_get_id (dest));
-      else if (g_path_is_absolute (location))
-        path = g_strdup (location);
-      if (path != NULL)
-        {
-          g_autoptr(GFile) file = g_file_new_for_path (path);
-          FreeSpaceQuery *query = g_new0 (FreeSpaceQuery, 1);
-
-          query->self = g_object_ref (self);
-          query->row = row;
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Measuring free space…"));
-          g_file_query_filesystem_info_async (file, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, G_PRIORITY_DEFAULT,
-                                              self->cancellable, free_space_cb, query);
-        }
+      /* Every kind says its own free space (statvfs, `rclone about`), on a worker. */
+      query->self = g_object_ref (self);
+      query->row = row;
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Measuring free space…"));
+      ks_destination_space_query_async (dest, self->cancellable, free_space_cb, query);
     }
 
   if (enabled->len == 0)

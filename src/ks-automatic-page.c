@@ -6,7 +6,9 @@
  */
 
 /* Preferences' "Automatic" page: starting at login without a window, which iPhones are
- * backed up when they are plugged in, and after how many days a reminder comes. */
+ * backed up when they are plugged in (and whether with a full device backup), which drive
+ * destinations start a backup when they are plugged in, and after how many days a reminder
+ * comes. */
 
 #include "config.h"
 
@@ -24,6 +26,10 @@ struct _KsAutomaticPage
   GtkSwitch           *autostart_switch;
   AdwPreferencesGroup *devices_group;
   GPtrArray           *device_rows;
+  AdwPreferencesGroup *full_group;
+  GPtrArray           *full_rows;
+  AdwPreferencesGroup *drives_group;
+  GPtrArray           *drive_rows;
   GtkSpinButton       *reminder_spin;
   GCancellable        *cancellable;
   gboolean             updating;
@@ -97,6 +103,40 @@ device_switch_cb (KsAutomaticPage *self,
 }
 
 static void
+full_switch_cb (KsAutomaticPage *self,
+                GParamSpec      *pspec,
+                GtkSwitch       *sw)
+{
+  KsCatalog *catalog = ks_application_get_catalog (self->application, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert (KS_IS_AUTOMATIC_PAGE (self));
+
+  if (self->updating || catalog == NULL)
+    return;
+  if (!ks_auto_backup_set_device_full (catalog, g_object_get_data (G_OBJECT (sw), "udid"),
+                                       gtk_switch_get_active (sw), &error))
+    g_warning ("Could not change full backups: %s", error->message);
+}
+
+static void
+drive_switch_cb (KsAutomaticPage *self,
+                 GParamSpec      *pspec,
+                 GtkSwitch       *sw)
+{
+  KsBackupPlan *plan = ks_application_get_backup_plan (self->application);
+  g_autoptr(GError) error = NULL;
+
+  g_assert (KS_IS_AUTOMATIC_PAGE (self));
+
+  if (self->updating || plan == NULL)
+    return;
+  if (!ks_auto_backup_set_drive_setting (plan, g_object_get_data (G_OBJECT (sw), "ks-id"),
+                                         gtk_switch_get_active (sw), &error))
+    g_warning ("Could not change backing up when a drive is plugged in: %s", error->message);
+}
+
+static void
 reminder_changed_cb (KsAutomaticPage *self)
 {
   KsBackupPlan *plan = ks_application_get_backup_plan (self->application);
@@ -129,6 +169,72 @@ new_switch_row (const char *title,
   return row;
 }
 
+static void
+clear_rows (AdwPreferencesGroup *group,
+            GPtrArray           *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+/* A row with a switch for @key (stored on the switch as @data_key), in @group and @rows. */
+static GtkWidget *
+add_switch_row (KsAutomaticPage     *self,
+                AdwPreferencesGroup *group,
+                GPtrArray           *rows,
+                const char          *title,
+                const char          *subtitle,
+                gboolean             active,
+                const char          *data_key,
+                const char          *key,
+                GCallback            toggled)
+{
+  GtkWidget *sw = gtk_switch_new ();
+  GtkWidget *row;
+
+  gtk_switch_set_active (GTK_SWITCH (sw), active);
+  g_object_set_data_full (G_OBJECT (sw), data_key, g_strdup (key), g_free);
+  g_signal_connect_object (sw, "notify::active", toggled, self, G_CONNECT_SWAPPED);
+  row = new_switch_row (title, subtitle, sw);
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (rows, row);
+
+  return sw;
+}
+
+/* One row per drive destination of the plan. */
+static void
+fill_drives (KsAutomaticPage *self)
+{
+  KsBackupPlan *plan = ks_application_get_backup_plan (self->application);
+  guint n;
+
+  g_assert (KS_IS_AUTOMATIC_PAGE (self));
+
+  clear_rows (self->drives_group, self->drive_rows);
+  if (plan == NULL)
+    return;
+
+  self->updating = TRUE;
+  n = g_list_model_get_n_items (G_LIST_MODEL (plan));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KsPlanDestination) dest = g_list_model_get_item (G_LIST_MODEL (plan), i);
+      const char *id = ks_plan_destination_get_id (dest);
+
+      if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_DRIVE)
+        continue;
+      add_switch_row (self, self->drives_group, self->drive_rows, ks_plan_destination_get_name (dest),
+                      _("Back up the iPhones that are plugged in when this drive is plugged in"),
+                      ks_auto_backup_get_drive_setting (plan, id), "ks-id", id,
+                      G_CALLBACK (drive_switch_cb));
+    }
+  self->updating = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->drives_group), self->drive_rows->len > 0);
+}
+
 /* One row per iPhone Keepsake has backed up. */
 static void
 fill_devices (KsAutomaticPage *self)
@@ -138,9 +244,8 @@ fill_devices (KsAutomaticPage *self)
 
   g_assert (KS_IS_AUTOMATIC_PAGE (self));
 
-  for (guint i = 0; i < self->device_rows->len; i++)
-    adw_preferences_group_remove (self->devices_group, g_ptr_array_index (self->device_rows, i));
-  g_ptr_array_set_size (self->device_rows, 0);
+  clear_rows (self->devices_group, self->device_rows);
+  clear_rows (self->full_group, self->full_rows);
 
   if (catalog == NULL)
     return;
@@ -167,8 +272,14 @@ fill_devices (KsAutomaticPage *self)
       row = new_switch_row (device->name ? device->name : device->udid, model, sw);
       adw_preferences_group_add (self->devices_group, row);
       g_ptr_array_add (self->device_rows, row);
+
+      add_switch_row (self, self->full_group, self->full_rows,
+                      device->name ? device->name : device->udid, model,
+                      ks_auto_backup_get_device_full (catalog, device->udid), "udid", device->udid,
+                      G_CALLBACK (full_switch_cb));
     }
   self->updating = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->full_group), devices->len > 0);
 }
 
 /**
@@ -196,6 +307,9 @@ ks_automatic_page_new (KsApplication *application)
     gtk_spin_button_set_value (self->reminder_spin, ks_backup_plan_get_reminder_days (plan));
   self->updating = FALSE;
   fill_devices (self);
+  fill_drives (self);
+  if (plan != NULL)
+    g_signal_connect_object (plan, "items-changed", G_CALLBACK (fill_drives), self, G_CONNECT_SWAPPED);
 
   return GTK_WIDGET (self);
 }
@@ -206,20 +320,41 @@ _ks_automatic_page_get_autostart_switch (KsAutomaticPage *self)
   return self->autostart_switch;
 }
 
-GtkSwitch *
-_ks_automatic_page_find_device_switch (KsAutomaticPage *self,
-                                       const char      *udid)
+static GtkSwitch *
+find_switch (GPtrArray  *rows,
+             const char *data_key,
+             const char *key)
 {
-  for (guint i = 0; i < self->device_rows->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      AdwActionRow *row = g_ptr_array_index (self->device_rows, i);
-      GtkWidget *sw = adw_action_row_get_activatable_widget (row);
+      GtkWidget *sw = adw_action_row_get_activatable_widget (g_ptr_array_index (rows, i));
 
-      if (g_strcmp0 (g_object_get_data (G_OBJECT (sw), "udid"), udid) == 0)
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (sw), data_key), key) == 0)
         return GTK_SWITCH (sw);
     }
 
   return NULL;
+}
+
+GtkSwitch *
+_ks_automatic_page_find_device_switch (KsAutomaticPage *self,
+                                       const char      *udid)
+{
+  return find_switch (self->device_rows, "udid", udid);
+}
+
+GtkSwitch *
+_ks_automatic_page_find_full_switch (KsAutomaticPage *self,
+                                     const char      *udid)
+{
+  return find_switch (self->full_rows, "udid", udid);
+}
+
+GtkSwitch *
+_ks_automatic_page_find_drive_switch (KsAutomaticPage *self,
+                                      const char      *id)
+{
+  return find_switch (self->drive_rows, "ks-id", id);
 }
 
 GtkSpinButton *
@@ -236,6 +371,8 @@ ks_automatic_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->device_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->full_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->drive_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ks_automatic_page_parent_class)->dispose (object);
 }
@@ -256,6 +393,8 @@ ks_automatic_page_init (KsAutomaticPage *self)
 
   self->cancellable = g_cancellable_new ();
   self->device_rows = g_ptr_array_new ();
+  self->full_rows = g_ptr_array_new ();
+  self->drive_rows = g_ptr_array_new ();
 
   group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Running by Itself"));
@@ -271,6 +410,16 @@ ks_automatic_page_init (KsAutomaticPage *self)
   self->devices_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->devices_group, _("Back Up When Plugged In"));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->devices_group);
+
+  self->full_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->full_group, _("Include Full Device Backups"));
+  adw_preferences_group_set_description (self->full_group,
+                                         _("When it is backed up by itself, also make a full backup of the iPhone to the destinations for full backups. From iOS 16.1 on, the iPhone asks for its passcode each time."));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->full_group);
+
+  self->drives_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (self->drives_group, _("Back Up When a Drive Is Plugged In"));
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), self->drives_group);
 
   group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Reminders"));

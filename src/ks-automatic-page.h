@@ -24,5 +24,9 @@ GtkSwitch     *_ks_automatic_page_get_autostart_switch (KsAutomaticPage *self);
 GtkSwitch     *_ks_automatic_page_find_device_switch   (KsAutomaticPage *self,
                                                         const char      *udid);
 GtkSpinButton *_ks_automatic_page_get_reminder_spin    (KsAutomaticPage *self);
+GtkSwitch     *_ks_automatic_page_find_full_switch     (KsAutomaticPage *self,
+                                                        const char      *udid);
+GtkSwitch     *_ks_automatic_page_find_drive_switch    (KsAutomaticPage *self,
+                                                        const char      *id);
 
 G_END_DECLS

@@ -10,7 +10,13 @@
  * up with the plan when it is plugged in (KsAutoBackup does the deciding), and the person is
  * told through notifications: a run that started by itself, a phone that must be unlocked or
  * trusted first, a phone seen for the first time ("back it up automatically?"), and reminders
- * for phones not backed up for the plan's number of days. */
+ * for phones not backed up for the plan's number of days.
+ *
+ * Drives: a drive destination whose "back up when plugged in" switch is on backs up the phones
+ * that are plugged in when it arrives (KsAutoBackup again); with no phone there is nothing to
+ * copy from, so a notification asks for one. Each time a drive destination is seen connected
+ * its "last-seen" option is written, and one not seen for the plan's number of days gets a
+ * reminder too. */
 
 #include "config.h"
 
@@ -24,8 +30,14 @@
 #include "ks-application.h"
 #include "ks-background-monitor.h"
 #include "ks-catalog.h"
+#include "ks-drive-monitor.h"
 
 #define REMINDER_INTERVAL_S (6 * 60 * 60)
+#define DAY_S (24 * 60 * 60)
+
+/* The drive destination option that holds when the drive was last seen plugged in (unix
+ * seconds), for the reminders. */
+#define LAST_SEEN_OPTION "last-seen"
 
 struct _KsBackgroundMonitor
 {
@@ -34,7 +46,8 @@ struct _KsBackgroundMonitor
   GApplication     *app;        /* unowned: the application owns the monitor */
   KsBackupService  *service;
   KsAutoBackup     *auto_backup;
-  GHashTable       *reminded;   /* udid → the day (unix days) it was last reminded */
+  KsDriveMonitor   *drives;
+  GHashTable       *reminded;   /* udid or drive id → the day (unix days) + 1 it was last reminded */
   guint             reminder_id;
 };
 
@@ -64,6 +77,45 @@ notify (KsBackgroundMonitor *self,
   g_application_send_notification (self->app, id, notification);
 }
 
+/* On iOS 16.1 and later the phone asks for its passcode at every full backup; the backup
+ * waits until it is entered on the phone. */
+static void
+full_progress_cb (KsBackgroundMonitor        *self,
+                  const KsFullBackupProgress *progress,
+                  KsBackupRun                *run)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *name = NULL;
+  KsSource *source = ks_backup_run_get_source (run);
+
+  g_assert (KS_IS_BACKGROUND_MONITOR (self));
+
+  if (progress->phase != KS_MOBILEBACKUP2_PHASE_WAITING_FOR_PASSCODE)
+    {
+      /* Entered: the question is answered. */
+      if (g_object_get_data (G_OBJECT (run), "ks-passcode-told") != NULL)
+        {
+          g_autofree char *id = notification_id ("passcode", ks_source_get_id (source));
+
+          g_application_withdraw_notification (self->app, id);
+          g_object_set_data (G_OBJECT (run), "ks-passcode-told", NULL);
+        }
+      return;
+    }
+  if (g_object_get_data (G_OBJECT (run), "ks-passcode-told") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (run), "ks-passcode-told", GINT_TO_POINTER (TRUE));
+
+  /* Translators: %s is a device name */
+  name = ks_source_dup_display_name (source);
+  title = g_strdup_printf (_("Full Backup of %s Is Waiting"), name);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, _("Enter your passcode on the iPhone to start the backup."));
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  notify (self, "passcode", ks_source_get_id (source), notification);
+}
+
 static void
 run_started_cb (KsBackgroundMonitor *self,
                 KsDevice            *device,
@@ -72,6 +124,8 @@ run_started_cb (KsBackgroundMonitor *self,
   g_autoptr(GNotification) notification = NULL;
   g_autofree char *title = NULL;
   g_autofree char *waiting = notification_id ("waiting", ks_device_get_udid (device));
+  const char *drive_id = ks_auto_backup_get_run_drive (self->auto_backup, ks_device_get_udid (device));
+  KsPlanDestination *drive = NULL;
 
   g_assert (KS_IS_BACKGROUND_MONITOR (self));
 
@@ -79,7 +133,25 @@ run_started_cb (KsBackgroundMonitor *self,
   /* Translators: %s is a device name */
   title = g_strdup_printf (_("Backing Up %s"), ks_device_get_name (device));
   notification = g_notification_new (title);
-  g_notification_set_body (notification, _("It was plugged in. Its new photos and videos are being copied to your backup plan."));
+  if (drive_id != NULL)
+    drive = ks_backup_plan_lookup (ks_backup_service_get_plan (self->service), drive_id);
+  if (ks_backup_run_is_full_backup (run))
+    {
+      g_signal_connect_object (run, "full-progress", G_CALLBACK (full_progress_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_notification_set_body (notification, _("A full backup of the iPhone follows its photos and videos, as chosen in Preferences."));
+    }
+  else if (drive != NULL)
+    {
+      g_autofree char *body = NULL;
+
+      /* Translators: %s is the name of a backup drive */
+      body = g_strdup_printf (_("“%s” was plugged in. New photos and videos are being copied to your backup plan."),
+                              ks_plan_destination_get_name (drive));
+      g_notification_set_body (notification, body);
+    }
+  else
+    g_notification_set_body (notification, _("It was plugged in. Its new photos and videos are being copied to your backup plan."));
   notify (self, "started", ks_device_get_udid (device), notification);
 }
 
@@ -157,6 +229,126 @@ device_undecided_cb (KsBackgroundMonitor *self,
   notify (self, "ask", udid, notification);
 }
 
+static void
+drive_arrived_cb (KsBackgroundMonitor *self,
+                  const char          *id,
+                  guint                n_devices)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  KsPlanDestination *drive;
+
+  g_assert (KS_IS_BACKGROUND_MONITOR (self));
+
+  drive = ks_backup_plan_lookup (ks_backup_service_get_plan (self->service), id);
+  if (n_devices > 0 || drive == NULL)
+    return;
+
+  /* Nothing to copy from without a phone: ask for one; the drive's run starts when it comes. */
+  /* Translators: %s is the name of a backup drive */
+  title = g_strdup_printf (_("“%s” Is Plugged In"), ks_plan_destination_get_name (drive));
+  /* Translators: %s is the name of a backup drive */
+  body = g_strdup_printf (_("Plug in your iPhone to back it up to “%s”."), ks_plan_destination_get_name (drive));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  notify (self, "drive", id, notification);
+}
+
+/* Remembers when each drive destination was last seen plugged in. */
+static void
+drive_changed_cb (KsBackgroundMonitor *self,
+                  const char          *id,
+                  gboolean             connected)
+{
+  KsBackupPlan *plan = ks_backup_service_get_plan (self->service);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *now = NULL;
+  g_autofree char *ask = notification_id ("drive", id);
+
+  g_assert (KS_IS_BACKGROUND_MONITOR (self));
+
+  if (!connected)
+    {
+      g_application_withdraw_notification (self->app, ask);
+      return;
+    }
+  if (ks_backup_plan_lookup (plan, id) == NULL)
+    return;
+  now = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC);
+  if (!ks_backup_plan_set_destination_option (plan, id, LAST_SEEN_OPTION, now, &error))
+    g_debug ("Drive %s: last seen not stored: %s", id, error->message);
+  g_hash_table_remove (self->reminded, id);
+}
+
+/* When @drive was last plugged in as far as anyone knows: the monitor's record, a run that
+ * used it (the catalog), or when it was added. */
+static gint64
+drive_last_seen (KsBackupPlan      *plan,
+                 KsPlanDestination *drive,
+                 GPtrArray         *known)
+{
+  const char *id = ks_plan_destination_get_id (drive);
+  g_autofree char *option = ks_backup_plan_dup_destination_option (plan, id, LAST_SEEN_OPTION);
+  gint64 last = ks_plan_destination_get_added_at (drive);
+
+  if (option != NULL)
+    last = MAX (last, g_ascii_strtoll (option, NULL, 10));
+  for (guint i = 0; i < known->len; i++)
+    {
+      KsCatalogDestination *dest = g_ptr_array_index (known, i);
+
+      if (g_strcmp0 (dest->id, id) == 0)
+        last = MAX (last, dest->last_seen);
+    }
+
+  return last;
+}
+
+static guint
+send_drive_reminders (KsBackgroundMonitor *self,
+                      KsBackupPlan        *plan,
+                      guint                days)
+{
+  g_autoptr(GPtrArray) known = ks_catalog_list_destinations (ks_backup_service_get_catalog (self->service));
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (plan));
+  guint sent = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(KsPlanDestination) drive = g_list_model_get_item (G_LIST_MODEL (plan), i);
+      const char *id = ks_plan_destination_get_id (drive);
+      g_autoptr(GNotification) notification = NULL;
+      g_autofree char *title = NULL;
+      gint64 last, ago;
+
+      if (ks_plan_destination_get_kind (drive) != KS_DESTINATION_KIND_DRIVE
+          || !ks_plan_destination_get_enabled (drive)
+          || (self->drives != NULL && ks_drive_monitor_is_connected (self->drives, id)))
+        continue;
+      last = drive_last_seen (plan, drive, known);
+      if (last == 0 || now - last <= (gint64)days * DAY_S)
+        continue;
+      if (GPOINTER_TO_SIZE (g_hash_table_lookup (self->reminded, id)) == (gsize)(now / DAY_S) + 1)
+        continue;
+
+      ago = (now - last) / DAY_S;
+      /* Translators: %s is the name of a backup drive */
+      title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "“%s” Not Plugged In for %u Day",
+                                            "“%s” Not Plugged In for %u Days", (gulong)ago),
+                               ks_plan_destination_get_name (drive), (guint)ago);
+      notification = g_notification_new (title);
+      g_notification_set_body (notification, _("Plug in the drive to bring its backup up to date."));
+      notify (self, "drive-reminder", id, notification);
+      g_hash_table_insert (self->reminded, g_strdup (id), GSIZE_TO_POINTER ((gsize)(now / DAY_S) + 1));
+      sent++;
+    }
+
+  return sent;
+}
+
 /* The newest successful run of @udid to any destination of the plan, 0 if none. */
 static gint64
 last_backup_of (KsBackupPlan *plan,
@@ -179,8 +371,8 @@ last_backup_of (KsBackupPlan *plan,
 /**
  * ks_background_monitor_send_reminders:
  *
- * Reminds of each phone backed up before but not for the plan's number of days, at most once
- * a day each.
+ * Reminds of each phone backed up before but not for the plan's number of days, and of each
+ * drive destination not plugged in for as long, at most once a day each.
  *
  * Returns: how many reminders were sent
  */
@@ -222,12 +414,12 @@ ks_background_monitor_send_reminders (KsBackgroundMonitor *self)
                                device->name ? device->name : device->udid, (guint)ago);
       notification = g_notification_new (title);
       g_notification_set_body (notification, _("Plug it into this computer to back up its new photos and videos."));
-          notify (self, "reminder", device->udid, notification);
+      notify (self, "reminder", device->udid, notification);
       g_hash_table_insert (self->reminded, g_strdup (device->udid), GSIZE_TO_POINTER ((gsize)today + 1));
       sent++;
     }
 
-  return sent;
+  return sent + send_drive_reminders (self, plan, days);
 }
 
 static gboolean
@@ -245,6 +437,15 @@ first_reminder_cb (gpointer user_data)
   ks_background_monitor_send_reminders (self);
   self->reminder_id = g_timeout_add_seconds (REMINDER_INTERVAL_S, reminder_cb, self);
   return G_SOURCE_REMOVE;
+}
+
+static void
+drives_ready_cb (KsBackgroundMonitor *self)
+{
+  g_assert (KS_IS_BACKGROUND_MONITOR (self));
+
+  if (self->reminder_id == 0)
+    self->reminder_id = g_idle_add (first_reminder_cb, self);
 }
 
 /**
@@ -276,9 +477,21 @@ ks_background_monitor_new (GApplication    *app,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->auto_backup, "device-undecided", G_CALLBACK (device_undecided_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->auto_backup, "drive-arrived", G_CALLBACK (drive_arrived_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  self->drives = ks_drive_monitor_new (ks_backup_service_get_plan (service));
+  g_signal_connect_object (self->drives, "drive-changed", G_CALLBACK (drive_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  ks_auto_backup_set_drive_monitor (self->auto_backup, self->drives);
   ks_auto_backup_start (self->auto_backup);
 
-  self->reminder_id = g_idle_add (first_reminder_cb, self);
+  /* The first reminders once the drives are known (a drive plugged in is not reminded of). */
+  if (ks_drive_monitor_is_ready (self->drives))
+    self->reminder_id = g_idle_add (first_reminder_cb, self);
+  else
+    g_signal_connect_object (self->drives, "ready", G_CALLBACK (drives_ready_cb),
+                             self, G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -439,6 +652,7 @@ ks_background_monitor_dispose (GObject *object)
 
   g_clear_handle_id (&self->reminder_id, g_source_remove);
   g_clear_object (&self->auto_backup);
+  g_clear_object (&self->drives);
   g_clear_object (&self->service);
   g_clear_pointer (&self->reminded, g_hash_table_unref);
 

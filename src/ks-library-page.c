@@ -174,7 +174,9 @@ ks_library_page_count_backed_up (KsLibraryPage *self,
     {
       g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (self->asset_model), i);
 
-      if (ks_copy_counter_get_copies (self->backup_index, asset) <= 0)
+      /* As the protection summary counts "only on this iPhone": a photo iCloud holds has a
+       * copy, even with none at a destination yet. */
+      if (ks_copy_counter_get_state (self->backup_index, asset, NULL) == KS_PROTECTION_ONLY_ON_DEVICE)
         missing++;
     }
 

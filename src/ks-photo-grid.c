@@ -120,9 +120,10 @@ filter_func (gpointer item,
     case KS_PHOTO_FILTER_VIDEOS:
       return ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_VIDEO;
     case KS_PHOTO_FILTER_NOT_BACKED_UP:
-      /* While the counts are not known, nothing is hidden. */
+      /* While the counts are not known, nothing is hidden. The ring's "only on this iPhone"
+       * and the sidebar's count: a photo iCloud Photos holds has a copy there. */
       return self->backup_index == NULL
-             || ks_copy_counter_get_copies (self->backup_index, asset) <= 0;
+             || ks_copy_counter_get_state (self->backup_index, asset, NULL) == KS_PROTECTION_ONLY_ON_DEVICE;
     case KS_PHOTO_FILTER_NOT_321:
       return self->backup_index == NULL
              || ks_copy_counter_get_state (self->backup_index, asset, NULL) == KS_PROTECTION_NOT_321;

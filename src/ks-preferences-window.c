@@ -19,6 +19,7 @@
 #include "ks-backup-plan-drives.h"
 #include "ks-drive-monitor.h"
 #include "ks-drive-row.h"
+#include "ks-offsite-row.h"
 #include "ks-layout.h"
 #include "ks-preferences-window.h"
 #include "ks-remote-dialog.h"
@@ -40,6 +41,8 @@ struct _KsPreferencesWindow
   GtkListBox          *library_views_list;
   GtkSwitch           *trashed_switch;
   GtkSwitch           *hidden_switch;
+  AdwPreferencesGroup *offsite_group;
+  GtkListBox          *offsite_list;
 
   /* Owned references */
   KsBackupPlan        *plan;
@@ -332,6 +335,8 @@ plan_changed_cb (KsPreferencesWindow *self)
     gtk_list_box_remove (self->jpeg_list, child);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->library_views_list))))
     gtk_list_box_remove (self->library_views_list, child);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->offsite_list))))
+    gtk_list_box_remove (self->offsite_list, child);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
 
@@ -349,7 +354,11 @@ plan_changed_cb (KsPreferencesWindow *self)
           gtk_list_box_append (self->jpeg_list, jpeg_row);
           gtk_list_box_append (self->library_views_list, ks_library_views_row_new (self->plan, dest));
         }
+      if (ks_offsite_row_applies (dest))
+        gtk_list_box_append (self->offsite_list, ks_offsite_row_new (self->plan, dest));
     }
+  gtk_widget_set_visible (GTK_WIDGET (self->offsite_group),
+                          gtk_widget_get_first_child (GTK_WIDGET (self->offsite_list)) != NULL);
 }
 
 static void
@@ -464,6 +473,8 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, library_views_list);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, trashed_switch);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, hidden_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, offsite_group);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, offsite_list);
   gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_remote_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);

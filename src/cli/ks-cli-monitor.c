@@ -159,6 +159,32 @@ request_failed_cb (KsAutoBackup *auto_backup,
   ks_cli_print_error (m->cli, "monitor", exit_code, error->message);
 }
 
+/* A drive destination switched on for it was plugged in with no phone here: nothing to copy
+ * from until one comes (its own plug-in then backs it up to the whole plan). */
+static void
+drive_arrived_cb (KsAutoBackup *auto_backup,
+                  const char   *id,
+                  guint         n_devices,
+                  Monitor      *m)
+{
+  if (n_devices > 0)
+    return;
+
+  if (m->cli->json)
+    {
+      g_autoptr(KsJson) json = ks_json_new ();
+
+      ks_json_begin_object (json);
+      ks_json_member_string (json, "command", "monitor");
+      ks_json_member_string (json, "event", "drive");
+      ks_json_member_string (json, "destination", id);
+      ks_json_end_object (json);
+      ks_cli_print_json (json);
+    }
+  else
+    g_printerr (_("A backup drive was plugged in: plug in the iPhone to back it up to it.\n"));
+}
+
 /* Ctrl+C wakes the loop (the signal source runs on this context); then every run is
  * cancelled and waited for, so that nothing partial stays and the run is recorded. A phone
  * that becomes ready meanwhile gets a run that is cancelled before it starts. */
@@ -188,6 +214,7 @@ ks_cli_monitor (KsCli  *cli,
   g_autoptr(KsBackupPlan) plan = NULL;
   g_autoptr(KsBackupService) service = NULL;
   g_autoptr(KsAutoBackup) auto_backup = NULL;
+  g_autoptr(KsDriveMonitor) drives = NULL;
   Monitor m = { cli };
   const GOptionEntry entries[] = {
     { "device", 0, 0, G_OPTION_ARG_STRING, &udid, N_("Watch only this iPhone"), "UDID" },
@@ -220,6 +247,10 @@ ks_cli_monitor (KsCli  *cli,
   g_signal_connect (auto_backup, "run-finished", G_CALLBACK (run_finished_cb), &m);
   g_signal_connect (auto_backup, "device-waiting", G_CALLBACK (device_waiting_cb), &m);
   g_signal_connect (auto_backup, "request-failed", G_CALLBACK (request_failed_cb), &m);
+  g_signal_connect (auto_backup, "drive-arrived", G_CALLBACK (drive_arrived_cb), &m);
+  /* Drive destinations switched on back up the phones here when they are plugged in. */
+  drives = ks_drive_monitor_new (plan);
+  ks_auto_backup_set_drive_monitor (auto_backup, drives);
 
   if (!cli->json)
     g_printerr (_("Watching for iPhones; Ctrl+C stops.\n"));

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-protection.h"
+#include "ks-protection-icloud.h"
 
 #include "ks-cli.h"
 
@@ -23,6 +24,7 @@ struct _KsCliProtection
   KsProtectionSummary *summary;
   char                *source_id;
   gint64               listed_at;
+  guint                in_icloud;
 };
 
 void
@@ -46,6 +48,9 @@ ks_cli_protection_new (KsCatalog    *catalog,
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) ids = NULL;
   g_autoptr(GArray) holders = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GHashTable) icloud = NULL;
+  guint n_icloud_only = 0;
 
   self->protection = ks_protection_new_for_plan (plan);
   self->summary = ks_protection_summary_new (self->protection);
@@ -56,10 +61,20 @@ ks_cli_protection_new (KsCatalog    *catalog,
   ids = g_strv_builder_end (builder);
 
   holders = ks_catalog_dup_inventory_holders (catalog, self->source_id,
-                                              (const char * const *)ids, &self->listed_at);
+                                              (const char * const *)ids, &self->listed_at, &paths);
+  icloud = ks_protection_load_icloud (catalog, self->source_id, &n_icloud_only);
   for (guint i = 0; i < holders->len; i++)
-    ks_protection_summary_add (self->summary, self->protection,
-                               g_array_index (holders, guint64, i), KS_ICLOUD_NONE);
+    {
+      gboolean in_icloud = g_hash_table_contains (icloud, g_ptr_array_index (paths, i));
+
+      self->in_icloud += in_icloud;
+      ks_protection_summary_add (self->summary, self->protection, g_array_index (holders, guint64, i),
+                                 in_icloud ? KS_ICLOUD_STORED : KS_ICLOUD_NONE);
+    }
+  /* Originals only in iCloud are no files of the phone, but photos of it all the same. */
+  for (guint i = 0; i < n_icloud_only; i++)
+    ks_protection_summary_add (self->summary, self->protection, 0, KS_ICLOUD_ONLY);
+  self->in_icloud += n_icloud_only;
 
   return self;
 }
@@ -95,6 +110,7 @@ ks_cli_protection_print_json (KsCliProtection *self,
   ks_json_end_object (json);
   ks_json_member_int (json, "only_on_device", s->states[KS_PROTECTION_ONLY_ON_DEVICE]);
   ks_json_member_int (json, "icloud_only", s->states[KS_PROTECTION_ICLOUD_ONLY]);
+  ks_json_member_int (json, "in_icloud", self->in_icloud);
   ks_json_key (json, "copies");
   ks_json_begin_object (json);
   ks_json_member_int (json, "1", s->copies[0]);

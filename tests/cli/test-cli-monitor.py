@@ -8,19 +8,25 @@
 in is backed up to the plan byte for byte with one line printed; a quick replug starts no
 second run; a phone unplugged mid-run is backed up to the end when it is back, nothing
 partial; a phone switched off is left alone; a locked phone waits for unlock; --device
-watches one phone; an empty plan is refused like backup refuses it; Ctrl+C cancels cleanly."""
+watches one phone; an empty plan is refused like backup refuses it; Ctrl+C cancels cleanly;
+a backup drive switched on that is mounted backs up the phone that is here to it."""
 
 import json
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
+import sys
 import threading
 import time
 
-from clitest import (EXIT, Emulator, backup_files, check_complete, check_integrity, cli, cli_json,
-                     env_for, make_sample_library, run_tests)
+from clitest import (EXIT, Emulator, Skip, backup_files, catalog_path, check_complete, check_integrity,
+                     cli, cli_json, env_for, make_sample_library, run_tests)
 import clitest
+
+sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'common'))
+from ksdrive import LoopDrive  # noqa: E402
 
 
 class Monitor:
@@ -188,6 +194,13 @@ def test_switched_off(tmp):
         assert doc['auto_backup'] == 'off' and not doc['monitor_backs_up'], doc
         cli(['auto-backup', udid, 'maybe'], env, expect=EXIT['usage'])
         cli(['auto-backup'], env, expect=EXIT['usage'])
+        # Full device backups: off unless switched on, apart from the plug-in switch.
+        assert doc['full_backups'] is False, doc
+        rc, doc, _ = cli_json(['auto-backup', udid, '--full', 'on'], env, expect=0)
+        assert doc['full_backups'] is True and doc['auto_backup'] == 'off', doc
+        cli(['auto-backup', udid, '--full', 'maybe'], env, expect=EXIT['usage'])
+        rc, doc, _ = cli_json(['auto-backup', udid, '--full', 'off'], env, expect=0)
+        assert doc['full_backups'] is False, doc
 
         m = Monitor(env)
         time.sleep(5)
@@ -259,8 +272,58 @@ def test_sigint_mid_run(tmp):
         assert [r['status'] for r in runs(env)] == ['cancelled'], runs(env)
 
 
+def test_drive_plugged_in(tmp):
+    """A drive destination switched on: mounted while the phone is here, the phone's run fills
+    it; mounted with no phone, the monitor says to plug one in."""
+    media, dest = setup(tmp)
+    try:
+        drive = LoopDrive(tmp, 'PASSPORT').__enter__()
+    except LoopDrive.Unavailable as why:
+        raise Skip(str(why))
+    try:
+        drive.mount()
+        on_drive = os.path.join(drive.mnt, 'Photos')
+        os.mkdir(on_drive)
+        with Emulator(['--device', media, '--name', 'Home iPhone']) as emu:
+            env = env_for(emu, tmp)
+            add_plan(env, dest)
+            rc, doc, _ = cli_json(['destinations', 'add', on_drive], env, expect=0)
+            drive_id = doc['destination']['id']
+            rc, doc, _ = cli_json(['auto-backup', '--drive', drive_id], env, expect=0)
+            assert doc['on_plug_in'] is False, doc
+            cli(['auto-backup', '--drive', drive_id, 'maybe'], env, expect=EXIT['usage'])
+            cli(['auto-backup', '--drive', 'no-such-drive', 'on'], env, expect=EXIT['usage'])
+            cli(['auto-backup', '--drive', dest, 'on'], env, expect=EXIT['usage'])   # a folder
+            rc, doc, _ = cli_json(['auto-backup', '--drive', drive_id, 'on'], env, expect=0)
+            assert doc['on_plug_in'] is True and doc['destination'] == drive_id, doc
+            assert sqlite3.connect(catalog_path(tmp)).execute(
+                'SELECT value FROM plan_settings WHERE key = ?',
+                ('destination/%s/auto-backup' % drive_id,)).fetchall() == [('true',)]
+            drive.unmount()
+
+            m = Monitor(env, json_output=True)
+            m.wait(lambda lines, errs: len(m.events('finished')) == 1, 90, "the phone's own run")
+            check_complete(dest, media)
+            drive.mount()
+            m.wait(lambda lines, errs: len(m.events('finished')) == 2, 90, "the drive's run")
+            check_complete(on_drive, media)
+
+            drive.unmount()
+            emu.control('detach')
+            time.sleep(6)   # longer than the settle time
+            drive.mount()
+            m.wait(lambda lines, errs: m.events('drive'), 30, 'the drive event')
+            assert m.events('drive')[0]['destination'] == drive_id, m.events('drive')
+            m.stop()
+            assert len(m.events('finished')) == 2, m.lines
+    finally:
+        drive.close()
+
+
 run_tests([
     ('plugged in: backed up byte for byte, one line, one run by "monitor"', test_plugged_in),
+    ('a backup drive plugged in: the phone here is backed up to it; none here: said',
+     test_drive_plugged_in),
     ('quick replug: still one run; --json events', test_quick_replug_json),
     ('unplugged mid-run: resumed when back, nothing partial', test_unplugged_mid_run),
     ('switched off: no run; auto-backup on/off/default', test_switched_off),

@@ -11,7 +11,14 @@
 
 #include "config.h"
 
+#include <sys/statvfs.h>
+
+#include <glib/gstdio.h>
+
 #include "ks-advisor.h"
+#include "ks-backup-plan.h"
+#include "ks-destination-space.h"
+#include "ks-test-emulator.h"
 #include "ks-asset-grouper.h"
 #include "ks-source.h"
 
@@ -168,6 +175,74 @@ test_next_step (void)
   g_assert_true (g_str_has_prefix (safe, "Every photo meets the 3-2-1 rule"));
 }
 
+static void
+space_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* Each destination says its own free space through its kind, on a worker; one that is not
+ * there says so, and is not made for the asking. */
+static void
+test_free_space (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ks-advisor-XXXXXX", &error);
+  g_autofree char *db = g_build_filename (tmp, "catalog.db", NULL);
+  g_autofree char *here = g_build_filename (tmp, "here", NULL);
+  g_autofree char *gone = g_build_filename (tmp, "gone", NULL);
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsBackupPlan) plan = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  KsPlanDestination *dest;
+  struct statvfs vfs;
+  gint64 free_bytes, expected;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (here, 0700), ==, 0);
+  catalog = ks_catalog_new (db, &error);
+  g_assert_no_error (error);
+  plan = ks_backup_plan_new (catalog, &error);
+  g_assert_no_error (error);
+
+  /* A folder: what statvfs says (give or take what others write meanwhile), asynchronously. */
+  dest = ks_backup_plan_add_folder (plan, here, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  ks_destination_space_query_async (dest, NULL, space_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  free_bytes = ks_destination_space_query_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (statvfs (here, &vfs), ==, 0);
+  expected = (gint64)vfs.f_bavail * (gint64)vfs.f_frsize;
+  g_assert_cmpint (free_bytes, >, 0);
+  g_assert_cmpint (ABS (free_bytes - expected), <, 256 * 1024 * 1024);
+
+  /* A folder the first run would make: not there, and not made by asking. */
+  dest = ks_backup_plan_add_folder (plan, gone, NULL, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ks_destination_space_query (dest, NULL, &error), ==, -1);
+  g_assert_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (gone, G_FILE_TEST_EXISTS));
+
+  /* A drive that is not plugged in. */
+  dest = ks_backup_plan_add (plan, KS_DESTINATION_KIND_DRIVE, "0b7c5e0e-6d1b-4c55-9d6f-1f1e1d1c1b1a",
+                             "Passport", "drive:0000-FFFF/Photos", KS_BACKUP_METHOD_FILES, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ks_destination_space_query (dest, NULL, &error), ==, -1);
+  g_assert_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+
+  g_clear_object (&plan);
+  g_clear_object (&catalog);
+  ks_test_remove_tree (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -177,6 +252,7 @@ main (int   argc,
   g_test_add_func ("/Advisor/library", test_library);
   g_test_add_func ("/Advisor/tiers", test_tiers);
   g_test_add_func ("/Advisor/next-step", test_next_step);
+  g_test_add_func ("/Advisor/free-space", test_free_space);
 
   return g_test_run ();
 }

@@ -9,9 +9,13 @@
 # second run; a phone nobody decided for gets a question whose "Back Up Automatically" button
 # (ActionInvoked, as a desktop sends it) switches it on and backs it up; a second
 # `--background` adds nothing; a phone not backed up for 8 days gets a reminder at the next
-# start. Real D-Bus, real GLib notification backend, nothing of Keepsake's mocked. Emits TAP.
+# start. A backup drive (an ext4 image on a loop device) whose "back up when plugged in" switch
+# is on starts the phone's run when it is mounted, and the files land on it byte-identical;
+# mounted with no phone, a notification asks for the iPhone; not plugged in for 8 days, a
+# reminder. Real D-Bus, real GLib notification backend, nothing of Keepsake's mocked. Emits TAP.
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -26,6 +30,9 @@ from gi.repository import Gio, GLib  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'emulator'))
 from emulator import Emulator  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'common'))
+from ksdrive import LoopDrive  # noqa: E402
 
 APP = os.path.join(os.environ['KS_BUILD_ROOT'], 'src', 'keepsake')
 CLI = os.path.join(os.environ['KS_BUILD_ROOT'], 'src', 'cli', 'keepsake-cli')
@@ -158,6 +165,10 @@ def runs(catalog):
         con.close()
 
 
+class Skip(Exception):
+    pass
+
+
 def start_app(env):
     return subprocess.Popen([APP, '--background'], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -275,6 +286,135 @@ def main():
         finally:
             stop_app(app, env)
 
+    drive = {}
+
+    def mount_drive():
+        drive['loop'].mount()
+
+    def unmount_drive():
+        drive['loop'].unmount()
+
+    def finished_runs():
+        con = sqlite3.connect(catalog)
+        try:
+            return con.execute("SELECT count(*) FROM runs WHERE status != 'running'").fetchone()[0]
+        finally:
+            con.close()
+
+    @case("a backup drive switched on and plugged in: the phone's run fills it")
+    def _():
+        try:
+            drive['loop'] = LoopDrive(tmp, 'PASSPORT').__enter__()
+        except LoopDrive.Unavailable as why:
+            raise Skip(str(why))
+        drive['mnt'] = drive['loop'].mnt
+        mount_drive()
+        folder = os.path.join(drive['mnt'], 'Passport')
+        os.mkdir(folder)
+        added = json.loads(cli(env, '--json', 'destinations', 'add', folder))['destination']
+        assert added['kind'] == 'drive', added
+        drive['id'] = added['id']
+        # The switch of Preferences → Automatic (the same option).
+        assert json.loads(cli(env, '--json', 'auto-backup', '--drive', drive['id'], 'on'))['on_plug_in']
+        unmount_drive()
+
+        emu.control('attach')
+        done = finished_runs()
+        state['app'] = start_app(env)
+        # The phone's own plug-in: its run goes to the folder (the drive is not there).
+        assert wait_for(lambda: finished_runs() > done, 90), server.notes
+        done = finished_runs()
+        before = len(server.notes)
+        mount_drive()
+        started = 'Backing Up ' + NAME
+        assert wait_for(lambda: any(n[1] == started for n in server.notes[before:]), 60), server.notes
+        note = [n for n in server.notes[before:] if n[1] == started][0]
+        assert '“Passport” was plugged in' in note[2], note
+        assert wait_for(lambda: finished_runs() > done, 90), server.notes
+        assert contents(os.path.join(drive['mnt'], 'Passport')) == contents(media)
+        pump(2)
+        assert finished_runs() == done + 1   # one run for one plug-in
+
+    @case('a backup drive plugged in with no iPhone: asked to plug one in')
+    def _():
+        if 'id' not in drive:
+            raise Skip('no drive')
+        unmount_drive()
+        emu.control('detach')
+        pump(6)    # longer than the settle time: the drive's next arrival is a new one
+        done = finished_runs()
+        before = len(server.notes)
+        mount_drive()
+        body = 'Plug in your iPhone to back it up to “Passport”.'
+        assert wait_for(lambda: any(n[2] == body for n in server.notes[before:]), 30), server.notes
+        assert finished_runs() == done
+
+    @case('a backup drive not plugged in for 8 days: a reminder')
+    def _():
+        if 'id' not in drive:
+            raise Skip('no drive')
+        stop_app(state.pop('app'), env)
+        unmount_drive()
+        con = sqlite3.connect(catalog)
+        with con:
+            old = int(time.time()) - 8 * 86400 - 60
+            con.execute('UPDATE plan_settings SET value = ? WHERE key = ?',
+                        (str(old), 'destination/%s/last-seen' % drive['id']))
+            con.execute('UPDATE destinations SET last_seen = ? WHERE id = ?', (old, drive['id']))
+            con.execute('UPDATE plan_destinations SET added_at = ? WHERE id = ?', (old, drive['id']))
+        con.close()
+        before = len(server.notes)
+        app = start_app(env)
+        reminder = '“Passport” Not Plugged In for 8 Days'
+        try:
+            assert wait_for(lambda: reminder in [n[1] for n in server.notes[before:]], 60), server.notes
+        finally:
+            stop_app(app, env)
+
+    @case('full device backups when chosen: after the photos, the passcode asked for')
+    def _():
+        full_name = 'Full Test'
+        emu2 = Emulator(['--device', media, '--name', full_name, '--backup-passcode',
+                         '--backup-passcode-timeout', '120000'])
+        emu2.start()
+        state['emu2'] = emu2
+        env2 = emu2.env({'XDG_DATA_HOME': os.path.join(tmp, 'data'),
+                         'XDG_CACHE_HOME': os.path.join(tmp, 'cache'),
+                         'XDG_CONFIG_HOME': os.path.join(tmp, 'config')})
+        udid2 = emu2.udid()
+        full_dest = os.path.join(tmp, 'FullBackups')
+        os.makedirs(full_dest)
+        cli(env2, 'destinations', 'add', full_dest, '--full-backups')
+        cli(env2, 'auto-backup', udid2, 'on')
+        before = len(server.notes)
+        app = start_app(env2)
+        try:
+            # Off by default: the photos, and no full backup.
+            assert wait_for(lambda: contents(full_dest) == contents(media), 90), server.notes
+            pump(3)
+            assert not os.path.exists(os.path.join(full_dest, udid2, 'Manifest.db'))
+            assert not any('Is Waiting' in n[1] for n in server.notes[before:]), server.notes
+        finally:
+            stop_app(app, env2)
+        # The switch of Preferences → Automatic (the same setting).
+        assert json.loads(cli(env2, '--json', 'auto-backup', udid2, '--full', 'on'))['full_backups']
+        before = len(server.notes)
+        app = start_app(env2)
+        try:
+            waiting = 'Full Backup of %s Is Waiting' % full_name
+            assert wait_for(lambda: waiting in [n[1] for n in server.notes[before:]], 120), server.notes
+            note = [n for n in server.notes[before:] if n[1] == waiting][0]
+            assert note[2] == 'Enter your passcode on the iPhone to start the backup.', note
+            manifest = os.path.join(full_dest, udid2, 'Manifest.db')
+            deadline = time.monotonic() + 120
+            while not os.path.exists(manifest) and time.monotonic() < deadline:
+                emu2.control('enter-passcode')
+                pump(0.3)
+            assert os.path.exists(manifest), server.notes
+            assert wait_for(lambda: 'Backup Finished' in [n[1] for n in server.notes[before:]], 60), server.notes
+        finally:
+            stop_app(app, env2)
+
     print('1..%d' % len(cases), flush=True)
     failed = 0
     try:
@@ -282,6 +422,8 @@ def main():
             try:
                 func()
                 print('ok %d - %s' % (i, description), flush=True)
+            except Skip as why:
+                print('ok %d - %s # SKIP %s' % (i, description, why), flush=True)
             except Exception:
                 failed += 1
                 print('not ok %d - %s' % (i, description))
@@ -293,6 +435,10 @@ def main():
             state['app'].kill()
         server.close()
         emu.stop()
+        if 'emu2' in state:
+            state['emu2'].stop()
+        if 'loop' in drive:
+            drive['loop'].close()
         subprocess.run(['rm', '-rf', tmp])
     return 1 if failed else 0
 

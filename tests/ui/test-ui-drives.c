@@ -24,6 +24,8 @@
 #include <glib/gstdio.h>
 
 #include "ks-application.h"
+#include "ks-auto-backup.h"
+#include "ks-automatic-page.h"
 #include "ks-backup-plan-drives.h"
 #include "ks-drive-destination.h"
 #include "ks-drive-row.h"
@@ -131,6 +133,66 @@ test_last_backup_words (void)
   g_assert_cmpstr (three, ==, "last backup 3 days ago");
 }
 
+/* The "Kept Elsewhere" switch of a destination (the enabled switch has an id but no plan). */
+static gboolean
+is_offsite_switch (GtkWidget *widget,
+                   gpointer   id)
+{
+  return GTK_IS_SWITCH (widget) && g_object_get_data (G_OBJECT (widget), "ks-plan") != NULL
+         && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "ks-id"), id) == 0;
+}
+
+static gboolean
+is_automatic_page (GtkWidget *widget,
+                   gpointer   data)
+{
+  return KS_IS_AUTOMATIC_PAGE (widget);
+}
+
+/* A drive kept elsewhere counts as the offsite copy; one switched on in the Automatic page
+ * starts a backup when it is plugged in. Both are the destination's options. */
+static void
+check_drive_switches (KsPreferencesWindow *prefs,
+                      KsBackupPlan        *plan,
+                      KsPlanDestination   *drive)
+{
+  const char *id = ks_plan_destination_get_id (drive);
+  g_autofree char *offsite = NULL;
+  GtkWidget *sw;
+  KsAutomaticPage *page;
+  AdwPreferencesPage *backups;
+  GtkSwitch *on_plug;
+
+  sw = ks_ui_test_find_widget (GTK_WIDGET (prefs), is_offsite_switch, (gpointer)id);
+  g_assert_nonnull (sw);
+  g_assert_true (gtk_widget_is_visible (sw));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (sw)));
+  gtk_switch_set_active (GTK_SWITCH (sw), TRUE);
+  offsite = ks_backup_plan_dup_destination_option (plan, id, "offsite");
+  g_assert_cmpstr (offsite, ==, "true");
+  g_clear_pointer (&offsite, g_free);
+  ks_ui_test_iterate (200);
+  ks_ui_test_screenshot (GTK_WIDGET (prefs), "preferences-offsite");
+  gtk_switch_set_active (GTK_SWITCH (sw), FALSE);
+  offsite = ks_backup_plan_dup_destination_option (plan, id, "offsite");
+  g_assert_null (offsite);
+
+  page = (KsAutomaticPage *)ks_ui_test_find_widget (GTK_WIDGET (prefs), is_automatic_page, NULL);
+  g_assert_nonnull (page);
+  on_plug = _ks_automatic_page_find_drive_switch (page, id);
+  g_assert_nonnull (on_plug);
+  g_assert_false (gtk_switch_get_active (on_plug));
+  gtk_switch_set_active (on_plug, TRUE);
+  g_assert_true (ks_auto_backup_get_drive_setting (plan, id));
+  backups = adw_preferences_window_get_visible_page (ADW_PREFERENCES_WINDOW (prefs));
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (prefs), ADW_PREFERENCES_PAGE (page));
+  ks_ui_test_iterate (300);
+  ks_ui_test_screenshot (GTK_WIDGET (prefs), "preferences-automatic-drives");
+  gtk_switch_set_active (on_plug, FALSE);
+  g_assert_false (ks_auto_backup_get_drive_setting (plan, id));
+  adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (prefs), backups);
+}
+
 static void
 test_drive_rows (void)
 {
@@ -170,7 +232,7 @@ test_drive_rows (void)
   photos = g_build_filename (mnt, "Photos", NULL);
   g_assert_cmpint (g_mkdir (photos, 0755), ==, 0);
 
-  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 5000));
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 20000));
   plan = ks_application_get_backup_plan (app);
 
   /* Picked in Preferences, a folder on the drive becomes a drive destination. */
@@ -190,7 +252,7 @@ test_drive_rows (void)
   prefs = ks_preferences_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (prefs), 640, 560);
   gtk_window_present (GTK_WINDOW (prefs));
-  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (prefs), 5000));
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (prefs), 20000));
 
   connected = g_strdup_printf ("Connected — %s", photos);
   wait.root = GTK_WIDGET (prefs);
@@ -202,6 +264,7 @@ test_drive_rows (void)
   wait.prefix = connected;
   ks_ui_test_iterate (300);
   ks_ui_test_screenshot (GTK_WIDGET (prefs), "preferences-drives");
+  check_drive_switches (prefs, plan, drive);
 
   /* Eject: the drive is unmounted, and its row says so by itself. */
   eject = ks_ui_test_find_widget (GTK_WIDGET (prefs), is_eject_button, NULL);

@@ -142,6 +142,12 @@ panel_counted (gpointer data)
          ks_protection_panel_get_count (data, KS_PROTECTION_ONLY_ON_DEVICE) > 0;
 }
 
+static gboolean
+label_shown_in_window (gpointer label)
+{
+  return ks_ui_test_find_by_label (GTK_WIDGET (window), label) != NULL;
+}
+
 static void
 test_library (void)
 {
@@ -202,6 +208,16 @@ test_library (void)
     g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_NOT_321), ==, in_icloud);
     g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ONLY_ON_DEVICE), ==,
                       g_list_model_get_n_items (assets) - in_icloud);
+    /* The originals only in iCloud are photos of the phone too, as keepsake-cli status
+     * counts them; and the sidebar's count is the ring's "only on this iPhone". */
+    g_assert_cmpuint (ks_protection_panel_get_count (panel, KS_PROTECTION_ICLOUD_ONLY), ==,
+                      (guint)g_key_file_get_integer (manifest, "library", "icloud_only", NULL));
+    {
+      g_autofree char *not_yet = g_strdup_printf ("%u not backed up yet",
+                                                  g_list_model_get_n_items (assets) - in_icloud);
+
+      g_assert_true (ks_ui_test_wait_for (label_shown_in_window, not_yet, WAIT_MS));
+    }
   }
 
   /* The whole library: neither Hidden nor Recently Deleted. */

@@ -710,6 +710,7 @@ test_preferences_automatic (void)
   GtkWidget *prefs = NULL;
   KsAutomaticPage *page;
   GtkSwitch *device_switch;
+  GtkSwitch *full_switch;
   g_autofree char *entry = g_build_filename (g_get_user_config_dir (), "autostart",
                                              APP_ID ".desktop", NULL);
   g_autofree char *udid = g_strdup (ks_device_get_udid (window->device));
@@ -748,11 +749,20 @@ test_preferences_automatic (void)
   g_assert_cmpint (ks_auto_backup_get_device_setting (ks_application_get_catalog (app, NULL), udid),
                    ==, KS_AUTO_BACKUP_SETTING_OFF);
 
+  /* Full device backups by themselves only when chosen: off until switched on. */
+  full_switch = _ks_automatic_page_find_full_switch (page, udid);
+  g_assert_nonnull (full_switch);
+  g_assert_false (gtk_switch_get_active (full_switch));
+  g_assert_false (ks_auto_backup_get_device_full (ks_application_get_catalog (app, NULL), udid));
+  gtk_switch_set_active (full_switch, TRUE);
+  g_assert_true (ks_auto_backup_get_device_full (ks_application_get_catalog (app, NULL), udid));
+
   gtk_spin_button_set_value (_ks_automatic_page_get_reminder_spin (page), 10);
   g_assert_cmpuint (ks_backup_plan_get_reminder_days (test_plan ()), ==, 10);
 
   ks_ui_test_screenshot (prefs, "preferences-automatic");
 
+  gtk_switch_set_active (full_switch, FALSE);
   gtk_switch_set_active (_ks_automatic_page_get_autostart_switch (page), FALSE);
   g_assert_true (ks_ui_test_wait_for (file_absent, entry, WAIT_MS));
   gtk_window_destroy (GTK_WINDOW (prefs));

@@ -9,6 +9,7 @@
 
 #include "ks-auto-backup.h"
 #include "ks-device-source.h"
+#include "ks-drive-monitor.h"
 
 /* A run lost while the same device object still says "ready" (the monitor has not seen the
  * phone go yet, or a locked phone that lockdownd still answers) is tried again after the
@@ -26,8 +27,11 @@ typedef struct
   gboolean       run_started;     /* ::run-started emitted for @run */
   gboolean       done;            /* a run ended (not by losing the phone) in this plug-in */
   gboolean       lost_here;       /* the last run lost @device: wait for a change or retry */
+  gboolean       full_pending;    /* a full device backup is to follow the files' run */
   gboolean       asked;           /* ::device-undecided emitted for this plug-in */
   guint          lost_retries;
+  char          *drive_id;        /* (nullable) a drive that arrived asks for a run */
+  char          *run_drive_id;    /* (nullable) the drive @run was asked for */
   KsDeviceState  told;            /* the state ::device-waiting last said; READY: none */
   guint          forget_id;       /* settle timer after the phone went away */
   guint          retry_id;        /* retry of a lost run on the same device object */
@@ -44,6 +48,11 @@ struct _KsAutoBackup
   guint               settle_ms;
   gboolean            started;
   GHashTable         *tracked;    /* UDID → Tracked */
+
+  KsDriveMonitor     *drives;     /* (nullable) */
+  gboolean            drives_ready;
+  GHashTable         *drives_here;   /* drive ids connected as last heard */
+  GHashTable         *drives_left;   /* drive id → monotonic µs it went away */
 };
 
 enum {
@@ -60,6 +69,7 @@ enum {
   DEVICE_WAITING,
   REQUEST_FAILED,
   DEVICE_UNDECIDED,
+  DRIVE_ARRIVED,
   N_SIGNALS
 };
 
@@ -68,70 +78,8 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (KsAutoBackup, ks_auto_backup, G_TYPE_OBJECT)
 
-static void consider (KsAutoBackup *self, Tracked *t);
-
-/* ---- the per-device switch ---- */
-
-static char *
-setting_key (const char *udid)
-{
-  return g_strconcat (KS_AUTO_BACKUP_SETTING_PREFIX, udid, NULL);
-}
-
-/**
- * ks_auto_backup_get_device_setting:
- *
- * Returns: whether @udid was switched on or off, or %KS_AUTO_BACKUP_SETTING_UNSET
- */
-KsAutoBackupSetting
-ks_auto_backup_get_device_setting (KsCatalog  *catalog,
-                                   const char *udid)
-{
-  g_autofree char *key = NULL;
-  g_autofree char *value = NULL;
-
-  g_return_val_if_fail (KS_IS_CATALOG (catalog), KS_AUTO_BACKUP_SETTING_UNSET);
-  g_return_val_if_fail (udid != NULL, KS_AUTO_BACKUP_SETTING_UNSET);
-
-  key = setting_key (udid);
-  value = ks_catalog_dup_plan_setting (catalog, key);
-  if (g_strcmp0 (value, "on") == 0)
-    return KS_AUTO_BACKUP_SETTING_ON;
-  if (g_strcmp0 (value, "off") == 0)
-    return KS_AUTO_BACKUP_SETTING_OFF;
-  return KS_AUTO_BACKUP_SETTING_UNSET;
-}
-
-/**
- * ks_auto_backup_set_device_setting:
- *
- * Stores "back up this iPhone when it is plugged in" for @udid, read by every front end
- * (and by a running monitor at the next plug-in). %KS_AUTO_BACKUP_SETTING_UNSET stores
- * "default", which reads back as unset.
- */
-gboolean
-ks_auto_backup_set_device_setting (KsCatalog            *catalog,
-                                   const char           *udid,
-                                   KsAutoBackupSetting   setting,
-                                   GError              **error)
-{
-  g_autofree char *key = NULL;
-  const char *value;
-
-  g_return_val_if_fail (KS_IS_CATALOG (catalog), FALSE);
-  g_return_val_if_fail (udid != NULL && *udid != '\0', FALSE);
-
-  switch (setting)
-    {
-    case KS_AUTO_BACKUP_SETTING_ON:  value = "on"; break;
-    case KS_AUTO_BACKUP_SETTING_OFF: value = "off"; break;
-    case KS_AUTO_BACKUP_SETTING_UNSET:
-    default:                         value = "default"; break;
-    }
-
-  key = setting_key (udid);
-  return ks_catalog_set_plan_setting (catalog, key, value, error);
-}
+static void     consider   (KsAutoBackup *self, Tracked *t);
+static gboolean wants_full (KsAutoBackup *self, const char *udid);
 
 /* ---- tracking ---- */
 
@@ -145,6 +93,8 @@ tracked_free (gpointer data)
   g_clear_object (&t->device);
   g_clear_object (&t->run);
   g_clear_object (&t->run_device);
+  g_free (t->drive_id);
+  g_free (t->run_drive_id);
   g_free (t->udid);
   g_free (t);
 }
@@ -233,6 +183,7 @@ run_finished_cb (KsAutoBackup *self,
   g_autoptr(KsBackupRun) finished = NULL;
   g_autoptr(KsDevice) device = NULL;
   g_autofree char *finished_udid = NULL;
+  g_autofree char *run_drive_id = NULL;
   const GError *error = ks_backup_run_get_error (run);
   Tracked *t;
 
@@ -245,10 +196,16 @@ run_finished_cb (KsAutoBackup *self,
   g_signal_handlers_disconnect_by_data (run, self);
   finished = g_steal_pointer (&t->run);
   device = g_steal_pointer (&t->run_device);
+  run_drive_id = g_steal_pointer (&t->run_drive_id);
   t->run_started = FALSE;
 
   if (run_lost_phone (error))
     {
+      /* The drive still wants its run when the phone is back, a full backup its own. */
+      if (t->drive_id == NULL)
+        t->drive_id = g_strdup (run_drive_id);
+      if (ks_backup_run_is_full_backup (finished))
+        t->full_pending = TRUE;
       /* Started again when the phone is back (a new device object, or this one ready again
        * after a state change), or after the settle time if nothing seems to have changed. */
       t->done = FALSE;
@@ -265,6 +222,11 @@ run_finished_cb (KsAutoBackup *self,
        * not mounted): not again in this plug-in. */
       t->done = TRUE;
       t->lost_retries = 0;
+      /* Photos and videos first (quick, and what matters most), then the full backup the
+       * person chose for this phone. */
+      if (!ks_backup_run_is_full_backup (finished) && !ks_backup_run_is_cancelled (finished)
+          && t->device != NULL && t->device == device && wants_full (self, t->udid))
+        t->full_pending = TRUE;
     }
 
   finished_udid = g_strdup (t->udid);
@@ -274,7 +236,8 @@ run_finished_cb (KsAutoBackup *self,
   t = g_hash_table_lookup (self->tracked, finished_udid);
   if (t != NULL && t->device == NULL && t->run == NULL && t->forget_id == 0)
     g_hash_table_remove (self->tracked, t->udid);
-  /* Back already as a new device object while the lost run was ending. */
+  /* Back already as a new device object while the lost run was ending, or a drive arrived
+   * during the run: its run now, one after the other. */
   else if (t != NULL && t->device != NULL)
     consider (self, t);
 }
@@ -302,6 +265,34 @@ auto_backup_enabled (KsAutoBackup *self,
     }
 }
 
+/* A drive whose switch is on backs up every phone that is here, except one switched off. */
+static gboolean
+wanted_by_drive (KsAutoBackup *self,
+                 Tracked      *t)
+{
+  g_assert (KS_IS_AUTO_BACKUP (self));
+
+  return t->drive_id != NULL
+         && (self->udid == NULL || g_strcmp0 (self->udid, t->udid) == 0)
+         && ks_auto_backup_get_device_setting (ks_backup_service_get_catalog (self->service), t->udid)
+            != KS_AUTO_BACKUP_SETTING_OFF;
+}
+
+/* The phone's full-backup switch is on and the plan has somewhere to keep a full backup. */
+static gboolean
+wants_full (KsAutoBackup *self,
+            const char   *udid)
+{
+  g_autoptr(GPtrArray) folders = NULL;
+
+  g_assert (KS_IS_AUTO_BACKUP (self));
+
+  if (!ks_auto_backup_get_device_full (ks_backup_service_get_catalog (self->service), udid))
+    return FALSE;
+  folders = ks_backup_plan_dup_enabled (ks_backup_service_get_plan (self->service), KS_BACKUP_METHOD_FULL);
+  return folders != NULL && folders->len > 0;
+}
+
 static void
 request_run (KsAutoBackup *self,
              Tracked      *t)
@@ -318,17 +309,26 @@ request_run (KsAutoBackup *self,
     g_debug ("Backup plan not reloaded: %s", plan_error->message);
 
   source = ks_device_source_new_for_device (t->device);
-  run = ks_backup_service_back_up (self->service, KS_SOURCE (source), NULL, NULL, "monitor", &error);
+  if (t->full_pending)
+    {
+      t->full_pending = FALSE;
+      run = ks_backup_service_full_backup (self->service, KS_SOURCE (source), NULL, "monitor", &error);
+    }
+  else
+    run = ks_backup_service_back_up (self->service, KS_SOURCE (source), NULL, NULL, "monitor", &error);
   if (run == NULL)
     {
       /* Not again until the next plug-in: no error loop. */
       t->done = TRUE;
+      g_clear_pointer (&t->drive_id, g_free);
       g_signal_emit (self, signals[REQUEST_FAILED], 0, t->device, error);
       return;
     }
 
   t->run = run;
   t->run_device = g_object_ref (t->device);
+  g_free (t->run_drive_id);
+  t->run_drive_id = g_steal_pointer (&t->drive_id);
   t->run_started = FALSE;
   g_signal_connect_object (run, "notify::state", G_CALLBACK (run_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "finished", G_CALLBACK (run_finished_cb), self, G_CONNECT_SWAPPED);
@@ -352,7 +352,7 @@ consider (KsAutoBackup *self,
   state = ks_device_get_state (t->device);
   if (is_waiting_state (state))
     {
-      if (t->told != state && auto_backup_enabled (self, t->udid))
+      if (t->told != state && (auto_backup_enabled (self, t->udid) || wanted_by_drive (self, t)))
         {
           t->told = state;
           g_signal_emit (self, signals[DEVICE_WAITING], 0, t->device, state);
@@ -363,7 +363,15 @@ consider (KsAutoBackup *self,
     return;
 
   t->told = KS_DEVICE_STATE_READY;
-  if (t->run != NULL || t->done || t->lost_here)
+  if (t->run != NULL || t->lost_here)
+    return;
+  if (wanted_by_drive (self, t) || t->full_pending)
+    {
+      /* Even when this plug-in was backed up already: the drive was not there then. */
+      request_run (self, t);
+      return;
+    }
+  if (t->done)
     return;
   if (!auto_backup_enabled (self, t->udid))
     {
@@ -415,6 +423,8 @@ forget_cb (gpointer user_data)
   t->done = FALSE;
   t->asked = FALSE;
   t->lost_retries = 0;
+  t->full_pending = FALSE;
+  g_clear_pointer (&t->drive_id, g_free);
   if (t->run == NULL && t->device == NULL)
     g_hash_table_remove (t->self->tracked, t->udid);
   return G_SOURCE_REMOVE;
@@ -509,6 +519,136 @@ devices_changed_cb (KsAutoBackup *self,
   sync_devices (self);
 }
 
+/* ---- drives ---- */
+
+/* A drive switched on arrived (not back within the settle time): each phone that is here
+ * gets a run after the one it may have now; ::drive-arrived says for how many. */
+static void
+drive_arrived (KsAutoBackup *self,
+               const char   *id)
+{
+  KsBackupPlan *plan = ks_backup_service_get_plan (self->service);
+  KsPlanDestination *dest;
+  g_autoptr(GPtrArray) here = g_ptr_array_new ();
+  gpointer left;
+  GHashTableIter iter;
+  Tracked *t;
+  guint n = 0;
+
+  g_assert (KS_IS_AUTO_BACKUP (self));
+
+  if (g_hash_table_lookup_extended (self->drives_left, id, NULL, &left)
+      && g_get_monotonic_time () - *(gint64 *)left < (gint64)self->settle_ms * 1000)
+    return;
+  /* A drive switched off in the plan gets nothing from a run of the plan. */
+  dest = ks_backup_plan_lookup (plan, id);
+  if (dest == NULL || !ks_plan_destination_get_enabled (dest) || !ks_auto_backup_get_drive_setting (plan, id))
+    return;
+
+  g_hash_table_iter_init (&iter, self->tracked);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&t))
+    if (t->device != NULL)
+      {
+        g_free (t->drive_id);
+        t->drive_id = g_strdup (id);
+        if (wanted_by_drive (self, t))
+          {
+            g_ptr_array_add (here, t);
+            n++;
+          }
+        else
+          g_clear_pointer (&t->drive_id, g_free);
+      }
+
+  g_signal_emit (self, signals[DRIVE_ARRIVED], 0, id, n);
+  for (guint i = 0; i < here->len; i++)
+    consider (self, g_ptr_array_index (here, i));
+}
+
+static void
+drive_changed_cb (KsAutoBackup   *self,
+                  const char     *id,
+                  gboolean        connected,
+                  KsDriveMonitor *drives)
+{
+  gboolean was_here;
+
+  g_assert (KS_IS_AUTO_BACKUP (self));
+
+  was_here = g_hash_table_contains (self->drives_here, id);
+  if (!connected)
+    {
+      if (was_here)
+        {
+          gint64 *now = g_new (gint64, 1);
+
+          *now = g_get_monotonic_time ();
+          g_hash_table_remove (self->drives_here, id);
+          g_hash_table_insert (self->drives_left, g_strdup (id), now);
+        }
+      return;
+    }
+  if (was_here)
+    return;   /* mounted somewhere else */
+  g_hash_table_add (self->drives_here, g_strdup (id));
+
+  /* Drives plugged in before we looked are not a plug-in. */
+  if (self->drives_ready && self->started)
+    drive_arrived (self, id);
+}
+
+static void
+drives_ready_cb (KsAutoBackup *self)
+{
+  g_assert (KS_IS_AUTO_BACKUP (self));
+
+  self->drives_ready = TRUE;
+}
+
+/**
+ * ks_auto_backup_set_drive_monitor:
+ * @drives: the plan's drive destinations, as they come and go
+ *
+ * A drive destination whose switch is on (ks_auto_backup_set_drive_setting()) that is
+ * plugged in starts the plan's run for each phone that is here (whether or not the phone's
+ * own switch is on, unless it is switched off), after the run the phone may have now: never
+ * two at once. Drives already plugged in when the monitor first looks are not a plug-in.
+ * ::drive-arrived (const char *id, guint n_devices) tells of each such arrival; with no
+ * phone here there is nothing to copy from, and a front end may ask for one.
+ */
+void
+ks_auto_backup_set_drive_monitor (KsAutoBackup   *self,
+                                  KsDriveMonitor *drives)
+{
+  g_return_if_fail (KS_IS_AUTO_BACKUP (self));
+  g_return_if_fail (KS_IS_DRIVE_MONITOR (drives));
+  g_return_if_fail (self->drives == NULL);
+
+  self->drives = g_object_ref (drives);
+  self->drives_ready = ks_drive_monitor_is_ready (drives);
+  g_signal_connect_object (drives, "drive-changed", G_CALLBACK (drive_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (drives, "ready", G_CALLBACK (drives_ready_cb), self, G_CONNECT_SWAPPED);
+}
+
+/**
+ * ks_auto_backup_get_run_drive:
+ *
+ * Returns: (nullable): the id of the drive whose arrival asked for @udid's current run, or
+ *   %NULL when the phone's own plug-in did
+ */
+const char *
+ks_auto_backup_get_run_drive (KsAutoBackup *self,
+                              const char   *udid)
+{
+  Tracked *t;
+
+  g_return_val_if_fail (KS_IS_AUTO_BACKUP (self), NULL);
+  g_return_val_if_fail (udid != NULL, NULL);
+
+  t = g_hash_table_lookup (self->tracked, udid);
+  return t != NULL ? t->run_drive_id : NULL;
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -535,6 +675,7 @@ ks_auto_backup_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (ks_device_monitor_get_devices (self->monitor), self);
   g_clear_object (&self->monitor);
   g_clear_object (&self->service);
+  g_clear_object (&self->drives);
 
   G_OBJECT_CLASS (ks_auto_backup_parent_class)->dispose (object);
 }
@@ -545,6 +686,8 @@ ks_auto_backup_finalize (GObject *object)
   KsAutoBackup *self = (KsAutoBackup *)object;
 
   g_free (self->udid);
+  g_clear_pointer (&self->drives_here, g_hash_table_unref);
+  g_clear_pointer (&self->drives_left, g_hash_table_unref);
 
   G_OBJECT_CLASS (ks_auto_backup_parent_class)->finalize (object);
 }
@@ -638,6 +781,16 @@ ks_auto_backup_class_init (KsAutoBackupClass *klass)
   signals[DEVICE_UNDECIDED] =
     g_signal_new ("device-undecided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, KS_TYPE_DEVICE);
+  /**
+   * KsAutoBackup::drive-arrived:
+   * @id: the drive destination's id
+   * @n_devices: the phones here that get a run for it (0: none is plugged in)
+   *
+   * A drive destination whose switch is on was plugged in.
+   */
+  signals[DRIVE_ARRIVED] =
+    g_signal_new ("drive-arrived", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
   signals[REQUEST_FAILED] =
     g_signal_new ("request-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, KS_TYPE_DEVICE, G_TYPE_ERROR);
@@ -648,6 +801,8 @@ ks_auto_backup_init (KsAutoBackup *self)
 {
   self->settle_ms = KS_AUTO_BACKUP_DEFAULT_SETTLE_MS;
   self->tracked = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tracked_free);
+  self->drives_here = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->drives_left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**

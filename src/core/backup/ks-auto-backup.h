@@ -29,6 +29,8 @@
  *     denied, pairing lost: the user has to act on the phone
  *   ::request-failed (KsDevice *device, GError *error) — the service made no run (the
  *     plan has no destination switched on)
+ *   ::drive-arrived (const char *drive_id, guint n_devices) — a drive destination switched
+ *     on was plugged in; that many phones get a run for it (see set_drive_monitor())
  */
 
 #pragma once
@@ -38,6 +40,7 @@
 #include "ks-backup-service.h"
 #include "ks-catalog.h"
 #include "ks-device-monitor.h"
+#include "ks-drive-monitor.h"
 
 G_BEGIN_DECLS
 
@@ -80,6 +83,29 @@ gboolean            ks_auto_backup_set_device_setting (KsCatalog           *cata
                                                        KsAutoBackupSetting  setting,
                                                        GError             **error);
 
+/* The drive destination option ("true" or unset): back up the phones that are plugged in
+ * when this drive is plugged in. */
+#define KS_AUTO_BACKUP_DRIVE_OPTION "auto-backup"
+
+gboolean            ks_auto_backup_get_drive_setting  (KsBackupPlan        *plan,
+                                                       const char          *id);
+gboolean            ks_auto_backup_set_drive_setting  (KsBackupPlan        *plan,
+                                                       const char          *id,
+                                                       gboolean             on,
+                                                       GError             **error);
+
+/* Per phone ("on" | "off", off unless set): automatic backups include a full device backup,
+ * after the photos and videos, to the plan's destinations for full backups. On iOS 16.1 and
+ * later the phone asks for its passcode at each one. */
+#define KS_AUTO_BACKUP_FULL_PREFIX "auto-full-backup/"
+
+gboolean            ks_auto_backup_get_device_full    (KsCatalog           *catalog,
+                                                       const char          *udid);
+gboolean            ks_auto_backup_set_device_full    (KsCatalog           *catalog,
+                                                       const char          *udid,
+                                                       gboolean             full,
+                                                       GError             **error);
+
 #define KS_TYPE_AUTO_BACKUP (ks_auto_backup_get_type ())
 
 G_DECLARE_FINAL_TYPE (KsAutoBackup, ks_auto_backup, KS, AUTO_BACKUP, GObject)
@@ -100,6 +126,10 @@ void                ks_auto_backup_reconsider      (KsAutoBackup       *self);
 gboolean            ks_auto_backup_is_enabled_for  (KsAutoBackup       *self,
                                                     const char         *udid);
 KsBackupRun        *ks_auto_backup_get_run         (KsAutoBackup       *self,
+                                                    const char         *udid);
+void                ks_auto_backup_set_drive_monitor (KsAutoBackup     *self,
+                                                      KsDriveMonitor   *drives);
+const char         *ks_auto_backup_get_run_drive   (KsAutoBackup       *self,
                                                     const char         *udid);
 
 G_END_DECLS

@@ -15,6 +15,8 @@
 
 #include "ks-copy-counter.h"
 #include "ks-catalog.h"
+#include "ks-photos-db.h"
+#include "ks-protection-icloud.h"
 
 struct _KsCopyCounter
 {
@@ -43,6 +45,7 @@ typedef struct
   KsProtection        *protection;
   GHashTable          *holders;
   KsProtectionSummary *summary;
+  guint                n_icloud_only;
 } Refresh;
 
 static void
@@ -92,6 +95,10 @@ refresh_worker (GTask        *task,
   Refresh *refresh = task_data;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GStrvBuilder) ids = NULL;
+  g_auto(GStrv) id_list = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GArray) holders = NULL;
   guint n_destinations = ks_protection_get_n_destinations (refresh->protection);
 
   refresh->holders = new_holders_table ();
@@ -104,39 +111,34 @@ refresh_worker (GTask        *task,
       return;
     }
 
+  /* The three scans `keepsake-cli status` uses too, not a lookup per asset. */
+  ids = g_strv_builder_new ();
+  for (guint j = 0; j < n_destinations; j++)
+    g_strv_builder_add (ids, ks_protection_get_destination_id (refresh->protection, j));
+  id_list = g_strv_builder_end (ids);
+  files = ks_protection_dup_primary_files (refresh->assets);
+  holders = ks_catalog_dup_holders (catalog, refresh->source_id, files, (const char * const *)id_list);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
   for (guint i = 0; i < refresh->assets->len; i++)
     {
       KsAsset *asset = g_ptr_array_index (refresh->assets, i);
-      KsAssetFile *primary = ks_asset_get_primary (asset);
-      g_autofree char *hash = NULL;
-      guint64 holders = 0;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      hash = ks_catalog_lookup_source_file (catalog, refresh->source_id,
-                                            ks_asset_file_get_path (primary),
-                                            ks_asset_file_get_size (primary),
-                                            ks_asset_file_get_mtime (primary));
-      /* The catalog records a copy once it was written and verified. */
-      if (hash != NULL)
-        for (guint j = 0; j < n_destinations; j++)
-          {
-            const char *id = ks_protection_get_destination_id (refresh->protection, j);
-            g_autofree char *where = ks_catalog_lookup_copy (catalog, hash, id);
-
-            if (where != NULL)
-              holders |= G_GUINT64_CONSTANT (1) << j;
-          }
+      guint64 set = g_array_index (holders, guint64, i);
 
       g_hash_table_insert (refresh->holders,
                            g_strdup (ks_asset_get_key (asset)),
-                           g_memdup2 (&holders, sizeof holders));
-      ks_protection_summary_add (refresh->summary, refresh->protection, holders, icloud_flags (asset));
+                           g_memdup2 (&set, sizeof set));
+      ks_protection_summary_add (refresh->summary, refresh->protection, set, icloud_flags (asset));
     }
+  /* Originals only in iCloud are no assets of the source, but photos of the phone all the
+   * same (as `keepsake-cli status` counts them). */
+  for (guint i = 0; i < refresh->n_icloud_only; i++)
+    ks_protection_summary_add (refresh->summary, refresh->protection, 0, KS_ICLOUD_ONLY);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -158,6 +160,7 @@ ks_copy_counter_refresh_async (KsCopyCounter       *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(KsPhotosDb) library = NULL;
   Refresh *refresh;
 
   g_return_if_fail (KS_IS_COPY_COUNTER (self));
@@ -169,6 +172,8 @@ ks_copy_counter_refresh_async (KsCopyCounter       *self,
   refresh->source_id = g_strdup (ks_source_get_id (source));
   refresh->assets = g_ptr_array_ref (assets);
   refresh->protection = g_object_ref (protection);
+  library = ks_source_dup_library (source);
+  refresh->n_icloud_only = library != NULL ? ks_photos_db_get_icloud_only (library, NULL) : 0;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, ks_copy_counter_refresh_async);
@@ -279,8 +284,12 @@ ks_copy_counter_get_state (KsCopyCounter       *self,
 
   if (out_missing != NULL)
     *out_missing = KS_PROTECTION_MISSING_NONE;
-  if (self->protection == NULL || (holders = lookup_holders (self, asset)) == NULL)
+  if (self->protection == NULL)
     return KS_PROTECTION_ONLY_ON_DEVICE;
+  /* A photo only in iCloud is no file of the source, so never counted: iCloud holds it. */
+  if ((holders = lookup_holders (self, asset)) == NULL)
+    return (icloud_flags (asset) & KS_ICLOUD_ONLY) && self->known ? KS_PROTECTION_ICLOUD_ONLY
+                                                                  : KS_PROTECTION_ONLY_ON_DEVICE;
 
   return ks_protection_classify (self->protection, *holders, icloud_flags (asset), out_missing, NULL);
 }

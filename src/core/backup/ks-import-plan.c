@@ -17,6 +17,7 @@
 #include "ks-asset.h"
 #include "ks-asset-grouper.h"
 #include "ks-import-job-private.h"
+#include "ks-protection-icloud.h"
 #include "ks-photos-db.h"
 
 static gboolean
@@ -67,22 +68,14 @@ collect_file_cb (KsSource           *source,
 static void
 record_inventory (KsImportRun *run)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) files = ks_protection_dup_primary_files (run->assets);
   g_autoptr(GError) error = NULL;
 
-  for (guint i = 0; i < run->assets->len; i++)
-    {
-      KsAssetFile *primary = ks_asset_get_primary (g_ptr_array_index (run->assets, i));
-      KsCatalogSourceFile *file = g_new0 (KsCatalogSourceFile, 1);
-
-      /* borrowed: the assets outlive the array */
-      file->path = (char *)ks_asset_file_get_path (primary);
-      file->size = ks_asset_file_get_size (primary);
-      file->mtime = ks_asset_file_get_mtime (primary);
-      g_ptr_array_add (files, file);
-    }
-
   if (!ks_catalog_replace_inventory (run->self->catalog, ks_source_get_id (run->source), files, &error))
+    g_message ("Catalog: %s", error->message);
+  /* And what iCloud holds of it, which the inventory has no room for. */
+  else if (!ks_protection_store_icloud (run->self->catalog, ks_source_get_id (run->source), run->assets,
+                                        run->self->result->not_on_device, &error))
     g_message ("Catalog: %s", error->message);
 }
 

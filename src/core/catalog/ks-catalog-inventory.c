@@ -85,43 +85,38 @@ out:
   return ok;
 }
 
-/**
- * ks_catalog_dup_inventory_holders:
- * @destination_ids: (array zero-terminated=1): the destinations to look in, a bit each (at
- *   most 64)
- * @out_listed_at: (out) (optional): when the source was listed (unix seconds), 0 if never
- *
- * For each asset of @source_id's last inventory, the destinations that hold a verified copy
- * of its primary file as it was then.
- *
- * Returns: (transfer full) (element-type guint64): one set of holders per asset
- */
-GArray *
-ks_catalog_dup_inventory_holders (KsCatalog          *self,
-                                  const char         *source_id,
-                                  const char * const *destination_ids,
-                                  gint64             *out_listed_at)
+typedef struct
 {
-  GArray *holders = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autoptr(GHashTable) by_hash = NULL;     /* hash → guint64 * (the destinations holding it) */
-  g_autoptr(GHashTable) by_path = NULL;     /* path → hash, for files as the catalog hashed them */
+  char    *hash;
+  guint64  size;
+  gint64   mtime;
+} Hashed;
+
+static void
+hashed_free (gpointer data)
+{
+  Hashed *hashed = data;
+
+  g_free (hashed->hash);
+  g_free (hashed);
+}
+
+/* Three scans joined here rather than a lookup per asset: a library of 50,000 photos is summed
+ * up in a fraction of the time index seeks on 64-character hashes take. The first two: which
+ * of @destination_ids hold each content (hash → guint64 *), and each of @source_id's hashed
+ * files (path → Hashed *). */
+static void
+scan_copies_and_files_locked (KsCatalog           *self,
+                              const char          *source_id,
+                              const char * const  *destination_ids,
+                              guint                n_ids,
+                              GHashTable         **out_by_hash,
+                              GHashTable         **out_by_path)
+{
+  GHashTable *by_hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTable *by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, hashed_free);
   g_autoptr(GString) sql = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
-  gint64 listed_at = 0;
-  guint n_ids = 0;
-
-  g_return_val_if_fail (KS_IS_CATALOG (self), holders);
-  g_return_val_if_fail (source_id != NULL, holders);
-
-  while (destination_ids != NULL && destination_ids[n_ids] != NULL && n_ids < 64)
-    n_ids++;
-
-  /* Three scans joined here rather than a lookup per asset: a library of 50,000 photos is
-   * summed up in a fraction of the time index seeks on 64-character hashes take. */
-  by_hash = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  g_mutex_lock (&self->mutex);
 
   g_string_append (sql, "SELECT hash, destination_id FROM copies WHERE destination_id IN (");
   for (guint i = 0; i < n_ids; i++)
@@ -151,41 +146,152 @@ ks_catalog_dup_inventory_holders (KsCatalog          *self,
     }
   g_clear_pointer (&stmt, sqlite3_finalize);
 
-  /* Only a file whose size and mtime are as listed vouches for its hash (as for lookups). */
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT s.path, s.hash FROM source_files s JOIN source_inventory i"
-                          " ON i.source_id = s.source_id AND i.path = s.path"
-                          " AND i.size = s.size AND i.mtime = s.mtime"
-                          " WHERE s.source_id = ?1", -1, &stmt, NULL) == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, source_id, -1, SQLITE_STATIC);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          const char *path = (const char *)sqlite3_column_text (stmt, 0);
-          const char *hash = (const char *)sqlite3_column_text (stmt, 1);
-
-          if (path != NULL && hash != NULL)
-            g_hash_table_replace (by_path, g_strdup (path), g_strdup (hash));
-        }
-    }
-  else
-    g_message ("Catalog: cannot read the source's files: %s", sqlite3_errmsg (self->db));
-  g_clear_pointer (&stmt, sqlite3_finalize);
-
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT path, listed_at FROM source_inventory WHERE source_id = ?1",
+                          "SELECT path, hash, size, mtime FROM source_files WHERE source_id = ?1",
                           -1, &stmt, NULL) == SQLITE_OK)
     {
       sqlite3_bind_text (stmt, 1, source_id, -1, SQLITE_STATIC);
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
           const char *path = (const char *)sqlite3_column_text (stmt, 0);
-          const char *hash = path ? g_hash_table_lookup (by_path, path) : NULL;
-          const guint64 *set = hash ? g_hash_table_lookup (by_hash, hash) : NULL;
-          guint64 value = set ? *set : 0;
+          const char *hash = (const char *)sqlite3_column_text (stmt, 1);
+          Hashed *hashed;
 
-          listed_at = MAX (listed_at, sqlite3_column_int64 (stmt, 1));
+          if (path == NULL || hash == NULL)
+            continue;
+          hashed = g_new0 (Hashed, 1);
+          hashed->hash = g_strdup (hash);
+          hashed->size = sqlite3_column_int64 (stmt, 2);
+          hashed->mtime = sqlite3_column_int64 (stmt, 3);
+          g_hash_table_replace (by_path, g_strdup (path), hashed);
+        }
+    }
+  else
+    g_message ("Catalog: cannot read the source's files: %s", sqlite3_errmsg (self->db));
+  g_clear_pointer (&stmt, sqlite3_finalize);
+
+  *out_by_hash = by_hash;
+  *out_by_path = by_path;
+}
+
+/* Only a file whose size and mtime are as the catalog hashed them vouches for its hash (as
+ * for ks_catalog_lookup_source_file()). */
+static guint64
+holders_of (GHashTable *by_hash,
+            GHashTable *by_path,
+            const char *path,
+            guint64     size,
+            gint64      mtime)
+{
+  const Hashed *hashed = path ? g_hash_table_lookup (by_path, path) : NULL;
+  const guint64 *set;
+
+  if (hashed == NULL || hashed->size != size || hashed->mtime != mtime)
+    return 0;
+  set = g_hash_table_lookup (by_hash, hashed->hash);
+  return set ? *set : 0;
+}
+
+static guint
+count_ids (const char * const *destination_ids)
+{
+  guint n_ids = 0;
+
+  while (destination_ids != NULL && destination_ids[n_ids] != NULL && n_ids < 64)
+    n_ids++;
+  return n_ids;
+}
+
+/**
+ * ks_catalog_dup_holders:
+ * @files: (element-type KsCatalogSourceFile): files of @source_id (path, size, mtime; hashes
+ *   are ignored)
+ * @destination_ids: (array zero-terminated=1): the destinations to look in, a bit each (at
+ *   most 64)
+ *
+ * For each of @files, the destinations that hold a verified copy of its content, as the
+ * catalog hashed it at that size and mtime (0 for a file not hashed, or changed since).
+ *
+ * Returns: (transfer full) (element-type guint64): one set of holders per file, in order
+ */
+GArray *
+ks_catalog_dup_holders (KsCatalog          *self,
+                        const char         *source_id,
+                        GPtrArray          *files,
+                        const char * const *destination_ids)
+{
+  GArray *holders = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GHashTable) by_hash = NULL;
+  g_autoptr(GHashTable) by_path = NULL;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), holders);
+  g_return_val_if_fail (source_id != NULL && files != NULL, holders);
+
+  g_mutex_lock (&self->mutex);
+  scan_copies_and_files_locked (self, source_id, destination_ids, count_ids (destination_ids),
+                                &by_hash, &by_path);
+  g_mutex_unlock (&self->mutex);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      const KsCatalogSourceFile *file = g_ptr_array_index (files, i);
+      guint64 value = holders_of (by_hash, by_path, file->path, file->size, file->mtime);
+
+      g_array_append_val (holders, value);
+    }
+
+  return holders;
+}
+
+/**
+ * ks_catalog_dup_inventory_holders:
+ * @destination_ids: (array zero-terminated=1): the destinations to look in, a bit each (at
+ *   most 64)
+ * @out_listed_at: (out) (optional): when the source was listed (unix seconds), 0 if never
+ * @out_paths: (out) (optional) (transfer full) (element-type utf8): each asset's primary
+ *   file, in the order of the holders
+ *
+ * For each asset of @source_id's last inventory, the destinations that hold a verified copy
+ * of its primary file as it was then.
+ *
+ * Returns: (transfer full) (element-type guint64): one set of holders per asset
+ */
+GArray *
+ks_catalog_dup_inventory_holders (KsCatalog          *self,
+                                  const char         *source_id,
+                                  const char * const *destination_ids,
+                                  gint64             *out_listed_at,
+                                  GPtrArray         **out_paths)
+{
+  GArray *holders = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(GHashTable) by_hash = NULL;
+  g_autoptr(GHashTable) by_path = NULL;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  gint64 listed_at = 0;
+
+  g_return_val_if_fail (KS_IS_CATALOG (self), holders);
+  g_return_val_if_fail (source_id != NULL, holders);
+
+  g_mutex_lock (&self->mutex);
+
+  scan_copies_and_files_locked (self, source_id, destination_ids, count_ids (destination_ids),
+                                &by_hash, &by_path);
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT path, size, mtime, listed_at FROM source_inventory WHERE source_id = ?1",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, source_id, -1, SQLITE_STATIC);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *path = (const char *)sqlite3_column_text (stmt, 0);
+          guint64 value = holders_of (by_hash, by_path, path, sqlite3_column_int64 (stmt, 1),
+                                      sqlite3_column_int64 (stmt, 2));
+
+          listed_at = MAX (listed_at, sqlite3_column_int64 (stmt, 3));
           g_array_append_val (holders, value);
+          g_ptr_array_add (paths, g_strdup (path ? path : ""));
         }
     }
   else
@@ -196,5 +302,7 @@ ks_catalog_dup_inventory_holders (KsCatalog          *self,
 
   if (out_listed_at != NULL)
     *out_listed_at = listed_at;
+  if (out_paths != NULL)
+    *out_paths = g_steal_pointer (&paths);
   return holders;
 }

@@ -233,7 +233,12 @@ gboolean      ks_catalog_replace_inventory   (KsCatalog          *self,
 GArray       *ks_catalog_dup_inventory_holders (KsCatalog        *self,
                                                 const char       *source_id,
                                                 const char * const *destination_ids,
-                                                gint64           *out_listed_at);
+                                                gint64           *out_listed_at,
+                                                GPtrArray       **out_paths);
+GArray       *ks_catalog_dup_holders         (KsCatalog          *self,
+                                              const char         *source_id,
+                                              GPtrArray          *files,
+                                              const char * const *destination_ids);
 GPtrArray    *ks_catalog_list_devices        (KsCatalog     *self);
 GPtrArray    *ks_catalog_list_destinations   (KsCatalog     *self);
 KsCatalogSummary *ks_catalog_get_summary     (KsCatalog     *self);
