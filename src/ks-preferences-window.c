@@ -352,7 +352,10 @@ plan_changed_cb (KsPreferencesWindow *self)
 
           ks_jpeg_copy_row_set_example (KS_JPEG_COPY_ROW (jpeg_row), self->layout_preview);
           gtk_list_box_append (self->jpeg_list, jpeg_row);
-          gtk_list_box_append (self->library_views_list, ks_library_views_row_new (self->plan, dest));
+          /* Sidecars and links need a file system of our own (not a server through rclone). */
+          if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_FOLDER ||
+              ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_DRIVE)
+            gtk_list_box_append (self->library_views_list, ks_library_views_row_new (self->plan, dest));
         }
       if (ks_offsite_row_applies (dest))
         gtk_list_box_append (self->offsite_list, ks_offsite_row_new (self->plan, dest));

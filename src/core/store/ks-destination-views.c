@@ -519,8 +519,9 @@ fill_album (AlbumsRun   *run,
                   return ks_set_errno_error (error, errsv, "Cannot link %s in %s/%s", name, run->where, link_dir);
                 }
             }
-          run->probed = TRUE;
         }
+      /* A link made, or one already there: the medium takes this kind. */
+      run->probed = TRUE;
       if (run->links == KS_ALBUM_LINKS_LIST)
         {
           /* The medium took no link at all: this album, and every other, gets a list. */
