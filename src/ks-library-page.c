@@ -40,6 +40,8 @@ struct _KsLibraryPage
   KsDevice       *device;
   KsAssetModel   *asset_model;
   GCancellable   *load_cancellable;
+  GCancellable   *update_cancellable;  /* while an update reads the library again */
+  gboolean        update_again;        /* asked for one meanwhile */
   KsCopyCounter  *backup_index;
   GCancellable   *index_cancellable;
   KsProtection   *protection;
@@ -348,6 +350,59 @@ load_library_cb (GObject      *object,
   ks_library_page_update_spinner (self);
   g_signal_emit (self, signals[CHANGED], 0);
   ks_library_page_refresh_backups (self);
+  if (self->update_again)
+    ks_library_page_update (self);
+}
+
+static void
+update_library_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(KsLibraryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ks_asset_model_update_finish (KS_ASSET_MODEL (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* What was read stays; the next update (or the next plug-in) reads it again. */
+      g_message ("Could not read the library again: %s", error->message);
+    }
+  if (KS_ASSET_MODEL (object) != self->asset_model)
+    return;
+
+  g_clear_object (&self->update_cancellable);
+  g_signal_emit (self, signals[CHANGED], 0);
+  ks_library_page_refresh_backups (self);
+  if (self->update_again)
+    ks_library_page_update (self);
+}
+
+/**
+ * ks_library_page_update:
+ *
+ * Reads the library shown again, keeping the grid as it is: new photos appear in their
+ * places, gone ones go (the Demo iPhone's library grows while it is shown). One update at a
+ * time; one asked for meanwhile runs after it, or after the library is read.
+ */
+void
+ks_library_page_update (KsLibraryPage *self)
+{
+  g_return_if_fail (KS_IS_LIBRARY_PAGE (self));
+
+  if (self->asset_model == NULL || self->source == NULL)
+    return;
+  if (self->update_cancellable != NULL || ks_asset_model_get_loading (self->asset_model))
+    {
+      self->update_again = TRUE;
+      return;
+    }
+
+  self->update_again = FALSE;
+  self->update_cancellable = g_cancellable_new ();
+  ks_asset_model_update_async (self->asset_model, self->update_cancellable,
+                               update_library_cb, g_object_ref (self));
 }
 
 /**
@@ -364,6 +419,9 @@ ks_library_page_clear (KsLibraryPage *self)
   g_clear_object (&self->load_cancellable);
   g_cancellable_cancel (self->index_cancellable);
   g_clear_object (&self->index_cancellable);
+  g_cancellable_cancel (self->update_cancellable);
+  g_clear_object (&self->update_cancellable);
+  self->update_again = FALSE;
 
   if (self->asset_model != NULL)
     g_signal_handlers_disconnect_by_func (self->asset_model, asset_model_changed_cb, self);

@@ -31,6 +31,7 @@ void           ks_library_page_show_device      (KsLibraryPage       *self,
 void           ks_library_page_show_folder      (KsLibraryPage       *self,
                                                  const char          *path);
 void           ks_library_page_clear            (KsLibraryPage       *self);
+void           ks_library_page_update           (KsLibraryPage       *self);
 GListModel    *ks_library_page_get_assets       (KsLibraryPage       *self);
 KsSource      *ks_library_page_get_source       (KsLibraryPage       *self);
 const char    *ks_library_page_get_udid         (KsLibraryPage       *self);

@@ -35,6 +35,7 @@ struct _KsSidebar
 
   GSettings            *settings;
   GListModel           *devices;
+  KsDemoLibrary        *demo;
   GtkFileChooserNative *folder_chooser;
   char                 *selected_folder;
 };
@@ -134,7 +135,27 @@ static GtkWidget *
 create_source_row (gpointer item,
                    gpointer user_data)
 {
-  return ks_source_row_new (KS_DEVICE (item));
+  KsSidebar *self = user_data;
+  GtkWidget *row = ks_source_row_new (KS_DEVICE (item));
+
+  ks_source_row_set_demo_library (KS_SOURCE_ROW (row), self->demo);
+  return row;
+}
+
+/**
+ * ks_sidebar_set_demo_library:
+ * @demo: (nullable): the Demo iPhone's library while it is made
+ *
+ * The Demo iPhone's row, made from now on, says how far making its library is.
+ */
+void
+ks_sidebar_set_demo_library (KsSidebar     *self,
+                             KsDemoLibrary *demo)
+{
+  g_return_if_fail (KS_IS_SIDEBAR (self));
+  g_return_if_fail (!demo || KS_IS_DEMO_LIBRARY (demo));
+
+  g_set_object (&self->demo, demo);
 }
 
 /**
@@ -155,7 +176,7 @@ ks_sidebar_set_devices (KsSidebar  *self,
     g_signal_handlers_disconnect_by_func (self->devices, ks_sidebar_update_placeholder, self);
   g_set_object (&self->devices, devices);
 
-  gtk_list_box_bind_model (self->source_list, devices, create_source_row, NULL, NULL);
+  gtk_list_box_bind_model (self->source_list, devices, create_source_row, self, NULL);
   if (devices != NULL)
     g_signal_connect_object (devices, "items-changed",
                              G_CALLBACK (ks_sidebar_update_placeholder), self,
@@ -501,6 +522,7 @@ ks_sidebar_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), KS_TYPE_SIDEBAR);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->demo);
 
   G_OBJECT_CLASS (ks_sidebar_parent_class)->dispose (object);
 }

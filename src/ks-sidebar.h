@@ -38,6 +38,8 @@ void         ks_sidebar_show_backup_state  (KsSidebar  *self,
                                             guint       n_items,
                                             guint       n_missing);
 
+void         ks_sidebar_set_demo_library   (KsSidebar     *self,
+                                            KsDemoLibrary *demo);
 void         ks_sidebar_set_library        (KsSidebar  *self,
                                             KsPhotosDb *library);
 void         ks_sidebar_set_backup_plan    (KsSidebar    *self,

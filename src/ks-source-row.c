@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-backup-source.h"
+#include "ks-demo-library.h"
 #include "ks-source-row.h"
 
 struct _KsSourceRow
@@ -30,11 +31,13 @@ struct _KsSourceRow
   char          *backup_name;     /* a device backup's folder: the phone's name */
   char          *backup_details;  /* … and its date, size, encryption */
   GCancellable  *cancellable;
+  KsDemoLibrary *demo;            /* the Demo iPhone's library, while it is made */
 
   /* Child widgets */
   GtkWidget     *name_label;
   GtkWidget     *model_label;
   GtkWidget     *status_label;
+  GtkWidget     *progress_bar;
   GtkWidget     *icon;
 };
 
@@ -79,6 +82,7 @@ ks_source_row_update (KsSourceRow *self)
   const char *ios = self->device ? ks_device_get_ios_version (self->device) : NULL;
   KsDeviceState state = self->device ? ks_device_get_state (self->device) : KS_DEVICE_STATE_READY;
   const char *status;
+  g_autofree char *preparing = NULL;
 
   if (self->folder != NULL)
     {
@@ -101,7 +105,27 @@ ks_source_row_update (KsSourceRow *self)
   gtk_label_set_text (GTK_LABEL (self->model_label), model ? model : "");
   gtk_widget_set_visible (self->model_label, model != NULL);
 
-  if (state == KS_DEVICE_STATE_READY)
+  if (self->demo != NULL && ks_demo_library_get_preparing (self->demo))
+    {
+      guint made = ks_demo_library_get_made (self->demo);
+      guint total = ks_demo_library_get_total (self->demo);
+
+      if (total > 0)
+        /* Translators: the Demo iPhone's photo library is being made, e.g. "… 36 of 240" */
+        preparing = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "Preparing the demo library… %'u of %'u",
+                                                  "Preparing the demo library… %'u of %'u", total),
+                                     made, total);
+      else
+        preparing = g_strdup (_("Preparing the demo library…"));
+      gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar),
+                                     total > 0 ? (double) made / total : 0.0);
+    }
+  gtk_widget_set_visible (self->progress_bar, preparing != NULL);
+
+  if (preparing != NULL && state == KS_DEVICE_STATE_READY)
+    status = preparing;
+  else if (state == KS_DEVICE_STATE_READY)
     status = self->backup_state ? self->backup_state : "";
   else
     status = ks_device_state_describe (state);
@@ -234,6 +258,30 @@ ks_source_row_new_for_folder (const char *path)
   return GTK_WIDGET (self);
 }
 
+/**
+ * ks_source_row_set_demo_library:
+ * @demo: (nullable): the Demo iPhone's library being made
+ *
+ * If this row is the Demo iPhone's, it says how far making its library is, with a
+ * progress bar, until it is done.
+ */
+void
+ks_source_row_set_demo_library (KsSourceRow   *self,
+                                KsDemoLibrary *demo)
+{
+  g_return_if_fail (KS_IS_SOURCE_ROW (self));
+  g_return_if_fail (!demo || KS_IS_DEMO_LIBRARY (demo));
+
+  if (demo == NULL || self->device == NULL
+      || g_strcmp0 (ks_device_get_udid (self->device), ks_demo_library_get_udid (demo)) != 0)
+    return;
+
+  g_set_object (&self->demo, demo);
+  g_signal_connect_object (demo, "changed", G_CALLBACK (ks_source_row_update), self,
+                           G_CONNECT_SWAPPED);
+  ks_source_row_update (self);
+}
+
 /* Returns: (nullable): the folder of a folder row */
 const char *
 ks_source_row_get_folder (KsSourceRow *self)
@@ -295,6 +343,7 @@ ks_source_row_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->demo);
   g_clear_object (&self->device);
   g_clear_pointer (&self->backup_name, g_free);
   g_clear_pointer (&self->backup_details, g_free);
@@ -353,6 +402,10 @@ ks_source_row_init (KsSourceRow *self)
   gtk_box_append (GTK_BOX (labels), self->name_label);
   gtk_box_append (GTK_BOX (labels), self->model_label);
   gtk_box_append (GTK_BOX (labels), self->status_label);
+  self->progress_bar = gtk_progress_bar_new ();
+  gtk_widget_set_visible (self->progress_bar, FALSE);
+  gtk_widget_set_margin_top (self->progress_bar, 4);
+  gtk_box_append (GTK_BOX (labels), self->progress_bar);
   gtk_box_append (GTK_BOX (box), labels);
 
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (self), box);

@@ -11,6 +11,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ks-demo-library.h"
 #include "ks-device.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,8 @@ const char *ks_source_row_get_folder       (KsSourceRow *self);
 KsDevice   *ks_source_row_get_device       (KsSourceRow *self);
 void        ks_source_row_set_backup_state (KsSourceRow *self,
                                             const char  *text);
+void        ks_source_row_set_demo_library (KsSourceRow   *self,
+                                            KsDemoLibrary *demo);
 void        ks_source_row_set_fallback_name (KsSourceRow *self,
                                              const char  *name);
 const char *ks_source_row_get_status       (KsSourceRow *self);

@@ -15,6 +15,7 @@
 
 #include "ks-asset-model.h"
 #include "ks-copy-counter.h"
+#include "ks-demo-library.h"
 #include "ks-backup-service.h"
 #include "ks-device-monitor.h"
 #include "ks-device-status-page.h"
@@ -47,6 +48,7 @@ struct _KsWindow
   /* Owned references */
   GSettings            *settings;
   KsDeviceMonitor      *monitor;
+  KsDemoLibrary        *demo;          /* the Demo iPhone's library, while it is made */
   KsThumbnailer        *thumbnailer;
   KsDevice             *device;
   GSignalGroup         *device_signals;

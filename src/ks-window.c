@@ -652,6 +652,17 @@ backup_service_notify_cb (KsWindow      *self,
   _ks_window_set_backup_service (self, ks_application_get_backup_service (app));
 }
 
+/* More of the Demo iPhone's library is made: the grid shows it, if it shows that iPhone. */
+static void
+demo_changed_cb (KsWindow *self)
+{
+  g_assert (KS_IS_WINDOW (self));
+
+  if (g_strcmp0 (ks_library_page_get_udid (self->library_page),
+                 ks_demo_library_get_udid (self->demo)) == 0)
+    ks_library_page_update (self->library_page);
+}
+
 /* "application" is not a construct property, so it arrives after constructed(). */
 static void
 ks_window_application_notify_cb (KsWindow *self)
@@ -683,6 +694,14 @@ ks_window_application_notify_cb (KsWindow *self)
                            G_CALLBACK (monitor_notify_cb), self,
                            G_CONNECT_SWAPPED);
   devices = ks_device_monitor_get_devices (self->monitor);
+  /* Started by keepsake-demo while it makes the Demo iPhone's library. */
+  self->demo = ks_demo_library_new_from_environment ();
+  if (self->demo != NULL)
+    {
+      ks_sidebar_set_demo_library (self->sidebar, self->demo);
+      g_signal_connect_object (self->demo, "changed", G_CALLBACK (demo_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
   /* The sidebar makes its rows first: the handler below finds them. */
   ks_sidebar_set_devices (self->sidebar, devices);
   g_signal_connect_object (devices, "items-changed",
@@ -742,6 +761,7 @@ ks_window_dispose (GObject *object)
 
   g_clear_object (&self->device_signals);
   g_clear_object (&self->monitor);
+  g_clear_object (&self->demo);
   g_clear_object (&self->thumbnailer);
   g_clear_object (&self->settings);
 

@@ -5,10 +5,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* keepsake-cli verify --to DIR: the core's KsVerifyJob re-reads every file the folder's own
- * index lists. A file that is gone is MISSING; one with other content, or with something
- * unreadable in its place (a symlink, a folder, an I/O error), is DAMAGED. Either gives
- * exit status 10. */
+/* keepsake-cli verify --to DIR [--repair]: the core's KsVerifyJob re-reads every file the
+ * folder's own index lists, JPEG copies included. A file that is gone is MISSING; one with
+ * other content, or with something unreadable in its place (a symlink, a folder, an I/O
+ * error), is DAMAGED; a JPEG copy says so (the photo itself is not lost). Either gives exit
+ * status 10. --repair forgets them in the folder's index (and the catalog), so the next
+ * backup stores the photo again, or makes the JPEG copy again, beside the damaged file. */
 
 #include "config.h"
 
@@ -51,12 +53,19 @@ run_cb (GObject      *object,
   run->done = TRUE;
 }
 
+/* @derived: the JPEG copies of @entries, else the copies of photos */
 static void
 add_paths (GPtrArray *paths,
-           GPtrArray *entries)
+           GPtrArray *entries,
+           gboolean   derived)
 {
   for (guint i = 0; i < entries->len; i++)
-    g_ptr_array_add (paths, ((KsDestinationEntry *) g_ptr_array_index (entries, i))->relative_path);
+    {
+      KsDestinationEntry *entry = g_ptr_array_index (entries, i);
+
+      if ((entry->original_hash != NULL) == derived)
+        g_ptr_array_add (paths, entry->relative_path);
+    }
 }
 
 static void
@@ -73,13 +82,19 @@ print_json_paths (KsJson     *json,
 
 static void
 print_text_paths (const char *label,
-                  GPtrArray  *paths)
+                  GPtrArray  *paths,
+                  gboolean    derived)
 {
   for (guint i = 0; i < paths->len; i++)
     {
       g_autofree char *p = ks_cli_printable (g_ptr_array_index (paths, i));
 
-      g_print ("%s  %s\n", label, p);
+      if (derived)
+        /* Translators: after a damaged or missing file's name: it is a JPEG copy of a HEIC
+         * photo, not a backup of the photo itself */
+        g_print ("%s  %s  %s\n", label, p, _("(JPEG copy)"));
+      else
+        g_print ("%s  %s\n", label, p);
     }
 }
 
@@ -91,10 +106,15 @@ print_result (KsCli                *cli,
 {
   g_autoptr(GPtrArray) damaged = g_ptr_array_new ();   /* borrowed relative paths */
   g_autoptr(GPtrArray) missing = g_ptr_array_new ();
+  g_autoptr(GPtrArray) damaged_jpeg = g_ptr_array_new ();
+  g_autoptr(GPtrArray) missing_jpeg = g_ptr_array_new ();
 
-  add_paths (damaged, result->changed);
-  add_paths (damaged, result->unreadable);
-  add_paths (missing, result->missing);
+  add_paths (damaged, result->changed, FALSE);
+  add_paths (damaged, result->unreadable, FALSE);
+  add_paths (missing, result->missing, FALSE);
+  add_paths (damaged_jpeg, result->changed, TRUE);
+  add_paths (damaged_jpeg, result->unreadable, TRUE);
+  add_paths (missing_jpeg, result->missing, TRUE);
 
   if (cli->json)
     {
@@ -107,18 +127,30 @@ print_result (KsCli                *cli,
       ks_json_member_int (json, "ok", result->ok);
       print_json_paths (json, "damaged", damaged);
       print_json_paths (json, "missing", missing);
+      ks_json_member_int (json, "jpeg_copies_checked", result->derived_checked);
+      print_json_paths (json, "damaged_jpeg_copies", damaged_jpeg);
+      print_json_paths (json, "missing_jpeg_copies", missing_jpeg);
+      ks_json_member_int (json, "forgotten", result->forgotten);
       ks_json_member_int (json, "exit_code", exit_code);
       ks_json_end_object (json);
       ks_cli_print_json (json);
     }
   else
     {
-      print_text_paths ("DAMAGED", damaged);
-      print_text_paths ("MISSING", missing);
+      print_text_paths ("DAMAGED", damaged, FALSE);
+      print_text_paths ("MISSING", missing, FALSE);
+      print_text_paths ("DAMAGED", damaged_jpeg, TRUE);
+      print_text_paths ("MISSING", missing_jpeg, TRUE);
       g_print (ngettext ("%u file checked: %u ok, %u damaged, %u missing\n",
                          "%u files checked: %u ok, %u damaged, %u missing\n",
                          result->checked),
-               result->checked, result->ok, damaged->len, missing->len);
+               result->checked, result->ok, damaged->len + damaged_jpeg->len,
+               missing->len + missing_jpeg->len);
+      if (result->forgotten > 0)
+        g_print (ngettext ("%u file forgotten: the next backup stores it again\n",
+                           "%u files forgotten: the next backup stores them again\n",
+                           result->forgotten),
+                 result->forgotten);
     }
 }
 
@@ -131,8 +163,13 @@ ks_cli_verify (KsCli  *cli,
   g_autoptr(KsDestination) destination = NULL;
   g_autoptr(KsVerifyJob) job = NULL;
   g_autoptr(KsVerifyResult) result = NULL;
+  g_autoptr(KsCatalog) catalog = NULL;
+  g_autoptr(KsBackupPlan) plan = NULL;
+  gboolean repair = FALSE;
   const GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("Backup folder to check"), "DIR" },
+    { "repair", 0, 0, G_OPTION_ARG_NONE, &repair,
+      N_("Forget the damaged and missing files, so the next backup stores them (or makes the JPEG copies) again"), NULL },
     { NULL }
   };
   VerifyRun run = { cli, NULL, NULL, FALSE, 0 };
@@ -155,10 +192,14 @@ ks_cli_verify (KsCli  *cli,
       return KS_EXIT_DESTINATION;
     }
 
-  /* No catalog: checking a folder changes nothing but what it reports. */
+  /* No catalog: checking a folder changes nothing but what it reports. A repair forgets
+   * in the catalog too, when there is one. */
+  if (repair && (ret = ks_cli_open_plan (cli, "verify", FALSE, &catalog, &plan)) != KS_EXIT_OK)
+    return ret;
   if (destination == NULL)
     destination = KS_DESTINATION (ks_folder_destination_new (to));
-  job = ks_verify_job_new (destination, NULL);
+  job = ks_verify_job_new (destination, catalog);
+  ks_verify_job_set_repair (job, repair);
   ks_verify_job_set_progress (job, progress_cb, &run);
   ks_verify_job_run_async (job, cli->cancellable, run_cb, &run);
   while (!run.done)

@@ -202,14 +202,17 @@ def test_unavailable_destination(tmp):
 
 
 def derived_entries(dest):
-    """[(original sha256, sha256, relative path)] of the index's derived (JPEG copy) lines."""
-    out = []
+    """[(original sha256, sha256, relative path)] of the index's derived (JPEG copy) lines,
+    less those a "forget-derived <original>" line dropped (the last line for an original wins)."""
+    out = {}
     with open(os.path.join(dest, '.keepsake', 'index'), 'rb') as f:
         for line in f.read().split(b'\n'):
             if line.startswith(b'derived '):
                 _, original, h, _, rel = line.split(b' ', 4)
-                out.append((original.decode(), h.decode(), rel))
-    return out
+                out[original.decode()] = (original.decode(), h.decode(), rel)
+            elif line.startswith(b'forget-derived '):
+                out.pop(line.split(b' ')[1].decode(), None)
+    return list(out.values())
 
 
 def test_jpeg_copies(tmp):
@@ -275,6 +278,62 @@ def test_jpeg_copies(tmp):
     assert doc['jpeg_copies'] == {'enabled': True, 'placement': 'beside', 'quality': 75}, doc
 def run(*argv):
     return subprocess.run(argv, capture_output=True, text=True)
+
+
+def test_verify_jpeg_copies(tmp):
+    """verify re-reads the JPEG copies too: a flipped byte in one is reported by its name as a
+    damaged JPEG copy (exit 10), not as a damaged photo; verify alone changes nothing, and
+    --repair forgets it, so the next backup makes it again (beside the damaged file, which
+    stays); then verify is clean."""
+    media, dest = os.path.join(tmp, 'phone'), os.path.join(tmp, 'Backups')
+    make_sample_library(media, 10, seed=41)
+    os.makedirs(dest)
+    env = env_for(None, tmp)
+    source = os.path.join(media, 'DCIM')
+    cli_json(['destinations', 'add', dest, '--jpeg-copies'], env, expect=0)
+    rc, doc, _ = cli_json(['backup', '--source', source], env, expect=0)
+    derived = derived_entries(dest)
+    n_copies = len(index_entries(dest))
+    assert len(derived) > 0 and doc['jpeg_copies']['made'] == len(derived), doc
+
+    rc, doc, _ = cli_json(['verify', '--to', dest], env, expect=0)
+    assert doc['checked'] == n_copies + len(derived) and doc['ok'] == doc['checked'], doc
+    assert doc['jpeg_copies_checked'] == len(derived), doc
+    assert doc['damaged_jpeg_copies'] == [] and doc['missing_jpeg_copies'] == [], doc
+
+    original, victim_hash, victim = sorted(derived)[0]
+    path = os.path.join(os.fsencode(dest), victim)
+    with open(path, 'r+b') as f:
+        f.seek(os.path.getsize(path) // 2)
+        b = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([b[0] ^ 0x40]))
+    damaged_bytes = open(path, 'rb').read()
+
+    rc, doc, _ = cli_json(['verify', '--to', dest], env, expect=EXIT['damaged'])
+    assert [d.encode() for d in doc['damaged_jpeg_copies']] == [victim], doc
+    assert doc['damaged'] == [] and doc['missing'] == [] and doc['missing_jpeg_copies'] == [], doc
+    assert doc['ok'] == doc['checked'] - 1 and doc['forgotten'] == 0, doc
+    rc, out, _ = cli(['verify', '--to', dest], env, expect=EXIT['damaged'])
+    line = [l for l in out.splitlines() if l.startswith('DAMAGED')]
+    assert len(line) == 1 and os.fsdecode(victim) in line[0] and '(JPEG copy)' in line[0], out
+    # Reporting changed nothing: the next backup still finds its JPEG copy "present".
+    rc, doc, _ = cli_json(['backup', '--source', source], env, expect=0)
+    assert doc['jpeg_copies']['made'] == 0, doc
+
+    rc, doc, _ = cli_json(['verify', '--to', dest, '--repair'], env, expect=EXIT['damaged'])
+    assert [d.encode() for d in doc['damaged_jpeg_copies']] == [victim] and doc['forgotten'] == 1, doc
+    assert original not in {d[0] for d in derived_entries(dest)}
+    # The photo itself is still a copy in the index, untouched.
+    assert original in index_entries(dest)
+
+    rc, doc, _ = cli_json(['backup', '--source', source], env, expect=0)
+    assert doc['jpeg_copies']['made'] == 1 and doc['jpeg_copies']['failed'] == 0, doc
+    remade = {d[0]: d for d in derived_entries(dest)}[original]
+    assert remade[2] != victim and sha256(os.path.join(os.fsencode(dest), remade[2])) == remade[1]
+    assert open(path, 'rb').read() == damaged_bytes, 'the damaged file is left where it was'
+    rc, doc, _ = cli_json(['verify', '--to', dest], env, expect=0)
+    assert doc['jpeg_copies_checked'] == len(derived) and doc['ok'] == doc['checked'], doc
 
 
 def test_drive(tmp):
@@ -351,5 +410,7 @@ run_tests([
     ('backup with an empty plan: the sentence naming destinations add, exit 2', test_empty_plan),
     ('a plan folder that is gone: the others filled, exit 7', test_unavailable_destination),
     ('JPEG copies: add --jpeg-copies, made once, derived in the index, set on/off', test_jpeg_copies),
+    ('verify checks the JPEG copies; --repair lets the next backup make a damaged one again',
+     test_verify_jpeg_copies),
     ('a folder on a drive is added as a drive and found again mounted elsewhere', test_drive),
 ])

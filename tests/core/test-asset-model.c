@@ -622,6 +622,95 @@ test_folder_source (void)
   }
 }
 
+static void
+update_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ks_asset_model_update_finish (KS_ASSET_MODEL (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+update_and_wait (KsAssetModel *model)
+{
+  gboolean done = FALSE;
+
+  ks_asset_model_update_async (model, NULL, update_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A library that grows while it is shown (the Demo iPhone's): an update adds what is new,
+ * drops what is gone, makes an asset again when its files changed, and leaves the others
+ * alone (the same objects, no items-changed over them). */
+static void
+test_update (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("ks-model-XXXXXX", &error);
+  g_autofree char *gone = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(KsFolderSource) source = NULL;
+  g_autoptr(KsAssetModel) model = NULL;
+  g_autoptr(KsAsset) kept = NULL;
+  Watch watch = { g_ptr_array_new_with_free_func (g_object_unref) };
+
+  g_assert_no_error (error);
+  write_file (root, "DCIM/100APPLE/IMG_0001.HEIC", "one", 1700000100);
+  write_file (root, "DCIM/100APPLE/IMG_0002.HEIC", "two", 1700000200);
+  write_file (root, "DCIM/100APPLE/IMG_0003.JPG", "three", 1700000300);
+
+  folder = g_file_new_for_path (root);
+  source = ks_folder_source_new (folder);
+  model = ks_asset_model_new (KS_SOURCE (source));
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &watch);
+  load_and_wait (model, &watch);
+  g_assert_no_error (watch.error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+  kept = g_object_ref (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0003.JPG"));
+
+  /* Nothing changed: nothing happens. */
+  watch.n_signals = 0;
+  update_and_wait (model);
+  g_assert_cmpuint (watch.n_signals, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+
+  /* New photos, one of them older than all; a photo gets its Live movie; one is gone. */
+  write_file (root, "DCIM/100APPLE/IMG_0004.PNG", "four", 1700000400);
+  write_file (root, "DCIM/100APPLE/IMG_0000.JPG", "zero", 1600000000);
+  write_file (root, "DCIM/100APPLE/IMG_0001.MOV", "one-live", 1700000100);
+  gone = g_build_filename (root, "DCIM/100APPLE/IMG_0002.HEIC", NULL);
+  g_assert_cmpint (g_unlink (gone), ==, 0);
+  update_and_wait (model);
+  assert_sorted_and_matches_shadow (model, &watch);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 4);
+  g_assert_nonnull (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0004.PNG"));
+  g_assert_nonnull (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0000.JPG"));
+  g_assert_null (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0002.HEIC"));
+  g_assert_true (ks_asset_is_live (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0001.HEIC")));
+  g_assert_true (ks_asset_model_lookup (model, "DCIM/100APPLE/IMG_0003.JPG") == kept);
+  {
+    g_autoptr(KsAsset) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr(KsAsset) last = g_list_model_get_item (G_LIST_MODEL (model), 3);
+
+    g_assert_cmpstr (ks_asset_get_key (first), ==, "DCIM/100APPLE/IMG_0004.PNG");
+    g_assert_cmpstr (ks_asset_get_key (last), ==, "DCIM/100APPLE/IMG_0000.JPG");
+  }
+
+  g_signal_handlers_disconnect_by_data (model, &watch);
+  g_ptr_array_unref (watch.shadow);
+  {
+    g_autoptr(GSubprocess) rm = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "rm", "-rf", root, NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait_check (rm, NULL, &error));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -636,6 +725,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Model/asset-model/cancel", test_cancel);
   g_test_add_func ("/Keepsake/Model/asset-model/folder-source", test_folder_source);
   g_test_add_func ("/Keepsake/Model/asset-model/capture-time-notify", test_capture_time_notify);
+  g_test_add_func ("/Keepsake/Model/asset-model/update", test_update);
 
   return g_test_run ();
 }

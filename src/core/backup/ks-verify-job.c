@@ -108,7 +108,9 @@ ks_verify_job_set_repair (KsVerifyJob *self,
 }
 
 /* A repair that cannot forget an entry fails the run: the entry would go on claiming a copy
- * that is not there, and the next import would not store the file again. */
+ * that is not there, and the next import would not store the file again. A JPEG copy (an
+ * entry with its original_hash) is forgotten as such, so the next run makes it again; it was
+ * never a copy in the catalog. */
 static gboolean
 forget (KsVerifyJob              *self,
         KsVerifyResult           *result,
@@ -116,19 +118,24 @@ forget (KsVerifyJob              *self,
         GError                  **error)
 {
   g_autoptr(GError) local_error = NULL;
+  gboolean ok;
 
   g_assert (KS_IS_VERIFY_JOB (self));
 
   if (!self->repair)
     return TRUE;
 
-  if (!ks_destination_forget (self->destination, entry->hash, &local_error))
+  if (entry->original_hash != NULL)
+    ok = ks_destination_forget_derived (self->destination, entry->original_hash, &local_error);
+  else
+    ok = ks_destination_forget (self->destination, entry->hash, &local_error);
+  if (!ok)
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                   "Cannot repair the index (%s): ", entry->relative_path);
       return FALSE;
     }
-  if (self->catalog != NULL)
+  if (self->catalog != NULL && entry->original_hash == NULL)
     ks_catalog_forget_copy (self->catalog, entry->hash, ks_destination_get_id (self->destination), NULL);
   result->forgotten++;
   return TRUE;
@@ -143,13 +150,65 @@ entry_copy_into (GPtrArray                *array,
   copy->hash = g_strdup (entry->hash);
   copy->size = entry->size;
   copy->relative_path = g_strdup (entry->relative_path);
+  copy->original_hash = g_strdup (entry->original_hash);
   g_ptr_array_add (array, copy);
+}
+
+/* Hashes @entry's file again and files it under ok, missing, changed or unreadable.
+ * Returns: %FALSE if the run must stop (cancelled, or a repair failed) */
+static gboolean
+check_entry (KsVerifyJob              *self,
+             KsVerifyResult           *result,
+             const KsDestinationEntry *entry,
+             GCancellable             *cancellable,
+             GError                  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+  guint64 size = 0;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  hash = ks_destination_hash_file (self->destination, entry->relative_path, &size,
+                                   cancellable, &local_error);
+  result->checked++;
+
+  if (hash == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* Only "no such file" is missing: anything else in its place is damage. */
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        entry_copy_into (result->missing, entry);
+      else
+        entry_copy_into (result->unreadable, entry);
+      return forget (self, result, entry, error);
+    }
+  if (size != entry->size || g_strcmp0 (hash, entry->hash) != 0)
+    {
+      entry_copy_into (result->changed, entry);
+      return forget (self, result, entry, error);
+    }
+
+  result->ok++;
+  /* A JPEG copy is no copy of a photo: the catalog never counts it. */
+  if (self->catalog != NULL && entry->original_hash == NULL)
+    ks_catalog_record_copy (self->catalog, entry->hash, entry->size,
+                            ks_destination_get_id (self->destination),
+                            entry->relative_path,
+                            g_get_real_time () / G_USEC_PER_SEC, NULL);
+  return TRUE;
 }
 
 /**
  * ks_verify_job_run:
  *
- * Blocking. Opens the destination, then hashes every file its index lists.
+ * Blocking. Opens the destination, then hashes every file its index lists: the copies, then
+ * the files made from them (JPEG copies; in the report with their original_hash set).
  *
  * Returns: (transfer full): the report, or %NULL if the destination cannot be opened, a
  *   repair could not forget an entry or the run was cancelled
@@ -161,6 +220,7 @@ ks_verify_job_run (KsVerifyJob   *self,
 {
   g_autoptr(KsVerifyResult) result = NULL;
   g_autoptr(GPtrArray) entries = NULL;
+  guint n_copies;
 
   g_return_val_if_fail (KS_IS_VERIFY_JOB (self), NULL);
 
@@ -173,64 +233,29 @@ ks_verify_job_run (KsVerifyJob   *self,
   result->unreadable = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
 
   entries = ks_destination_list_entries (self->destination);
+  n_copies = entries->len;
+  {
+    g_autoptr(GPtrArray) derived = ks_destination_list_derived (self->destination);
+
+    g_ptr_array_extend_and_steal (entries, g_steal_pointer (&derived));
+  }
+
   for (guint i = 0; i < entries->len; i++)
     {
       const KsDestinationEntry *entry = g_ptr_array_index (entries, i);
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *hash = NULL;
-      guint64 size = 0;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (!check_entry (self, result, entry, cancellable, error))
         {
           ks_destination_close (self->destination);
           return NULL;
         }
-
-      hash = ks_destination_hash_file (self->destination, entry->relative_path, &size,
-                                       cancellable, &local_error);
-      result->checked++;
-
-      if (hash == NULL)
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            {
-              ks_destination_close (self->destination);
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return NULL;
-            }
-          /* Only "no such file" is missing: anything else in its place is damage. */
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-            entry_copy_into (result->missing, entry);
-          else
-            entry_copy_into (result->unreadable, entry);
-          if (!forget (self, result, entry, error))
-            {
-              ks_destination_close (self->destination);
-              return NULL;
-            }
-        }
-      else if (size != entry->size || g_strcmp0 (hash, entry->hash) != 0)
-        {
-          entry_copy_into (result->changed, entry);
-          if (!forget (self, result, entry, error))
-            {
-              ks_destination_close (self->destination);
-              return NULL;
-            }
-        }
-      else
-        {
-          result->ok++;
-          if (self->catalog != NULL)
-            ks_catalog_record_copy (self->catalog, entry->hash, entry->size,
-                                    ks_destination_get_id (self->destination),
-                                    entry->relative_path,
-                                    g_get_real_time () / G_USEC_PER_SEC, NULL);
-        }
+      if (entry->original_hash != NULL)
+        result->derived_checked++;
 
       if (self->progress != NULL)
         self->progress (i + 1, entries->len, entry->relative_path, self->progress_data);
     }
+  g_assert (result->checked == n_copies + result->derived_checked);
 
   ks_destination_close (self->destination);
 

@@ -27,7 +27,10 @@ G_BEGIN_DECLS
  *   the file that was written (an I/O error, a symlink or a folder in its place): damaged as
  *   much as a changed file, since its content can no longer be vouched for
  * @forgotten: with repair on, how many of those the destination (and the catalog) forgot,
- *   so that the next import stores them again
+ *   so that the next import stores them again (a JPEG copy: the next run makes it again)
+ * @derived_checked: how many of @checked were files made from a stored original (JPEG
+ *   copies). Such an entry in @missing, @changed or @unreadable has its original_hash set:
+ *   it is no lost photo, but it is damaged
  *
  * Every entry is in exactly one of ok, @missing, @changed, @unreadable:
  * checked == ok + missing->len + changed->len + unreadable->len.
@@ -37,6 +40,7 @@ typedef struct
   guint      checked;
   guint      ok;
   guint      forgotten;
+  guint      derived_checked;
   GPtrArray *missing;
   GPtrArray *changed;
   GPtrArray *unreadable;

@@ -586,6 +586,194 @@ ks_asset_model_load_async (KsAssetModel        *self,
                              enumerate_cb, g_steal_pointer (&task));
 }
 
+/* ---- update: walk again, change only what changed ---- */
+
+typedef struct
+{
+  KsAssetGrouper *grouper;
+  GPtrArray      *found;   /* KsAsset */
+} UpdateData;
+
+static void
+update_data_clear (gpointer data)
+{
+  UpdateData *update = data;
+
+  g_clear_object (&update->grouper);
+  g_clear_pointer (&update->found, g_ptr_array_unref);
+}
+
+static void
+update_data_release (gpointer data)
+{
+  g_rc_box_release_full (data, update_data_clear);
+}
+
+static void
+update_batch_cb (KsSource  *source,
+                 GPtrArray *files,
+                 gpointer   user_data)
+{
+  UpdateData *update = user_data;
+  g_autoptr(GPtrArray) ready = NULL;
+
+  for (guint i = 0; i < files->len; i++)
+    ks_asset_grouper_add (update->grouper, g_ptr_array_index (files, i));
+  ready = ks_asset_grouper_take_ready (update->grouper);
+  ks_source_annotate_assets (source, ready);
+  g_ptr_array_extend_and_steal (update->found, g_steal_pointer (&ready));
+}
+
+/* Whether @a and @b are the same files (paths and sizes), as a walk sees them. */
+static gboolean
+same_files (KsAsset *a,
+            KsAsset *b)
+{
+  GPtrArray *fa = ks_asset_get_files (a);
+  GPtrArray *fb = ks_asset_get_files (b);
+
+  if (fa->len != fb->len)
+    return FALSE;
+  for (guint i = 0; i < fa->len; i++)
+    {
+      const KsAssetFile *x = g_ptr_array_index (fa, i);
+      const KsAssetFile *y = g_ptr_array_index (fb, i);
+
+      if (g_strcmp0 (ks_asset_file_get_path (x), ks_asset_file_get_path (y)) != 0
+          || ks_asset_file_get_size (x) != ks_asset_file_get_size (y))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Takes out the items that are not in @found (by key) or whose files changed: a file added
+ * beside a photo (its Live movie) makes it another asset. */
+static void
+remove_changed (KsAssetModel *self,
+                GHashTable   *found)
+{
+  guint i = 0;
+
+  while (i < self->items->len)
+    {
+      KsAsset *old = g_ptr_array_index (self->items, i);
+      KsAsset *now = g_hash_table_lookup (found, ks_asset_get_key (old));
+
+      if (now != NULL && same_files (old, now))
+        {
+          g_hash_table_remove (found, ks_asset_get_key (old));
+          i++;
+          continue;
+        }
+      g_hash_table_remove (self->by_key, ks_asset_get_key (old));
+      g_ptr_array_remove_index (self->items, i);
+      g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
+    }
+}
+
+static void
+update_enumerate_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KsAssetModel *self = g_task_get_source_object (task);
+  UpdateData *update = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rest = NULL;
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
+  GHashTableIter iter;
+  gpointer value;
+  guint old_len = self->items->len;
+
+  if (!ks_source_enumerate_finish (KS_SOURCE (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  /* A load started meanwhile: it reads everything anyway. */
+  if (self->loading)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Update was superseded");
+      return;
+    }
+
+  rest = ks_asset_grouper_finish (update->grouper);
+  ks_source_annotate_assets (KS_SOURCE (object), rest);
+  g_ptr_array_extend_and_steal (update->found, g_steal_pointer (&rest));
+
+  found = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < update->found->len; i++)
+    {
+      KsAsset *asset = g_ptr_array_index (update->found, i);
+
+      if (!g_hash_table_contains (found, ks_asset_get_key (asset)))
+        g_hash_table_insert (found, (char *) ks_asset_get_key (asset), asset);
+    }
+
+  remove_changed (self, found);
+
+  /* What is left in @found is new (or changed, and taken out above). */
+  fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_iter_init (&iter, found);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (fresh, g_object_ref (value));
+  add_assets (self, fresh);
+  if (self->items->len == old_len)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * ks_asset_model_update_async:
+ *
+ * Walks the source again, like ks_asset_model_load_async(), but keeps the model as it is
+ * meanwhile: at the end, the assets that are new appear, the ones that are gone (or whose
+ * files changed) go, and the others stay the same objects, in their places. For a source
+ * whose library grows while it is shown (the Demo iPhone's, as it is made). Fails with
+ * %G_IO_ERROR_CANCELLED when a load starts before it ends.
+ */
+void
+ks_asset_model_update_async (KsAssetModel        *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  UpdateData *update;
+
+  g_return_if_fail (KS_IS_ASSET_MODEL (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ks_asset_model_update_async);
+
+  update = g_rc_box_new0 (UpdateData);
+  update->grouper = ks_asset_grouper_new (ks_source_get_id (self->source));
+  update->found = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (task, g_rc_box_acquire (update), update_data_release);
+
+  ks_source_enumerate_async (self->source,
+                             update_batch_cb, update, update_data_release,
+                             cancellable,
+                             update_enumerate_cb, g_steal_pointer (&task));
+}
+
+gboolean
+ks_asset_model_update_finish (KsAssetModel  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (KS_IS_ASSET_MODEL (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 ks_asset_model_load_finish (KsAssetModel  *self,
                             GAsyncResult  *result,

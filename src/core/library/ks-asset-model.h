@@ -36,5 +36,12 @@ void          ks_asset_model_load_async   (KsAssetModel         *self,
 gboolean      ks_asset_model_load_finish  (KsAssetModel         *self,
                                            GAsyncResult         *result,
                                            GError              **error);
+void          ks_asset_model_update_async (KsAssetModel         *self,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer             user_data);
+gboolean      ks_asset_model_update_finish(KsAssetModel         *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
 
 G_END_DECLS

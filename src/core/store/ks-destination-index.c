@@ -20,6 +20,9 @@
 /* An index line "derived <original sha256> <sha256> <size> <path>" records a file made from
  * a stored original (a JPEG copy of a HEIC photo): not a copy of anything the source has. */
 #define DERIVED_MARK "derived "
+/* "forget-derived <original sha256>" drops the file made from that original (a JPEG copy
+ * found damaged), so it is made again. */
+#define FORGET_DERIVED_MARK "forget-derived "
 
 struct _KsDestinationIndex
 {
@@ -115,6 +118,12 @@ ks_destination_index_forget_line (const char *hash)
   return g_strconcat (FORGET_MARK, hash, "\n", NULL);
 }
 
+char *
+ks_destination_index_forget_derived_line (const char *original_hash)
+{
+  return g_strconcat (FORGET_DERIVED_MARK, original_hash, "\n", NULL);
+}
+
 static KsDestinationEntry *
 parse_line (const char *line)
 {
@@ -198,6 +207,8 @@ ks_destination_index_load (KsDestinationIndex *self,
 
       if (g_str_has_prefix (p, FORGET_MARK) && ks_hash_is_valid (p + strlen (FORGET_MARK)))
         g_hash_table_remove (self->entries, p + strlen (FORGET_MARK));
+      else if (g_str_has_prefix (p, FORGET_DERIVED_MARK) && ks_hash_is_valid (p + strlen (FORGET_DERIVED_MARK)))
+        g_hash_table_remove (self->derived, p + strlen (FORGET_DERIVED_MARK));
       else if (g_str_has_prefix (p, DERIVED_MARK) && (entry = parse_derived_line (p)) != NULL)
         ks_destination_index_take (self, entry);
       else if (ks_photo_info_is_line (p))
@@ -315,6 +326,14 @@ ks_destination_index_remove (KsDestinationIndex *self,
   return g_hash_table_remove (self->entries, hash);
 }
 
+/* Drops the file made from @original_hash. */
+gboolean
+ks_destination_index_remove_derived (KsDestinationIndex *self,
+                                     const char         *original_hash)
+{
+  return g_hash_table_remove (self->derived, original_hash);
+}
+
 static int
 compare_entries (gconstpointer a,
                  gconstpointer b)
@@ -334,6 +353,23 @@ ks_destination_index_list (KsDestinationIndex *self)
   KsDestinationEntry *entry;
 
   g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
+    g_ptr_array_add (entries, ks_destination_entry_copy (entry));
+
+  g_ptr_array_sort (entries, compare_entries);
+  return entries;
+}
+
+/* Returns: (transfer full) (element-type KsDestinationEntry): a copy of the files made from
+ *   stored originals (their original_hash set), by relative path */
+GPtrArray *
+ks_destination_index_list_derived (KsDestinationIndex *self)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
+  GHashTableIter iter;
+  KsDestinationEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->derived);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
     g_ptr_array_add (entries, ks_destination_entry_copy (entry));
 

@@ -8,8 +8,9 @@
 /* KsDestinationIndex: a destination's own record of what it holds (.keepsake/index), in
  * memory. The file is an append-only log of lines "<sha256> <size> <relative path>" and
  * "forget <sha256>", and "derived <original sha256> <sha256> <size> <relative path>" for a
- * file made from a stored original (a JPEG copy, an XMP sidecar), and "info <sha256> …" for
- * what the phone's Photos library said of a photo (KsPhotoInfo); the storage of the file is the destination kind's, the format is here. */
+ * file made from a stored original (a JPEG copy, an XMP sidecar), "forget-derived <original
+ * sha256>", and "info <sha256> …" for what the phone's Photos library said of a photo
+ * (KsPhotoInfo); the storage of the file is the destination kind's, the format is here. */
 
 #pragma once
 
@@ -41,7 +42,10 @@ void                      ks_destination_index_take         (KsDestinationIndex 
                                                              KsDestinationEntry        *entry);
 gboolean                  ks_destination_index_remove       (KsDestinationIndex        *self,
                                                              const char                *hash);
+gboolean                  ks_destination_index_remove_derived (KsDestinationIndex      *self,
+                                                               const char              *original_hash);
 GPtrArray                *ks_destination_index_list         (KsDestinationIndex        *self);
+GPtrArray                *ks_destination_index_list_derived (KsDestinationIndex        *self);
 
 KsDestinationEntry       *ks_destination_entry_new          (const char                *hash,
                                                              guint64                    size,
@@ -50,6 +54,7 @@ KsDestinationEntry       *ks_destination_entry_copy         (const KsDestination
 void                      ks_destination_entry_append_line  (const KsDestinationEntry  *entry,
                                                              GString                   *out);
 char                     *ks_destination_index_forget_line  (const char                *hash);
+char                     *ks_destination_index_forget_derived_line (const char         *original_hash);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsDestinationIndex, ks_destination_index_free)
 

@@ -861,6 +861,67 @@ _ks_destination_is_open (KsDestination *self)
   return priv->is_open;
 }
 
+/**
+ * ks_destination_list_derived:
+ *
+ * Returns: (transfer full) (element-type KsDestinationEntry): the files made from stored
+ *   originals the index lists (JPEG copies; not XMP sidecars), by relative path; each has
+ *   its original_hash
+ */
+GPtrArray *
+ks_destination_list_derived (KsDestination *self)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  GPtrArray *entries;
+
+  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+
+  g_mutex_lock (&priv->mutex);
+  entries = ks_destination_index_list_derived (priv->index);
+  g_mutex_unlock (&priv->mutex);
+
+  /* XMP sidecars are not checked: another photo program may rewrite them, by design. */
+  for (guint i = entries->len; i > 0; i--)
+    if (ks_destination_entry_is_sidecar (g_ptr_array_index (entries, i - 1)))
+      g_ptr_array_remove_index (entries, i - 1);
+
+  return entries;
+}
+
+/**
+ * ks_destination_forget_derived:
+ * @original_hash: the original the file was made from
+ *
+ * Drops the file made from @original_hash (a JPEG copy found damaged) from the index, so the
+ * next run makes it again; the damaged file itself is left where it is.
+ */
+gboolean
+ks_destination_forget_derived (KsDestination  *self,
+                               const char     *original_hash,
+                               GError        **error)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (ks_hash_is_valid (original_hash), FALSE);
+
+  g_mutex_lock (&priv->mutex);
+  if (!priv->is_open)
+    ok = _ks_destination_set_not_open_error (self, error);
+  else if (ks_destination_index_lookup_derived (priv->index, original_hash) != NULL)
+    {
+      g_autofree char *line = ks_destination_index_forget_derived_line (original_hash);
+
+      ok = CLASS (self)->append_index (self, line, strlen (line), error);
+      if (ok)
+        ks_destination_index_remove_derived (priv->index, original_hash);
+    }
+  g_mutex_unlock (&priv->mutex);
+
+  return ok;
+}
+
 void
 _ks_destination_fail_next_sync (KsDestination *self,
                                 int            errsv)

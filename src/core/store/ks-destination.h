@@ -212,6 +212,9 @@ struct _KsDestinationClass
  *   is no copy of anything), ks_destination_lookup_derived does
  * ks_destination_lookup_derived: whether a file made from @original_hash is listed and still
  *   there with its size
+ * ks_destination_list_derived: a copy of the index's derived files (JPEG copies)
+ * ks_destination_forget_derived: drop the file made from @original_hash from the index (a
+ *   JPEG copy found damaged), so the next run makes it again; the file itself stays
  * ks_destination_load_file: a stored file's bytes (not for kinds that cannot read back
  *   cheaply: G_IO_ERROR_NOT_SUPPORTED)
  * ks_destination_close: record what was staged, then let go of the medium so a drive can be
@@ -300,6 +303,11 @@ GBytes              *ks_destination_load_file        (KsDestination        *self
                                                       const char           *relative_path,
                                                       gsize                 max_size,
                                                       GCancellable         *cancellable,
+                                                      GError              **error);
+
+GPtrArray           *ks_destination_list_derived     (KsDestination        *self);
+gboolean             ks_destination_forget_derived   (KsDestination        *self,
+                                                      const char           *original_hash,
                                                       GError              **error);
 
 void                 ks_destination_close            (KsDestination        *self);

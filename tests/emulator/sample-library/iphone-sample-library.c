@@ -49,10 +49,21 @@ typedef struct
 
 static const EmuProfile default_profile = { 1440, 9, 97, 2016, 12, 92, 1170, 2532, 640, 480, 80 };
 static const EmuProfile fast_profile = { 480, 3, 40, 320, 3, 80, 390, 844, 160, 120, 70 };
+/* --demo: pictures that look like the default's on a screen, at a fraction of x265's time
+ * (it spends it on coefficients: less noise, a lower quality and fewer pixels). */
+static const EmuProfile demo_profile = { 1024, 1, 70, 1280, 3, 85, 585, 1266, 320, 240, 75 };
 
 typedef struct
 {
   const char       *out;
+  char             *staging;          /* out/.sample-library-staging: files made, not yet named */
+  const char       *progress;         /* --progress FILE, or NULL */
+  const char       *hold;             /* --hold FILE, or NULL */
+  gboolean          keep_existing;
+  gboolean          hold_pictures;    /* a video's picture is drawn once per half second */
+  guint             n_assets;         /* in the plan */
+  guint             n_made;           /* assets in place (made or kept) */
+  guint             n_started;
   const EmuOptions *options;
   const EmuProfile *profile;
   GMutex            lock;
@@ -95,6 +106,19 @@ set_mtime (const char  *path,
   return TRUE;
 }
 
+/* Where an asset's file is made: a folder of its own under the staging folder, outside
+ * DCIM. Only a complete file is ever given its name in DCIM (rename), so a reader walking
+ * the library while it is being made (the Demo iPhone's) never sees half a file. */
+static char *
+staging_path (EmuRun         *run,
+              const EmuAsset *asset,
+              const char     *name)
+{
+  g_autofree char *folder = g_strdup_printf ("%u", asset->index);
+
+  return g_build_filename (run->staging, folder, name, NULL);
+}
+
 static gboolean
 write_file (EmuRun          *run,
             const EmuAsset  *asset,
@@ -105,9 +129,8 @@ write_file (EmuRun          *run,
             gint64           mtime_usec,
             GError         **error)
 {
-  g_autofree char *dir = emu_asset_dup_dir (asset);
   g_autofree char *name = emu_asset_dup_file_name (asset, prefix, extension);
-  g_autofree char *path = g_build_filename (run->out, dir, name, NULL);
+  g_autofree char *path = staging_path (run, asset, name);
   gsize len;
   const char *data = g_bytes_get_data (contents, &len);
 
@@ -180,8 +203,7 @@ make_camera_movie (EmuRun          *run,
   g_autoptr(GPtrArray) renders = g_ptr_array_new_with_free_func ((GDestroyNotify) emu_rgb_free);
   g_autoptr(GPtrArray) rgbs = g_ptr_array_new ();
   g_autofree char *label = emu_asset_dup_file_name (asset, "IMG_", "MOV");
-  g_autofree char *dir = emu_asset_dup_dir (asset);
-  g_autofree char *path = g_build_filename (run->out, dir, label, NULL);
+  g_autofree char *path = staging_path (run, asset, label);
   g_autoptr(EmuVideoStream) video = NULL;
   gboolean portrait = asset->video_variant == 2;
   EmuMovieSpec mspec = { 0 };
@@ -201,8 +223,9 @@ make_camera_movie (EmuRun          *run,
       EmuRgb *rgb;
       int x0, y0;
 
-      /* --fast draws one picture per half second and holds it: drawing is what costs. */
-      if (run->options->fast && i % 4 != 0)
+      /* --fast and --demo draw one picture per half second and hold it: drawing is what
+       * costs (and the encoder has less to do). */
+      if (run->hold_pictures && i % 4 != 0)
         {
           g_ptr_array_add (rgbs, g_ptr_array_index (renders, renders->len - 1));
           continue;
@@ -251,8 +274,7 @@ make_movie (EmuRun          *run,
   const EmuProfile *p = run->profile;
   g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autofree char *label = emu_asset_dup_file_name (asset, "IMG_", mp4 ? "MP4" : "MOV");
-  g_autofree char *dir = emu_asset_dup_dir (asset);
-  g_autofree char *path = g_build_filename (run->out, dir, label, NULL);
+  g_autofree char *path = staging_path (run, asset, label);
   g_autofree char *content_id = NULL;
   EmuMovieSpec mspec = { 0 };
   guint64 size;
@@ -366,6 +388,140 @@ generate_asset (EmuRun          *run,
     }
 }
 
+/* The names of @asset's files, as generate_asset() makes them. */
+static GPtrArray *
+asset_file_names (const EmuAsset *asset)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+
+  switch (asset->kind)
+    {
+    case EMU_KIND_HEIC:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "HEIC"));
+      break;
+    case EMU_KIND_LIVE:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "HEIC"));
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "MOV"));
+      break;
+    case EMU_KIND_EDITED:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "HEIC"));
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_E", "HEIC"));
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "AAE"));
+      break;
+    case EMU_KIND_JPEG:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "JPG"));
+      break;
+    case EMU_KIND_PNG:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "PNG"));
+      break;
+    case EMU_KIND_MOV:
+    case EMU_KIND_LARGE_MOV:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "MOV"));
+      break;
+    case EMU_KIND_MP4:
+      g_ptr_array_add (names, emu_asset_dup_file_name (asset, "IMG_", "MP4"));
+      break;
+    case EMU_N_KINDS:
+    default:
+      g_assert_not_reached ();
+    }
+  return names;
+}
+
+/* --keep-existing: every file of @asset is in place already (from an earlier run that was
+ * stopped: files only ever get their names complete). */
+static gboolean
+asset_in_place (EmuRun         *run,
+                const EmuAsset *asset)
+{
+  g_autoptr(GPtrArray) names = asset_file_names (asset);
+  g_autofree char *dir = emu_asset_dup_dir (asset);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (run->out, dir, g_ptr_array_index (names, i), NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Gives the files made in @asset's staging folder their names in the library, the main
+ * file last (a reader that sees it sees its companions). */
+static gboolean
+place_asset (EmuRun          *run,
+             const EmuAsset  *asset,
+             GError         **error)
+{
+  g_autoptr(GPtrArray) names = asset_file_names (asset);
+  g_autofree char *dir = emu_asset_dup_dir (asset);
+  g_autofree char *folder = g_strdup_printf ("%u", asset->index);
+  g_autofree char *staged_dir = g_build_filename (run->staging, folder, NULL);
+
+  for (guint i = names->len; i-- > 0;)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *from = g_build_filename (staged_dir, name, NULL);
+      g_autofree char *to = g_build_filename (run->out, dir, name, NULL);
+
+      if (g_rename (from, to) != 0)
+        {
+          int errsv = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "rename %s: %s", to, g_strerror (errsv));
+          return FALSE;
+        }
+    }
+  g_rmdir (staged_dir);
+  return TRUE;
+}
+
+/* Removes @path and what it holds (the staging folder: plain files in folders). */
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* --progress FILE: "MADE TOTAL", replaced whole after each asset. */
+static void
+write_progress (EmuRun *run)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (run->progress == NULL)
+    return;
+  text = g_strdup_printf ("%u %u\n", run->n_made, run->n_assets);
+  if (!g_file_set_contents (run->progress, text, -1, &error))
+    g_printerr ("iphone-sample-library: %s\n", error->message);
+}
+
+/* --hold FILE (tests): while FILE exists, holding a number N, no more than N assets are
+ * started; the library grows again when it is removed (or says more). Under run->lock. */
+static gboolean
+held (EmuRun *run)
+{
+  g_autofree char *text = NULL;
+
+  if (run->hold == NULL || !g_file_get_contents (run->hold, &text, NULL, NULL))
+    return FALSE;
+  return run->n_started >= (guint) g_ascii_strtoull (text, NULL, 10);
+}
+
 static void
 worker (gpointer data,
         gpointer user_data)
@@ -373,8 +529,16 @@ worker (gpointer data,
   const EmuAsset *asset = data;
   EmuRun *run = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
 
   g_mutex_lock (&run->lock);
+  while (held (run))
+    {
+      g_mutex_unlock (&run->lock);
+      g_usleep (20 * 1000);
+      g_mutex_lock (&run->lock);
+    }
+  run->n_started++;
   if (run->error != NULL)
     {
       g_mutex_unlock (&run->lock);
@@ -383,16 +547,31 @@ worker (gpointer data,
   g_mutex_unlock (&run->lock);
 
   /* Only in iCloud: the database knows it, the phone has no file. */
-  if (asset->icloud_only)
-    return;
-
-  if (!generate_asset (run, asset, &error))
+  if (!asset->icloud_only && !(run->keep_existing && asset_in_place (run, asset)))
     {
-      g_mutex_lock (&run->lock);
-      if (run->error == NULL)
-        run->error = g_steal_pointer (&error);
-      g_mutex_unlock (&run->lock);
+      g_autofree char *folder = g_strdup_printf ("%u", asset->index);
+      g_autofree char *staged_dir = g_build_filename (run->staging, folder, NULL);
+
+      if (g_mkdir_with_parents (staged_dir, 0755) != 0)
+        {
+          int errsv = errno;
+
+          g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot create %s: %s",
+                       staged_dir, g_strerror (errsv));
+          ok = FALSE;
+        }
+      ok = ok && generate_asset (run, asset, &error) && place_asset (run, asset, &error);
     }
+
+  g_mutex_lock (&run->lock);
+  if (!ok && run->error == NULL)
+    run->error = g_steal_pointer (&error);
+  if (ok)
+    {
+      run->n_made++;
+      write_progress (run);
+    }
+  g_mutex_unlock (&run->lock);
 }
 
 int
@@ -403,7 +582,11 @@ main (int   argc,
   gint count = 0;
   gint64 seed = 1;
   gboolean fast = FALSE;
+  gboolean demo = FALSE;
   gboolean large = FALSE;
+  gboolean keep_existing = FALSE;
+  g_autofree char *progress = NULL;
+  g_autofree char *hold = NULL;
   gint files_per_folder = 1000;
   gint first_number = 1;
   gint n_threads = 0;
@@ -414,6 +597,11 @@ main (int   argc,
     { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Number of assets (a Live Photo pair is one)", "N" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed; the same seed and flags give the same bytes (default 1)", "S" },
     { "fast", 0, 0, G_OPTION_ARG_NONE, &fast, "Small files, quickly: for libraries of 10,000s of items", NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &demo, "Smaller files, a few times faster: for the Demo iPhone", NULL },
+    { "keep-existing", 0, 0, G_OPTION_ARG_NONE, &keep_existing, "Leave assets whose files are all there as they are "
+      "(goes on with a library that was stopped)", NULL },
+    { "progress", 0, 0, G_OPTION_ARG_FILENAME, &progress, "After each asset, write \"MADE TOTAL\" to FILE", "FILE" },
+    { "hold", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &hold, "Tests only: while FILE exists, start no more assets than the number it holds", "FILE" },
     { "large", 0, 0, G_OPTION_ARG_NONE, &large, "Add one sparse video over 4 GiB (64-bit boxes and offsets)", NULL },
     { "files-per-folder", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &files_per_folder, "Tests only: folder size (default 1000)", "N" },
     { "first-number", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &first_number, "Tests only: first IMG number (default 1)", "N" },
@@ -453,6 +641,11 @@ main (int   argc,
       g_printerr ("iphone-sample-library: --ios takes 13 to 18\n");
       return 2;
     }
+  if (fast && demo)
+    {
+      g_printerr ("iphone-sample-library: --fast and --demo don't go together\n");
+      return 2;
+    }
   if (files_per_folder < 3 || first_number < 1 || first_number > 9999 || n_threads < 0)
     {
       g_printerr ("iphone-sample-library: bad --files-per-folder, --first-number or --threads\n");
@@ -486,17 +679,29 @@ main (int   argc,
     }
 
   run.out = out;
+  run.staging = g_build_filename (out, ".sample-library-staging", NULL);
+  run.progress = progress;
+  run.hold = hold;
+  run.keep_existing = keep_existing;
+  run.hold_pictures = fast || demo;
+  run.n_assets = plan->len;
   run.options = &options;
-  run.profile = fast ? &fast_profile : &default_profile;
+  run.profile = fast ? &fast_profile : demo ? &demo_profile : &default_profile;
   g_mutex_init (&run.lock);
+  /* What a stopped run left half made. */
+  rm_rf (run.staging);
+  write_progress (&run);
 
-  /* Each asset's bytes depend only on the plan, so any number of threads gives the same tree. */
+  /* Each asset's bytes depend only on the plan, so any number of threads gives the same
+   * tree. The newest come first: the top of a grid sorted newest first is there soonest. */
   pool = g_thread_pool_new (worker, &run, n_threads > 0 ? n_threads : (gint) g_get_num_processors (), TRUE, NULL);
-  for (guint i = 0; i < plan->len; i++)
+  for (guint i = plan->len; i-- > 0;)
     g_thread_pool_push (pool, &g_array_index (plan, EmuAsset, i), NULL);
   g_thread_pool_free (pool, FALSE, TRUE);
   emu_heic_pool_clear ();
   g_mutex_clear (&run.lock);
+  rm_rf (run.staging);
+  g_free (run.staging);
 
   if (run.error != NULL)
     {
