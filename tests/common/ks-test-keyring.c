@@ -83,10 +83,12 @@ ks_test_keyring_start (const char  *dir,
   g_autofree char *address = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
   g_auto(GStrv) env = NULL;
+  g_autofree char *bus_path = g_find_program_in_path ("dbus-daemon");
+  g_autofree char *daemon_path = g_find_program_in_path ("gnome-keyring-daemon");
   int out_fd = -1, in_fd = -1;
   gint64 end;
 
-  if (g_find_program_in_path ("dbus-daemon") == NULL || g_find_program_in_path ("gnome-keyring-daemon") == NULL)
+  if (bus_path == NULL || daemon_path == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            "dbus-daemon or gnome-keyring-daemon is not installed (build-aux/install-deps.sh)");
