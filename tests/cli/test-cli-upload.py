@@ -14,6 +14,7 @@ on 127.0.0.1 (servers.py):
 - phone → this computer → cloud: with a folder and an SFTP destination in the plan, every
   photo is read from the phone once (the emulator counts what it served), and an SFTP
   destination added later is filled from the folder's copies without reading the phone;
+- retries: the server restarted mid-upload, the run still completes;
 - the remote's own index: written per batch as segments, folded into .keepsake/index when
   the run ends; a reinstall (a fresh catalog) recognises everything."""
 
@@ -255,6 +256,38 @@ def test_upload_from_local_copy(tmp):
         assert temp_files(second) == []
 
 
+def test_server_back_during_back_off(tmp):
+    """The server goes away mid-upload and is back a moment later: the retries (1, 2, 4, 8 s
+    apart) ride it out and the run completes."""
+    import threading
+    media = make_source(tmp, 24, 300000)
+    env = env_for(None, tmp)
+    with SshServer(tmp) as server:
+        add(server, env)
+        bounced = []
+
+        def bounce():
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if len(named_files(server.root)) >= 3:
+                    server.kill()
+                    time.sleep(0.5)
+                    server.restart()
+                    bounced.append(True)
+                    return
+                time.sleep(0.005)
+        t = threading.Thread(target=bounce)
+        t.start()
+        rc, doc, _ = backup(media, env, timeout=300)
+        t.join()
+        assert bounced, 'the backup ended before the server could be restarted'
+        assert rc == 0, doc
+        assert doc['copied'] == 24, doc
+        check_complete(server.root, media)
+        check_integrity(server.root, tmp, media)
+        assert len(remote_claims(server.root)) == 24
+
+
 def test_reinstall_recognises_everything(tmp):
     media = make_source(tmp, 30, 20000)
     env = env_for(None, tmp)
@@ -279,5 +312,6 @@ if __name__ == '__main__':
         ('a stale rclone is stopped, nothing else', test_stale_rclone_stopped),
         ('progress from rclone grows to the total', test_progress_from_rclone),
         ('uploads read the local copy, the phone once', test_upload_from_local_copy),
+        ('the server back during the back-off', test_server_back_during_back_off),
         ('a reinstall recognises everything', test_reinstall_recognises_everything),
     ])

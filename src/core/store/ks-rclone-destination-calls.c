@@ -110,7 +110,7 @@ _ks_rclone_dest_back_off (guint         seconds,
   return TRUE;
 }
 
-/* An rc call, tried again with back-off (1, 2, 4 s) while the network is the problem. Calls
+/* An rc call, tried again with back-off (1, 2, 4, 8 s) while the network is the problem. Calls
  * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
  * quick ones (a move, a stat, a delete) are plain calls. */
 JsonObject *

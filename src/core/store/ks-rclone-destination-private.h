@@ -17,7 +17,9 @@
 
 G_BEGIN_DECLS
 
-#define KS_RCLONE_DEST_MAX_ATTEMPTS 4
+/* Tries of a call while the network is the problem, 1, 2, 4, 8 s apart: a Wi-Fi hiccup or
+ * a server restarting is ridden out, a server that is gone is named within ~15 s. */
+#define KS_RCLONE_DEST_MAX_ATTEMPTS 5
 
 struct _KsRcloneDestination
 {
