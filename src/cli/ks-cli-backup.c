@@ -56,7 +56,7 @@ print_progress_json (const KsImportProgress *progress)
       ks_json_member_string (json, "upload_path", path);
     }
   ks_json_end_object (json);
-  line = ks_json_steal (g_steal_pointer (&json));
+  line = ks_json_steal (json);
   g_printerr ("%s\n", line);
 }
 
