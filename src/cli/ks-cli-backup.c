@@ -93,8 +93,8 @@ progress_cb (KsBackupRun            *run,
 
       if (progress->upload_seconds_left >= 0)
         /* Translators: upload progress, e.g. "uploaded 12 MB of 40 MB, 3.1 MB/s, 9 s left: IMG_0001.HEIC" */
-        upload = g_strdup_printf (_("uploaded %s of %s, %s/s, %" G_GINT64_FORMAT " s left: %s"),
-                                  up_done, up_total, up_rate, progress->upload_seconds_left, shown);
+        upload = g_strdup_printf (_("uploaded %s of %s, %s/s, %lld s left: %s"),
+                                  up_done, up_total, up_rate, (long long) progress->upload_seconds_left, shown);
       else
         /* Translators: upload progress, e.g. "uploaded 12 MB of 40 MB: IMG_0001.HEIC" */
         upload = g_strdup_printf (_("uploaded %s of %s: %s"), up_done, up_total, shown);
