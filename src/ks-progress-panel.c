@@ -81,6 +81,41 @@ format_time_left (gint64 seconds)
   }
 }
 
+/* Network and cloud destinations: what rclone says it sent, on a line of its own. */
+static void
+append_upload (GString                *details,
+               const KsImportProgress *progress)
+{
+  g_autofree char *done = g_format_size (progress->upload_done);
+  g_autofree char *total = g_format_size (progress->upload_total);
+
+  g_string_append_c (details, '\n');
+  /* Translators: bytes sent to network and cloud destinations, e.g. "Uploaded 1.2 GB of 3.4 GB" */
+  g_string_append_printf (details, _("Uploaded %s of %s"), done, total);
+  if (progress->upload_rate > 0)
+    {
+      g_autofree char *rate = g_format_size ((guint64) progress->upload_rate);
+
+      g_string_append (details, " · ");
+      g_string_append_printf (details, _("%s/s"), rate);
+    }
+  if (progress->upload_seconds_left >= 0 && progress->upload_done < progress->upload_total)
+    {
+      g_autofree char *left = format_time_left (progress->upload_seconds_left);
+
+      g_string_append (details, " · ");
+      g_string_append (details, left);
+    }
+  if (progress->upload_path != NULL && progress->upload_done < progress->upload_total)
+    {
+      g_autofree char *base = g_path_get_basename (progress->upload_path);
+      g_autofree char *name = g_utf8_make_valid (base, -1);
+
+      g_string_append (details, " · ");
+      g_string_append (details, name);
+    }
+}
+
 void
 ks_progress_panel_reset (KsProgressPanel *self,
                          const char      *title)
@@ -156,6 +191,8 @@ ks_progress_panel_set_progress (KsProgressPanel        *self,
       g_string_append (details, " · ");
       g_string_append (details, left);
     }
+  if (progress->upload_total > 0)
+    append_upload (details, progress);
   gtk_label_set_text (GTK_LABEL (self->details_label), details->str);
 }
 

@@ -29,7 +29,36 @@ typedef struct
   KsCli    *cli;
   gboolean  done;
   gint64    last_progress;
+  gboolean  progress_json;
 } BackupWait;
+
+/* --progress-json: every update as one line of JSON on stderr, for scripts and front ends. */
+static void
+print_progress_json (const KsImportProgress *progress)
+{
+  g_autoptr(KsJson) json = ks_json_new ();
+  g_autofree char *line = NULL;
+
+  ks_json_begin_object (json);
+  ks_json_member_int (json, "items_done", progress->items_done);
+  ks_json_member_int (json, "items_total", progress->items_total);
+  ks_json_member_int (json, "bytes_done", progress->bytes_done);
+  ks_json_member_int (json, "bytes_total", progress->bytes_total);
+  ks_json_member_int (json, "seconds_left", progress->seconds_left);
+  ks_json_member_int (json, "upload_done", progress->upload_done);
+  ks_json_member_int (json, "upload_total", progress->upload_total);
+  ks_json_member_int (json, "upload_rate", (gint64)progress->upload_rate);
+  ks_json_member_int (json, "upload_seconds_left", progress->upload_seconds_left);
+  if (progress->upload_path != NULL)
+    {
+      g_autofree char *path = g_utf8_make_valid (progress->upload_path, -1);
+
+      ks_json_member_string (json, "upload_path", path);
+    }
+  ks_json_end_object (json);
+  line = ks_json_steal (json);
+  g_printerr ("%s\n", line);
+}
 
 static void
 progress_cb (KsBackupRun            *run,
@@ -39,18 +68,40 @@ progress_cb (KsBackupRun            *run,
   BackupWait *wait = user_data;
   g_autofree char *done = NULL;
   g_autofree char *total = NULL;
+  g_autofree char *line = NULL;
 
+  if (wait->progress_json)
+    print_progress_json (progress);
   if (!wait->cli->progress)
     return;
 
   done = g_format_size (progress->bytes_done);
   total = g_format_size (progress->bytes_total);
-  ks_cli_progress (wait->cli, &wait->last_progress,
-                   ngettext ("%u of %u item, %s of %s, %u copied, %u skipped, %u failed",
-                             "%u of %u items, %s of %s, %u copied, %u skipped, %u failed",
-                             progress->items_total),
-                   progress->items_done, progress->items_total, done, total,
-                   progress->copied, progress->skipped, progress->failed);
+  line = g_strdup_printf (ngettext ("%u of %u item, %s of %s, %u copied, %u skipped, %u failed",
+                                    "%u of %u items, %s of %s, %u copied, %u skipped, %u failed",
+                                    progress->items_total),
+                          progress->items_done, progress->items_total, done, total,
+                          progress->copied, progress->skipped, progress->failed);
+  if (progress->upload_total > 0)
+    {
+      g_autofree char *up_done = g_format_size (progress->upload_done);
+      g_autofree char *up_total = g_format_size (progress->upload_total);
+      g_autofree char *up_rate = g_format_size ((guint64)progress->upload_rate);
+      g_autofree char *name = progress->upload_path ? g_path_get_basename (progress->upload_path) : g_strdup ("");
+      g_autofree char *shown = g_utf8_make_valid (name, -1);
+      g_autofree char *upload = NULL;
+
+      if (progress->upload_seconds_left >= 0)
+        /* Translators: upload progress, e.g. "uploaded 12 MB of 40 MB, 3.1 MB/s, 9 s left: IMG_0001.HEIC" */
+        upload = g_strdup_printf (_("uploaded %s of %s, %s/s, %lld s left: %s"),
+                                  up_done, up_total, up_rate, (long long) progress->upload_seconds_left, shown);
+      else
+        /* Translators: upload progress, e.g. "uploaded 12 MB of 40 MB: IMG_0001.HEIC" */
+        upload = g_strdup_printf (_("uploaded %s of %s: %s"), up_done, up_total, shown);
+      ks_cli_progress (wait->cli, &wait->last_progress, "%s; %s", line, upload);
+    }
+  else
+    ks_cli_progress (wait->cli, &wait->last_progress, "%s", line);
 }
 
 static void
@@ -474,9 +525,10 @@ prepare_to (KsCli       *cli,
  * process asked for just this one). Cancelling the CLI cancels the run. */
 static void
 wait_for_run (KsCli       *cli,
-              KsBackupRun *run)
+              KsBackupRun *run,
+              gboolean     progress_json)
 {
-  BackupWait wait = { cli, FALSE, 0 };
+  BackupWait wait = { cli, FALSE, 0, progress_json };
   gulong cancel_id;
 
   g_signal_connect (run, "progress", G_CALLBACK (progress_cb), &wait);
@@ -570,6 +622,7 @@ ks_cli_backup (KsCli  *cli,
 {
   g_autofree char *album = NULL;
   gboolean favorites = FALSE;
+  gboolean progress_json = FALSE;
   g_autoptr(GPtrArray) assets = NULL;
   g_autofree char *udid = NULL;
   g_autofree char *folder = NULL;
@@ -594,6 +647,7 @@ ks_cli_backup (KsCli  *cli,
     { "album", 0, 0, G_OPTION_ARG_STRING, &album, N_("Only this album of the iPhone's Photos library "
       "(folders and album joined by “/”)"), "NAME" },
     { "favorites", 0, 0, G_OPTION_ARG_NONE, &favorites, N_("Only the favourites of the iPhone's Photos library"), NULL },
+    { "progress-json", 0, 0, G_OPTION_ARG_NONE, &progress_json, N_("Print each progress update as a line of JSON on standard error"), NULL },
     { NULL }
   };
   int ret;
@@ -628,7 +682,7 @@ ks_cli_backup (KsCli  *cli,
   if (dry_run)
     ks_backup_run_set_flags (run, ks_backup_run_get_flags (run) | KS_IMPORT_FLAGS_DRY_RUN);
 
-  wait_for_run (cli, run);
+  wait_for_run (cli, run, progress_json);
 
   result = ks_backup_run_get_result (run);
   run_error = ks_backup_run_get_error (run);

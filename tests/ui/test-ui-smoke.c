@@ -23,6 +23,7 @@
 #include "ks-library-views-row.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
+#include "ks-progress-panel.h"
 #include "ks-remote-dialog.h"
 #include "ks-settings.h"
 #include "ks-test-emulator.h"
@@ -134,6 +135,43 @@ test_main_window (void)
   g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (_ks_window_get_photo_grid (KS_WINDOW (window))), 5000));
   g_assert_nonnull (ks_ui_test_find_by_label (window, "Demo iPhone"));
   ks_ui_test_screenshot (window, "narrow");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* A run with a cloud destination: the panel says what went up, apart from what was read. */
+static void
+test_progress_uploads (void)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *panel = ks_progress_panel_new ();
+  KsImportProgress progress = {
+    .items_done = 3, .items_total = 12,
+    .bytes_done = 6000000, .bytes_total = 24000000,
+    .rate = 2000000, .seconds_left = 9,
+    .upload_done = 1000000, .upload_total = 4000000,
+    .upload_path = (char *)"IMG_0001.HEIC", .upload_rate = 500000, .upload_seconds_left = 6,
+  };
+  const char *details;
+
+  gtk_window_set_child (GTK_WINDOW (window), panel);
+  gtk_window_set_default_size (GTK_WINDOW (window), 480, -1);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_mapped (window, 5000));
+
+  ks_progress_panel_set_progress (KS_PROGRESS_PANEL (panel), &progress);
+  details = ks_progress_panel_get_details (KS_PROGRESS_PANEL (panel));
+  /* g_format_size() puts a no-break space before the unit. */
+  g_assert_nonnull (strstr (details, "6.0\u00a0MB of 24.0\u00a0MB"));
+  g_assert_nonnull (strstr (details, "\nUploaded 1.0\u00a0MB of 4.0\u00a0MB · 500.0\u00a0kB/s"));
+  g_assert_nonnull (strstr (details, "IMG_0001.HEIC"));
+  ks_ui_test_iterate (200);
+  ks_ui_test_screenshot (window, "progress-uploads");
+
+  /* Nothing to upload: no upload line. */
+  progress.upload_total = progress.upload_done = 0;
+  ks_progress_panel_set_progress (KS_PROGRESS_PANEL (panel), &progress);
+  g_assert_null (strstr (ks_progress_panel_get_details (KS_PROGRESS_PANEL (panel)), "Uploaded"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -409,6 +447,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/UI/remote-dialog", test_remote_dialog);
   g_test_add_func ("/Keepsake/UI/about", test_about);
   g_test_add_func ("/Keepsake/UI/shortcuts", test_shortcuts);
+  g_test_add_func ("/Keepsake/UI/progress-uploads", test_progress_uploads);
 
   ret = g_test_run ();
 

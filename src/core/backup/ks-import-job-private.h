@@ -60,6 +60,8 @@ struct _KsImportItem
   gboolean      asset_counted; /* on the primary: its asset is in photos/videos/others_copied */
   gboolean      failed;       /* under the job's mutex: reader and writer both set it */
   gint64        capture_time; /* read from the bytes; writer thread only, 0 until then */
+  gboolean      upload_only;  /* every destination lacking it is remote, and a local one
+                               * holds it already: uploaded from there, the source unread */
 };
 
 /* Where an asset's first stored file went in one destination, so its companions follow
@@ -102,12 +104,17 @@ typedef struct
   GCancellable   *listing;
   char           *source_name;
 
+  guint32         remote;       /* bit d set: destination d is remote (uploads) */
+
   /* Writer state: the file being written, hashed and searched for its date as it goes */
   KsDestinationWriter *writers[KS_IMPORT_MAX_DESTINATIONS];
+  guint32         from_local;   /* remote destinations that upload it from a local copy */
   KsHasher       *hasher;
   KsMetadataReader *dater;
 
   /* Committer state */
+  guint64         upload_seen[KS_IMPORT_MAX_DESTINATIONS]; /* of the file being uploaded */
+  KsImportItem   *upload_item;
   KsAsset        *place_asset;
   KsImportPlace   places[KS_IMPORT_MAX_DESTINATIONS];
   guint           n_finished;
@@ -138,6 +145,7 @@ struct _KsImportJob
   GSource          *progress_source;
   gint64            last_tick;
   guint64           last_bytes;
+  guint64           last_upload;
 };
 
 /* ks-import-job.c */
@@ -191,6 +199,13 @@ void           _ks_import_meter_set_plan       (KsImportJob      *self,
                                                 guint             planned,
                                                 guint64           bytes_total);
 void           _ks_import_meter_add_copied     (KsImportJob      *self,
+                                                guint64           bytes);
+void           _ks_import_meter_set_upload_total (KsImportJob    *self,
+                                                guint64           bytes);
+void           _ks_import_meter_upload_skipped (KsImportJob      *self,
+                                                guint64           bytes);
+void           _ks_import_meter_add_upload     (KsImportJob      *self,
+                                                KsImportItem     *current,
                                                 guint64           bytes);
 void           _ks_import_meter_item_finished  (KsImportRun      *run,
                                                 KsImportItem     *item);

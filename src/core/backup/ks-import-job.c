@@ -241,6 +241,7 @@ ks_import_job_finalize (GObject *object)
   g_clear_pointer (&self->result, ks_import_result_free);
   g_clear_pointer (&self->progress.current_path, g_free);
   g_clear_pointer (&self->progress.current_asset, g_free);
+  g_clear_pointer (&self->progress.upload_path, g_free);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (ks_import_job_parent_class)->finalize (object);
@@ -277,6 +278,7 @@ ks_import_job_init (KsImportJob *self)
   self->layout = g_strdup (KS_IMPORT_DEFAULT_LAYOUT);
   self->result = ks_import_result_new ();
   self->progress.seconds_left = -1;
+  self->progress.upload_seconds_left = -1;
 }
 
 /**

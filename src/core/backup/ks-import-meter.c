@@ -24,6 +24,7 @@ estimate (KsImportJob *self,
           gint64       now)
 {
   KsImportProgress *progress = &self->progress;
+  gint64 prev_tick = self->last_tick;
 
   if (self->last_tick > 0 && now > self->last_tick)
     {
@@ -41,6 +42,22 @@ estimate (KsImportJob *self,
                                       / progress->rate);
   else
     progress->seconds_left = -1;
+
+  /* The uploads the same way, from the bytes rclone says it sent. */
+  if (prev_tick > 0 && now > prev_tick)
+    {
+      double inst = (double)(progress->upload_done - self->last_upload)
+                    * G_USEC_PER_SEC / (now - prev_tick);
+
+      progress->upload_rate = progress->upload_rate > 0
+                              ? 0.8 * progress->upload_rate + 0.2 * inst : inst;
+    }
+  self->last_upload = progress->upload_done;
+  if (progress->upload_rate > 1)
+    progress->upload_seconds_left = (gint64)((progress->upload_total - MIN (progress->upload_total, progress->upload_done))
+                                             / progress->upload_rate);
+  else
+    progress->upload_seconds_left = -1;
 }
 
 static gboolean
@@ -151,6 +168,54 @@ _ks_import_meter_add_copied (KsImportJob *self,
 
   g_mutex_lock (&self->mutex);
   self->result->bytes += bytes;
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_ks_import_meter_set_upload_total (KsImportJob *self,
+                                   guint64      bytes)
+{
+  g_assert (KS_IS_IMPORT_JOB (self));
+
+  g_mutex_lock (&self->mutex);
+  self->progress.upload_total = bytes;
+  self->progress.upload_seconds_left = -1;
+  self->progress_dirty = TRUE;
+  g_mutex_unlock (&self->mutex);
+}
+
+/* A planned upload of @bytes that is not needed after all (the content was there already). */
+void
+_ks_import_meter_upload_skipped (KsImportJob *self,
+                                 guint64      bytes)
+{
+  g_assert (KS_IS_IMPORT_JOB (self));
+
+  g_mutex_lock (&self->mutex);
+  self->progress.upload_total -= MIN (bytes, self->progress.upload_total - self->progress.upload_done);
+  self->progress_dirty = TRUE;
+  g_mutex_unlock (&self->mutex);
+}
+
+/* @bytes more were sent while uploading @current. Never past the total: a retried upload
+ * sends some bytes twice. */
+void
+_ks_import_meter_add_upload (KsImportJob  *self,
+                             KsImportItem *current,
+                             guint64       bytes)
+{
+  KsImportProgress *progress = &self->progress;
+
+  g_assert (KS_IS_IMPORT_JOB (self));
+
+  g_mutex_lock (&self->mutex);
+  progress->upload_done = MIN (progress->upload_done + bytes, progress->upload_total);
+  if (current != NULL && g_strcmp0 (progress->upload_path, ks_asset_file_get_path (current->file)) != 0)
+    {
+      g_free (progress->upload_path);
+      progress->upload_path = g_strdup (ks_asset_file_get_path (current->file));
+    }
+  self->progress_dirty = TRUE;
   g_mutex_unlock (&self->mutex);
 }
 

@@ -10,9 +10,16 @@
  * go by and writes them to hidden temporaries in every destination that lacks them; the
  * committer thread names them (verify, rename without replacing) in batches, makes each
  * batch durable (one folder fsync and one index sync per destination), and only then
- * counts and records them. Files move through in the order they were read. */
+ * counts and records them. Files move through in the order they were read.
+ *
+ * phone → this computer → cloud: a remote destination that lacks a file a local one gets in
+ * the same batch (or holds from an earlier run) uploads it from that verified local copy,
+ * once the copy is durable, instead of taking its own copy in the cache or reading the
+ * phone again; the copy is re-hashed as it is read for the upload. */
 
 #include "config.h"
+
+#include <glib/gi18n.h>
 
 #include "ks-asset.h"
 #include "ks-import-job-private.h"
@@ -32,6 +39,7 @@ typedef enum
   MSG_DATA,
   MSG_END,
   MSG_ABORT,
+  MSG_FROM_LOCAL,   /* nothing to read: only remote destinations lack it, a local one has it */
   MSG_QUIT,
 } MsgType;
 
@@ -52,6 +60,8 @@ typedef struct
   KsDestinationWriter *writers[KS_IMPORT_MAX_DESTINATIONS];
   guint32              stored;   /* staged (or synced) under a new name in d */
   guint32              existing; /* d already held the same bytes */
+  guint32              from_local; /* remote d: upload from a local destination's copy */
+  guint32              late;     /* staged in d from a local copy, after the batch's sync */
   char                *rel[KS_IMPORT_MAX_DESTINATIONS];
 } Done;
 
@@ -126,6 +136,15 @@ wait_for_room (KsImportRun *run)
   g_mutex_unlock (&run->flight_mutex);
 }
 
+static gboolean
+has_local_writer (KsImportRun *run)
+{
+  for (guint d = 0; d < run->n_dests; d++)
+    if (run->writers[d] != NULL && !(run->remote & (1u << d)))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 writer_begin (KsImportRun  *run,
               KsImportItem *item)
@@ -151,13 +170,25 @@ writer_begin (KsImportRun  *run,
   if (item->primary == item && !ks_asset_get_capture_time_is_exact (item->asset))
     run->dater = ks_metadata_reader_new ();
 
-  for (guint d = 0; d < run->n_dests; d++)
+  run->from_local = 0;
+  for (guint i = 0; i < 2 * run->n_dests; i++)
     {
       g_autoptr(GError) error = NULL;
+      /* Local destinations first: a remote one uploads from their copy when there is one. */
+      gboolean remote_pass = i >= run->n_dests;
+      guint d = i % run->n_dests;
 
+      if (remote_pass != ((run->remote & (1u << d)) != 0))
+        continue;
       run->writers[d] = NULL;
       if (!(item->need & (1u << d)) || !_ks_import_dest_alive (run, d))
         continue;
+
+      if (remote_pass && has_local_writer (run))
+        {
+          run->from_local |= 1u << d;
+          continue;
+        }
 
       /* An unplugged drive or a lazily unmounted share can keep accepting writes through
        * our open fds; ask before each file whether the path still leads to it. */
@@ -213,6 +244,7 @@ writer_abort (KsImportRun *run)
         ks_destination_abort (run->dests[d], run->writers[d]);
       run->writers[d] = NULL;
     }
+  run->from_local = 0;
   g_clear_pointer (&run->hasher, ks_hasher_free);
   g_clear_pointer (&run->dater, ks_metadata_reader_free);
 }
@@ -235,6 +267,8 @@ hand_off (KsImportRun  *run,
           done->writers[d] = run->writers[d];
           run->writers[d] = NULL;
         }
+      done->from_local = run->from_local;
+      run->from_local = 0;
 
       g_mutex_lock (&run->flight_mutex);
       run->in_flight++;
@@ -295,6 +329,13 @@ writer_thread (gpointer data)
           hand_off (run, msg->item, 0);
           break;
 
+        case MSG_FROM_LOCAL:
+          wait_for_room (run);
+          _ks_import_meter_update (run->self, msg->item, 0);
+          run->from_local = msg->item->need & run->remote;
+          hand_off (run, msg->item, ks_asset_get_capture_time (msg->item->asset));
+          break;
+
         case MSG_QUIT:
         default:
           hand_off (run, NULL, 0);
@@ -313,6 +354,23 @@ writer_thread (gpointer data)
 }
 
 /* ---- committer thread ---- */
+
+/* Whether @d holds @done's content already (under another name: moved or renamed on the
+ * phone, a duplicate, or an earlier file of this batch): then one copy is kept, and the
+ * mapping remembered. */
+static gboolean
+already_held (KsImportRun *run,
+              Done        *done,
+              guint        d)
+{
+  if (!ks_destination_lookup (run->dests[d], done->item->hash, &done->rel[d], NULL))
+    return FALSE;
+
+  done->existing |= 1u << d;
+  if (run->remote & (1u << d))
+    _ks_import_meter_upload_skipped (run->self, ks_asset_file_get_size (done->item->file));
+  return TRUE;
+}
 
 /* Verifies and names @done's file in destination @d; durable at the batch's sync. */
 static void
@@ -335,16 +393,15 @@ stage_in (KsImportRun *run,
       return;
     }
 
-  /* Same content already there under another name (moved or renamed on the phone, a
-   * duplicate, or an earlier file of this batch): keep one copy, remember the mapping. */
-  if (ks_destination_lookup (run->dests[d], item->hash, &done->rel[d], NULL))
+  if (already_held (run, done, d))
     {
       ks_destination_abort (run->dests[d], g_steal_pointer (&done->writers[d]));
-      done->existing |= 1u << d;
       return;
     }
 
   _ks_import_place_final (run, item, d, done->capture_time, &dir, &stem, &ext, &counter);
+  run->upload_item = item;
+  run->upload_seen[d] = 0;
 
   if (!ks_destination_stage (run->dests[d], g_steal_pointer (&done->writers[d]), dir, stem, ext,
                              item->hash, &counter, &done->rel[d], run->cancellable, &error))
@@ -359,12 +416,101 @@ stage_in (KsImportRun *run,
   done->stored |= 1u << d;
 }
 
+/* Uploads @done's file to remote destination @d from a local destination's verified copy
+ * (staged there in this batch and synced, or stored by an earlier run); durable at the
+ * next sync. */
+static void
+upload_from_local (KsImportRun *run,
+                   Done        *done,
+                   guint        d)
+{
+  KsImportItem *item = done->item;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *rel = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *stem = NULL;
+  g_autofree char *ext = NULL;
+  KsDestinationWriter *writer;
+  guint counter = 1;
+
+  if (g_cancellable_is_cancelled (run->cancellable) || item->hash == NULL)
+    return;
+
+  if (already_held (run, done, d))
+    return;
+
+  for (guint l = 0; local == NULL && l < run->n_dests; l++)
+    {
+      g_autofree char *found = NULL;
+
+      if ((run->remote & (1u << l)) || !_ks_import_dest_alive (run, l)
+          || !ks_destination_lookup (run->dests[l], item->hash, &found, NULL))
+        continue;
+      local = ks_destination_dup_local_path (run->dests[l], found);
+      if (local != NULL)
+        rel = g_steal_pointer (&found);
+    }
+  if (local == NULL)
+    {
+      /* The local copy failed in this run: not uploaded, and said so. */
+      error = g_error_new_literal (KS_IMPORT_ERROR, KS_IMPORT_ERROR_FAILED,
+                                   _("There is no verified copy on this computer to upload it from; it will be uploaded by the next backup"));
+      _ks_import_add_file_error (run, item, d, error);
+      return;
+    }
+
+  /* The same place as the local copy: the two trees look alike. */
+  dir = g_path_get_dirname (rel);
+  if (g_str_equal (dir, "."))
+    dir[0] = '\0';
+  base = g_path_get_basename (rel);
+  ks_safe_name_split (base, &stem, &ext);
+
+  run->upload_item = item;
+  run->upload_seen[d] = 0;
+  writer = ks_destination_begin_from_file (run->dests[d], dir, base, local, item->hash,
+                                           run->cancellable, &error);
+  if (writer == NULL
+      || !ks_destination_stage (run->dests[d], writer, dir, stem, ext, item->hash, &counter,
+                                &done->rel[d], run->cancellable, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _ks_import_dest_failed (run, d, item, error);
+      return;
+    }
+
+  done->late |= 1u << d;
+}
+
+/* While a remote destination uploads: rclone's count of the bytes it sent. On the
+ * committer thread. */
+static void
+transfer_cb (KsDestination *dest,
+             const char    *relative_path,
+             guint64        bytes,
+             guint64        size,
+             double         rate,
+             gpointer       user_data)
+{
+  KsImportRun *run = user_data;
+
+  for (guint d = 0; d < run->n_dests; d++)
+    if (run->dests[d] == dest && bytes > run->upload_seen[d])
+      {
+        _ks_import_meter_add_upload (run->self, run->upload_item, bytes - run->upload_seen[d]);
+        run->upload_seen[d] = bytes;
+      }
+}
+
 /* Makes what the batch staged in each destination durable; a destination that fails to
- * sync stored none of it. */
+ * sync stored none of it. @late: the uploads from local copies, after the first sync. */
 static void
 sync_batch (KsImportRun *run,
             GPtrArray   *batch,
-            guint32      touched)
+            guint32      touched,
+            gboolean     late)
 {
   for (guint d = 0; d < run->n_dests; d++)
     {
@@ -377,9 +523,11 @@ sync_batch (KsImportRun *run,
         {
           Done *done = g_ptr_array_index (batch, i);
 
-          if (done->stored & (1u << d))
+          guint32 *bits = late ? &done->late : &done->stored;
+
+          if (*bits & (1u << d))
             {
-              done->stored &= ~(1u << d);
+              *bits &= ~(1u << d);
               _ks_import_dest_failed (run, d, done->item, error);
             }
         }
@@ -431,10 +579,29 @@ commit_batch (KsImportRun *run,
       touched |= done->stored;
     }
 
-  sync_batch (run, batch, touched);
+  sync_batch (run, batch, touched, FALSE);
+
+  /* Now the local copies are durable: the uploads that read them. */
+  touched = 0;
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Done *done = g_ptr_array_index (batch, i);
+
+      for (guint d = 0; d < run->n_dests; d++)
+        if ((done->from_local & (1u << d)) && _ks_import_dest_alive (run, d))
+          upload_from_local (run, done, d);
+      touched |= done->late;
+    }
+  if (touched != 0)
+    sync_batch (run, batch, touched, TRUE);
 
   for (guint i = 0; i < batch->len; i++)
-    finish_done (run, g_ptr_array_index (batch, i));
+    {
+      Done *done = g_ptr_array_index (batch, i);
+
+      done->stored |= done->late;
+      finish_done (run, done);
+    }
 
   g_ptr_array_set_size (batch, 0);
 }
@@ -671,6 +838,10 @@ _ks_import_pipeline_run (KsImportRun  *run,
   for (guint i = 0; i < N_BUFFERS; i++)
     g_async_queue_push (run->free_bufs, g_malloc (CHUNK_SIZE));
 
+  for (guint d = 0; d < run->n_dests; d++)
+    if (run->remote & (1u << d))
+      ks_destination_set_transfer_func (run->dests[d], transfer_cb, run);
+
   writer = g_thread_new ("ks-import-writer", writer_thread, run);
   committer = g_thread_new ("ks-import-commit", committer_thread, run);
 
@@ -683,7 +854,19 @@ _ks_import_pipeline_run (KsImportRun  *run,
         if (_ks_import_dest_alive (run, d))
           alive_need |= item->need & (1u << d);
 
-      if (alive_need == 0 ? !pass_item (run, item, &local_error) : !read_item (run, item, &local_error))
+      if (alive_need == 0)
+        {
+          if (!pass_item (run, item, &local_error))
+            break;
+        }
+      else if (item->upload_only && (alive_need & ~run->remote) == 0)
+        {
+          /* Nothing to read from the source: uploaded from the local copy. */
+          if (_ks_import_check_stop (run, &local_error))
+            break;
+          queue_msg (run, MSG_FROM_LOCAL, item, NULL, 0);
+        }
+      else if (!read_item (run, item, &local_error))
         break;
     }
 
@@ -691,6 +874,8 @@ _ks_import_pipeline_run (KsImportRun  *run,
   queue_msg (run, MSG_QUIT, NULL, NULL, 0);
   g_thread_join (writer);
   g_thread_join (committer);
+  for (guint d = 0; d < run->n_dests; d++)
+    ks_destination_set_transfer_func (run->dests[d], NULL, NULL);
 
   if (local_error != NULL)
     {

@@ -309,6 +309,7 @@ plan_item (KsImportRun  *run,
 {
   KsImportItem *item = g_new0 (KsImportItem, 1);
   KsCatalogSourceFile *seen;
+  guint32 held_locally = 0;
 
   item->asset = g_object_ref (asset);
   item->file = ks_asset_file_ref (file);
@@ -331,7 +332,13 @@ plan_item (KsImportRun  *run,
           item->need |= 1u << d;
           need_bytes[d] += ks_asset_file_get_size (file);
         }
+      else if (item->hash != NULL && !(run->remote & (1u << d)))
+        held_locally |= 1u << d;
     }
+
+  /* phone → this computer → cloud: what only remote destinations lack, and a local one
+   * holds already (a verified copy, by its own index), goes up from there. */
+  item->upload_only = item->need != 0 && (item->need & ~run->remote) == 0 && held_locally != 0;
 
   return item;
 }
@@ -381,6 +388,7 @@ _ks_import_plan (KsImportRun  *run,
   guint64 need_bytes[KS_IMPORT_MAX_DESTINATIONS] = { 0 };
   guint planned = 0;
   guint64 bytes_total = 0;
+  guint64 upload_total = 0;
   SizeLimits limits = { { 0 }, { NULL } };
   gboolean dry_run = (self->flags & KS_IMPORT_FLAGS_DRY_RUN) != 0;
 
@@ -388,6 +396,9 @@ _ks_import_plan (KsImportRun  *run,
 
   if (!dry_run)
     query_size_limits (run, &limits);
+  for (guint d = 0; d < run->n_dests; d++)
+    if (ks_destination_is_remote (run->dests[d]))
+      run->remote |= 1u << d;
 
   for (guint a = 0; a < run->assets->len; a++)
     {
@@ -407,10 +418,13 @@ _ks_import_plan (KsImportRun  *run,
           if (primary == NULL)
             primary = item;
           if (item->need != 0)
-            {
-              planned++;
-              bytes_total += ks_asset_file_get_size (file);
-            }
+            planned++;
+          /* What is read from the source; the uploads are counted apart. */
+          if (item->need != 0 && !item->upload_only)
+            bytes_total += ks_asset_file_get_size (file);
+          for (guint d = 0; d < run->n_dests; d++)
+            if (item->need & run->remote & (1u << d))
+              upload_total += ks_asset_file_get_size (file);
 
           g_ptr_array_add (run->items, item);
         }
@@ -418,6 +432,7 @@ _ks_import_plan (KsImportRun  *run,
 
   clear_size_limits (&limits);
   _ks_import_meter_set_plan (self, run->items->len, planned, bytes_total);
+  _ks_import_meter_set_upload_total (self, upload_total);
 
   if (dry_run)
     return TRUE;

@@ -24,6 +24,7 @@ ks_import_progress_copy (const KsImportProgress *progress)
   copy = g_memdup2 (progress, sizeof *progress);
   copy->current_path = g_strdup (progress->current_path);
   copy->current_asset = g_strdup (progress->current_asset);
+  copy->upload_path = g_strdup (progress->upload_path);
 
   return copy;
 }
@@ -36,6 +37,7 @@ ks_import_progress_free (KsImportProgress *progress)
 
   g_free (progress->current_path);
   g_free (progress->current_asset);
+  g_free (progress->upload_path);
   g_free (progress);
 }
 

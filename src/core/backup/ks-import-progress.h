@@ -22,6 +22,11 @@ G_BEGIN_DECLS
  * @current_asset: (nullable): key of its asset (ks_asset_get_key())
  * @rate: bytes per second, smoothed; 0 until known
  * @seconds_left: estimate, or -1 when unknown
+ * @upload_done: bytes sent to network and cloud destinations this run, as their uploader
+ *   (rclone) counts them, of @upload_total; 0 of 0 when the run uploads nothing
+ * @upload_path: (nullable): source path of the file being uploaded (raw bytes)
+ * @upload_rate: bytes per second uploaded, smoothed; 0 until known
+ * @upload_seconds_left: estimate for the uploads, or -1 when unknown
  */
 typedef struct
 {
@@ -36,6 +41,11 @@ typedef struct
   char    *current_asset;
   double   rate;
   gint64   seconds_left;
+  guint64  upload_done;
+  guint64  upload_total;
+  char    *upload_path;
+  double   upload_rate;
+  gint64   upload_seconds_left;
 } KsImportProgress;
 
 /**

@@ -34,6 +34,9 @@ typedef struct
   GPtrArray          *staged_infos; /* KsPhotoInfo, recorded at the next sync */
   int                 fail_next_sync; /* tests: an errno for the next index write */
   int                 album_links;    /* tests: 1 + the KsAlbumLinks to use, 0 to probe */
+
+  KsDestinationTransferFunc transfer_func;
+  gpointer            transfer_data;
 } KsDestinationPrivate;
 
 #define KS_DESTINATION_CLASS_OF(self) KS_DESTINATION_GET_CLASS (self)

@@ -408,6 +408,196 @@ ks_destination_write (KsDestination        *self,
   return TRUE;
 }
 
+/* No way out of the destination: no absolute path, no "..", no empty or "." part. */
+static gboolean
+relative_path_is_safe (const char *relative_path)
+{
+  g_auto(GStrv) parts = g_strsplit (relative_path, "/", -1);
+
+  if (*relative_path == '\0')
+    return FALSE;
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] == '\0' || g_str_equal (parts[i], ".") || g_str_equal (parts[i], ".."))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * ks_destination_is_remote:
+ *
+ * Returns: whether the medium is reached over the network (its writes are uploads)
+ */
+gboolean
+ks_destination_is_remote (KsDestination *self)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+
+  return CLASS (self)->is_remote != NULL && CLASS (self)->is_remote (self);
+}
+
+/**
+ * ks_destination_dup_local_path:
+ *
+ * Returns: (transfer full) (nullable): where the stored file @relative_path is on this
+ *   computer, or %NULL when the medium is not a file system here
+ */
+char *
+ks_destination_dup_local_path (KsDestination *self,
+                               const char    *relative_path)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+  g_return_val_if_fail (relative_path != NULL, NULL);
+
+  if (CLASS (self)->dup_local_path == NULL || !relative_path_is_safe (relative_path))
+    return NULL;
+  return CLASS (self)->dup_local_path (self, relative_path);
+}
+
+/* The generic way: read @local_path and write it like any other file. */
+static KsDestinationWriter *
+copy_local_file (KsDestination  *self,
+                 const char     *rel_dir,
+                 const char     *name_hint,
+                 const char     *local_path,
+                 char          **out_hash,
+                 GCancellable   *cancellable,
+                 GError        **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (local_path);
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autofree guint8 *buf = g_malloc (1024 * 1024);
+  KsDestinationWriter *writer;
+  KsHasher *hasher;
+
+  in = g_file_read (file, cancellable, error);
+  if (in == NULL)
+    return NULL;
+  writer = ks_destination_begin_file (self, rel_dir, name_hint, error);
+  if (writer == NULL)
+    return NULL;
+
+  hasher = ks_hasher_new ();
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buf, 1024 * 1024, cancellable, error);
+
+      if (n < 0 || (n > 0 && !ks_destination_write (self, writer, buf, n, error)))
+        {
+          ks_hasher_free (hasher);
+          ks_destination_abort (self, writer);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      ks_hasher_update (hasher, buf, n);
+    }
+  *out_hash = ks_hasher_finish (hasher);
+  ks_hasher_free (hasher);
+
+  return writer;
+}
+
+/**
+ * ks_destination_begin_from_file:
+ * @local_path: a file on this computer: a verified copy in another destination
+ * @expected_hash: what its SHA-256 must be
+ *
+ * What ks_destination_begin_file() and ks_destination_write() do, with the bytes of
+ * @local_path, re-hashed as they are read: a copy that is no longer what it was is refused
+ * (%KS_DESTINATION_ERROR_VERIFY_FAILED). A remote kind uploads straight from it, without a
+ * copy in the cache. Stage the writer as usual: the medium's bytes are still verified.
+ *
+ * Returns: (transfer full): the writer, or %NULL with @error set
+ */
+KsDestinationWriter *
+ks_destination_begin_from_file (KsDestination  *self,
+                                const char     *rel_dir,
+                                const char     *name_hint,
+                                const char     *local_path,
+                                const char     *expected_hash,
+                                GCancellable   *cancellable,
+                                GError        **error)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+  KsDestinationWriter *writer = NULL;
+  g_autofree char *hash = NULL;
+  guint64 size = 0;
+
+  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+  g_return_val_if_fail (local_path != NULL, NULL);
+  g_return_val_if_fail (ks_hash_is_valid (expected_hash), NULL);
+
+  if (!priv->is_open)
+    {
+      _ks_destination_set_not_open_error (self, error);
+      return NULL;
+    }
+
+  rel_dir = rel_dir ? rel_dir : "";
+  if (CLASS (self)->create_temp_from_file == NULL)
+    writer = copy_local_file (self, rel_dir, name_hint, local_path, &hash, cancellable, error);
+  else
+    {
+      gpointer temp = CLASS (self)->create_temp_from_file (self, rel_dir, name_hint, local_path,
+                                                           &size, &hash, cancellable, error);
+
+      if (temp != NULL)
+        {
+          writer = g_new0 (KsDestinationWriter, 1);
+          writer->temp = temp;
+          writer->rel_dir = g_strdup (rel_dir);
+          writer->written = size;
+        }
+    }
+  if (writer == NULL)
+    return NULL;
+
+  if (g_strcmp0 (hash, expected_hash) != 0)
+    {
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
+                   _("The copy at %s is no longer what was stored there"), local_path);
+      ks_destination_abort (self, writer);
+      return NULL;
+    }
+
+  return writer;
+}
+
+/**
+ * ks_destination_set_transfer_func:
+ * @func: (nullable): called while a remote kind uploads a file
+ *
+ * Set before a run, cleared after it (with %NULL); not while files are staged.
+ */
+void
+ks_destination_set_transfer_func (KsDestination             *self,
+                                  KsDestinationTransferFunc  func,
+                                  gpointer                   user_data)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  g_return_if_fail (KS_IS_DESTINATION (self));
+
+  priv->transfer_func = func;
+  priv->transfer_data = user_data;
+}
+
+/* For kinds: how far the upload of @relative_path is. */
+void
+ks_destination_report_transfer (KsDestination *self,
+                                const char    *relative_path,
+                                guint64        bytes,
+                                guint64        size,
+                                double         rate)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  g_return_if_fail (KS_IS_DESTINATION (self));
+
+  if (priv->transfer_func != NULL)
+    priv->transfer_func (self, relative_path, bytes, size, rate, priv->transfer_data);
+}
+
 void
 ks_destination_abort (KsDestination       *self,
                       KsDestinationWriter *writer)

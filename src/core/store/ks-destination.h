@@ -94,6 +94,14 @@ G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObjec
  *   why, in a sentence (a FAT32 drive)
  * @open_root_dir: optional; a new descriptor of the root folder, for a medium that is a
  *   local file system: the library views (XMP sidecars, the Albums folder) need one
+ * @is_remote: optional; %TRUE for a medium reached over the network, whose writes are
+ *   uploads (they report their progress, see ks_destination_set_transfer_func())
+ * @dup_local_path: optional; where a stored file is on this computer's file system, for a
+ *   medium that is one (a folder, a drive)
+ * @create_temp_from_file: optional; what @create_temp and @write_temp do, with the bytes of
+ *   the file @local_path on this computer (a verified copy in another destination): the
+ *   kind reads it itself (without first copying it anywhere) and returns its size and its
+ *   SHA-256 as it read them. Without it, the base class reads the file and writes it.
  *
  * The base class does the rest: the index (lookup, listing, forget, compaction), naming
  * without replacing ("@stem (N).@ext"), adopting a file that already holds the content,
@@ -174,9 +182,37 @@ struct _KsDestinationClass
   int         (*open_root_dir)    (KsDestination  *self,
                                    GError        **error);
 
+  gboolean    (*is_remote)        (KsDestination  *self);
+  char       *(*dup_local_path)   (KsDestination  *self,
+                                   const char     *relative_path);
+  gpointer    (*create_temp_from_file) (KsDestination  *self,
+                                        const char     *rel_dir,
+                                        const char     *name_hint,
+                                        const char     *local_path,
+                                        guint64        *out_size,
+                                        char          **out_hash,
+                                        GCancellable   *cancellable,
+                                        GError        **error);
+
   /*< private >*/
-  gpointer padding[5];
+  gpointer padding[2];
 };
+
+/**
+ * KsDestinationTransferFunc:
+ * @relative_path: the file being uploaded (its hidden temporary's path)
+ * @bytes: bytes of it sent so far (may start again from 0 when an upload is retried)
+ * @size: its size
+ * @rate: bytes per second the medium reports, or 0
+ *
+ * Called on the thread that stages the file, while a remote kind uploads it.
+ */
+typedef void (*KsDestinationTransferFunc) (KsDestination *self,
+                                           const char    *relative_path,
+                                           guint64        bytes,
+                                           guint64        size,
+                                           double         rate,
+                                           gpointer       user_data);
 
 /*
  * The public calls, used by the import and verify jobs:
@@ -226,6 +262,25 @@ struct _KsDestinationClass
  */
 
 gboolean             ks_destination_is_temp_name     (const char           *name);
+
+gboolean             ks_destination_is_remote        (KsDestination        *self);
+char                *ks_destination_dup_local_path   (KsDestination        *self,
+                                                      const char           *relative_path);
+KsDestinationWriter *ks_destination_begin_from_file  (KsDestination        *self,
+                                                      const char           *rel_dir,
+                                                      const char           *name_hint,
+                                                      const char           *local_path,
+                                                      const char           *expected_hash,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
+void                 ks_destination_set_transfer_func (KsDestination       *self,
+                                                      KsDestinationTransferFunc func,
+                                                      gpointer              user_data);
+void                 ks_destination_report_transfer  (KsDestination        *self,
+                                                      const char           *relative_path,
+                                                      guint64               bytes,
+                                                      guint64               size,
+                                                      double                rate);
 
 const char          *ks_destination_get_id           (KsDestination        *self);
 const char          *ks_destination_get_kind         (KsDestination        *self);

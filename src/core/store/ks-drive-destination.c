@@ -480,6 +480,17 @@ ks_drive_destination_free_temp (KsDestination *dest,
   FOLDER_CLASS (folder)->free_temp (KS_DESTINATION (folder), temp);
 }
 
+static char *
+ks_drive_destination_dup_local_path (KsDestination *dest,
+                                     const char    *relative_path)
+{
+  g_autoptr(KsFolderDestination) folder = dup_folder (KS_DRIVE_DESTINATION (dest));
+
+  if (folder == NULL)
+    return NULL;
+  return ks_destination_dup_local_path (KS_DESTINATION (folder), relative_path);
+}
+
 static gboolean
 ks_drive_destination_sync_folder (KsDestination  *dest,
                                   const char     *rel_dir,
@@ -569,6 +580,7 @@ ks_drive_destination_class_init (KsDriveDestinationClass *klass)
   dest_class->sync_folder = ks_drive_destination_sync_folder;
   dest_class->query_file = ks_drive_destination_query_file;
   dest_class->hash_file = ks_drive_destination_hash_file;
+  dest_class->dup_local_path = ks_drive_destination_dup_local_path;
 }
 
 static void

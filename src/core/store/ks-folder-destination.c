@@ -451,6 +451,13 @@ ks_folder_destination_query_file (KsDestination  *dest,
 }
 
 static char *
+ks_folder_destination_dup_local_path (KsDestination *dest,
+                                      const char    *relative_path)
+{
+  return g_build_filename (KS_FOLDER_DESTINATION (dest)->path, relative_path, NULL);
+}
+
+static char *
 ks_folder_destination_hash_file (KsDestination  *dest,
                                  const char     *relative_path,
                                  guint64        *out_size,
@@ -598,6 +605,7 @@ ks_folder_destination_class_init (KsFolderDestinationClass *klass)
   dest_class->query_file = ks_folder_destination_query_file;
   dest_class->hash_file = ks_folder_destination_hash_file;
   dest_class->load_file = ks_folder_destination_load_file;
+  dest_class->dup_local_path = ks_folder_destination_dup_local_path;
 }
 
 static void

@@ -69,6 +69,23 @@ _ks_rclone_dest_remember_file (KsRcloneDestination *self,
   g_mutex_unlock (&self->mutex);
 }
 
+/* Whether the server holds @path (as listed when opened, and as changed since). */
+gboolean
+_ks_rclone_dest_query (KsRcloneDestination *self,
+                       const char          *path,
+                       guint64             *out_size)
+{
+  const gint64 *size;
+
+  g_mutex_lock (&self->mutex);
+  size = g_hash_table_lookup (self->files, path);
+  if (size != NULL)
+    *out_size = *size;
+  g_mutex_unlock (&self->mutex);
+
+  return size != NULL;
+}
+
 void
 _ks_rclone_dest_mark_lost (KsRcloneDestination *self,
                            const GError        *error)
@@ -93,7 +110,7 @@ _ks_rclone_dest_back_off (guint         seconds,
   return TRUE;
 }
 
-/* An rc call, tried again with back-off (1, 2, 4 s) while the network is the problem. Calls
+/* An rc call, tried again with back-off (1, 2, 4, 8 s) while the network is the problem. Calls
  * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
  * quick ones (a move, a stat, a delete) are plain calls. */
 JsonObject *
@@ -101,6 +118,8 @@ _ks_rclone_dest_run_call (KsRcloneDestination  *self,
                           const char           *method,
                           JsonObject           *params,
                           gboolean              as_job,
+                          KsRcloneProgressFunc  progress,
+                          gpointer              progress_data,
                           GCancellable         *cancellable,
                           GError              **error)
 {
@@ -131,7 +150,7 @@ _ks_rclone_dest_run_call (KsRcloneDestination  *self,
       JsonObject *reply;
 
       reply = as_job
-        ? ks_rclone_run_job (self->rclone, method, owned, NULL, NULL, cancellable, &local_error)
+        ? ks_rclone_run_job (self->rclone, method, owned, progress, progress_data, cancellable, &local_error)
         : ks_rclone_call (self->rclone, method, owned, cancellable, &local_error);
       if (reply != NULL)
         return reply;
@@ -155,7 +174,7 @@ _ks_rclone_dest_run (KsRcloneDestination  *self,
                      GCancellable         *cancellable,
                      GError              **error)
 {
-  return _ks_rclone_dest_run_call (self, method, params, TRUE, cancellable, error);
+  return _ks_rclone_dest_run_call (self, method, params, TRUE, NULL, NULL, cancellable, error);
 }
 
 JsonObject *
@@ -165,7 +184,7 @@ _ks_rclone_dest_run_quick (KsRcloneDestination  *self,
                            GCancellable         *cancellable,
                            GError              **error)
 {
-  return _ks_rclone_dest_run_call (self, method, params, FALSE, cancellable, error);
+  return _ks_rclone_dest_run_call (self, method, params, FALSE, NULL, NULL, cancellable, error);
 }
 
 gboolean
@@ -181,6 +200,49 @@ _ks_rclone_dest_upload (KsRcloneDestination  *self,
                                _ks_rclone_dest_copy_params (self->staging, local_name, self->remote->fs, remote_path),
                                cancellable, error);
   return reply != NULL;
+}
+
+typedef struct
+{
+  KsRcloneDestination *self;
+  const char          *remote_path;
+  guint64              size;
+} UploadProgress;
+
+static void
+upload_progress_cb (guint64  bytes,
+                    guint64  total,
+                    double   speed,
+                    gpointer user_data)
+{
+  UploadProgress *up = user_data;
+
+  ks_destination_report_transfer (KS_DESTINATION (up->self), up->remote_path,
+                                  MIN (bytes, up->size), up->size, speed);
+}
+
+/* A photo's upload from @src_dir (the staging folder, or the folder of a verified copy in
+ * another destination), its progress from rclone's own stats as it goes. */
+gboolean
+_ks_rclone_dest_upload_file (KsRcloneDestination  *self,
+                             const char           *src_dir,
+                             const char           *local_name,
+                             const char           *remote_path,
+                             guint64               size,
+                             GCancellable         *cancellable,
+                             GError              **error)
+{
+  UploadProgress up = { self, remote_path, size };
+  g_autoptr(JsonObject) reply = NULL;
+
+  ks_destination_report_transfer (KS_DESTINATION (self), remote_path, 0, size, 0);
+  reply = _ks_rclone_dest_run_call (self, "operations/copyfile",
+                                    _ks_rclone_dest_copy_params (src_dir, local_name, self->remote->fs, remote_path),
+                                    TRUE, upload_progress_cb, &up, cancellable, error);
+  if (reply == NULL)
+    return FALSE;
+  ks_destination_report_transfer (KS_DESTINATION (self), remote_path, size, size, 0);
+  return TRUE;
 }
 
 gboolean

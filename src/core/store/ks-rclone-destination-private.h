@@ -17,7 +17,9 @@
 
 G_BEGIN_DECLS
 
-#define KS_RCLONE_DEST_MAX_ATTEMPTS 4
+/* Tries of a call while the network is the problem, 1, 2, 4, 8 s apart: a Wi-Fi hiccup or
+ * a server restarting is ridden out, a server that is gone is named within ~15 s. */
+#define KS_RCLONE_DEST_MAX_ATTEMPTS 5
 
 struct _KsRcloneDestination
 {
@@ -31,7 +33,9 @@ struct _KsRcloneDestination
   KsRclone       *rclone;
   char           *hash_type;    /* "md5", "sha1", or NULL: verify by download */
   char           *staging;      /* this destination's folder in the cache */
-  char           *local_index;  /* our copy of the index, uploaded whole */
+  char           *local_index;  /* our copy of the index (every line so far) */
+  guint           next_segment; /* the number of the next index segment */
+  guint           live_segments; /* segments on the server not folded into the index yet */
   int             lock_fd;
 
   GMutex          mutex;        /* guards files and lost */
@@ -58,6 +62,30 @@ _ks_rclone_dest_remember_file (KsRcloneDestination *self,
                                const char          *path,
                                gint64               size);
 
+gboolean
+_ks_rclone_dest_query (KsRcloneDestination *self,
+                       const char          *path,
+                       guint64             *out_size);
+
+char *
+_ks_rclone_dest_read_index (KsRcloneDestination  *self,
+                            GError              **error);
+
+gboolean
+_ks_rclone_dest_append_index (KsRcloneDestination  *self,
+                              const char           *lines,
+                              gsize                 len,
+                              GError              **error);
+
+gboolean
+_ks_rclone_dest_replace_index (KsRcloneDestination  *self,
+                               const char           *contents,
+                               gsize                 len,
+                               GError              **error);
+
+void
+_ks_rclone_dest_fold_index (KsRcloneDestination *self);
+
 void
 _ks_rclone_dest_mark_lost (KsRcloneDestination *self,
                            const GError        *error);
@@ -71,6 +99,8 @@ _ks_rclone_dest_run_call (KsRcloneDestination  *self,
                           const char           *method,
                           JsonObject           *params,
                           gboolean              as_job,
+                          KsRcloneProgressFunc  progress,
+                          gpointer              progress_data,
                           GCancellable         *cancellable,
                           GError              **error);
 
@@ -94,6 +124,15 @@ _ks_rclone_dest_upload (KsRcloneDestination  *self,
                         const char           *remote_path,
                         GCancellable         *cancellable,
                         GError              **error);
+
+gboolean
+_ks_rclone_dest_upload_file (KsRcloneDestination  *self,
+                             const char           *src_dir,
+                             const char           *local_name,
+                             const char           *remote_path,
+                             guint64               size,
+                             GCancellable         *cancellable,
+                             GError              **error);
 
 gboolean
 _ks_rclone_dest_download (KsRcloneDestination  *self,

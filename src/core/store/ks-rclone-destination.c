@@ -32,8 +32,8 @@
 
 #define META           KS_DESTINATION_META_DIR
 #define ID_PATH        META "/id"
-#define INDEX_PATH     META "/index"
-#define INDEX_NEW_PATH META "/index.new"
+/* In the staging folder, under its lock: the rcd child of the run holding the lock. */
+#define RCD_PID_NAME   ".rcd-pid"
 
 
 G_DEFINE_FINAL_TYPE (KsRcloneDestination, ks_rclone_destination, KS_TYPE_DESTINATION)
@@ -48,6 +48,8 @@ typedef struct
   guint64    size;
   char      *remote_tmp;   /* relative path of the uploaded temporary, once uploaded */
   gboolean   named;
+  gboolean   borrowed;     /* local_path is a verified copy elsewhere, not ours to remove */
+  char      *read_hash;    /* borrowed: the SHA-256 of what was read from it */
 } RemoteTemp;
 
 static const char *
@@ -85,6 +87,7 @@ ks_rclone_destination_close_medium (KsDestination *dest)
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
 
+  _ks_rclone_dest_fold_index (self);
   if (self->rclone != NULL)
     ks_rclone_stop (self->rclone);
   g_clear_object (&self->rclone);
@@ -133,7 +136,7 @@ open_staging (KsRcloneDestination  *self,
   if (dir == NULL)
     return FALSE;
   while ((name = g_dir_read_name (dir)) != NULL)
-    if (!g_str_equal (name, ".lock"))
+    if (!g_str_equal (name, ".lock") && !g_str_equal (name, RCD_PID_NAME))
       {
         g_autofree char *path = _ks_rclone_dest_staging_path (self, name);
 
@@ -223,12 +226,9 @@ static gboolean
 has_file (KsRcloneDestination *self,
           const char          *path)
 {
-  gboolean found;
+  guint64 size;
 
-  g_mutex_lock (&self->mutex);
-  found = g_hash_table_contains (self->files, path);
-  g_mutex_unlock (&self->mutex);
-  return found;
+  return _ks_rclone_dest_query (self, path, &size);
 }
 
 static char *
@@ -302,6 +302,7 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   g_autoptr(JsonObject) fsinfo = NULL;
   g_autoptr(JsonObject) params = NULL;
+  g_autofree char *pid_file = NULL;
   g_auto(GStrv) env = NULL;
 
   if (self->parse_error != NULL)
@@ -318,6 +319,8 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   if (env == NULL)
     return NULL;
   self->rclone = ks_rclone_new ((const char * const *)env, self->remote->user_config);
+  pid_file = _ks_rclone_dest_staging_path (self, RCD_PID_NAME);
+  ks_rclone_set_pid_file (self->rclone, pid_file);
   if (!ks_rclone_start (self->rclone, cancellable, error))
     return NULL;
 
@@ -401,49 +404,7 @@ static char *
 ks_rclone_destination_read_index (KsDestination  *dest,
                                   GError        **error)
 {
-  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
-  char *contents = NULL;
-
-  if (!has_file (self, INDEX_PATH))
-    return NULL;
-
-  if (!_ks_rclone_dest_download (self, INDEX_PATH, "index", NULL, error)
-      || !g_file_get_contents (self->local_index, &contents, NULL, error))
-    return NULL;
-
-  return contents;
-}
-
-/* The index goes up whole, next to the old one, is checked, then takes its place. */
-static gboolean
-upload_index (KsRcloneDestination  *self,
-              GError              **error)
-{
-  g_autoptr(JsonObject) item = NULL;
-  g_autoptr(GError) local_error = NULL;
-  GStatBuf st;
-
-  if (g_stat (self->local_index, &st) != 0)
-    return ks_set_errno_error (error, errno, "%s", self->local_index);
-
-  if (!_ks_rclone_dest_upload (self, "index", INDEX_NEW_PATH, NULL, error))
-    return FALSE;
-
-  item = _ks_rclone_dest_stat_file (self, INDEX_NEW_PATH, NULL, NULL, &local_error);
-  if (item == NULL || json_object_get_int_member_with_default (item, "Size", -1) != st.st_size)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else
-        g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
-                     _("The index on %s could not be written"), self->location);
-      return FALSE;
-    }
-
-  if (!_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, error))
-    return FALSE;
-  _ks_rclone_dest_remember_file (self, INDEX_PATH, st.st_size);
-  return TRUE;
+  return _ks_rclone_dest_read_index (KS_RCLONE_DESTINATION (dest), error);
 }
 
 static gboolean
@@ -452,19 +413,7 @@ ks_rclone_destination_append_index (KsDestination  *dest,
                                     gsize           len,
                                     GError        **error)
 {
-  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
-  gboolean ok;
-  int fd;
-
-  fd = open (self->local_index, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return ks_set_errno_error (error, errno, "%s", self->local_index);
-  ok = ks_fd_write_all (fd, lines, len);
-  close (fd);
-  if (!ok)
-    return ks_set_errno_error (error, errno, "%s", self->local_index);
-
-  return upload_index (self, error);
+  return _ks_rclone_dest_append_index (KS_RCLONE_DESTINATION (dest), lines, len, error);
 }
 
 static gboolean
@@ -473,11 +422,38 @@ ks_rclone_destination_replace_index (KsDestination  *dest,
                                      gsize           len,
                                      GError        **error)
 {
-  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  return _ks_rclone_dest_replace_index (KS_RCLONE_DESTINATION (dest), contents, len, error);
+}
 
-  if (!g_file_set_contents (self->local_index, contents, len, error))
-    return FALSE;
-  return upload_index (self, error);
+static RemoteTemp *
+remote_temp_new (const char *local_path,
+                 const char *rel_dir,
+                 const char *name_hint)
+{
+  RemoteTemp *temp = g_new0 (RemoteTemp, 1);
+  g_autofree char *tmp_name = NULL;
+
+  temp->fd = -1;
+  temp->local_path = g_strdup (local_path);
+  temp->sha256 = ks_hasher_new ();
+  temp->md5 = g_checksum_new (G_CHECKSUM_MD5);
+  temp->sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+
+  tmp_name = g_strdup_printf (".%s" KS_DESTINATION_TMP_MARK "%06x",
+                              name_hint ? name_hint : "file", g_random_int () & 0xffffff);
+  temp->remote_tmp = _ks_rclone_dest_join (rel_dir, tmp_name);
+  return temp;
+}
+
+static gboolean
+check_open (KsRcloneDestination  *self,
+            GError              **error)
+{
+  if (self->staging != NULL)
+    return TRUE;
+  g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                       _("The destination is not open"));
+  return FALSE;
 }
 
 static gpointer
@@ -488,36 +464,86 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   g_autofree char *name = _ks_rclone_dest_new_staging_name ("upload");
-  g_autofree char *tmp_name = NULL;
+  g_autofree char *path = NULL;
   RemoteTemp *temp;
   int fd;
 
-  if (self->staging == NULL)
-    {
-      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
-                           _("The destination is not open"));
-      return NULL;
-    }
+  if (!check_open (self, error))
+    return NULL;
 
-  temp = g_new0 (RemoteTemp, 1);
-  temp->local_path = _ks_rclone_dest_staging_path (self, name);
-  fd = open (temp->local_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  path = _ks_rclone_dest_staging_path (self, name);
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       ks_set_errno_error (error, errno, "Cannot write to %s", self->staging);
-      g_free (temp->local_path);
-      g_free (temp);
       return NULL;
     }
+  temp = remote_temp_new (path, rel_dir, name_hint);
   temp->fd = fd;
-  temp->sha256 = ks_hasher_new ();
-  temp->md5 = g_checksum_new (G_CHECKSUM_MD5);
-  temp->sha1 = g_checksum_new (G_CHECKSUM_SHA1);
 
-  tmp_name = g_strdup_printf (".%s" KS_DESTINATION_TMP_MARK "%06x",
-                              name_hint ? name_hint : "file", g_random_int () & 0xffffff);
-  temp->remote_tmp = _ks_rclone_dest_join (rel_dir, tmp_name);
+  return temp;
+}
 
+static void ks_rclone_destination_free_temp (KsDestination *dest,
+                                             gpointer       data);
+
+/* Uploads straight from a verified copy on this computer: no copy in the cache. Its bytes
+ * are hashed here as they are read (SHA-256 to know it is still the stored content, MD5 and
+ * SHA-1 to compare with what the server will say it holds). */
+static gpointer
+ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
+                                             const char     *rel_dir,
+                                             const char     *name_hint,
+                                             const char     *local_path,
+                                             guint64        *out_size,
+                                             char          **out_hash,
+                                             GCancellable   *cancellable,
+                                             GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  g_autofree guint8 *buf = NULL;
+  RemoteTemp *temp;
+  int fd;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  fd = open (local_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      ks_set_errno_error (error, errno, "%s", local_path);
+      return NULL;
+    }
+
+  temp = remote_temp_new (local_path, rel_dir, name_hint);
+  temp->borrowed = TRUE;
+  buf = g_malloc (1024 * 1024);
+  for (;;)
+    {
+      gssize n = read (fd, buf, 1024 * 1024);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 || g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          if (n < 0)
+            ks_set_errno_error (error, errno, "%s", local_path);
+          close (fd);
+          ks_rclone_destination_free_temp (dest, temp);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      ks_hasher_update (temp->sha256, buf, n);
+      g_checksum_update (temp->md5, buf, n);
+      g_checksum_update (temp->sha1, buf, n);
+      temp->size += n;
+    }
+  close (fd);
+
+  temp->read_hash = ks_hasher_finish (temp->sha256);
+  *out_size = temp->size;
+  *out_hash = g_strdup (temp->read_hash);
   return temp;
 }
 
@@ -574,15 +600,17 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   RemoteTemp *temp = data;
   g_autofree char *local_name = g_path_get_basename (temp->local_path);
+  g_autofree char *local_dir = g_path_get_dirname (temp->local_path);
   g_autofree char *expected = NULL;
   g_autoptr(JsonObject) item = NULL;
   const char *server_hash = NULL;
   char *hash;
 
   ks_close_fd (&temp->fd);
-  hash = ks_hasher_finish (temp->sha256);
+  hash = temp->read_hash != NULL ? g_strdup (temp->read_hash) : ks_hasher_finish (temp->sha256);
 
-  if (!_ks_rclone_dest_upload (self, local_name, temp->remote_tmp, cancellable, error))
+  if (!_ks_rclone_dest_upload_file (self, local_dir, local_name, temp->remote_tmp, temp->size,
+                                    cancellable, error))
     {
       explain_failure (self, temp->size, error);
       g_free (hash);
@@ -629,7 +657,8 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
       hash = _ks_rclone_dest_download_and_hash (self, temp->remote_tmp, out_size, cancellable, error);
     }
 
-  if (hash != NULL)
+  /* The cache is cleaned as it goes. */
+  if (hash != NULL && !temp->borrowed)
     g_unlink (temp->local_path);
   return hash;
 }
@@ -682,12 +711,14 @@ ks_rclone_destination_free_temp (KsDestination *dest,
     _ks_rclone_dest_delete_file (self, temp->remote_tmp);
 
   ks_close_fd (&temp->fd);
-  g_unlink (temp->local_path);
+  if (!temp->borrowed)
+    g_unlink (temp->local_path);
   g_clear_pointer (&temp->sha256, ks_hasher_free);
   g_checksum_free (temp->md5);
   g_checksum_free (temp->sha1);
   g_free (temp->local_path);
   g_free (temp->remote_tmp);
+  g_free (temp->read_hash);
   g_free (temp);
 }
 
@@ -705,16 +736,7 @@ ks_rclone_destination_query_file (KsDestination  *dest,
                                   const char     *relative_path,
                                   guint64        *out_size)
 {
-  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
-  const gint64 *size;
-
-  g_mutex_lock (&self->mutex);
-  size = g_hash_table_lookup (self->files, relative_path);
-  if (size != NULL)
-    *out_size = *size;
-  g_mutex_unlock (&self->mutex);
-
-  return size != NULL;
+  return _ks_rclone_dest_query (KS_RCLONE_DESTINATION (dest), relative_path, out_size);
 }
 
 static char *
@@ -726,6 +748,12 @@ ks_rclone_destination_hash_file (KsDestination  *dest,
 {
   return _ks_rclone_dest_download_and_hash (KS_RCLONE_DESTINATION (dest), relative_path, out_size,
                                             cancellable, error);
+}
+
+static gboolean
+ks_rclone_destination_is_remote (KsDestination *dest)
+{
+  return TRUE;
 }
 
 static void
@@ -773,6 +801,8 @@ ks_rclone_destination_class_init (KsRcloneDestinationClass *klass)
   dest_class->sync_folder = ks_rclone_destination_sync_folder;
   dest_class->query_file = ks_rclone_destination_query_file;
   dest_class->hash_file = ks_rclone_destination_hash_file;
+  dest_class->is_remote = ks_rclone_destination_is_remote;
+  dest_class->create_temp_from_file = ks_rclone_destination_create_temp_from_file;
 }
 
 static void

@@ -16,9 +16,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "ks-rclone.h"
 
@@ -37,6 +41,7 @@ struct _KsRclone
   SoupSession  *session;
   char         *base_url;
   char         *auth_header;
+  char         *pid_file;     /* where the running child is recorded, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (KsRclone, ks_rclone, G_TYPE_OBJECT)
@@ -272,6 +277,183 @@ call (KsRclone      *self,
   return json_object_ref (object);
 }
 
+/* ---- the child dies with us ----
+ *
+ * PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not only the process.
+ * rcd children are started from worker threads that a thread pool may end at any time, so
+ * every fork happens on one thread that lives as long as the process. */
+
+typedef struct
+{
+  GSubprocessLauncher  *launcher;
+  const char * const   *argv;
+  GSubprocess          *process;
+  GError               *error;
+  gboolean              done;
+} SpawnRequest;
+
+static GMutex spawn_mutex;
+static GCond spawn_cond;
+
+static gpointer
+spawner_thread (gpointer data)
+{
+  GAsyncQueue *queue = data;
+
+  for (;;)
+    {
+      SpawnRequest *request = g_async_queue_pop (queue);
+
+      request->process = g_subprocess_launcher_spawnv (request->launcher, request->argv,
+                                                       &request->error);
+      g_mutex_lock (&spawn_mutex);
+      request->done = TRUE;
+      g_cond_broadcast (&spawn_cond);
+      g_mutex_unlock (&spawn_mutex);
+    }
+
+  return NULL;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void
+die_with_parent (gpointer data)
+{
+  pid_t parent = GPOINTER_TO_INT (data);
+
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0)
+    _exit (127);
+  /* The parent died before the line above: the signal will never come. */
+  if (getppid () != parent)
+    _exit (127);
+}
+
+static GSubprocess *
+spawn_tied (GSubprocessLauncher  *launcher,
+            const char * const   *argv,
+            GError              **error)
+{
+  static GAsyncQueue *queue;
+  SpawnRequest request = { launcher, argv, NULL, NULL, FALSE };
+
+  if (g_once_init_enter (&queue))
+    {
+      GAsyncQueue *q = g_async_queue_new ();
+
+      /* Never joined: it lives as long as the process, like the children it forks. */
+      g_thread_unref (g_thread_new ("ks-rclone-spawn", spawner_thread, q));
+      g_once_init_leave (&queue, q);
+    }
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent,
+                                         GINT_TO_POINTER (getpid ()), NULL);
+  g_async_queue_push (queue, &request);
+
+  g_mutex_lock (&spawn_mutex);
+  while (!request.done)
+    g_cond_wait (&spawn_cond, &spawn_mutex);
+  g_mutex_unlock (&spawn_mutex);
+
+  if (request.process == NULL)
+    g_propagate_error (error, request.error);
+  return request.process;
+}
+
+/* The start time of @pid (clock ticks after boot) and whether its command is rclone, from
+ * /proc/PID/stat; FALSE when there is no such process. */
+static gboolean
+read_proc_stat (GPid     pid,
+                guint64 *out_start,
+                gboolean *out_is_rclone)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int)pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *open_paren;
+  const char *close_paren;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  open_paren = strchr (contents, '(');
+  close_paren = strrchr (contents, ')');
+  if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+    return FALSE;
+
+  *out_is_rclone = (close_paren - open_paren - 1) == 6 && strncmp (open_paren + 1, "rclone", 6) == 0;
+  /* After ") ": state (field 3) … starttime (field 22). */
+  fields = g_strsplit (close_paren + 2, " ", 0);
+  if (g_strv_length (fields) < 20)
+    return FALSE;
+  *out_start = g_ascii_strtoull (fields[19], NULL, 10);
+  return TRUE;
+}
+
+/* A child recorded in @pid_file by a run that was killed before it could stop it (a
+ * Keepsake without the parent-death signal, or a crash of the recording itself): stopped
+ * when it is still that very process (same pid, same start time, still rclone). The caller
+ * holds the lock that keeps every other Keepsake off this file. */
+static void
+stop_stale_child (const char *pid_file)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) parts = NULL;
+  gboolean is_rclone = FALSE;
+  guint64 start = 0;
+  guint64 recorded_start;
+  gint64 pid;
+
+  if (!g_file_get_contents (pid_file, &contents, NULL, NULL))
+    return;
+  g_unlink (pid_file);
+
+  parts = g_strsplit (g_strstrip (contents), " ", 2);
+  if (g_strv_length (parts) != 2)
+    return;
+  pid = g_ascii_strtoll (parts[0], NULL, 10);
+  recorded_start = g_ascii_strtoull (parts[1], NULL, 10);
+  if (pid <= 1 || pid == getpid () || pid > G_MAXINT)
+    return;
+
+  if (read_proc_stat ((GPid)pid, &start, &is_rclone) && is_rclone && start == recorded_start)
+    {
+      g_debug ("Stopping rclone %" G_GINT64_FORMAT " left by an earlier run", pid);
+      kill ((pid_t)pid, SIGKILL);
+    }
+}
+
+static void
+record_child (const char *pid_file,
+              GPid        pid)
+{
+  g_autofree char *line = NULL;
+  gboolean is_rclone = FALSE;
+  guint64 start = 0;
+
+  if (!read_proc_stat (pid, &start, &is_rclone))
+    return;
+  line = g_strdup_printf ("%d %" G_GUINT64_FORMAT "\n", (int)pid, start);
+  if (!g_file_set_contents_full (pid_file, line, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL))
+    g_debug ("Cannot record rclone's process id in %s", pid_file);
+}
+
+/**
+ * ks_rclone_set_pid_file:
+ * @pid_file: (nullable): a file only this process uses while the child runs (the caller
+ *   holds a lock over it)
+ *
+ * Where the child's process id is recorded while it runs, so that a child an earlier,
+ * crashed run left is recognised and stopped by the next start. Call before starting.
+ */
+void
+ks_rclone_set_pid_file (KsRclone   *self,
+                        const char *pid_file)
+{
+  g_return_if_fail (KS_IS_RCLONE (self));
+
+  g_free (self->pid_file);
+  self->pid_file = g_strdup (pid_file);
+}
+
 /**
  * ks_rclone_start:
  *
@@ -345,10 +527,16 @@ ks_rclone_start (KsRclone      *self,
   g_ptr_array_add (argv, (char *)"-q");
   g_ptr_array_add (argv, NULL);
 
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, error);
+  if (self->pid_file != NULL)
+    stop_stale_child (self->pid_file);
+
+  /* Killed with us: a SIGKILLed Keepsake leaves no rcd behind holding the connection. */
+  process = spawn_tied (launcher, (const char * const *)argv->pdata, error);
   g_ptr_array_unref (argv);
   if (process == NULL)
     return FALSE;
+  if (self->pid_file != NULL)
+    record_child (self->pid_file, (GPid)g_ascii_strtoll (g_subprocess_get_identifier (process), NULL, 10));
 
   pair = g_strdup_printf ("%s:%s", rc_user, rc_pass);
   encoded = g_base64_encode ((const guchar *)pair, strlen (pair));
@@ -411,6 +599,8 @@ ks_rclone_stop (KsRclone *self)
     {
       g_subprocess_send_signal (process, SIGTERM);
       g_subprocess_wait (process, NULL, NULL);
+      if (self->pid_file != NULL)
+        g_unlink (self->pid_file);
     }
 }
 
@@ -572,7 +762,8 @@ ks_rclone_run_job (KsRclone             *self,
           return output != NULL ? json_object_ref (output) : json_object_new ();
         }
 
-      if (progress != NULL && round % 5 == 4)
+      /* rclone's own count of what it sent (core/stats of the job's group). */
+      if (progress != NULL && round >= 3 && round % 3 == 0)
         report_progress (self, jobid, progress, user_data, cancellable);
 
       /* Short jobs end in a few polls (5, 10, 20… ms); long ones are polled every 100 ms. */
@@ -628,6 +819,7 @@ ks_rclone_finalize (GObject *object)
 
   ks_rclone_stop (self);
   g_strfreev (self->env);
+  g_free (self->pid_file);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (ks_rclone_parent_class)->finalize (object);

@@ -52,6 +52,8 @@ G_DECLARE_FINAL_TYPE (KsRclone, ks_rclone, KS, RCLONE, GObject)
 
 KsRclone   *ks_rclone_new          (const char * const   *env,
                                     gboolean              user_config);
+void        ks_rclone_set_pid_file (KsRclone             *self,
+                                    const char           *pid_file);
 gboolean    ks_rclone_start        (KsRclone             *self,
                                     GCancellable         *cancellable,
                                     GError              **error);
