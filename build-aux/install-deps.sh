@@ -31,10 +31,16 @@ PACKAGES="
 # Drive destinations read file system UUIDs and types with libblkid; the drive tests make
 # vfat/exfat/ext4 images and mount them (through FUSE where the kernel lacks vfat or exfat).
 PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-fuse"
+# XMP sidecars are read back in the tests by two independent readers: exiftool (above) and
+# exiv2.
+PACKAGES="$PACKAGES exiv2"
 # Network and cloud destinations: rclone, and libsoup/json-glib to talk to its rc server;
 # the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd).
 PACKAGES="$PACKAGES libsoup-3.0-dev libjson-glib-dev libsecret-1-dev rclone
   openssh-server openssh-client apache2 samba smbclient"
+# Backup passwords kept in the keyring: the tests start a real gnome-keyring-daemon on a private
+# session bus and read what was stored with secret-tool.
+PACKAGES="$PACKAGES gnome-keyring libsecret-tools"
 # The emulator's independent-client test uses npm; this machine image may already carry its own
 # Node.js, which conflicts with Debian's nodejs/npm packages.
 if ! command -v npm >/dev/null 2>&1; then

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "ks-asset-model.h"
@@ -199,16 +201,51 @@ asset_model_changed_cb (KsLibraryPage *self)
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
-/* The row above the grid when the phone's Photos library has originals only in iCloud. */
+/* The photos whose originals are only in iCloud, for the grid: each an asset of one file
+ * that is not on the phone (its path where the phone would keep it). */
+static GPtrArray *
+dup_icloud_only (KsLibraryPage *self,
+                 KsPhotosDb    *library)
+{
+  GPtrArray *assets = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; library != NULL && i < ks_photos_db_get_n_assets (library); i++)
+    {
+      const KsPhotosDbAsset *a = ks_photos_db_get_asset (library, i);
+      g_autofree char *path = NULL;
+      KsAssetFile *file;
+      KsAsset *asset;
+
+      if (!(a->flags & KS_ASSET_FLAG_ICLOUD_ONLY))
+        continue;
+      /* Paths of a device source are relative to DCIM. */
+      path = g_str_has_prefix (a->path, "DCIM/") ? g_strdup (a->path + strlen ("DCIM/"))
+                                                 : g_strconcat ("../", a->path, NULL);
+      file = ks_asset_file_new (KS_ASSET_FILE_ROLE_PRIMARY, path, a->size, a->capture_time);
+      asset = ks_asset_new (ks_source_get_id (self->source), file);
+      ks_asset_file_unref (file);
+      ks_asset_set_library_info (asset, a->flags, a->trashed_time, a->albums);
+      if (a->capture_time > 0)
+        ks_asset_set_capture_time (asset, a->capture_time, TRUE);
+      g_ptr_array_add (assets, asset);
+    }
+  return assets;
+}
+
+/* The row above the grid when the phone's Photos library has originals only in iCloud, and
+ * those photos at the end of the grid. */
 static void
 update_icloud_row (KsLibraryPage *self)
 {
   g_autoptr(KsPhotosDb) library = self->source ? ks_source_dup_library (self->source) : NULL;
+  g_autoptr(GPtrArray) placeholders = NULL;
   g_autofree char *size = NULL;
   g_autofree char *text = NULL;
   guint64 bytes = 0;
   guint n = library ? ks_photos_db_get_icloud_only (library, &bytes) : 0;
 
+  placeholders = dup_icloud_only (self, library);
+  ks_photo_grid_set_icloud_only (self->photo_grid, placeholders);
   gtk_widget_set_visible (self->icloud_row, n > 0);
   if (n == 0)
     return;
@@ -343,6 +380,7 @@ ks_library_page_clear (KsLibraryPage *self)
   g_clear_pointer (&self->folder, g_free);
   g_clear_pointer (&self->error, g_free);
   gtk_widget_set_visible (self->icloud_row, FALSE);
+  ks_photo_grid_set_icloud_only (self->photo_grid, NULL);
   ks_photo_grid_set_collection (self->photo_grid, NULL);
   self->needs_password = FALSE;
   ks_library_page_update_spinner (self);
@@ -387,7 +425,12 @@ open_backup_cb (GObject      *object,
 
   g_clear_object (&self->load_cancellable);
   if (backup != NULL)
-    self->source = KS_SOURCE (g_steal_pointer (&backup));
+    {
+      /* An encrypted one opens with the password the keyring remembers, if any, before the
+       * window asks. */
+      ks_backup_source_set_use_keyring (backup, TRUE);
+      self->source = KS_SOURCE (g_steal_pointer (&backup));
+    }
   else
     {
       g_autoptr(GFile) file = g_file_new_for_path (self->folder);

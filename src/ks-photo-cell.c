@@ -32,6 +32,7 @@ struct _KsPhotoCell
   GtkWidget            *copies_label;
   GtkWidget            *live_badge;
   GtkWidget            *edited_badge;
+  GtkWidget            *icloud_badge;
   GtkWidget            *duration_label;
 
   /* Owned references while bound */
@@ -80,6 +81,8 @@ ks_photo_cell_update_accessible (KsPhotoCell *self)
                                           "backed up once",
                                           "backed up %d times", self->copies),
                              self->copies);
+  else if (ks_asset_get_flags (self->asset) & KS_ASSET_FLAG_ICLOUD_ONLY)
+    state = g_strdup (_("only in iCloud, can’t be copied over USB"));
   else if (self->copies == 0)
     state = g_strdup (_("not backed up yet"));
 
@@ -223,6 +226,7 @@ ks_photo_cell_bind (KsPhotoCell *self,
   is_video = ks_asset_get_media_type (asset) == KS_MEDIA_TYPE_VIDEO;
   gtk_widget_set_visible (self->live_badge, ks_asset_is_live (asset));
   gtk_widget_set_visible (self->edited_badge, ks_asset_is_edited (asset));
+  gtk_widget_set_visible (self->icloud_badge, (ks_asset_get_flags (asset) & KS_ASSET_FLAG_ICLOUD_ONLY) != 0);
   if (is_video && ks_asset_get_duration (asset) > 0)
     {
       g_autofree char *text = format_duration (ks_asset_get_duration (asset));
@@ -235,6 +239,15 @@ ks_photo_cell_bind (KsPhotoCell *self,
 
   self->copies = G_MININT;
   ks_photo_cell_set_copies (self, copies);
+
+  /* The original is not on the phone: nothing to read a thumbnail from. */
+  if (ks_asset_get_flags (asset) & KS_ASSET_FLAG_ICLOUD_ONLY)
+    {
+      self->thumbnail_state = KS_PHOTO_CELL_NO_PREVIEW;
+      gtk_widget_add_css_class (GTK_WIDGET (self), "icloud-only");
+      ks_photo_cell_show_placeholder (self, "weather-overcast-symbolic");
+      return;
+    }
 
   if (is_other)
     {
@@ -296,6 +309,7 @@ ks_photo_cell_unbind (KsPhotoCell *self)
   self->thumbnail_state = KS_PHOTO_CELL_EMPTY;
   gtk_widget_remove_css_class (GTK_WIDGET (self), "broken");
   gtk_widget_remove_css_class (GTK_WIDGET (self), "other-file");
+  gtk_widget_remove_css_class (GTK_WIDGET (self), "icloud-only");
   ks_photo_cell_show_placeholder (self, NULL);
 }
 
@@ -425,6 +439,10 @@ ks_photo_cell_init (KsPhotoCell *self)
   gtk_box_append (GTK_BOX (top_box), self->live_badge);
   self->edited_badge = badge_new ("document-edit-symbolic", _("Edited"));
   gtk_box_append (GTK_BOX (top_box), self->edited_badge);
+  self->icloud_badge = badge_new ("weather-overcast-symbolic", _("Only in iCloud"));
+  gtk_widget_set_hexpand (self->icloud_badge, TRUE);
+  gtk_widget_set_halign (self->icloud_badge, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (top_box), self->icloud_badge);
   gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), top_box);
 
   /* Bottom row: the capture date, and a video's length. */

@@ -33,6 +33,8 @@ struct _KsPhotoGrid
   KsCopyCounter      *backup_index;
   GtkCustomFilter    *filter;
   GtkFilterListModel *filter_model;
+  GListStore         *parts;        /* GListModel: the assets, then icloud_only */
+  GListStore         *icloud_only;  /* KsAsset: shown, never selected nor copied */
   GtkMultiSelection  *selection;
   GHashTable         *bound_cells;
   guint               requests_source;
@@ -91,6 +93,12 @@ in_collection (KsPhotoGrid *self,
 }
 
 static gboolean
+is_icloud_only (KsAsset *asset)
+{
+  return (ks_asset_get_flags (asset) & KS_ASSET_FLAG_ICLOUD_ONLY) != 0;
+}
+
+static gboolean
 filter_func (gpointer item,
              gpointer user_data)
 {
@@ -98,6 +106,10 @@ filter_func (gpointer item,
   KsAsset *asset = item;
 
   if (!in_collection (self, asset))
+    return FALSE;
+  /* What is only in iCloud has no backed-up state: it shows with all photos and videos. */
+  if (is_icloud_only (asset) && self->filter_mode != KS_PHOTO_FILTER_ALL
+      && self->filter_mode != KS_PHOTO_FILTER_PHOTOS && self->filter_mode != KS_PHOTO_FILTER_VIDEOS)
     return FALSE;
 
   /* Files that are neither photos nor videos show under All and the backup filters only. */
@@ -291,6 +303,26 @@ backup_index_changed_cb (KsPhotoGrid   *self,
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* Photos only in iCloud cannot be copied: they never stay selected. */
+static void
+unselect_icloud_only (KsPhotoGrid *self,
+                      guint        position,
+                      guint        n_items)
+{
+  GtkSelectionModel *model = GTK_SELECTION_MODEL (self->selection);
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->icloud_only)) == 0)
+    return;
+  for (guint i = position; i < position + n_items; i++)
+    if (gtk_selection_model_is_selected (model, i))
+      {
+        g_autoptr(KsAsset) asset = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+        if (asset != NULL && is_icloud_only (asset))
+          gtk_selection_model_unselect_item (model, i);
+      }
+}
+
 static void
 update_n_selected (KsPhotoGrid *self)
 {
@@ -313,6 +345,7 @@ selection_changed_cb (KsPhotoGrid       *self,
                       guint              n_items,
                       GtkSelectionModel *model)
 {
+  unselect_icloud_only (self, position, n_items);
   update_n_selected (self);
 }
 
@@ -346,11 +379,41 @@ ks_photo_grid_set_library (KsPhotoGrid *self,
     ks_photo_grid_schedule_requests (self);
   if (g_set_object (&self->assets, assets))
     {
-      gtk_filter_list_model_set_model (self->filter_model, assets);
+      g_list_store_remove_all (self->parts);
+      if (assets != NULL)
+        g_list_store_append (self->parts, assets);
+      g_list_store_append (self->parts, self->icloud_only);
       gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
       update_n_selected (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
     }
+}
+
+/**
+ * ks_photo_grid_set_icloud_only:
+ * @assets: (nullable) (element-type KsAsset): the library's photos whose originals are only
+ *   in iCloud (KS_ASSET_FLAG_ICLOUD_ONLY)
+ *
+ * Shows them after the photos on the phone, with a cloud and no thumbnail; they cannot be
+ * selected, so no import is ever asked for them.
+ */
+void
+ks_photo_grid_set_icloud_only (KsPhotoGrid *self,
+                               GPtrArray   *assets)
+{
+  g_return_if_fail (KS_IS_PHOTO_GRID (self));
+
+  g_list_store_splice (self->icloud_only, 0, g_list_model_get_n_items (G_LIST_MODEL (self->icloud_only)),
+                       assets != NULL ? assets->pdata : NULL, assets != NULL ? assets->len : 0);
+}
+
+/* Returns: (transfer none) (element-type KsAsset): what ks_photo_grid_set_icloud_only() gave */
+GListModel *
+ks_photo_grid_get_icloud_only (KsPhotoGrid *self)
+{
+  g_return_val_if_fail (KS_IS_PHOTO_GRID (self), NULL);
+
+  return G_LIST_MODEL (self->icloud_only);
 }
 
 GListModel *
@@ -601,6 +664,8 @@ ks_photo_grid_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->filter_model);
   g_clear_object (&self->filter);
+  g_clear_object (&self->parts);
+  g_clear_object (&self->icloud_only);
   g_clear_object (&self->assets);
   g_clear_object (&self->source);
   g_clear_object (&self->thumbnailer);
@@ -644,7 +709,11 @@ ks_photo_grid_init (KsPhotoGrid *self)
   self->bound_cells = g_hash_table_new (NULL, NULL);
 
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
-  self->filter_model = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
+  self->icloud_only = g_list_store_new (KS_TYPE_ASSET);
+  self->parts = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_list_store_append (self->parts, self->icloud_only);
+  self->filter_model = gtk_filter_list_model_new (G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_object_ref (self->parts)))),
+                                                  GTK_FILTER (g_object_ref (self->filter)));
   /* While the library streams in, each batch can touch the whole tail of the list; filtering
    * that in one go per batch stalls the walk (measured: 20,000 assets listed in 9 s instead
    * of 2 s), so GTK filters in steps between frames. */

@@ -35,6 +35,9 @@ GtkWidget     *ks_photo_grid_new              (void);
 void           ks_photo_grid_set_library      (KsPhotoGrid   *self,
                                                GListModel    *assets,
                                                KsSource      *source);
+void           ks_photo_grid_set_icloud_only  (KsPhotoGrid   *self,
+                                               GPtrArray     *assets);
+GListModel    *ks_photo_grid_get_icloud_only  (KsPhotoGrid   *self);
 GListModel    *ks_photo_grid_get_assets       (KsPhotoGrid   *self);
 KsSource      *ks_photo_grid_get_source       (KsPhotoGrid   *self);
 void           ks_photo_grid_set_thumbnailer  (KsPhotoGrid   *self,

@@ -15,6 +15,7 @@
 #include "ks-automatic-page.h"
 #include "ks-backup-plan.h"
 #include "ks-jpeg-copy-row.h"
+#include "ks-library-views-row.h"
 #include "ks-backup-plan-drives.h"
 #include "ks-drive-monitor.h"
 #include "ks-drive-row.h"
@@ -36,6 +37,9 @@ struct _KsPreferencesWindow
   AdwEntryRow         *layout_row;
   AdwActionRow        *layout_preview_row;
   GtkListBox          *jpeg_list;
+  GtkListBox          *library_views_list;
+  GtkSwitch           *trashed_switch;
+  GtkSwitch           *hidden_switch;
 
   /* Owned references */
   KsBackupPlan        *plan;
@@ -93,6 +97,10 @@ ks_preferences_window_new (KsApplication *application)
   g_object_bind_property (plan, "include-sidecars", self->sidecars_switch, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (plan, "include-videos", self->videos_switch, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (plan, "include-recently-deleted", self->trashed_switch, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (plan, "include-hidden", self->hidden_switch, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 
   gtk_editable_set_text (GTK_EDITABLE (self->layout_row), ks_backup_plan_get_layout (plan));
@@ -322,6 +330,8 @@ plan_changed_cb (KsPreferencesWindow *self)
     gtk_list_box_remove (self->destinations_list, child);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->jpeg_list))))
     gtk_list_box_remove (self->jpeg_list, child);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->library_views_list))))
+    gtk_list_box_remove (self->library_views_list, child);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->plan));
 
@@ -337,6 +347,7 @@ plan_changed_cb (KsPreferencesWindow *self)
 
           ks_jpeg_copy_row_set_example (KS_JPEG_COPY_ROW (jpeg_row), self->layout_preview);
           gtk_list_box_append (self->jpeg_list, jpeg_row);
+          gtk_list_box_append (self->library_views_list, ks_library_views_row_new (self->plan, dest));
         }
     }
 }
@@ -450,6 +461,9 @@ ks_preferences_window_class_init (KsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, layout_preview_row);
   gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, jpeg_list);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, library_views_list);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, trashed_switch);
+  gtk_widget_class_bind_template_child (widget_class, KsPreferencesWindow, hidden_switch);
   gtk_widget_class_bind_template_callback (widget_class, add_destination_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_remote_cb);
   gtk_widget_class_bind_template_callback (widget_class, layout_changed_cb);

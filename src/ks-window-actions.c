@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ks-advisor-window.h"
+#include "ks-encryption-dialog.h"
 #include "ks-window-private.h"
 
 static const struct {
@@ -76,6 +77,8 @@ _ks_window_actions_update (KsWindow *self)
                                  && (ks_device_get_state (self->device) != KS_DEVICE_STATE_READY
                                      || ks_library_page_get_error (self->library_page) != NULL));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume", _ks_window_can_resume (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.backup-encryption",
+                                 self->device != NULL && ks_device_get_state (self->device) == KS_DEVICE_STATE_READY);
 }
 
 static void
@@ -207,6 +210,19 @@ advisor_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (advisor));
 }
 
+static void
+backup_encryption_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  KsWindow *self = KS_WINDOW (widget);
+
+  if (self->device == NULL)
+    return;
+  gtk_window_present (GTK_WINDOW (ks_encryption_dialog_new (GTK_WINDOW (self), ks_device_get_udid (self->device),
+                                                            ks_device_get_name (self->device))));
+}
+
 void
 _ks_window_class_actions_init (KsWindowClass *klass)
 {
@@ -221,6 +237,7 @@ _ks_window_class_actions_init (KsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pair-again", NULL, pair_again_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.advisor", NULL, advisor_action);
+  gtk_widget_class_install_action (widget_class, "win.backup-encryption", NULL, backup_encryption_action);
   gtk_widget_class_install_property_action (widget_class, "win.filter", "filter-name");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK, "win.select-all", NULL);

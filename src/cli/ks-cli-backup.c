@@ -177,6 +177,27 @@ destination_location (KsDestination *destination)
 
 /* "destination" is the one folder written (as before the plan existed); "destinations"
  * lists every one the run used. */
+
+/* The per-file errors of a stage after the import (JPEG copies, sidecars and albums). */
+static void
+print_file_errors_json (KsJson    *json,
+                        GPtrArray *errors)
+{
+  ks_json_key (json, "errors");
+  ks_json_begin_array (json);
+  for (guint i = 0; i < errors->len; i++)
+    {
+      KsImportFileError *fe = g_ptr_array_index (errors, i);
+
+      ks_json_begin_object (json);
+      ks_json_member_string (json, "path", fe->path);
+      ks_json_member_string (json, "destination", fe->destination_id);
+      ks_json_member_string (json, "message", fe->message);
+      ks_json_end_object (json);
+    }
+  ks_json_end_array (json);
+}
+
 static void
 print_json_destinations (KsJson    *json,
                          GPtrArray *destinations)
@@ -250,19 +271,24 @@ ks_cli_json_run_members (KsJson      *json,
       ks_json_member_int (json, "made", jpeg->made);
       ks_json_member_int (json, "present", jpeg->present);
       ks_json_member_int (json, "failed", jpeg->failed);
-      ks_json_key (json, "errors");
-      ks_json_begin_array (json);
-      for (guint i = 0; i < jpeg->errors->len; i++)
-        {
-          KsImportFileError *fe = g_ptr_array_index (jpeg->errors, i);
+      print_file_errors_json (json, jpeg->errors);
+      ks_json_end_object (json);
+    }
+  if (ks_backup_run_get_library_views_result (run) != NULL)
+    {
+      const KsLibraryViewsResult *views = ks_backup_run_get_library_views_result (run);
+      static const char * const links[] = { "hard", "symbolic", "list" };
 
-          ks_json_begin_object (json);
-          ks_json_member_string (json, "path", fe->path);
-          ks_json_member_string (json, "destination", fe->destination_id);
-          ks_json_member_string (json, "message", fe->message);
-          ks_json_end_object (json);
-        }
-      ks_json_end_array (json);
+      /* XMP sidecars and album folders (destinations that ask for them). */
+      ks_json_key (json, "library_views");
+      ks_json_begin_object (json);
+      ks_json_member_int (json, "sidecars_written", views->sidecars_written);
+      ks_json_member_int (json, "sidecars_unchanged", views->sidecars_unchanged);
+      ks_json_member_int (json, "sidecars_kept", views->sidecars_kept);
+      ks_json_member_int (json, "sidecars_failed", views->sidecars_failed);
+      ks_json_member_int (json, "albums", views->albums);
+      ks_json_member_string (json, "album_links", links[MIN (views->links, G_N_ELEMENTS (links) - 1)]);
+      print_file_errors_json (json, views->errors);
       ks_json_end_object (json);
     }
   if (error_message != NULL)
@@ -313,6 +339,21 @@ ks_cli_run_summary (KsBackupRun *run,
         /* TRANSLATORS: a HEIC photo whose JPEG copy could not be made */
         g_printerr (_("FAILED  %s (JPEG copy): %s\n"), p, m);
       }
+  if (ks_backup_run_get_library_views_result (run) != NULL)
+    {
+      const KsLibraryViewsResult *views = ks_backup_run_get_library_views_result (run);
+
+      for (guint i = 0; i < views->errors->len; i++)
+        {
+          KsImportFileError *fe = g_ptr_array_index (views->errors, i);
+          g_autofree char *p = ks_cli_printable (fe->path);
+          g_autofree char *m = ks_cli_printable (fe->message);
+
+          /* TRANSLATORS: a photo whose XMP sidecar (or a destination whose Albums folder)
+           * could not be written */
+          g_printerr (_("FAILED  %s (XMP sidecar or album folder): %s\n"), p, m);
+        }
+    }
 
   bytes = g_format_size (dry_run ? result->planned_bytes : result->bytes);
   if (dry_run)

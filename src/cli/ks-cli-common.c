@@ -12,8 +12,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
+#include <gio/gunixinputstream.h>
 #include <openssl/crypto.h>
 
 #include "ks-backup-source.h"
@@ -534,23 +536,44 @@ unlock_worker (gpointer data)
   return GINT_TO_POINTER (ks_backup_source_unlock (job->source, job->cancellable, &job->error));
 }
 
-/* The password of an encrypted backup: the file's first line. It stays in memory only. */
-static char *
-read_password_file (const char  *path,
-                    GError     **error)
+/**
+ * ks_cli_read_password_file:
+ * @path: a file, /dev/fd/N, or "-" for standard input
+ *
+ * A password from a file: its first line. It stays in memory only.
+ *
+ * Returns: (transfer full): the password (free with ks_backup_password_free()), or %NULL
+ */
+char *
+ks_cli_read_password_file (const char  *path,
+                           GError     **error)
 {
   g_autofree char *contents = NULL;
   gsize len = 0;
   char *newline;
 
-  if (!g_file_get_contents (path, &contents, &len, error))
+  if (g_strcmp0 (path, "-") == 0)
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      char buf[4096];
+      gsize got = 0;
+
+      if (!g_input_stream_read_all (in, buf, sizeof buf - 1, &got, NULL, error))
+        return NULL;
+      buf[got] = '\0';
+      contents = g_strdup (buf);
+      len = got;
+      OPENSSL_cleanse (buf, sizeof buf);
+    }
+  else if (!g_file_get_contents (path, &contents, &len, error))
     return NULL;
   newline = strpbrk (contents, "\r\n");
   if (newline != NULL)
     *newline = '\0';
   if (contents[0] == '\0')
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s holds no password"), path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s holds no password"),
+                   g_strcmp0 (path, "-") == 0 ? _("Standard input") : path);
       OPENSSL_cleanse (contents, len);
       return NULL;
     }
@@ -581,7 +604,7 @@ open_backup_source (KsCli       *cli,
 
   if (password_file != NULL)
     {
-      char *password = read_password_file (password_file, &error);
+      char *password = ks_cli_read_password_file (password_file, &error);
 
       if (password == NULL)
         {
@@ -592,6 +615,10 @@ open_backup_source (KsCli       *cli,
       OPENSSL_cleanse (password, strlen (password));
       g_free (password);
     }
+
+  /* No password given: the one the user asked the keyring to remember for this iPhone. */
+  else
+    ks_backup_source_set_use_keyring (source, TRUE);
 
   job.source = source;
   if (!GPOINTER_TO_INT (ks_cli_run_in_thread (cli, unlock_worker, &job)))

@@ -17,6 +17,7 @@
 #include "ks-cli.h"
 #include "ks-full-backup-job.h"
 #include "ks-drive-destination.h"
+#include "ks-library-views-job.h"
 
 /* Where a drive destination is mounted now, or NULL when it is not plugged in. */
 static char *
@@ -150,18 +151,22 @@ list (KsCli        *cli,
   return KS_EXIT_OK;
 }
 
-/* The JPEG-copy options given on the command line (unset: NULL / -1). */
+/* The JPEG-copy options given on the command line (unset: NULL / -1), and the library
+ * views' (XMP sidecars, album folders). */
 typedef struct
 {
   int   enabled;     /* -1, 0, 1 */
   char *placement;
   int   quality;     /* -1, or 1–100 */
+  int   xmp_sidecars;  /* -1, 0, 1 */
+  int   album_folders; /* -1, 0, 1 */
 } JpegOptions;
 
 static gboolean
 jpeg_options_given (const JpegOptions *opts)
 {
-  return opts->enabled >= 0 || opts->placement != NULL || opts->quality >= 0;
+  return opts->enabled >= 0 || opts->placement != NULL || opts->quality >= 0
+         || opts->xmp_sidecars >= 0 || opts->album_folders >= 0;
 }
 
 /* Checks the values before anything is changed. */
@@ -204,6 +209,14 @@ apply_jpeg_options (KsBackupPlan       *plan,
   if (quality != NULL &&
       !ks_backup_plan_set_destination_option (plan, id, KS_JPEG_OPTION_QUALITY, quality, error))
     return FALSE;
+  if (opts->xmp_sidecars >= 0 &&
+      !ks_backup_plan_set_destination_option (plan, id, KS_LIBRARY_OPTION_XMP_SIDECARS,
+                                              opts->xmp_sidecars ? "true" : NULL, error))
+    return FALSE;
+  if (opts->album_folders >= 0 &&
+      !ks_backup_plan_set_destination_option (plan, id, KS_LIBRARY_OPTION_ALBUM_FOLDERS,
+                                              opts->album_folders ? "true" : NULL, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -218,6 +231,8 @@ report (KsCli             *cli,
   gboolean jpeg_on = FALSE;
   KsJpegPlacement placement = KS_JPEG_PLACEMENT_SUBFOLDER;
   int quality = KS_JPEG_COPY_DEFAULT_QUALITY;
+  gboolean sidecars = FALSE;
+  gboolean albums = FALSE;
 
   if (error != NULL)
     {
@@ -245,6 +260,9 @@ report (KsCli             *cli,
           ks_json_member_string (json, "placement", ks_jpeg_placement_to_string (placement));
           ks_json_member_int (json, "quality", quality);
           ks_json_end_object (json);
+          ks_library_views_get_settings (plan, ks_plan_destination_get_id (dest), &sidecars, &albums);
+          ks_json_member_bool (json, "xmp_sidecars", sidecars);
+          ks_json_member_bool (json, "album_folders", albums);
         }
       ks_json_end_object (json);
       ks_cli_print_json (json);
@@ -275,6 +293,10 @@ report (KsCli             *cli,
             g_print (_("  JPEG copies of HEIC photos: on, beside each photo, quality %d\n"), quality);
           else
             g_print (_("  JPEG copies of HEIC photos: on, in a JPEG folder beside each photo, quality %d\n"), quality);
+          ks_library_views_get_settings (plan, ks_plan_destination_get_id (dest), &sidecars, &albums);
+          g_print ("  %s\n", sidecars ? _("XMP sidecars with favourites, albums and dates: on")
+                                      : _("XMP sidecars with favourites, albums and dates: off"));
+          g_print ("  %s\n", albums ? _("Albums folder: on") : _("Albums folder: off"));
         }
     }
   return KS_EXIT_OK;
@@ -432,6 +454,55 @@ change (KsCli             *cli,
   return report (cli, plan, action, dest, NULL);
 }
 
+static const char * const switches[] = { "--xmp-sidecars", "--album-folders" };
+
+/* A copy of @argv where each of the switches above is followed by "=on" or "=off". */
+static char **
+normalize_switches (int    argc,
+                    char **argv)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+
+  for (int i = 0; i < argc; i++)
+    {
+      gboolean done = FALSE;
+
+      for (guint s = 0; !done && s < G_N_ELEMENTS (switches); s++)
+        if (g_str_equal (argv[i], switches[s]))
+          {
+            gboolean valued = i + 1 < argc && (g_str_equal (argv[i + 1], "on") || g_str_equal (argv[i + 1], "off"));
+            g_autofree char *merged = g_strconcat (switches[s], "=", valued ? argv[i + 1] : "on", NULL);
+
+            g_strv_builder_add (out, merged);
+            i += valued ? 1 : 0;
+            done = TRUE;
+          }
+      if (!done)
+        g_strv_builder_add (out, argv[i]);
+    }
+  return g_strv_builder_end (out);
+}
+
+static gboolean
+parse_switch (KsCli      *cli,
+              const char *name,
+              const char *text,
+              int        *out_value)
+{
+  g_autofree char *msg = NULL;
+
+  if (text == NULL)
+    return TRUE;
+  if (g_str_equal (text, "on") || g_str_equal (text, "off"))
+    {
+      *out_value = g_str_equal (text, "on");
+      return TRUE;
+    }
+  msg = g_strdup_printf (_("%s is followed by on or off, not “%s”"), name, text);
+  ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, msg);
+  return FALSE;
+}
+
 int
 ks_cli_destinations (KsCli  *cli,
                      int     argc,
@@ -449,6 +520,10 @@ ks_cli_destinations (KsCli  *cli,
   g_autoptr(KsBackupPlan) plan = NULL;
   gboolean jpeg_copies = FALSE;
   int quality = -1;
+  g_autofree char *xmp_text = NULL;
+  g_autofree char *albums_text = NULL;
+  g_auto(GStrv) owned_args = NULL;
+  g_autofree char **shallow_args = NULL;
   const GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the destination to add"), "NAME" },
     { "full-backups", 0, 0, G_OPTION_ARG_NONE, &full_backups, N_("Also keep full device backups there"), NULL },
@@ -458,6 +533,10 @@ ks_cli_destinations (KsCli  *cli,
     { "jpeg-placement", 0, 0, G_OPTION_ARG_STRING, &placement,
       N_("Where JPEG copies go: subfolder (a JPEG folder beside each photo) or beside"), "WHERE" },
     { "jpeg-quality", 0, 0, G_OPTION_ARG_INT, &quality, N_("JPEG quality, 1 to 100 (default 92)"), "N" },
+    { "xmp-sidecars", 0, 0, G_OPTION_ARG_STRING, &xmp_text,
+      N_("An XMP sidecar next to each photo with its favourite, albums and date (add: alone; set: on or off)"), "on|off" },
+    { "album-folders", 0, 0, G_OPTION_ARG_STRING, &albums_text,
+      N_("An Albums folder with a folder of links per album (add: alone; set: on or off)"), "on|off" },
     { "offsite", 0, 0, G_OPTION_ARG_STRING, &offsite_text,
       N_("set: whether the destination is kept elsewhere, for the 3-2-1 rule (on or off)"), "on|off" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
@@ -468,7 +547,7 @@ ks_cli_destinations (KsCli  *cli,
       N_("Server address for an s3:// destination that is not Amazon’s"), "URL" },
     { NULL }
   };
-  JpegOptions jpeg = { -1, NULL, -1 };
+  JpegOptions jpeg = { -1, NULL, -1, -1, -1 };
   int offsite = -1;
   const char *action;
   gboolean lists;
@@ -476,8 +555,17 @@ ks_cli_destinations (KsCli  *cli,
   int n_args;
   int ret;
 
+  /* "--xmp-sidecars on" reads as "--xmp-sidecars=on", and a bare "--xmp-sidecars" as on. */
+  owned_args = normalize_switches (argc, argv);
+  argc = g_strv_length (owned_args);
+  /* Parsing moves the pointers about; the strings are freed from owned_args. */
+  shallow_args = g_memdup2 (owned_args, (argc + 1) * sizeof (char *));
+  argv = shallow_args;
   if ((ret = ks_cli_parse_options (cli, "destinations", entries, 3, &argc, &argv)) != KS_EXIT_OK)
     return ret;
+  if (!parse_switch (cli, "--xmp-sidecars", xmp_text, &jpeg.xmp_sidecars) ||
+      !parse_switch (cli, "--album-folders", albums_text, &jpeg.album_folders))
+    return KS_EXIT_USAGE;
 
   action = argc > 1 ? argv[1] : "list";
   lists = g_str_equal (action, "list");
@@ -534,7 +622,7 @@ ks_cli_destinations (KsCli  *cli,
     }
   if (jpeg_options_given (&jpeg) && !sets && !g_str_equal (action, "add"))
     {
-      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("The --jpeg options are for destinations add and set"));
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, _("The --jpeg, --xmp-sidecars and --album-folders options are for destinations add and set"));
       return KS_EXIT_USAGE;
     }
   if (offsite_text != NULL)
@@ -550,7 +638,7 @@ ks_cli_destinations (KsCli  *cli,
   if (sets && !jpeg_options_given (&jpeg) && offsite < 0)
     {
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
-                          _("destinations set needs what to change: --offsite on|off, --jpeg-copies on|off, --jpeg-placement or --jpeg-quality"));
+                          _("destinations set needs what to change: --offsite on|off, --jpeg-copies on|off, --jpeg-placement, --jpeg-quality, --xmp-sidecars on|off or --album-folders on|off"));
       return KS_EXIT_USAGE;
     }
 

@@ -41,6 +41,20 @@ static const char help_text[] =
   "                                   destination with full backups on; only what changed\n"
   "                                   since the last one (--full: everything); the last 3\n"
   "                                   complete backups are kept as snapshots\n"
+  "  encryption [--device UDID] [status]\n"
+  "                                   whether the iPhone encrypts its full backups, and\n"
+  "                                   whether the keyring remembers their password\n"
+  "  encryption on|change|off [--device UDID] [--password-file FILE]\n"
+  "                   [--new-password-file FILE] [--remember]\n"
+  "                                   turn backup encryption on (FILE: the new password),\n"
+  "                                   change the password (FILE: the current one) or turn\n"
+  "                                   it off; the iPhone may ask for its passcode to\n"
+  "                                   confirm. A FILE's first line is the password (- reads\n"
+  "                                   standard input); without --password-file, change and\n"
+  "                                   off use the one the keyring remembers; --remember\n"
+  "                                   keeps the new one in the keyring\n"
+  "  encryption forget [--device UDID]\n"
+  "                                   remove the backup password from the keyring\n"
   "  verify --to DIR                  re-read every backed-up file in DIR and check its hash:\n"
   "                                   MISSING (gone) or DAMAGED (other content, unreadable)\n"
   "  status                           what the catalog knows: devices, destinations, the\n"
@@ -85,13 +99,15 @@ static const char help_text[] =
   "    2  usage error (bad option, several iPhones and no --device, a destination that\n"
   "       is not a folder or not in the plan, backup with no --to and an empty plan)\n"
   "    3  no iPhone connected, or the one named is not (any more)\n"
-  "    4  the iPhone is locked (full-backup: its passcode was not entered in time)\n"
+  "    4  the iPhone is locked (full-backup, encryption: its passcode was not entered in\n"
+  "       time)\n"
   "    5  this computer is not trusted (Trust not tapped, denied, or pairing lost)\n"
   "    6  usbmuxd is not running\n"
   "    7  destination unavailable or not writable\n"
   "    8  not enough space at the destination\n"
   "    9  some files could not be copied (the others were)\n"
   "   10  verify found missing or damaged files\n"
+  "   11  encryption: the iPhone refused the backup password\n"
   "  130  cancelled (SIGINT or SIGTERM)\n";
 
 /* --- exit codes ---------------------------------------------------------------------------- */
@@ -156,6 +172,7 @@ ks_cli_exit_code_name (int code)
     case KS_EXIT_NO_SPACE:        return "no-space";
     case KS_EXIT_SOME_FAILED:     return "some-failed";
     case KS_EXIT_DAMAGED:         return "damaged";
+    case KS_EXIT_WRONG_PASSWORD:  return "wrong-password";
     case KS_EXIT_CANCELLED:       return "cancelled";
     case KS_EXIT_FAILED:
     default:                      return "failed";
@@ -173,6 +190,7 @@ static const struct
   { "list",    ks_cli_list },
   { "backup",  ks_cli_backup },
   { "full-backup", ks_cli_full_backup },
+  { "encryption", ks_cli_encryption },
   { "verify",  ks_cli_verify },
   { "status",  ks_cli_status },
   { "destinations", ks_cli_destinations },

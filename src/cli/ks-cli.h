@@ -38,6 +38,7 @@ typedef enum
   KS_EXIT_NO_SPACE         = 8,
   KS_EXIT_SOME_FAILED      = 9,
   KS_EXIT_DAMAGED          = 10,
+  KS_EXIT_WRONG_PASSWORD   = 11,
   KS_EXIT_CANCELLED        = 130,
 } KsExit;
 
@@ -95,6 +96,8 @@ int         ks_cli_exit_for_plan_error (const GError    *error);
 int         ks_cli_check_plan      (KsCli               *cli,
                                     const char          *command,
                                     KsBackupPlan        *plan);
+char       *ks_cli_read_password_file (const char       *path,
+                                       GError          **error);
 int         ks_cli_open_source     (KsCli               *cli,
                                     const char          *command,
                                     const char          *udid,
@@ -119,6 +122,9 @@ int         ks_cli_status          (KsCli               *cli,
                                     int                  argc,
                                     char               **argv);
 int         ks_cli_destinations    (KsCli               *cli,
+                                    int                  argc,
+                                    char               **argv);
+int         ks_cli_encryption      (KsCli               *cli,
                                     int                  argc,
                                     char               **argv);
 int         ks_cli_full_backup     (KsCli               *cli,

@@ -15,6 +15,7 @@ memory error or undefined behaviour in the CLI or in the core code it runs fails
 also for a CLI started with Popen and its stderr thrown away. In the plain build the options
 are ignored."""
 
+import configparser
 import hashlib
 import json
 import os
@@ -114,6 +115,18 @@ def check_sanitizer_reports(pid=None, what='keepsake-cli'):
     reports = sanitizer_reports(pid)
     assert not reports, '%s: sanitizer reports:\n%s' % (
         what, '\n'.join('%s:\n%s' % (name, text) for name, text in reports.items()))
+
+
+def make_photos_library(media, ios, count=24):
+    """A sample library with a Photos.sqlite in iOS @ios's schema; returns its manifest (what
+    the generator wrote: [library] counts, [albums] name = count)."""
+    manifest = media + '.ini'
+    subprocess.run([os.environ['KS_SAMPLE_LIBRARY'], '--out', media, '--count', str(count), '--fast',
+                    '--ios', str(ios), '--manifest', manifest], check=True, stdout=sys.stderr)
+    m = configparser.ConfigParser(delimiters=('=',))
+    m.optionxform = str
+    m.read(manifest, encoding='utf-8')
+    return m
 
 
 def env_for(emu, tmp, extra=None):

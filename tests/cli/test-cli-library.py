@@ -10,23 +10,10 @@ counts and what is only in iCloud, as the generator wrote them; backup copies ev
 the phone (DCIM and PhotoData/CPLAssets) and counts the iCloud-only ones apart; --album and
 --favorites back up exactly those; a phone without the database lists as before."""
 
-import configparser
 import os
-import subprocess
-import sys
 
-from clitest import (EXIT, Emulator, backup_files, cli, cli_json, env_for, make_sample_library,
-                     run_tests)
-
-
-def make_library(media, ios, count=24):
-    manifest = media + '.ini'
-    subprocess.run([os.environ['KS_SAMPLE_LIBRARY'], '--out', media, '--count', str(count), '--fast',
-                    '--ios', str(ios), '--manifest', manifest], check=True, stdout=sys.stderr)
-    m = configparser.ConfigParser(delimiters=('=',))
-    m.optionxform = str
-    m.read(manifest, encoding='utf-8')
-    return m
+from clitest import (EXIT, Emulator, backup_files, cli, cli_json, env_for, make_photos_library,
+                     make_sample_library, run_tests)
 
 
 def phone_originals(media):
@@ -40,7 +27,7 @@ def phone_originals(media):
 
 def check_library(tmp, ios):
     media = os.path.join(tmp, 'phone')
-    m = make_library(media, ios)
+    m = make_photos_library(media, ios)
     lib = m['library']
     with Emulator(['--device', media]) as emu:
         env = env_for(emu, tmp)

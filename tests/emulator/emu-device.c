@@ -25,7 +25,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,18 +272,16 @@ bool emu_device_get_hostile_names (EmuDevice *d) { return d->hostile_names; }
 bool emu_device_get_backup_hostile_paths (EmuDevice *d) { return d->backup_hostile_paths; }
 bool emu_device_get_backup_passcode (EmuDevice *d) { return d->backup_passcode; }
 
-/* The host hung up (it cancelled): nothing waits for the passcode any more. */
-static bool
-host_gone (int fd)
+int
+emu_device_wait_passcode (EmuDevice *d)
 {
-  struct pollfd p = { .fd = fd, .events = POLLRDHUP };
-
-  return fd >= 0 && poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+  return emu_device_wait_passcode_while (d, NULL, NULL);
 }
 
 int
-emu_device_wait_passcode (EmuDevice *d,
-                          int        host_fd)
+emu_device_wait_passcode_while (EmuDevice *d,
+                                bool     (*alive) (void *data),
+                                void      *data)
 {
   gint64 end;
   int result = 0;
@@ -293,7 +290,8 @@ emu_device_wait_passcode (EmuDevice *d,
   end = g_get_monotonic_time () + (gint64) d->backup_passcode_timeout * G_TIME_SPAN_MILLISECOND;
   for (;;)
     {
-      if (d->detached)
+      /* Unplugged, or the host went away: the passcode screen goes too. */
+      if (d->detached || (alive != NULL && !alive (data)))
         {
           result = -1;
           break;
@@ -301,11 +299,6 @@ emu_device_wait_passcode (EmuDevice *d,
       if (d->passcode_entered)
         {
           result = 1;
-          break;
-        }
-      if (host_gone (host_fd))
-        {
-          result = -1;
           break;
         }
       /* Short waits: a detach wakes nobody. */
@@ -342,7 +335,37 @@ emu_device_enter_passcode (EmuDevice *d)
   g_cond_broadcast (&d->passcode_cond);
   g_mutex_unlock (&d->lock);
 }
-const char *emu_device_get_backup_password (EmuDevice *d) { return d->backup_password; }
+char *
+emu_device_dup_backup_password (EmuDevice *d)
+{
+  char *copy;
+
+  g_mutex_lock (&d->lock);
+  copy = g_strdup (d->backup_password);
+  g_mutex_unlock (&d->lock);
+  return copy;
+}
+
+void
+emu_device_set_backup_password (EmuDevice  *d,
+                                const char *password)
+{
+  g_mutex_lock (&d->lock);
+  g_free (d->backup_password);
+  d->backup_password = g_strdup (password);
+  g_mutex_unlock (&d->lock);
+}
+
+bool
+emu_device_get_will_encrypt (EmuDevice *d)
+{
+  bool value;
+
+  g_mutex_lock (&d->lock);
+  value = d->backup_password != NULL;
+  g_mutex_unlock (&d->lock);
+  return value;
+}
 EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *d) { return d->misbehave; }
 const char *emu_device_get_private_key_pem (EmuDevice *d) { return d->priv_pem; }
 const char *emu_device_get_public_key_pem (EmuDevice *d) { return d->pub_pem; }
@@ -452,7 +475,7 @@ copy_domain (EmuDevice *device, const char *domain)
     add_disk_usage (device, dict);
   else if (strcmp (domain, "com.apple.mobile.backup") == 0)
     {
-      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (device->backup_password != NULL));
+      plist_dict_set_item (dict, "WillEncrypt", plist_new_bool (emu_device_get_will_encrypt (device)));
       plist_dict_set_item (dict, "RequiresEncrypt", plist_new_bool (0));
     }
   else if (strcmp (domain, "com.apple.iTunes") == 0)

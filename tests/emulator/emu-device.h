@@ -108,16 +108,22 @@ bool        emu_device_get_backup_hostile_paths (EmuDevice *device);
  * emu_device_ask_passcode() forgets an earlier entry (each backup asks again;
  * call it before the screen is shown); emu_device_wait_passcode() returns 1
  * once `enter-passcode` came since, 0 after the timeout, -1 when the device
- * was detached or the host closed @host_fd (the phone takes its screen down:
- * a later backup's passcode is not taken by one the host gave up). */
+ * was detached. */
 bool        emu_device_get_backup_passcode (EmuDevice *device);
 void        emu_device_ask_passcode      (EmuDevice *device);
-int         emu_device_wait_passcode     (EmuDevice *device,
-                                          int        host_fd);
+int         emu_device_wait_passcode     (EmuDevice *device);
+/* The same, also ending (-1) once @alive (asked every 50 ms, with the lock held) says no. */
+int         emu_device_wait_passcode_while (EmuDevice *device,
+                                            bool     (*alive) (void *data),
+                                            void      *data);
 void        emu_device_enter_passcode    (EmuDevice *device);
 void        emu_device_set_passcode_timeout (EmuDevice *device, uint32_t ms);
-/* --backup-password: backups are encrypted with it (NULL: not encrypted). */
-const char *emu_device_get_backup_password (EmuDevice *device);
+/* --backup-password: backups are encrypted with it (NULL: not encrypted); lockdown's
+ * com.apple.mobile.backup/WillEncrypt says whether there is one. mobilebackup2's
+ * ChangePassword sets, changes or clears it. */
+char       *emu_device_dup_backup_password (EmuDevice *device);
+void        emu_device_set_backup_password (EmuDevice *device, const char *password);
+bool        emu_device_get_will_encrypt    (EmuDevice *device);
 /* `--misbehave` / control `misbehave`: the mode and seed new connections start from. */
 EmuMisbehaveConfig *emu_device_get_misbehave (EmuDevice *device);
 

@@ -38,15 +38,9 @@
 
 #include "emu-backup-crypto.h"
 #include "emu-backup-manifest.h"
+#include "emu-backup-password.h"
 #include "emu-backup-stream.h"
 #include "emu-mobilebackup2.h"
-#include "emu-notification-proxy.h"
-
-#define LA_PRESENTED "com.apple.LocalAuthentication.ui.presented"
-#define LA_DISMISSED "com.apple.LocalAuthentication.ui.dismissed"
-
-/* iOS's MBErrorDomain code when the passcode was not entered in time. */
-#define ERROR_DEVICE_LOCKED 208
 
 /* A batch (one DLMessageUploadFiles) holds up to this many files or
  * bytes (a single larger file gets a batch of its own), so the host's
@@ -466,6 +460,8 @@ run_backup (EmuDevice *device,
   g_autofree char *enc_path = NULL;
   g_autofree char *enc_db_path = NULL;
   g_autoptr(EmuBackupCrypto) crypto = NULL;
+  /* Read once: a ChangePassword meanwhile applies to the next backup. */
+  g_autofree char *password = emu_device_dup_backup_password (device);
   EmuBackupIdentity identity;
   plist_t free_node = NULL;
   uint64_t free_space = 0;
@@ -476,19 +472,15 @@ run_backup (EmuDevice *device,
 
   /* iOS 16.1+ asks for the passcode first; the host only sees the
    * LocalAuthentication notifications, then either the backup or 208. */
-  if (emu_device_get_backup_passcode (device))
+  switch (emu_backup_ask_passcode (device, conn))
     {
-      int entered;
-
-      emu_device_ask_passcode (device);
-      emu_notification_proxy_post (device, LA_PRESENTED);
-      entered = emu_device_wait_passcode (device, emu_conn_get_fd (conn));
-      emu_notification_proxy_post (device, LA_DISMISSED);
-      if (entered < 0)
-        return false;
-      if (entered == 0)
-        return send_process_message (conn, "Response", ERROR_DEVICE_LOCKED,
-                                     "Device locked (MBErrorDomain/208)", NULL);
+    case -1:
+      return false;
+    case 0:
+      return send_process_message (conn, "Response", EMU_MOBILEBACKUP2_ERROR_DEVICE_LOCKED,
+                                   "Device locked (MBErrorDomain/208)", NULL);
+    default:
+      break;
     }
 
   /* What a real device does first: look at the previous backup's state.
@@ -516,7 +508,9 @@ run_backup (EmuDevice *device,
 
       if (entry->flags != EMU_BACKUP_FLAG_FILE)
         continue;
-      if (!force_full && had != NULL && had->size == entry->size
+      /* Encrypted: every file again, under a new key (a plain previous backup holds them
+       * unencrypted). */
+      if (!force_full && password == NULL && had != NULL && had->size == entry->size
           && had->mtime == (uint64_t) entry->mtime)
         continue;
       g_ptr_array_add (to_send, (gpointer) entry);
@@ -560,9 +554,9 @@ run_backup (EmuDevice *device,
   enc_db_path = g_build_filename (tmpdir, "Manifest.db.encrypted", NULL);
   /* Encrypted: every file gets its own key, in Manifest.db; the files and Manifest.db itself
    * travel encrypted (each through one temporary file). */
-  if (emu_device_get_backup_password (device) != NULL)
+  if (password != NULL)
     {
-      crypto = emu_backup_crypto_new (emu_device_get_backup_password (device));
+      crypto = emu_backup_crypto_new (password);
       for (guint i = 0; i < emu_backup_manifest_get_n_entries (manifest); i++)
         {
           uint8_t key[EMU_BACKUP_KEY_SIZE];
@@ -594,8 +588,8 @@ run_backup (EmuDevice *device,
                    : emu_backup_build_encrypted_manifest_plist (&identity, FALSE,
                                                                 emu_backup_crypto_get_keybag (crypto),
                                                                 emu_backup_crypto_get_manifest_key (crypto));
-  status_uploading = emu_backup_build_status_plist ("uploading", uuid, old == NULL || force_full);
-  status_finished = emu_backup_build_status_plist ("finished", uuid, old == NULL || force_full);
+  status_uploading = emu_backup_build_status_plist ("uploading", uuid, old == NULL || force_full || crypto != NULL);
+  status_finished = emu_backup_build_status_plist ("finished", uuid, old == NULL || force_full || crypto != NULL);
 
   stream = emu_backup_stream_new (conn, device);
   up.conn = conn;
@@ -906,6 +900,14 @@ emu_mobilebackup2_serve (EmuDevice *device,
         alive = run_info (device, conn);
       else if (g_strcmp0 (request, "List") == 0)
         alive = run_list (device, conn);
+      else if (g_strcmp0 (request, "ChangePassword") == 0)
+        {
+          int code = 0;
+          g_autofree char *description = NULL;
+
+          alive = emu_backup_password_change (device, conn, dict, &code, &description)
+                  && send_process_message (conn, "Response", code, description, NULL);
+        }
       else
         alive = send_process_message (conn, "Response", 1, "Operation not supported by this device", NULL);
       plist_free (msg);

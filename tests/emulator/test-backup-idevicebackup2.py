@@ -21,7 +21,8 @@
 # Debian's unmodified idevicebackup2 against the emulated iPhone: a full
 # backup must succeed and hold every media file byte for byte under its
 # SHA-1 name, listed in Manifest.db as iOS lists it; an interrupted backup
-# must never look finished.  Emits TAP.
+# must never look finished; `encryption on|off` and `changepw` are answered
+# as a real phone answers them.  Emits TAP.
 
 import hashlib
 import json
@@ -356,6 +357,60 @@ def passcode_at_backup_start(ctx):
         output, _ = p.communicate(timeout=60)
         assert p.returncode == 0 and 'Backup Successful.' in output, output
         verify_backup(os.path.join(out, fixture.udid()), ctx['files'], ctx['media'])
+    finally:
+        fixture.stop()
+
+
+@tap_test
+def encryption_on_changepw_off(ctx):
+    """idevicebackup2 `encryption on|off PW` and `changepw OLD NEW` (ChangePassword): WillEncrypt
+    follows, the next backup is encrypted (or not), a wrong old password is refused with the
+    phone's ErrorCode 207 and changes nothing."""
+    fixture = Fixture(['--device', ctx['media'], '--name', 'Test iPhone']).start()
+    try:
+        env = fixture.env()
+
+        def tool(*argv):
+            r = subprocess.run(['idevicebackup2'] + list(argv), env=env, capture_output=True,
+                               text=True, timeout=120)
+            return r.returncode, r.stdout + r.stderr
+
+        def will_encrypt():
+            r = subprocess.run(['ideviceinfo', '-q', 'com.apple.mobile.backup', '-k', 'WillEncrypt'],
+                               env=env, capture_output=True, text=True, timeout=60)
+            return r.stdout.strip()
+
+        def backup_encrypted(name):
+            out = os.path.join(ctx['tmp'], name)
+            os.makedirs(out)
+            rc, text = tool('backup', '--full', out)
+            assert rc == 0 and 'Backup Successful.' in text, text
+            with open(os.path.join(out, fixture.udid(), 'Manifest.plist'), 'rb') as f:
+                return plistlib.load(f)['IsEncrypted'], text
+
+        assert will_encrypt() == 'false'
+        rc, text = tool('encryption', 'on', 'first pw')
+        assert 'Backup encryption has been enabled successfully.' in text, text
+        assert will_encrypt() == 'true'
+        encrypted, text = backup_encrypted('enc1')
+        assert encrypted and 'Backup will be encrypted.' in text, text
+
+        rc, text = tool('changepw', 'not it', 'second pw')
+        assert 'ErrorCode 207: Invalid password (MBErrorDomain/207)' in text, text
+        assert 'Could not change backup encryption password.' in text, text
+        rc, text = tool('encryption', 'off', 'second pw')
+        assert 'ErrorCode 207' in text and 'Could not disable backup encryption.' in text, text
+        assert will_encrypt() == 'true'
+
+        rc, text = tool('changepw', 'first pw', 'second pw')
+        assert 'Backup encryption password has been changed successfully.' in text, text
+        rc, text = tool('encryption', 'off', 'first pw')
+        assert 'ErrorCode 207' in text, text
+        rc, text = tool('encryption', 'off', 'second pw')
+        assert 'Backup encryption has been disabled successfully.' in text, text
+        assert will_encrypt() == 'false'
+        encrypted, text = backup_encrypted('plain')
+        assert not encrypted and 'Backup will be unencrypted.' in text, text
     finally:
         fixture.stop()
 

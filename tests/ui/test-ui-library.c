@@ -15,6 +15,8 @@
 #include <adwaita.h>
 
 #include "ks-application.h"
+#include "ks-photo-cell.h"
+#include "ks-photo-grid.h"
 #include "ks-protection-panel.h"
 #include "ks-test-emulator.h"
 #include "ks-ui-test-util.h"
@@ -50,9 +52,9 @@ click_library_row (const char *label)
 typedef gboolean (*AssetTest) (KsAsset *asset);
 
 static guint
-count_assets (AssetTest test)
+count_in (GListModel *assets,
+          AssetTest   test)
 {
-  GListModel *assets = _ks_window_get_assets (window);
   guint n = 0;
 
   for (guint i = 0; i < g_list_model_get_n_items (assets); i++)
@@ -62,6 +64,21 @@ count_assets (AssetTest test)
       n += test (asset);
     }
   return n;
+}
+
+/* The library's assets that pass @test: those on the phone, and those only in iCloud that
+ * the grid shows after them. */
+static guint
+count_assets (AssetTest test)
+{
+  return count_in (_ks_window_get_assets (window), test) +
+         count_in (ks_photo_grid_get_icloud_only (_ks_window_get_photo_grid (window)), test);
+}
+
+static gboolean
+icloud_only (KsAsset *asset)
+{
+  return (ks_asset_get_flags (asset) & KS_ASSET_FLAG_ICLOUD_ONLY) != 0;
 }
 
 static gboolean
@@ -190,6 +207,48 @@ test_library (void)
   /* The whole library: neither Hidden nor Recently Deleted. */
   assert_grid_shows (count_assets (shown));
   ks_ui_test_screenshot (GTK_WIDGET (window), "photos-library");
+
+  /* What is only in iCloud is in the grid, each with its cloud and without a thumbnail, and
+   * never selected: selecting everything selects what is on the phone. */
+  {
+    KsPhotoGrid *grid = _ks_window_get_photo_grid (window);
+    GListModel *placeholders = ks_photo_grid_get_icloud_only (grid);
+    g_autoptr(GPtrArray) selected = NULL;
+    g_autoptr(GPtrArray) cells = NULL;
+    guint clouds = 0;
+
+    g_assert_cmpuint (g_list_model_get_n_items (placeholders), ==,
+                      g_key_file_get_integer (manifest, "library", "icloud_only", NULL));
+    g_assert_cmpuint (count_in (placeholders, icloud_only), ==, g_list_model_get_n_items (placeholders));
+    g_assert_cmpuint (count_in (_ks_window_get_assets (window), icloud_only), ==, 0);
+
+    ks_photo_grid_select_all (grid);
+    ks_ui_test_iterate (100);
+    selected = ks_photo_grid_dup_selected (grid);
+    g_assert_cmpuint (selected->len, ==, count_in (_ks_window_get_assets (window), shown));
+    g_assert_cmpuint (ks_photo_grid_get_n_selected (grid), ==, selected->len);
+    for (guint i = 0; i < selected->len; i++)
+      g_assert_false (icloud_only (g_ptr_array_index (selected, i)));
+    ks_photo_grid_unselect_all (grid);
+
+    gtk_widget_activate_action (GTK_WIDGET (ks_photo_grid_get_grid_view (grid)), "list.scroll-to-item", "u",
+                                ks_photo_grid_get_n_shown (grid) - 1);
+    ks_ui_test_iterate (300);
+    cells = ks_photo_grid_list_visible_cells (grid);
+    for (guint i = 0; i < cells->len; i++)
+      {
+        KsPhotoCell *cell = g_ptr_array_index (cells, i);
+
+        if (ks_photo_cell_get_asset (cell) != NULL && icloud_only (ks_photo_cell_get_asset (cell)))
+          {
+            clouds++;
+            g_assert_cmpint (ks_photo_cell_get_thumbnail_state (cell), ==, KS_PHOTO_CELL_NO_PREVIEW);
+            g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cell), "icloud-only"));
+          }
+      }
+    g_assert_cmpuint (clouds, >, 0);
+    ks_ui_test_screenshot (GTK_WIDGET (window), "photos-library-icloud-only");
+  }
 
   click_library_row ("Favourites");
   g_assert_cmpuint (count_assets (favourite), >, 0);

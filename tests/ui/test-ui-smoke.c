@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "ks-application.h"
+#include "ks-library-views-job.h"
+#include "ks-library-views-row.h"
 #include "ks-photo-cell.h"
 #include "ks-preferences-window.h"
 #include "ks-remote-dialog.h"
@@ -170,6 +172,95 @@ test_preferences (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+is_library_views_row (GtkWidget *widget,
+                      gpointer   data)
+{
+  return KS_IS_LIBRARY_VIEWS_ROW (widget);
+}
+
+/* The switch of the row titled @title. */
+static GtkSwitch *
+find_switch (GtkWidget  *root,
+             const char *title)
+{
+  GtkWidget *widget = ks_ui_test_find_by_label (root, title);
+
+  while (widget != NULL && !ADW_IS_ACTION_ROW (widget))
+    widget = gtk_widget_get_parent (widget);
+  g_assert_nonnull (widget);
+  return GTK_SWITCH (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (widget)));
+}
+
+/* The plan's Recently Deleted and Hidden options, and a destination's XMP sidecars and
+ * Albums folder, each a switch that changes the plan at once. */
+static void
+test_preferences_library (void)
+{
+  GtkWidget *window = open_window ();
+  KsPreferencesWindow *prefs;
+  KsBackupPlan *plan;
+  GtkWidget *row;
+  GtkSwitch *toggle;
+  gboolean include = TRUE;
+  gboolean sidecars = FALSE;
+  gboolean albums = TRUE;
+  g_autofree char *default_folder = ks_settings_dup_default_destination ();
+  KsPlanDestination *dest;
+
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 5000));
+  plan = ks_application_get_backup_plan (app);
+  dest = ks_backup_plan_lookup (plan, default_folder);
+  g_assert_nonnull (dest);
+  prefs = ks_preferences_window_new (app);
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (prefs));
+  g_assert_true (ks_ui_test_wait_mapped (GTK_WIDGET (prefs), 5000));
+
+  g_object_set (plan, "include-hidden", FALSE, NULL);
+  toggle = find_switch (GTK_WIDGET (prefs), "_Hidden Photos");
+  g_assert_false (gtk_switch_get_active (toggle));
+  gtk_switch_set_active (toggle, TRUE);
+  g_object_get (plan, "include-hidden", &include, NULL);
+  g_assert_true (include);
+  toggle = find_switch (GTK_WIDGET (prefs), "_Recently Deleted");
+  gtk_switch_set_active (toggle, !gtk_switch_get_active (toggle));
+  g_object_get (plan, "include-recently-deleted", &include, NULL);
+  g_assert_cmpint (include, ==, gtk_switch_get_active (toggle));
+  gtk_switch_set_active (toggle, TRUE);
+
+  row = ks_ui_test_find_widget (GTK_WIDGET (prefs), is_library_views_row, NULL);
+  g_assert_nonnull (row);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  ks_ui_test_iterate (300);
+  toggle = find_switch (row, "_XMP Sidecars");
+  g_assert_false (gtk_switch_get_active (toggle));
+  gtk_switch_set_active (toggle, TRUE);
+  ks_library_views_get_settings (plan, ks_plan_destination_get_id (dest), &sidecars, &albums);
+  g_assert_true (sidecars);
+  g_assert_false (albums);
+  g_assert_nonnull (ks_ui_test_find_by_label (row, "XMP sidecars"));
+
+  /* Scrolled so that the new rows are in the picture. */
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+    graphene_point_t top;
+
+    g_assert_true (gtk_widget_compute_point (row, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled)),
+                                             &GRAPHENE_POINT_INIT (0, 0), &top));
+    gtk_adjustment_set_value (adj, top.y - 160);
+  }
+  ks_ui_test_iterate (200);
+  ks_ui_test_screenshot (GTK_WIDGET (prefs), "preferences-library");
+
+  gtk_switch_set_active (toggle, FALSE);
+  ks_library_views_get_settings (plan, ks_plan_destination_get_id (dest), &sidecars, NULL);
+  g_assert_false (sidecars);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* The network location form: what it says about verification, and the location it makes
  * (the password is never part of it; it says to look in the keyring). */
 static void
@@ -314,6 +405,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/UI/no-usbmuxd", test_no_usbmuxd);
   g_test_add_func ("/Keepsake/UI/main-window", test_main_window);
   g_test_add_func ("/Keepsake/UI/preferences", test_preferences);
+  g_test_add_func ("/Keepsake/UI/preferences-library", test_preferences_library);
   g_test_add_func ("/Keepsake/UI/remote-dialog", test_remote_dialog);
   g_test_add_func ("/Keepsake/UI/about", test_about);
   g_test_add_func ("/Keepsake/UI/shortcuts", test_shortcuts);

@@ -32,6 +32,8 @@ jpeg_done_cb (GObject      *object,
   if (finished == NULL && run->error == NULL)
     run->error = g_steal_pointer (&error);
 
+  if (_ks_backup_service_start_views_stage (self, run))
+    return;
   _ks_backup_service_files_done (self, run);
 }
 

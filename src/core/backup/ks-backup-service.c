@@ -47,6 +47,7 @@ ks_backup_run_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
   g_clear_object (&self->jpeg_job);
+  g_clear_object (&self->views_job);
   g_clear_pointer (&self->progress, ks_import_progress_free);
   g_clear_error (&self->error);
   g_clear_pointer (&self->full_targets, g_ptr_array_unref);
@@ -194,6 +195,22 @@ ks_backup_run_get_result (KsBackupRun *self)
   if (self->state != KS_BACKUP_RUN_FINISHED || self->job == NULL)
     return NULL;
   return ks_import_job_get_result (self->job);
+}
+
+/**
+ * ks_backup_run_get_library_views_result:
+ *
+ * Returns: (transfer none) (nullable): once finished, what the XMP sidecars and album
+ *   folders stage did, or %NULL when no destination asks for them
+ */
+const KsLibraryViewsResult *
+ks_backup_run_get_library_views_result (KsBackupRun *self)
+{
+  g_return_val_if_fail (KS_IS_BACKUP_RUN (self), NULL);
+
+  if (self->state != KS_BACKUP_RUN_FINISHED || self->views_job == NULL)
+    return NULL;
+  return ks_library_views_job_get_result (self->views_job);
 }
 
 /**
@@ -470,7 +487,7 @@ job_done_cb (GObject      *object,
   if (!ks_backup_plan_reload (self->plan, &plan_error))
     g_debug ("Backup plan not reloaded after a run: %s", plan_error->message);
 
-  if (_ks_backup_service_start_jpeg_stage (self, run))
+  if (_ks_backup_service_start_jpeg_stage (self, run) || _ks_backup_service_start_views_stage (self, run))
     return;
 
   _ks_backup_service_files_done (self, run);

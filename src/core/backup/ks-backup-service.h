@@ -65,6 +65,7 @@
 #include "ks-full-backup-job.h"
 #include "ks-import-job.h"
 #include "ks-jpeg-copy-job.h"
+#include "ks-library-views-job.h"
 #include "ks-source.h"
 
 G_BEGIN_DECLS
@@ -98,6 +99,7 @@ const KsImportProgress *ks_backup_run_get_progress      (KsBackupRun   *self);
 const KsImportResult   *ks_backup_run_get_result        (KsBackupRun   *self);
 const GError           *ks_backup_run_get_error         (KsBackupRun   *self);
 const KsJpegCopyResult *ks_backup_run_get_jpeg_result   (KsBackupRun   *self);
+const KsLibraryViewsResult *ks_backup_run_get_library_views_result (KsBackupRun *self);
 void                    ks_backup_run_set_flags         (KsBackupRun   *self,
                                                          KsImportFlags  flags);
 KsImportFlags           ks_backup_run_get_flags         (KsBackupRun   *self);

@@ -12,6 +12,8 @@
  *   ks-import-plan.c       list the source, open the destinations, decide what to copy
  *   ks-import-pipeline.c   reader → writer → committer threads, batches, catalog records
  *   ks-import-placement.c  layout → folder / stem / extension; companions follow renames
+ *   ks-import-library.c    what the phone's Photos library says of each photo, into the
+ *                          destinations' indexes
  *   ks-import-meter.c      progress: counts, rate, time left, throttled emissions
  *   ks-import-errors.c     what an error means for a file, a destination and the run */
 
@@ -148,6 +150,12 @@ gboolean       _ks_import_prepare              (KsImportRun      *run,
 char          *_ks_import_dup_dest_ids         (KsImportRun      *run);
 gboolean       _ks_import_plan                 (KsImportRun      *run,
                                                 GError          **error);
+
+/* ks-import-library.c */
+void           _ks_import_record_library       (KsImportRun      *run);
+char          *_ks_import_format_date          (gint64            unix_time,
+                                                int               utc_offset,
+                                                gboolean          offset_known);
 
 /* ks-import-pipeline.c */
 gboolean       _ks_import_pipeline_run         (KsImportRun      *run,

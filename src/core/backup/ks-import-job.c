@@ -155,6 +155,9 @@ run_copy (KsImportRun  *run,
   if (!_ks_import_pipeline_run (run, error))
     return;
 
+  if (!g_cancellable_is_cancelled (run->cancellable))
+    _ks_import_record_library (run);
+
   dest_error = _ks_import_dup_dest_error (run);
   if (dest_error != NULL)
     g_propagate_error (error, dest_error);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <libimobiledevice/libimobiledevice.h>
+#include <libimobiledevice/lockdown.h>
 #include <plist/plist.h>
 
 #include "ks-mobilebackup2.h"
@@ -24,6 +25,11 @@ G_BEGIN_DECLS
 #define KS_MB2_CODE_FILE_DATA    0x0c
 
 #define KS_MB2_EMPTY "___EmptyParameterString___"
+
+/* The phone's passcode screen (iOS 16.1+ at a backup's start; also when it confirms a change
+ * of the backup password). */
+#define KS_MB2_LA_PRESENTED "com.apple.LocalAuthentication.ui.presented"
+#define KS_MB2_LA_DISMISSED "com.apple.LocalAuthentication.ui.dismissed"
 
 /* What libimobiledevice's notification thread tells (atomics). Apart from KsMb2: it lives
  * until that thread has stopped, which may be after the backup returned. */
@@ -72,6 +78,26 @@ void      _ks_mb2_note_error      (KsMb2          *self,
 void      _ks_mb2_progress_from   (KsMb2          *self,
                                    plist_t         msg,
                                    uint32_t        index);
+/* The DeviceLink framing (4-byte big-endian length, then a plist) and the handshake
+ * (DLMessageVersionExchange, DeviceReady, Hello). _ks_mb2_send_process_message() takes
+ * @dict. */
+plist_t   _ks_mb2_recv_plist      (KsMb2          *self,
+                                   GError        **error);
+gboolean  _ks_mb2_send_process_message (KsMb2    *self,
+                                   plist_t         dict,
+                                   GError        **error);
+gboolean  _ks_mb2_handshake       (KsMb2          *self,
+                                   GError        **error);
+/* Starts the service, connects (TLS when asked) and shakes hands; self->conn is set. */
+gboolean  _ks_mb2_connect         (KsMb2               *self,
+                                   idevice_t            device,
+                                   lockdownd_client_t   lockdown,
+                                   GError             **error);
+/* DLMessageDisconnect; whether it arrives does not matter. */
+void      _ks_mb2_say_goodbye     (KsMb2          *self);
+/* notification_proxy callback: @user_data is the KsMb2Notified (passcode screen, sync cancel). */
+void      _ks_mb2_notification_cb (const char     *name,
+                                   void           *user_data);
 /* A copy of a string node's value (g_free), NULL for anything else. */
 char     *_ks_mb2_string_value    (plist_t         node);
 

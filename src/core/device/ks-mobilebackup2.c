@@ -35,8 +35,8 @@ G_DEFINE_QUARK (ks-mobilebackup2-error-quark, ks_mobilebackup2_error)
 #define LOCK_WAIT_US       (200 * G_TIME_SPAN_MILLISECOND)
 #define DL_VERSION_MAJOR   400
 
-#define LA_PRESENTED "com.apple.LocalAuthentication.ui.presented"
-#define LA_DISMISSED "com.apple.LocalAuthentication.ui.dismissed"
+#define LA_PRESENTED KS_MB2_LA_PRESENTED
+#define LA_DISMISSED KS_MB2_LA_DISMISSED
 
 void
 ks_mobilebackup2_device_info_clear (KsMobilebackup2DeviceInfo *info)
@@ -110,9 +110,9 @@ _ks_mb2_note_error (KsMb2  *self,
 }
 
 /* Passcode notifications arrive on libimobiledevice's notification thread. */
-static void
-notification_cb (const char *name,
-                 void       *user_data)
+void
+_ks_mb2_notification_cb (const char *name,
+                         void       *user_data)
 {
   KsMb2Notified *notified = user_data;
 
@@ -280,9 +280,9 @@ send_plist (KsMb2    *self,
   return ok;
 }
 
-static plist_t
-recv_plist (KsMb2   *self,
-            GError **error)
+plist_t
+_ks_mb2_recv_plist (KsMb2   *self,
+                    GError **error)
 {
   guint32 be, len;
   g_autofree char *data = NULL;
@@ -355,10 +355,10 @@ _ks_mb2_send_status (KsMb2       *self,
   return ok;
 }
 
-static gboolean
-send_process_message (KsMb2    *self,
-                      plist_t   dict,
-                      GError  **error)
+gboolean
+_ks_mb2_send_process_message (KsMb2    *self,
+                              plist_t   dict,
+                              GError  **error)
 {
   plist_t array = plist_new_array ();
   gboolean ok;
@@ -379,9 +379,9 @@ protocol_error (GError    **error,
 }
 
 /* DeviceLink version exchange, then mobilebackup2's Hello. */
-static gboolean
-handshake (KsMb2   *self,
-           GError **error)
+gboolean
+_ks_mb2_handshake (KsMb2   *self,
+                   GError **error)
 {
   plist_t msg;
   plist_t reply;
@@ -390,7 +390,7 @@ handshake (KsMb2   *self,
   g_autofree char *name = NULL;
   guint64 code = 1;
 
-  if ((msg = recv_plist (self, error)) == NULL)
+  if ((msg = _ks_mb2_recv_plist (self, error)) == NULL)
     return FALSE;
   name = dup_string_item (msg, 0);
   plist_free (msg);
@@ -408,7 +408,7 @@ handshake (KsMb2   *self,
     }
   plist_free (reply);
 
-  if ((msg = recv_plist (self, error)) == NULL)
+  if ((msg = _ks_mb2_recv_plist (self, error)) == NULL)
     return FALSE;
   g_free (name);
   name = dup_string_item (msg, 0);
@@ -422,10 +422,10 @@ handshake (KsMb2   *self,
   plist_array_append_item (versions, plist_new_real (2.1));
   plist_dict_set_item (dict, "MessageName", plist_new_string ("Hello"));
   plist_dict_set_item (dict, "SupportedProtocolVersions", versions);
-  if (!send_process_message (self, dict, error))
+  if (!_ks_mb2_send_process_message (self, dict, error))
     return FALSE;
 
-  if ((msg = recv_plist (self, error)) == NULL)
+  if ((msg = _ks_mb2_recv_plist (self, error)) == NULL)
     return FALSE;
   dict = plist_array_get_item (msg, 1);
   if (dict != NULL && plist_get_node_type (dict) == PLIST_DICT
@@ -435,6 +435,48 @@ handshake (KsMb2   *self,
   if (code != 0)
     return protocol_error (error, _("The iPhone speaks a backup protocol version this computer does not know"));
   return TRUE;
+}
+
+/* Starts mobilebackup2 (with the escrow bag, as iTunes does), connects to it and shakes
+ * hands. */
+gboolean
+_ks_mb2_connect (KsMb2               *self,
+                 idevice_t            device,
+                 lockdownd_client_t   lockdown,
+                 GError             **error)
+{
+  lockdownd_service_descriptor_t service = NULL;
+  lockdownd_error_t lerr;
+  gboolean ok = FALSE;
+
+  lerr = lockdownd_start_service_with_escrow_bag (lockdown, MOBILEBACKUP2_SERVICE_NAME, &service);
+  if (lerr != LOCKDOWN_E_SUCCESS)
+    {
+      _ks_device_set_lockdown_error (self->udid, lerr, error);
+      return FALSE;
+    }
+  if (idevice_connect (device, service->port, &self->conn) != IDEVICE_E_SUCCESS)
+    {
+      self->conn = NULL;
+      disconnected (error);
+    }
+  else if (service->ssl_enabled && idevice_connection_enable_ssl (self->conn) != IDEVICE_E_SUCCESS)
+    protocol_error (error, _("Could not open a secure connection to the iPhone’s backup service"));
+  else
+    ok = _ks_mb2_handshake (self, error);
+  lockdownd_service_descriptor_free (service);
+  return ok;
+}
+
+void
+_ks_mb2_say_goodbye (KsMb2 *self)
+{
+  plist_t bye = plist_new_array ();
+
+  plist_array_append_item (bye, plist_new_string ("DLMessageDisconnect"));
+  plist_array_append_item (bye, plist_new_string (KS_MB2_EMPTY));
+  send_plist (self, bye, NULL);
+  plist_free (bye);
 }
 
 /* ---- before the backup: Info.plist, the sync lock ---- */
@@ -639,7 +681,7 @@ message_loop (KsMb2   *self,
       plist_t msg;
       gboolean ok = TRUE;
 
-      if ((msg = recv_plist (self, error)) == NULL)
+      if ((msg = _ks_mb2_recv_plist (self, error)) == NULL)
         return FALSE;
       name = dup_string_item (msg, 0);
       g_debug ("mobilebackup2 %s: %s", self->udid, name != NULL ? name : "(not a message)");
@@ -734,7 +776,7 @@ send_backup_request (KsMb2     *self,
       plist_dict_set_item (options, "ForceFullBackup", plist_new_bool (1));
       plist_dict_set_item (dict, "Options", options);
     }
-  return send_process_message (self, dict, error);
+  return _ks_mb2_send_process_message (self, dict, error);
 }
 
 static void
@@ -767,12 +809,10 @@ ks_mobilebackup2_backup (const char                  *udid,
   KsMb2 self = { 0 };
   idevice_t device = NULL;
   lockdownd_client_t lockdown = NULL;
-  lockdownd_service_descriptor_t service = NULL;
   np_client_t np = NULL;
   SyncLock lock = { 0 };
   plist_t values = NULL;
   plist_t will_encrypt = NULL;
-  lockdownd_error_t lerr;
   gboolean ok = FALSE;
   const char *observed[] = { LA_PRESENTED, LA_DISMISSED, NP_SYNC_CANCEL_REQUEST, NULL };
 
@@ -807,24 +847,7 @@ ks_mobilebackup2_backup (const char                  *udid,
   if (np_client_start_service (device, &np, "keepsake") != NP_E_SUCCESS)
     np = NULL;
 
-  lerr = lockdownd_start_service_with_escrow_bag (lockdown, MOBILEBACKUP2_SERVICE_NAME, &service);
-  if (lerr != LOCKDOWN_E_SUCCESS)
-    {
-      _ks_device_set_lockdown_error (udid, lerr, error);
-      goto out;
-    }
-  if (idevice_connect (device, service->port, &self.conn) != IDEVICE_E_SUCCESS)
-    {
-      disconnected (error);
-      goto out;
-    }
-  if (service->ssl_enabled && idevice_connection_enable_ssl (self.conn) != IDEVICE_E_SUCCESS)
-    {
-      protocol_error (error, _("Could not open a secure connection to the iPhone’s backup service"));
-      goto out;
-    }
-
-  if (!handshake (&self, error))
+  if (!_ks_mb2_connect (&self, device, lockdown, error))
     goto out;
   if (np != NULL && !take_sync_lock (&self, device, np, &lock, error))
     goto out;
@@ -833,7 +856,7 @@ ks_mobilebackup2_backup (const char                  *udid,
    * would slow each of the posts above. */
   if (np != NULL)
     {
-      np_set_notify_callback (np, notification_cb, self.notified);
+      np_set_notify_callback (np, _ks_mb2_notification_cb, self.notified);
       np_observe_notifications (np, observed);
     }
   if (!write_info_plist (&self, values, error))
@@ -862,22 +885,13 @@ out:
     {
       /* A polite goodbye when the phone still listens. */
       if (ok)
-        {
-          plist_t bye = plist_new_array ();
-
-          plist_array_append_item (bye, plist_new_string ("DLMessageDisconnect"));
-          plist_array_append_item (bye, plist_new_string (KS_MB2_EMPTY));
-          send_plist (&self, bye, NULL);
-          plist_free (bye);
-        }
+        _ks_mb2_say_goodbye (&self);
       idevice_disconnect (self.conn);
     }
   /* Not np_set_notify_callback (np, NULL, NULL): in 1.3.0 it joins the watching thread while
    * holding the lock that thread may be waiting for. np_client_free() stops it safely, on a
    * thread of its own (np_stop_later). */
   release_sync_lock (&lock, np);
-  if (service != NULL)
-    lockdownd_service_descriptor_free (service);
   if (lockdown != NULL)
     lockdownd_client_free (lockdown);
   if (np != NULL)

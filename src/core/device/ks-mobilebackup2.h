@@ -49,6 +49,9 @@ typedef enum
   KS_MOBILEBACKUP2_ERROR_UNSAFE_PATH,     /* the phone named a path outside the backup folder */
   KS_MOBILEBACKUP2_ERROR_DISCONNECTED,    /* the phone went away mid-backup */
   KS_MOBILEBACKUP2_ERROR_NOT_FINISHED,    /* the phone said "done" but Status.plist is not finished */
+  KS_MOBILEBACKUP2_ERROR_WRONG_PASSWORD,  /* 207: the phone refused the backup password */
+  KS_MOBILEBACKUP2_ERROR_NOT_CONFIRMED,   /* a password change was not confirmed on the phone */
+  KS_MOBILEBACKUP2_ERROR_INVALID_STATE,   /* encryption is already on (or off) */
 } KsMobilebackup2Error;
 
 GQuark ks_mobilebackup2_error_quark (void);

@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "ks-backup-file-stream.h"
+#include "ks-backup-secret.h"
 #include "ks-backup-source-private.h"
 
 #define DOMAIN            "CameraRollDomain"
@@ -153,7 +154,19 @@ open_encrypted_db (KsBackupSource  *self,
   guint8 *plain;
   int dir_fd, fd;
   struct stat st;
+  gboolean from_keyring = FALSE;
 
+  /* Blocking D-Bus, but this runs on a worker already (Manifest.db is decrypted here). */
+  if (self->password == NULL && self->use_keyring && !self->keyring_tried && self->udid != NULL)
+    {
+      g_autoptr(GError) keyring_error = NULL;
+
+      self->keyring_tried = TRUE;
+      self->password = ks_backup_secret_lookup (self->udid, NULL, &keyring_error);
+      from_keyring = self->password != NULL;
+      if (keyring_error != NULL)
+        g_debug ("%s", keyring_error->message);
+    }
   if (self->password == NULL)
     {
       g_set_error_literal (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NEEDS_PASSWORD,
@@ -169,8 +182,22 @@ open_encrypted_db (KsBackupSource  *self,
 
   keybag = ks_backup_keybag_new (g_bytes_get_data (self->keybag_data, NULL),
                                  g_bytes_get_size (self->keybag_data), error);
-  if (keybag == NULL || !ks_backup_keybag_unlock (keybag, self->password, error))
+  if (keybag == NULL)
     return FALSE;
+  if (!ks_backup_keybag_unlock (keybag, self->password, error))
+    {
+      if (from_keyring && error != NULL
+          && g_error_matches (*error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_WRONG_PASSWORD))
+        {
+          /* Not the user's typing: the backup may be older than the last password change. */
+          g_clear_error (error);
+          g_set_error_literal (error, KS_BACKUP_SOURCE_ERROR, KS_BACKUP_SOURCE_ERROR_NEEDS_PASSWORD,
+                               _("This backup is encrypted, and the password the keyring remembers for this iPhone does not open it (the backup may be older than the password); its password is needed to open it"));
+        }
+      if (from_keyring)
+        _ks_backup_source_clear_password (self);
+      return FALSE;
+    }
   _ks_backup_source_clear_password (self);
 
   /* ManifestKey: the protection class (4 bytes, little-endian), then the wrapped key. */

@@ -56,6 +56,8 @@ struct _KsBackupSource
 
   GMutex           lock;
   char            *password;
+  gboolean         use_keyring;    /* no password given: the one the keyring remembers */
+  gboolean         keyring_tried;
   KsBackupKeybag  *keybag;      /* unlocked */
   sqlite3         *db;
   GError          *open_error;  /* a damaged Manifest.db stays damaged */

@@ -334,6 +334,25 @@ ks_backup_source_set_password (KsBackupSource *self,
 }
 
 /**
+ * ks_backup_source_set_use_keyring:
+ *
+ * When no password was given, opening an encrypted backup first tries the one the user's
+ * keyring remembers for its iPhone (ks_backup_secret_store()), once. Off by default: front ends
+ * turn it on; a password that the keyring gives and that does not open the backup is told as
+ * a missing one.
+ */
+void
+ks_backup_source_set_use_keyring (KsBackupSource *self,
+                                  gboolean        use_keyring)
+{
+  g_return_if_fail (KS_IS_BACKUP_SOURCE (self));
+
+  g_mutex_lock (&self->lock);
+  self->use_keyring = use_keyring;
+  g_mutex_unlock (&self->lock);
+}
+
+/**
  * ks_backup_source_unlock:
  *
  * Opens Manifest.db (for an encrypted backup: unlocks the keybag with the password given to

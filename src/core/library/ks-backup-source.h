@@ -69,6 +69,8 @@ guint64         ks_backup_source_measure_finish   (KsBackupSource  *self,
                                                    GError         **error);
 void            ks_backup_source_set_password     (KsBackupSource  *self,
                                                    const char      *password);
+void            ks_backup_source_set_use_keyring  (KsBackupSource  *self,
+                                                   gboolean         use_keyring);
 gboolean        ks_backup_source_unlock           (KsBackupSource  *self,
                                                    GCancellable    *cancellable,
                                                    GError         **error);

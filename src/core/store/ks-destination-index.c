@@ -13,6 +13,7 @@
 
 #include "ks-destination-index.h"
 #include "ks-hash.h"
+#include "ks-photo-info.h"
 
 /* An index line "forget <sha256>" drops that content (a copy found damaged). */
 #define FORGET_MARK "forget "
@@ -23,8 +24,32 @@
 struct _KsDestinationIndex
 {
   GHashTable *entries; /* hash → KsDestinationEntry */
-  GHashTable *derived; /* original's hash → KsDestinationEntry (its original_hash set) */
+  GHashTable *derived; /* derived key → KsDestinationEntry (its original_hash set) */
+  GHashTable *infos;   /* hash → KsPhotoInfo */
 };
+
+/* A photo may have a JPEG copy and an XMP sidecar: derived files are told apart by their
+ * names ("….xmp" is a sidecar), so an index line needs no new field. */
+gboolean
+ks_destination_entry_is_sidecar (const KsDestinationEntry *entry)
+{
+  gsize len = strlen (entry->relative_path);
+
+  return len > 4 && g_ascii_strcasecmp (entry->relative_path + len - 4, ".xmp") == 0;
+}
+
+char *
+ks_destination_derived_key (const char *original_hash,
+                            gboolean    sidecar)
+{
+  return sidecar ? g_strconcat (original_hash, ":xmp", NULL) : g_strdup (original_hash);
+}
+
+static char *
+entry_derived_key (const KsDestinationEntry *entry)
+{
+  return ks_destination_derived_key (entry->original_hash, ks_destination_entry_is_sidecar (entry));
+}
 
 KsDestinationIndex *
 ks_destination_index_new (void)
@@ -33,8 +58,10 @@ ks_destination_index_new (void)
 
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify)ks_destination_entry_free);
-  self->derived = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  self->derived = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)ks_destination_entry_free);
+  self->infos = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify)ks_photo_info_free);
   return self;
 }
 
@@ -46,6 +73,7 @@ ks_destination_index_free (KsDestinationIndex *self)
 
   g_hash_table_unref (self->entries);
   g_hash_table_unref (self->derived);
+  g_hash_table_unref (self->infos);
   g_free (self);
 }
 
@@ -152,6 +180,7 @@ ks_destination_index_load (KsDestinationIndex *self,
 
   g_hash_table_remove_all (self->entries);
   g_hash_table_remove_all (self->derived);
+  g_hash_table_remove_all (self->infos);
 
   while (p != NULL && *p)
     {
@@ -171,6 +200,15 @@ ks_destination_index_load (KsDestinationIndex *self,
         g_hash_table_remove (self->entries, p + strlen (FORGET_MARK));
       else if (g_str_has_prefix (p, DERIVED_MARK) && (entry = parse_derived_line (p)) != NULL)
         ks_destination_index_take (self, entry);
+      else if (ks_photo_info_is_line (p))
+        {
+          KsPhotoInfo *info = ks_photo_info_parse_line (p);
+
+          if (info != NULL)
+            ks_destination_index_take_info (self, info);
+          else
+            damaged = TRUE;
+        }
       else if ((entry = parse_line (p)) != NULL)
         ks_destination_index_take (self, entry);
       else
@@ -180,7 +218,8 @@ ks_destination_index_load (KsDestinationIndex *self,
     }
 
   return damaged || lines > 2 * (g_hash_table_size (self->entries) +
-                                 g_hash_table_size (self->derived)) + 64;
+                                 g_hash_table_size (self->derived) +
+                                 g_hash_table_size (self->infos)) + 64;
 }
 
 /* Returns: (transfer full): the table as a compact index file */
@@ -190,6 +229,7 @@ ks_destination_index_serialize (KsDestinationIndex *self)
   GString *out = g_string_new (NULL);
   GHashTableIter iter;
   KsDestinationEntry *entry;
+  KsPhotoInfo *info;
 
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
@@ -197,6 +237,9 @@ ks_destination_index_serialize (KsDestinationIndex *self)
   g_hash_table_iter_init (&iter, self->derived);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
     ks_destination_entry_append_line (entry, out);
+  g_hash_table_iter_init (&iter, self->infos);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&info))
+    ks_photo_info_append_line (info, out);
 
   return out;
 }
@@ -208,12 +251,49 @@ ks_destination_index_lookup (KsDestinationIndex *self,
   return g_hash_table_lookup (self->entries, hash);
 }
 
-/* The file made from the original @original_hash, or %NULL. */
+/* The file made from an original (see ks_destination_derived_key()), or %NULL. */
 const KsDestinationEntry *
 ks_destination_index_lookup_derived (KsDestinationIndex *self,
-                                     const char         *original_hash)
+                                     const char         *key)
 {
-  return g_hash_table_lookup (self->derived, original_hash);
+  return g_hash_table_lookup (self->derived, key);
+}
+
+const KsPhotoInfo *
+ks_destination_index_lookup_info (KsDestinationIndex *self,
+                                  const char         *hash)
+{
+  return g_hash_table_lookup (self->infos, hash);
+}
+
+/* Adds or replaces what is known of @info's photo; the index takes @info. */
+void
+ks_destination_index_take_info (KsDestinationIndex *self,
+                                KsPhotoInfo        *info)
+{
+  g_hash_table_replace (self->infos, info->hash, info);
+}
+
+static int
+compare_infos (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp ((*(const KsPhotoInfo **) a)->hash, (*(const KsPhotoInfo **) b)->hash);
+}
+
+/* Returns: (transfer full) (element-type KsPhotoInfo): a copy, by hash */
+GPtrArray *
+ks_destination_index_list_infos (KsDestinationIndex *self)
+{
+  GPtrArray *infos = g_ptr_array_new_with_free_func ((GDestroyNotify) ks_photo_info_free);
+  GHashTableIter iter;
+  KsPhotoInfo *info;
+
+  g_hash_table_iter_init (&iter, self->infos);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&info))
+    g_ptr_array_add (infos, ks_photo_info_copy (info));
+  g_ptr_array_sort (infos, compare_infos);
+  return infos;
 }
 
 /* Adds or replaces the entry for @entry's hash (for a derived file: the one made from its
@@ -223,7 +303,7 @@ ks_destination_index_take (KsDestinationIndex *self,
                            KsDestinationEntry *entry)
 {
   if (entry->original_hash != NULL)
-    g_hash_table_replace (self->derived, entry->original_hash, entry);
+    g_hash_table_replace (self->derived, entry_derived_key (entry), entry);
   else
     g_hash_table_replace (self->entries, entry->hash, entry);
 }

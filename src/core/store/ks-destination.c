@@ -20,6 +20,7 @@
 #include "ks-destination-index.h"
 #include "ks-destination-private.h"
 #include "ks-hash.h"
+#include "ks-photo-info.h"
 #include "ks-safe-name.h"
 
 struct _KsDestinationWriter
@@ -29,24 +30,6 @@ struct _KsDestinationWriter
   guint64   written;
 };
 
-typedef struct
-{
-  char               *id;
-  gboolean            is_open;
-
-  /* Guards everything below; lookups come from other threads than commits. */
-  GMutex              mutex;
-  KsDestinationIndex *index;
-
-  /* Named and verified, but their names and index lines are not durable until sync:
-   * hash → KsDestinationEntry (derived files: original's hash → entry, in staged_derived),
-   * and the folders to sync (relative paths, as a set). */
-  GHashTable         *staged;
-  GHashTable         *staged_derived;
-  GPtrArray          *staged_order; /* the entries, in staging order, for the index lines */
-  GHashTable         *staged_dirs;
-  int                 fail_next_sync; /* tests: an errno for the next index write */
-} KsDestinationPrivate;
 
 G_DEFINE_QUARK (ks-destination-error-quark, ks_destination_error)
 
@@ -107,9 +90,9 @@ dup_location (KsDestination *self)
   return path != NULL ? path : g_steal_pointer (&uri);
 }
 
-static gboolean
-set_not_open_error (KsDestination  *self,
-                    GError        **error)
+gboolean
+_ks_destination_set_not_open_error (KsDestination  *self,
+                                    GError        **error)
 {
   g_autofree char *where = dup_location (self);
 
@@ -127,6 +110,8 @@ reset_staged (KsDestinationPrivate *priv)
    * them. */
   g_clear_pointer (&priv->staged_order, g_ptr_array_unref);
   g_clear_pointer (&priv->staged_dirs, g_hash_table_unref);
+  g_clear_pointer (&priv->staged_infos, g_ptr_array_unref);
+  priv->staged_infos = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_photo_info_free);
   priv->staged_order = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_destination_entry_free);
   priv->staged_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
@@ -390,7 +375,7 @@ ks_destination_begin_file (KsDestination  *self,
 
   if (!priv->is_open)
     {
-      set_not_open_error (self, error);
+      _ks_destination_set_not_open_error (self, error);
       return NULL;
     }
 
@@ -582,7 +567,9 @@ stage_entry (KsDestination        *self,
     g_hash_table_add (priv->staged_dirs, g_strdup (writer->rel_dir));
   g_ptr_array_add (priv->staged_order, entry);
   if (original_hash != NULL)
-    g_hash_table_replace (priv->staged_derived, entry->original_hash, entry);
+    g_hash_table_replace (priv->staged_derived,
+                          ks_destination_derived_key (original_hash, ks_destination_entry_is_sidecar (entry)),
+                          entry);
   else
     g_hash_table_replace (priv->staged, entry->hash, entry);
   g_mutex_unlock (&priv->mutex);
@@ -683,7 +670,7 @@ ks_destination_load_file (KsDestination  *self,
 
   if (!priv->is_open)
     {
-      set_not_open_error (self, error);
+      _ks_destination_set_not_open_error (self, error);
       return NULL;
     }
   if (CLASS (self)->load_file == NULL)
@@ -706,6 +693,7 @@ ks_destination_sync (KsDestination  *self,
 {
   KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
   g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
   g_autoptr(GHashTable) dirs = NULL;
   g_autoptr(GString) lines = g_string_new (NULL);
   GHashTableIter iter;
@@ -717,10 +705,11 @@ ks_destination_sync (KsDestination  *self,
   g_mutex_lock (&priv->mutex);
   entries = g_steal_pointer (&priv->staged_order);
   dirs = g_steal_pointer (&priv->staged_dirs);
+  infos = g_steal_pointer (&priv->staged_infos);
   reset_staged (priv);
   g_mutex_unlock (&priv->mutex);
 
-  if (entries->len == 0 && g_hash_table_size (dirs) == 0)
+  if (entries->len == 0 && infos->len == 0 && g_hash_table_size (dirs) == 0)
     return TRUE;
 
   g_hash_table_iter_init (&iter, dirs);
@@ -729,6 +718,8 @@ ks_destination_sync (KsDestination  *self,
 
   for (guint i = 0; ok && i < entries->len; i++)
     ks_destination_entry_append_line (g_ptr_array_index (entries, i), lines);
+  for (guint i = 0; ok && i < infos->len; i++)
+    ks_photo_info_append_line (g_ptr_array_index (infos, i), lines);
 
   /* One append: a crash leaves whole lines and at most one torn last line, which loading
    * drops (the copy it named is adopted by the next run). */
@@ -750,12 +741,19 @@ ks_destination_sync (KsDestination  *self,
       KsDestinationEntry *entry = g_ptr_array_index (entries, i);
 
       if (entry->original_hash != NULL)
-        g_hash_table_remove (priv->staged_derived, entry->original_hash);
+        {
+          g_autofree char *key = ks_destination_derived_key (entry->original_hash,
+                                                             ks_destination_entry_is_sidecar (entry));
+
+          g_hash_table_remove (priv->staged_derived, key);
+        }
       else
         g_hash_table_remove (priv->staged, entry->hash);
       if (ok)
         ks_destination_index_take (priv->index, entry);
     }
+  for (guint i = 0; ok && i < infos->len; i++)
+    ks_destination_index_take_info (priv->index, g_ptr_array_steal_index (infos, i--));
   /* On success the index owns them now; on failure they go with the array. */
   if (ok)
     g_ptr_array_set_free_func (entries, NULL);
@@ -835,7 +833,7 @@ ks_destination_forget (KsDestination  *self,
 
   g_mutex_lock (&priv->mutex);
   if (!priv->is_open)
-    ok = set_not_open_error (self, error);
+    ok = _ks_destination_set_not_open_error (self, error);
   else if (ks_destination_index_lookup (priv->index, hash) != NULL)
     {
       g_autofree char *line = ks_destination_index_forget_line (hash);
@@ -847,6 +845,20 @@ ks_destination_forget (KsDestination  *self,
   g_mutex_unlock (&priv->mutex);
 
   return ok;
+}
+
+KsDestinationPrivate *
+_ks_destination_get_private (KsDestination *self)
+{
+  return ks_destination_get_instance_private (self);
+}
+
+gboolean
+_ks_destination_is_open (KsDestination *self)
+{
+  KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
+
+  return priv->is_open;
 }
 
 void
@@ -870,6 +882,7 @@ ks_destination_finalize (GObject *object)
   g_clear_pointer (&priv->staged_derived, g_hash_table_unref);
   g_clear_pointer (&priv->staged_order, g_ptr_array_unref);
   g_clear_pointer (&priv->staged_dirs, g_hash_table_unref);
+  g_clear_pointer (&priv->staged_infos, g_ptr_array_unref);
   g_clear_pointer (&priv->index, ks_destination_index_free);
   g_clear_pointer (&priv->id, g_free);
   g_mutex_clear (&priv->mutex);
@@ -893,6 +906,6 @@ ks_destination_init (KsDestination *self)
   g_mutex_init (&priv->mutex);
   priv->index = ks_destination_index_new ();
   priv->staged = g_hash_table_new (g_str_hash, g_str_equal);
-  priv->staged_derived = g_hash_table_new (g_str_hash, g_str_equal);
+  priv->staged_derived = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   reset_staged (priv);
 }

@@ -13,6 +13,8 @@
 
 #include <gio/gio.h>
 
+#include "ks-photo-info.h"
+
 G_BEGIN_DECLS
 
 #define KS_DESTINATION_ERROR (ks_destination_error_quark ())
@@ -90,6 +92,8 @@ G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObjec
  *   files made from stored originals, such as JPEG copies)
  * @query_max_file_size: optional; the largest file the medium can hold (0: no limit), and
  *   why, in a sentence (a FAT32 drive)
+ * @open_root_dir: optional; a new descriptor of the root folder, for a medium that is a
+ *   local file system: the library views (XMP sidecars, the Albums folder) need one
  *
  * The base class does the rest: the index (lookup, listing, forget, compaction), naming
  * without replacing ("@stem (N).@ext"), adopting a file that already holds the content,
@@ -167,9 +171,11 @@ struct _KsDestinationClass
 
   guint64     (*query_max_file_size) (KsDestination  *self,
                                      char          **out_reason);
+  int         (*open_root_dir)    (KsDestination  *self,
+                                   GError        **error);
 
   /*< private >*/
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 /*
@@ -297,6 +303,45 @@ GBytes              *ks_destination_load_file        (KsDestination        *self
                                                       GError              **error);
 
 void                 ks_destination_close            (KsDestination        *self);
+
+/* What the phone's Photos library said of each stored photo (ks-destination-info.c). */
+gboolean             ks_destination_record_info      (KsDestination        *self,
+                                                      const KsPhotoInfo    *info);
+KsPhotoInfo         *ks_destination_dup_info         (KsDestination        *self,
+                                                      const char           *hash);
+GPtrArray           *ks_destination_list_infos       (KsDestination        *self);
+
+/* The library views (ks-destination-views.c): XMP sidecars and the Albums folder. */
+typedef enum
+{
+  KS_SIDECAR_WRITTEN,    /* written (or rewritten) and verified */
+  KS_SIDECAR_UNCHANGED,  /* already said that */
+  KS_SIDECAR_KEPT,       /* a file of that name that another program wrote or changed */
+} KsSidecarOutcome;
+
+typedef enum
+{
+  KS_ALBUM_LINKS_HARD,     /* hard links: the photo itself, wherever it is opened from */
+  KS_ALBUM_LINKS_SYMBOLIC, /* relative symbolic links */
+  KS_ALBUM_LINKS_LIST,     /* a list file per album (FAT, exFAT: no links) */
+} KsAlbumLinks;
+
+/* The name of the list file in an album's folder where links are not possible. */
+#define KS_ALBUM_LIST_NAME "album.txt"
+
+gboolean             ks_destination_put_sidecar      (KsDestination        *self,
+                                                      const char           *original_hash,
+                                                      const char           *relative_path,
+                                                      GBytes               *contents,
+                                                      KsSidecarOutcome     *out_outcome,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
+gboolean             ks_destination_sync_albums      (KsDestination        *self,
+                                                      const char           *folder,
+                                                      GHashTable           *albums,
+                                                      KsAlbumLinks         *out_links,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
 gboolean             ks_destination_forget           (KsDestination        *self,
                                                       const char           *hash,
                                                       GError              **error);

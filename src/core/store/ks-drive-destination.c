@@ -455,6 +455,22 @@ ks_drive_destination_name_temp (KsDestination  *dest,
   return FOLDER_CLASS (folder)->name_temp (KS_DESTINATION (folder), temp, rel_dir, name, error);
 }
 
+static int
+ks_drive_destination_open_root_dir (KsDestination  *dest,
+                                    GError        **error)
+{
+  KsDriveDestination *self = KS_DRIVE_DESTINATION (dest);
+  g_autoptr(KsFolderDestination) folder = dup_folder (self);
+
+  if (folder == NULL)
+    {
+      set_not_connected (self, error);
+      return -1;
+    }
+
+  return FOLDER_CLASS (folder)->open_root_dir (KS_DESTINATION (folder), error);
+}
+
 static void
 ks_drive_destination_free_temp (KsDestination *dest,
                                 gpointer       temp)
@@ -548,6 +564,7 @@ ks_drive_destination_class_init (KsDriveDestinationClass *klass)
   dest_class->write_temp = ks_drive_destination_write_temp;
   dest_class->finish_temp = ks_drive_destination_finish_temp;
   dest_class->name_temp = ks_drive_destination_name_temp;
+  dest_class->open_root_dir = ks_drive_destination_open_root_dir;
   dest_class->free_temp = ks_drive_destination_free_temp;
   dest_class->sync_folder = ks_drive_destination_sync_folder;
   dest_class->query_file = ks_drive_destination_query_file;

@@ -392,6 +392,15 @@ ks_folder_destination_name_temp (KsDestination  *dest,
   return ks_set_errno_error (error, errsv, "Cannot name %s in %s/%s", name, self->path, rel_dir);
 }
 
+static int
+ks_folder_destination_open_root_dir (KsDestination  *dest,
+                                     GError        **error)
+{
+  KsFolderDestination *self = KS_FOLDER_DESTINATION (dest);
+
+  return ks_dirfd_open_chain (self->root_fd, self->path, "", FALSE, error);
+}
+
 static void
 ks_folder_destination_free_temp (KsDestination *dest,
                                  gpointer       temp)
@@ -583,6 +592,7 @@ ks_folder_destination_class_init (KsFolderDestinationClass *klass)
   dest_class->write_temp = ks_folder_destination_write_temp;
   dest_class->finish_temp = ks_folder_destination_finish_temp;
   dest_class->name_temp = ks_folder_destination_name_temp;
+  dest_class->open_root_dir = ks_folder_destination_open_root_dir;
   dest_class->free_temp = ks_folder_destination_free_temp;
   dest_class->sync_folder = ks_folder_destination_sync_folder;
   dest_class->query_file = ks_folder_destination_query_file;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "ks-hash.h"
@@ -240,6 +241,23 @@ ks_verified_writer_publish (KsVerifiedWriter *self,
   g_return_val_if_fail (self != NULL && self->tmp_name != NULL, -1);
 
   if (ks_dirfd_publish (mode, self->dir_fd, self->tmp_name, to_dir, name) != 0)
+    return -1;
+
+  g_clear_pointer (&self->tmp_name, g_free);
+  return 0;
+}
+
+/* Gives the finished temporary @name in @to_dir, replacing a file of that name atomically:
+ * only for files Keepsake makes and remakes itself (sidecars, album lists), never for a
+ * copy. */
+int
+ks_verified_writer_replace (KsVerifiedWriter *self,
+                            int               to_dir,
+                            const char       *name)
+{
+  g_return_val_if_fail (self != NULL && self->tmp_name != NULL, -1);
+
+  if (renameat (self->dir_fd, self->tmp_name, to_dir, name) != 0)
     return -1;
 
   g_clear_pointer (&self->tmp_name, g_free);

@@ -35,6 +35,9 @@ int               ks_verified_writer_publish (KsVerifiedWriter  *self,
                                               KsPublishMode     *mode,
                                               int                to_dir,
                                               const char        *name);
+int               ks_verified_writer_replace (KsVerifiedWriter  *self,
+                                              int                to_dir,
+                                              const char        *name);
 void              ks_verified_writer_free    (KsVerifiedWriter  *self);
 
 char             *ks_hash_fd_from_medium     (int                fd,
