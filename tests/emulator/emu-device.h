@@ -108,8 +108,7 @@ bool        emu_device_get_backup_hostile_paths (EmuDevice *device);
  * emu_device_ask_passcode() forgets an earlier entry (each backup asks again;
  * call it before the screen is shown); emu_device_wait_passcode() returns 1
  * once `enter-passcode` came since, 0 after the timeout, -1 when the device
- * was detached or the host closed @host_fd (the phone takes its screen down:
- * a later backup's passcode is not taken by one the host gave up). */
+ * was detached. */
 bool        emu_device_get_backup_passcode (EmuDevice *device);
 void        emu_device_ask_passcode      (EmuDevice *device);
 int         emu_device_wait_passcode     (EmuDevice *device);

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The stages of a run after its import: JPEG copies of the HEIC photos it stored, for the
+/* The stage of a run after its import: JPEG copies of the HEIC photos it stored, for the
  * destinations whose plan entry asks for them (KsJpegCopyJob), with their progress said on
- * the service's context; then XMP sidecars and album folders (KsLibraryViewsJob). */
+ * the service's context. */
 
 #include "config.h"
 
@@ -101,48 +101,5 @@ _ks_backup_service_start_jpeg_stage (KsBackupService *self,
   closure = _ks_run_closure_new (self, run);
   ks_jpeg_copy_job_set_progress (run->jpeg_job, jpeg_progress_cb, closure);
   ks_jpeg_copy_job_run_async (run->jpeg_job, run->cancellable, jpeg_done_cb, closure);
-  return TRUE;
-}
-
-static void
-views_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  KsRunClosure *closure = user_data;
-  g_autoptr(KsBackupService) self = closure->service;
-  g_autoptr(KsBackupRun) run = closure->run;
-  g_autoptr(KsLibraryViewsResult) finished = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_free (closure);
-
-  finished = ks_library_views_job_run_finish (KS_LIBRARY_VIEWS_JOB (object), result, &error);
-  if (finished == NULL && run->error == NULL)
-    run->error = g_steal_pointer (&error);
-
-  _ks_backup_service_files_done (self, run);
-}
-
-/* XMP sidecars and album folders come last, from what the destinations' own indexes say
- * of the photos they hold. Returns: whether that stage started. */
-gboolean
-_ks_backup_service_start_views_stage (KsBackupService *self,
-                                      KsBackupRun     *run)
-{
-  g_autoptr(KsLibraryViewsJob) job = NULL;
-
-  if (g_cancellable_is_cancelled (run->cancellable) || (run->flags & KS_IMPORT_FLAGS_DRY_RUN))
-    return FALSE;
-
-  job = ks_library_views_job_new ();
-  for (guint i = 0; i < run->destinations->len; i++)
-    ks_library_views_job_add_planned (job, self->plan, g_ptr_array_index (run->destinations, i));
-  if (ks_library_views_job_get_n_destinations (job) == 0)
-    return FALSE;
-
-  run->views_job = g_steal_pointer (&job);
-  ks_library_views_job_run_async (run->views_job, run->cancellable, views_done_cb,
-                                  _ks_run_closure_new (self, run));
   return TRUE;
 }

@@ -6,13 +6,15 @@
  */
 
 /* KsBackupService and KsBackupRun, shared by the files of the service: ks-backup-service.c
- * (the runs, the queue, the import stage), ks-backup-service-jpeg.c (the JPEG copies, then
- * XMP sidecars and album folders, after an import) and ks-backup-service-full.c (full device backups). Everything here runs on the
- * service's context. */
+ * (the runs, the queue, the import stage), ks-backup-service-jpeg.c (the JPEG copies after an
+ * import), ks-backup-service-views.c (then XMP sidecars and album folders) and
+ * ks-backup-service-full.c (full device backups). Everything here runs on the service's
+ * context. */
 
 #pragma once
 
 #include "ks-backup-service.h"
+#include "ks-library-views-job.h"
 
 G_BEGIN_DECLS
 
@@ -32,7 +34,7 @@ struct _KsBackupRun
   GCancellable     *cancellable;
   KsImportJob      *job;
   KsJpegCopyJob    *jpeg_job;       /* (nullable) the stage after the import */
-  KsLibraryViewsJob *views_job;     /* (nullable) then XMP sidecars, album folders */
+  KsLibraryViewsJob *views_job;     /* (nullable) the last stage of files: sidecars, album folders */
   KsImportProgress *progress;
   GError           *error;
 
@@ -91,7 +93,9 @@ void          _ks_backup_run_emit_jpeg_progress    (KsBackupRun     *run,
  * Returns whether the stage started (it finishes the run when done). */
 gboolean      _ks_backup_service_start_jpeg_stage  (KsBackupService *self,
                                                     KsBackupRun     *run);
-/* Then XMP sidecars and album folders, for the destinations that ask. */
+
+/* ks-backup-service-views.c: XMP sidecars and album folders after the JPEG copies, for the
+ * destinations that ask. Returns whether the stage started. */
 gboolean      _ks_backup_service_start_views_stage (KsBackupService *self,
                                                     KsBackupRun     *run);
 

@@ -95,7 +95,7 @@ gboolean  _ks_mb2_connect         (KsMb2               *self,
                                    GError             **error);
 /* DLMessageDisconnect; whether it arrives does not matter. */
 void      _ks_mb2_say_goodbye     (KsMb2          *self);
-/* notification_proxy callback: @user_data is the KsMb2 (passcode screen, sync cancel). */
+/* notification_proxy callback: @user_data is the KsMb2Notified (passcode screen, sync cancel). */
 void      _ks_mb2_notification_cb (const char     *name,
                                    void           *user_data);
 /* A copy of a string node's value (g_free), NULL for anything else. */
