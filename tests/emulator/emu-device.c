@@ -283,13 +283,16 @@ emu_device_wait_passcode_while (EmuDevice *d,
                                 bool     (*alive) (void *data),
                                 void      *data)
 {
-  gint64 end;
+  gint64 start, end;
   int result = 0;
 
   g_mutex_lock (&d->lock);
-  end = g_get_monotonic_time () + (gint64) d->backup_passcode_timeout * G_TIME_SPAN_MILLISECOND;
+  start = g_get_monotonic_time ();
   for (;;)
     {
+      /* The phone's timer runs from when the screen came up; a `passcode-timeout` sent
+       * meanwhile applies to it (a test ends the wait when it has seen the screen). */
+      end = start + (gint64) d->backup_passcode_timeout * G_TIME_SPAN_MILLISECOND;
       /* Unplugged, or the host went away: the passcode screen goes too. */
       if (d->detached || (alive != NULL && !alive (data)))
         {

@@ -180,10 +180,11 @@ test_passcode_timeout (void)
   g_autofree char *manifest = backup_file ("Manifest.db");
   const char *details;
 
-  control ("passcode-timeout 1500");
   g_assert_true (ks_ui_test_wait_for (can_back_up, NULL, WAIT_MS));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.back-up-everything", NULL);
   g_assert_true (ks_ui_test_wait_for (panel_title_is, (gpointer) PASSCODE_SENTENCE, WAIT_MS));
+  /* Seen waiting: now the phone's timer runs out. */
+  control ("passcode-timeout 1");
   g_assert_true (ks_ui_test_wait_for (run_done, NULL, WAIT_MS));
 
   g_assert_true (_ks_window_get_progress_revealed (window));
