@@ -18,6 +18,7 @@
 #include "ks-rclone.h"
 #include "ks-rclone-remote.h"
 #include "ks-rclone-secret.h"
+#include "ks-ssh-host-key.h"
 
 #define ENV_PREFIX "RCLONE_CONFIG_KEEPSAKE_"
 
@@ -144,7 +145,10 @@ parse_uri (KsRcloneRemote  *self,
   if (self->host == NULL || *self->host == '\0')
     return invalid (error, location, _("it names no server"));
   if (g_uri_get_port (uri) > 0)
-    port = g_strdup_printf ("%d", g_uri_get_port (uri));
+    {
+      self->port = g_uri_get_port (uri);
+      port = g_strdup_printf ("%d", g_uri_get_port (uri));
+    }
 
   /* Without the leading and trailing slashes. */
   path = g_strdup (g_uri_get_path (uri));
@@ -166,6 +170,12 @@ parse_uri (KsRcloneRemote  *self,
         add_env (env, "USER", user);
       if (self->identity_file != NULL)
         add_env (env, "KEY_FILE", self->identity_file);
+      /* Only servers whose key the user trusted (see KsSshHostKey). */
+      {
+        g_autofree char *known_hosts = ks_ssh_known_hosts_path ();
+
+        add_env (env, "KNOWN_HOSTS_FILE", known_hosts);
+      }
       /* The path is absolute on the server, as in other sftp:// addresses. */
       self->fs = g_strconcat (KS_RCLONE_REMOTE_NAME ":/", self->path, NULL);
     }
@@ -284,6 +294,10 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
   g_return_val_if_fail (self != NULL, NULL);
 
   g_strv_builder_addv (builder, (const char **)self->env);
+
+  /* rclone refuses a known_hosts file that is not there; an empty one trusts nobody. */
+  if (g_strcmp0 (self->backend, "sftp") == 0 && !ks_ssh_known_hosts_ensure (error))
+    return NULL;
 
   if (self->password_file != NULL)
     {
