@@ -37,6 +37,7 @@ typedef struct
 } KsRcloneRemote;
 
 gboolean        ks_rclone_remote_is_location (const char      *location);
+gboolean        ks_rclone_remote_is_oauth    (const char      *backend);
 KsRcloneRemote *ks_rclone_remote_parse       (const char      *location,
                                               GError         **error);
 GStrv           ks_rclone_remote_dup_env     (KsRcloneRemote  *self,
