@@ -226,9 +226,10 @@ ask_trust (AddData *data)
 {
   g_autofree char *question = ks_ssh_host_key_dup_question (data->remote->host, data->remote->port,
                                                            data->key, data->key_state,
-                                                           data->trusted_fingerprint);
+                                                           data->trusted_fingerprint, FALSE);
   gboolean changed = data->key_state == KS_SSH_HOST_KEY_CHANGED;
   GtkWidget *dialog;
+  GtkWidget *fingerprint;
 
   if (data->parent == NULL)
     {
@@ -247,6 +248,13 @@ ask_trust (AddData *data)
                                               changed ? ADW_RESPONSE_DESTRUCTIVE : ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* On a line of its own, unbroken, to compare with what the server shows. */
+  fingerprint = gtk_label_new (data->key->fingerprint);
+  gtk_label_set_selectable (GTK_LABEL (fingerprint), TRUE);
+  gtk_widget_add_css_class (fingerprint, "monospace");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (fingerprint), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Key fingerprint"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), fingerprint);
   g_object_set_data_full (G_OBJECT (dialog), "add-data", data, (GDestroyNotify) add_data_free);
   g_signal_connect (dialog, "response", G_CALLBACK (trust_response_cb), NULL);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -40,7 +40,7 @@ static const struct
   { "smb",      N_("Windows Share (SMB)"), FORM_SERVER,  N_("Share and folder, such as Photos/iPhone") },
   { "webdav",   N_("WebDAV"),              FORM_SERVER,  N_("Path on the server, such as /remote.php/dav/files/anna/Photos") },
   { "webdavs",  N_("WebDAV over HTTPS"),   FORM_SERVER,  N_("Path on the server, such as /remote.php/dav/files/anna/Photos") },
-  { "s3",       N_("S3-Compatible Storage (AWS, Backblaze B2, Wasabi, MinIO)"), FORM_S3,
+  { "s3",       N_("S3-Compatible Storage"), FORM_S3,
     N_("Folder in the bucket, such as iPhone") },
   { "dropbox",  "Dropbox",                 FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
   { "onedrive", "OneDrive",                FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
@@ -257,13 +257,35 @@ stop_sign_in (GtkWidget *dialog)
 }
 
 static void
+show_uri_done_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GtkWidget) dialog = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *url = g_object_get_data (G_OBJECT (dialog), "sign-in-url");
+
+  /* No browser could be started: say where to go (the address is rclone's, on this computer). */
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error)
+      && url != NULL && g_object_get_data (G_OBJECT (dialog), "sign-in-cancellable") != NULL)
+    {
+      /* TRANSLATORS: %s is an address on this computer, http://127.0.0.1:53682/auth?… */
+      g_autofree char *state = g_strdup_printf (_("Open %s in your browser to sign in…"), url);
+
+      adw_action_row_set_subtitle (g_object_get_data (G_OBJECT (dialog), "sign-in"), state);
+    }
+}
+
+static void
 sign_in_url_cb (const char *url,
                 gpointer    user_data)
 {
   GtkWidget *dialog = user_data;
 
   /* The desktop opens the browser, so it is not a child of rclone or of us. */
-  gtk_show_uri (GTK_WINDOW (dialog), url, GDK_CURRENT_TIME);
+  g_object_set_data_full (G_OBJECT (dialog), "sign-in-url", g_strdup (url), g_free);
+  gtk_show_uri_full (GTK_WINDOW (dialog), url, GDK_CURRENT_TIME, NULL, show_uri_done_cb,
+                     g_object_ref (dialog));
 }
 
 static void
@@ -352,7 +374,7 @@ describe_check (Form form,
   if (form == FORM_SERVER)
     return _("This kind of server keeps no checksums: every upload is read back before it counts.");
   if (form == FORM_S3)
-    return _("Every upload is checked with the storage’s MD5 checksum before it counts. The keys are kept in your keyring.");
+    return _("Amazon S3, Backblaze B2, Wasabi, MinIO and other S3-compatible storage. Every upload is checked with the storage’s MD5 checksum before it counts; the keys are kept in your keyring.");
   return _("Every upload is checked with the service’s MD5 or SHA-1 checksum where it keeps one, otherwise read back, before it counts.");
 }
 

@@ -120,7 +120,7 @@ check_host_key (KsCli           *cli,
   if (scan.state == KS_SSH_HOST_KEY_TRUSTED)
     return TRUE;
 
-  question = ks_ssh_host_key_dup_question (remote->host, remote->port, key, scan.state, trusted);
+  question = ks_ssh_host_key_dup_question (remote->host, remote->port, key, scan.state, trusted, TRUE);
   if (trust_host_key != NULL)
     ok = TRUE;
   else if (scan.state == KS_SSH_HOST_KEY_NEW && !cli->json)

@@ -179,7 +179,7 @@ test_known_hosts (void)
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_cmpuint (g_strv_length (g_strsplit (contents, "\n", -1)), ==, 3);
 
-  question = ks_ssh_host_key_dup_question ("nas", 2222, &key2, KS_SSH_HOST_KEY_CHANGED, fp);
+  question = ks_ssh_host_key_dup_question ("nas", 2222, &key2, KS_SSH_HOST_KEY_CHANGED, fp, TRUE);
   g_assert_nonnull (strstr (question, fp));
   g_assert_nonnull (strstr (question, fp2));
   g_assert_nonnull (strstr (question, "[nas]:2222"));

@@ -391,6 +391,8 @@ ks_ssh_host_key_check (const char         *host,
 
 /**
  * ks_ssh_host_key_dup_question:
+ * @with_fingerprint: say the new key's fingerprint in the text (a terminal); without, the
+ *   caller shows it apart, on a line of its own (a dialog)
  *
  * Returns: (transfer full): what to ask before trusting @key, for people
  */
@@ -399,28 +401,43 @@ ks_ssh_host_key_dup_question (const char         *host,
                               guint               port,
                               const KsSshHostKey *key,
                               KsSshHostKeyState   state,
-                              const char         *trusted_fingerprint)
+                              const char         *trusted_fingerprint,
+                              gboolean            with_fingerprint)
 {
   g_autofree char *pattern = NULL;
   g_autofree char *file_type = NULL;
   const char *label;
+  const char *before;
 
   g_return_val_if_fail (host != NULL && key != NULL, NULL);
 
   pattern = host_pattern (host, port);
   label = ks_ssh_host_key_get_type_label (key);
   file_type = g_ascii_strdown (label, -1);
-  if (state == KS_SSH_HOST_KEY_CHANGED)
-    /* TRANSLATORS: %s are a server, a key type (ECDSA), fingerprints (SHA256:…) */
+  before = trusted_fingerprint ? trusted_fingerprint : "?";
+  if (state == KS_SSH_HOST_KEY_CHANGED && with_fingerprint)
+    /* TRANSLATORS: %s are a server, a fingerprint (SHA256:…), a key type (ECDSA), a fingerprint, a key type in lower case */
     return g_strdup_printf (_("The key of the SSH server %s has changed. It was %s; it is now %s %s. "
                               "Someone may be intercepting the connection. Trust the new key only if the "
                               "server’s administrator confirms it (ssh-keygen -lf on the server’s "
                               "/etc/ssh/ssh_host_%s_key.pub)."),
-                            pattern, trusted_fingerprint ? trusted_fingerprint : "?", label,
-                            key->fingerprint, file_type);
-  /* TRANSLATORS: %s are a server, a key type (ECDSA), a fingerprint (SHA256:…) */
-  return g_strdup_printf (_("Keepsake has not connected to the SSH server %s before. Its %s key "
-                            "fingerprint is %s. Trust it only if it is the one the server shows "
+                            pattern, before, label, key->fingerprint, file_type);
+  if (state == KS_SSH_HOST_KEY_CHANGED)
+    /* TRANSLATORS: %s are a server, a fingerprint (SHA256:…), a key type (ECDSA), a key type in lower case */
+    return g_strdup_printf (_("The key of the SSH server %s has changed since you trusted it (it was %s). "
+                              "Someone may be intercepting the connection. Trust its new %s key below only if "
+                              "the server’s administrator confirms it (ssh-keygen -lf on the server’s "
+                              "/etc/ssh/ssh_host_%s_key.pub)."),
+                            pattern, before, label, file_type);
+  if (with_fingerprint)
+    /* TRANSLATORS: %s are a server, a key type (ECDSA), a fingerprint (SHA256:…), a key type in lower case */
+    return g_strdup_printf (_("Keepsake has not connected to the SSH server %s before. Its %s key "
+                              "fingerprint is %s. Trust it only if it is the one the server shows "
+                              "(ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub on the server)."),
+                            pattern, label, key->fingerprint, file_type);
+  /* TRANSLATORS: %s are a server, a key type (ECDSA), a key type in lower case */
+  return g_strdup_printf (_("Keepsake has not connected to the SSH server %s before. Trust its %s key "
+                            "only if the fingerprint below is the one the server shows "
                             "(ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub on the server)."),
-                          pattern, label, key->fingerprint, file_type);
+                          pattern, label, file_type);
 }

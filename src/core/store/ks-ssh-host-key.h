@@ -58,7 +58,8 @@ char         *ks_ssh_host_key_dup_question   (const char    *host,
                                               guint          port,
                                               const KsSshHostKey *key,
                                               KsSshHostKeyState state,
-                                              const char    *trusted_fingerprint);
+                                              const char    *trusted_fingerprint,
+                                              gboolean       with_fingerprint);
 void          ks_ssh_host_key_free           (KsSshHostKey  *key);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KsSshHostKey, ks_ssh_host_key_free)
