@@ -200,10 +200,21 @@ ks_remote_dialog_dup_location (GtkWidget *dialog)
     case FORM_S3:
       return dup_s3_location (dialog, folder);
     case FORM_SIGN_IN:
-      if (g_object_get_data (G_OBJECT (dialog), "token") == NULL)
-        return NULL;
-      path = escape_folder (folder);
-      return g_strdup_printf ("%s:%s?" KS_RCLONE_SECRET_QUERY, kinds[kind].scheme, path);
+      {
+        const char *drive_id = g_object_get_data (G_OBJECT (dialog), "drive-id");
+        const char *drive_type = g_object_get_data (G_OBJECT (dialog), "drive-type");
+
+        if (g_object_get_data (G_OBJECT (dialog), "token") == NULL)
+          return NULL;
+        path = escape_folder (folder);
+        /* OneDrive also needs the account's drive, found after signing in. */
+        if (g_str_equal (kinds[kind].scheme, "onedrive"))
+          return drive_id && drive_type
+                 ? g_strdup_printf ("onedrive:%s?drive-id=%s&drive-type=%s&" KS_RCLONE_SECRET_QUERY,
+                                    path, drive_id, drive_type)
+                 : NULL;
+        return g_strdup_printf ("%s:%s?" KS_RCLONE_SECRET_QUERY, kinds[kind].scheme, path);
+      }
     case FORM_REMOTE:
     default:
       {
@@ -222,6 +233,8 @@ static void
 forget_token (GtkWidget *dialog)
 {
   g_object_set_data (G_OBJECT (dialog), "token", NULL);
+  g_object_set_data (G_OBJECT (dialog), "drive-id", NULL);
+  g_object_set_data (G_OBJECT (dialog), "drive-type", NULL);
 }
 
 static void
@@ -288,6 +301,71 @@ sign_in_url_cb (const char *url,
                      g_object_ref (dialog));
 }
 
+typedef struct
+{
+  char *token;
+  char *drive_id;
+  char *drive_type;
+} DriveQuery;
+
+static void
+drive_query_free (DriveQuery *query)
+{
+  secure_free (query->token);
+  g_free (query->drive_id);
+  g_free (query->drive_type);
+  g_free (query);
+}
+
+static void
+find_drive_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  DriveQuery *query = task_data;
+  GError *error = NULL;
+
+  if (ks_rclone_onedrive_find_drive (KS_ONEDRIVE_GRAPH_URL, query->token, &query->drive_id,
+                                     &query->drive_type, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+signed_in (GtkWidget *dialog,
+           char      *token)
+{
+  g_object_set_data_full (G_OBJECT (dialog), "token", token, secure_free);
+  set_sign_in_state (dialog, _("Signed in"), FALSE);
+  update_cb (dialog);
+}
+
+static void
+find_drive_done_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GtkWidget) dialog = user_data;
+  DriveQuery *query = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+          set_sign_in_state (dialog, error->message, FALSE);
+        }
+      return;
+    }
+  g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+  g_object_set_data_full (G_OBJECT (dialog), "drive-id", g_steal_pointer (&query->drive_id), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "drive-type", g_steal_pointer (&query->drive_type), g_free);
+  signed_in (dialog, g_steal_pointer (&query->token));
+}
+
 static void
 sign_in_done_cb (GObject      *object,
                  GAsyncResult *result,
@@ -295,20 +373,35 @@ sign_in_done_cb (GObject      *object,
 {
   g_autoptr(GtkWidget) dialog = user_data;
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable = g_object_get_data (G_OBJECT (dialog), "sign-in-cancellable");
+  guint kind = get_kind (dialog);
   char *token;
 
   token = ks_rclone_authorize_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
   if (token == NULL)
-    set_sign_in_state (dialog, error->message, FALSE);
+    {
+      g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+      set_sign_in_state (dialog, error->message, FALSE);
+      update_cb (dialog);
+    }
+  else if (kind < G_N_ELEMENTS (kinds) && g_str_equal (kinds[kind].scheme, "onedrive"))
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, cancellable, find_drive_done_cb, g_object_ref (dialog));
+      DriveQuery *query = g_new0 (DriveQuery, 1);
+
+      query->token = token;
+      set_sign_in_state (dialog, _("Finding your OneDrive…"), TRUE);
+      g_task_set_source_tag (task, sign_in_done_cb);
+      g_task_set_task_data (task, query, (GDestroyNotify) drive_query_free);
+      g_task_run_in_thread (task, find_drive_thread);
+    }
   else
     {
-      g_object_set_data_full (G_OBJECT (dialog), "token", token, secure_free);
-      set_sign_in_state (dialog, _("Signed in"), FALSE);
+      g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+      signed_in (dialog, token);
     }
-  update_cb (dialog);
 }
 
 static void

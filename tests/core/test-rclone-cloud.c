@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 
@@ -249,6 +250,15 @@ test_s3_and_oauth_locations (void)
   g_assert_true (ks_rclone_remote_is_location (location));
   g_assert_true (ks_rclone_remote_is_oauth ("box"));
   g_assert_false (ks_rclone_remote_is_oauth ("sftp"));
+  box_env = ks_rclone_remote_dup_env (box, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *pair = g_strconcat ("RCLONE_CONFIG_KEEPSAKE_TOKEN=", token, NULL);
+
+    g_assert_true (env_has (box_env, pair));
+  }
+  for (guint i = 0; box->env[i] != NULL; i++)
+    g_assert_null (strstr (box->env[i], "at-123"));
 
   drive = ks_rclone_remote_parse ("drive:Backups/../../etc?password=keyring", &error);
   g_assert_null (drive);
@@ -493,6 +503,103 @@ test_about (void)
   }
 }
 
+/* OneDrive's drive, asked of a stand-in for Microsoft Graph on 127.0.0.1. */
+static void
+graph_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  const char *body = user_data;
+
+  if (!g_str_equal (path, "/v1.0/me/drive") || g_strcmp0 (auth, "Bearer at-1") != 0)
+    {
+      soup_server_message_set_status (msg, 401, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+typedef struct
+{
+  char     *url;
+  char     *token;
+  char     *id;
+  char     *type;
+  GError   *error;
+  gboolean  ok;
+  gint      done;
+} DriveCall;
+
+static gpointer
+drive_thread (gpointer data)
+{
+  DriveCall *c = data;
+
+  c->ok = ks_rclone_onedrive_find_drive (c->url, c->token, &c->id, &c->type, NULL, &c->error);
+  g_atomic_int_set (&c->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static void
+find_drive (DriveCall *c)
+{
+  GThread *thread = g_thread_new ("drive", drive_thread, c);
+
+  while (!g_atomic_int_get (&c->done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+}
+
+static void
+test_onedrive_drive (void)
+{
+  const char *replies[] = {
+    "{\"id\":\"b!Abc_12-3\",\"driveType\":\"personal\",\"owner\":{}}",
+    "{\"id\":\"x&password-file=/etc/shadow\",\"driveType\":\"personal\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoslist(GUri) uris = NULL;
+      g_autofree char *base = NULL;
+      DriveCall c = { 0 };
+
+      soup_server_add_handler (server, NULL, graph_cb, (gpointer)replies[i], NULL);
+      g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+      g_assert_no_error (error);
+      uris = soup_server_get_uris (server);
+      base = g_strdup_printf ("http://127.0.0.1:%d/v1.0", g_uri_get_port (uris->data));
+
+      c.url = base;
+      c.token = (char *)"{\"access_token\":\"at-1\",\"refresh_token\":\"rt\"}";
+      find_drive (&c);
+      if (i == 0)
+        {
+          g_assert_no_error (c.error);
+          g_assert_true (c.ok);
+          g_assert_cmpstr (c.id, ==, "b!Abc_12-3");
+          g_assert_cmpstr (c.type, ==, "personal");
+        }
+      else
+        {
+          /* What goes into the location is checked: nothing else slips in. */
+          g_assert_false (c.ok);
+          g_assert_error (c.error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED);
+          g_assert_null (c.id);
+        }
+      g_clear_error (&c.error);
+      g_free (c.id);
+      g_free (c.type);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -510,6 +617,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rclone-cloud/authorize/token", test_authorize_token);
   g_test_add_func ("/rclone-cloud/authorize/cancel", test_authorize_cancel);
   g_test_add_func ("/rclone-cloud/about", test_about);
+  g_test_add_func ("/rclone-cloud/onedrive-drive", test_onedrive_drive);
 
   ret = g_test_run ();
   ks_test_remove_tree (tmp_dir);

@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -278,4 +279,90 @@ ks_rclone_authorize_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * ks_rclone_onedrive_find_drive:
+ * @graph_url: %KS_ONEDRIVE_GRAPH_URL (another address in tests)
+ * @token: the token `rclone authorize onedrive` gave
+ *
+ * rclone's OneDrive remote needs to know the account's drive (its id and type), which
+ * `rclone config` asks Microsoft for: the same question, GET /me/drive. Blocking.
+ */
+gboolean
+ks_rclone_onedrive_find_drive (const char    *graph_url,
+                               const char    *token,
+                               char         **out_drive_id,
+                               char         **out_drive_type,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *auth = NULL;
+  const char *access;
+  const char *id;
+  const char *type;
+  JsonNode *root;
+  JsonObject *drive;
+
+  g_return_val_if_fail (graph_url != NULL && token != NULL, FALSE);
+  g_return_val_if_fail (out_drive_id != NULL && out_drive_type != NULL, FALSE);
+
+  if (!json_parser_load_from_data (parser, token, -1, NULL)
+      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root)
+      || (access = json_object_get_string_member_with_default (json_node_get_object (root), "access_token", NULL)) == NULL)
+    {
+      g_set_error_literal (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_AUTH,
+                           _("Signing in did not finish: rclone gave no sign-in token"));
+      return FALSE;
+    }
+
+  session = soup_session_new_with_options ("timeout", 30, NULL);
+  url = g_strconcat (graph_url, "/me/drive", NULL);
+  msg = soup_message_new (SOUP_METHOD_GET, url);
+  if (msg == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, url);
+      return FALSE;
+    }
+  auth = g_strconcat ("Bearer ", access, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  memset (auth, 0, strlen (auth));
+  reply = soup_session_send_and_read (session, msg, cancellable, error);
+  if (reply == NULL)
+    return FALSE;
+
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK
+      || !json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL) ? g_bytes_get_data (reply, NULL) : "",
+                                      g_bytes_get_size (reply), NULL)
+      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED,
+                   _("OneDrive did not say which drive the account has (HTTP %u)"),
+                   soup_message_get_status (msg));
+      return FALSE;
+    }
+
+  drive = json_node_get_object (root);
+  id = json_object_get_string_member_with_default (drive, "id", NULL);
+  type = json_object_get_string_member_with_default (drive, "driveType", NULL);
+  /* Kept in the location: only letters, digits and "!" (personal ids look like "b!…" or hex). */
+  if (id == NULL || type == NULL || *id == '\0'
+      || strspn (id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!-_") != strlen (id)
+      || (!g_str_equal (type, "personal") && !g_str_equal (type, "business")
+          && !g_str_equal (type, "documentLibrary")))
+    {
+      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED,
+                   _("OneDrive did not say which drive the account has (HTTP %u)"),
+                   soup_message_get_status (msg));
+      return FALSE;
+    }
+
+  *out_drive_id = g_strdup (id);
+  *out_drive_type = g_strdup (type);
+  return TRUE;
 }

@@ -30,4 +30,14 @@ char     *ks_rclone_authorize_finish      (GAsyncResult             *result,
 char     *ks_rclone_authorize_parse_token (const char               *output,
                                            GError                  **error);
 
+/* Microsoft Graph, where OneDrive says which drive an account has. */
+#define KS_ONEDRIVE_GRAPH_URL "https://graph.microsoft.com/v1.0"
+
+gboolean  ks_rclone_onedrive_find_drive   (const char               *graph_url,
+                                           const char               *token,
+                                           char                    **out_drive_id,
+                                           char                    **out_drive_type,
+                                           GCancellable             *cancellable,
+                                           GError                  **error);
+
 G_END_DECLS

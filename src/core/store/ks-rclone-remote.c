@@ -17,6 +17,7 @@
 
 #include "ks-rclone.h"
 #include "ks-rclone-remote.h"
+#include "ks-rclone-authorize.h"
 #include "ks-rclone-secret.h"
 #include "ks-ssh-host-key.h"
 
@@ -140,6 +141,8 @@ parse_oauth (KsRcloneRemote  *self,
       if (params == NULL)
         return FALSE;
       self->keyring = g_strcmp0 (g_hash_table_lookup (params, "password"), "keyring") == 0;
+      /* keepsake-cli: the token in a file (what `rclone authorize` printed). */
+      self->password_file = g_strdup (g_hash_table_lookup (params, "password-file"));
       /* OneDrive: which drive, as Microsoft's Graph API names it (not secret). */
       if ((value = g_hash_table_lookup (params, "drive-id")) != NULL)
         add_env (env, "DRIVE_ID", value);
@@ -415,7 +418,19 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
     }
   else if (secret != NULL && ks_rclone_remote_is_oauth (self->backend))
     {
-      g_autofree char *token = g_strconcat (ENV_PREFIX "TOKEN=", secret, NULL);
+      g_autofree char *token = NULL;
+      g_autofree char *parsed = NULL;
+
+      /* A file may hold all that `rclone authorize` printed, markers and all. */
+      if (strstr (secret, "--->") != NULL)
+        {
+          parsed = ks_rclone_authorize_parse_token (secret, error);
+          if (parsed == NULL)
+            return NULL;
+        }
+      token = g_strconcat (ENV_PREFIX "TOKEN=", parsed ? parsed : secret, NULL);
+      if (parsed != NULL)
+        memset (parsed, 0, strlen (parsed));
 
       g_strv_builder_add (builder, token);
       memset (token, 0, strlen (token));
