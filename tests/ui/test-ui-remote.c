@@ -316,6 +316,14 @@ test_sign_in (void)
   g_assert_null (g_object_get_data (G_OBJECT (f.dialog), "token"));
   g_assert_cmpstr (sign_in_state (f.dialog), ==, "Not signed in");
   fixture_close (&f);
+
+  /* The real rclone again, for the tests after this one. */
+  {
+    g_autofree char *bin = g_build_filename (home, "bin", NULL);
+    g_autofree char *rest = g_strdup (g_getenv ("PATH") + strlen (bin) + 1);
+
+    g_setenv ("PATH", rest, TRUE);
+  }
 }
 
 /* A real sshd on 127.0.0.1 with a key of its own (only its key is read; nobody logs in). */
@@ -469,6 +477,70 @@ test_trust_host_key (void)
   sshd_stop (&s);
 }
 
+static gboolean
+subtitle_has_free_cb (gpointer data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (data);
+
+  return subtitle != NULL && strstr (subtitle, " free") != NULL;
+}
+
+static gboolean
+is_cloud_row (GtkWidget *widget,
+              gpointer   data)
+{
+  return ADW_IS_ACTION_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+/* A destination row asks the space of its remote (`rclone about`, on a worker): here a
+ * remote of the user's own rclone configuration on a local folder, which reports it. */
+static void
+test_row_space (void)
+{
+  g_autofree char *conf_dir = g_build_filename (home, "rclone-conf", NULL);
+  g_autofree char *conf = g_build_filename (conf_dir, "rclone.conf", NULL);
+  g_autofree char *folder = g_build_filename (home, "cloud-folder", NULL);
+  g_autofree char *location = g_strdup_printf ("rclone:here:%s", folder);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window;
+  GtkWidget *prefs;
+  GtkWidget *row;
+  KsBackupPlan *plan;
+
+  g_mkdir_with_parents (conf_dir, 0700);
+  g_mkdir_with_parents (folder, 0700);
+  g_assert_true (g_file_set_contents (conf, "[here]\ntype = local\n", -1, NULL));
+  g_setenv ("RCLONE_CONFIG", conf, TRUE);
+
+  window = GTK_WIDGET (ks_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ks_ui_test_wait_for (plan_ready, NULL, 5000));
+  plan = ks_application_get_backup_plan (app);
+  g_assert_nonnull (ks_backup_plan_add (plan, KS_DESTINATION_KIND_CLOUD, id, "My Cloud", location,
+                                        KS_BACKUP_METHOD_FILES, &error));
+  g_assert_no_error (error);
+
+  prefs = GTK_WIDGET (ks_preferences_window_new (app));
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (prefs));
+  g_assert_true (ks_ui_test_wait_mapped (prefs, 5000));
+  row = ks_ui_test_find_widget (prefs, is_cloud_row, (gpointer)"My Cloud");
+  g_assert_nonnull (row);
+  g_assert_true (ks_ui_test_wait_for (subtitle_has_free_cb, row, 30000));
+  g_test_message ("%s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), location));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), " used, "));
+  ks_ui_test_screenshot (prefs, "preferences-cloud-space");
+
+  g_assert_true (ks_backup_plan_remove (plan, id, &error));
+  g_unsetenv ("RCLONE_CONFIG");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  gtk_window_destroy (GTK_WINDOW (window));
+  ks_ui_test_iterate (100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -494,6 +566,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Keepsake/UI/remote/rclone-remote", test_rclone_remote);
   g_test_add_func ("/Keepsake/UI/remote/sign-in", test_sign_in);
   g_test_add_func ("/Keepsake/UI/remote/trust-host-key", test_trust_host_key);
+  g_test_add_func ("/Keepsake/UI/remote/row-space", test_row_space);
 
   ret = g_test_run ();
 
