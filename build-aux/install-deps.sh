@@ -32,7 +32,8 @@ PACKAGES="
 # vfat/exfat/ext4 images and mount them (through FUSE where the kernel lacks vfat or exfat).
 PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-fuse"
 # Network and cloud destinations: rclone, and libsoup/json-glib to talk to its rc server;
-# the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd).
+# the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd); openssh-client's
+# ssh-keyscan reads an SFTP server's host key for the user to trust.
 PACKAGES="$PACKAGES libsoup-3.0-dev libjson-glib-dev libsecret-1-dev rclone
   openssh-server openssh-client apache2 samba smbclient"
 # The emulator's independent-client test uses npm; this machine image may already carry its own

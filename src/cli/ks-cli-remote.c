@@ -94,6 +94,7 @@ static gboolean
 check_host_key (KsCli           *cli,
                 KsRcloneRemote  *remote,
                 const char      *trust_host_key,
+                gboolean        *out_trusted_now,
                 GError         **error)
 {
   HostKeyScan scan = { cli, remote, NULL, KS_SSH_HOST_KEY_NEW, NULL, NULL };
@@ -136,6 +137,7 @@ check_host_key (KsCli           *cli,
                    question, key->fingerprint);
       return FALSE;
     }
+  *out_trusted_now = TRUE;
   return ks_ssh_known_hosts_trust (remote->host, remote->port, key, error);
 }
 
@@ -244,6 +246,7 @@ ks_cli_destinations_add_remote (KsCli        *cli,
   g_autofree char *display = NULL;
   KsPlanDestination *dest;
   Probe probe = { cli, NULL, NULL, NULL, -1, FALSE, NULL };
+  gboolean trusted_now = FALSE;
   int ret;
 
   probe.location = ks_cli_remote_location (target, password_file, identity_file, endpoint, &error);
@@ -262,7 +265,7 @@ ks_cli_destinations_add_remote (KsCli        *cli,
       return KS_EXIT_USAGE;
     }
   if (g_strcmp0 (remote->backend, "sftp") == 0
-      && !check_host_key (cli, remote, trust_host_key, &probe.error))
+      && !check_host_key (cli, remote, trust_host_key, &trusted_now, &probe.error))
     {
       g_autofree char *msg = g_strdup_printf (_("Cannot use %s: %s"), target, probe.error->message);
 
@@ -285,6 +288,33 @@ ks_cli_destinations_add_remote (KsCli        *cli,
     }
 
   display = ks_rclone_remote_dup_display_name (remote);
+
+  /* Added before: this was to trust the server's new key, which the connection test just used. */
+  dest = ks_backup_plan_lookup (plan, probe.location);
+  if (dest != NULL && trusted_now)
+    {
+      g_autofree char *shown = ks_cli_printable (ks_plan_destination_get_name (dest));
+
+      if (cli->json)
+        {
+          g_autoptr(KsJson) json = ks_json_new ();
+
+          ks_json_begin_object (json);
+          ks_json_member_string (json, "command", "destinations");
+          ks_json_member_string (json, "action", "trust-host-key");
+          ks_json_key (json, "destination");
+          ks_cli_print_plan_destination_json (json, dest);
+          ks_json_end_object (json);
+          ks_cli_print_json (json);
+        }
+      else
+        g_print (_("“%s” is already in the backup plan; the server’s key is now trusted.\n"), shown);
+      g_free (probe.location);
+      g_free (probe.id);
+      g_free (probe.hash_type);
+      return KS_EXIT_OK;
+    }
+
   dest = ks_backup_plan_add (plan, probe.is_cloud ? KS_DESTINATION_KIND_CLOUD : KS_DESTINATION_KIND_NETWORK,
                              probe.id, name ? name : display, probe.location,
                              KS_BACKUP_METHOD_FILES, &error);

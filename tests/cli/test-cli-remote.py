@@ -240,6 +240,14 @@ def test_host_key_changed(tmp):
         assert 'has changed' in error_text(doc) and server.fingerprint() in error_text(doc), doc
         assert known_hosts(tmp) == trusted
 
+        # Trusting the new key on purpose: the same destination works again.
+        rc, doc, _ = add(server, env, expect=0)
+        assert doc['action'] == 'trust-host-key', doc
+        assert known_hosts(tmp) != trusted
+        rc, doc, _ = backup(more, env, expect=0)
+        assert doc['copied'] == 5, doc
+        assert len(backup_files(server.root)) == 8
+
 
 def test_wrong_password(tmp):
     env = env_for(None, tmp)
