@@ -180,7 +180,10 @@ ks_cli_remote_location (const char  *target,
 {
   g_autoptr(GString) query = g_string_new (NULL);
 
-  if (strchr (target, '?') != NULL)
+  /* Settings may be in the location (?region=, ?vendor=, OneDrive's ?drive-id=), secrets not. */
+  if (strchr (target, '?') != NULL
+      && (strstr (target, "password") != NULL || strstr (target, "identity") != NULL
+          || strstr (target, "token") != NULL || strstr (target, "secret") != NULL))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("Give secrets with --password-file or --identity-file, not in the location"));
@@ -211,7 +214,7 @@ ks_cli_remote_location (const char  *target,
 
   if (query->len == 0)
     return g_strdup (target);
-  return g_strconcat (target, "?", query->str, NULL);
+  return g_strconcat (target, strchr (target, '?') ? "&" : "?", query->str, NULL);
 }
 
 static int

@@ -81,6 +81,8 @@ ks_rclone_about_location (const char     *location,
     return FALSE;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* As for the rcd child (see ks_rclone_start). */
+  g_subprocess_launcher_unsetenv (launcher, "AWS_CA_BUNDLE");
   for (guint i = 0; env[i] != NULL; i++)
     {
       g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);

@@ -331,6 +331,9 @@ ks_rclone_start (KsRclone      *self,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                         | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* rclone 1.60's S3 client cannot use a CA bundle given this way ("unsupported transport"):
+   * one set for other programs would make every S3 destination fail. */
+  g_subprocess_launcher_unsetenv (launcher, "AWS_CA_BUNDLE");
   /* The credentials and the remotes go through the environment, never argv. */
   g_subprocess_launcher_setenv (launcher, "RCLONE_RC_USER", rc_user, TRUE);
   g_subprocess_launcher_setenv (launcher, "RCLONE_RC_PASS", rc_pass, TRUE);
