@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 
@@ -33,6 +32,14 @@
 #include "ks-test-emulator.h"
 
 static char *tmp_dir;
+
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
 
 static char *
 run_out (const char * const *argv)
@@ -84,7 +91,7 @@ test_fingerprint_and_pick (void)
   g_auto(GStrv) ec = NULL;
   g_auto(GStrv) rsa = NULL;
 
-  if (g_find_program_in_path ("ssh-keygen") == NULL)
+  if (!have_program ("ssh-keygen"))
     {
       g_test_skip ("ssh-keygen is not installed");
       return;
@@ -98,7 +105,11 @@ test_fingerprint_and_pick (void)
 
   /* The same text as OpenSSH. */
   g_assert_true (g_str_has_prefix (ed_fp, "SHA256:"));
-  g_assert_cmpstr (ks_ssh_host_key_fingerprint (ed[1]), ==, ed_fp);
+  {
+    g_autofree char *ours = ks_ssh_host_key_fingerprint (ed[1]);
+
+    g_assert_cmpstr (ours, ==, ed_fp);
+  }
 
   /* ssh-keyscan's lines, in its order: rclone 1.60 takes ECDSA first, then RSA, Ed25519 last. */
   scan = g_strdup_printf ("# 127.0.0.1:2222 SSH-2.0-OpenSSH_9.2p1\n[127.0.0.1]:2222 %s %s\n"
@@ -141,7 +152,7 @@ test_known_hosts (void)
   KsSshHostKey key;
   KsSshHostKey key2;
 
-  if (g_find_program_in_path ("ssh-keygen") == NULL)
+  if (!have_program ("ssh-keygen"))
     {
       g_test_skip ("ssh-keygen is not installed");
       return;
@@ -178,7 +189,11 @@ test_known_hosts (void)
   g_assert_cmpstr (replaced->fingerprint, ==, fp2);
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
-  g_assert_cmpuint (g_strv_length (g_strsplit (contents, "\n", -1)), ==, 3);
+  {
+    g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  }
 
   question = ks_ssh_host_key_dup_question ("nas", 2222, &key2, KS_SSH_HOST_KEY_CHANGED, fp, TRUE);
   g_assert_nonnull (strstr (question, fp));
@@ -455,6 +470,7 @@ test_authorize_cancel (void)
 
   restore_path ();
   g_free (r.url);
+  g_clear_error (&r.error);
 }
 
 /* `rclone about` on a local folder (a backend that reports space), and on one that does not. */
@@ -480,7 +496,7 @@ test_about (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
   g_clear_error (&error);
 
-  if (g_find_program_in_path ("rclone") == NULL)
+  if (!have_program ("rclone"))
     {
       g_test_skip ("rclone is not installed");
       return;
@@ -503,56 +519,44 @@ test_about (void)
   }
 }
 
-/* OneDrive's drive, asked of a stand-in for Microsoft Graph on 127.0.0.1. */
-static void
-graph_cb (SoupServer        *server,
-          SoupServerMessage *msg,
-          const char        *path,
-          GHashTable        *query,
-          gpointer           user_data)
-{
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
-  const char *body = user_data;
-
-  if (!g_str_equal (path, "/v1.0/me/drive") || g_strcmp0 (auth, "Bearer at-1") != 0)
-    {
-      soup_server_message_set_status (msg, 401, NULL);
-      return;
-    }
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
-}
-
+/* OneDrive's drive, asked of a stand-in for Microsoft Graph on 127.0.0.1: a thread that
+ * answers one HTTP request, and only one carrying the access token. */
 typedef struct
 {
-  char     *url;
-  char     *token;
-  char     *id;
-  char     *type;
-  GError   *error;
-  gboolean  ok;
-  gint      done;
-} DriveCall;
+  GSocket    *listener;
+  const char *body;
+  char       *request;
+} Graph;
 
 static gpointer
-drive_thread (gpointer data)
+graph_thread (gpointer data)
 {
-  DriveCall *c = data;
+  Graph *g = data;
+  g_autoptr(GSocket) conn = g_socket_accept (g->listener, NULL, NULL);
+  g_autoptr(GString) request = g_string_new (NULL);
+  g_autofree char *reply = NULL;
+  gboolean authorized;
+  char buf[4096];
 
-  c->ok = ks_rclone_onedrive_find_drive (c->url, c->token, &c->id, &c->type, NULL, &c->error);
-  g_atomic_int_set (&c->done, 1);
-  g_main_context_wakeup (NULL);
+  g_assert_nonnull (conn);
+  while (strstr (request->str, "\r\n\r\n") == NULL)
+    {
+      gssize n = g_socket_receive (conn, buf, sizeof buf, NULL, NULL);
+
+      if (n <= 0)
+        break;
+      g_string_append_len (request, buf, n);
+    }
+  authorized = g_str_has_prefix (request->str, "GET /v1.0/me/drive ")
+               && strstr (request->str, "\r\nAuthorization: Bearer at-1\r\n") != NULL;
+  reply = authorized
+          ? g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                             "Connection: close\r\n\r\n%s", strlen (g->body), g->body)
+          : g_strdup ("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  g_socket_send_with_blocking (conn, reply, strlen (reply), TRUE, NULL, NULL);
+  g_socket_close (conn, NULL);
+  g->request = g_string_free (g_steal_pointer (&request), FALSE);
   return NULL;
-}
-
-static void
-find_drive (DriveCall *c)
-{
-  GThread *thread = g_thread_new ("drive", drive_thread, c);
-
-  while (!g_atomic_int_get (&c->done))
-    g_main_context_iteration (NULL, TRUE);
-  g_thread_join (thread);
 }
 
 static void
@@ -565,38 +569,44 @@ test_onedrive_drive (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
     {
-      g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
       g_autoptr(GError) error = NULL;
-      g_autoslist(GUri) uris = NULL;
       g_autofree char *base = NULL;
-      DriveCall c = { 0 };
+      g_autofree char *id = NULL;
+      g_autofree char *type = NULL;
+      Graph g = { NULL, replies[i], NULL };
+      GThread *thread;
+      gboolean ok;
 
-      soup_server_add_handler (server, NULL, graph_cb, (gpointer)replies[i], NULL);
-      g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+      g.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
       g_assert_no_error (error);
-      uris = soup_server_get_uris (server);
-      base = g_strdup_printf ("http://127.0.0.1:%d/v1.0", g_uri_get_port (uris->data));
+      g_assert_true (g_socket_bind (g.listener, any, TRUE, &error) && g_socket_listen (g.listener, &error));
+      bound = g_socket_get_local_address (g.listener, &error);
+      base = g_strdup_printf ("http://127.0.0.1:%u/v1.0", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      thread = g_thread_new ("graph", graph_thread, &g);
 
-      c.url = base;
-      c.token = (char *)"{\"access_token\":\"at-1\",\"refresh_token\":\"rt\"}";
-      find_drive (&c);
+      ok = ks_rclone_onedrive_find_drive (base, "{\"access_token\":\"at-1\",\"refresh_token\":\"rt\"}",
+                                          &id, &type, NULL, &error);
+      g_thread_join (thread);
+      g_assert_nonnull (strstr (g.request, "Authorization: Bearer at-1"));
       if (i == 0)
         {
-          g_assert_no_error (c.error);
-          g_assert_true (c.ok);
-          g_assert_cmpstr (c.id, ==, "b!Abc_12-3");
-          g_assert_cmpstr (c.type, ==, "personal");
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpstr (id, ==, "b!Abc_12-3");
+          g_assert_cmpstr (type, ==, "personal");
         }
       else
         {
           /* What goes into the location is checked: nothing else slips in. */
-          g_assert_false (c.ok);
-          g_assert_error (c.error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED);
-          g_assert_null (c.id);
+          g_assert_false (ok);
+          g_assert_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED);
+          g_assert_null (id);
         }
-      g_clear_error (&c.error);
-      g_free (c.id);
-      g_free (c.type);
+      g_free (g.request);
+      g_object_unref (g.listener);
     }
 }
 
