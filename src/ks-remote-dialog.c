@@ -224,7 +224,8 @@ ks_remote_dialog_dup_location (GtkWidget *dialog)
           remote[strlen (remote) - 1] = '\0';
         if (*remote == '\0' || remote[0] == '-' || strpbrk (remote, ":/?# ") != NULL)
           return NULL;
-        return g_strdup_printf ("rclone:%s:%s", remote, folder[0] == '/' ? folder + 1 : folder);
+        /* As typed: for some remotes (a local or SFTP one) a leading "/" means the root. */
+        return g_strdup_printf ("rclone:%s:%s", remote, folder);
       }
     }
 }

@@ -85,6 +85,7 @@ fixture_close (Fixture *f)
   if (f->dialog != NULL)
     {
       adw_message_dialog_response (ADW_MESSAGE_DIALOG (f->dialog), "cancel");
+      gtk_window_destroy (GTK_WINDOW (f->dialog));
       ks_ui_test_iterate (100);
     }
   gtk_window_destroy (GTK_WINDOW (f->prefs));
@@ -448,6 +449,8 @@ test_trust_host_key (void)
       set_text (f.dialog, "password", "x");
       set_text (f.dialog, "folder", "/srv/photos");
       adw_message_dialog_response (ADW_MESSAGE_DIALOG (f.dialog), "add");
+      /* Its button would also close it; the response alone does not. */
+      gtk_window_destroy (GTK_WINDOW (f.dialog));
       f.dialog = NULL;
 
       g_assert_true (ks_ui_test_wait_for (trust_dialog_cb, (gpointer)"Trust This Server?", 30000));
@@ -461,12 +464,14 @@ test_trust_host_key (void)
         {
           ks_ui_test_screenshot (trust, "trust-ssh-server");
           adw_message_dialog_response (ADW_MESSAGE_DIALOG (trust), "cancel");
+          gtk_window_destroy (GTK_WINDOW (trust));
           ks_ui_test_iterate (100);
           g_assert_null (ks_ssh_known_hosts_lookup ("127.0.0.1", s.port));
         }
       else
         {
           adw_message_dialog_response (ADW_MESSAGE_DIALOG (trust), "trust");
+          gtk_window_destroy (GTK_WINDOW (trust));
           /* Trusted before the connection is tried (which fails: nobody can log in here). */
           g_assert_true (ks_ui_test_wait_for (known_host_cb, GUINT_TO_POINTER (s.port), 30000));
           trusted = ks_ssh_known_hosts_lookup ("127.0.0.1", s.port);
@@ -541,6 +546,81 @@ test_row_space (void)
   ks_ui_test_iterate (100);
 }
 
+static GtkWidget *
+find_added_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (w)
+          && g_str_has_prefix (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (w)), "Added “"))
+        return w;
+    }
+  return NULL;
+}
+
+static gboolean
+added_dialog_cb (gpointer data)
+{
+  return find_added_dialog () != NULL;
+}
+
+/* The whole adding, with a real rclone: an rclone remote of the user's own configuration (a
+ * local folder) is tested, gets its .keepsake/id, joins the plan, and the dialog that says so
+ * gives the space used and free. */
+static void
+test_add_rclone_remote (void)
+{
+  g_autofree char *conf_dir = g_build_filename (home, "rclone-conf", NULL);
+  g_autofree char *conf = g_build_filename (conf_dir, "rclone.conf", NULL);
+  g_autofree char *folder = g_build_filename (home, "own-remote", NULL);
+  g_autofree char *id_file = g_build_filename (folder, "Photos", ".keepsake", "id", NULL);
+  g_autofree char *id = NULL;
+  g_autofree char *path = g_build_filename (folder, "Photos", NULL);
+  g_autofree char *location = g_strdup_printf ("rclone:here:%s", path);
+  g_autoptr(GError) error = NULL;
+  KsPlanDestination *entry;
+  GtkWidget *added;
+  Fixture f = { 0 };
+
+  g_mkdir_with_parents (conf_dir, 0700);
+  g_mkdir_with_parents (folder, 0700);
+  g_assert_true (g_file_set_contents (conf, "[here]\ntype = local\n", -1, NULL));
+  g_setenv ("RCLONE_CONFIG", conf, TRUE);
+
+  fixture_open (&f);
+  select_kind (f.dialog, "An rclone Remote You Already Have");
+  set_text (f.dialog, "remote", "here");
+  set_text (f.dialog, "folder", path);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (f.dialog), "add"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (f.dialog), "add");
+  gtk_window_destroy (GTK_WINDOW (f.dialog));
+  f.dialog = NULL;
+
+  g_assert_true (ks_ui_test_wait_for (added_dialog_cb, NULL, 60000));
+  added = find_added_dialog ();
+  g_test_message ("%s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (added)));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (added)), " used, "));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (added)), " free"));
+  ks_ui_test_screenshot (added, "added-location");
+
+  /* Its id is the one the remote now holds; the plan has it as a cloud. */
+  g_assert_true (g_file_get_contents (id_file, &id, NULL, &error));
+  g_strstrip (id);
+  entry = ks_backup_plan_lookup (ks_application_get_backup_plan (app), location);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (ks_plan_destination_get_id (entry), ==, id);
+  g_assert_cmpint (ks_plan_destination_get_kind (entry), ==, KS_DESTINATION_KIND_CLOUD);
+
+  gtk_window_destroy (GTK_WINDOW (added));
+  g_assert_true (ks_backup_plan_remove (ks_application_get_backup_plan (app), id, &error));
+  g_unsetenv ("RCLONE_CONFIG");
+  fixture_close (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -567,6 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Keepsake/UI/remote/sign-in", test_sign_in);
   g_test_add_func ("/Keepsake/UI/remote/trust-host-key", test_trust_host_key);
   g_test_add_func ("/Keepsake/UI/remote/row-space", test_row_space);
+  g_test_add_func ("/Keepsake/UI/remote/add-rclone-remote", test_add_rclone_remote);
 
   ret = g_test_run ();
 
