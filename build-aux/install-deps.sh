@@ -35,7 +35,8 @@ PACKAGES="$PACKAGES libblkid-dev dosfstools exfatprogs e2fsprogs fusefat exfat-f
 # exiv2.
 PACKAGES="$PACKAGES exiv2"
 # Network and cloud destinations: rclone, and libsoup/json-glib to talk to its rc server;
-# the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd).
+# the servers their tests start on 127.0.0.1 (sshd, Apache with mod_dav, smbd); openssh-client's
+# ssh-keyscan reads an SFTP server's host key for the user to trust.
 PACKAGES="$PACKAGES libsoup-3.0-dev libjson-glib-dev libsecret-1-dev rclone
   openssh-server openssh-client apache2 samba smbclient"
 # Backup passwords kept in the keyring: the tests start a real gnome-keyring-daemon on a private

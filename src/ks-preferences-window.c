@@ -310,7 +310,10 @@ create_destination_row (KsPreferencesWindow *self,
       adw_action_row_add_suffix (row, button);
     }
 
-  if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_DRIVE)
+  if (ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_NETWORK
+      || ks_plan_destination_get_kind (dest) == KS_DESTINATION_KIND_CLOUD)
+    ks_remote_dialog_query_space (row, dest, self->cancellable);
+  else if (ks_plan_destination_get_kind (dest) != KS_DESTINATION_KIND_DRIVE)
     g_file_query_filesystem_info_async (file,
                                         G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
                                         G_PRIORITY_DEFAULT,

@@ -5,58 +5,57 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* "Add Network Location": a short form (kind, server, user, password, folder) in a message
- * dialog. Adding keeps the password in the keyring, then tests the connection on a worker
- * (logging in, reading or writing the server's own .keepsake/id, which becomes the plan
- * entry's id) before the location joins the plan; the preferences window shows how it went
- * in a toast. */
+/* "Add Network or Cloud Location": a short form per kind in a message dialog — a server
+ * (host, user, password, folder), S3-compatible storage (endpoint, region, bucket, key
+ * pair), a service one signs in to with the browser ("Sign In…" runs `rclone authorize`),
+ * or an rclone remote the user already has. Secrets go to the keyring only; the location
+ * names where to find them. Adding goes on after the form closes (ks-remote-dialog-add.c). */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "ks-rclone-destination.h"
+#include "ks-rclone-authorize.h"
 #include "ks-rclone-remote.h"
 #include "ks-rclone-secret.h"
-#include "ks-remote-dialog.h"
+#include "ks-remote-dialog-private.h"
+
+typedef enum
+{
+  FORM_SERVER,
+  FORM_S3,
+  FORM_SIGN_IN,
+  FORM_REMOTE,
+} Form;
 
 static const struct
 {
   const char *scheme;
   const char *label;
+  Form        form;
   const char *folder_hint;
 } kinds[] = {
-  { "sftp",    N_("SFTP (SSH)"),          N_("Folder on the server, such as /home/anna/Photos") },
-  { "smb",     N_("Windows Share (SMB)"), N_("Share and folder, such as Photos/iPhone") },
-  { "webdav",  N_("WebDAV"),              N_("Path on the server, such as /remote.php/dav/files/anna/Photos") },
-  { "webdavs", N_("WebDAV over HTTPS"),   N_("Path on the server, such as /remote.php/dav/files/anna/Photos") },
+  { "sftp",     N_("SFTP (SSH)"),          FORM_SERVER,  N_("Folder on the server, such as /home/anna/Photos") },
+  { "smb",      N_("Windows Share (SMB)"), FORM_SERVER,  N_("Share and folder, such as Photos/iPhone") },
+  { "webdav",   N_("WebDAV"),              FORM_SERVER,  N_("Path on the server, such as /remote.php/dav/files/anna/Photos") },
+  { "webdavs",  N_("WebDAV over HTTPS"),   FORM_SERVER,  N_("Path on the server, such as /remote.php/dav/files/anna/Photos") },
+  { "s3",       N_("S3-Compatible Storage"), FORM_S3,
+    N_("Folder in the bucket, such as iPhone") },
+  { "dropbox",  "Dropbox",                 FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
+  { "onedrive", "OneDrive",                FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
+  { "drive",    "Google Drive",            FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
+  { "pcloud",   "pCloud",                  FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
+  { "box",      "Box",                     FORM_SIGN_IN, N_("Folder in your account, such as Photos/iPhone") },
+  { "rclone",   N_("An rclone Remote You Already Have"), FORM_REMOTE,
+    N_("Folder in the remote, such as Photos/iPhone") },
 };
 
-typedef struct
-{
-  AdwPreferencesWindow *parent;   /* weak: the window may close first */
-  KsBackupPlan         *plan;
-  char                 *location;
-  char                 *name;
-  char                 *password;
-  char                 *id;
-  gboolean              is_cloud;
-} AddData;
-
-static void
-add_data_free (AddData *data)
-{
-  g_clear_weak_pointer (&data->parent);
-  g_clear_object (&data->plan);
-  g_free (data->location);
-  g_free (data->name);
-  if (data->password != NULL)
-    memset (data->password, 0, strlen (data->password));
-  g_free (data->password);
-  g_free (data->id);
-  g_free (data);
-}
+/* The rows each form shows. */
+static const char * const server_rows[] = { "server", "user", "password", NULL };
+static const char * const s3_rows[] = { "endpoint", "region", "bucket", "key-id", "secret-key", NULL };
+static const char * const sign_in_rows[] = { "sign-in", NULL };
+static const char * const remote_rows[] = { "remote", NULL };
 
 static GtkEditable *
 row (GtkWidget  *dialog,
@@ -65,26 +64,82 @@ row (GtkWidget  *dialog,
   return GTK_EDITABLE (g_object_get_data (G_OBJECT (dialog), key));
 }
 
-/**
- * ks_remote_dialog_dup_location:
- *
- * Returns: (transfer full) (nullable): the location the form describes (the password, if
- *   one was typed, is looked up in the keyring), or %NULL when it names no server
- */
-char *
-ks_remote_dialog_dup_location (GtkWidget *dialog)
+static char *
+dup_text (GtkWidget  *dialog,
+          const char *key)
 {
-  AdwComboRow *kind_row = g_object_get_data (G_OBJECT (dialog), "kind");
-  guint kind = adw_combo_row_get_selected (kind_row);
-  g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (row (dialog, "server"))));
-  g_autofree char *user = g_strstrip (g_strdup (gtk_editable_get_text (row (dialog, "user"))));
-  g_autofree char *folder = g_strstrip (g_strdup (gtk_editable_get_text (row (dialog, "folder"))));
-  const char *password = gtk_editable_get_text (row (dialog, "password"));
+  return g_strstrip (g_strdup (gtk_editable_get_text (row (dialog, key))));
+}
+
+static guint
+get_kind (GtkWidget *dialog)
+{
+  return adw_combo_row_get_selected (g_object_get_data (G_OBJECT (dialog), "kind"));
+}
+
+static char *
+escape_folder (const char *folder)
+{
+  return g_uri_escape_string (folder[0] == '/' ? folder + 1 : folder, "/", FALSE);
+}
+
+static void
+append_param (GString    *query,
+              const char *key,
+              const char *value)
+{
+  g_autofree char *escaped = NULL;
+
+  if (value == NULL || *value == '\0')
+    return;
+  escaped = g_uri_escape_string (value, NULL, FALSE);
+  g_string_append_printf (query, "%s%s=%s", query->len ? "&" : "?", key, escaped);
+}
+
+/* The secret the form holds: a password, an S3 key pair (two lines), or a sign-in token. */
+static char *
+dup_secret (GtkWidget *dialog)
+{
+  guint kind = get_kind (dialog);
+  const char *token;
+
+  if (kind >= G_N_ELEMENTS (kinds))
+    return NULL;
+
+  switch (kinds[kind].form)
+    {
+    case FORM_SERVER:
+      return *gtk_editable_get_text (row (dialog, "password")) != '\0'
+             ? g_strdup (gtk_editable_get_text (row (dialog, "password"))) : NULL;
+    case FORM_S3:
+      {
+        g_autofree char *id = dup_text (dialog, "key-id");
+        g_autofree char *key = dup_text (dialog, "secret-key");
+
+        return *id && *key ? g_strconcat (id, "\n", key, NULL) : NULL;
+      }
+    case FORM_SIGN_IN:
+      token = g_object_get_data (G_OBJECT (dialog), "token");
+      return token != NULL ? g_strdup (token) : NULL;
+    case FORM_REMOTE:
+    default:
+      return NULL;
+    }
+}
+
+static char *
+dup_server_location (GtkWidget  *dialog,
+                     guint       kind,
+                     const char *folder)
+{
+  g_autofree char *host = dup_text (dialog, "server");
+  g_autofree char *user = dup_text (dialog, "user");
   g_autofree char *user_part = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = escape_folder (folder);
+  const char *password = gtk_editable_get_text (row (dialog, "password"));
 
   if (*host == '\0' || strchr (host, '/') != NULL || strchr (host, '@') != NULL
-      || kind >= G_N_ELEMENTS (kinds))
+      || host[0] == '-' || strpbrk (host, " ?#") != NULL)
     return NULL;
 
   if (*user != '\0')
@@ -93,79 +148,285 @@ ks_remote_dialog_dup_location (GtkWidget *dialog)
 
       user_part = g_strconcat (escaped, "@", NULL);
     }
-  path = g_uri_escape_string (folder[0] == '/' ? folder + 1 : folder, "/", FALSE);
 
   return g_strdup_printf ("%s://%s%s/%s%s", kinds[kind].scheme, user_part ? user_part : "",
                           host, path, *password ? "?" KS_RCLONE_SECRET_QUERY : "");
 }
 
-static void
-add_thread (GTask        *task,
-            gpointer      source,
-            gpointer      task_data,
-            GCancellable *cancellable)
+static char *
+dup_s3_location (GtkWidget  *dialog,
+                 const char *folder)
 {
-  AddData *data = task_data;
-  g_autoptr(KsRcloneDestination) dest = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *label = NULL;
+  g_autofree char *endpoint = dup_text (dialog, "endpoint");
+  g_autofree char *region = dup_text (dialog, "region");
+  g_autofree char *bucket = dup_text (dialog, "bucket");
+  g_autofree char *path = escape_folder (folder);
+  g_autofree char *secret = dup_secret (dialog);
+  g_autoptr(GString) query = g_string_new (NULL);
 
-  if (data->password != NULL)
+  /* A bucket name is lower-case letters, digits, dots and dashes. */
+  if (*bucket == '\0' || strspn (bucket, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen (bucket)
+      || secret == NULL)
+    return NULL;
+  if (*endpoint != '\0' && !g_str_has_prefix (endpoint, "https://") && !g_str_has_prefix (endpoint, "http://"))
+    return NULL;
+
+  append_param (query, "endpoint", endpoint);
+  append_param (query, "region", region);
+  g_string_append (query, query->len ? "&" KS_RCLONE_SECRET_QUERY : "?" KS_RCLONE_SECRET_QUERY);
+  return g_strdup_printf ("s3://%s/%s%s", bucket, path, query->str);
+}
+
+/**
+ * ks_remote_dialog_dup_location:
+ *
+ * Returns: (transfer full) (nullable): the location the form describes (a secret, if one
+ *   was given, is looked up in the keyring), or %NULL when it is not complete
+ */
+char *
+ks_remote_dialog_dup_location (GtkWidget *dialog)
+{
+  guint kind = get_kind (dialog);
+  g_autofree char *folder = dup_text (dialog, "folder");
+  g_autofree char *path = NULL;
+
+  if (kind >= G_N_ELEMENTS (kinds) || strstr (folder, "..") != NULL)
+    return NULL;
+
+  switch (kinds[kind].form)
     {
-      label = g_strdup_printf (_("Keepsake backup destination %s"), data->name);
-      if (!ks_rclone_secret_store (data->location, label, data->password, cancellable, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-    }
+    case FORM_SERVER:
+      return dup_server_location (dialog, kind, folder);
+    case FORM_S3:
+      return dup_s3_location (dialog, folder);
+    case FORM_SIGN_IN:
+      {
+        const char *drive_id = g_object_get_data (G_OBJECT (dialog), "drive-id");
+        const char *drive_type = g_object_get_data (G_OBJECT (dialog), "drive-type");
 
-  dest = ks_rclone_destination_new (data->location, NULL);
-  if (!ks_destination_open (KS_DESTINATION (dest), cancellable, &error))
-    {
-      if (data->password != NULL)
-        ks_rclone_secret_clear (data->location, NULL, NULL);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+        if (g_object_get_data (G_OBJECT (dialog), "token") == NULL)
+          return NULL;
+        path = escape_folder (folder);
+        /* OneDrive also needs the account's drive, found after signing in. */
+        if (g_str_equal (kinds[kind].scheme, "onedrive"))
+          return drive_id && drive_type
+                 ? g_strdup_printf ("onedrive:%s?drive-id=%s&drive-type=%s&" KS_RCLONE_SECRET_QUERY,
+                                    path, drive_id, drive_type)
+                 : NULL;
+        return g_strdup_printf ("%s:%s?" KS_RCLONE_SECRET_QUERY, kinds[kind].scheme, path);
+      }
+    case FORM_REMOTE:
+    default:
+      {
+        g_autofree char *remote = dup_text (dialog, "remote");
 
-  data->id = g_strdup (ks_destination_get_id (KS_DESTINATION (dest)));
-  data->is_cloud = ks_rclone_destination_is_cloud (dest);
-  ks_destination_close (KS_DESTINATION (dest));
-  g_task_return_boolean (task, TRUE);
+        if (g_str_has_suffix (remote, ":"))
+          remote[strlen (remote) - 1] = '\0';
+        if (*remote == '\0' || remote[0] == '-' || strpbrk (remote, ":/?# ") != NULL)
+          return NULL;
+        /* As typed: for some remotes (a local or SFTP one) a leading "/" means the root. */
+        return g_strdup_printf ("rclone:%s:%s", remote, folder);
+      }
+    }
 }
 
 static void
-add_done_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+forget_token (GtkWidget *dialog)
 {
-  AddData *data = g_task_get_task_data (G_TASK (result));
+  g_object_set_data (G_OBJECT (dialog), "token", NULL);
+  g_object_set_data (G_OBJECT (dialog), "drive-id", NULL);
+  g_object_set_data (G_OBJECT (dialog), "drive-type", NULL);
+}
+
+static void
+secure_free (gpointer secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+static void
+set_sign_in_state (GtkWidget  *dialog,
+                   const char *state,
+                   gboolean    waiting)
+{
+  AdwActionRow *sign_in = g_object_get_data (G_OBJECT (dialog), "sign-in");
+  GtkButton *button = g_object_get_data (G_OBJECT (dialog), "sign-in-button");
+
+  adw_action_row_set_subtitle (sign_in, state);
+  gtk_button_set_label (button, waiting ? _("_Cancel") : _("_Sign In…"));
+}
+
+static void update_cb (GtkWidget *dialog);
+
+static void
+stop_sign_in (GtkWidget *dialog)
+{
+  GCancellable *cancellable = g_object_get_data (G_OBJECT (dialog), "sign-in-cancellable");
+
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+}
+
+static void
+show_uri_done_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GtkWidget) dialog = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
+  const char *url = g_object_get_data (G_OBJECT (dialog), "sign-in-url");
 
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  /* No browser could be started: say where to go (the address is rclone's, on this computer). */
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error)
+      && url != NULL && g_object_get_data (G_OBJECT (dialog), "sign-in-cancellable") != NULL)
     {
-      KsPlanDestination *dest;
+      /* TRANSLATORS: %s is an address on this computer, http://127.0.0.1:53682/auth?… */
+      g_autofree char *state = g_strdup_printf (_("Open %s in your browser to sign in…"), url);
 
-      dest = ks_backup_plan_add (data->plan,
-                                 data->is_cloud ? KS_DESTINATION_KIND_CLOUD : KS_DESTINATION_KIND_NETWORK,
-                                 data->id, data->name, data->location, KS_BACKUP_METHOD_FILES,
-                                 &error);
-      if (dest != NULL)
-        message = g_strdup_printf (_("Added “%s”"), data->name);
+      adw_action_row_set_subtitle (g_object_get_data (G_OBJECT (dialog), "sign-in"), state);
     }
+}
 
-  if (error != NULL)
-    message = g_strdup_printf (_("Cannot add %s: %s"), data->name, error->message);
+static void
+sign_in_url_cb (const char *url,
+                gpointer    user_data)
+{
+  GtkWidget *dialog = user_data;
 
-  if (data->parent != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* The desktop opens the browser, so it is not a child of rclone or of us. */
+  g_object_set_data_full (G_OBJECT (dialog), "sign-in-url", g_strdup (url), g_free);
+  gtk_show_uri_full (GTK_WINDOW (dialog), url, GDK_CURRENT_TIME, NULL, show_uri_done_cb,
+                     g_object_ref (dialog));
+}
+
+typedef struct
+{
+  char *token;
+  char *drive_id;
+  char *drive_type;
+} DriveQuery;
+
+static void
+drive_query_free (DriveQuery *query)
+{
+  secure_free (query->token);
+  g_free (query->drive_id);
+  g_free (query->drive_type);
+  g_free (query);
+}
+
+static void
+find_drive_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  DriveQuery *query = task_data;
+  GError *error = NULL;
+
+  if (ks_rclone_onedrive_find_drive (KS_ONEDRIVE_GRAPH_URL, query->token, &query->drive_id,
+                                     &query->drive_type, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+signed_in (GtkWidget *dialog,
+           char      *token)
+{
+  g_object_set_data_full (G_OBJECT (dialog), "token", token, secure_free);
+  set_sign_in_state (dialog, _("Signed in"), FALSE);
+  update_cb (dialog);
+}
+
+static void
+find_drive_done_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GtkWidget) dialog = user_data;
+  DriveQuery *query = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      AdwToast *toast = adw_toast_new (message);
-
-      adw_toast_set_timeout (toast, error != NULL ? 0 : 5);
-      adw_preferences_window_add_toast (data->parent, toast);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+          set_sign_in_state (dialog, error->message, FALSE);
+        }
+      return;
     }
+  g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+  g_object_set_data_full (G_OBJECT (dialog), "drive-id", g_steal_pointer (&query->drive_id), g_free);
+  g_object_set_data_full (G_OBJECT (dialog), "drive-type", g_steal_pointer (&query->drive_type), g_free);
+  signed_in (dialog, g_steal_pointer (&query->token));
+}
+
+static void
+sign_in_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GtkWidget) dialog = user_data;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable = g_object_get_data (G_OBJECT (dialog), "sign-in-cancellable");
+  guint kind = get_kind (dialog);
+  char *token;
+
+  token = ks_rclone_authorize_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (token == NULL)
+    {
+      g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+      set_sign_in_state (dialog, error->message, FALSE);
+      update_cb (dialog);
+    }
+  else if (kind < G_N_ELEMENTS (kinds) && g_str_equal (kinds[kind].scheme, "onedrive"))
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, cancellable, find_drive_done_cb, g_object_ref (dialog));
+      DriveQuery *query = g_new0 (DriveQuery, 1);
+
+      query->token = token;
+      set_sign_in_state (dialog, _("Finding your OneDrive…"), TRUE);
+      g_task_set_source_tag (task, sign_in_done_cb);
+      g_task_set_task_data (task, query, (GDestroyNotify) drive_query_free);
+      g_task_run_in_thread (task, find_drive_thread);
+    }
+  else
+    {
+      g_object_set_data (G_OBJECT (dialog), "sign-in-cancellable", NULL);
+      signed_in (dialog, token);
+    }
+}
+
+static void
+sign_in_clicked_cb (GtkWidget *dialog)
+{
+  guint kind = get_kind (dialog);
+  GCancellable *cancellable;
+
+  if (g_object_get_data (G_OBJECT (dialog), "sign-in-cancellable") != NULL)
+    {
+      stop_sign_in (dialog);
+      set_sign_in_state (dialog, _("Not signed in"), FALSE);
+      return;
+    }
+  if (kind >= G_N_ELEMENTS (kinds) || kinds[kind].form != FORM_SIGN_IN)
+    return;
+
+  forget_token (dialog);
+  cancellable = g_cancellable_new ();
+  g_object_set_data_full (G_OBJECT (dialog), "sign-in-cancellable", cancellable, g_object_unref);
+  set_sign_in_state (dialog, _("Waiting for you to sign in in your browser…"), TRUE);
+  ks_rclone_authorize_async (kinds[kind].scheme, sign_in_url_cb, dialog, cancellable,
+                             sign_in_done_cb, g_object_ref (dialog));
+  update_cb (dialog);
 }
 
 static void
@@ -173,52 +434,74 @@ response_cb (AdwMessageDialog *dialog,
              const char       *response,
              gpointer          user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(KsRcloneRemote) remote = NULL;
-  AddData *data;
-  const char *password;
-  GCancellable *cancellable = g_object_get_data (G_OBJECT (dialog), "cancellable");
+  g_autofree char *location = NULL;
+  g_autofree char *secret = NULL;
 
+  stop_sign_in (GTK_WIDGET (dialog));
   if (!g_str_equal (response, "add"))
     return;
 
-  data = g_new0 (AddData, 1);
-  g_set_weak_pointer (&data->parent, g_object_get_data (G_OBJECT (dialog), "parent"));
-  data->plan = g_object_ref (g_object_get_data (G_OBJECT (dialog), "plan"));
-  data->location = ks_remote_dialog_dup_location (GTK_WIDGET (dialog));
-  remote = ks_rclone_remote_parse (data->location, NULL);
-  data->name = remote ? ks_rclone_remote_dup_display_name (remote) : g_strdup (data->location);
-  password = gtk_editable_get_text (row (GTK_WIDGET (dialog), "password"));
-  if (*password != '\0')
-    data->password = g_strdup (password);
+  location = ks_remote_dialog_dup_location (GTK_WIDGET (dialog));
+  secret = dup_secret (GTK_WIDGET (dialog));
+  if (location != NULL)
+    _ks_remote_dialog_add (g_object_get_data (G_OBJECT (dialog), "parent"),
+                           g_object_get_data (G_OBJECT (dialog), "plan"), location, secret);
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+}
 
-  if (data->parent != NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("Connecting to %s…"), data->name);
+static void
+show_rows (GtkWidget          *dialog,
+           const char * const *keys,
+           gboolean            visible)
+{
+  for (guint i = 0; keys[i] != NULL; i++)
+    gtk_widget_set_visible (g_object_get_data (G_OBJECT (dialog), keys[i]), visible);
+}
 
-      adw_preferences_window_add_toast (data->parent, adw_toast_new (message));
-    }
-
-  task = g_task_new (NULL, cancellable, add_done_cb, NULL);
-  g_task_set_source_tag (task, response_cb);
-  g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
-  g_task_run_in_thread (task, add_thread);
+static const char *
+describe_check (Form form,
+                guint kind)
+{
+  if (form == FORM_SERVER && kind == 0)
+    return _("Every upload is checked with the server’s own checksum before it counts.");
+  if (form == FORM_SERVER)
+    return _("This kind of server keeps no checksums: every upload is read back before it counts.");
+  if (form == FORM_S3)
+    return _("Amazon S3, Backblaze B2, Wasabi, MinIO and other S3-compatible storage. Every upload is checked with the storage’s MD5 checksum before it counts; the keys are kept in your keyring.");
+  return _("Every upload is checked with the service’s MD5 or SHA-1 checksum where it keeps one, otherwise read back, before it counts.");
 }
 
 static void
 update_cb (GtkWidget *dialog)
 {
-  AdwComboRow *kind_row = g_object_get_data (G_OBJECT (dialog), "kind");
-  guint kind = adw_combo_row_get_selected (kind_row);
-  g_autofree char *location = ks_remote_dialog_dup_location (dialog);
+  guint kind = get_kind (dialog);
+  g_autofree char *location = NULL;
+  Form form;
 
-  if (kind < G_N_ELEMENTS (kinds))
-    gtk_widget_set_tooltip_text (GTK_WIDGET (row (dialog, "folder")), _(kinds[kind].folder_hint));
-  gtk_label_set_text (g_object_get_data (G_OBJECT (dialog), "check"),
-                      kind == 0
-                      ? _("Every upload is checked with the server’s own checksum before it counts.")
-                      : _("This kind of server keeps no checksums: every upload is read back before it counts."));
+  if (kind >= G_N_ELEMENTS (kinds))
+    return;
+  form = kinds[kind].form;
+
+  show_rows (dialog, server_rows, form == FORM_SERVER);
+  show_rows (dialog, s3_rows, form == FORM_S3);
+  show_rows (dialog, sign_in_rows, form == FORM_SIGN_IN);
+  show_rows (dialog, remote_rows, form == FORM_REMOTE);
+
+  location = ks_remote_dialog_dup_location (dialog);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row (dialog, "folder")), _(kinds[kind].folder_hint));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (dialog), "check"), describe_check (form, kind));
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "add", location != NULL);
+}
+
+/* Another kind: a sign-in for the one before does not count. */
+static void
+kind_changed_cb (GtkWidget *dialog)
+{
+  stop_sign_in (dialog);
+  forget_token (dialog);
+  set_sign_in_state (dialog, _("Not signed in"), FALSE);
+  update_cb (dialog);
 }
 
 static GtkWidget *
@@ -237,6 +520,24 @@ add_entry (GtkWidget  *dialog,
   return entry;
 }
 
+static void
+add_sign_in_row (GtkWidget  *dialog,
+                 GtkListBox *list)
+{
+  GtkWidget *sign_in = adw_action_row_new ();
+  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Sign In…"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (sign_in), _("Account"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (sign_in), _("Not signed in"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (sign_in), button);
+  gtk_list_box_append (list, sign_in);
+  g_object_set_data (G_OBJECT (dialog), "sign-in", sign_in);
+  g_object_set_data (G_OBJECT (dialog), "sign-in-button", button);
+  g_signal_connect_object (button, "clicked", G_CALLBACK (sign_in_clicked_cb), dialog,
+                           G_CONNECT_SWAPPED);
+}
+
 /**
  * ks_remote_dialog_new:
  *
@@ -247,7 +548,6 @@ ks_remote_dialog_new (AdwPreferencesWindow *parent,
                       KsBackupPlan         *plan)
 {
   g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   GtkWidget *dialog;
   GtkWidget *box;
   GtkWidget *list;
@@ -257,8 +557,8 @@ ks_remote_dialog_new (AdwPreferencesWindow *parent,
   g_return_val_if_fail (ADW_IS_PREFERENCES_WINDOW (parent), NULL);
   g_return_val_if_fail (KS_IS_BACKUP_PLAN (plan), NULL);
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (parent), _("Add Network Location"),
-                                   _("Photos are copied to a folder on a server in your network or on the internet."));
+  dialog = adw_message_dialog_new (GTK_WINDOW (parent), _("Add Network or Cloud Location"),
+                                   _("Photos are copied to a folder on a server in your network, or to a cloud service."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "add", _("_Add"),
@@ -280,12 +580,20 @@ ks_remote_dialog_new (AdwPreferencesWindow *parent,
   adw_combo_row_set_model (ADW_COMBO_ROW (kind), G_LIST_MODEL (labels));
   gtk_list_box_append (GTK_LIST_BOX (list), kind);
   g_object_set_data (G_OBJECT (dialog), "kind", kind);
-  g_signal_connect_object (kind, "notify::selected", G_CALLBACK (update_cb), dialog,
-                           G_CONNECT_SWAPPED);
 
   add_entry (dialog, GTK_LIST_BOX (list), "server", _("Server"), FALSE);
   add_entry (dialog, GTK_LIST_BOX (list), "user", _("User Name"), FALSE);
   add_entry (dialog, GTK_LIST_BOX (list), "password", _("Password"), TRUE);
+  gtk_widget_set_tooltip_text (add_entry (dialog, GTK_LIST_BOX (list), "endpoint", _("Endpoint"), FALSE),
+                               _("The storage’s address, such as https://s3.eu-central-003.backblazeb2.com; empty for Amazon S3"));
+  gtk_widget_set_tooltip_text (add_entry (dialog, GTK_LIST_BOX (list), "region", _("Region"), FALSE),
+                               _("Such as eu-central-1; empty when the storage needs none"));
+  add_entry (dialog, GTK_LIST_BOX (list), "bucket", _("Bucket"), FALSE);
+  add_entry (dialog, GTK_LIST_BOX (list), "key-id", _("Access Key ID"), FALSE);
+  add_entry (dialog, GTK_LIST_BOX (list), "secret-key", _("Secret Access Key"), TRUE);
+  add_sign_in_row (dialog, GTK_LIST_BOX (list));
+  gtk_widget_set_tooltip_text (add_entry (dialog, GTK_LIST_BOX (list), "remote", _("rclone Remote"), FALSE),
+                               _("Its name in your rclone configuration (rclone listremotes), such as b2"));
   add_entry (dialog, GTK_LIST_BOX (list), "folder", _("Folder"), FALSE);
   gtk_box_append (GTK_BOX (box), list);
 
@@ -300,9 +608,9 @@ ks_remote_dialog_new (AdwPreferencesWindow *parent,
 
   g_object_set_data (G_OBJECT (dialog), "parent", parent);
   g_object_set_data_full (G_OBJECT (dialog), "plan", g_object_ref (plan), g_object_unref);
-  g_object_set_data_full (G_OBJECT (dialog), "cancellable", g_object_ref (cancellable),
-                          g_object_unref);
   g_signal_connect (dialog, "response", G_CALLBACK (response_cb), NULL);
+  g_signal_connect_object (kind, "notify::selected", G_CALLBACK (kind_changed_cb), dialog,
+                           G_CONNECT_SWAPPED);
   update_cb (dialog);
 
   return dialog;

@@ -16,5 +16,8 @@ G_BEGIN_DECLS
 GtkWidget *ks_remote_dialog_new        (AdwPreferencesWindow *parent,
                                         KsBackupPlan         *plan);
 char      *ks_remote_dialog_dup_location (GtkWidget          *dialog);
+void       ks_remote_dialog_query_space  (AdwActionRow       *row,
+                                          KsPlanDestination  *dest,
+                                          GCancellable       *cancellable);
 
 G_END_DECLS

@@ -516,6 +516,7 @@ ks_cli_destinations (KsCli  *cli,
   g_autofree char *password_file = NULL;
   g_autofree char *identity_file = NULL;
   g_autofree char *endpoint = NULL;
+  g_autofree char *trust_host_key = NULL;
   g_autoptr(KsCatalog) catalog = NULL;
   g_autoptr(KsBackupPlan) plan = NULL;
   gboolean jpeg_copies = FALSE;
@@ -545,6 +546,8 @@ ks_cli_destinations (KsCli  *cli,
       N_("SSH private key for an sftp:// destination"), "FILE" },
     { "endpoint", 0, 0, G_OPTION_ARG_STRING, &endpoint,
       N_("Server address for an s3:// destination that is not Amazon’s"), "URL" },
+    { "trust-host-key", 0, 0, G_OPTION_ARG_STRING, &trust_host_key,
+      N_("The SSH key fingerprint an sftp:// server must show, as ssh-keygen -lf prints it"), "SHA256:…" },
     { NULL }
   };
   JpegOptions jpeg = { -1, NULL, -1, -1, -1 };
@@ -609,10 +612,10 @@ ks_cli_destinations (KsCli  *cli,
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, msg);
       return KS_EXIT_USAGE;
     }
-  if ((password_file || identity_file || endpoint) && !g_str_equal (action, "add"))
+  if ((password_file || identity_file || endpoint || trust_host_key) && !g_str_equal (action, "add"))
     {
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
-                          _("--password-file, --identity-file and --endpoint are only for destinations add"));
+                          _("--password-file, --identity-file, --endpoint and --trust-host-key are only for destinations add"));
       return KS_EXIT_USAGE;
     }
   if (name != NULL && !g_str_equal (action, "add"))
@@ -650,11 +653,11 @@ ks_cli_destinations (KsCli  *cli,
     return list (cli, plan);
   if (g_str_equal (action, "add") && ks_rclone_remote_is_location (argv[2]))
     return ks_cli_destinations_add_remote (cli, plan, argv[2], name, password_file,
-                                           identity_file, endpoint);
-  if (g_str_equal (action, "add") && (password_file || identity_file || endpoint))
+                                           identity_file, endpoint, trust_host_key);
+  if (g_str_equal (action, "add") && (password_file || identity_file || endpoint || trust_host_key))
     {
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
-                          _("--password-file, --identity-file and --endpoint are for network and cloud locations"));
+                          _("--password-file, --identity-file, --endpoint and --trust-host-key are for network and cloud locations"));
       return KS_EXIT_USAGE;
     }
   if (g_str_equal (action, "add"))

@@ -15,10 +15,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "ks-cli.h"
 #include "ks-rclone-destination.h"
 #include "ks-rclone-remote.h"
+#include "ks-ssh-host-key.h"
 
 typedef struct
 {
@@ -46,6 +49,96 @@ probe_thread (gpointer data)
   probe->free_space = ks_destination_query_free_space (KS_DESTINATION (dest), NULL);
   ks_destination_close (KS_DESTINATION (dest));
   return probe;
+}
+
+typedef struct
+{
+  KsCli             *cli;
+  KsRcloneRemote    *remote;
+  KsSshHostKey      *key;
+  KsSshHostKeyState  state;
+  char              *trusted;
+  GError            *error;
+} HostKeyScan;
+
+static gpointer
+scan_thread (gpointer data)
+{
+  HostKeyScan *scan = data;
+
+  scan->key = ks_ssh_host_key_check (scan->remote->host, scan->remote->port, &scan->state,
+                                     &scan->trusted, scan->cli->cancellable, &scan->error);
+  return scan->key;
+}
+
+/* "yes" typed on a terminal. */
+static gboolean
+ask_yes (const char *question)
+{
+  char answer[16] = "";
+
+  if (!isatty (STDIN_FILENO) || !isatty (STDOUT_FILENO))
+    return FALSE;
+  g_print ("%s\n%s ", question, _("Trust this key and connect? Type yes or no:"));
+  fflush (stdout);
+  if (fgets (answer, sizeof answer, stdin) == NULL)
+    return FALSE;
+  g_strstrip (answer);
+  /* TRANSLATORS: what the user types to trust an SSH server's key */
+  return g_ascii_strcasecmp (answer, "yes") == 0 || g_ascii_strcasecmp (answer, _("yes")) == 0;
+}
+
+/* As ssh does: a new server's key is trusted only when the user confirms its fingerprint
+ * (--trust-host-key, or "yes" on a terminal); a changed key only with --trust-host-key. */
+static gboolean
+check_host_key (KsCli           *cli,
+                KsRcloneRemote  *remote,
+                const char      *trust_host_key,
+                gboolean        *out_trusted_now,
+                GError         **error)
+{
+  HostKeyScan scan = { cli, remote, NULL, KS_SSH_HOST_KEY_NEW, NULL, NULL };
+  g_autoptr(KsSshHostKey) key = NULL;
+  g_autofree char *trusted = NULL;
+  g_autofree char *question = NULL;
+  gboolean ok = FALSE;
+
+  if (ks_cli_run_in_thread (cli, scan_thread, &scan) == NULL)
+    {
+      g_propagate_error (error, scan.error);
+      return FALSE;
+    }
+  key = scan.key;
+  trusted = scan.trusted;
+
+  if (trust_host_key != NULL && !g_str_equal (trust_host_key, key->fingerprint))
+    {
+      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_HOST_KEY_CHANGED,
+                   _("The SSH server shows the key %s, not %s: Keepsake refuses to connect"),
+                   key->fingerprint, trust_host_key);
+      return FALSE;
+    }
+  if (scan.state == KS_SSH_HOST_KEY_TRUSTED)
+    return TRUE;
+
+  question = ks_ssh_host_key_dup_question (remote->host, remote->port, key, scan.state, trusted, TRUE);
+  if (trust_host_key != NULL)
+    ok = TRUE;
+  else if (scan.state == KS_SSH_HOST_KEY_NEW && !cli->json)
+    ok = ask_yes (question);
+
+  if (!ok)
+    {
+      g_set_error (error, KS_RCLONE_ERROR,
+                   scan.state == KS_SSH_HOST_KEY_NEW ? KS_RCLONE_ERROR_HOST_KEY_UNKNOWN
+                                                     : KS_RCLONE_ERROR_HOST_KEY_CHANGED,
+                   /* TRANSLATORS: %s are the question about the key and its fingerprint */
+                   _("%s To trust it, add the destination with --trust-host-key %s"),
+                   question, key->fingerprint);
+      return FALSE;
+    }
+  *out_trusted_now = TRUE;
+  return ks_ssh_known_hosts_trust (remote->host, remote->port, key, error);
 }
 
 /* Secret files are remembered by absolute path: later runs start elsewhere. */
@@ -87,7 +180,10 @@ ks_cli_remote_location (const char  *target,
 {
   g_autoptr(GString) query = g_string_new (NULL);
 
-  if (strchr (target, '?') != NULL)
+  /* Settings may be in the location (?region=, ?vendor=, OneDrive's ?drive-id=), secrets not. */
+  if (strchr (target, '?') != NULL
+      && (strstr (target, "password") != NULL || strstr (target, "identity") != NULL
+          || strstr (target, "token") != NULL || strstr (target, "secret") != NULL))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("Give secrets with --password-file or --identity-file, not in the location"));
@@ -118,7 +214,7 @@ ks_cli_remote_location (const char  *target,
 
   if (query->len == 0)
     return g_strdup (target);
-  return g_strconcat (target, "?", query->str, NULL);
+  return g_strconcat (target, strchr (target, '?') ? "&" : "?", query->str, NULL);
 }
 
 static int
@@ -145,13 +241,15 @@ ks_cli_destinations_add_remote (KsCli        *cli,
                                 const char   *name,
                                 const char   *password_file,
                                 const char   *identity_file,
-                                const char   *endpoint)
+                                const char   *endpoint,
+                                const char   *trust_host_key)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KsRcloneRemote) remote = NULL;
   g_autofree char *display = NULL;
   KsPlanDestination *dest;
   Probe probe = { cli, NULL, NULL, NULL, -1, FALSE, NULL };
+  gboolean trusted_now = FALSE;
   int ret;
 
   probe.location = ks_cli_remote_location (target, password_file, identity_file, endpoint, &error);
@@ -160,6 +258,25 @@ ks_cli_destinations_add_remote (KsCli        *cli,
       g_free (probe.location);
       ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE, error->message);
       return KS_EXIT_USAGE;
+    }
+
+  if (trust_host_key != NULL && g_strcmp0 (remote->backend, "sftp") != 0)
+    {
+      g_free (probe.location);
+      ks_cli_print_error (cli, "destinations", KS_EXIT_USAGE,
+                          _("--trust-host-key is only for sftp:// locations"));
+      return KS_EXIT_USAGE;
+    }
+  if (g_strcmp0 (remote->backend, "sftp") == 0
+      && !check_host_key (cli, remote, trust_host_key, &trusted_now, &probe.error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Cannot use %s: %s"), target, probe.error->message);
+
+      ret = exit_for_remote_error (probe.error);
+      ks_cli_print_error (cli, "destinations", ret, msg);
+      g_clear_error (&probe.error);
+      g_free (probe.location);
+      return ret;
     }
 
   if (!ks_cli_run_in_thread (cli, probe_thread, &probe))
@@ -174,6 +291,33 @@ ks_cli_destinations_add_remote (KsCli        *cli,
     }
 
   display = ks_rclone_remote_dup_display_name (remote);
+
+  /* Added before: this was to trust the server's new key, which the connection test just used. */
+  dest = ks_backup_plan_lookup (plan, probe.location);
+  if (dest != NULL && trusted_now)
+    {
+      g_autofree char *shown = ks_cli_printable (ks_plan_destination_get_name (dest));
+
+      if (cli->json)
+        {
+          g_autoptr(KsJson) json = ks_json_new ();
+
+          ks_json_begin_object (json);
+          ks_json_member_string (json, "command", "destinations");
+          ks_json_member_string (json, "action", "trust-host-key");
+          ks_json_key (json, "destination");
+          ks_cli_print_plan_destination_json (json, dest);
+          ks_json_end_object (json);
+          ks_cli_print_json (json);
+        }
+      else
+        g_print (_("“%s” is already in the backup plan; the server’s key is now trusted.\n"), shown);
+      g_free (probe.location);
+      g_free (probe.id);
+      g_free (probe.hash_type);
+      return KS_EXIT_OK;
+    }
+
   dest = ks_backup_plan_add (plan, probe.is_cloud ? KS_DESTINATION_KIND_CLOUD : KS_DESTINATION_KIND_NETWORK,
                              probe.id, name ? name : display, probe.location,
                              KS_BACKUP_METHOD_FILES, &error);

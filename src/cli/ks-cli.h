@@ -172,7 +172,8 @@ int            ks_cli_destinations_add_remote (KsCli         *cli,
                                                const char    *name,
                                                const char    *password_file,
                                                const char    *identity_file,
-                                               const char    *endpoint);
+                                               const char    *endpoint,
+                                               const char    *trust_host_key);
 KsDestination *ks_cli_remote_destination_new  (KsBackupPlan  *plan,
                                                const char    *to);
 

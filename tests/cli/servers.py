@@ -87,6 +87,10 @@ def kill_tree(proc):
 class Server:
     scheme = None
 
+    def trust_args(self):
+        """What destinations add needs to trust the server (SFTP: its host key)."""
+        return []
+
     def __init__(self, tmp, root=None, tmpfs_size=None):
         self.dir = os.path.join(tmp, 'server-' + self.scheme)
         os.makedirs(self.dir, exist_ok=True)
@@ -219,6 +223,21 @@ class SshServer(Server):
 
     def location(self):
         return 'sftp://%s@127.0.0.1:%d%s' % (self.user, self.port, self.root)
+
+    def fingerprint(self):
+        """The host key's fingerprint as OpenSSH's own ssh-keygen -lf prints it."""
+        out = subprocess.run(['ssh-keygen', '-lf', self.host_key + '.pub'], check=True,
+                             stdout=subprocess.PIPE).stdout.decode()
+        return out.split()[1]
+
+    def trust_args(self):
+        return ['--trust-host-key', self.fingerprint()]
+
+    def new_host_key(self):
+        """The server is given another key (as a reinstall or an impostor would); restart it."""
+        for suffix in ('', '.pub'):
+            os.unlink(self.host_key + suffix)
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', self.host_key], check=True)
 
     def stop(self):
         self.kill()

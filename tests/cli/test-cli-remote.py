@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from clitest import (EXIT, TMP_MARK, backup_files, check_complete, check_integrity, cli, cli_json,
+from clitest import (EXIT, TMP_MARK, backup_files, catalog_path, check_complete, check_integrity, cli, cli_json,
                      env_for, index_entries, media_files, run_tests, temp_files)
 from servers import SERVERS
 
@@ -66,8 +66,10 @@ def backup(media, env, expect=None, timeout=120):
                     expect=expect, timeout=timeout)
 
 
-def add(server, env, expect=0, **kw):
+def add(server, env, expect=0, trust=True, **kw):
     args = ['destinations', 'add', server.location()]
+    if trust:
+        args += server.trust_args()
     if kw.get('identity_file'):
         args += ['--identity-file', kw['identity_file']]
     else:
@@ -158,6 +160,93 @@ def test_identity_file(tmp):
         rc, doc, _ = backup(media, env, expect=0)
         assert doc['copied'] == 3, doc
         check_complete(server.root, media)
+
+
+def known_hosts(tmp):
+    path = os.path.join(os.path.dirname(catalog_path(tmp)), 'known_hosts')
+    if not os.path.exists(path):
+        return ''
+    with open(path) as f:
+        return f.read()
+
+
+def test_host_key_must_be_trusted(tmp):
+    """As ssh: a new server's key is shown and must be trusted; a wrong one is refused."""
+    env = env_for(None, tmp)
+    with SERVERS[KIND](tmp) as server:
+        fingerprint = server.fingerprint()
+        rc, doc, _ = add(server, env, expect=EXIT['destination'], trust=False)
+        assert fingerprint in error_text(doc) and '--trust-host-key' in error_text(doc), doc
+        assert known_hosts(tmp) == '', known_hosts(tmp)
+        assert os.path.isdir(os.path.dirname(catalog_path(tmp)))
+
+        wrong = 'SHA256:' + 'A' * 43
+        rc, doc, _ = cli_json(['destinations', 'add', server.location(), '--password-file',
+                               server.password_file, '--trust-host-key', wrong],
+                              env, expect=EXIT['destination'])
+        assert 'refuses to connect' in error_text(doc), doc
+        rc, doc, _ = cli_json(['destinations', 'list'], env, expect=0)
+        assert doc['destinations'] == [], doc
+
+        # A "yes" on a terminal trusts it (the question shows the fingerprint first).
+        master, slave = os.openpty()
+        p = subprocess.Popen([sys.argv[1], 'destinations', 'add', server.location(),
+                              '--password-file', server.password_file],
+                             env=env, stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        seen = b''
+        deadline = time.monotonic() + 60
+        while b'yes or no' not in seen and time.monotonic() < deadline:
+            try:
+                seen += os.read(master, 4096)
+            except OSError:
+                break
+        assert fingerprint.encode() in seen, seen
+        os.write(master, b'yes\n')
+        try:
+            while os.read(master, 4096):
+                pass
+        except OSError:
+            pass
+        assert p.wait(timeout=90) == 0, p.stderr.read()
+        os.close(master)
+        with open(server.host_key + '.pub') as f:
+            key = f.read().split()[1]
+        assert ('[127.0.0.1]:%d ssh-ed25519 %s\n' % (server.port, key)) == known_hosts(tmp)
+
+
+def test_host_key_changed(tmp):
+    media = make_source(tmp, 3, 50000)
+    env = env_for(None, tmp)
+    with SERVERS[KIND](tmp) as server:
+        add(server, env)
+        trusted = known_hosts(tmp)
+        assert server.fingerprint() and ' ssh-ed25519 ' in trusted, trusted
+        rc, doc, _ = backup(media, env, expect=0)
+        assert doc['copied'] == 3, doc
+
+        server.kill()
+        server.new_host_key()
+        server.restart()
+        more = make_source(tmp, 5, 50000, seed=1)
+        rc, doc, _ = backup(more, env)
+        assert rc != 0, doc
+        assert 'not the one you trusted' in error_text(doc), doc
+        assert len(backup_files(server.root)) == 3
+        assert known_hosts(tmp) == trusted
+
+        # Adding it again says it changed and does not trust it without the new fingerprint.
+        rc, doc, _ = add(server, env, expect=EXIT['destination'], trust=False)
+        assert 'has changed' in error_text(doc) and server.fingerprint() in error_text(doc), doc
+        assert known_hosts(tmp) == trusted
+
+        # Trusting the new key on purpose: the same destination works again.
+        rc, doc, _ = add(server, env, expect=0)
+        assert doc['action'] == 'trust-host-key', doc
+        assert known_hosts(tmp) != trusted
+        rc, doc, _ = backup(more, env, expect=0)
+        assert doc['copied'] == 5, doc
+        assert len(backup_files(server.root)) == 8
 
 
 def test_wrong_password(tmp):
@@ -284,6 +373,8 @@ if __name__ == '__main__':
     cases = [('backup twice, no secret leaks', test_backup_twice_no_secret_leaks)]
     if KIND == 'sftp':
         cases.append(('identity file', test_identity_file))
+        cases.append(('host key must be trusted', test_host_key_must_be_trusted))
+        cases.append(('host key changed', test_host_key_changed))
     run_tests(cases + [
         ('wrong password', test_wrong_password),
         ('killed mid-upload', test_killed_mid_upload),

@@ -28,6 +28,7 @@
 
 #include "ks-dirfd.h"
 #include "ks-hash.h"
+#include "ks-rclone-about.h"
 #include "ks-rclone-destination-private.h"
 
 #define META           KS_DESTINATION_META_DIR
@@ -350,28 +351,21 @@ ks_rclone_destination_query_free_space (KsDestination  *dest,
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   g_autoptr(JsonObject) reply = NULL;
+  KsRcloneAbout about;
   JsonObject *params;
 
+  /* Not open (the advisor, the settings): a one-off `rclone about`. Blocking. */
   if (self->rclone == NULL)
-    {
-      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
-                           _("The destination is not open"));
-      return -1;
-    }
+    return ks_rclone_about_location (self->location, &about, NULL, error) ? about.free : -1;
 
   params = json_object_new ();
   json_object_set_string_member (params, "fs", self->remote->fs);
   reply = ks_rclone_run_job (self->rclone, "operations/about", params, NULL, NULL, NULL, error);
   json_object_unref (params);
-  if (reply == NULL || !json_object_has_member (reply, "free"))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                             "The server does not say how much space is free");
-      return -1;
-    }
+  if (reply == NULL || !ks_rclone_about_parse (reply, &about, error))
+    return -1;
 
-  return json_object_get_int_member (reply, "free");
+  return about.free;
 }
 
 static gboolean

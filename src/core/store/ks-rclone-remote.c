@@ -17,7 +17,9 @@
 
 #include "ks-rclone.h"
 #include "ks-rclone-remote.h"
+#include "ks-rclone-authorize.h"
 #include "ks-rclone-secret.h"
+#include "ks-ssh-host-key.h"
 
 #define ENV_PREFIX "RCLONE_CONFIG_KEEPSAKE_"
 
@@ -48,7 +50,8 @@ gboolean
 ks_rclone_remote_is_location (const char *location)
 {
   static const char * const prefixes[] = {
-    "sftp://", "smb://", "webdav://", "webdavs://", "s3://", "rclone:", NULL
+    "sftp://", "smb://", "webdav://", "webdavs://", "s3://", "rclone:",
+    "dropbox:", "onedrive:", "drive:", "pcloud:", "box:", NULL
   };
 
   g_return_val_if_fail (location != NULL, FALSE);
@@ -97,6 +100,82 @@ parse_rclone_remote (KsRcloneRemote  *self,
   return TRUE;
 }
 
+/* The services one signs in to (OAuth): "dropbox:Photos/iPhone?password=keyring", the
+ * token in the keyring. */
+static const struct
+{
+  const char *backend;
+  const char *name;
+} oauth_services[] = {
+  { "dropbox",  "Dropbox" },
+  { "onedrive", "OneDrive" },
+  { "drive",    "Google Drive" },
+  { "pcloud",   "pCloud" },
+  { "box",      "Box" },
+};
+
+static gboolean
+parse_oauth (KsRcloneRemote  *self,
+             const char      *location,
+             guint            service,
+             GError         **error)
+{
+  const char *rest = location + strlen (oauth_services[service].backend) + 1;
+  const char *query = strchr (rest, '?');
+  g_autofree char *raw = g_strndup (rest, query ? (gsize)(query - rest) : strlen (rest));
+  g_autofree char *path = g_uri_unescape_string (raw, NULL);
+  g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func (g_free);
+  const char *backend = oauth_services[service].backend;
+
+  if (path == NULL || strstr (path, "..") != NULL)
+    return invalid (error, location, _("the path may not contain “..”"));
+  g_strstrip (path);
+  while (g_str_has_suffix (path, "/"))
+    path[strlen (path) - 1] = '\0';
+
+  if (query != NULL)
+    {
+      g_autoptr(GHashTable) params = g_uri_parse_params (query + 1, -1, "&", G_URI_PARAMS_NONE, error);
+      const char *value;
+
+      if (params == NULL)
+        return FALSE;
+      self->keyring = g_strcmp0 (g_hash_table_lookup (params, "password"), "keyring") == 0;
+      /* keepsake-cli: the token in a file (what `rclone authorize` printed). */
+      self->password_file = g_strdup (g_hash_table_lookup (params, "password-file"));
+      /* OneDrive: which drive, as Microsoft's Graph API names it (not secret). */
+      if ((value = g_hash_table_lookup (params, "drive-id")) != NULL)
+        add_env (env, "DRIVE_ID", value);
+      if ((value = g_hash_table_lookup (params, "drive-type")) != NULL)
+        add_env (env, "DRIVE_TYPE", value);
+    }
+
+  self->scheme = g_strdup (backend);
+  self->backend = g_strdup (backend);
+  self->host = g_strdup (oauth_services[service].name);
+  self->path = g_strdup (path[0] == '/' ? path + 1 : path);
+  self->is_cloud = TRUE;
+  self->fs = g_strconcat (KS_RCLONE_REMOTE_NAME ":", self->path, NULL);
+  add_env (env, "TYPE", backend);
+  g_ptr_array_add (env, NULL);
+  self->env = (GStrv)g_ptr_array_steal (env, NULL);
+  return TRUE;
+}
+
+/**
+ * ks_rclone_remote_is_oauth:
+ *
+ * Returns: whether @backend is a service one signs in to with a browser
+ */
+gboolean
+ks_rclone_remote_is_oauth (const char *backend)
+{
+  for (guint i = 0; backend != NULL && i < G_N_ELEMENTS (oauth_services); i++)
+    if (g_str_equal (backend, oauth_services[i].backend))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 parse_uri (KsRcloneRemote  *self,
            const char      *location,
@@ -110,6 +189,7 @@ parse_uri (KsRcloneRemote  *self,
   const char *scheme;
   const char *user;
   const char *endpoint = NULL;
+  const char *region = NULL;
   const char *vendor = NULL;
 
   uri = g_uri_parse (location, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_QUERY, error);
@@ -133,6 +213,7 @@ parse_uri (KsRcloneRemote  *self,
       self->password_file = g_strdup (g_hash_table_lookup (params, "password-file"));
       self->identity_file = g_strdup (g_hash_table_lookup (params, "identity-file"));
       endpoint = g_hash_table_lookup (params, "endpoint");
+      region = g_hash_table_lookup (params, "region");
       vendor = g_hash_table_lookup (params, "vendor");
       self->keyring = g_strcmp0 (g_hash_table_lookup (params, "password"), "keyring") == 0;
     }
@@ -144,7 +225,10 @@ parse_uri (KsRcloneRemote  *self,
   if (self->host == NULL || *self->host == '\0')
     return invalid (error, location, _("it names no server"));
   if (g_uri_get_port (uri) > 0)
-    port = g_strdup_printf ("%d", g_uri_get_port (uri));
+    {
+      self->port = g_uri_get_port (uri);
+      port = g_strdup_printf ("%d", g_uri_get_port (uri));
+    }
 
   /* Without the leading and trailing slashes. */
   path = g_strdup (g_uri_get_path (uri));
@@ -166,6 +250,12 @@ parse_uri (KsRcloneRemote  *self,
         add_env (env, "USER", user);
       if (self->identity_file != NULL)
         add_env (env, "KEY_FILE", self->identity_file);
+      /* Only servers whose key the user trusted (see KsSshHostKey). */
+      {
+        g_autofree char *known_hosts = ks_ssh_known_hosts_path ();
+
+        add_env (env, "KNOWN_HOSTS_FILE", known_hosts);
+      }
       /* The path is absolute on the server, as in other sftp:// addresses. */
       self->fs = g_strconcat (KS_RCLONE_REMOTE_NAME ":/", self->path, NULL);
     }
@@ -206,6 +296,8 @@ parse_uri (KsRcloneRemote  *self,
       add_env (env, "ENV_AUTH", "false");
       if (endpoint != NULL)
         add_env (env, "ENDPOINT", endpoint);
+      if (region != NULL)
+        add_env (env, "REGION", region);
       self->fs = g_strconcat (KS_RCLONE_REMOTE_NAME ":", self->host,
                               *self->path ? "/" : "", self->path, NULL);
     }
@@ -232,6 +324,11 @@ ks_rclone_remote_parse (const char  *location,
   g_return_val_if_fail (location != NULL, NULL);
 
   self->location = g_strdup (location);
+  for (guint i = 0; i < G_N_ELEMENTS (oauth_services); i++)
+    if (g_str_has_prefix (location, oauth_services[i].backend)
+        && location[strlen (oauth_services[i].backend)] == ':')
+      return parse_oauth (self, location, i, error) ? g_steal_pointer (&self) : NULL;
+
   if (g_str_has_prefix (location, "rclone:"))
     ok = parse_rclone_remote (self, location, error);
   else if (ks_rclone_remote_is_location (location))
@@ -285,6 +382,10 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
 
   g_strv_builder_addv (builder, (const char **)self->env);
 
+  /* rclone refuses a known_hosts file that is not there; an empty one trusts nobody. */
+  if (g_strcmp0 (self->backend, "sftp") == 0 && !ks_ssh_known_hosts_ensure (error))
+    return NULL;
+
   if (self->password_file != NULL)
     {
       secret = read_secret_file (self->password_file, error);
@@ -314,6 +415,25 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
       key = g_strconcat (ENV_PREFIX "SECRET_ACCESS_KEY=", g_strstrip (keys[1]), NULL);
       g_strv_builder_add (builder, id);
       g_strv_builder_add (builder, key);
+    }
+  else if (secret != NULL && ks_rclone_remote_is_oauth (self->backend))
+    {
+      g_autofree char *token = NULL;
+      g_autofree char *parsed = NULL;
+
+      /* A file may hold all that `rclone authorize` printed, markers and all. */
+      if (strstr (secret, "--->") != NULL)
+        {
+          parsed = ks_rclone_authorize_parse_token (secret, error);
+          if (parsed == NULL)
+            return NULL;
+        }
+      token = g_strconcat (ENV_PREFIX "TOKEN=", parsed ? parsed : secret, NULL);
+      if (parsed != NULL)
+        memset (parsed, 0, strlen (parsed));
+
+      g_strv_builder_add (builder, token);
+      memset (token, 0, strlen (token));
     }
   else if (secret != NULL && self->backend != NULL)
     {

@@ -25,6 +25,7 @@ typedef struct
   char     *backend;       /* rclone's type: "sftp", "smb", "webdav", "s3"; NULL for "rclone" */
   char     *fs;            /* the root for rc calls: "keepsake:/srv/photos", "b2:bucket/x" */
   char     *host;          /* for people; NULL for rclone remotes */
+  guint     port;          /* 0: the kind's default */
   char     *path;          /* the path part, for people */
   char     *password_file; /* nullable */
   char     *identity_file; /* nullable */
@@ -36,6 +37,7 @@ typedef struct
 } KsRcloneRemote;
 
 gboolean        ks_rclone_remote_is_location (const char      *location);
+gboolean        ks_rclone_remote_is_oauth    (const char      *backend);
 KsRcloneRemote *ks_rclone_remote_parse       (const char      *location,
                                               GError         **error);
 GStrv           ks_rclone_remote_dup_env     (KsRcloneRemote  *self,

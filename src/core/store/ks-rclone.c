@@ -82,6 +82,11 @@ classify (guint       status,
   };
   g_autofree char *lower = g_ascii_strdown (message, -1);
 
+  /* Before the rest: these come wrapped in "couldn't connect SSH: handshake failed". */
+  if (strstr (lower, "knownhosts: key mismatch") != NULL)
+    return KS_RCLONE_ERROR_HOST_KEY_CHANGED;
+  if (strstr (lower, "knownhosts: key is unknown") != NULL)
+    return KS_RCLONE_ERROR_HOST_KEY_UNKNOWN;
   if (contains_any (lower, auth))
     return KS_RCLONE_ERROR_AUTH;
   if (contains_any (lower, space))
@@ -114,6 +119,16 @@ set_error_from_rclone (GError     **error,
     case KS_RCLONE_ERROR_UNREACHABLE:
       g_set_error (error, KS_RCLONE_ERROR, code,
                    _("The server cannot be reached (%s)"), message);
+      break;
+    case KS_RCLONE_ERROR_HOST_KEY_CHANGED:
+      g_set_error_literal (error, KS_RCLONE_ERROR, code,
+                           _("The SSH server’s key is not the one you trusted, so Keepsake refuses to connect: "
+                             "someone may be intercepting the connection. If the server was reinstalled, "
+                             "remove the destination and add it again to check its new key"));
+      break;
+    case KS_RCLONE_ERROR_HOST_KEY_UNKNOWN:
+      g_set_error_literal (error, KS_RCLONE_ERROR, code,
+                           _("The SSH server’s key has not been trusted yet: add the destination to check its fingerprint"));
       break;
     case KS_RCLONE_ERROR_NOT_FOUND:
     case KS_RCLONE_ERROR_FAILED:
@@ -498,6 +513,9 @@ ks_rclone_start (KsRclone      *self,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                                         | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* rclone 1.60's S3 client cannot use a CA bundle given this way ("unsupported transport"):
+   * one set for other programs would make every S3 destination fail. */
+  g_subprocess_launcher_unsetenv (launcher, "AWS_CA_BUNDLE");
   /* The credentials and the remotes go through the environment, never argv. */
   g_subprocess_launcher_setenv (launcher, "RCLONE_RC_USER", rc_user, TRUE);
   g_subprocess_launcher_setenv (launcher, "RCLONE_RC_PASS", rc_pass, TRUE);

@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  * @KS_RCLONE_ERROR_UNREACHABLE: the server could not be reached or went away
  * @KS_RCLONE_ERROR_NO_SPACE: the server has no room left
  * @KS_RCLONE_ERROR_NOT_FOUND: the file or folder is not there
+ * @KS_RCLONE_ERROR_HOST_KEY_UNKNOWN: the SSH server's key is not trusted yet
+ * @KS_RCLONE_ERROR_HOST_KEY_CHANGED: the SSH server's key is not the one trusted
  */
 typedef enum
 {
@@ -36,6 +38,8 @@ typedef enum
   KS_RCLONE_ERROR_UNREACHABLE,
   KS_RCLONE_ERROR_NO_SPACE,
   KS_RCLONE_ERROR_NOT_FOUND,
+  KS_RCLONE_ERROR_HOST_KEY_UNKNOWN,
+  KS_RCLONE_ERROR_HOST_KEY_CHANGED,
 } KsRcloneError;
 
 GQuark ks_rclone_error_quark (void);
