@@ -47,17 +47,27 @@ def main():
     parser.add_argument('--count', type=int, default=50000)
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--ios', type=int, default=17)
+    parser.add_argument('--media', help='keep the generated library in this folder and reuse it '
+                        'next time (made once; it takes a while at 50,000 assets)')
+    parser.add_argument('--generate-only', action='store_true',
+                        help='with --media: make the library, time nothing')
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix='library-bench-')
-    media = os.path.join(tmp, 'media')
+    media = args.media or os.path.join(tmp, 'media')
+    stamp = os.path.join(media, '.library-bench-%d-ios%d' % (args.count, args.ios))
     failed = False
     try:
-        start = time.monotonic()
-        subprocess.run([os.environ['KS_SAMPLE_LIBRARY'], '--out', media, '--count', str(args.count),
-                        '--fast', '--ios', str(args.ios), '--seed', '11'], check=True, stdout=sys.stderr)
-        print('library of %d assets (iOS %d schema) made in %.1f s'
-              % (args.count, args.ios, time.monotonic() - start), file=sys.stderr)
+        if not os.path.exists(stamp):
+            shutil.rmtree(media, ignore_errors=True)
+            start = time.monotonic()
+            subprocess.run([os.environ['KS_SAMPLE_LIBRARY'], '--out', media, '--count', str(args.count),
+                            '--fast', '--ios', str(args.ios), '--seed', '11'], check=True, stdout=sys.stderr)
+            print('library of %d assets (iOS %d schema) made in %.1f s'
+                  % (args.count, args.ios, time.monotonic() - start), file=sys.stderr)
+            open(stamp, 'w').close()
+        if args.generate_only:
+            return 0
         with Emulator(['--device', media, '--name', 'Bench iPhone']) as emu:
             cache = os.path.join(tmp, 'cache')
             env = emu.env({'XDG_DATA_HOME': os.path.join(tmp, 'data'), 'XDG_CACHE_HOME': cache})
@@ -86,6 +96,9 @@ def main():
                       'ratio %.2f (goal <= 1.3)' % (args.count, mode, albums, figures[mode], baseline, ratio))
                 failed |= ratio > 1.3
     finally:
+        # A kept library gets its Photos library back for the next run.
+        if args.media and os.path.isdir(os.path.join(tmp, 'PhotoData')):
+            shutil.move(os.path.join(tmp, 'PhotoData'), os.path.join(media, 'PhotoData'))
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failed else 0
 
