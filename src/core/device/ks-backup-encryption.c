@@ -388,8 +388,6 @@ out:
   /* The watching thread has stopped (np_client_free joins it): nothing touches it now. */
   g_free (mb2.notified);
   g_free (mb2.udid);
-  /* After np_client_free(): its thread no longer calls back. */
-  g_free (mb2.notified);
   return ok;
 }
 
