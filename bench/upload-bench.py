@@ -78,7 +78,7 @@ def main():
                 dest = fresh_dir(server, 'keepsake-%d' % run)
                 location = 'sftp://%s@127.0.0.1:%d%s' % (server.user, server.port, dest)
                 timed([args.cli, 'destinations', 'add', location, '--password-file',
-                       server.password_file], env)
+                       server.password_file] + server.trust_args(), env)
                 ours.append(timed([args.cli, 'backup', '--source', os.path.dirname(src)], env))
 
                 dest = fresh_dir(server, 'rclone-%d' % run)

@@ -184,7 +184,8 @@ def test_folder_drive_sftp_icloud(tmp):
             assert doc['destination']['kind'] == 'drive', doc
             ids['drive'] = doc['destination']['id']
             rc, doc, _ = cli_json(['destinations', 'add', server.location(),
-                                   '--password-file', server.password_file], env, expect=0, timeout=90)
+                                   '--password-file', server.password_file] + server.trust_args(),
+                                  env, expect=0, timeout=90)
             assert doc['destination']['kind'] == 'network', doc
             ids['sftp'] = doc['destination']['id']
             rc, doc, _ = cli_json(['backup'], env, expect=0, timeout=240)
