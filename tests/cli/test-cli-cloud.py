@@ -21,6 +21,17 @@ def error_text(doc):
 
 
 def closed_port():
+    """A port nobody listens on, and one whose number holds "401" and "507" (40150..40199,
+    45070..45079): an unreachable server must not read as a refused password or a full disk."""
+    for port in list(range(40150, 40200)) + list(range(45070, 45080)):
+        s = socket.socket()
+        try:
+            s.bind(('127.0.0.1', port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        return port
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
     port = s.getsockname()[1]

@@ -58,19 +58,38 @@ contains_any (const char         *haystack,
   return FALSE;
 }
 
+/* An HTTP status in rclone's words ("… 401 Unauthorized"), as a number of its own: not part of
+ * a longer number, nor a port ("127.0.0.1:59401" holds no 401). */
+static gboolean
+contains_status (const char *haystack,
+                 const char *code)
+{
+  gsize len = strlen (code);
+
+  for (const char *p = strstr (haystack, code); p != NULL; p = strstr (p + 1, code))
+    {
+      char before = p > haystack ? p[-1] : ' ';
+      char after = p[len];
+
+      if (!g_ascii_isdigit (before) && before != ':' && before != '.' && !g_ascii_isdigit (after))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Sorts what rclone said into the few things a person can act on. */
 static KsRcloneError
 classify (guint       status,
           const char *message)
 {
   static const char * const auth[] = {
-    "unable to authenticate", "unauthorized", "authentication failed", "401",
+    "unable to authenticate", "unauthorized", "authentication failed",
     "logon failure", "logon_failure", "access denied", "permission denied (publickey",
     "invalidaccesskeyid", "signaturedoesnotmatch", "403 forbidden", "logon is invalid",
     "bad username", NULL
   };
   static const char * const space[] = {
-    "no space left", "insufficient storage", "507", "disk full", "disk_full",
+    "no space left", "insufficient storage", "disk full", "disk_full",
     "quota exceeded", "quota_exceeded", "not enough space", NULL
   };
   static const char * const unreachable[] = {
@@ -87,9 +106,9 @@ classify (guint       status,
     return KS_RCLONE_ERROR_HOST_KEY_CHANGED;
   if (strstr (lower, "knownhosts: key is unknown") != NULL)
     return KS_RCLONE_ERROR_HOST_KEY_UNKNOWN;
-  if (contains_any (lower, auth))
+  if (contains_any (lower, auth) || contains_status (lower, "401"))
     return KS_RCLONE_ERROR_AUTH;
-  if (contains_any (lower, space))
+  if (contains_any (lower, space) || contains_status (lower, "507"))
     return KS_RCLONE_ERROR_NO_SPACE;
   if (contains_any (lower, unreachable))
     return KS_RCLONE_ERROR_UNREACHABLE;
