@@ -20,7 +20,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'common'))
 import atspi_driver  # noqa: E402
+from kstap import Tap, build_info  # noqa: E402
 
 atspi_driver.run_in_private_session()
 
@@ -35,38 +37,12 @@ HELD_AT = 8
 
 def sanitized_build():
     try:
-        import json
-        with open(os.path.join(BUILD_ROOT, 'meson-info', 'intro-buildoptions.json')) as f:
-            for opt in json.load(f):
-                if opt.get('name') == 'b_sanitize':
-                    return opt.get('value') not in (None, 'none', '')
-    except (OSError, ValueError):
-        pass
-    return False
+        return build_info(BUILD_ROOT)[1].get('b_sanitize') not in (None, 'none', '')
+    except (OSError, ValueError, KeyError):
+        return False
 
 
 WAIT = 120 * (3 if sanitized_build() else 1)
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, what, details=()):
-        self.n += 1
-        print('%s %d %s' % ('ok' if cond else 'not ok', self.n, what))
-        if not cond:
-            self.failed += 1
-            for line in details:
-                print('# ' + str(line))
-        sys.stdout.flush()
-        return cond
-
-    def diag(self, text):
-        for line in str(text).splitlines():
-            print('# ' + line)
-        sys.stdout.flush()
 
 
 def children_of(pid):
@@ -265,8 +241,7 @@ def main():
         left = [(pid, exe) for pid, exe in started
                 if os.path.exists('/proc/%d' % pid) and os.path.realpath('/proc/%d/exe' % pid) == exe]
         tap.ok(not left, 'nothing keepsake-demo started is left running', left)
-    print('1..%d' % tap.n)
-    return 1 if tap.failed else 0
+    return tap.plan()
 
 
 if __name__ == '__main__':
