@@ -172,6 +172,15 @@ class AtspiTree:
         except Exception:
             return ''
 
+    @staticmethod
+    def role(acc):
+        """The role, or None for an object that left the tree while it was being read (the
+        grid replaces cells as thumbnails arrive)."""
+        try:
+            return acc.getRole()
+        except Exception:
+            return None
+
     def states(self, acc):
         try:
             return acc.getState()

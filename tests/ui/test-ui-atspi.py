@@ -265,7 +265,7 @@ def shown_text(tree, button):
     """What a button shows: the text of the labels inside it ('' for an icon)."""
     import pyatspi as P
     return ' '.join(n for n in (tree.safe_name(a) for a in tree.walk(button, visible_only=False)
-                                if a is not button and a.getRole() == P.ROLE_LABEL) if n)
+                                if a is not button and tree.role(a) == P.ROLE_LABEL) if n)
 
 
 def check_folded(tap, env):
@@ -443,7 +443,7 @@ def drive(tap, tree, emu, app, destination, library):
     # Clear"), and an explicit name with the name of the content ("Back Up Everything Back
     # Up Everything").
     all_buttons = [a for a in tree.walk(frame, visible_only=False)
-                   if a.getRole() in (P.ROLE_PUSH_BUTTON, P.ROLE_TOGGLE_BUTTON)]
+                   if tree.role(a) in (P.ROLE_PUSH_BUTTON, P.ROLE_TOGGLE_BUTTON)]
     all_names = [tree.safe_name(b) for b in all_buttons]
 
     def read_twice(n):
@@ -489,7 +489,7 @@ def drive(tap, tree, emu, app, destination, library):
     tap.ok(bar is not None and tree.visible_area(bar) is None,
            'no progress panel is on screen before the backup')
     # A screen reader user moves to the panel as a whole: a group that says what it is.
-    groups = [a for a in tree.ancestors(bar) if a.getRole() in (P.ROLE_PANEL, P.ROLE_GROUPING)] \
+    groups = [a for a in tree.ancestors(bar) if tree.role(a) in (P.ROLE_PANEL, P.ROLE_GROUPING)] \
         if bar is not None else []
     tap.ok(any(tree.safe_name(g) == 'Backup Progress' for g in groups),
            'the progress panel is a group named "Backup Progress"',
