@@ -16,7 +16,65 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ks-drive-destination.h"
 #include "ks-drive-eject.h"
+
+/**
+ * ks_run_drive_free:
+ */
+void
+ks_run_drive_free (KsRunDrive *drive)
+{
+  if (drive == NULL)
+    return;
+  g_free (drive->path);
+  g_free (drive->name);
+  g_free (drive->uuid);
+  g_free (drive);
+}
+
+/**
+ * ks_run_drive_list:
+ * @run: a finished run
+ *
+ * The drives @run stored to: those it found (a drive that was not plugged in has no folder).
+ * A run has closed its destinations by the time it says it finished, so they can be ejected.
+ *
+ * Returns: (transfer full) (element-type KsRunDrive): the drives, maybe none
+ */
+GPtrArray *
+ks_run_drive_list (KsBackupRun *run)
+{
+  GPtrArray *destinations;
+  GPtrArray *drives;
+
+  g_return_val_if_fail (KS_IS_BACKUP_RUN (run), NULL);
+
+  destinations = ks_backup_run_get_destinations (run);
+  drives = g_ptr_array_new_with_free_func ((GDestroyNotify)ks_run_drive_free);
+  for (guint i = 0; destinations != NULL && i < destinations->len; i++)
+    {
+      KsDestination *destination = g_ptr_array_index (destinations, i);
+      g_autofree char *uri = NULL;
+      g_autofree char *path = NULL;
+      KsRunDrive *drive;
+
+      if (!KS_IS_DRIVE_DESTINATION (destination))
+        continue;
+      uri = ks_destination_dup_uri (destination);
+      path = uri != NULL ? g_filename_from_uri (uri, NULL, NULL) : NULL;
+      if (path == NULL)
+        continue;
+
+      drive = g_new0 (KsRunDrive, 1);
+      drive->path = g_steal_pointer (&path);
+      drive->name = ks_destination_dup_display_name (destination);
+      drive->uuid = ks_destination_dup_volume_uuid (destination);
+      g_ptr_array_add (drives, drive);
+    }
+
+  return drives;
+}
 
 typedef struct
 {

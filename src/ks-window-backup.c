@@ -18,7 +18,6 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "ks-drive-destination.h"
 #include "ks-drive-eject.h"
 #include "ks-folder-destination.h"
 #include "ks-window-private.h"
@@ -126,57 +125,6 @@ dup_run_destinations (KsBackupRun *run)
   return g_strv_builder_end (builder);
 }
 
-/* A drive a run stored to, as it was found then: where, and what the user calls it. */
-typedef struct
-{
-  char *path;
-  char *name;
-  char *uuid;
-} UsedDrive;
-
-static void
-used_drive_free (gpointer data)
-{
-  UsedDrive *drive = data;
-
-  g_free (drive->path);
-  g_free (drive->name);
-  g_free (drive->uuid);
-  g_free (drive);
-}
-
-/* The drives @run stored to: those it found (a drive not plugged in has no folder). The run
- * has closed its destinations by the time it says it finished, so they can be ejected. */
-static GPtrArray *
-dup_run_drives (KsBackupRun *run)
-{
-  GPtrArray *destinations = ks_backup_run_get_destinations (run);
-  GPtrArray *drives = g_ptr_array_new_with_free_func (used_drive_free);
-
-  for (guint i = 0; destinations != NULL && i < destinations->len; i++)
-    {
-      KsDestination *destination = g_ptr_array_index (destinations, i);
-      g_autofree char *uri = NULL;
-      g_autofree char *path = NULL;
-      UsedDrive *drive;
-
-      if (!KS_IS_DRIVE_DESTINATION (destination))
-        continue;
-      uri = ks_destination_dup_uri (destination);
-      path = uri != NULL ? g_filename_from_uri (uri, NULL, NULL) : NULL;
-      if (path == NULL)
-        continue;
-
-      drive = g_new0 (UsedDrive, 1);
-      drive->path = g_steal_pointer (&path);
-      drive->name = ks_destination_dup_display_name (destination);
-      drive->uuid = ks_destination_dup_volume_uuid (destination);
-      g_ptr_array_add (drives, drive);
-    }
-
-  return drives;
-}
-
 /* ---- toasts and notifications ---- */
 
 static void
@@ -220,7 +168,7 @@ eject_drives_cb (AdwToast *toast,
 
   for (guint i = 0; drives != NULL && i < drives->len; i++)
     {
-      UsedDrive *drive = g_ptr_array_index (drives, i);
+      KsRunDrive *drive = g_ptr_array_index (drives, i);
       KsWindow **window = g_new0 (KsWindow *, 1);
 
       g_set_weak_pointer (window, self);
@@ -239,7 +187,7 @@ dismiss_summary (KsWindow *self)
   self->toast = NULL;
 }
 
-/* @drives: (nullable) (element-type UsedDrive): drives the run stored to; the toast offers
+/* @drives: (nullable) (element-type KsRunDrive): drives the run stored to; the toast offers
  * to eject them rather than to show the files, as what one does next after a backup to a
  * drive is unplug it. */
 static void
@@ -497,7 +445,7 @@ ks_window_show_finished (KsWindow             *self,
 
   /* A drive by its name: "Passport", not where it happens to be mounted today. */
   if (destinations != NULL && g_strv_length ((char **)destinations) == 1 && drives->len == 1)
-    where = g_strdup (((UsedDrive *)g_ptr_array_index (drives, 0))->name);
+    where = g_strdup (((KsRunDrive *)g_ptr_array_index (drives, 0))->name);
   else
     where = describe_destinations (destinations);
 
@@ -551,7 +499,7 @@ run_finished_cb (KsWindow    *self,
   const KsImportResult *result = ks_backup_run_get_result (run);
   const GError *error = ks_backup_run_get_error (run);
   g_auto(GStrv) destinations = dup_run_destinations (run);
-  g_autoptr(GPtrArray) drives = dup_run_drives (run);
+  g_autoptr(GPtrArray) drives = ks_run_drive_list (run);
   g_autofree char *what = NULL;
   KsImportResult nothing = { 0 };
   guint n_copied;
