@@ -78,7 +78,6 @@ ks_run_drive_list (KsBackupRun *run)
 
 typedef struct
 {
-  char            *path;
   char            *name;
   char            *uuid;
   KsBackupService *service;
@@ -92,7 +91,6 @@ eject_free (gpointer data)
 
   g_clear_weak_pointer (&eject->parent);
   g_clear_object (&eject->service);
-  g_free (eject->path);
   g_free (eject->name);
   g_free (eject->uuid);
   g_free (eject);
@@ -142,7 +140,8 @@ backup_writes_under (KsBackupService *service,
   return FALSE;
 }
 
-/* The sentence a toast says when ejecting @name failed with @error. */
+/* Returns @error (taken) to the task as the sentence a toast says: a busy drive in our words,
+ * anything else with GIO's (or umount's) words after the drive's name. */
 static void
 return_error (GTask  *task,
               GError *error)
@@ -172,7 +171,7 @@ return_error (GTask  *task,
 
   why = g_strstrip (g_strdup (error->message));
   g_task_return_new_error (task, error->domain, error->code,
-                           /* Translators: the first %s is a drive's name, the second why ("target is busy") */
+                           /* Translators: the first %s is a drive's name, the second why ("Permission denied") */
                            _("Could not eject “%s”: %s"), eject->name, why);
   g_error_free (error);
 }
@@ -270,7 +269,6 @@ ks_drive_eject_async (const char          *path,
   g_return_if_fail (parent == NULL || GTK_IS_WINDOW (parent));
 
   eject = g_new0 (Eject, 1);
-  eject->path = g_strdup (path);
   eject->name = g_strdup (name);
   eject->uuid = g_strdup (uuid);
   eject->service = service != NULL ? g_object_ref (service) : NULL;
