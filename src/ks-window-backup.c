@@ -440,12 +440,17 @@ ks_window_show_finished (KsWindow             *self,
                          const char           *what,
                          gboolean              with_full_backup)
 {
+  guint n_destinations = destinations != NULL ? g_strv_length ((char **)destinations) : 0;
   g_autofree char *where = NULL;
   g_autofree char *title = NULL;
 
   /* A drive by its name: "Passport", not where it happens to be mounted today. */
-  if (destinations != NULL && g_strv_length ((char **)destinations) == 1 && drives->len == 1)
+  if (n_destinations == 1 && drives->len == 1)
     where = g_strdup (((KsRunDrive *)g_ptr_array_index (drives, 0))->name);
+  else if (n_destinations > 1 && drives->len == n_destinations)
+    /* Translators: where a backup went, as in "20 photos backed up to 2 drives" */
+    where = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u drive", "%'u drives", n_destinations),
+                             n_destinations);
   else
     where = describe_destinations (destinations);
 

@@ -9,7 +9,8 @@
  * /media as a desktop would), from the emulated iPhone: while the backup runs the drive is
  * not ejected; the summary toast names the drive and offers Eject, which unmounts it (GIO,
  * off the main thread) and says it can be unplugged; a drive some program keeps busy stays
- * mounted and the toast says why. Needs root and a loop device; skipped without. */
+ * mounted and the toast says why; after a backup to two drives, "Eject Drives" ejects both.
+ * Needs root and a loop device; skipped without. */
 
 #include "config.h"
 
@@ -53,6 +54,10 @@ static char *media;
 static char *mnt;
 static char *photos;
 static char *uuid;
+/* A second drive, for a backup to two. */
+static char *image2;
+static char *loop2;
+static char *mnt2;
 
 static void
 control (const char *command)
@@ -124,9 +129,9 @@ label_shown (gpointer data)
 }
 
 static gboolean
-eject_button_shown (gpointer data)
+button_shown (gpointer data)
 {
-  return ks_ui_test_find_by_label (GTK_WIDGET (window), "_Eject") != NULL;
+  return ks_ui_test_find_by_label (GTK_WIDGET (window), data) != NULL;
 }
 
 static void
@@ -140,13 +145,14 @@ result_cb (GObject      *object,
 /* A failed assertion aborts: the drive must not stay mounted and attached behind it. Only
  * system calls here (a signal handler). */
 static void
-abort_cb (int signum)
+let_go (const char *mount_point,
+        const char *loop_device)
 {
-  if (mnt != NULL)
-    umount2 (mnt, MNT_DETACH);
-  if (loop != NULL)
+  if (mount_point != NULL)
+    umount2 (mount_point, MNT_DETACH);
+  if (loop_device != NULL)
     {
-      int fd = open (loop, O_RDONLY | O_CLOEXEC);
+      int fd = open (loop_device, O_RDONLY | O_CLOEXEC);
 
       if (fd >= 0)
         {
@@ -154,6 +160,13 @@ abort_cb (int signum)
           close (fd);
         }
     }
+}
+
+static void
+abort_cb (int signum)
+{
+  let_go (mnt, loop);
+  let_go (mnt2, loop2);
   signal (signum, SIG_DFL);
   raise (signum);
 }
@@ -173,16 +186,17 @@ back_up (void)
   g_assert_true (ks_ui_test_wait_for (run_done, NULL, WAIT_MS));
 }
 
-/* Clicks the toast's Eject, as a user would. */
+/* Clicks the toast's @label ("_Eject"), as a user would. */
 static void
-click_eject (const char *screenshot)
+click_eject (const char *label,
+             const char *screenshot)
 {
   GtkWidget *button;
 
-  g_assert_true (ks_ui_test_wait_for (eject_button_shown, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_for (button_shown, (gpointer) label, WAIT_MS));
   if (screenshot != NULL)
     ks_ui_test_screenshot (GTK_WIDGET (window), screenshot);
-  button = ks_ui_test_find_by_label (GTK_WIDGET (window), "_Eject");
+  button = ks_ui_test_find_by_label (GTK_WIDGET (window), label);
   g_assert_true (GTK_IS_BUTTON (button));
   g_signal_emit_by_name (button, "clicked");
 }
@@ -306,7 +320,7 @@ test_eject_from_toast (void)
   g_assert_nonnull (_ks_window_get_toast (window));
   g_assert_cmpstr (adw_toast_get_button_label (_ks_window_get_toast (window)), ==, "_Eject");
 
-  click_eject ("toast-eject");
+  click_eject ("_Eject", "toast-eject");
   g_assert_true (ks_ui_test_wait_for (unmounted, mnt, WAIT_MS));
   g_assert_true (ks_ui_test_wait_for (label_shown, (gpointer) "“Passport” can be unplugged", WAIT_MS));
   ks_ui_test_screenshot (GTK_WIDGET (window), "toast-ejected");
@@ -339,7 +353,7 @@ test_eject_busy (void)
   g_assert_cmpuint (files->len, >, 0);
   held = open (g_ptr_array_index (files, 0), O_RDONLY | O_CLOEXEC);
   g_assert_cmpint (held, >=, 0);
-  click_eject (NULL);
+  click_eject ("_Eject", NULL);
   g_assert_true (ks_ui_test_wait_for (label_shown,
                                       (gpointer) "“Passport” is in use; close the files open on it, then try again",
                                       WAIT_MS));
@@ -348,6 +362,79 @@ test_eject_busy (void)
   held_path = g_strdup_printf ("/proc/self/fd/%d", held);
   g_assert_true (g_file_test (held_path, G_FILE_TEST_IS_REGULAR));
   close (held);
+}
+
+/* Toasts queue: each drive's comes in turn, in whichever order the drives were done. */
+typedef struct
+{
+  gboolean passport;
+  gboolean stick;
+} Unplugged;
+
+static gboolean
+both_unplugged_said (gpointer data)
+{
+  Unplugged *seen = data;
+
+  seen->passport |= label_shown ((gpointer) "“Passport” can be unplugged");
+  seen->stick |= label_shown ((gpointer) "“Stick” can be unplugged");
+  return seen->passport && seen->stick;
+}
+
+static gboolean
+both_unmounted (gpointer data)
+{
+  return !is_mounted (mnt) && !is_mounted (mnt2);
+}
+
+/* A backup to two drives: the summary says so, and its button ejects both. */
+static void
+test_eject_two_drives (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsPlanDestination) drive = NULL;
+  g_autofree char *why2 = NULL;
+  g_autofree char *stick = NULL;
+  GAsyncResult *result = NULL;
+  KsBackupPlan *plan = ks_application_get_backup_plan (app);
+  Unplugged seen = { FALSE, FALSE };
+  const char *toast;
+
+  if (loop == NULL)
+    {
+      g_test_skip (why);
+      return;
+    }
+
+  image2 = g_build_filename (tmp, "stick.img", NULL);
+  if (!ks_test_make_drive (image2, "ext4", "Stick", 32 * 1024 * 1024, &loop2, &why2))
+    {
+      g_test_skip (why2);
+      return;
+    }
+  mnt2 = g_build_filename (media, "Stick", NULL);
+  g_assert_cmpint (g_mkdir (mnt2, 0755), ==, 0);
+  g_assert_cmpint (mount (loop2, mnt2, "ext4", 0, NULL), ==, 0);
+  stick = g_build_filename (mnt2, "Photos", NULL);
+  g_assert_cmpint (g_mkdir (stick, 0755), ==, 0);
+
+  ks_backup_plan_add_path_async (plan, stick, "Stick", NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  drive = ks_backup_plan_add_path_finish (plan, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpint (ks_plan_destination_get_kind (drive), ==, KS_DESTINATION_KIND_DRIVE);
+
+  back_up ();
+  toast = _ks_window_get_last_toast (window);
+  g_test_message ("toast: %s", toast);
+  g_assert_true (g_str_has_suffix (toast, " backed up to 2 drives"));
+  g_assert_cmpstr (adw_toast_get_button_label (_ks_window_get_toast (window)), ==, "_Eject Drives");
+
+  click_eject ("_Eject Drives", "toast-eject-drives");
+  g_assert_true (ks_ui_test_wait_for (both_unmounted, NULL, WAIT_MS));
+  g_assert_true (ks_ui_test_wait_for (both_unplugged_said, &seen, WAIT_MS));
 }
 
 static void
@@ -361,6 +448,14 @@ test_teardown (void)
 static void
 remove_drive (void)
 {
+  if (loop2 != NULL)
+    {
+      if (is_mounted (mnt2))
+        umount2 (mnt2, MNT_DETACH);
+      ks_test_detach_drive (loop2);
+    }
+  if (mnt2 != NULL)
+    g_rmdir (mnt2);
   if (loop != NULL)
     {
       if (is_mounted (mnt))
@@ -369,6 +464,8 @@ remove_drive (void)
       g_rmdir (mnt);
       g_rmdir (media);
     }
+  if (image2 != NULL)
+    g_remove (image2);
   if (image != NULL)
     g_remove (image);
   if (tmp != NULL)
@@ -381,6 +478,9 @@ remove_drive (void)
   g_free (mnt);
   g_free (photos);
   g_free (uuid);
+  g_free (image2);
+  g_free (loop2);
+  g_free (mnt2);
 }
 
 int
@@ -412,6 +512,7 @@ main (int   argc,
   g_test_add_func ("/Keepsake/Window/drive-eject/refused-while-backing-up", test_refused_while_backing_up);
   g_test_add_func ("/Keepsake/Window/drive-eject/from-toast", test_eject_from_toast);
   g_test_add_func ("/Keepsake/Window/drive-eject/busy", test_eject_busy);
+  g_test_add_func ("/Keepsake/Window/drive-eject/two-drives", test_eject_two_drives);
   g_test_add_func ("/Keepsake/Window/drive-eject/teardown", test_teardown);
 
   ret = g_test_run ();
