@@ -177,6 +177,27 @@ mount_drive (void)
   g_assert_cmpint (mount (loop, mnt, "ext4", 0, NULL), ==, 0);
 }
 
+/* Picked in Preferences, a folder on a drive becomes a drive destination. */
+static KsPlanDestination *
+add_drive (KsBackupPlan *plan,
+           const char   *folder,
+           const char   *name)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  KsPlanDestination *drive;
+
+  ks_backup_plan_add_path_async (plan, folder, name, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  drive = ks_backup_plan_add_path_finish (plan, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpint (ks_plan_destination_get_kind (drive), ==, KS_DESTINATION_KIND_DRIVE);
+
+  return drive;
+}
+
 /* Back Up Everything to the plan's only destination, the drive, and wait for its summary. */
 static void
 back_up (void)
@@ -206,7 +227,6 @@ test_setup (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(KsPlanDestination) drive = NULL;
-  GAsyncResult *result = NULL;
   KsBackupPlan *plan;
 
   window = ks_window_new (app);
@@ -247,13 +267,7 @@ test_setup (void)
       g_assert_true (ks_backup_plan_remove (plan, ks_plan_destination_get_id (old), &error));
       g_assert_no_error (error);
     }
-  ks_backup_plan_add_path_async (plan, photos, "Passport", NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  drive = ks_backup_plan_add_path_finish (plan, result, &error);
-  g_clear_object (&result);
-  g_assert_no_error (error);
-  g_assert_cmpint (ks_plan_destination_get_kind (drive), ==, KS_DESTINATION_KIND_DRIVE);
+  drive = add_drive (plan, photos, "Passport");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (plan)), ==, 1);
   g_assert_true (ks_drive_location_parse (ks_plan_destination_get_location (drive), &uuid, NULL));
 }
@@ -391,11 +405,9 @@ both_unmounted (gpointer data)
 static void
 test_eject_two_drives (void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(KsPlanDestination) drive = NULL;
   g_autofree char *why2 = NULL;
   g_autofree char *stick = NULL;
-  GAsyncResult *result = NULL;
   KsBackupPlan *plan = ks_application_get_backup_plan (app);
   Unplugged seen = { FALSE, FALSE };
   const char *toast;
@@ -418,13 +430,7 @@ test_eject_two_drives (void)
   stick = g_build_filename (mnt2, "Photos", NULL);
   g_assert_cmpint (g_mkdir (stick, 0755), ==, 0);
 
-  ks_backup_plan_add_path_async (plan, stick, "Stick", NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  drive = ks_backup_plan_add_path_finish (plan, result, &error);
-  g_clear_object (&result);
-  g_assert_no_error (error);
-  g_assert_cmpint (ks_plan_destination_get_kind (drive), ==, KS_DESTINATION_KIND_DRIVE);
+  drive = add_drive (plan, stick, "Stick");
 
   back_up ();
   toast = _ks_window_get_last_toast (window);
