@@ -15,6 +15,7 @@
 #include "ks-application.h"
 #include "ks-backup-service.h"
 #include "ks-device.h"
+#include "ks-drive-eject.h"
 #include "ks-preferences-window.h"
 #include "ks-settings.h"
 #include "ks-background-monitor.h"
@@ -266,6 +267,30 @@ describe_finished_run (KsBackupRun  *run,
   }
 }
 
+/* A backup that stored to drives offers to eject them, as the window's toast does: "Eject",
+ * or one "Eject “Passport”" per drive when there are several. */
+static void
+add_eject_buttons (GNotification *notification,
+                   KsBackupRun   *run)
+{
+  g_autoptr(GPtrArray) drives = ks_run_drive_list (run);
+
+  for (guint i = 0; i < drives->len; i++)
+    {
+      KsRunDrive *drive = g_ptr_array_index (drives, i);
+      g_autofree char *label = NULL;
+
+      if (drives->len == 1)
+        label = g_strdup (_("Eject"));
+      else
+        /* Translators: a button of the notification that a backup finished; %s is a drive's name */
+        label = g_strdup_printf (_("Eject “%s”"), drive->name);
+      g_notification_add_button_with_target (notification, label, "app.eject-drive", "(sss)",
+                                             drive->path, drive->name,
+                                             drive->uuid != NULL ? drive->uuid : "");
+    }
+}
+
 static void
 run_finished_cb (KsApplication *self,
                  KsBackupRun   *run)
@@ -280,6 +305,8 @@ run_finished_cb (KsApplication *self,
       g_autoptr(GNotification) notification = g_notification_new (title);
 
       g_notification_set_body (notification, body);
+      if (ks_backup_run_get_error (run) == NULL)
+        add_eject_buttons (notification, run);
       g_application_send_notification (G_APPLICATION (self), "backup-finished", notification);
     }
 
@@ -457,6 +484,47 @@ ks_application_auto_backup_device_action (GSimpleAction *action,
     ks_background_monitor_set_device (self->background, udid, automatic);
 }
 
+static void
+drive_ejected_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(KsApplication) self = user_data;
+  g_autofree char *message = NULL;
+
+  ks_drive_eject_finish (result, &message);
+  if (message != NULL)
+    {
+      g_autoptr(GNotification) notification = g_notification_new (message);
+
+      g_application_send_notification (G_APPLICATION (self), "drive-ejected", notification);
+    }
+  g_application_release (G_APPLICATION (self));
+}
+
+/* The Eject button of a notification that a backup finished: (folder on the drive, drive's
+ * name, its file system UUID or ""). What came of it is a notification too. */
+static void
+ks_application_eject_drive_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  KsApplication *self = user_data;
+  const char *path, *name, *uuid;
+
+  g_assert (KS_IS_APPLICATION (self));
+
+  g_variant_get (parameter, "(&s&s&s)", &path, &name, &uuid);
+  if (!g_path_is_absolute (path))
+    return;
+
+  /* Started by the notification alone, the application stays until the drive is ejected. */
+  g_application_hold (G_APPLICATION (self));
+  ks_drive_eject_async (path, name, *uuid != '\0' ? uuid : NULL, self->backup_service,
+                        gtk_application_get_active_window (GTK_APPLICATION (self)), NULL,
+                        drive_ejected_cb, g_object_ref (self));
+}
+
 static int
 ks_application_handle_local_options (GApplication *app,
                                      GVariantDict *options)
@@ -482,6 +550,7 @@ ks_application_handle_local_options (GApplication *app,
 
 static const GActionEntry app_actions[] = {
   { "auto-backup-device", ks_application_auto_backup_device_action, "(sb)" },
+  { "eject-drive", ks_application_eject_drive_action, "(sss)" },
   { "quit", ks_application_quit_action },
   { "about", ks_application_about_action },
   { "preferences", ks_application_preferences_action },

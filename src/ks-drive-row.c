@@ -15,6 +15,9 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
+#include "ks-application.h"
+#include "ks-drive-destination.h"
+#include "ks-drive-eject.h"
 #include "ks-drive-row.h"
 
 /**
@@ -79,95 +82,47 @@ free_space_cb (GObject      *object,
   adw_action_row_set_subtitle (row, subtitle);
 }
 
+static char *
+dup_uuid (KsPlanDestination *dest)
+{
+  char *uuid = NULL;
+
+  ks_drive_location_parse (ks_plan_destination_get_location (dest), &uuid, NULL);
+  return uuid;
+}
+
 typedef struct
 {
   AdwPreferencesWindow *window;   /* weak */
   KsDriveMonitor       *drives;
   GtkWidget            *button;
-  char                 *name;
-  GCancellable         *cancellable;
 } Eject;
 
 static void
-eject_free (Eject *eject)
+ejected_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  g_clear_weak_pointer (&eject->window);
-  g_clear_object (&eject->drives);
-  g_clear_object (&eject->button);
-  g_clear_object (&eject->cancellable);
-  g_free (eject->name);
-  g_free (eject);
-}
-
-static void
-eject_done (Eject        *eject,
-            const GError *error)
-{
+  Eject *eject = user_data;
   g_autofree char *message = NULL;
 
-  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      eject_free (eject);
-      return;
-    }
-
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED_HANDLED))
-    /* Translators: the first %s is a drive's name, the second why ("target is busy") */
-    message = g_strdup_printf (_("Could not eject “%s”: %s"), eject->name, error->message);
-  else if (error == NULL)
-    /* Translators: %s is a drive's name */
-    message = g_strdup_printf (_("“%s” can be unplugged"), eject->name);
+  ks_drive_eject_finish (result, &message);
 
   gtk_widget_set_sensitive (eject->button, TRUE);
   if (message != NULL && eject->window != NULL)
-    adw_preferences_window_add_toast (eject->window, adw_toast_new (message));
+    {
+      /* A toast's title is markup; a drive may be called "Photos & Videos". */
+      g_autofree char *markup = g_markup_escape_text (message, -1);
+
+      adw_preferences_window_add_toast (eject->window, adw_toast_new (markup));
+    }
   /* The mount table shows it gone a moment later; look now. */
   ks_drive_monitor_refresh (eject->drives);
-  eject_free (eject);
-}
 
-static void
-unmounted_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GMount *mount = G_MOUNT (object);
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  if (g_mount_can_eject (mount))
-    ok = g_mount_eject_with_operation_finish (mount, result, &error);
-  else
-    ok = g_mount_unmount_with_operation_finish (mount, result, &error);
-
-  eject_done (user_data, ok ? NULL : error);
-}
-
-static void
-found_mount_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Eject *eject = user_data;
-  g_autoptr(GMount) mount = NULL;
-  g_autoptr(GMountOperation) operation = NULL;
-  g_autoptr(GError) error = NULL;
-
-  mount = g_file_find_enclosing_mount_finish (G_FILE (object), result, &error);
-  if (mount == NULL)
-    {
-      eject_done (eject, error);
-      return;
-    }
-
-  /* Asks about programs keeping the drive busy, over the preferences window. */
-  operation = gtk_mount_operation_new (eject->window != NULL ? GTK_WINDOW (eject->window) : NULL);
-  if (g_mount_can_eject (mount))
-    g_mount_eject_with_operation (mount, G_MOUNT_UNMOUNT_NONE, operation, eject->cancellable,
-                                  unmounted_cb, eject);
-  else
-    g_mount_unmount_with_operation (mount, G_MOUNT_UNMOUNT_NONE, operation, eject->cancellable,
-                                    unmounted_cb, eject);
+  g_clear_weak_pointer (&eject->window);
+  g_clear_object (&eject->drives);
+  g_clear_object (&eject->button);
+  g_free (eject);
 }
 
 static void
@@ -175,20 +130,22 @@ eject_clicked_cb (GtkButton *button,
                   gpointer   user_data)
 {
   KsDriveMonitor *drives = user_data;
-  const char *path = g_object_get_data (G_OBJECT (button), "ks-path");
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_PREFERENCES_WINDOW);
+  GtkApplication *app = window != NULL ? gtk_window_get_application (GTK_WINDOW (window)) : NULL;
   Eject *eject = g_new0 (Eject, 1);
 
   g_set_weak_pointer (&eject->window, ADW_PREFERENCES_WINDOW (window));
   eject->drives = g_object_ref (drives);
   eject->button = g_object_ref (GTK_WIDGET (button));
-  eject->name = g_strdup (g_object_get_data (G_OBJECT (button), "ks-name"));
-  eject->cancellable = g_object_ref (g_object_get_data (G_OBJECT (button), "ks-cancellable"));
 
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  g_file_find_enclosing_mount_async (file, G_PRIORITY_DEFAULT, eject->cancellable,
-                                     found_mount_cb, eject);
+  ks_drive_eject_async (g_object_get_data (G_OBJECT (button), "ks-path"),
+                        g_object_get_data (G_OBJECT (button), "ks-name"),
+                        g_object_get_data (G_OBJECT (button), "ks-uuid"),
+                        KS_IS_APPLICATION (app) ? ks_application_get_backup_service (KS_APPLICATION (app)) : NULL,
+                        GTK_WINDOW (window),
+                        g_object_get_data (G_OBJECT (button), "ks-cancellable"),
+                        ejected_cb, eject);
 }
 
 /**
@@ -255,6 +212,7 @@ ks_drive_row_fill (AdwActionRow         *row,
     g_object_set_data_full (G_OBJECT (button), "ks-path", g_strdup (path), g_free);
     g_object_set_data_full (G_OBJECT (button), "ks-name",
                             g_strdup (ks_plan_destination_get_name (dest)), g_free);
+    g_object_set_data_full (G_OBJECT (button), "ks-uuid", dup_uuid (dest), g_free);
     g_object_set_data_full (G_OBJECT (button), "ks-cancellable",
                             g_object_ref (cancellable), g_object_unref);
     g_signal_connect_object (button, "clicked", G_CALLBACK (eject_clicked_cb), drives, 0);

@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "ks-drive-eject.h"
 #include "ks-folder-destination.h"
 #include "ks-window-private.h"
 
@@ -136,6 +137,46 @@ show_files_cb (AdwToast *toast,
     gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
 }
 
+/* What ejecting says comes to the window that asked, if it is still there. */
+static void
+drive_ejected_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  KsWindow **window = user_data;
+  g_autofree char *message = NULL;
+
+  ks_drive_eject_finish (result, &message);
+  if (message != NULL && *window != NULL)
+    {
+      g_autofree char *markup = g_markup_escape_text (message, -1);
+
+      adw_toast_overlay_add_toast ((*window)->toast_overlay, adw_toast_new (markup));
+    }
+
+  g_clear_weak_pointer (window);
+  g_free (window);
+}
+
+/* Each drive of the summary, one after the other as GIO gets to them; each says how it
+ * went in a toast of its own (toasts queue). */
+static void
+eject_drives_cb (AdwToast *toast,
+                 KsWindow *self)
+{
+  GPtrArray *drives = g_object_get_data (G_OBJECT (toast), "ks-drives");
+
+  for (guint i = 0; drives != NULL && i < drives->len; i++)
+    {
+      KsRunDrive *drive = g_ptr_array_index (drives, i);
+      KsWindow **window = g_new0 (KsWindow *, 1);
+
+      g_set_weak_pointer (window, self);
+      ks_drive_eject_async (drive->path, drive->name, drive->uuid, self->service, GTK_WINDOW (self), NULL,
+                            drive_ejected_cb, window);
+    }
+}
+
 static void
 dismiss_summary (KsWindow *self)
 {
@@ -146,10 +187,14 @@ dismiss_summary (KsWindow *self)
   self->toast = NULL;
 }
 
+/* @drives: (nullable) (element-type KsRunDrive): drives the run stored to; the toast offers
+ * to eject them rather than to show the files, as what one does next after a backup to a
+ * drive is unplug it. */
 static void
 ks_window_show_toast (KsWindow   *self,
                       const char *title,
-                      const char *folder)
+                      const char *folder,
+                      GPtrArray  *drives)
 {
   /* A toast's title is markup; a folder may be called "Photos & Videos". */
   g_autofree char *markup = g_markup_escape_text (title, -1);
@@ -160,7 +205,14 @@ ks_window_show_toast (KsWindow   *self,
   dismiss_summary (self);
 
   adw_toast_set_timeout (toast, 8);
-  if (folder != NULL)
+  if (drives != NULL && drives->len > 0)
+    {
+      adw_toast_set_button_label (toast, drives->len == 1 ? _("_Eject") : _("_Eject Drives"));
+      g_object_set_data_full (G_OBJECT (toast), "ks-drives", g_ptr_array_ref (drives),
+                              (GDestroyNotify)g_ptr_array_unref);
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (eject_drives_cb), self, 0);
+    }
+  else if (folder != NULL)
     {
       g_autoptr(GFile) file = g_file_new_for_path (folder);
 
@@ -315,7 +367,7 @@ ks_window_show_cancelled (KsWindow   *self,
                                           n_copied), what);
   self->stopped_run_can_resume = FALSE;
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
-  ks_window_show_toast (self, title, NULL);
+  ks_window_show_toast (self, title, NULL, NULL);
 }
 
 static void
@@ -375,7 +427,7 @@ ks_window_show_full_finished (KsWindow *self)
 
   self->stopped_run_can_resume = FALSE;
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
-  ks_window_show_toast (self, title, NULL);
+  ks_window_show_toast (self, title, NULL, NULL);
   ks_window_notify (self, _("Backup Finished"), title);
 }
 
@@ -383,12 +435,24 @@ static void
 ks_window_show_finished (KsWindow             *self,
                          const KsImportResult *result,
                          const char * const   *destinations,
+                         GPtrArray            *drives,
                          guint                 n_copied,
                          const char           *what,
                          gboolean              with_full_backup)
 {
-  g_autofree char *where = describe_destinations (destinations);
+  guint n_destinations = destinations != NULL ? g_strv_length ((char **)destinations) : 0;
+  g_autofree char *where = NULL;
   g_autofree char *title = NULL;
+
+  /* A drive by its name: "Passport", not where it happens to be mounted today. */
+  if (n_destinations == 1 && drives->len == 1)
+    where = g_strdup (((KsRunDrive *)g_ptr_array_index (drives, 0))->name);
+  else if (n_destinations > 1 && drives->len == n_destinations)
+    /* Translators: where a backup went, as in "20 photos backed up to 2 drives" */
+    where = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u drive", "%'u drives", n_destinations),
+                             n_destinations);
+  else
+    where = describe_destinations (destinations);
 
   self->stopped_run_can_resume = FALSE;
   g_clear_pointer (&self->resume_assets, g_ptr_array_unref);
@@ -428,7 +492,7 @@ ks_window_show_finished (KsWindow             *self,
   else
     gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
 
-  ks_window_show_toast (self, title, destinations ? destinations[0] : NULL);
+  ks_window_show_toast (self, title, destinations ? destinations[0] : NULL, drives);
   ks_window_notify (self, _("Backup Finished"), title);
 }
 
@@ -440,6 +504,7 @@ run_finished_cb (KsWindow    *self,
   const KsImportResult *result = ks_backup_run_get_result (run);
   const GError *error = ks_backup_run_get_error (run);
   g_auto(GStrv) destinations = dup_run_destinations (run);
+  g_autoptr(GPtrArray) drives = ks_run_drive_list (run);
   g_autofree char *what = NULL;
   KsImportResult nothing = { 0 };
   guint n_copied;
@@ -481,7 +546,7 @@ run_finished_cb (KsWindow    *self,
   else if (ks_backup_run_is_full_backup (run))
     ks_window_show_full_finished (self);
   else
-    ks_window_show_finished (self, result, (const char * const *)destinations, n_copied, what,
+    ks_window_show_finished (self, result, (const char * const *)destinations, drives, n_copied, what,
                              ks_backup_run_get_full_backup_started (run));
 
   _ks_window_refresh_backups (self);
@@ -649,7 +714,7 @@ _ks_window_start_backup (KsWindow   *self,
     {
       /* Every destination switched off: the actions are off and the window says why. */
       if (!g_error_matches (error, KS_BACKUP_SERVICE_ERROR, KS_BACKUP_SERVICE_ERROR_NO_DESTINATIONS))
-        ks_window_show_toast (self, error->message, NULL);
+        ks_window_show_toast (self, error->message, NULL, NULL);
       _ks_window_actions_update (self);
       return FALSE;
     }

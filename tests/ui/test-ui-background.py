@@ -11,7 +11,7 @@
 # `--background` adds nothing; a phone not backed up for 8 days gets a reminder at the next
 # start. A backup drive (an ext4 image on a loop device) whose "back up when plugged in" switch
 # is on starts the phone's run when it is mounted, and the files land on it byte-identical;
-# mounted with no phone, a notification asks for the iPhone; not plugged in for 8 days, a
+# the finished notification's Eject unmounts it; mounted with no phone, a notification asks for the iPhone; not plugged in for 8 days, a
 # reminder. Real D-Bus, real GLib notification backend, nothing of Keepsake's mocked. Emits TAP.
 
 import hashlib
@@ -292,7 +292,12 @@ def main():
         drive['loop'].mount()
 
     def unmount_drive():
-        drive['loop'].unmount()
+        if drive['loop'].mounted:
+            drive['loop'].unmount()
+
+    def mounted(path):
+        with open('/proc/self/mountinfo') as f:
+            return any(line.split()[4] == path for line in f)
 
     def finished_runs():
         con = sqlite3.connect(catalog)
@@ -303,8 +308,13 @@ def main():
 
     @case("a backup drive switched on and plugged in: the phone's run fills it")
     def _():
+        loop = LoopDrive(tmp, 'PASSPORT')
+        # Under /media, where a desktop mounts drives: GIO ejects only drives it shows.
+        os.makedirs('/media', exist_ok=True)
+        drive['media'] = tempfile.mkdtemp(prefix='ks-background-', dir='/media')
+        loop.mnt = os.path.join(drive['media'], 'PASSPORT')
         try:
-            drive['loop'] = LoopDrive(tmp, 'PASSPORT').__enter__()
+            drive['loop'] = loop.__enter__()
         except LoopDrive.Unavailable as why:
             raise Skip(str(why))
         drive['mnt'] = drive['loop'].mnt
@@ -334,6 +344,19 @@ def main():
         assert contents(os.path.join(drive['mnt'], 'Passport')) == contents(media)
         pump(2)
         assert finished_runs() == done + 1   # one run for one plug-in
+
+    @case("the drive's backup finished: the notification's Eject unmounts it")
+    def _():
+        if 'id' not in drive:
+            raise Skip('no drive')
+        finished = [n for n in server.notes if n[1] == 'Backup Finished' and 'Eject' in n[3]]
+        assert finished, server.notes
+        before = len(server.notes)
+        server.invoke(finished[-1], 'Eject')
+        assert wait_for(lambda: not mounted(drive['mnt']), 30), server.notes
+        drive['loop'].mounted = False
+        unplugged = '“Passport” can be unplugged'
+        assert wait_for(lambda: unplugged in [n[1] for n in server.notes[before:]], 30), server.notes
 
     @case('a backup drive plugged in with no iPhone: asked to plug one in')
     def _():
@@ -439,6 +462,8 @@ def main():
             state['emu2'].stop()
         if 'loop' in drive:
             drive['loop'].close()
+        if 'media' in drive:
+            subprocess.run(['rm', '-rf', drive['media']])
         subprocess.run(['rm', '-rf', tmp])
     return 1 if failed else 0
 
