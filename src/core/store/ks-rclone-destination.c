@@ -339,6 +339,9 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
    * the keyring with a refresh token the service has already replaced. */
   if (!ks_rclone_remote_keep_token (self->remote, self->rclone, cancellable, error))
     return NULL;
+  g_mutex_lock (&self->mutex);
+  self->token_kept_at = g_get_monotonic_time ();
+  g_mutex_unlock (&self->mutex);
   g_free (self->hash_type);
   self->hash_type = g_strdup (pick_hash (fsinfo));
 

@@ -13,6 +13,9 @@
 #include "ks-rclone-secret.h"
 #include "ks-rclone-token.h"
 
+/* Guards the token checksum of every remote: a run's workers keep the token at once. */
+static GMutex keep_mutex;
+
 static void
 wipe (char *secret)
 {
@@ -69,7 +72,9 @@ ks_rclone_remote_start (KsRcloneRemote  *remote,
 
   g_return_val_if_fail (remote != NULL, NULL);
 
+  g_mutex_lock (&keep_mutex);
   g_clear_pointer (&remote->token_checksum, g_free);
+  g_mutex_unlock (&keep_mutex);
   env = ks_rclone_remote_dup_env_and_token (remote, &token, cancellable, error);
   if (env == NULL)
     return NULL;
@@ -81,7 +86,11 @@ ks_rclone_remote_start (KsRcloneRemote  *remote,
     {
       ok = give_token (remote, rclone, token, cancellable, error);
       if (ok)
-        remote->token_checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+        {
+          g_mutex_lock (&keep_mutex);
+          remote->token_checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+          g_mutex_unlock (&keep_mutex);
+        }
     }
   wipe (token);
   g_free (token);
@@ -108,18 +117,11 @@ is_token (const char *text)
          || json_object_has_member (json_node_get_object (root), "refresh_token");
 }
 
-/**
- * ks_rclone_remote_keep_token:
- *
- * When @rclone renewed the sign-in token of @remote, keeps the new one in the keyring in
- * place of the old, so that the next run starts from it. Nothing for other kinds, nor for a
- * token read from a file (the user's own file is not rewritten). Blocking.
- */
-gboolean
-ks_rclone_remote_keep_token (KsRcloneRemote  *remote,
-                             KsRclone        *rclone,
-                             GCancellable    *cancellable,
-                             GError         **error)
+static gboolean
+keep_token_locked (KsRcloneRemote  *remote,
+                   KsRclone        *rclone,
+                   GCancellable    *cancellable,
+                   GError         **error)
 {
   g_autoptr(JsonObject) params = NULL;
   g_autoptr(JsonObject) reply = NULL;
@@ -127,8 +129,6 @@ ks_rclone_remote_keep_token (KsRcloneRemote  *remote,
   g_autofree char *name = NULL;
   g_autofree char *label = NULL;
   const char *token;
-
-  g_return_val_if_fail (remote != NULL && KS_IS_RCLONE (rclone), FALSE);
 
   if (remote->token_checksum == NULL || !ks_rclone_is_running (rclone))
     return TRUE;
@@ -151,18 +151,39 @@ ks_rclone_remote_keep_token (KsRcloneRemote  *remote,
     return TRUE;
 
   if (!remote->keyring)
+    g_debug ("rclone renewed the sign-in of %s; the token file is left as it is", remote->host);
+  else
     {
-      g_debug ("rclone renewed the sign-in of %s; the token file is left as it is",
-               remote->host);
-      return TRUE;
+      name = ks_rclone_remote_dup_display_name (remote);
+      label = g_strdup_printf (_("Keepsake backup destination %s"), name);
+      if (!ks_rclone_secret_store (remote->location, label, token, cancellable, error))
+        return FALSE;
     }
-
-  name = ks_rclone_remote_dup_display_name (remote);
-  label = g_strdup_printf (_("Keepsake backup destination %s"), name);
-  if (!ks_rclone_secret_store (remote->location, label, token, cancellable, error))
-    return FALSE;
 
   g_free (remote->token_checksum);
   remote->token_checksum = g_steal_pointer (&checksum);
   return TRUE;
+}
+
+/**
+ * ks_rclone_remote_keep_token:
+ *
+ * When @rclone renewed the sign-in token of @remote, keeps the new one in the keyring in
+ * place of the old, so that the next run starts from it. Nothing for other kinds, nor for a
+ * token read from a file (the user's own file is not rewritten). Blocking.
+ */
+gboolean
+ks_rclone_remote_keep_token (KsRcloneRemote  *remote,
+                             KsRclone        *rclone,
+                             GCancellable    *cancellable,
+                             GError         **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (remote != NULL && KS_IS_RCLONE (rclone), FALSE);
+
+  g_mutex_lock (&keep_mutex);
+  ok = keep_token_locked (remote, rclone, cancellable, error);
+  g_mutex_unlock (&keep_mutex);
+  return ok;
 }
