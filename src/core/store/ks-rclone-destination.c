@@ -336,9 +336,14 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   if (fsinfo == NULL)
     return NULL;
   /* A token renewed by the first call is kept at once: a run killed later must not leave
-   * the keyring with a refresh token the service has already replaced. */
-  if (!ks_rclone_remote_keep_token (self->remote, self->rclone, cancellable, error))
-    return NULL;
+   * the keyring with a refresh token the service has already replaced. Not keeping it is
+   * no reason to leave the photos without their backup: tried again later in the run. */
+  {
+    g_autoptr(GError) keep_error = NULL;
+
+    if (!ks_rclone_remote_keep_token (self->remote, self->rclone, cancellable, &keep_error))
+      g_message ("The renewed sign-in of %s was not kept: %s", self->location, keep_error->message);
+  }
   g_mutex_lock (&self->mutex);
   self->token_kept_at = g_get_monotonic_time ();
   g_mutex_unlock (&self->mutex);
