@@ -6,15 +6,15 @@
  */
 
 /* A sign-in (OAuth) token that rclone renews, with the real rclone and a real
- * gnome-keyring-daemon on a private bus. OneDrive's token_url (an option every sign-in
- * backend of rclone 1.60 takes, given here through RCLONE_CONFIG_KEEPSAKE_TOKEN_URL in the
- * environment rclone inherits) points at a stand-in token service on 127.0.0.1 that answers
+ * gnome-keyring-daemon on a private bus. rclone's token_url (an option each of the five
+ * sign-in backends of rclone 1.60 takes, given here through RCLONE_CONFIG_KEEPSAKE_TOKEN_URL in
+ * the environment rclone inherits) points at a stand-in token service on 127.0.0.1 that answers
  * each renewal with a new access and refresh token. The token in the keyring has expired, so
  * the first call renews it; the call itself then fails (no Microsoft Graph here, or one that
  * refuses the made-up token), which is fine. Checked:
  * - the service is asked with the refresh token from the keyring;
- * - the renewed token ends up in the keyring, from the settings' one-off free-space query and
- *   from a run, even a failed one, and the next run starts from it;
+ * - the renewed token ends up in the keyring, from the settings' one-off free-space query (all
+ *   five kinds) and from a run (OneDrive), even a failed one, and the next run starts from it;
  * - within one child, each renewal uses the refresh token of the one before (a service that
  *   rotates refresh tokens accepts each only once);
  * - a token read from the user's file: renewed in memory, the file left as it was;
@@ -329,28 +329,40 @@ test_environment_has_no_token (void)
   g_unlink (file);
 }
 
+/* All five sign-in kinds take token_url and renew before their first call. */
 static void
 test_about_keeps_renewed (void)
 {
-  const char *location = "onedrive:Photos?drive-id=b1a2&drive-type=personal&password=keyring";
-  g_autoptr(GError) error = NULL;
-  KsRcloneAbout about;
+  const char *locations[] = {
+    "onedrive:Photos?drive-id=b1a2&drive-type=personal&password=keyring",
+    "dropbox:Photos?password=keyring",
+    "drive:Photos?password=keyring",
+    "pcloud:Photos?password=keyring",
+    "box:Photos?password=keyring",
+  };
 
   if (!can_run ())
     return;
-  service_reset (3600);
-  store_old_token (location);
 
-  /* The settings' free-space query: the call fails here, after the renewal. */
-  g_assert_false (ks_rclone_about_location (location, &about, NULL, &error));
-  g_assert_nonnull (error);
-  g_test_message ("about: %s", error->message);
-  g_assert_null (strstr (error->message, "ks-new-"));
+  for (guint i = 0; i < G_N_ELEMENTS (locations); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      KsRcloneAbout about;
 
-  assert_chain (OLD_REFRESH);
-  assert_keyring_has_last (location);
-  assert_no_token_in_files ();
-  ks_rclone_secret_clear (location, NULL, NULL);
+      service_reset (3600);
+      store_old_token (locations[i]);
+
+      /* The settings' free-space query: the call fails here, after the renewal. */
+      g_assert_false (ks_rclone_about_location (locations[i], &about, NULL, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s: %s", locations[i], error->message);
+      g_assert_null (strstr (error->message, "ks-new-"));
+
+      assert_chain (OLD_REFRESH);
+      assert_keyring_has_last (locations[i]);
+      assert_no_token_in_files ();
+      ks_rclone_secret_clear (locations[i], NULL, NULL);
+    }
 }
 
 static void
