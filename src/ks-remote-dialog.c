@@ -327,7 +327,7 @@ find_drive_thread (GTask        *task,
   DriveQuery *query = task_data;
   GError *error = NULL;
 
-  if (ks_rclone_onedrive_find_drive (KS_ONEDRIVE_GRAPH_URL, query->token, &query->drive_id,
+  if (ks_rclone_onedrive_find_drive (ks_rclone_onedrive_graph_url (), query->token, &query->drive_id,
                                      &query->drive_type, cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ks-cli.h"
+#include "ks-rclone-authorize.h"
 #include "ks-rclone-destination.h"
 #include "ks-rclone-remote.h"
 #include "ks-ssh-host-key.h"
@@ -38,8 +39,18 @@ static gpointer
 probe_thread (gpointer data)
 {
   Probe *probe = data;
-  g_autoptr(KsRcloneDestination) dest = ks_rclone_destination_new (probe->location, NULL);
+  g_autoptr(KsRcloneDestination) dest = NULL;
+  char *completed;
 
+  /* OneDrive: which drive, asked of Microsoft as the window asks after signing in. */
+  completed = ks_rclone_onedrive_complete_location (probe->location, probe->cli->cancellable,
+                                                    &probe->error);
+  if (completed == NULL)
+    return NULL;
+  g_free (probe->location);
+  probe->location = completed;
+
+  dest = ks_rclone_destination_new (probe->location, NULL);
   if (!ks_destination_open (KS_DESTINATION (dest), probe->cli->cancellable, &probe->error))
     return NULL;
 

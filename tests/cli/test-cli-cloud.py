@@ -6,11 +6,15 @@
 
 """keepsake-cli with cloud locations that no test can reach (S3, sign-in services): what it
 refuses before connecting, and that a failed connection leaves no plan entry and shows no
-secret. The services themselves are not tested end to end (see README.md)."""
+secret; OneDrive's drive looked up against a stand-in for Microsoft Graph. The services
+themselves are not tested end to end (see README.md)."""
 
+import http.server
+import json
 import os
 import socket
 import sys
+import threading
 
 from clitest import EXIT, cli_json, env_for, run_tests
 
@@ -84,9 +88,78 @@ def test_sign_in_token_file_is_read(tmp):
     plan_is_empty(env)
 
 
+class GraphStandIn:
+    """Microsoft Graph's GET /v1.0/me/drive on 127.0.0.1: the drive, for the right token only."""
+
+    def __init__(self, drive):
+        stand_in = self
+        self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                stand_in.requests.append((self.path, self.headers.get('Authorization')))
+                ok = (self.path == '/v1.0/me/drive'
+                      and self.headers.get('Authorization') == 'Bearer at-graph-1')
+                body = json.dumps(drive).encode() if ok else b''
+                self.send_response(200 if ok else 401)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+        self.url = 'http://127.0.0.1:%d/v1.0' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def test_onedrive_drive_looked_up(tmp):
+    """`destinations add onedrive:PATH` asks Graph for the account's drive with the token from
+    the file, as the window does; the connection test then fails here (no Microsoft), after
+    the drive went into the remote: rclone names it, and does not complain of a missing one."""
+    token = os.path.join(tmp, 'onedrive-token')
+    with open(token, 'w') as f:
+        f.write('{"access_token":"at-graph-1","token_type":"Bearer","refresh_token":"rt-graph-1",'
+                '"expiry":"2099-01-01T00:00:00Z"}\n')
+    with GraphStandIn({'id': 'b!Drive_42-x', 'driveType': 'personal'}) as graph:
+        env = env_for(None, tmp, {'KEEPSAKE_ONEDRIVE_GRAPH_URL': graph.url})
+        rc, doc, err = cli_json(['destinations', 'add', 'onedrive:Photos', '--password-file', token],
+                                env, timeout=120)
+        assert graph.requests == [('/v1.0/me/drive', 'Bearer at-graph-1')], graph.requests
+    assert rc != 0, doc
+    text = error_text(doc)
+    assert 'drive_id' not in text, doc
+    # Offline, rclone names the address it could not reach: the drive looked up.
+    if 'graph.microsoft.com' in text:
+        assert '/drives/b!Drive_42-x/' in text, doc
+    for out in (str(doc), err):
+        assert 'at-graph-1' not in out and 'rt-graph-1' not in out
+    plan_is_empty(env)
+
+    # An answer without a usable drive: a clear sentence, before rclone is started.
+    with GraphStandIn({'id': 'x&password-file=/etc/shadow', 'driveType': 'personal'}) as graph:
+        env = env_for(None, tmp, {'KEEPSAKE_ONEDRIVE_GRAPH_URL': graph.url})
+        rc, doc, _ = cli_json(['destinations', 'add', 'onedrive:Photos', '--password-file', token],
+                              env, expect=EXIT['destination'])
+    assert 'did not say which drive' in error_text(doc), doc
+    plan_is_empty(env)
+
+
 if __name__ == '__main__':
     run_tests([
         ('secrets never in the location', test_secrets_never_in_the_location),
         ('S3 unreachable: clear error, no secret shown', test_s3_unreachable),
         ('a sign-in token file is read and checked', test_sign_in_token_file_is_read),
+        ('OneDrive: the drive looked up from the command line', test_onedrive_drive_looked_up),
     ])

@@ -9,8 +9,8 @@
  * - SSH host keys: the fingerprint equals what OpenSSH's ssh-keygen -lf prints for the same
  *   key; the key kept is the type rclone negotiates; Keepsake's known_hosts is written,
  *   replaced and read back; every SFTP remote is pointed at it.
- * - S3 and sign-in (OAuth) locations: the remote they define, and the secret (key pair,
- *   token) only in the child's environment.
+ * - S3 and sign-in (OAuth) locations: the remote they define; the key pair only in the
+ *   child's environment, the token not even there (test-rclone-token follows it further).
  * - `rclone authorize`, with a stand-in rclone on PATH that prints what rclone 1.60 prints:
  *   the sign-in address reaches the caller, the token is taken from between rclone's
  *   markers (both the JSON and the base64 form), and cancelling kills rclone's whole process
@@ -251,7 +251,7 @@ test_s3_and_oauth_locations (void)
   g_assert_true (env_has (env, "RCLONE_CONFIG_KEEPSAKE_ACCESS_KEY_ID=AKIDEXAMPLE"));
   g_assert_true (env_has (env, "RCLONE_CONFIG_KEEPSAKE_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG"));
 
-  /* A sign-in location: the service's own remote type, the token only in the environment. */
+  /* A sign-in location: the service's own remote type, the token apart from the environment. */
   g_unlink (keys);
   token_file = write_secret_file (token);
   g_clear_pointer (&location, g_free);
@@ -265,13 +265,16 @@ test_s3_and_oauth_locations (void)
   g_assert_true (ks_rclone_remote_is_location (location));
   g_assert_true (ks_rclone_remote_is_oauth ("box"));
   g_assert_false (ks_rclone_remote_is_oauth ("sftp"));
-  box_env = ks_rclone_remote_dup_env (box, NULL, &error);
-  g_assert_no_error (error);
+  /* The token goes to the child apart from its environment (ks-rclone-token.h). */
   {
-    g_autofree char *pair = g_strconcat ("RCLONE_CONFIG_KEEPSAKE_TOKEN=", token, NULL);
+    g_autofree char *given = NULL;
 
-    g_assert_true (env_has (box_env, pair));
+    box_env = ks_rclone_remote_dup_env_and_token (box, &given, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (given, ==, token);
   }
+  for (guint i = 0; box_env[i] != NULL; i++)
+    g_assert_null (strstr (box_env[i], "at-123"));
   for (guint i = 0; box->env[i] != NULL; i++)
     g_assert_null (strstr (box->env[i], "at-123"));
 

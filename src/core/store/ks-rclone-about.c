@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* For a destination that is not open: one `rclone about --json` with the remote defined in
- * its environment, as the rcd child gets it (secrets never in argv). Blocking: call on a
- * worker. */
+/* For a destination that is not open: operations/about in an rclone child of its own,
+ * started as a run starts it (secrets never in argv; a renewed sign-in kept). Blocking: call
+ * on a worker. */
 
 #include "config.h"
 
@@ -17,6 +17,7 @@
 #include "ks-rclone.h"
 #include "ks-rclone-about.h"
 #include "ks-rclone-remote.h"
+#include "ks-rclone-token.h"
 
 static void
 set_not_supported (GError **error)
@@ -62,74 +63,39 @@ ks_rclone_about_location (const char     *location,
                           GError        **error)
 {
   g_autoptr(KsRcloneRemote) remote = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(KsRclone) rclone = NULL;
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) env = NULL;
-  g_autofree char *out_text = NULL;
-  g_autofree char *err_text = NULL;
-  JsonNode *root;
+  g_autoptr(GError) keep_error = NULL;
 
   g_return_val_if_fail (location != NULL && out != NULL, FALSE);
 
   remote = ks_rclone_remote_parse (location, error);
   if (remote == NULL)
     return FALSE;
-  env = ks_rclone_remote_dup_env (remote, cancellable, error);
-  if (env == NULL)
+  rclone = ks_rclone_remote_start (remote, NULL, cancellable, error);
+  if (rclone == NULL)
     return FALSE;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* As for the rcd child (see ks_rclone_start). */
-  g_subprocess_launcher_unsetenv (launcher, "AWS_CA_BUNDLE");
-  for (guint i = 0; env[i] != NULL; i++)
-    {
-      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+  params = json_object_new ();
+  json_object_set_string_member (params, "fs", remote->fs);
+  reply = ks_rclone_run_job (rclone, "operations/about", params, NULL, NULL, cancellable, &local_error);
+  /* Even this one call may renew a sign-in whose old refresh token is then used up. */
+  if (!ks_rclone_remote_keep_token (remote, rclone, NULL, &keep_error))
+    g_message ("The renewed sign-in of %s was not kept: %s", location, keep_error->message);
+  ks_rclone_stop (rclone);
 
-      if (kv[0] != NULL && kv[1] != NULL)
-        g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
-    }
-  if (remote->user_config)
-    process = g_subprocess_launcher_spawn (launcher, &local_error, "rclone", "about", "--json",
-                                           "--contimeout=15s", "--timeout=30s", "--", remote->fs, NULL);
-  else
-    process = g_subprocess_launcher_spawn (launcher, &local_error, "rclone", "--config=", "about",
-                                           "--json", "--contimeout=15s", "--timeout=30s", "--",
-                                           remote->fs, NULL);
-  if (process == NULL)
-    {
-      g_set_error_literal (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_INSTALLED,
-                           _("rclone is not installed; network and cloud destinations need it"));
-      return FALSE;
-    }
-
-  if (!g_subprocess_communicate_utf8 (process, NULL, cancellable, &out_text, &err_text, error))
-    {
-      g_subprocess_force_exit (process);
-      return FALSE;
-    }
-
-  if (!g_subprocess_get_successful (process))
+  if (reply == NULL)
     {
       /* rclone says "… doesn't support about" for backends without quotas. */
-      if (err_text != NULL && strstr (err_text, "support about") != NULL)
+      if (strstr (local_error->message, "support about") != NULL)
         set_not_supported (error);
       else
-        g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED,
-                     _("rclone could not ask the server how much space is free (exit %d)"),
-                     g_subprocess_get_exit_status (process));
+        g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-
-  if (!json_parser_load_from_data (parser, out_text ? out_text : "", -1, NULL)
-      || (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED,
-                           _("rclone gave an answer that is not understood"));
-      return FALSE;
-    }
-  return ks_rclone_about_parse (json_node_get_object (root), out, error);
+  return ks_rclone_about_parse (reply, out, error);
 }
 
 /**

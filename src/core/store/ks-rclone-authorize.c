@@ -22,6 +22,7 @@
 
 #include "ks-rclone.h"
 #include "ks-rclone-authorize.h"
+#include "ks-rclone-remote.h"
 
 #define START_MARK "--->"
 #define END_MARK   "<---End paste"
@@ -365,4 +366,76 @@ ks_rclone_onedrive_find_drive (const char    *graph_url,
   *out_drive_id = g_strdup (id);
   *out_drive_type = g_strdup (type);
   return TRUE;
+}
+
+/**
+ * ks_rclone_onedrive_graph_url:
+ *
+ * Returns: %KS_ONEDRIVE_GRAPH_URL, or for tests the stand-in named by
+ *   KEEPSAKE_ONEDRIVE_GRAPH_URL when that is an address on 127.0.0.1 (a token is never sent
+ *   anywhere else)
+ */
+const char *
+ks_rclone_onedrive_graph_url (void)
+{
+  const char *url = g_getenv ("KEEPSAKE_ONEDRIVE_GRAPH_URL");
+
+  if (url != NULL && g_str_has_prefix (url, "http://127.0.0.1:"))
+    return url;
+  return KS_ONEDRIVE_GRAPH_URL;
+}
+
+/**
+ * ks_rclone_onedrive_complete_location:
+ *
+ * A OneDrive location without its drive ("onedrive:Photos?password-file=…") gets the
+ * account's drive from Microsoft Graph, asked with its token, as the window does after
+ * signing in. Other locations come back as they are. Blocking.
+ *
+ * Returns: (transfer full): the location with ?drive-id= and &drive-type=, or %NULL with
+ *   @error set
+ */
+char *
+ks_rclone_onedrive_complete_location (const char    *location,
+                                      GCancellable  *cancellable,
+                                      GError       **error)
+{
+  g_autoptr(KsRcloneRemote) remote = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *escaped_id = NULL;
+  g_auto(GStrv) env = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (location != NULL, NULL);
+
+  remote = ks_rclone_remote_parse (location, error);
+  if (remote == NULL)
+    return NULL;
+  if (g_strcmp0 (remote->backend, "onedrive") != 0)
+    return g_strdup (location);
+  for (guint i = 0; remote->env[i] != NULL; i++)
+    if (g_str_has_prefix (remote->env[i], "RCLONE_CONFIG_KEEPSAKE_DRIVE_ID="))
+      return g_strdup (location);
+
+  env = ks_rclone_remote_dup_env_and_token (remote, &token, cancellable, error);
+  if (env == NULL)
+    return NULL;
+  if (token == NULL)
+    {
+      g_set_error_literal (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_AUTH,
+                           _("Signing in did not finish: rclone gave no sign-in token"));
+      return NULL;
+    }
+  ok = ks_rclone_onedrive_find_drive (ks_rclone_onedrive_graph_url (), token, &id, &type,
+                                      cancellable, error);
+  memset (token, 0, strlen (token));
+  if (!ok)
+    return NULL;
+
+  /* find_drive let through only letters, digits and "!-_"; "!" is escaped all the same. */
+  escaped_id = g_uri_escape_string (id, NULL, FALSE);
+  return g_strdup_printf ("%s%sdrive-id=%s&drive-type=%s", location,
+                          strchr (location, '?') ? "&" : "?", escaped_id, type);
 }

@@ -39,5 +39,9 @@ gboolean  ks_rclone_onedrive_find_drive   (const char               *graph_url,
                                            char                    **out_drive_type,
                                            GCancellable             *cancellable,
                                            GError                  **error);
+const char *ks_rclone_onedrive_graph_url  (void);
+char     *ks_rclone_onedrive_complete_location (const char        *location,
+                                                GCancellable      *cancellable,
+                                                GError           **error);
 
 G_END_DECLS

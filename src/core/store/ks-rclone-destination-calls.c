@@ -20,6 +20,7 @@
 #include "ks-dirfd.h"
 #include "ks-hash.h"
 #include "ks-rclone-destination-private.h"
+#include "ks-rclone-token.h"
 
 JsonObject *
 _ks_rclone_dest_copy_params (const char *src_fs,
@@ -113,6 +114,27 @@ _ks_rclone_dest_back_off (guint         seconds,
 /* An rc call, tried again with back-off (1, 2, 4, 8 s) while the network is the problem. Calls
  * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
  * quick ones (a move, a stat, a delete) are plain calls. */
+/* A renewed sign-in is also kept during a long run, every ten minutes at most: a run
+ * killed hours in must not leave the keyring with a refresh token the service replaced. */
+#define TOKEN_KEEP_INTERVAL_US (10 * 60 * G_USEC_PER_SEC)
+
+static void
+keep_token_now_and_then (KsRcloneDestination *self)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gboolean due;
+
+  g_mutex_lock (&self->mutex);
+  due = now - self->token_kept_at >= TOKEN_KEEP_INTERVAL_US;
+  if (due)
+    self->token_kept_at = now;
+  g_mutex_unlock (&self->mutex);
+
+  if (due && !ks_rclone_remote_keep_token (self->remote, self->rclone, NULL, &error))
+    g_message ("The renewed sign-in of %s was not kept: %s", self->location, error->message);
+}
+
 JsonObject *
 _ks_rclone_dest_run_call (KsRcloneDestination  *self,
                           const char           *method,
@@ -153,7 +175,10 @@ _ks_rclone_dest_run_call (KsRcloneDestination  *self,
         ? ks_rclone_run_job (self->rclone, method, owned, progress, progress_data, cancellable, &local_error)
         : ks_rclone_call (self->rclone, method, owned, cancellable, &local_error);
       if (reply != NULL)
-        return reply;
+        {
+          keep_token_now_and_then (self);
+          return reply;
+        }
 
       if (!ks_rclone_error_is_transient (local_error) || attempt == KS_RCLONE_DEST_MAX_ATTEMPTS
           || !_ks_rclone_dest_back_off (1u << (attempt - 1), cancellable))

@@ -38,9 +38,10 @@ struct _KsRcloneDestination
   guint           live_segments; /* segments on the server not folded into the index yet */
   int             lock_fd;
 
-  GMutex          mutex;        /* guards files and lost */
+  GMutex          mutex;        /* guards files, lost and token_kept_at */
   GHashTable     *files;        /* relative path → guint64 * size, what the server holds */
   GError         *lost;         /* why the server is out of reach, after the retries */
+  gint64          token_kept_at; /* monotonic time the sign-in token was last kept */
 };
 
 JsonObject *

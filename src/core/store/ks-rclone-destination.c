@@ -30,6 +30,7 @@
 #include "ks-hash.h"
 #include "ks-rclone-about.h"
 #include "ks-rclone-destination-private.h"
+#include "ks-rclone-token.h"
 
 #define META           KS_DESTINATION_META_DIR
 #define ID_PATH        META "/id"
@@ -90,7 +91,14 @@ ks_rclone_destination_close_medium (KsDestination *dest)
 
   _ks_rclone_dest_fold_index (self);
   if (self->rclone != NULL)
-    ks_rclone_stop (self->rclone);
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* Also after a failed run: the token may have been renewed before the failure. */
+      if (!ks_rclone_remote_keep_token (self->remote, self->rclone, NULL, &error))
+        g_message ("The renewed sign-in of %s was not kept: %s", self->location, error->message);
+      ks_rclone_stop (self->rclone);
+    }
   g_clear_object (&self->rclone);
 
   if (self->local_index != NULL)
@@ -304,7 +312,6 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   g_autoptr(JsonObject) fsinfo = NULL;
   g_autoptr(JsonObject) params = NULL;
   g_autofree char *pid_file = NULL;
-  g_auto(GStrv) env = NULL;
 
   if (self->parse_error != NULL)
     {
@@ -316,13 +323,9 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   if (!open_staging (self, error))
     return NULL;
 
-  env = ks_rclone_remote_dup_env (self->remote, cancellable, error);
-  if (env == NULL)
-    return NULL;
-  self->rclone = ks_rclone_new ((const char * const *)env, self->remote->user_config);
   pid_file = _ks_rclone_dest_staging_path (self, RCD_PID_NAME);
-  ks_rclone_set_pid_file (self->rclone, pid_file);
-  if (!ks_rclone_start (self->rclone, cancellable, error))
+  self->rclone = ks_rclone_remote_start (self->remote, pid_file, cancellable, error);
+  if (self->rclone == NULL)
     return NULL;
 
   /* Reaching the server (and logging in) happens here: the connection test. */
@@ -332,6 +335,18 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
                               cancellable, error);
   if (fsinfo == NULL)
     return NULL;
+  /* A token renewed by the first call is kept at once: a run killed later must not leave
+   * the keyring with a refresh token the service has already replaced. Not keeping it is
+   * no reason to leave the photos without their backup: tried again later in the run. */
+  {
+    g_autoptr(GError) keep_error = NULL;
+
+    if (!ks_rclone_remote_keep_token (self->remote, self->rclone, cancellable, &keep_error))
+      g_message ("The renewed sign-in of %s was not kept: %s", self->location, keep_error->message);
+  }
+  g_mutex_lock (&self->mutex);
+  self->token_kept_at = g_get_monotonic_time ();
+  g_mutex_unlock (&self->mutex);
   g_free (self->hash_type);
   self->hash_type = g_strdup (pick_hash (fsinfo));
 

@@ -8,7 +8,8 @@
 /* Turns a location into an rclone remote defined through environment variables
  * (RCLONE_CONFIG_KEEPSAKE_TYPE=sftp, …_HOST=…). Secrets are added only when the child is
  * started (ks_rclone_remote_dup_env), read from the file the location names and obscured by
- * rclone itself through a pipe. */
+ * rclone itself through a pipe. The sign-in token of an OAuth kind is the exception: it goes
+ * into the child's memory-only configuration, where rclone can renew it (ks-rclone-token.c). */
 
 #include "config.h"
 
@@ -37,6 +38,7 @@ ks_rclone_remote_free (KsRcloneRemote *self)
   g_free (self->password_file);
   g_free (self->identity_file);
   g_free (self->location);
+  g_free (self->token_checksum);
   g_strfreev (self->env);
   g_free (self);
 }
@@ -363,22 +365,28 @@ read_secret_file (const char  *path,
 }
 
 /**
- * ks_rclone_remote_dup_env:
+ * ks_rclone_remote_dup_env_and_token:
+ * @out_token: (out) (optional): the sign-in token of an OAuth kind, which is not part of
+ *   the environment (see ks-rclone-token.h); %NULL for other kinds
  *
  * The environment for the rclone child: the remote's definition and its secrets. Reads the
- * password file. Blocking.
+ * password file or the keyring. Blocking.
  *
  * Returns: (transfer full): KEY=VALUE pairs, or %NULL with @error set
  */
 GStrv
-ks_rclone_remote_dup_env (KsRcloneRemote  *self,
-                          GCancellable    *cancellable,
-                          GError         **error)
+ks_rclone_remote_dup_env_and_token (KsRcloneRemote  *self,
+                                    char           **out_token,
+                                    GCancellable    *cancellable,
+                                    GError         **error)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree char *secret = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
+
+  if (out_token != NULL)
+    *out_token = NULL;
 
   g_strv_builder_addv (builder, (const char **)self->env);
 
@@ -419,21 +427,25 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
   else if (secret != NULL && ks_rclone_remote_is_oauth (self->backend))
     {
       g_autofree char *token = NULL;
-      g_autofree char *parsed = NULL;
 
       /* A file may hold all that `rclone authorize` printed, markers and all. */
       if (strstr (secret, "--->") != NULL)
         {
-          parsed = ks_rclone_authorize_parse_token (secret, error);
-          if (parsed == NULL)
-            return NULL;
+          token = ks_rclone_authorize_parse_token (secret, error);
+          if (token == NULL)
+            {
+              memset (secret, 0, strlen (secret));
+              return NULL;
+            }
         }
-      token = g_strconcat (ENV_PREFIX "TOKEN=", parsed ? parsed : secret, NULL);
-      if (parsed != NULL)
-        memset (parsed, 0, strlen (parsed));
+      else
+        token = g_strdup (secret);
 
-      g_strv_builder_add (builder, token);
-      memset (token, 0, strlen (token));
+      /* Not in the environment: there it would outrank the token rclone refreshes. */
+      if (out_token != NULL)
+        *out_token = g_steal_pointer (&token);
+      else
+        memset (token, 0, strlen (token));
     }
   else if (secret != NULL && self->backend != NULL)
     {
@@ -450,6 +462,21 @@ ks_rclone_remote_dup_env (KsRcloneRemote  *self,
     memset (secret, 0, strlen (secret));
 
   return g_strv_builder_end (builder);
+}
+
+/**
+ * ks_rclone_remote_dup_env:
+ *
+ * As ks_rclone_remote_dup_env_and_token(), without the sign-in token.
+ *
+ * Returns: (transfer full): KEY=VALUE pairs, or %NULL with @error set
+ */
+GStrv
+ks_rclone_remote_dup_env (KsRcloneRemote  *self,
+                          GCancellable    *cancellable,
+                          GError         **error)
+{
+  return ks_rclone_remote_dup_env_and_token (self, NULL, cancellable, error);
 }
 
 /**

@@ -34,6 +34,7 @@ typedef struct
   GStrv     env;           /* RCLONE_CONFIG_KEEPSAKE_*=… without secrets */
   gboolean  user_config;   /* the user's own rclone.conf holds the remote */
   gboolean  is_cloud;
+  char     *token_checksum; /* SHA-256 of the sign-in token the running child holds, or NULL */
 } KsRcloneRemote;
 
 gboolean        ks_rclone_remote_is_location (const char      *location);
@@ -43,6 +44,10 @@ KsRcloneRemote *ks_rclone_remote_parse       (const char      *location,
 GStrv           ks_rclone_remote_dup_env     (KsRcloneRemote  *self,
                                               GCancellable    *cancellable,
                                               GError         **error);
+GStrv           ks_rclone_remote_dup_env_and_token (KsRcloneRemote  *self,
+                                                    char           **out_token,
+                                                    GCancellable    *cancellable,
+                                                    GError         **error);
 char           *ks_rclone_remote_dup_display_name (KsRcloneRemote *self);
 void            ks_rclone_remote_free        (KsRcloneRemote  *self);
 
