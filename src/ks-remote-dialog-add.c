@@ -116,7 +116,7 @@ add_thread (GTask        *task,
   if (data->secret != NULL)
     {
       label = g_strdup_printf (_("Keepsake backup destination %s"), data->name);
-      if (!ks_rclone_secret_store (data->location, label, data->secret, cancellable, &error))
+      if (!ks_rclone_secret_store (data->location, label, NULL, data->secret, cancellable, &error))
         {
           g_task_return_error (task, g_steal_pointer (&error));
           return;

@@ -252,9 +252,12 @@ assert_keyring_has_last (const char *location)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *kept = ks_rclone_secret_lookup (location, NULL, &error);
+  g_autofree char *label = ks_rclone_secret_dup_label (location, NULL);
   JsonObject *token;
 
   g_assert_no_error (error);
+  /* Renewed under the name the user knows it by. */
+  g_assert_cmpstr (label, ==, "Keepsake test");
   g_assert_true (json_parser_load_from_data (parser, kept, -1, &error));
   g_assert_no_error (error);
   token = json_node_get_object (json_parser_get_root (parser));
@@ -301,7 +304,7 @@ store_old_token (const char *location)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (ks_rclone_secret_store (location, "Keepsake test", OLD_TOKEN, NULL, &error));
+  g_assert_true (ks_rclone_secret_store (location, "Keepsake test", NULL, OLD_TOKEN, NULL, &error));
   g_assert_no_error (error);
 }
 

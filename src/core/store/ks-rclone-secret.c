@@ -31,19 +31,49 @@ get_schema (void)
 }
 
 /**
+ * ks_rclone_secret_dup_label:
+ *
+ * Returns: (transfer full) (nullable): the label the keyring shows for the item kept for
+ *   @location, or %NULL when there is none (or the keyring cannot be read)
+ */
+char *
+ks_rclone_secret_dup_label (const char   *location,
+                            GCancellable *cancellable)
+{
+  GList *found = secret_password_search_sync (get_schema (), SECRET_SEARCH_NONE, cancellable, NULL,
+                                              "location", location, NULL);
+  char *label = found != NULL ? secret_retrievable_get_label (found->data) : NULL;
+
+  g_list_free_full (found, g_object_unref);
+  return label;
+}
+
+/**
  * ks_rclone_secret_store:
- * @label: what the keyring shows ("Keepsake: photos on nas.local")
+ * @label: (nullable): what the keyring shows ("Keepsake backup destination Photos on
+ *   nas.local"); %NULL keeps the label of the item it replaces (a renewed sign-in token
+ *   stays under the name the user knows it by), @fallback_label when there is none
+ * @fallback_label: the label when @label is %NULL and there is no item yet
  *
  * Keeps @secret in the keyring for @location, replacing the one it had.
  */
 gboolean
 ks_rclone_secret_store (const char    *location,
                         const char    *label,
+                        const char    *fallback_label,
                         const char    *secret,
                         GCancellable  *cancellable,
                         GError       **error)
 {
-  g_return_val_if_fail (location != NULL && label != NULL && secret != NULL, FALSE);
+  g_autofree char *current = NULL;
+
+  g_return_val_if_fail (location != NULL && (label != NULL || fallback_label != NULL), FALSE);
+  g_return_val_if_fail (secret != NULL, FALSE);
+
+  if (label == NULL)
+    label = current = ks_rclone_secret_dup_label (location, cancellable);
+  if (label == NULL)
+    label = fallback_label;
 
   return secret_password_store_sync (get_schema (), SECRET_COLLECTION_DEFAULT, label, secret,
                                      cancellable, error, "location", location, NULL);

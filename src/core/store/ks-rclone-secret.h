@@ -19,12 +19,15 @@ G_BEGIN_DECLS
 
 gboolean  ks_rclone_secret_store  (const char    *location,
                                    const char    *label,
+                                   const char    *fallback_label,
                                    const char    *secret,
                                    GCancellable  *cancellable,
                                    GError       **error);
 char     *ks_rclone_secret_lookup (const char    *location,
                                    GCancellable  *cancellable,
                                    GError       **error);
+char     *ks_rclone_secret_dup_label (const char   *location,
+                                      GCancellable *cancellable);
 gboolean  ks_rclone_secret_clear  (const char    *location,
                                    GCancellable  *cancellable,
                                    GError       **error);

@@ -156,7 +156,7 @@ keep_token_locked (KsRcloneRemote  *remote,
     {
       name = ks_rclone_remote_dup_display_name (remote);
       label = g_strdup_printf (_("Keepsake backup destination %s"), name);
-      if (!ks_rclone_secret_store (remote->location, label, token, cancellable, error))
+      if (!ks_rclone_secret_store (remote->location, NULL, label, token, cancellable, error))
         return FALSE;
     }
 
