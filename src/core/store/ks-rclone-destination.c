@@ -13,7 +13,9 @@
  * MD5 and SHA-1 for the server), uploaded under a hidden temporary name, then verified on the
  * server — by the server's own hash where it has one (SFTP runs md5sum), by downloading it
  * again where it has none (plain WebDAV, SMB) — and only then moved to its real name, never
- * over another file. The staged copy is removed as soon as the upload is verified.
+ * over another file. The staged copy is removed as soon as the upload is verified. An import
+ * uploads and verifies a few files side by side (finish_temp on several threads) and names
+ * them one after the other, in order.
  * Temporaries a killed run left on the server are removed when the destination is opened. */
 
 #include "config.h"
@@ -560,28 +562,104 @@ ks_rclone_destination_write_temp (KsDestination  *dest,
   return TRUE;
 }
 
-/* After an upload that failed for no reason rclone names: a full disk is the likely one. */
-static void
-explain_failure (KsRcloneDestination  *self,
-                 guint64               size,
-                 GError              **error)
+/* Counts an upload in (*@out_crowded: others were going up); @alone: waits until no other
+ * is, and lets none begin meanwhile. %FALSE when cancelled while waiting. */
+static gboolean
+upload_enter (KsRcloneDestination  *self,
+              gboolean              alone,
+              guint                *out_starts,
+              gboolean             *out_crowded,
+              GCancellable         *cancellable,
+              GError              **error)
 {
-  g_autoptr(GError) ignored = NULL;
-  gint64 free_space;
+  gboolean ok = TRUE;
 
-  if (error == NULL || *error == NULL
-      || !g_error_matches (*error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED))
-    return;
-
-  free_space = ks_rclone_destination_query_free_space (KS_DESTINATION (self), &ignored);
-  if (free_space >= 0 && (guint64)free_space < size)
+  g_mutex_lock (&self->mutex);
+  /* A server given up makes every call fail at once: no point waiting for room. */
+  while ((self->upload_alone || (alone && self->uploading > 0)) && self->lost == NULL)
     {
-      g_autofree char *message = g_strdup ((*error)->message);
-
-      g_clear_error (error);
-      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NO_SPACE,
-                   _("The server has no space left (%s)"), message);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      g_cond_wait_until (&self->cond, &self->mutex,
+                         g_get_monotonic_time () + G_TIME_SPAN_SECOND / 10);
     }
+  if (ok)
+    {
+      *out_crowded = self->uploading > 0;
+      if (alone)
+        self->upload_alone = TRUE;
+      else
+        self->uploading++;
+      *out_starts = ++self->upload_starts;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
+/* Counts it out. Returns: whether another upload went up beside it. */
+static gboolean
+upload_leave (KsRcloneDestination *self,
+              gboolean             alone,
+              guint                starts)
+{
+  gboolean crowded;
+
+  g_mutex_lock (&self->mutex);
+  if (alone)
+    self->upload_alone = FALSE;
+  else
+    self->uploading--;
+  crowded = self->uploading > 0 || self->upload_starts != starts;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  return crowded;
+}
+
+/* Uploads the temporary under its hidden name. Several go up at once; one that failed for
+ * a reason rclone does not name while others went up beside it (a disk with room for one
+ * file, not for four) is tried again alone, so a failure is explained (a full disk) by the
+ * server's state with nothing else on the way. */
+static gboolean
+upload_temp (KsRcloneDestination  *self,
+             RemoteTemp           *temp,
+             GCancellable         *cancellable,
+             GError              **error)
+{
+  g_autofree char *local_name = g_path_get_basename (temp->local_path);
+  g_autofree char *local_dir = g_path_get_dirname (temp->local_path);
+  g_autoptr(GError) local_error = NULL;
+  gboolean crowded = FALSE;
+  gboolean alone = FALSE;
+  guint starts = 0;
+  gboolean ok;
+
+  for (;;)
+    {
+      if (!upload_enter (self, alone, &starts, &crowded, cancellable, error))
+        return FALSE;
+      ok = _ks_rclone_dest_upload_file (self, local_dir, local_name, temp->remote_tmp, temp->size,
+                                        cancellable, &local_error);
+      if (!ok && (alone || !crowded))
+        _ks_rclone_dest_explain_failure (self, temp->size, &local_error);
+      crowded = upload_leave (self, alone, starts) || crowded;
+
+      if (ok || alone || !crowded
+          || !g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED))
+        break;
+      g_debug ("Uploading %s beside others failed (%s); trying it alone", temp->remote_tmp,
+               local_error->message);
+      g_clear_error (&local_error);
+      alone = TRUE;
+    }
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 static char *
@@ -593,8 +671,6 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   RemoteTemp *temp = data;
-  g_autofree char *local_name = g_path_get_basename (temp->local_path);
-  g_autofree char *local_dir = g_path_get_dirname (temp->local_path);
   g_autofree char *expected = NULL;
   g_autoptr(JsonObject) item = NULL;
   const char *server_hash = NULL;
@@ -603,10 +679,8 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   ks_close_fd (&temp->fd);
   hash = temp->read_hash != NULL ? g_strdup (temp->read_hash) : ks_hasher_finish (temp->sha256);
 
-  if (!_ks_rclone_dest_upload_file (self, local_dir, local_name, temp->remote_tmp, temp->size,
-                                    cancellable, error))
+  if (!upload_temp (self, temp, cancellable, error))
     {
-      explain_failure (self, temp->size, error);
       g_free (hash);
       return NULL;
     }
@@ -764,6 +838,7 @@ ks_rclone_destination_finalize (GObject *object)
   g_free (self->hash_type);
   g_free (self->staging);
   g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (ks_rclone_destination_parent_class)->finalize (object);
 }
@@ -805,6 +880,7 @@ ks_rclone_destination_init (KsRcloneDestination *self)
   self->lock_fd = -1;
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
 }
 
 /**
