@@ -17,7 +17,9 @@
  * - the bytes uploaded are counted once each (an upload that starts again from 0 counts
  *   only what goes past what it had sent): when the held file is all that is left, the
  *   count is exactly the total less that file; at the end, the total;
- * - every file lands whole and is in the destination's index. */
+ * - every file lands whole and is in the destination's index;
+ * - cancelled while uploads are on their way: nothing is named or counted, no temporary is
+ *   left, and the next run stores everything. */
 
 #include "config.h"
 
@@ -35,17 +37,29 @@
 
 typedef struct
 {
-  GMutex       mutex;
-  GCond        cond;
-  KsImportJob *job;
-  guint        n_ended;
-  guint        active;
-  guint        max_active;
-  gboolean     timed_out;
-  guint64      held_size;
-  guint64      sent_at_release;
-  guint64      total_at_release;
+  GMutex        mutex;
+  GCond         cond;
+  KsImportJob  *job;
+  GCancellable *cancel;       /* cancelled by the held upload, once two others ended */
+  guint         n_ended;
+  guint         active;
+  guint         max_active;
+  gboolean      timed_out;
+  guint64       held_size;
+  guint64       sent_at_release;
+  guint64       total_at_release;
 } Watch;
+
+typedef struct
+{
+  char                 *tmp;
+  char                 *src;
+  char                 *root;
+  KsCatalog            *catalog;
+  TestPlainDestination *dest;
+  guint64               total;
+  Watch                 w;
+} Fixture;
 
 /* On the uploading threads. */
 static void
@@ -71,10 +85,11 @@ finish_cb (TestPlainDestination *dest,
       if (index == 0)
         {
           gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+          guint others = w->cancel != NULL ? 2 : N_FILES - 1;
 
-          /* Ends only once every other upload ended beside it. */
+          /* The first file read: ends only once the others ended beside it. */
           w->held_size = size;
-          while (w->n_ended < N_FILES - 1 && !w->timed_out)
+          while (w->n_ended < others && !w->timed_out)
             if (!g_cond_wait_until (&w->cond, &w->mutex, deadline))
               w->timed_out = TRUE;
 
@@ -82,110 +97,105 @@ finish_cb (TestPlainDestination *dest,
           w->sent_at_release = w->job->progress.upload_done;
           w->total_at_release = w->job->progress.upload_total;
           g_mutex_unlock (&w->job->mutex);
+          if (w->cancel != NULL)
+            g_cancellable_cancel (w->cancel);
         }
     }
   g_mutex_unlock (&w->mutex);
 }
 
 static void
-test_uploads_side_by_side (void)
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmp = g_dir_make_tmp ("ks-uploads-XXXXXX", &error);
-  g_autofree char *src = g_build_filename (tmp, "src", NULL);
-  g_autofree char *root = g_build_filename (tmp, "remote", NULL);
-  g_autofree char *db = g_build_filename (tmp, "catalog.db", NULL);
-  g_autoptr(KsCatalog) catalog = NULL;
-  g_autoptr(GFile) folder = g_file_new_for_path (src);
-  g_autoptr(KsFolderSource) source = NULL;
-  g_autoptr(TestPlainDestination) dest = test_plain_destination_new (root);
-  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
-  g_autoptr(KsImportJob) job = NULL;
-  g_autoptr(KsImportResult) result = NULL;
-  g_autoptr(GPtrArray) entries = NULL;
-  g_auto(GStrv) created = NULL;
-  g_auto(GStrv) named = NULL;
-  g_autofree char *first_path = g_build_filename (src, "DCIM", "100APPLE", "IMG_0000.JPG", NULL);
-  g_autofree char *twin_path = g_build_filename (src, "DCIM", "101APPLE", "IMG_0001.JPG", NULL);
-  Watch w = { 0 };
-  guint64 total = 0;
-  guint n_named = 0;
-  const char *first_twin = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *twin = NULL;
 
+  f->tmp = g_dir_make_tmp ("ks-uploads-XXXXXX", &error);
   g_assert_no_error (error);
-  g_mutex_init (&w.mutex);
-  g_cond_init (&w.cond);
+  f->src = g_build_filename (f->tmp, "src", NULL);
+  f->root = g_build_filename (f->tmp, "remote", NULL);
+  db = g_build_filename (f->tmp, "catalog.db", NULL);
 
-  write_random_file (first_path, 300000, 1, FIXED_TIME);
-  total += 300000;
+  first = g_build_filename (f->src, "DCIM", "100APPLE", "IMG_0000.JPG", NULL);
+  write_random_file (first, 300000, 1, FIXED_TIME);
+  f->total += 300000;
   for (guint i = 1; i <= N_FILES - 2; i++)
     {
       g_autofree char *name = g_strdup_printf ("IMG_%04u.JPG", i);
-      g_autofree char *path = g_build_filename (src, "DCIM", "100APPLE", name, NULL);
+      g_autofree char *path = g_build_filename (f->src, "DCIM", "100APPLE", name, NULL);
 
       write_random_file (path, 100000 + i * 1000, i, FIXED_TIME);
-      total += 100000 + i * 1000;
+      f->total += 100000 + i * 1000;
     }
   /* IMG_0001.JPG twice (another folder, the same day): the one read second gets "(2)". */
-  write_random_file (twin_path, 150000, 99, FIXED_TIME);
-  total += 150000;
+  twin = g_build_filename (f->src, "DCIM", "101APPLE", "IMG_0001.JPG", NULL);
+  write_random_file (twin, 150000, 99, FIXED_TIME);
+  f->total += 150000;
 
-  catalog = ks_catalog_new (db, &error);
+  f->catalog = ks_catalog_new (db, &error);
   g_assert_no_error (error);
-  source = ks_folder_source_new (folder);
-  test_plain_destination_set_remote (dest, finish_cb, &w);
-  g_ptr_array_add (dests, dest);
-  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, catalog);
-  w.job = job;
+  f->dest = test_plain_destination_new (f->root);
+  g_mutex_init (&f->w.mutex);
+  g_cond_init (&f->w.cond);
+  test_plain_destination_set_remote (f->dest, finish_cb, &f->w);
+}
 
-  result = ks_import_job_run (job, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (result);
-  g_assert_cmpuint (result->copied, ==, N_FILES);
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  ks_destination_close (KS_DESTINATION (f->dest));
+  g_clear_object (&f->dest);
+  g_clear_object (&f->catalog);
+  rm_rf (f->tmp);
+  g_free (f->tmp);
+  g_free (f->src);
+  g_free (f->root);
+  g_mutex_clear (&f->w.mutex);
+  g_cond_clear (&f->w.cond);
+}
 
-  /* The uploads ran side by side: the held one ended last, once all the others had. */
-  g_assert_cmpuint (w.held_size, >, 0);
-  g_assert_false (w.timed_out);
-  g_assert_cmpuint (w.max_active, >=, 2);
-  g_assert_cmpuint (w.max_active, <=, 4);
+static KsImportResult *
+run_import (Fixture       *f,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (f->src);
+  g_autoptr(KsFolderSource) source = ks_folder_source_new (folder);
+  g_autoptr(GPtrArray) dests = g_ptr_array_new ();
+  g_autoptr(KsImportJob) job = NULL;
+  KsImportResult *result;
 
-  /* Bytes counted once each: with the held file left, all the others exactly. */
-  g_assert_cmpuint (w.total_at_release, ==, total);
-  g_assert_cmpuint (w.sent_at_release, ==, total - w.held_size);
-  g_assert_cmpuint (job->progress.upload_done, ==, total);
-  g_assert_cmpuint (job->progress.upload_total, ==, total);
+  g_ptr_array_add (dests, f->dest);
+  job = ks_import_job_new (KS_SOURCE (source), NULL, dests, f->catalog);
+  f->w.job = job;
+  result = ks_import_job_run (job, cancellable, error);
 
-  /* Named in the order they were read, whatever order their uploads ended in. */
-  created = test_plain_destination_dup_log (dest, FALSE);
-  named = test_plain_destination_dup_log (dest, TRUE);
-  g_assert_cmpuint (g_strv_length (created), ==, N_FILES);
-  g_assert_cmpuint (g_strv_length (named), ==, N_FILES);
-  for (guint i = 0; named[i] != NULL; i++)
+  /* Every byte sent counted once: the total, exactly, when nothing failed. */
+  if (result != NULL)
     {
-      g_auto(GStrv) parts = g_strsplit (named[i], " ", 2);
-
-      g_assert_cmpstr (parts[0], ==, created[i]);
-      n_named++;
-      /* Of the twins, the one read first has the plain name, though their uploads ended
-       * in any order. */
-      if (g_str_has_prefix (parts[1], "IMG_0001"))
-        {
-          g_assert_cmpstr (parts[1], ==, first_twin == NULL ? "IMG_0001.JPG" : "IMG_0001 (2).JPG");
-          first_twin = named[i];
-        }
+      g_assert_cmpuint (job->progress.upload_done, ==, job->progress.upload_total);
+      g_assert_cmpuint (job->progress.upload_total, ==, f->total);
     }
-  g_assert_cmpuint (n_named, ==, N_FILES);
-  g_assert_nonnull (first_twin);
-  /* The first file read was the held one, named first though its upload ended last. */
-  g_assert_cmpuint (g_ascii_strtoull (created[0], NULL, 10), ==, w.held_size);
+  f->w.job = NULL;
+  return result;
+}
 
-  /* Every file whole where the index says, and no temporary left. */
-  entries = ks_destination_list_entries (KS_DESTINATION (dest));
+/* Every file whole where the index says, and no temporary left. */
+static void
+assert_stored (Fixture *f)
+{
+  g_autoptr(GPtrArray) entries = ks_destination_list_entries (KS_DESTINATION (f->dest));
+
+  assert_no_temp_files (f->root);
   g_assert_cmpuint (entries->len, ==, N_FILES);
   for (guint i = 0; i < entries->len; i++)
     {
       KsDestinationEntry *entry = g_ptr_array_index (entries, i);
-      g_autofree char *path = g_build_filename (root, entry->relative_path, NULL);
+      g_autofree char *path = g_build_filename (f->root, entry->relative_path, NULL);
       g_autofree char *contents = NULL;
       g_autofree char *hash = NULL;
       gsize len = 0;
@@ -195,12 +205,94 @@ test_uploads_side_by_side (void)
       g_assert_cmpstr (hash, ==, entry->hash);
       g_assert_cmpuint (len, ==, entry->size);
     }
+}
 
-  g_clear_object (&job);
-  ks_destination_close (KS_DESTINATION (dest));
-  rm_rf (tmp);
-  g_mutex_clear (&w.mutex);
-  g_cond_clear (&w.cond);
+static void
+test_side_by_side (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KsImportResult) result = NULL;
+  g_auto(GStrv) created = NULL;
+  g_auto(GStrv) named = NULL;
+  const char *first_twin = NULL;
+
+  result = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->copied, ==, N_FILES);
+
+  /* The uploads ran side by side: the held one ended last, once all the others had. */
+  g_assert_cmpuint (f->w.held_size, >, 0);
+  g_assert_false (f->w.timed_out);
+  g_assert_cmpuint (f->w.max_active, >=, 2);
+  g_assert_cmpuint (f->w.max_active, <=, 4);
+
+  /* Bytes counted once each (a call started again from 0 included): with the held file
+   * left, all the others exactly. */
+  g_assert_cmpuint (f->w.total_at_release, ==, f->total);
+  g_assert_cmpuint (f->w.sent_at_release, ==, f->total - f->w.held_size);
+
+  /* Named in the order they were read, whatever order their uploads ended in. */
+  created = test_plain_destination_dup_log (f->dest, FALSE);
+  named = test_plain_destination_dup_log (f->dest, TRUE);
+  g_assert_cmpuint (g_strv_length (created), ==, N_FILES);
+  g_assert_cmpuint (g_strv_length (named), ==, N_FILES);
+  for (guint i = 0; named[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (named[i], " ", 2);
+
+      g_assert_cmpstr (parts[0], ==, created[i]);
+      /* Of the twins, the one read first has the plain name. */
+      if (g_str_has_prefix (parts[1], "IMG_0001"))
+        {
+          g_assert_cmpstr (parts[1], ==, first_twin == NULL ? "IMG_0001.JPG" : "IMG_0001 (2).JPG");
+          first_twin = named[i];
+        }
+    }
+  g_assert_nonnull (first_twin);
+  /* The first file read was the held one: named first, though its upload ended last. */
+  g_assert_cmpuint (g_ascii_strtoull (created[0], NULL, 10), ==, f->w.held_size);
+
+  assert_stored (f);
+}
+
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(KsImportResult) result = NULL;
+  g_autoptr(KsImportResult) resumed = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GHashTable) files = NULL;
+  g_auto(GStrv) named = NULL;
+
+  /* Cancelled while the first file's upload is held and others went up beside it. */
+  f->w.cancel = cancellable;
+  result = run_import (f, cancellable, &error);
+  g_assert_error (error, KS_IMPORT_ERROR, KS_IMPORT_ERROR_CANCELLED);
+  g_assert_null (result);
+  g_clear_error (&error);
+  g_assert_false (f->w.timed_out);
+  g_assert_cmpuint (f->w.sent_at_release, >, 0);
+
+  /* Uploaded, some of them, but none named (the first in order was not done), none in the
+   * index, no temporary left. */
+  named = test_plain_destination_dup_log (f->dest, TRUE);
+  g_assert_cmpuint (g_strv_length (named), ==, 0);
+  entries = ks_destination_list_entries (KS_DESTINATION (f->dest));
+  g_assert_cmpuint (entries->len, ==, 0);
+  assert_no_temp_files (f->root);
+  files = list_files (f->root);
+  g_assert_cmpuint (g_hash_table_size (files), ==, 0);
+
+  /* The next run stores everything. */
+  test_plain_destination_set_remote (f->dest, NULL, NULL);
+  resumed = run_import (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (resumed->copied, ==, N_FILES);
+  assert_stored (f);
 }
 
 int
@@ -209,7 +301,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/import/uploads/side-by-side", test_uploads_side_by_side);
+  g_test_add ("/import/uploads/side-by-side", Fixture, NULL, fixture_setup, test_side_by_side, fixture_teardown);
+  g_test_add ("/import/uploads/cancelled", Fixture, NULL, fixture_setup, test_cancelled, fixture_teardown);
 
   return g_test_run ();
 }

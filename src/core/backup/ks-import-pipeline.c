@@ -930,6 +930,11 @@ _ks_import_pipeline_run (KsImportRun  *run,
   g_thread_join (committer);
   _ks_import_uploads_stop (run);
 
+  /* Cancelled after the last file was read (uploads on their way): what had no name yet
+   * is not stored, and the run ends as cancelled, not as complete. */
+  if (local_error == NULL && g_cancellable_is_cancelled (run->cancellable))
+    _ks_import_set_cancelled (&local_error);
+
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));

@@ -443,10 +443,10 @@ _ks_rclone_dest_stat_file (KsRcloneDestination  *self,
   json_object_set_boolean_member (opt, "noMimeType", TRUE);
   json_object_set_object_member (params, "opt", opt);
 
-  /* Hashing may read the whole file on the server: a job. */
-  reply = hash_type != NULL
-    ? _ks_rclone_dest_run (self, "operations/stat", params, cancellable, error)
-    : _ks_rclone_dest_run_quick (self, "operations/stat", params, cancellable, error);
+  /* Hashing reads the whole file on the server, but a plain call answers as soon as it is
+   * done (a job would be found done only at its next poll) and still stops when cancelled
+   * (the request goes); its connection is its own. */
+  reply = _ks_rclone_dest_run_quick (self, "operations/stat", params, cancellable, error);
   if (reply == NULL)
     return NULL;
 

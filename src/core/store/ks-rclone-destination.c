@@ -10,8 +10,8 @@
  * own .keepsake/id and .keepsake/index, so a reinstall recognises what is there.
  *
  * A file is staged in this computer's cache (hashed as it is written: SHA-256 for the index,
- * MD5 and SHA-1 for the server), uploaded under a hidden temporary name, then verified on the
- * server — by the server's own hash where it has one (SFTP runs md5sum), by downloading it
+ * MD5 or SHA-1, whichever the server gives), uploaded under a hidden temporary name, then
+ * verified on the server — by the server's own hash where it has one (SFTP runs md5sum), by downloading it
  * again where it has none (plain WebDAV, SMB) — and only then moved to its real name, never
  * over another file. The staged copy is removed as soon as the upload is verified. An import
  * uploads and verifies a few files side by side (finish_temp on several threads) and names
@@ -46,8 +46,7 @@ typedef struct
   char      *local_path;
   int        fd;
   KsHasher  *sha256;
-  GChecksum *md5;
-  GChecksum *sha1;
+  GChecksum *server_sum;   /* the server's hash type (MD5, SHA-1), or NULL: read back */
   guint64    size;
   char      *remote_tmp;   /* relative path of the uploaded temporary, once uploaded */
   gboolean   named;
@@ -424,7 +423,8 @@ ks_rclone_destination_replace_index (KsDestination  *dest,
 static RemoteTemp *
 remote_temp_new (const char *local_path,
                  const char *rel_dir,
-                 const char *name_hint)
+                 const char *name_hint,
+                 const char *hash_type)
 {
   RemoteTemp *temp = g_new0 (RemoteTemp, 1);
   g_autofree char *tmp_name = NULL;
@@ -432,8 +432,11 @@ remote_temp_new (const char *local_path,
   temp->fd = -1;
   temp->local_path = g_strdup (local_path);
   temp->sha256 = ks_hasher_new ();
-  temp->md5 = g_checksum_new (G_CHECKSUM_MD5);
-  temp->sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  /* Only the hash the server gives: each one costs a pass over every byte. */
+  if (g_strcmp0 (hash_type, "md5") == 0)
+    temp->server_sum = g_checksum_new (G_CHECKSUM_MD5);
+  else if (g_strcmp0 (hash_type, "sha1") == 0)
+    temp->server_sum = g_checksum_new (G_CHECKSUM_SHA1);
 
   tmp_name = g_strdup_printf (".%s" KS_DESTINATION_TMP_MARK "%06x",
                               name_hint ? name_hint : "file", g_random_int () & 0xffffff);
@@ -474,7 +477,7 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
       ks_set_errno_error (error, errno, "Cannot write to %s", self->staging);
       return NULL;
     }
-  temp = remote_temp_new (path, rel_dir, name_hint);
+  temp = remote_temp_new (path, rel_dir, name_hint, self->hash_type);
   temp->fd = fd;
 
   return temp;
@@ -484,8 +487,8 @@ static void ks_rclone_destination_free_temp (KsDestination *dest,
                                              gpointer       data);
 
 /* Uploads straight from a verified copy on this computer: no copy in the cache. Its bytes
- * are hashed here as they are read (SHA-256 to know it is still the stored content, MD5 and
- * SHA-1 to compare with what the server will say it holds). */
+ * are hashed here as they are read (SHA-256 to know it is still the stored content, MD5 or
+ * SHA-1, whichever the server gives, to compare with what it will say it holds). */
 static gpointer
 ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
                                              const char     *rel_dir,
@@ -511,7 +514,7 @@ ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
       return NULL;
     }
 
-  temp = remote_temp_new (local_path, rel_dir, name_hint);
+  temp = remote_temp_new (local_path, rel_dir, name_hint, self->hash_type);
   temp->borrowed = TRUE;
   buf = g_malloc (1024 * 1024);
   for (;;)
@@ -531,8 +534,8 @@ ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
       if (n == 0)
         break;
       ks_hasher_update (temp->sha256, buf, n);
-      g_checksum_update (temp->md5, buf, n);
-      g_checksum_update (temp->sha1, buf, n);
+      if (temp->server_sum != NULL)
+        g_checksum_update (temp->server_sum, buf, n);
       temp->size += n;
     }
   close (fd);
@@ -556,8 +559,8 @@ ks_rclone_destination_write_temp (KsDestination  *dest,
     return ks_set_errno_error (error, errno, "Cannot write to %s", temp->local_path);
 
   ks_hasher_update (temp->sha256, buffer, len);
-  g_checksum_update (temp->md5, buffer, len);
-  g_checksum_update (temp->sha1, buffer, len);
+  if (temp->server_sum != NULL)
+    g_checksum_update (temp->server_sum, buffer, len);
   temp->size += len;
   return TRUE;
 }
@@ -707,8 +710,7 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
 
   if (server_hash != NULL && *server_hash != '\0')
     {
-      expected = g_strdup (g_checksum_get_string (g_str_equal (self->hash_type, "md5")
-                                                  ? temp->md5 : temp->sha1));
+      expected = g_strdup (temp->server_sum != NULL ? g_checksum_get_string (temp->server_sum) : "");
       if (g_ascii_strcasecmp (server_hash, expected) != 0
           || json_object_get_int_member_with_default (item, "Size", -1) != (gint64)temp->size)
         {
@@ -782,8 +784,7 @@ ks_rclone_destination_free_temp (KsDestination *dest,
   if (!temp->borrowed)
     g_unlink (temp->local_path);
   g_clear_pointer (&temp->sha256, ks_hasher_free);
-  g_checksum_free (temp->md5);
-  g_checksum_free (temp->sha1);
+  g_clear_pointer (&temp->server_sum, g_checksum_free);
   g_free (temp->local_path);
   g_free (temp->remote_tmp);
   g_free (temp->read_hash);

@@ -28,6 +28,7 @@
 
 #define START_TIMEOUT_US  (20 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US  (100 * 1000)
+#define START_POLL_US     (20 * 1000)
 #define MAX_CONNECTIONS   16
 
 struct _KsRclone
@@ -616,7 +617,7 @@ ks_rclone_start (KsRclone      *self,
           ks_rclone_stop (self);
           return FALSE;
         }
-      g_usleep (POLL_INTERVAL_US);
+      g_usleep (START_POLL_US);
     }
 }
 
@@ -757,6 +758,7 @@ ks_rclone_run_job (KsRclone             *self,
                    GError              **error)
 {
   g_autoptr(JsonObject) started = NULL;
+  gint64 started_at = g_get_monotonic_time ();
   gint64 jobid;
 
   g_return_val_if_fail (KS_IS_RCLONE (self), NULL);
@@ -813,8 +815,12 @@ ks_rclone_run_job (KsRclone             *self,
       if (progress != NULL && round >= 3 && round % 3 == 0)
         report_progress (self, jobid, progress, user_data, cancellable);
 
-      /* Short jobs end in a few polls (5, 10, 20… ms); long ones are polled every 100 ms. */
-      g_usleep (MIN (POLL_INTERVAL_US, 5000u << MIN (round, 5u)));
+      /* Short jobs end in a few polls (5, 10, 20, then every 40 ms for their first second:
+       * an upload of a photo is found done soon after it is); long ones are polled every
+       * 100 ms. */
+      g_usleep (round < 3 ? 5000u << round
+                : g_get_monotonic_time () - started_at < G_USEC_PER_SEC ? 40000u
+                : POLL_INTERVAL_US);
     }
 }
 
