@@ -21,6 +21,24 @@
 #include "test-engine-util.h"
 
 void
+write_random_file (const char *path,
+                   gsize       len,
+                   guint32     seed,
+                   gint64      mtime)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree guint8 *buf = g_malloc (len);
+  g_autofree char *dir = g_path_get_dirname (path);
+  struct timespec times[2] = { { mtime, 0 }, { mtime, 0 } };
+
+  for (gsize i = 0; i < len; i++)
+    buf[i] = g_rand_int (rand) & 0xff;
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, (char *)buf, len, NULL));
+  g_assert_cmpint (utimensat (AT_FDCWD, path, times, 0), ==, 0);
+}
+
+void
 rm_rf (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);

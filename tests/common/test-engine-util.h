@@ -16,6 +16,11 @@
 G_BEGIN_DECLS
 
 void        rm_rf                   (const char *path);
+/* @len bytes from a GRand seeded with @seed, modified at @mtime (unix seconds). */
+void        write_random_file       (const char *path,
+                                     gsize       len,
+                                     guint32     seed,
+                                     gint64      mtime);
 /* A KsSourceFunc: appends a copy of each file to the GPtrArray @user_data. */
 gboolean    ks_test_collect_cb      (KsSource           *source,
                                      const KsSourceFile *file,

@@ -60,16 +60,7 @@ write_random (const char *path,
               gsize       len,
               guint32     seed)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  g_autofree guint8 *buf = g_malloc (len);
-  g_autofree char *dir = g_path_get_dirname (path);
-  struct timespec times[2] = { { FIXED_TIME, 0 }, { FIXED_TIME, 0 } };
-
-  for (gsize i = 0; i < len; i++)
-    buf[i] = g_rand_int (rand) & 0xff;
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_assert_true (g_file_set_contents (path, (char *)buf, len, NULL));
-  g_assert_cmpint (utimensat (AT_FDCWD, path, times, 0), ==, 0);
+  write_random_file (path, len, seed, FIXED_TIME);
 }
 
 static void

@@ -27,6 +27,14 @@ struct _TestPlainDestination
   char          *root;
   gboolean       damage_next;
   guint          n_syncs;
+
+  gboolean             remote;
+  TestPlainFinishFunc  finish_func;
+  gpointer             finish_data;
+  GMutex               mutex;    /* the logs: temporaries are made, finished and named on
+                                  * several threads */
+  GPtrArray           *created;
+  GPtrArray           *named;
 };
 
 G_DEFINE_FINAL_TYPE (TestPlainDestination, test_plain_destination, KS_TYPE_DESTINATION)
@@ -36,6 +44,8 @@ typedef struct
   char    *path;
   int      fd;
   gboolean named;
+  guint64  size;
+  guint    index;    /* in the order of creation */
 } PlainTemp;
 
 #define PLAIN(d) TEST_PLAIN_DESTINATION (d)
@@ -183,6 +193,10 @@ plain_create_temp (KsDestination *d, const char *rel_dir, const char *hint, GErr
       return NULL;
     }
 
+  g_mutex_lock (&PLAIN (d)->mutex);
+  temp->index = PLAIN (d)->created->len;
+  g_ptr_array_add (PLAIN (d)->created, g_strdup (temp->path));
+  g_mutex_unlock (&PLAIN (d)->mutex);
   return temp;
 }
 
@@ -193,7 +207,25 @@ plain_write_temp (KsDestination *d, gpointer p, const void *data, gsize len, GEr
 
   if (write (temp->fd, data, len) != (ssize_t)len)
     return set_errno (error, temp->path);
+  temp->size += len;
   return TRUE;
+}
+
+/* As an rclone upload reports itself: half, then from 0 again (a call tried again), then
+ * all of it. */
+static void
+plain_upload (KsDestination *d,
+              PlainTemp     *temp)
+{
+  TestPlainDestination *self = PLAIN (d);
+  const guint64 steps[] = { 0, temp->size / 2, 0, temp->size / 2, temp->size };
+
+  if (self->finish_func != NULL)
+    self->finish_func (self, temp->index, temp->size, FALSE, self->finish_data);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    ks_destination_report_transfer (d, temp->path, steps[i], temp->size, 0);
+  if (self->finish_func != NULL)
+    self->finish_func (self, temp->index, temp->size, TRUE, self->finish_data);
 }
 
 static char *
@@ -213,6 +245,9 @@ plain_finish_temp (KsDestination *d, gpointer p, guint64 *out_size, GCancellable
           g_assert_cmpint (pwrite (temp->fd, &byte, 1, 0), ==, 1);
         }
     }
+
+  if (PLAIN (d)->remote)
+    plain_upload (d, temp);
 
   if (fsync (temp->fd) != 0 || lseek (temp->fd, 0, SEEK_SET) != 0)
     {
@@ -238,6 +273,10 @@ plain_name_temp (KsDestination *d, gpointer p, const char *rel_dir, const char *
 
   unlink (temp->path);
   temp->named = TRUE;
+
+  g_mutex_lock (&PLAIN (d)->mutex);
+  g_ptr_array_add (PLAIN (d)->named, g_strdup_printf ("%" G_GUINT64_FORMAT " %s", temp->size, name));
+  g_mutex_unlock (&PLAIN (d)->mutex);
   return TRUE;
 }
 
@@ -245,6 +284,16 @@ static void
 plain_free_temp (KsDestination *d, gpointer p)
 {
   PlainTemp *temp = p;
+  guint i;
+
+  /* The creation log keeps "size" for each temporary by then. */
+  g_mutex_lock (&PLAIN (d)->mutex);
+  if (g_ptr_array_find_with_equal_func (PLAIN (d)->created, temp->path, g_str_equal, &i))
+    {
+      g_free (g_ptr_array_index (PLAIN (d)->created, i));
+      g_ptr_array_index (PLAIN (d)->created, i) = g_strdup_printf ("%" G_GUINT64_FORMAT, temp->size);
+    }
+  g_mutex_unlock (&PLAIN (d)->mutex);
 
   close (temp->fd);
   if (!temp->named)
@@ -289,10 +338,19 @@ plain_hash_file (KsDestination *d, const char *relative_path, guint64 *out_size,
   return hash;
 }
 
+static gboolean
+plain_is_remote (KsDestination *d)
+{
+  return PLAIN (d)->remote;
+}
+
 static void
 test_plain_destination_finalize (GObject *object)
 {
   g_free (PLAIN (object)->root);
+  g_ptr_array_unref (PLAIN (object)->created);
+  g_ptr_array_unref (PLAIN (object)->named);
+  g_mutex_clear (&PLAIN (object)->mutex);
   G_OBJECT_CLASS (test_plain_destination_parent_class)->finalize (object);
 }
 
@@ -321,11 +379,15 @@ test_plain_destination_class_init (TestPlainDestinationClass *klass)
   dest_class->sync_folder = plain_sync_folder;
   dest_class->query_file = plain_query_file;
   dest_class->hash_file = plain_hash_file;
+  dest_class->is_remote = plain_is_remote;
 }
 
 static void
 test_plain_destination_init (TestPlainDestination *self)
 {
+  g_mutex_init (&self->mutex);
+  self->created = g_ptr_array_new_with_free_func (g_free);
+  self->named = g_ptr_array_new_with_free_func (g_free);
 }
 
 TestPlainDestination *
@@ -347,4 +409,30 @@ guint
 test_plain_destination_get_n_syncs (TestPlainDestination *self)
 {
   return self->n_syncs;
+}
+
+void
+test_plain_destination_set_remote (TestPlainDestination *self,
+                                   TestPlainFinishFunc   func,
+                                   gpointer              user_data)
+{
+  self->remote = TRUE;
+  self->finish_func = func;
+  self->finish_data = user_data;
+}
+
+GStrv
+test_plain_destination_dup_log (TestPlainDestination *self,
+                                gboolean              named)
+{
+  GPtrArray *log = named ? self->named : self->created;
+  GStrv out;
+
+  g_mutex_lock (&self->mutex);
+  out = g_new0 (char *, log->len + 1);
+  for (guint i = 0; i < log->len; i++)
+    out[i] = g_strdup (g_ptr_array_index (log, i));
+  g_mutex_unlock (&self->mutex);
+
+  return out;
 }

@@ -112,9 +112,13 @@ typedef struct
   KsHasher       *hasher;
   KsMetadataReader *dater;
 
+  /* Uploads side by side (ks-import-uploads.c): threads per remote destination */
+  GThreadPool    *uploaders[KS_IMPORT_MAX_DESTINATIONS];
+  GMutex          upload_mutex;
+  GCond           upload_cond;
+  struct _KsImportUpload *upload_shown; /* the file progress shows */
+
   /* Committer state */
-  guint64         upload_seen[KS_IMPORT_MAX_DESTINATIONS]; /* of the file being uploaded */
-  KsImportItem   *upload_item;
   KsAsset        *place_asset;
   KsImportPlace   places[KS_IMPORT_MAX_DESTINATIONS];
   guint           n_finished;
@@ -212,6 +216,25 @@ void           _ks_import_meter_item_finished  (KsImportRun      *run,
 void           _ks_import_meter_count_dry_run  (KsImportRun      *run);
 const char    *_ks_import_meter_finish         (KsImportRun      *run,
                                                 const GError     *error);
+
+/* ks-import-uploads.c */
+typedef struct _KsImportUpload KsImportUpload;
+
+void           _ks_import_uploads_start        (KsImportRun      *run);
+void           _ks_import_uploads_stop         (KsImportRun      *run);
+KsImportUpload *_ks_import_upload_begin        (KsImportRun      *run,
+                                                guint             d,
+                                                KsImportItem     *item,
+                                                KsDestinationWriter *writer);
+KsImportUpload *_ks_import_upload_begin_from_local (KsImportRun  *run,
+                                                guint             d,
+                                                KsImportItem     *item,
+                                                const char       *rel_dir,
+                                                const char       *name,
+                                                const char       *local_path);
+KsDestinationWriter *_ks_import_upload_end     (KsImportUpload   *up,
+                                                guint64          *out_sent,
+                                                GError          **error);
 
 /* ks-import-errors.c */
 void           _ks_import_add_file_error       (KsImportRun      *run,

@@ -59,6 +59,8 @@ run_new (KsImportJob  *self,
     run->dests[d] = g_object_ref (g_ptr_array_index (self->destinations, d));
   g_mutex_init (&run->flight_mutex);
   g_cond_init (&run->flight_cond);
+  g_mutex_init (&run->upload_mutex);
+  g_cond_init (&run->upload_cond);
   if (self->pipeline_depth > 0)
     run->max_in_flight = self->pipeline_depth;
   else if (self->file_hook != NULL)
@@ -100,6 +102,8 @@ run_free (KsImportRun *run)
   g_clear_pointer (&run->dater, ks_metadata_reader_free);
   g_mutex_clear (&run->flight_mutex);
   g_cond_clear (&run->flight_cond);
+  g_mutex_clear (&run->upload_mutex);
+  g_cond_clear (&run->upload_cond);
   g_clear_object (&run->self);
   g_free (run->source_name);
   g_free (run);

@@ -15,7 +15,11 @@
  * phone → this computer → cloud: a remote destination that lacks a file a local one gets in
  * the same batch (or holds from an earlier run) uploads it from that verified local copy,
  * once the copy is durable, instead of taking its own copy in the cache or reading the
- * phone again; the copy is re-hashed as it is read for the upload. */
+ * phone again; the copy is re-hashed as it is read for the upload.
+ *
+ * Uploads go side by side (ks-import-uploads.c): a file for a remote destination starts
+ * uploading as soon as the writer has it whole, and the committer, taking the files in
+ * order, waits for each upload before it names the file. */
 
 #include "config.h"
 
@@ -63,6 +67,8 @@ typedef struct
   guint32              from_local; /* remote d: upload from a local destination's copy */
   guint32              late;     /* staged in d from a local copy, after the batch's sync */
   char                *rel[KS_IMPORT_MAX_DESTINATIONS];
+  KsImportUpload      *uploads[KS_IMPORT_MAX_DESTINATIONS]; /* remote d: going up */
+  char                *from_rel[KS_IMPORT_MAX_DESTINATIONS]; /* uploaded from that local copy */
 } Done;
 
 static void
@@ -85,7 +91,12 @@ static void
 done_free (Done *done)
 {
   for (guint d = 0; d < KS_IMPORT_MAX_DESTINATIONS; d++)
-    g_free (done->rel[d]);
+    {
+      g_free (done->rel[d]);
+      g_free (done->from_rel[d]);
+      /* The committer ended every upload before the file got here. */
+      g_assert (done->uploads[d] == NULL);
+    }
   g_free (done);
 }
 
@@ -264,8 +275,13 @@ hand_off (KsImportRun  *run,
     {
       for (guint d = 0; d < run->n_dests; d++)
         {
-          done->writers[d] = run->writers[d];
-          run->writers[d] = NULL;
+          KsDestinationWriter *writer = g_steal_pointer (&run->writers[d]);
+
+          /* Whole: a remote destination starts uploading it now, beside the others. */
+          if (writer != NULL && (run->remote & (1u << d)))
+            done->uploads[d] = _ks_import_upload_begin (run, d, item, writer);
+          else
+            done->writers[d] = writer;
         }
       done->from_local = run->from_local;
       run->from_local = 0;
@@ -357,19 +373,61 @@ writer_thread (gpointer data)
 
 /* Whether @d holds @done's content already (under another name: moved or renamed on the
  * phone, a duplicate, or an earlier file of this batch): then one copy is kept, and the
- * mapping remembered. */
+ * mapping remembered. @sent: bytes of it uploaded already (they stay counted). */
 static gboolean
 already_held (KsImportRun *run,
               Done        *done,
-              guint        d)
+              guint        d,
+              guint64      sent)
 {
+  guint64 size = ks_asset_file_get_size (done->item->file);
+
   if (!ks_destination_lookup (run->dests[d], done->item->hash, &done->rel[d], NULL))
     return FALSE;
 
   done->existing |= 1u << d;
   if (run->remote & (1u << d))
-    _ks_import_meter_upload_skipped (run->self, ks_asset_file_get_size (done->item->file));
+    _ks_import_meter_upload_skipped (run->self, size - MIN (sent, size));
   return TRUE;
+}
+
+/* The writer of @done's file for @d, to be named: for a remote destination, once its
+ * upload ended. %NULL when there is nothing to name: the run was cancelled (nothing more
+ * is stored, and that is no error of this file), the upload failed (said so), or @d
+ * holds the content already (an earlier file of the batch had it). */
+static KsDestinationWriter *
+writer_to_name (KsImportRun *run,
+                Done        *done,
+                guint        d)
+{
+  g_autoptr(GError) error = NULL;
+  KsDestinationWriter *writer;
+  guint64 sent = 0;
+
+  if (done->uploads[d] != NULL)
+    writer = _ks_import_upload_end (g_steal_pointer (&done->uploads[d]), &sent, &error);
+  else
+    writer = g_steal_pointer (&done->writers[d]);
+
+  /* Cancelled: what is not named yet is simply not stored; what is named already gets its
+   * sync. */
+  if (g_cancellable_is_cancelled (run->cancellable))
+    {
+      ks_destination_abort (run->dests[d], writer);
+      return NULL;
+    }
+  if (writer == NULL)
+    {
+      _ks_import_dest_failed (run, d, done->item, error);
+      return NULL;
+    }
+  if (already_held (run, done, d, sent))
+    {
+      ks_destination_abort (run->dests[d], writer);
+      return NULL;
+    }
+
+  return writer;
 }
 
 /* Verifies and names @done's file in destination @d; durable at the batch's sync. */
@@ -383,27 +441,16 @@ stage_in (KsImportRun *run,
   g_autofree char *dir = NULL;
   g_autofree char *stem = NULL;
   g_autofree char *ext = NULL;
+  KsDestinationWriter *writer;
   guint counter;
 
-  /* Cancelled: what is not named yet is simply not stored (no error: the run ends as
-   * cancelled); what is named already gets its sync. */
-  if (g_cancellable_is_cancelled (run->cancellable))
-    {
-      ks_destination_abort (run->dests[d], g_steal_pointer (&done->writers[d]));
-      return;
-    }
-
-  if (already_held (run, done, d))
-    {
-      ks_destination_abort (run->dests[d], g_steal_pointer (&done->writers[d]));
-      return;
-    }
+  writer = writer_to_name (run, done, d);
+  if (writer == NULL)
+    return;
 
   _ks_import_place_final (run, item, d, done->capture_time, &dir, &stem, &ext, &counter);
-  run->upload_item = item;
-  run->upload_seen[d] = 0;
 
-  if (!ks_destination_stage (run->dests[d], g_steal_pointer (&done->writers[d]), dir, stem, ext,
+  if (!ks_destination_stage (run->dests[d], writer, dir, stem, ext,
                              item->hash, &counter, &done->rel[d], run->cancellable, &error))
     {
       /* Cancelled while reading back: not stored, and not an error of this file. */
@@ -416,13 +463,12 @@ stage_in (KsImportRun *run,
   done->stored |= 1u << d;
 }
 
-/* Uploads @done's file to remote destination @d from a local destination's verified copy
- * (staged there in this batch and synced, or stored by an earlier run); durable at the
- * next sync. */
+/* Starts uploading @done's file to remote destination @d from a local destination's
+ * verified copy (staged there in this batch and synced, or stored by an earlier run). */
 static void
-upload_from_local (KsImportRun *run,
-                   Done        *done,
-                   guint        d)
+upload_from_local_begin (KsImportRun *run,
+                         Done        *done,
+                         guint        d)
 {
   KsImportItem *item = done->item;
   g_autoptr(GError) error = NULL;
@@ -430,15 +476,11 @@ upload_from_local (KsImportRun *run,
   g_autofree char *rel = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *base = NULL;
-  g_autofree char *stem = NULL;
-  g_autofree char *ext = NULL;
-  KsDestinationWriter *writer;
-  guint counter = 1;
 
   if (g_cancellable_is_cancelled (run->cancellable) || item->hash == NULL)
     return;
 
-  if (already_held (run, done, d))
+  if (already_held (run, done, d, 0))
     return;
 
   for (guint l = 0; local == NULL && l < run->n_dests; l++)
@@ -466,15 +508,41 @@ upload_from_local (KsImportRun *run,
   if (g_str_equal (dir, "."))
     dir[0] = '\0';
   base = g_path_get_basename (rel);
+
+  done->uploads[d] = _ks_import_upload_begin_from_local (run, d, item, dir, base, local);
+  done->from_rel[d] = g_steal_pointer (&rel);
+}
+
+/* Names that upload, in its turn; durable at the next sync. */
+static void
+upload_from_local_name (KsImportRun *run,
+                        Done        *done,
+                        guint        d)
+{
+  KsImportItem *item = done->item;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *stem = NULL;
+  g_autofree char *ext = NULL;
+  KsDestinationWriter *writer;
+  guint counter = 1;
+
+  if (done->uploads[d] == NULL)
+    return;
+
+  writer = writer_to_name (run, done, d);
+  if (writer == NULL)
+    return;
+
+  dir = g_path_get_dirname (done->from_rel[d]);
+  if (g_str_equal (dir, "."))
+    dir[0] = '\0';
+  base = g_path_get_basename (done->from_rel[d]);
   ks_safe_name_split (base, &stem, &ext);
 
-  run->upload_item = item;
-  run->upload_seen[d] = 0;
-  writer = ks_destination_begin_from_file (run->dests[d], dir, base, local, item->hash,
-                                           run->cancellable, &error);
-  if (writer == NULL
-      || !ks_destination_stage (run->dests[d], writer, dir, stem, ext, item->hash, &counter,
-                                &done->rel[d], run->cancellable, &error))
+  if (!ks_destination_stage (run->dests[d], writer, dir, stem, ext, item->hash, &counter,
+                             &done->rel[d], run->cancellable, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         _ks_import_dest_failed (run, d, item, error);
@@ -482,26 +550,6 @@ upload_from_local (KsImportRun *run,
     }
 
   done->late |= 1u << d;
-}
-
-/* While a remote destination uploads: rclone's count of the bytes it sent. On the
- * committer thread. */
-static void
-transfer_cb (KsDestination *dest,
-             const char    *relative_path,
-             guint64        bytes,
-             guint64        size,
-             double         rate,
-             gpointer       user_data)
-{
-  KsImportRun *run = user_data;
-
-  for (guint d = 0; d < run->n_dests; d++)
-    if (run->dests[d] == dest && bytes > run->upload_seen[d])
-      {
-        _ks_import_meter_add_upload (run->self, run->upload_item, bytes - run->upload_seen[d]);
-        run->upload_seen[d] = bytes;
-      }
 }
 
 /* Makes what the batch staged in each destination durable; a destination that fails to
@@ -574,22 +622,30 @@ commit_batch (KsImportRun *run,
       Done *done = g_ptr_array_index (batch, i);
 
       for (guint d = 0; d < run->n_dests; d++)
-        if (done->writers[d] != NULL)
+        if (done->writers[d] != NULL || done->uploads[d] != NULL)
           stage_in (run, done, d);
       touched |= done->stored;
     }
 
   sync_batch (run, batch, touched, FALSE);
 
-  /* Now the local copies are durable: the uploads that read them. */
-  touched = 0;
+  /* Now the local copies are durable: the uploads that read them, side by side, then
+   * named in order. */
   for (guint i = 0; i < batch->len; i++)
     {
       Done *done = g_ptr_array_index (batch, i);
 
       for (guint d = 0; d < run->n_dests; d++)
         if ((done->from_local & (1u << d)) && _ks_import_dest_alive (run, d))
-          upload_from_local (run, done, d);
+          upload_from_local_begin (run, done, d);
+    }
+  touched = 0;
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Done *done = g_ptr_array_index (batch, i);
+
+      for (guint d = 0; d < run->n_dests; d++)
+        upload_from_local_name (run, done, d);
       touched |= done->late;
     }
   if (touched != 0)
@@ -838,9 +894,7 @@ _ks_import_pipeline_run (KsImportRun  *run,
   for (guint i = 0; i < N_BUFFERS; i++)
     g_async_queue_push (run->free_bufs, g_malloc (CHUNK_SIZE));
 
-  for (guint d = 0; d < run->n_dests; d++)
-    if (run->remote & (1u << d))
-      ks_destination_set_transfer_func (run->dests[d], transfer_cb, run);
+  _ks_import_uploads_start (run);
 
   writer = g_thread_new ("ks-import-writer", writer_thread, run);
   committer = g_thread_new ("ks-import-commit", committer_thread, run);
@@ -874,8 +928,12 @@ _ks_import_pipeline_run (KsImportRun  *run,
   queue_msg (run, MSG_QUIT, NULL, NULL, 0);
   g_thread_join (writer);
   g_thread_join (committer);
-  for (guint d = 0; d < run->n_dests; d++)
-    ks_destination_set_transfer_func (run->dests[d], NULL, NULL);
+  _ks_import_uploads_stop (run);
+
+  /* Cancelled after the last file was read (uploads on their way): what had no name yet
+   * is not stored, and the run ends as cancelled, not as complete. */
+  if (local_error == NULL && g_cancellable_is_cancelled (run->cancellable))
+    _ks_import_set_cancelled (&local_error);
 
   if (local_error != NULL)
     {

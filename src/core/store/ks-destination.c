@@ -28,6 +28,10 @@ struct _KsDestinationWriter
   gpointer  temp;     /* the kind's handle */
   char     *rel_dir;  /* where the temporary is */
   guint64   written;
+
+  /* Set by ks_destination_finish(): what the medium holds, read back. */
+  char     *read_back_hash;
+  guint64   read_size;
 };
 
 
@@ -609,7 +613,45 @@ ks_destination_abort (KsDestination       *self,
 
   CLASS (self)->free_temp (self, writer->temp);
   g_free (writer->rel_dir);
+  g_free (writer->read_back_hash);
   g_free (writer);
+}
+
+/**
+ * ks_destination_finish:
+ *
+ * Makes @writer's file durable on the medium and reads it back (a remote kind uploads it
+ * under its hidden name and has the server's hash checked, or downloads it again), without
+ * giving it a name: the first half of ks_destination_stage(), which then only compares
+ * and names. For a remote destination, several writers may be finished at once on
+ * different threads (each call touches only its own temporary), while naming stays on the
+ * one thread that stages, in order. Optional: stage finishes a writer that was not.
+ *
+ * Returns: %FALSE with @error set when the medium could not take it or read it back (the
+ *   writer is left to abort)
+ */
+gboolean
+ks_destination_finish (KsDestination        *self,
+                       KsDestinationWriter  *writer,
+                       GCancellable         *cancellable,
+                       GError              **error)
+{
+  char *hash;
+  guint64 size = 0;
+
+  g_return_val_if_fail (KS_IS_DESTINATION (self), FALSE);
+  g_return_val_if_fail (writer != NULL, FALSE);
+
+  if (writer->read_back_hash != NULL)
+    return TRUE;
+
+  hash = CLASS (self)->finish_temp (self, writer->temp, &size, cancellable, error);
+  if (hash == NULL)
+    return FALSE;
+
+  writer->read_back_hash = hash;
+  writer->read_size = size;
+  return TRUE;
 }
 
 static char *
@@ -713,9 +755,7 @@ stage_entry (KsDestination        *self,
              GError              **error)
 {
   KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
-  g_autofree char *read_back_hash = NULL;
   g_autofree char *relative_path = NULL;
-  guint64 read_size = 0;
   guint n = MAX (1, inout_counter ? *inout_counter : 1);
   KsDestinationEntry *entry;
 
@@ -726,17 +766,16 @@ stage_entry (KsDestination        *self,
 
   /* Durable and verified before the file gets its real name, so an unverified file is
    * never visible. */
-  read_back_hash = CLASS (self)->finish_temp (self, writer->temp, &read_size, cancellable, error);
-  if (read_back_hash == NULL)
+  if (!ks_destination_finish (self, writer, cancellable, error))
     goto fail;
 
-  if (read_size != writer->written || g_strcmp0 (read_back_hash, hash) != 0)
+  if (writer->read_size != writer->written || g_strcmp0 (writer->read_back_hash, hash) != 0)
     {
       g_autofree char *where = dup_location (self);
 
       g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
                    "What %s holds differs from what was written (%" G_GUINT64_FORMAT " of %"
-                   G_GUINT64_FORMAT " bytes read back)", where, read_size, writer->written);
+                   G_GUINT64_FORMAT " bytes read back)", where, writer->read_size, writer->written);
       goto fail;
     }
 

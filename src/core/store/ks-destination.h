@@ -108,6 +108,13 @@ G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObjec
  * comparing what was read back with what was meant, and batching names and index lines
  * until ks_destination_sync(). All vfuncs block; the base class never calls two of them at
  * once for the same writer, but lookups (@query_file) may come from another thread.
+ *
+ * Threads: the temporaries of different writers are worked on at once (one thread writes
+ * the next file while another stages the last one). A remote kind (@is_remote) must also
+ * take @finish_temp for several writers at once, each on its own thread, beside the other
+ * vfuncs: an import uploads a few files side by side (ks_destination_finish()) and names
+ * them (@name_temp, the "@stem (N).@ext" choice, the index line) one after the other on
+ * the thread that stages, in the order the files were read.
  */
 struct _KsDestinationClass
 {
@@ -205,7 +212,8 @@ struct _KsDestinationClass
  * @size: its size
  * @rate: bytes per second the medium reports, or 0
  *
- * Called on the thread that stages the file, while a remote kind uploads it.
+ * Called on the thread that finishes the file (ks_destination_finish(), or stage), while a
+ * remote kind uploads it: for a remote destination, from several threads at once.
  */
 typedef void (*KsDestinationTransferFunc) (KsDestination *self,
                                            const char    *relative_path,
@@ -232,6 +240,9 @@ typedef void (*KsDestinationTransferFunc) (KsDestination *self,
  *   "@stem (N).@ext" with the smallest N ≥ *@inout_counter that is free; *@inout_counter = 1
  *   means the plain name first), fsync the folder, and record it in the index. The writer
  *   is freed.
+ * ks_destination_finish: the first half of stage: make the temporary durable and read it
+ *   back (upload it and have it verified), without a name yet; for a remote destination,
+ *   callable for several writers at once from different threads
  * ks_destination_stage: what commit does, but the new name and the index line become durable
  *   only at the next sync (the file's own bytes are synced and verified before it gets its
  *   name). Lets a run pay the folder fsync and the index sync once per batch of files.
@@ -256,9 +267,10 @@ typedef void (*KsDestinationTransferFunc) (KsDestination *self,
  * ks_destination_close: record what was staged, then let go of the medium so a drive can be
  *   ejected; open makes it ready again
  *
- * Calls for one writer (begin/write/commit or stage/abort) never overlap, but may come from
- * different threads one after the other (an import writes on one thread and commits on
- * another); stage and sync are called from one thread; lookups from any.
+ * Calls for one writer (begin/write/finish/commit or stage/abort) never overlap, but may
+ * come from different threads one after the other (an import writes on one thread,
+ * uploads on another and names on a third); finish may run for several writers at once;
+ * stage and sync are called from one thread; lookups from any.
  */
 
 gboolean             ks_destination_is_temp_name     (const char           *name);
@@ -318,6 +330,10 @@ gboolean             ks_destination_commit           (KsDestination        *self
                                                       const char           *hash,
                                                       guint                *inout_counter,
                                                       char                **out_relative_path,
+                                                      GCancellable         *cancellable,
+                                                      GError              **error);
+gboolean             ks_destination_finish           (KsDestination        *self,
+                                                      KsDestinationWriter  *writer,
                                                       GCancellable         *cancellable,
                                                       GError              **error);
 gboolean             ks_destination_stage            (KsDestination        *self,

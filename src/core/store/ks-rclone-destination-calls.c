@@ -22,6 +22,9 @@
 #include "ks-rclone-destination-private.h"
 #include "ks-rclone-token.h"
 
+/* Less room than this on the server: full, for any file. */
+#define NEARLY_FULL (64 * 1024)
+
 JsonObject *
 _ks_rclone_dest_copy_params (const char *src_fs,
                              const char *src_remote,
@@ -97,23 +100,90 @@ _ks_rclone_dest_mark_lost (KsRcloneDestination *self,
   g_mutex_unlock (&self->mutex);
 }
 
-/* Waits @seconds unless cancelled. */
 gboolean
-_ks_rclone_dest_back_off (guint         seconds,
-                          GCancellable *cancellable)
+_ks_rclone_dest_is_lost (KsRcloneDestination *self)
+{
+  gboolean lost;
+
+  g_mutex_lock (&self->mutex);
+  lost = self->lost != NULL;
+  g_mutex_unlock (&self->mutex);
+
+  return lost;
+}
+
+/* Waits @seconds unless cancelled or the server was given up. */
+gboolean
+_ks_rclone_dest_back_off (KsRcloneDestination *self,
+                          guint                seconds,
+                          GCancellable        *cancellable)
 {
   for (guint i = 0; i < seconds * 10; i++)
     {
-      if (g_cancellable_is_cancelled (cancellable))
+      if (g_cancellable_is_cancelled (cancellable) || _ks_rclone_dest_is_lost (self))
         return FALSE;
       g_usleep (G_USEC_PER_SEC / 10);
     }
   return TRUE;
 }
 
-/* An rc call, tried again with back-off (1, 2, 4, 8 s) while the network is the problem. Calls
- * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
- * quick ones (a move, a stat, a delete) are plain calls. */
+/* Before a call: while another call finds out whether the server is still there, this
+ * one waits for the verdict. %FALSE (with @error) when the server was given up, or when
+ * cancelled. */
+static gboolean
+wait_for_verdict (KsRcloneDestination  *self,
+                  GCancellable         *cancellable,
+                  GError              **error)
+{
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->mutex);
+  while (self->prober != NULL && self->prober != g_thread_self () && self->lost == NULL
+         && !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait_until (&self->cond, &self->mutex, g_get_monotonic_time () + G_TIME_SPAN_SECOND / 10);
+  /* Once the retries have given up, every call fails at once: the run stops using the
+   * server instead of waiting for it file after file. */
+  if (self->lost != NULL)
+    {
+      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
+                           self->lost->message);
+      ok = FALSE;
+    }
+  else if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    ok = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
+/* Whether this thread tries the server again for everyone (the first to find it gone). */
+static gboolean
+become_prober (KsRcloneDestination *self)
+{
+  gboolean is;
+
+  g_mutex_lock (&self->mutex);
+  if (self->prober == NULL)
+    self->prober = g_thread_self ();
+  is = self->prober == g_thread_self ();
+  g_mutex_unlock (&self->mutex);
+
+  return is;
+}
+
+/* The verdict is in (the server answered, or was given up): the waiting calls go on. */
+static void
+end_probing (KsRcloneDestination *self)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->prober == g_thread_self ())
+    {
+      self->prober = NULL;
+      g_cond_broadcast (&self->cond);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
 /* A renewed sign-in is also kept during a long run, every ten minutes at most: a run
  * killed hours in must not leave the keyring with a refresh token the service replaced. */
 #define TOKEN_KEEP_INTERVAL_US (10 * 60 * G_USEC_PER_SEC)
@@ -135,6 +205,16 @@ keep_token_now_and_then (KsRcloneDestination *self)
     g_message ("The renewed sign-in of %s was not kept: %s", self->location, error->message);
 }
 
+/* An rc call, tried again with back-off (1, 2, 4, 8 s, within 15 s of the first failure)
+ * while the network is the problem. Calls
+ * that move data run as rclone jobs (cancellable, and not holding the HTTP connection);
+ * quick ones (a move, a stat, a delete) are plain calls.
+ *
+ * Several calls run at once (uploads side by side). When the network fails, one call — the
+ * first to see it — tries again with the back-off; the others wait for its verdict and then
+ * try again or give up with it. So a server that is gone is named as soon as one sequence of
+ * retries ends, not after each call's own (which rclone's per-server pacing would also
+ * queue one behind the other). */
 JsonObject *
 _ks_rclone_dest_run_call (KsRcloneDestination  *self,
                           const char           *method,
@@ -146,6 +226,8 @@ _ks_rclone_dest_run_call (KsRcloneDestination  *self,
                           GError              **error)
 {
   g_autoptr(JsonObject) owned = params;
+  gint64 first_failure = 0;
+  guint attempt = 0;
 
   if (self->rclone == NULL)
     {
@@ -154,37 +236,46 @@ _ks_rclone_dest_run_call (KsRcloneDestination  *self,
       return NULL;
     }
 
-  /* Once the retries have given up, every call fails at once: the run stops using the
-   * server instead of waiting for it file after file. */
-  g_mutex_lock (&self->mutex);
-  if (self->lost != NULL)
-    {
-      g_set_error_literal (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_UNAVAILABLE,
-                           self->lost->message);
-      g_mutex_unlock (&self->mutex);
-      return NULL;
-    }
-  g_mutex_unlock (&self->mutex);
-
-  for (guint attempt = 1;; attempt++)
+  for (;;)
     {
       g_autoptr(GError) local_error = NULL;
       JsonObject *reply;
+
+      if (!wait_for_verdict (self, cancellable, error))
+        {
+          end_probing (self);
+          return NULL;
+        }
 
       reply = as_job
         ? ks_rclone_run_job (self->rclone, method, owned, progress, progress_data, cancellable, &local_error)
         : ks_rclone_call (self->rclone, method, owned, cancellable, &local_error);
       if (reply != NULL)
+        keep_token_now_and_then (self);
+      if (reply != NULL || !ks_rclone_error_is_transient (local_error))
         {
-          keep_token_now_and_then (self);
+          end_probing (self);
+          if (reply == NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
           return reply;
         }
 
-      if (!ks_rclone_error_is_transient (local_error) || attempt == KS_RCLONE_DEST_MAX_ATTEMPTS
-          || !_ks_rclone_dest_back_off (1u << (attempt - 1), cancellable))
+      /* Another call is finding out: this one waits for what it finds. */
+      if (!become_prober (self))
+        continue;
+
+      /* The back-off spans KS_RCLONE_DEST_GIVE_UP_S from the first failure, however long
+       * rclone's own tries of each call take (a stat of a server that is gone: ~12 s). */
+      if (first_failure == 0)
+        first_failure = g_get_monotonic_time ();
+      attempt++;
+      if (attempt == KS_RCLONE_DEST_MAX_ATTEMPTS
+          || g_get_monotonic_time () + (G_USEC_PER_SEC << (attempt - 1))
+             >= first_failure + KS_RCLONE_DEST_GIVE_UP_S * G_USEC_PER_SEC
+          || !_ks_rclone_dest_back_off (self, 1u << (attempt - 1), cancellable))
         {
-          if (ks_rclone_error_is_transient (local_error))
-            _ks_rclone_dest_mark_lost (self, local_error);
+          _ks_rclone_dest_mark_lost (self, local_error);
+          end_probing (self);
           g_propagate_error (error, g_steal_pointer (&local_error));
           return NULL;
         }
@@ -212,6 +303,33 @@ _ks_rclone_dest_run_quick (KsRcloneDestination  *self,
   return _ks_rclone_dest_run_call (self, method, params, FALSE, NULL, NULL, cancellable, error);
 }
 
+/* After an upload of @size bytes that failed for no reason rclone names (SFTP's "Failure"):
+ * a full disk is the likely one, when the server has less room than that (or hardly any:
+ * a disk filled to its last page). */
+void
+_ks_rclone_dest_explain_failure (KsRcloneDestination  *self,
+                                 guint64               size,
+                                 GError              **error)
+{
+  g_autoptr(GError) ignored = NULL;
+  gint64 free_space;
+
+  if (error == NULL || *error == NULL
+      || !g_error_matches (*error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED))
+    return;
+
+  free_space = ks_destination_query_free_space (KS_DESTINATION (self), &ignored);
+  if (free_space >= 0 && (guint64)free_space < MAX (size, NEARLY_FULL))
+    {
+      g_autofree char *message = g_strdup ((*error)->message);
+
+      g_clear_error (error);
+      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NO_SPACE,
+                   _("The server has no space left (%s)"), message);
+    }
+}
+
+/* A file of the staging folder (the id, an index segment). */
 gboolean
 _ks_rclone_dest_upload (KsRcloneDestination  *self,
                         const char           *local_name,
@@ -220,11 +338,22 @@ _ks_rclone_dest_upload (KsRcloneDestination  *self,
                         GError              **error)
 {
   g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   reply = _ks_rclone_dest_run (self, "operations/copyfile",
                                _ks_rclone_dest_copy_params (self->staging, local_name, self->remote->fs, remote_path),
-                               cancellable, error);
-  return reply != NULL;
+                               cancellable, &local_error);
+  if (reply == NULL)
+    {
+      g_autofree char *path = _ks_rclone_dest_staging_path (self, local_name);
+      GStatBuf st;
+
+      _ks_rclone_dest_explain_failure (self, g_stat (path, &st) == 0 ? (guint64)st.st_size : 0,
+                                       &local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 typedef struct
@@ -338,10 +467,10 @@ _ks_rclone_dest_stat_file (KsRcloneDestination  *self,
   json_object_set_boolean_member (opt, "noMimeType", TRUE);
   json_object_set_object_member (params, "opt", opt);
 
-  /* Hashing may read the whole file on the server: a job. */
-  reply = hash_type != NULL
-    ? _ks_rclone_dest_run (self, "operations/stat", params, cancellable, error)
-    : _ks_rclone_dest_run_quick (self, "operations/stat", params, cancellable, error);
+  /* Hashing reads the whole file on the server, but a plain call answers as soon as it is
+   * done (a job would be found done only at its next poll) and still stops when cancelled
+   * (the request goes); its connection is its own. */
+  reply = _ks_rclone_dest_run_quick (self, "operations/stat", params, cancellable, error);
   if (reply == NULL)
     return NULL;
 

@@ -17,9 +17,12 @@
 
 G_BEGIN_DECLS
 
-/* Tries of a call while the network is the problem, 1, 2, 4, 8 s apart: a Wi-Fi hiccup or
- * a server restarting is ridden out, a server that is gone is named within ~15 s. */
+/* Tries of a call while the network is the problem, 1, 2, 4, 8 s apart, none begun more
+ * than 15 s after the first failure: a Wi-Fi hiccup or a server restarting is ridden out, a
+ * server that is gone is named within ~15 s (plus the last try, which rclone itself
+ * retries). */
 #define KS_RCLONE_DEST_MAX_ATTEMPTS 5
+#define KS_RCLONE_DEST_GIVE_UP_S    15
 
 struct _KsRcloneDestination
 {
@@ -38,10 +41,18 @@ struct _KsRcloneDestination
   guint           live_segments; /* segments on the server not folded into the index yet */
   int             lock_fd;
 
-  GMutex          mutex;        /* guards files, lost and token_kept_at */
+  GMutex          mutex;        /* guards the fields below */
+  GCond           cond;         /* an upload ended, or the prober's verdict is in */
   GHashTable     *files;        /* relative path → guint64 * size, what the server holds */
   GError         *lost;         /* why the server is out of reach, after the retries */
+  GThread        *prober;       /* the call trying the server again after a network error */
   gint64          token_kept_at; /* monotonic time the sign-in token was last kept */
+
+  /* Uploads side by side (finish_temp on several threads): how many run, how many began
+   * in all, and one that must run alone (a failure tried again, to learn its reason). */
+  guint           uploading;
+  guint           upload_starts;
+  gboolean        upload_alone;
 };
 
 JsonObject *
@@ -92,8 +103,12 @@ _ks_rclone_dest_mark_lost (KsRcloneDestination *self,
                            const GError        *error);
 
 gboolean
-_ks_rclone_dest_back_off (guint         seconds,
-                          GCancellable *cancellable);
+_ks_rclone_dest_is_lost (KsRcloneDestination *self);
+
+gboolean
+_ks_rclone_dest_back_off (KsRcloneDestination *self,
+                          guint                seconds,
+                          GCancellable        *cancellable);
 
 JsonObject *
 _ks_rclone_dest_run_call (KsRcloneDestination  *self,
@@ -118,6 +133,11 @@ _ks_rclone_dest_run_quick (KsRcloneDestination  *self,
                            JsonObject           *params,
                            GCancellable         *cancellable,
                            GError              **error);
+
+void
+_ks_rclone_dest_explain_failure (KsRcloneDestination  *self,
+                                 guint64               size,
+                                 GError              **error);
 
 gboolean
 _ks_rclone_dest_upload (KsRcloneDestination  *self,

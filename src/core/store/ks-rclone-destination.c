@@ -10,10 +10,12 @@
  * own .keepsake/id and .keepsake/index, so a reinstall recognises what is there.
  *
  * A file is staged in this computer's cache (hashed as it is written: SHA-256 for the index,
- * MD5 and SHA-1 for the server), uploaded under a hidden temporary name, then verified on the
- * server — by the server's own hash where it has one (SFTP runs md5sum), by downloading it
+ * MD5 or SHA-1, whichever the server gives), uploaded under a hidden temporary name, then
+ * verified on the server — by the server's own hash where it has one (SFTP runs md5sum), by downloading it
  * again where it has none (plain WebDAV, SMB) — and only then moved to its real name, never
- * over another file. The staged copy is removed as soon as the upload is verified.
+ * over another file. The staged copy is removed as soon as the upload is verified. An import
+ * uploads and verifies a few files side by side (finish_temp on several threads) and names
+ * them one after the other, in order.
  * Temporaries a killed run left on the server are removed when the destination is opened. */
 
 #include "config.h"
@@ -45,8 +47,7 @@ typedef struct
   char      *local_path;
   int        fd;
   KsHasher  *sha256;
-  GChecksum *md5;
-  GChecksum *sha1;
+  GChecksum *server_sum;   /* the server's hash type (MD5, SHA-1), or NULL: read back */
   guint64    size;
   char      *remote_tmp;   /* relative path of the uploaded temporary, once uploaded */
   gboolean   named;
@@ -437,7 +438,8 @@ ks_rclone_destination_replace_index (KsDestination  *dest,
 static RemoteTemp *
 remote_temp_new (const char *local_path,
                  const char *rel_dir,
-                 const char *name_hint)
+                 const char *name_hint,
+                 const char *hash_type)
 {
   RemoteTemp *temp = g_new0 (RemoteTemp, 1);
   g_autofree char *tmp_name = NULL;
@@ -445,8 +447,11 @@ remote_temp_new (const char *local_path,
   temp->fd = -1;
   temp->local_path = g_strdup (local_path);
   temp->sha256 = ks_hasher_new ();
-  temp->md5 = g_checksum_new (G_CHECKSUM_MD5);
-  temp->sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  /* Only the hash the server gives: each one costs a pass over every byte. */
+  if (g_strcmp0 (hash_type, "md5") == 0)
+    temp->server_sum = g_checksum_new (G_CHECKSUM_MD5);
+  else if (g_strcmp0 (hash_type, "sha1") == 0)
+    temp->server_sum = g_checksum_new (G_CHECKSUM_SHA1);
 
   tmp_name = g_strdup_printf (".%s" KS_DESTINATION_TMP_MARK "%06x",
                               name_hint ? name_hint : "file", g_random_int () & 0xffffff);
@@ -487,7 +492,7 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
       ks_set_errno_error (error, errno, "Cannot write to %s", self->staging);
       return NULL;
     }
-  temp = remote_temp_new (path, rel_dir, name_hint);
+  temp = remote_temp_new (path, rel_dir, name_hint, self->hash_type);
   temp->fd = fd;
 
   return temp;
@@ -497,8 +502,8 @@ static void ks_rclone_destination_free_temp (KsDestination *dest,
                                              gpointer       data);
 
 /* Uploads straight from a verified copy on this computer: no copy in the cache. Its bytes
- * are hashed here as they are read (SHA-256 to know it is still the stored content, MD5 and
- * SHA-1 to compare with what the server will say it holds). */
+ * are hashed here as they are read (SHA-256 to know it is still the stored content, MD5 or
+ * SHA-1, whichever the server gives, to compare with what it will say it holds). */
 static gpointer
 ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
                                              const char     *rel_dir,
@@ -524,7 +529,7 @@ ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
       return NULL;
     }
 
-  temp = remote_temp_new (local_path, rel_dir, name_hint);
+  temp = remote_temp_new (local_path, rel_dir, name_hint, self->hash_type);
   temp->borrowed = TRUE;
   buf = g_malloc (1024 * 1024);
   for (;;)
@@ -544,8 +549,8 @@ ks_rclone_destination_create_temp_from_file (KsDestination  *dest,
       if (n == 0)
         break;
       ks_hasher_update (temp->sha256, buf, n);
-      g_checksum_update (temp->md5, buf, n);
-      g_checksum_update (temp->sha1, buf, n);
+      if (temp->server_sum != NULL)
+        g_checksum_update (temp->server_sum, buf, n);
       temp->size += n;
     }
   close (fd);
@@ -569,34 +574,110 @@ ks_rclone_destination_write_temp (KsDestination  *dest,
     return ks_set_errno_error (error, errno, "Cannot write to %s", temp->local_path);
 
   ks_hasher_update (temp->sha256, buffer, len);
-  g_checksum_update (temp->md5, buffer, len);
-  g_checksum_update (temp->sha1, buffer, len);
+  if (temp->server_sum != NULL)
+    g_checksum_update (temp->server_sum, buffer, len);
   temp->size += len;
   return TRUE;
 }
 
-/* After an upload that failed for no reason rclone names: a full disk is the likely one. */
-static void
-explain_failure (KsRcloneDestination  *self,
-                 guint64               size,
-                 GError              **error)
+/* Counts an upload in (*@out_crowded: others were going up); @alone: waits until no other
+ * is, and lets none begin meanwhile. %FALSE when cancelled while waiting. */
+static gboolean
+upload_enter (KsRcloneDestination  *self,
+              gboolean              alone,
+              guint                *out_starts,
+              gboolean             *out_crowded,
+              GCancellable         *cancellable,
+              GError              **error)
 {
-  g_autoptr(GError) ignored = NULL;
-  gint64 free_space;
+  gboolean ok = TRUE;
 
-  if (error == NULL || *error == NULL
-      || !g_error_matches (*error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED))
-    return;
-
-  free_space = ks_rclone_destination_query_free_space (KS_DESTINATION (self), &ignored);
-  if (free_space >= 0 && (guint64)free_space < size)
+  g_mutex_lock (&self->mutex);
+  /* A server given up makes every call fail at once: no point waiting for room. */
+  while ((self->upload_alone || (alone && self->uploading > 0)) && self->lost == NULL)
     {
-      g_autofree char *message = g_strdup ((*error)->message);
-
-      g_clear_error (error);
-      g_set_error (error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NO_SPACE,
-                   _("The server has no space left (%s)"), message);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      g_cond_wait_until (&self->cond, &self->mutex,
+                         g_get_monotonic_time () + G_TIME_SPAN_SECOND / 10);
     }
+  if (ok)
+    {
+      *out_crowded = self->uploading > 0;
+      if (alone)
+        self->upload_alone = TRUE;
+      else
+        self->uploading++;
+      *out_starts = ++self->upload_starts;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return ok;
+}
+
+/* Counts it out. Returns: whether another upload went up beside it. */
+static gboolean
+upload_leave (KsRcloneDestination *self,
+              gboolean             alone,
+              guint                starts)
+{
+  gboolean crowded;
+
+  g_mutex_lock (&self->mutex);
+  if (alone)
+    self->upload_alone = FALSE;
+  else
+    self->uploading--;
+  crowded = self->uploading > 0 || self->upload_starts != starts;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  return crowded;
+}
+
+/* Uploads the temporary under its hidden name. Several go up at once; one that failed for
+ * a reason rclone does not name while others went up beside it (a disk with room for one
+ * file, not for four) is tried again alone, so a failure is explained (a full disk) by the
+ * server's state with nothing else on the way. */
+static gboolean
+upload_temp (KsRcloneDestination  *self,
+             RemoteTemp           *temp,
+             GCancellable         *cancellable,
+             GError              **error)
+{
+  g_autofree char *local_name = g_path_get_basename (temp->local_path);
+  g_autofree char *local_dir = g_path_get_dirname (temp->local_path);
+  g_autoptr(GError) local_error = NULL;
+  gboolean crowded = FALSE;
+  gboolean alone = FALSE;
+  guint starts = 0;
+  gboolean ok;
+
+  for (;;)
+    {
+      if (!upload_enter (self, alone, &starts, &crowded, cancellable, error))
+        return FALSE;
+      ok = _ks_rclone_dest_upload_file (self, local_dir, local_name, temp->remote_tmp, temp->size,
+                                        cancellable, &local_error);
+      if (!ok && (alone || !crowded))
+        _ks_rclone_dest_explain_failure (self, temp->size, &local_error);
+      crowded = upload_leave (self, alone, starts) || crowded;
+
+      if (ok || alone || !crowded
+          || !g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_FAILED))
+        break;
+      g_debug ("Uploading %s beside others failed (%s); trying it alone", temp->remote_tmp,
+               local_error->message);
+      g_clear_error (&local_error);
+      alone = TRUE;
+    }
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 static char *
@@ -608,8 +689,6 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
 {
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   RemoteTemp *temp = data;
-  g_autofree char *local_name = g_path_get_basename (temp->local_path);
-  g_autofree char *local_dir = g_path_get_dirname (temp->local_path);
   g_autofree char *expected = NULL;
   g_autoptr(JsonObject) item = NULL;
   const char *server_hash = NULL;
@@ -618,10 +697,8 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   ks_close_fd (&temp->fd);
   hash = temp->read_hash != NULL ? g_strdup (temp->read_hash) : ks_hasher_finish (temp->sha256);
 
-  if (!_ks_rclone_dest_upload_file (self, local_dir, local_name, temp->remote_tmp, temp->size,
-                                    cancellable, error))
+  if (!upload_temp (self, temp, cancellable, error))
     {
-      explain_failure (self, temp->size, error);
       g_free (hash);
       return NULL;
     }
@@ -648,8 +725,7 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
 
   if (server_hash != NULL && *server_hash != '\0')
     {
-      expected = g_strdup (g_checksum_get_string (g_str_equal (self->hash_type, "md5")
-                                                  ? temp->md5 : temp->sha1));
+      expected = g_strdup (temp->server_sum != NULL ? g_checksum_get_string (temp->server_sum) : "");
       if (g_ascii_strcasecmp (server_hash, expected) != 0
           || json_object_get_int_member_with_default (item, "Size", -1) != (gint64)temp->size)
         {
@@ -723,8 +799,7 @@ ks_rclone_destination_free_temp (KsDestination *dest,
   if (!temp->borrowed)
     g_unlink (temp->local_path);
   g_clear_pointer (&temp->sha256, ks_hasher_free);
-  g_checksum_free (temp->md5);
-  g_checksum_free (temp->sha1);
+  g_clear_pointer (&temp->server_sum, g_checksum_free);
   g_free (temp->local_path);
   g_free (temp->remote_tmp);
   g_free (temp->read_hash);
@@ -779,6 +854,7 @@ ks_rclone_destination_finalize (GObject *object)
   g_free (self->hash_type);
   g_free (self->staging);
   g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (ks_rclone_destination_parent_class)->finalize (object);
 }
@@ -820,6 +896,7 @@ ks_rclone_destination_init (KsRcloneDestination *self)
   self->lock_fd = -1;
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
 }
 
 /**

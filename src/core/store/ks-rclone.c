@@ -28,6 +28,8 @@
 
 #define START_TIMEOUT_US  (20 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US  (100 * 1000)
+#define START_POLL_US     (20 * 1000)
+#define MAX_CONNECTIONS   16
 
 struct _KsRclone
 {
@@ -36,7 +38,7 @@ struct _KsRclone
   GStrv         env;
   gboolean      user_config;
 
-  GMutex        mutex;        /* guards the session and the process */
+  GMutex        mutex;        /* guards the fields below (not the calls: any thread, at once) */
   GSubprocess  *process;
   SoupSession  *session;
   char         *base_url;
@@ -227,6 +229,7 @@ post (KsRclone      *self,
       GCancellable  *cancellable,
       GError       **error)
 {
+  g_autoptr(SoupSession) session = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autofree char *url = NULL;
@@ -241,14 +244,19 @@ post (KsRclone      *self,
       return NULL;
     }
 
+  session = g_object_ref (self->session);
   url = g_strconcat (self->base_url, method, NULL);
   msg = soup_message_new (SOUP_METHOD_POST, url);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
                                 "Authorization", self->auth_header);
+  g_mutex_unlock (&self->mutex);
+
+  /* Not under the lock: libsoup (≥ 3.2) sends from several threads at once, so uploads
+   * side by side poll their jobs without waiting for each other's calls (a stat that
+   * hangs on a dead server holds up no other call). */
   request = g_bytes_new (body, strlen (body));
   soup_message_set_request_body_from_bytes (msg, "application/json", request);
-  reply = soup_session_send_and_read (self->session, msg, cancellable, error);
-  g_mutex_unlock (&self->mutex);
+  reply = soup_session_send_and_read (session, msg, cancellable, error);
 
   *out_status = soup_message_get_status (msg);
   return reply;
@@ -580,7 +588,10 @@ ks_rclone_start (KsRclone      *self,
 
   g_mutex_lock (&self->mutex);
   self->process = g_steal_pointer (&process);
-  self->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0, NULL);
+  /* A connection each for the calls of uploads side by side and the one naming them. */
+  self->session = soup_session_new_with_options ("timeout", 0, "idle-timeout", 0,
+                                                 "max-conns", MAX_CONNECTIONS,
+                                                 "max-conns-per-host", MAX_CONNECTIONS, NULL);
   self->base_url = g_strdup_printf ("http://%s/", addr);
   self->auth_header = g_strconcat ("Basic ", encoded, NULL);
   g_mutex_unlock (&self->mutex);
@@ -606,7 +617,7 @@ ks_rclone_start (KsRclone      *self,
           ks_rclone_stop (self);
           return FALSE;
         }
-      g_usleep (POLL_INTERVAL_US);
+      g_usleep (START_POLL_US);
     }
 }
 
@@ -680,7 +691,7 @@ ks_rclone_get_pid (KsRclone *self)
  * ks_rclone_call:
  * @params: (nullable): the call's parameters
  *
- * One rc call. Blocking; may be called from any thread.
+ * One rc call. Blocking; may be called from any thread, from several at once.
  *
  * Returns: (transfer full): the reply, or %NULL with @error set
  */
@@ -747,6 +758,7 @@ ks_rclone_run_job (KsRclone             *self,
                    GError              **error)
 {
   g_autoptr(JsonObject) started = NULL;
+  gint64 started_at = g_get_monotonic_time ();
   gint64 jobid;
 
   g_return_val_if_fail (KS_IS_RCLONE (self), NULL);
@@ -803,8 +815,12 @@ ks_rclone_run_job (KsRclone             *self,
       if (progress != NULL && round >= 3 && round % 3 == 0)
         report_progress (self, jobid, progress, user_data, cancellable);
 
-      /* Short jobs end in a few polls (5, 10, 20… ms); long ones are polled every 100 ms. */
-      g_usleep (MIN (POLL_INTERVAL_US, 5000u << MIN (round, 5u)));
+      /* Short jobs end in a few polls (5, 10, 20, then every 40 ms for their first second:
+       * an upload of a photo is found done soon after it is); long ones are polled every
+       * 100 ms. */
+      g_usleep (round < 3 ? 5000u << round
+                : g_get_monotonic_time () - started_at < G_USEC_PER_SEC ? 40000u
+                : POLL_INTERVAL_US);
     }
 }
 
