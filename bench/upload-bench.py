@@ -17,6 +17,7 @@
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,10 +28,22 @@ sys.path.insert(0, os.path.join(os.environ['KS_SOURCE_ROOT'], 'tests', 'cli'))
 from servers import SshServer  # noqa: E402
 
 
+CPU = {}
+
+
+def cpu_of_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(argv, env):
+    """Wall seconds; the CPU seconds of the command and the processes it waited for (its
+    rclone) are kept in CPU[argv[0]] (a list, one figure per call)."""
     start = time.monotonic()
+    cpu = cpu_of_children()
     r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seconds = time.monotonic() - start
+    CPU.setdefault(os.path.basename(argv[0]), []).append(cpu_of_children() - cpu)
     if r.returncode != 0:
         raise SystemExit('%s failed (%d): %s %s' % (' '.join(argv), r.returncode, r.stdout, r.stderr))
     return seconds
@@ -84,8 +97,9 @@ def main():
                 dest = fresh_dir(server, 'rclone-%d' % run)
                 theirs.append(timed(['rclone', '--config=', 'copy', os.path.dirname(src),
                                      'bench:' + dest], rclone_env))
-                print('run %d: keepsake %.2f s, rclone copy %.2f s' % (run + 1, ours[-1], theirs[-1]),
-                      flush=True)
+                print('run %d: keepsake %.2f s (CPU %.2f s), rclone copy %.2f s (CPU %.2f s)'
+                      % (run + 1, ours[-1], CPU[os.path.basename(args.cli)][-1], theirs[-1],
+                         CPU['rclone'][-1]), flush=True)
 
         best_ours, best_theirs = min(ours), min(theirs)
         print('%d files, %.1f MB' % (args.count, total / 1e6))
