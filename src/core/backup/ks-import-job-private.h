@@ -261,4 +261,8 @@ gboolean       _ks_import_is_source_lost       (KsImportRun      *run,
                                                 const GError     *error);
 void           _ks_import_set_cancelled        (GError          **error);
 
+void _ks_import_split_rel (const char  *rel,
+                           char       **out_dir,
+                           char       **out_base);
+
 G_END_DECLS

@@ -504,10 +504,7 @@ upload_from_local_begin (KsImportRun *run,
     }
 
   /* The same place as the local copy: the two trees look alike. */
-  dir = g_path_get_dirname (rel);
-  if (g_str_equal (dir, "."))
-    dir[0] = '\0';
-  base = g_path_get_basename (rel);
+  _ks_import_split_rel (rel, &dir, &base);
 
   done->uploads[d] = _ks_import_upload_begin_from_local (run, d, item, dir, base, local);
   done->from_rel[d] = g_steal_pointer (&rel);
@@ -535,10 +532,7 @@ upload_from_local_name (KsImportRun *run,
   if (writer == NULL)
     return;
 
-  dir = g_path_get_dirname (done->from_rel[d]);
-  if (g_str_equal (dir, "."))
-    dir[0] = '\0';
-  base = g_path_get_basename (done->from_rel[d]);
+  _ks_import_split_rel (done->from_rel[d], &dir, &base);
   ks_safe_name_split (base, &stem, &ext);
 
   if (!ks_destination_stage (run->dests[d], writer, dir, stem, ext, item->hash, &counter,

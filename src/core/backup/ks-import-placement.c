@@ -20,6 +20,23 @@
 #include "ks-layout.h"
 #include "ks-safe-name.h"
 
+/**
+ * _ks_import_split_rel:
+ *
+ * @rel's folder ("" at the destination's top) and file name, as a destination's index names
+ * a stored file.
+ */
+void
+_ks_import_split_rel (const char  *rel,
+                      char       **out_dir,
+                      char       **out_base)
+{
+  *out_dir = g_path_get_dirname (rel);
+  if (g_str_equal (*out_dir, "."))
+    (*out_dir)[0] = '\0';
+  *out_base = g_path_get_basename (rel);
+}
+
 /* Splits the laid-out path into a folder and a name. The layout sees the capture time
  * read from the file's own bytes through a private copy of the asset: the shared asset
  * belongs to the thread that shows it. */
@@ -91,13 +108,11 @@ asset_place (KsImportRun  *run,
 
       if (ks_destination_lookup (run->dests[d], item->primary->hash, &rel, NULL))
         {
-          g_autofree char *base = g_path_get_basename (rel);
+          g_autofree char *base = NULL;
           g_autofree char *stem = NULL;
           g_autofree char *ext = NULL;
 
-          place->dir = g_path_get_dirname (rel);
-          if (strcmp (place->dir, ".") == 0)
-            place->dir[0] = '\0';
+          _ks_import_split_rel (rel, &place->dir, &base);
           ks_safe_name_split (base, &stem, &ext);
           place->counter = counter_from_stem (stem);
         }
