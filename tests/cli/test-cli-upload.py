@@ -121,10 +121,11 @@ def test_sigkill_leaves_no_rclone(tmp):
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seen = set()
         deadline = time.monotonic() + 120
-        # Killed once a batch is on the server (its index segment) and more is on the way.
+        # Killed once a batch is recorded on the server (a whole line of its index segment, not
+        # only the segment file, which can be seen while still being written) and more is on the way.
         while p.poll() is None and time.monotonic() < deadline:
             seen.update(rclone_pids(p.pid))
-            if segments(server.root) and len(named_files(server.root)) >= 3:
+            if remote_claims(server.root) and len(named_files(server.root)) >= 3:
                 os.kill(p.pid, signal.SIGKILL)
                 break
             time.sleep(0.01)
