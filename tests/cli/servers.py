@@ -177,6 +177,8 @@ class SshServer(Server):
     """sshd -D on 127.0.0.1 for SFTP, with its own host key; the test user logs in with a
     password or with a key. sftp-server and a shell (rclone runs md5sum over it)."""
     scheme = 'sftp'
+    # What sshd runs for SFTP (a test may put a misbehaving proxy in front of it).
+    sftp_subsystem = '/usr/lib/openssh/sftp-server'
 
     def start(self):
         self.account = TempUser(self.dir, self.password)
@@ -206,7 +208,7 @@ class SshServer(Server):
                 'StrictModes no',
                 'PermitRootLogin no',
                 'AllowUsers %s' % self.user,
-                'Subsystem sftp /usr/lib/openssh/sftp-server',
+                'Subsystem sftp %s' % self.sftp_subsystem,
                 'LogLevel ERROR',
                 '']))
         self.proc = subprocess.Popen(['/usr/sbin/sshd', '-D', '-e', '-f', config],

@@ -146,6 +146,30 @@ put (KsRcloneDestination  *self,
   return TRUE;
 }
 
+/* The new index takes the old one's place. A move whose answer was lost with the
+ * connection finds, when tried again, its source gone: made before the break when the
+ * index now has the new one's size. */
+static gboolean
+move_into_place (KsRcloneDestination  *self,
+                 gsize                 len,
+                 GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) ignored = NULL;
+  g_autoptr(JsonObject) item = NULL;
+
+  if (_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, &local_error))
+    return TRUE;
+
+  if (g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND))
+    item = _ks_rclone_dest_stat_file (self, INDEX_PATH, NULL, NULL, &ignored);
+  if (item != NULL && json_object_get_int_member_with_default (item, "Size", -1) == (gint64)len)
+    return TRUE;
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 /* The whole index (our local copy, every line so far) goes up next to the old one, is
  * checked, takes its place; then the segments it took in are removed. */
 static gboolean
@@ -165,7 +189,7 @@ upload_whole (KsRcloneDestination  *self,
   g_string_append_len (out, lines, len);
 
   if (!put (self, INDEX_NEW_PATH, out->str, out->len, error)
-      || !_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, error))
+      || !move_into_place (self, out->len, error))
     return FALSE;
   _ks_rclone_dest_remember_file (self, INDEX_NEW_PATH, -1);
   _ks_rclone_dest_remember_file (self, INDEX_PATH, out->len);

@@ -53,6 +53,7 @@ typedef struct
   gboolean   named;
   gboolean   borrowed;     /* local_path is a verified copy elsewhere, not ours to remove */
   char      *read_hash;    /* borrowed: the SHA-256 of what was read from it */
+  char      *sent_hash;    /* once verified: the SHA-256 of what the server holds */
 } RemoteTemp;
 
 static const char *
@@ -745,7 +746,47 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   /* The cache is cleaned as it goes. */
   if (hash != NULL && !temp->borrowed)
     g_unlink (temp->local_path);
+  g_free (temp->sent_hash);
+  temp->sent_hash = g_strdup (hash);
   return hash;
+}
+
+/* A move whose answer was lost with the connection, tried again, finds its source gone:
+ * the server may have made it before the break. It counts as made only when @final holds
+ * exactly the verified bytes (the server's hash, or read back). */
+static gboolean
+moved_before_the_break (KsRcloneDestination *self,
+                        RemoteTemp          *temp,
+                        const char          *final)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (temp->sent_hash == NULL)
+    return FALSE;
+
+  if (self->hash_type != NULL && temp->server_sum != NULL)
+    {
+      g_autoptr(JsonObject) item = _ks_rclone_dest_stat_file (self, final, self->hash_type, NULL, &error);
+      JsonObject *hashes;
+      const char *server_hash = NULL;
+
+      if (item == NULL)
+        return FALSE;
+      hashes = json_object_has_member (item, "Hashes")
+               ? json_object_get_object_member (item, "Hashes") : NULL;
+      if (hashes != NULL)
+        server_hash = json_object_get_string_member_with_default (hashes, self->hash_type, NULL);
+      return server_hash != NULL
+             && g_ascii_strcasecmp (server_hash, g_checksum_get_string (temp->server_sum)) == 0
+             && json_object_get_int_member_with_default (item, "Size", -1) == (gint64)temp->size;
+    }
+  else
+    {
+      guint64 size = 0;
+      g_autofree char *hash = _ks_rclone_dest_download_and_hash (self, final, &size, NULL, &error);
+
+      return hash != NULL && size == temp->size && g_ascii_strcasecmp (hash, temp->sent_hash) == 0;
+    }
 }
 
 static gboolean
@@ -777,8 +818,16 @@ ks_rclone_destination_name_temp (KsDestination  *dest,
       return FALSE;
     }
 
-  if (!_ks_rclone_dest_move_file (self, temp->remote_tmp, final, NULL, error))
-    return FALSE;
+  if (!_ks_rclone_dest_move_file (self, temp->remote_tmp, final, NULL, &local_error))
+    {
+      if (!g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND)
+          || !moved_before_the_break (self, temp, final))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("%s: named before the connection broke", final);
+    }
 
   temp->named = TRUE;
   _ks_rclone_dest_remember_file (self, final, temp->size);
@@ -803,6 +852,7 @@ ks_rclone_destination_free_temp (KsDestination *dest,
   g_free (temp->local_path);
   g_free (temp->remote_tmp);
   g_free (temp->read_hash);
+  g_free (temp->sent_hash);
   g_free (temp);
 }
 
