@@ -548,7 +548,7 @@ test_cancel (void)
   g_autoptr(GHashTable) found = NULL;
 
   /* Slow enough to be seen and cancelled in the middle. */
-  control ("rate 60000");
+  control ("rate 15000");
 
   back_up_everything ();
   g_assert_true (ks_ui_test_wait_for (progress_started, NULL, WAIT_MS));
