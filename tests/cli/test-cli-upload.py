@@ -196,23 +196,39 @@ def test_stale_rclone_stopped(tmp):
                     proc.wait()
 
 
+def upload_events(media, env):
+    p = subprocess.run([sys.argv[1], 'backup', '--source', os.path.join(media, 'DCIM'),
+                        '--json', '--progress-json'], env=env, capture_output=True, timeout=300)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    return [json.loads(line) for line in p.stderr.decode().splitlines() if line.startswith('{')]
+
+
+def check_progress(events, total, suffix):
+    uploads = [e['upload_done'] for e in events]
+    assert events and all(e['upload_total'] == total for e in events), (events[:3], total)
+    assert uploads == sorted(uploads), uploads
+    assert uploads[-1] == total, (uploads[-1], total)
+    # Seen while it went, not only at the end.
+    assert [u for u in uploads if 0 < u < total], uploads
+    assert any(e.get('upload_path', '').endswith(suffix) for e in events)
+
+
 def test_progress_from_rclone(tmp):
+    """Photos go up in plain calls, the progress growing as each is on the server; a long
+    video goes up as an rclone job, its progress from rclone's own count while it goes."""
     media = make_source(tmp, 16, 700000)
     env = env_for(None, tmp)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(media) for f in fs)
     with SshServer(tmp) as server:
         add(server, env)
-        p = subprocess.run([sys.argv[1], 'backup', '--source', os.path.join(media, 'DCIM'),
-                            '--json', '--progress-json'], env=env, capture_output=True, timeout=300)
-        assert p.returncode == 0, (p.stdout, p.stderr)
-        events = [json.loads(line) for line in p.stderr.decode().splitlines() if line.startswith('{')]
-        uploads = [e['upload_done'] for e in events]
-        assert events and all(e['upload_total'] == total for e in events), (events[:3], total)
-        assert uploads == sorted(uploads), uploads
-        assert uploads[-1] == total, (uploads[-1], total)
-        # Seen while it went, not only at the end.
-        assert [u for u in uploads if 0 < u < total], uploads
-        assert any(e.get('upload_path', '').endswith('.JPG') for e in events)
+        check_progress(upload_events(media, env), total, '.JPG')
+        check_complete(server.root, media)
+
+        # Alone in its run: only rclone's count can show it part way.
+        video = os.path.join(media, 'DCIM', '100APPLE', 'IMG_0100.MOV')
+        with open(video, 'wb') as f:
+            f.write(os.urandom(40_000_000))
+        check_progress(upload_events(media, env), 40_000_000, '.MOV')
         check_complete(server.root, media)
 
 

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ks-rclone.h"
 #include "ks-rclone-destination.h"
 #include "ks-rclone-remote.h"
 
@@ -144,11 +145,40 @@ test_destination_bad_location (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
+/* What Keepsake obscures, Debian's rclone reveals as the same password: rclone accepts
+ * it in a remote's configuration. Twice the same password gives two forms (a random IV). */
+static void
+test_obscure (void)
+{
+  const char *passwords[] = { "s3cret", "pa ss/wörd+=?", "", "0123456789abcdef0123456789abcdef!" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (passwords); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *obscured = ks_rclone_obscure (passwords[i], NULL, &error);
+      g_autofree char *again = ks_rclone_obscure (passwords[i], NULL, &error);
+      g_autofree char *revealed = NULL;
+      int status = -1;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (obscured);
+      g_assert_cmpstr (obscured, !=, again);
+      g_assert_null (strpbrk (obscured, "+/="));
+      g_assert_true (g_spawn_sync (NULL, (char *[]){ (char *)"rclone", (char *)"reveal", obscured, NULL },
+                                   NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                   &revealed, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (status, ==, 0);
+      g_assert_cmpstr (g_strchomp (revealed), ==, passwords[i]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/rclone-remote/obscure", test_obscure);
   g_test_add_func ("/rclone-remote/sftp", test_sftp);
   g_test_add_func ("/rclone-remote/other-kinds", test_other_kinds);
   g_test_add_func ("/rclone-remote/refused", test_refused);

@@ -375,8 +375,14 @@ upload_progress_cb (guint64  bytes,
                                   MIN (bytes, up->size), up->size, speed);
 }
 
+/* Up to this size a file goes up in one plain call: its answer comes as soon as it is on
+ * the server, where a job would be asked for its status several times per photo (each
+ * call costs rclone and us CPU that the upload needs). A longer video runs as a job, its
+ * progress shown from rclone's stats as it goes. */
+#define PLAIN_UPLOAD_MAX (16 * 1024 * 1024)
+
 /* A photo's upload from @src_dir (the staging folder, or the folder of a verified copy in
- * another destination), its progress from rclone's own stats as it goes. */
+ * another destination). */
 gboolean
 _ks_rclone_dest_upload_file (KsRcloneDestination  *self,
                              const char           *src_dir,
@@ -392,7 +398,7 @@ _ks_rclone_dest_upload_file (KsRcloneDestination  *self,
   ks_destination_report_transfer (KS_DESTINATION (self), remote_path, 0, size, 0);
   reply = _ks_rclone_dest_run_call (self, "operations/copyfile",
                                     _ks_rclone_dest_copy_params (src_dir, local_name, self->remote->fs, remote_path),
-                                    TRUE, upload_progress_cb, &up, cancellable, error);
+                                    size > PLAIN_UPLOAD_MAX, upload_progress_cb, &up, cancellable, error);
   if (reply == NULL)
     return FALSE;
   ks_destination_report_transfer (KS_DESTINATION (self), remote_path, size, size, 0);
