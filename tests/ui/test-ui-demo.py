@@ -238,10 +238,18 @@ def main():
             log.close()
         tap.ok(rc in (0, 130, 143, -signal.SIGTERM), 'keepsake-demo ends when the app ends (exit %s)' % rc,
                text.splitlines()[-30:])
-        left = [(pid, exe) for pid, exe in started
-                if os.path.exists('/proc/%d' % pid) and os.path.realpath('/proc/%d/exe' % pid) == exe]
+        left = [(pid, exe) for pid, exe in started if running_exe(pid) == exe]
         tap.ok(not left, 'nothing keepsake-demo started is left running', left)
     return tap.plan()
+
+
+def running_exe(pid):
+    """The program process @pid runs, or None when it has ended (a zombie not yet reaped by
+    whoever inherited it has no exe any more)."""
+    try:
+        return os.readlink('/proc/%d/exe' % pid)
+    except OSError:
+        return None
 
 
 if __name__ == '__main__':
