@@ -681,6 +681,17 @@ upload_temp (KsRcloneDestination  *self,
   return ok;
 }
 
+/* The server's hash (of the destination's hash type) in a stat item, or NULL. */
+static const char *
+item_hash (KsRcloneDestination *self,
+           JsonObject          *item)
+{
+  JsonObject *hashes = json_object_has_member (item, "Hashes")
+                       ? json_object_get_object_member (item, "Hashes") : NULL;
+
+  return hashes != NULL ? json_object_get_string_member_with_default (hashes, self->hash_type, NULL) : NULL;
+}
+
 static char *
 ks_rclone_destination_finish_temp (KsDestination  *dest,
                                    gpointer        data,
@@ -707,8 +718,6 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   /* The server's own hash of what it holds. */
   if (self->hash_type != NULL)
     {
-      JsonObject *hashes;
-
       item = _ks_rclone_dest_stat_file (self, temp->remote_tmp, self->hash_type, cancellable, error);
       if (item == NULL)
         {
@@ -718,10 +727,7 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
           g_free (hash);
           return NULL;
         }
-      hashes = json_object_has_member (item, "Hashes")
-               ? json_object_get_object_member (item, "Hashes") : NULL;
-      if (hashes != NULL)
-        server_hash = json_object_get_string_member_with_default (hashes, self->hash_type, NULL);
+      server_hash = item_hash (self, item);
     }
 
   if (server_hash != NULL && *server_hash != '\0')
@@ -767,15 +773,8 @@ moved_before_the_break (KsRcloneDestination *self,
   if (self->hash_type != NULL && temp->server_sum != NULL)
     {
       g_autoptr(JsonObject) item = _ks_rclone_dest_stat_file (self, final, self->hash_type, NULL, &error);
-      JsonObject *hashes;
-      const char *server_hash = NULL;
+      const char *server_hash = item != NULL ? item_hash (self, item) : NULL;
 
-      if (item == NULL)
-        return FALSE;
-      hashes = json_object_has_member (item, "Hashes")
-               ? json_object_get_object_member (item, "Hashes") : NULL;
-      if (hashes != NULL)
-        server_hash = json_object_get_string_member_with_default (hashes, self->hash_type, NULL);
       return server_hash != NULL
              && g_ascii_strcasecmp (server_hash, g_checksum_get_string (temp->server_sum)) == 0
              && json_object_get_int_member_with_default (item, "Size", -1) == (gint64)temp->size;
