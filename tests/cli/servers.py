@@ -284,6 +284,9 @@ class WebDavServer(Server):
                 'Group www-data',
                 'ErrorLog %s/log' % self.dir,
                 'LogLevel warn',
+                # What clients asked for: a test counts the listings of a folder.
+                'LogFormat "%m %U %{Depth}i %>s" requests',
+                'CustomLog %s/requests requests' % self.dir,
                 'DavLockDB %s/davlock' % run_dir,
                 'Alias /dav %s' % self.root,
                 '<Directory %s>' % self.root,
@@ -304,6 +307,11 @@ class WebDavServer(Server):
 
     def location(self):
         return 'webdav://%s@127.0.0.1:%d/dav' % (self.user, self.port)
+
+    def requests(self):
+        """The requests served so far: (method, path, depth, status)."""
+        with open(os.path.join(self.dir, 'requests')) as f:
+            return [tuple(line.split()) for line in f]
 
 
 class SmbServer(Server):

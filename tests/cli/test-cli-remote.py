@@ -372,6 +372,25 @@ def test_verify_names_flipped_byte(tmp):
         assert doc['ok'] == 5, doc
 
 
+def test_free_names_without_listing(tmp):
+    """Whether a photo's name is free is asked of that name alone: the folder it goes to is
+    not listed again for each photo (rclone 1.60's stat lists the parent of a name no file
+    has, to look for a folder of that name — a month of photos read once per photo)."""
+    media = make_source(tmp, 30, 20000)
+    env = env_for(None, tmp)
+    with SERVERS[KIND](tmp) as server:
+        add(server, env)
+        before = len(server.requests())
+        rc, doc, _ = backup(media, env, expect=0)
+        assert doc['copied'] == 30, doc
+        check_complete(server.root, media)
+        folders = {os.path.dirname(p) for p in backup_files(server.root)}
+        assert len(folders) == 1, folders
+        folder = '/dav/%s/' % os.fsdecode(folders.pop())
+        listings = [r for r in server.requests()[before:] if r[:3] == ('PROPFIND', folder, '1')]
+        assert len(listings) <= 3, (len(listings), listings[:5])
+
+
 if __name__ == '__main__':
     KIND = sys.argv[2]
     del sys.argv[2]
@@ -380,6 +399,8 @@ if __name__ == '__main__':
         cases.append(('identity file', test_identity_file))
         cases.append(('host key must be trusted', test_host_key_must_be_trusted))
         cases.append(('host key changed', test_host_key_changed))
+    if KIND == 'webdav':
+        cases.append(('free names without listing', test_free_names_without_listing))
     run_tests(cases + [
         ('wrong password', test_wrong_password),
         ('killed mid-upload', test_killed_mid_upload),

@@ -307,19 +307,21 @@ def test_server_back_during_back_off(tmp):
         assert len(remote_claims(server.root)) == 24
 
 
-class CutAfterRenameServer(SshServer):
-    """sshd whose SFTP makes one rename and then drops the connection unanswered."""
+class RenameProxyServer(SshServer):
+    """sshd whose SFTP, at the first rename to a path ending in @word, either makes it and
+    drops the connection unanswered ('cut') or first puts a file of its own there ('take');
+    see sftp-rename-proxy.py."""
 
-    def __init__(self, tmp, word):
+    def __init__(self, tmp, mode, word, *more):
         super().__init__(tmp)
-        script = os.path.join(self.dir, 'sftp-cut-after-rename.py')
+        script = os.path.join(self.dir, 'sftp-rename-proxy.py')
         shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                 'sftp-cut-after-rename.py'), script)
+                                 'sftp-rename-proxy.py'), script)
         os.chmod(script, 0o755)
         self.flags = os.path.join(self.dir, 'flags')
-        self.flag = os.path.join(self.flags, 'cut')
+        self.flag = os.path.join(self.flags, mode)
         os.makedirs(self.flags)
-        self.sftp_subsystem = '/usr/bin/python3 %s %s %s' % (script, self.flag, word)
+        self.sftp_subsystem = ' '.join(['/usr/bin/python3', script, mode, self.flag, word] + list(more))
 
     def start(self):
         super().start()
@@ -337,7 +339,7 @@ def test_move_answer_lost(tmp):
         os.chmod(case, 0o711)
         media = make_source(case, 8, 50000)
         env = env_for(None, case)
-        with CutAfterRenameServer(case, word) as server:
+        with RenameProxyServer(case, 'cut', word) as server:
             add(server, env)
             rc, doc, _ = backup(media, env, timeout=180)
             assert os.path.exists(server.flag), (word, 'no rename was cut')
@@ -348,6 +350,72 @@ def test_move_answer_lost(tmp):
             assert temp_files(server.root) == []
             assert len(remote.index_entries(server.root)) == 8, word
             assert segments(server.root) == [], (word, segments(server.root))
+
+
+def test_name_taken_since_the_listing(tmp):
+    """Another computer stores a file under a photo's name after the run listed the folder,
+    just before the photo is moved there: that file stays as it was, the photo takes the
+    next free name, and the run still stores everything."""
+    os.chmod(tmp, 0o711)
+    media = make_source(tmp, 8, 50000)
+    env = env_for(None, tmp)
+    with RenameProxyServer(tmp, 'take', '/IMG_0003.JPG') as server:
+        add(server, env)
+        rc, doc, _ = backup(media, env, timeout=180)
+        assert os.path.exists(server.flag), 'no name was taken'
+        assert rc == 0, (rc, doc.get('errors'), doc.get('error'))
+        assert doc['copied'] == 8, doc
+        names = named_files(server.root)
+        assert len(names) == 9, names
+
+        def stored(name):
+            found = [p for p in names if os.path.basename(p) == name]
+            assert len(found) == 1, (name, names)
+            with open(os.path.join(os.fsencode(server.root), found[0]), 'rb') as f:
+                return f.read()
+
+        assert stored(b'IMG_0003.JPG') == b'a file another computer stored here\n'
+        with open(os.path.join(media, 'DCIM', '100APPLE', 'IMG_0003.JPG'), 'rb') as f:
+            assert stored(b'IMG_0003 (2).JPG') == f.read()
+        assert temp_files(server.root) == []
+        assert len(remote.index_entries(server.root)) == 8
+
+
+def test_source_changed_after_reading(tmp):
+    """A folder source's files go up from where they are, with no copy in the cache: a file
+    that changes after Keepsake read it (before rclone sends it) is not counted — the server
+    holds other bytes than those read — and is named; the next run stores it as it is now."""
+    os.chmod(tmp, 0o711)
+    media = make_source(tmp, 8, 50000)
+    victim = os.path.join(media, 'DCIM', '100APPLE', 'IMG_0003.JPG')
+    os.chmod(os.path.dirname(victim), 0o755)
+    for d in (media, os.path.join(media, 'DCIM')):
+        os.chmod(d, 0o755)
+    os.chmod(victim, 0o666)  # for sshd's user, to the proxy
+    with open(victim, 'rb') as f:
+        read_first = f.read()
+    env = env_for(None, tmp)
+    with RenameProxyServer(tmp, 'change', 'IMG_0003', victim) as server:
+        add(server, env)
+        rc, doc, _ = backup(media, env, timeout=180)
+        assert os.path.exists(server.flag), 'the upload of IMG_0003 was not seen'
+        with open(victim, 'rb') as f:
+            changed = f.read()
+        assert changed != read_first
+        assert rc != 0 and doc['copied'] == 7, (rc, doc)
+        said = [e for e in doc['errors'] if 'IMG_0003.JPG changed while it was being backed up'
+                in json.dumps(e)]
+        assert len(said) == 1 and len(doc['errors']) == 1, doc['errors']
+        assert os.path.exists(victim), 'the source file is gone'
+        names = [os.path.basename(p) for p in named_files(server.root)]
+        assert b'IMG_0003.JPG' not in names and len(names) == 7, names
+        assert temp_files(server.root) == []
+        assert len(remote.index_entries(server.root)) == 7
+
+        rc, doc, _ = backup(media, env, expect=0, timeout=180)
+        assert doc['copied'] == 1, doc
+        check_complete(server.root, media)
+        check_integrity(server.root, tmp, media)
 
 
 def test_reinstall_recognises_everything(tmp):
@@ -376,5 +444,7 @@ if __name__ == '__main__':
         ('uploads read the local copy, the phone once', test_upload_from_local_copy),
         ('the server back during the back-off', test_server_back_during_back_off),
         ('a move whose answer was lost', test_move_answer_lost),
+        ('a name taken since the listing', test_name_taken_since_the_listing),
+        ('a source file changed after reading', test_source_changed_after_reading),
         ('a reinstall recognises everything', test_reinstall_recognises_everything),
     ])

@@ -162,6 +162,7 @@ writer_begin (KsImportRun  *run,
 {
   g_autofree char *hint = ks_safe_name_make (ks_asset_file_get_name (item->file), -1);
   g_autofree char *dir = NULL;
+  g_autofree char *local_path = NULL;
 
   /* Bounded: at most max_in_flight files wait for the committer (open files, and with a
    * test's file hook, one at a time). */
@@ -212,7 +213,12 @@ writer_begin (KsImportRun  *run,
       if (dir == NULL)
         dir = _ks_import_place_temporary (run, item);
 
-      run->writers[d] = ks_destination_begin_file (run->dests[d], dir, hint, &error);
+      /* A folder source's file goes up from where it is, not from a copy in the cache. */
+      if (remote_pass && local_path == NULL)
+        local_path = ks_source_dup_local_path (run->source, ks_asset_file_get_path (item->file));
+      run->writers[d] = local_path != NULL
+        ? ks_destination_begin_file_reading (run->dests[d], dir, hint, local_path, &error)
+        : ks_destination_begin_file (run->dests[d], dir, hint, &error);
       if (run->writers[d] == NULL)
         _ks_import_dest_failed (run, d, item, error);
     }

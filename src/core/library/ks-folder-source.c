@@ -314,15 +314,19 @@ ks_folder_source_enumerate (KsSource          *source,
   return walk_directory (&walk, fd, "", 0, error);
 }
 
-static GInputStream *
-ks_folder_source_open_file (KsSource      *source,
-                            const char    *path,
-                            GCancellable  *cancellable,
-                            GError       **error)
+/* The real path of @path in the folder, refused when it is not a regular file inside it
+ * (intermediate symbolic links must not lead out of the folder either). */
+static char *
+resolve_file (KsFolderSource  *self,
+              const char      *path,
+              GCancellable    *cancellable,
+              GError         **error)
 {
-  KsFolderSource *self = KS_FOLDER_SOURCE (source);
   g_autoptr(GFile) child = NULL;
   g_autoptr(GFileInfo) info = NULL;
+  g_autofree char *child_path = NULL;
+  g_autofree char *real_root = NULL;
+  g_autofree char *real_child = NULL;
 
   /* The walk never reports a path that leaves the folder, but callers may pass stored ones. */
   if (!ks_source_path_is_safe (path))
@@ -333,26 +337,21 @@ ks_folder_source_open_file (KsSource      *source,
     }
 
   child = g_file_resolve_relative_path (self->file, path);
-
-  /* Intermediate symbolic links must not lead out of the folder either. */
-  {
-    g_autofree char *child_path = g_file_get_path (child);
-    g_autofree char *real_root = realpath (self->path, NULL);
-    g_autofree char *real_child = child_path ? realpath (child_path, NULL) : NULL;
-
-    if (real_root == NULL || real_child == NULL)
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such file in the source folder");
-        return NULL;
-      }
-    if (!g_str_has_prefix (real_child, real_root) ||
-        (real_child[strlen (real_root)] != '/' && strcmp (real_root, "/") != 0))
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
-                     "Path is outside the source folder");
-        return NULL;
-      }
-  }
+  child_path = g_file_get_path (child);
+  real_root = realpath (self->path, NULL);
+  real_child = child_path ? realpath (child_path, NULL) : NULL;
+  if (real_root == NULL || real_child == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such file in the source folder");
+      return NULL;
+    }
+  if (!g_str_has_prefix (real_child, real_root) ||
+      (real_child[strlen (real_root)] != '/' && strcmp (real_root, "/") != 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                   "Path is outside the source folder");
+      return NULL;
+    }
 
   info = g_file_query_info (child, G_FILE_ATTRIBUTE_STANDARD_TYPE,
                             G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, error);
@@ -364,7 +363,29 @@ ks_folder_source_open_file (KsSource      *source,
       return NULL;
     }
 
-  return G_INPUT_STREAM (g_file_read (child, cancellable, error));
+  return g_steal_pointer (&real_child);
+}
+
+static GInputStream *
+ks_folder_source_open_file (KsSource      *source,
+                            const char    *path,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autofree char *real = resolve_file (KS_FOLDER_SOURCE (source), path, cancellable, error);
+  g_autoptr(GFile) file = NULL;
+
+  if (real == NULL)
+    return NULL;
+  file = g_file_new_for_path (real);
+  return G_INPUT_STREAM (g_file_read (file, cancellable, error));
+}
+
+static char *
+ks_folder_source_dup_local_path (KsSource   *source,
+                                 const char *path)
+{
+  return resolve_file (KS_FOLDER_SOURCE (source), path, NULL, NULL);
 }
 
 static gint64
@@ -397,4 +418,5 @@ source_iface_init (KsSourceInterface *iface)
   iface->open_file = ks_folder_source_open_file;
   iface->query_free_space = ks_folder_source_query_free_space;
   iface->is_present = ks_folder_source_is_present;
+  iface->dup_local_path = ks_folder_source_dup_local_path;
 }

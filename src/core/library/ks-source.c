@@ -216,6 +216,25 @@ ks_source_is_present (KsSource *self)
 }
 
 /**
+ * ks_source_dup_local_path:
+ * @path: a path as reported by ks_source_enumerate()
+ *
+ * Returns: (transfer full) (nullable): where that file is on this computer's file system,
+ *   for a source that is a local folder; %NULL otherwise
+ */
+char *
+ks_source_dup_local_path (KsSource   *self,
+                          const char *path)
+{
+  g_return_val_if_fail (KS_IS_SOURCE (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (KS_SOURCE_GET_IFACE (self)->dup_local_path == NULL)
+    return NULL;
+  return KS_SOURCE_GET_IFACE (self)->dup_local_path (self, path);
+}
+
+/**
  * ks_source_annotate_assets:
  * @assets: (element-type KsAsset): assets grouped from this source's files, not yet shared
  *

@@ -98,6 +98,9 @@ G_DECLARE_INTERFACE (KsSource, ks_source, KS, SOURCE, GObject)
  *   assets grouped from its files, while they are being built. Thread-safe.
  * @dup_library: optional; the phone's Photos library as read by the last @enumerate, or
  *   %NULL (none, or it could not be read: the files are then all there is).
+ * @dup_local_path: optional; for a source that is a folder on this computer: the regular
+ *   file @path is (never a place outside the source), for uploads that read it themselves
+ *   instead of a copy in the cache. Others return %NULL.
  */
 struct _KsSourceInterface
 {
@@ -130,9 +133,11 @@ struct _KsSourceInterface
   void          (*annotate_assets)  (KsSource          *self,
                                      GPtrArray         *assets);
   KsPhotosDb   *(*dup_library)      (KsSource          *self);
+  char         *(*dup_local_path)   (KsSource          *self,
+                                     const char        *path);
 
   /*< private >*/
-  gpointer padding[3];
+  gpointer padding[2];
 };
 
 const char   *ks_source_get_id            (KsSource             *self);
@@ -159,6 +164,8 @@ gint64        ks_source_query_free_space  (KsSource             *self,
                                            GCancellable         *cancellable,
                                            GError              **error);
 gboolean      ks_source_is_present        (KsSource             *self);
+char         *ks_source_dup_local_path    (KsSource             *self,
+                                           const char           *path);
 void          ks_source_annotate_assets   (KsSource             *self,
                                            GPtrArray            *assets);
 KsPhotosDb   *ks_source_dup_library       (KsSource             *self);

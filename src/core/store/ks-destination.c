@@ -365,17 +365,16 @@ ks_destination_list_entries (KsDestination *self)
   return entries;
 }
 
-KsDestinationWriter *
-ks_destination_begin_file (KsDestination  *self,
-                           const char     *rel_dir,
-                           const char     *name_hint,
-                           GError        **error)
+static KsDestinationWriter *
+begin_file (KsDestination  *self,
+            const char     *rel_dir,
+            const char     *name_hint,
+            const char     *local_path,
+            GError        **error)
 {
   KsDestinationPrivate *priv = ks_destination_get_instance_private (self);
   KsDestinationWriter *writer;
   gpointer temp;
-
-  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
 
   if (!priv->is_open)
     {
@@ -384,7 +383,10 @@ ks_destination_begin_file (KsDestination  *self,
     }
 
   rel_dir = rel_dir ? rel_dir : "";
-  temp = CLASS (self)->create_temp (self, rel_dir, name_hint, error);
+  if (local_path != NULL && CLASS (self)->create_temp_reading != NULL)
+    temp = CLASS (self)->create_temp_reading (self, rel_dir, name_hint, local_path, error);
+  else
+    temp = CLASS (self)->create_temp (self, rel_dir, name_hint, error);
   if (temp == NULL)
     return NULL;
 
@@ -393,6 +395,30 @@ ks_destination_begin_file (KsDestination  *self,
   writer->rel_dir = g_strdup (rel_dir);
 
   return writer;
+}
+
+KsDestinationWriter *
+ks_destination_begin_file (KsDestination  *self,
+                           const char     *rel_dir,
+                           const char     *name_hint,
+                           GError        **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+
+  return begin_file (self, rel_dir, name_hint, NULL, error);
+}
+
+KsDestinationWriter *
+ks_destination_begin_file_reading (KsDestination  *self,
+                                   const char     *rel_dir,
+                                   const char     *name_hint,
+                                   const char     *local_path,
+                                   GError        **error)
+{
+  g_return_val_if_fail (KS_IS_DESTINATION (self), NULL);
+  g_return_val_if_fail (local_path != NULL, NULL);
+
+  return begin_file (self, rel_dir, name_hint, local_path, error);
 }
 
 gboolean

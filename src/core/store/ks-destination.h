@@ -102,6 +102,10 @@ G_DECLARE_DERIVABLE_TYPE (KsDestination, ks_destination, KS, DESTINATION, GObjec
  *   the file @local_path on this computer (a verified copy in another destination): the
  *   kind reads it itself (without first copying it anywhere) and returns its size and its
  *   SHA-256 as it read them. Without it, the base class reads the file and writes it.
+ * @create_temp_reading: optional; what @create_temp does for a file whose bytes are also
+ *   those of @local_path on this computer (a file of a folder source): the kind may send
+ *   that file instead of keeping a copy of its own; @write_temp still gets every byte (to
+ *   hash: what the medium then holds must be them).
  *
  * The base class does the rest: the index (lookup, listing, forget, compaction), naming
  * without replacing ("@stem (N).@ext"), adopting a file that already holds the content,
@@ -200,9 +204,14 @@ struct _KsDestinationClass
                                         char          **out_hash,
                                         GCancellable   *cancellable,
                                         GError        **error);
+  gpointer    (*create_temp_reading) (KsDestination  *self,
+                                      const char     *rel_dir,
+                                      const char     *name_hint,
+                                      const char     *local_path,
+                                      GError        **error);
 
   /*< private >*/
-  gpointer padding[2];
+  gpointer padding[1];
 };
 
 /**
@@ -234,6 +243,10 @@ typedef void (*KsDestinationTransferFunc) (KsDestination *self,
  * ks_destination_list_entries: a copy of the index
  * ks_destination_begin_file: start a hidden temporary file in @rel_dir; nothing is visible
  *   under a real name until commit
+ * ks_destination_begin_file_reading: what ks_destination_begin_file does, for bytes that are
+ *   also those of the file @local_path on this computer (a folder source's): a remote kind
+ *   uploads that file instead of a copy in its cache. Write the bytes as usual: the medium's
+ *   copy is verified against them, so a file that changed in between is refused.
  * ks_destination_write: append bytes to the temporary file
  * ks_destination_commit: make it durable (fsync), verify it by reading it back, give it its
  *   final name in @rel_dir without ever replacing an existing file ("@stem.@ext", or
@@ -317,6 +330,11 @@ KsDestinationWriter *ks_destination_begin_file       (KsDestination        *self
                                                       const char           *rel_dir,
                                                       const char           *name_hint,
                                                       GError              **error);
+KsDestinationWriter *ks_destination_begin_file_reading (KsDestination      *self,
+                                                        const char         *rel_dir,
+                                                        const char         *name_hint,
+                                                        const char         *local_path,
+                                                        GError            **error);
 gboolean             ks_destination_write            (KsDestination        *self,
                                                       KsDestinationWriter  *writer,
                                                       const void           *data,

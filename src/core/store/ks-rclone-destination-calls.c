@@ -40,6 +40,20 @@ _ks_rclone_dest_copy_params (const char *src_fs,
   return params;
 }
 
+/* For a copy or move to a name known to be free (a fresh temporary's, or a final name just
+ * looked at): rclone would first look for a file there, one more round trip to the server
+ * per photo. Without the look, a move does not replace a file that appeared there since:
+ * SFTP's rename refuses to (rclone deletes a file it knows of first). */
+static JsonObject *
+to_a_free_name (JsonObject *params)
+{
+  JsonObject *config = json_object_new ();
+
+  json_object_set_boolean_member (config, "NoCheckDest", TRUE);
+  json_object_set_object_member (params, "_config", config);
+  return params;
+}
+
 JsonObject *
 _ks_rclone_dest_path_params (KsRcloneDestination *self,
                              const char          *remote)
@@ -397,7 +411,7 @@ _ks_rclone_dest_upload_file (KsRcloneDestination  *self,
 
   ks_destination_report_transfer (KS_DESTINATION (self), remote_path, 0, size, 0);
   reply = _ks_rclone_dest_run_call (self, "operations/copyfile",
-                                    _ks_rclone_dest_copy_params (src_dir, local_name, self->remote->fs, remote_path),
+                                    to_a_free_name (_ks_rclone_dest_copy_params (src_dir, local_name, self->remote->fs, remote_path)),
                                     size > PLAIN_UPLOAD_MAX, upload_progress_cb, &up, cancellable, error);
   if (reply == NULL)
     return FALSE;
@@ -424,14 +438,16 @@ gboolean
 _ks_rclone_dest_move_file (KsRcloneDestination  *self,
                            const char           *from,
                            const char           *to,
+                           gboolean              to_is_free,
                            GCancellable         *cancellable,
                            GError              **error)
 {
+  JsonObject *params = _ks_rclone_dest_copy_params (self->remote->fs, from, self->remote->fs, to);
   g_autoptr(JsonObject) reply = NULL;
 
   reply = _ks_rclone_dest_run_quick (self, "operations/movefile",
-                               _ks_rclone_dest_copy_params (self->remote->fs, from, self->remote->fs, to),
-                               cancellable, error);
+                                     to_is_free ? to_a_free_name (params) : params,
+                                     cancellable, error);
   return reply != NULL;
 }
 
@@ -471,6 +487,9 @@ _ks_rclone_dest_stat_file (KsRcloneDestination  *self,
       json_object_set_array_member (opt, "hashTypes", types);
     }
   json_object_set_boolean_member (opt, "noMimeType", TRUE);
+  /* Not a folder: rclone 1.60 looks for a folder of that name by listing the whole parent
+   * when no file has it — each look at a free name would read the month's folder again. */
+  json_object_set_boolean_member (opt, "filesOnly", TRUE);
   json_object_set_object_member (params, "opt", opt);
 
   /* Hashing reads the whole file on the server, but a plain call answers as soon as it is

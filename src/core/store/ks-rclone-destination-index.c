@@ -158,7 +158,7 @@ move_into_place (KsRcloneDestination  *self,
   g_autoptr(GError) ignored = NULL;
   g_autoptr(JsonObject) item = NULL;
 
-  if (_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, NULL, &local_error))
+  if (_ks_rclone_dest_move_file (self, INDEX_NEW_PATH, INDEX_PATH, FALSE, NULL, &local_error))
     return TRUE;
 
   if (g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND))

@@ -166,6 +166,7 @@ gboolean
 _ks_rclone_dest_move_file (KsRcloneDestination  *self,
                            const char           *from,
                            const char           *to,
+                           gboolean              to_is_free,
                            GCancellable         *cancellable,
                            GError              **error);
 

@@ -51,8 +51,10 @@ typedef struct
   guint64    size;
   char      *remote_tmp;   /* relative path of the uploaded temporary, once uploaded */
   gboolean   named;
-  gboolean   borrowed;     /* local_path is a verified copy elsewhere, not ours to remove */
-  char      *read_hash;    /* borrowed: the SHA-256 of what was read from it */
+  gboolean   borrowed;     /* local_path is not ours to remove: a verified copy elsewhere,
+                            * or (fd -1 while written) the source's own file */
+  gboolean   reading;      /* local_path is the source's own file (see create_temp_reading) */
+  char      *read_hash;    /* a verified copy: the SHA-256 of what was read from it */
   char      *sent_hash;    /* once verified: the SHA-256 of what the server holds */
 } RemoteTemp;
 
@@ -198,7 +200,7 @@ load_listing (KsRcloneDestination  *self,
   json_object_set_boolean_member (opt, "noMimeType", TRUE);
   json_object_set_object_member (params, "opt", opt);
 
-  reply = _ks_rclone_dest_run (self, "operations/list", params, cancellable, &local_error);
+  reply = _ks_rclone_dest_run_quick (self, "operations/list", params, cancellable, &local_error);
   if (reply == NULL)
     {
       g_autoptr(JsonObject) made = NULL;
@@ -330,11 +332,12 @@ ks_rclone_destination_open_medium (KsDestination  *dest,
   if (self->rclone == NULL)
     return NULL;
 
-  /* Reaching the server (and logging in) happens here: the connection test. */
+  /* Reaching the server (and logging in) happens here: the connection test. A plain call
+   * (as for the listing): its answer comes the moment it is done, where a job is found done
+   * at its next poll; cancelling drops the request. */
   params = json_object_new ();
   json_object_set_string_member (params, "fs", self->remote->fs);
-  fsinfo = ks_rclone_run_job (self->rclone, "operations/fsinfo", params, NULL, NULL,
-                              cancellable, error);
+  fsinfo = ks_rclone_call (self->rclone, "operations/fsinfo", params, cancellable, error);
   if (fsinfo == NULL)
     return NULL;
   /* A token renewed by the first call is kept at once: a run killed later must not leave
@@ -499,6 +502,27 @@ ks_rclone_destination_create_temp (KsDestination  *dest,
   return temp;
 }
 
+/* A file of a folder source goes up from where it is: the bytes written are only hashed
+ * (what the server then holds must be them), no copy in the cache. */
+static gpointer
+ks_rclone_destination_create_temp_reading (KsDestination  *dest,
+                                           const char     *rel_dir,
+                                           const char     *name_hint,
+                                           const char     *local_path,
+                                           GError        **error)
+{
+  KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
+  RemoteTemp *temp;
+
+  if (!check_open (self, error))
+    return NULL;
+
+  temp = remote_temp_new (local_path, rel_dir, name_hint, self->hash_type);
+  temp->borrowed = TRUE;
+  temp->reading = TRUE;
+  return temp;
+}
+
 static void ks_rclone_destination_free_temp (KsDestination *dest,
                                              gpointer       data);
 
@@ -571,7 +595,7 @@ ks_rclone_destination_write_temp (KsDestination  *dest,
 {
   RemoteTemp *temp = data;
 
-  if (!ks_fd_write_all (temp->fd, buffer, len))
+  if (!temp->borrowed && !ks_fd_write_all (temp->fd, buffer, len))
     return ks_set_errno_error (error, errno, "Cannot write to %s", temp->local_path);
 
   ks_hasher_update (temp->sha256, buffer, len);
@@ -692,6 +716,22 @@ item_hash (KsRcloneDestination *self,
   return hashes != NULL ? json_object_get_string_member_with_default (hashes, self->hash_type, NULL) : NULL;
 }
 
+/* Whether a file read for an upload (create_temp_reading) now holds other bytes. */
+static gboolean
+source_changed (RemoteTemp *temp,
+                const char *read)
+{
+  g_autofree char *now = NULL;
+  guint64 size = 0;
+  int fd = open (temp->local_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd < 0)
+    return TRUE;
+  now = ks_hash_fd (fd, &size, NULL, NULL);
+  close (fd);
+  return now == NULL || size != temp->size || strcmp (now, read) != 0;
+}
+
 static char *
 ks_rclone_destination_finish_temp (KsDestination  *dest,
                                    gpointer        data,
@@ -702,12 +742,14 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   KsRcloneDestination *self = KS_RCLONE_DESTINATION (dest);
   RemoteTemp *temp = data;
   g_autofree char *expected = NULL;
+  g_autofree char *read = NULL;
   g_autoptr(JsonObject) item = NULL;
   const char *server_hash = NULL;
   char *hash;
 
   ks_close_fd (&temp->fd);
   hash = temp->read_hash != NULL ? g_strdup (temp->read_hash) : ks_hasher_finish (temp->sha256);
+  read = g_strdup (hash);
 
   if (!upload_temp (self, temp, cancellable, error))
     {
@@ -733,20 +775,38 @@ ks_rclone_destination_finish_temp (KsDestination  *dest,
   if (server_hash != NULL && *server_hash != '\0')
     {
       expected = g_strdup (temp->server_sum != NULL ? g_checksum_get_string (temp->server_sum) : "");
-      if (g_ascii_strcasecmp (server_hash, expected) != 0
-          || json_object_get_int_member_with_default (item, "Size", -1) != (gint64)temp->size)
+      *out_size = json_object_get_int_member_with_default (item, "Size", 0);
+      if (g_ascii_strcasecmp (server_hash, expected) != 0 || *out_size != temp->size)
         {
           /* Not what was sent: the caller sees a hash that is not the file's. */
           g_free (hash);
           hash = g_strnfill (KS_HASH_HEX_LEN, '0');
         }
-      *out_size = json_object_get_int_member_with_default (item, "Size", 0);
     }
   else
     {
       /* No hash on this server: read it back. */
       g_free (hash);
       hash = _ks_rclone_dest_download_and_hash (self, temp->remote_tmp, out_size, cancellable, error);
+      if (hash != NULL && (g_strcmp0 (hash, read) != 0 || *out_size != temp->size))
+        {
+          g_free (hash);
+          hash = g_strnfill (KS_HASH_HEX_LEN, '0');
+        }
+    }
+
+  /* A folder source's file went up from where it is: other bytes on the server than those
+   * read, and the file itself no longer holding them, mean it changed in between. */
+  if (temp->reading && hash != NULL && strspn (hash, "0") == KS_HASH_HEX_LEN
+      && source_changed (temp, read))
+    {
+      g_autofree char *name = g_path_get_basename (temp->local_path);
+
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_VERIFY_FAILED,
+                   _("%s changed while it was being backed up; the next backup stores it as it is then"),
+                   name);
+      g_free (hash);
+      return NULL;
     }
 
   /* The cache is cleaned as it goes. */
@@ -788,6 +848,13 @@ moved_before_the_break (KsRcloneDestination *self,
     }
 }
 
+/* Whether a move onto a taken name fails on this server instead of replacing the file. */
+static gboolean
+rename_never_replaces (KsRcloneDestination *self)
+{
+  return g_strcmp0 (self->remote->backend, "sftp") == 0;
+}
+
 static gboolean
 ks_rclone_destination_name_temp (KsDestination  *dest,
                                  gpointer        data,
@@ -801,10 +868,12 @@ ks_rclone_destination_name_temp (KsDestination  *dest,
   g_autoptr(JsonObject) existing = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  /* Never over another file. */
+  /* Never over another file. SFTP's rename refuses to replace one (its protocol says so,
+   * and rclone 1.60 renames without replacing when it was not told of a file there): the
+   * server itself checks, in the same step. Elsewhere a look comes first. */
   if (has_file (self, final))
     existing = json_object_new ();
-  else
+  else if (!rename_never_replaces (self))
     existing = _ks_rclone_dest_stat_file (self, final, NULL, NULL, &local_error);
   if (local_error != NULL)
     {
@@ -817,15 +886,27 @@ ks_rclone_destination_name_temp (KsDestination  *dest,
       return FALSE;
     }
 
-  if (!_ks_rclone_dest_move_file (self, temp->remote_tmp, final, NULL, &local_error))
+  if (!_ks_rclone_dest_move_file (self, temp->remote_tmp, final, TRUE, NULL, &local_error))
     {
-      if (!g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND)
-          || !moved_before_the_break (self, temp, final))
+      if (g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND)
+          && moved_before_the_break (self, temp, final))
+        g_debug ("%s: named before the connection broke", final);
+      else
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
+          g_autoptr(GError) ignored = NULL;
+
+          /* A file that came since the listing: the name is taken, another one is tried. */
+          if (!g_error_matches (local_error, KS_RCLONE_ERROR, KS_RCLONE_ERROR_NOT_FOUND)
+              && rename_never_replaces (self)
+              && (existing = _ks_rclone_dest_stat_file (self, final, NULL, NULL, &ignored)) != NULL)
+            {
+              _ks_rclone_dest_remember_file (self, final, json_object_get_int_member_with_default (existing, "Size", 0));
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s already exists", final);
+            }
+          else
+            g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
         }
-      g_debug ("%s: named before the connection broke", final);
     }
 
   temp->named = TRUE;
@@ -937,6 +1018,7 @@ ks_rclone_destination_class_init (KsRcloneDestinationClass *klass)
   dest_class->hash_file = ks_rclone_destination_hash_file;
   dest_class->is_remote = ks_rclone_destination_is_remote;
   dest_class->create_temp_from_file = ks_rclone_destination_create_temp_from_file;
+  dest_class->create_temp_reading = ks_rclone_destination_create_temp_reading;
 }
 
 static void

@@ -30,7 +30,7 @@
 
 #define START_TIMEOUT_US  (20 * G_USEC_PER_SEC)
 #define POLL_INTERVAL_US  (100 * 1000)
-#define START_POLL_US     (20 * 1000)
+#define START_POLL_US     (5 * 1000)
 #define MAX_CONNECTIONS   16
 
 struct _KsRclone
