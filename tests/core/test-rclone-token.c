@@ -24,6 +24,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ks-rclone.h"
 #include "ks-rclone-about.h"
@@ -368,6 +369,39 @@ test_about_keeps_renewed (void)
     }
 }
 
+/* The settings ask a sign-in destination's free space while a run uses it (the run holds
+ * its lock): no second rclone starts with the same refresh token — the service is not
+ * asked — and the answer says why there is no figure; after the run, the query renews. */
+static void
+test_about_waits_for_a_run (void)
+{
+  const char *location = "box:Photos?password=keyring";
+  g_autoptr(GError) error = NULL;
+  KsRcloneAbout about;
+  int run_lock;
+
+  if (!can_run ())
+    return;
+  service_reset (3600);
+  store_old_token (location);
+
+  run_lock = ks_rclone_destination_take_lock (location, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_lock, >=, 0);
+
+  g_assert_false (ks_rclone_about_location (location, &about, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_cmpuint (service_count (), ==, 0);
+
+  close (run_lock);
+  g_assert_false (ks_rclone_about_location (location, &about, NULL, &error));
+  g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY));
+  assert_chain (OLD_REFRESH);
+  assert_keyring_has_last (location);
+  ks_rclone_secret_clear (location, NULL, NULL);
+}
+
 static void
 test_run_keeps_renewed (void)
 {
@@ -522,6 +556,7 @@ main (int   argc,
 
   g_test_add_func ("/rclone-token/environment-has-no-token", test_environment_has_no_token);
   g_test_add_func ("/rclone-token/about-keeps-renewed", test_about_keeps_renewed);
+  g_test_add_func ("/rclone-token/about-waits-for-a-run", test_about_waits_for_a_run);
   g_test_add_func ("/rclone-token/run-keeps-renewed", test_run_keeps_renewed);
   g_test_add_func ("/rclone-token/rotation-in-one-child", test_rotation_in_one_child);
   g_test_add_func ("/rclone-token/token-file-left-alone", test_token_file_left_alone);

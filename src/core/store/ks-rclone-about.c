@@ -13,9 +13,11 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ks-rclone.h"
 #include "ks-rclone-about.h"
+#include "ks-rclone-destination.h"
 #include "ks-rclone-remote.h"
 #include "ks-rclone-token.h"
 
@@ -56,24 +58,19 @@ ks_rclone_about_parse (JsonObject     *reply,
  *
  * Asks the server of @location how much space is used and free. Blocking.
  */
-gboolean
-ks_rclone_about_location (const char     *location,
-                          KsRcloneAbout  *out,
-                          GCancellable   *cancellable,
-                          GError        **error)
+static gboolean
+about_remote (KsRcloneRemote  *remote,
+              const char      *location,
+              KsRcloneAbout   *out,
+              GCancellable    *cancellable,
+              GError         **error)
 {
-  g_autoptr(KsRcloneRemote) remote = NULL;
   g_autoptr(KsRclone) rclone = NULL;
   g_autoptr(JsonObject) params = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GError) keep_error = NULL;
 
-  g_return_val_if_fail (location != NULL && out != NULL, FALSE);
-
-  remote = ks_rclone_remote_parse (location, error);
-  if (remote == NULL)
-    return FALSE;
   rclone = ks_rclone_remote_start (remote, NULL, cancellable, error);
   if (rclone == NULL)
     return FALSE;
@@ -96,6 +93,47 @@ ks_rclone_about_location (const char     *location,
       return FALSE;
     }
   return ks_rclone_about_parse (reply, out, error);
+}
+
+gboolean
+ks_rclone_about_location (const char     *location,
+                          KsRcloneAbout  *out,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  g_autoptr(KsRcloneRemote) remote = NULL;
+  g_autoptr(GError) lock_error = NULL;
+  gboolean ok;
+  int lock_fd = -1;
+
+  g_return_val_if_fail (location != NULL && out != NULL, FALSE);
+
+  remote = ks_rclone_remote_parse (location, error);
+  if (remote == NULL)
+    return FALSE;
+
+  /* A sign-in (and a remote of the user's own, whose rclone writes its configuration) is
+   * used by one rclone at a time: a refresh token some services accept only once, renewed
+   * by two children at once, would leave one of them — perhaps the backup's — signed out.
+   * The lock is the one a run holds. */
+  if (remote->backend == NULL || ks_rclone_remote_is_oauth (remote->backend))
+    {
+      lock_fd = ks_rclone_destination_take_lock (location, NULL, &lock_error);
+      if (lock_fd < 0)
+        {
+          if (g_error_matches (lock_error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY))
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                                 _("A backup is using this destination; its space is known when it has finished"));
+          else
+            g_propagate_error (error, g_steal_pointer (&lock_error));
+          return FALSE;
+        }
+    }
+
+  ok = about_remote (remote, location, out, cancellable, error);
+  if (lock_fd >= 0)
+    close (lock_fd);
+  return ok;
 }
 
 /**

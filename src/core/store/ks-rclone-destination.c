@@ -116,34 +116,70 @@ ks_rclone_destination_close_medium (KsDestination *dest)
   g_mutex_unlock (&self->mutex);
 }
 
+/**
+ * ks_rclone_destination_take_lock:
+ * @out_staging: (out) (optional): the destination's folder in the cache
+ *
+ * Takes the lock a run holds on the destination at @location (its folder in the cache,
+ * created if need be): what keeps a second run or check on this computer, in this process
+ * or another, from starting a second rclone with the same sign-in while one runs.
+ *
+ * Returns: the descriptor holding the lock (close it to let go), or -1 with @error set
+ *   (%KS_DESTINATION_ERROR_BUSY when something holds it)
+ */
+int
+ks_rclone_destination_take_lock (const char  *location,
+                                 char       **out_staging,
+                                 GError     **error)
+{
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, location, -1);
+  g_autofree char *staging = NULL;
+  g_autofree char *lock_path = NULL;
+  int fd;
+
+  key[16] = '\0';
+  staging = g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "rclone", key, NULL);
+  if (g_mkdir_with_parents (staging, 0700) != 0)
+    {
+      ks_set_errno_error (error, errno, "Cannot create %s", staging);
+      return -1;
+    }
+
+  lock_path = g_build_filename (staging, ".lock", NULL);
+  fd = open (lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      ks_set_errno_error (error, errno, "Cannot create %s", lock_path);
+      return -1;
+    }
+  /* flock: per open file, so two users in one process exclude each other too. */
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY,
+                   _("Another backup or check is using %s; try again when it has finished"),
+                   location);
+      return -1;
+    }
+
+  if (out_staging != NULL)
+    *out_staging = g_steal_pointer (&staging);
+  return fd;
+}
+
 /* The cache folder for this destination; its lock keeps a second run on this computer out,
  * and what a killed run left there is removed. */
 static gboolean
 open_staging (KsRcloneDestination  *self,
               GError              **error)
 {
-  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->location, -1);
-  g_autofree char *lock_path = NULL;
   g_autoptr(GDir) dir = NULL;
   const char *name;
 
-  key[16] = '\0';
   g_clear_pointer (&self->staging, g_free);
-  self->staging = g_build_filename (g_get_user_cache_dir (), USER_DIR_NAME, "rclone", key, NULL);
-  if (g_mkdir_with_parents (self->staging, 0700) != 0)
-    return ks_set_errno_error (error, errno, "Cannot create %s", self->staging);
-
-  lock_path = g_build_filename (self->staging, ".lock", NULL);
-  self->lock_fd = open (lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  self->lock_fd = ks_rclone_destination_take_lock (self->location, &self->staging, error);
   if (self->lock_fd < 0)
-    return ks_set_errno_error (error, errno, "Cannot create %s", lock_path);
-  if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      g_set_error (error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY,
-                   _("Another backup or check is using %s; try again when it has finished"),
-                   self->location);
-      return FALSE;
-    }
+    return FALSE;
 
   dir = g_dir_open (self->staging, 0, error);
   if (dir == NULL)

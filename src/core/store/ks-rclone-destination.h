@@ -22,5 +22,8 @@ const char          *ks_rclone_destination_get_location  (KsRcloneDestination *s
 const char          *ks_rclone_destination_get_hash_type (KsRcloneDestination *self);
 gboolean             ks_rclone_destination_is_cloud      (KsRcloneDestination *self);
 KsRclone            *ks_rclone_destination_get_rclone    (KsRcloneDestination *self);
+int                  ks_rclone_destination_take_lock     (const char          *location,
+                                                          char               **out_staging,
+                                                          GError             **error);
 
 G_END_DECLS
