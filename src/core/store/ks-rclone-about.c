@@ -53,11 +53,6 @@ ks_rclone_about_parse (JsonObject     *reply,
   return TRUE;
 }
 
-/**
- * ks_rclone_about_location:
- *
- * Asks the server of @location how much space is used and free. Blocking.
- */
 static gboolean
 about_remote (KsRcloneRemote  *remote,
               const char      *location,
@@ -95,6 +90,12 @@ about_remote (KsRcloneRemote  *remote,
   return ks_rclone_about_parse (reply, out, error);
 }
 
+/**
+ * ks_rclone_about_location:
+ *
+ * Asks the server of @location how much space is used and free, in an rclone child of its
+ * own. Blocking; for a sign-in, waits while a run or another check uses the destination.
+ */
 gboolean
 ks_rclone_about_location (const char     *location,
                           KsRcloneAbout  *out,
@@ -114,21 +115,21 @@ ks_rclone_about_location (const char     *location,
 
   /* A sign-in (and a remote of the user's own, whose rclone writes its configuration) is
    * used by one rclone at a time: a refresh token some services accept only once, renewed
-   * by two children at once, would leave one of them — perhaps the backup's — signed out.
-   * The lock is the one a run holds. */
+   * by two children at once, would leave one of them — perhaps a backup's — signed out. So
+   * the query waits for the lock a run (or another check) holds on the destination. */
   if (remote->backend == NULL || ks_rclone_remote_is_oauth (remote->backend))
-    {
-      lock_fd = ks_rclone_destination_take_lock (location, NULL, &lock_error);
-      if (lock_fd < 0)
-        {
-          if (g_error_matches (lock_error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY))
-            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                                 _("A backup is using this destination; its space is known when it has finished"));
-          else
+    while ((lock_fd = ks_rclone_destination_take_lock (location, NULL, &lock_error)) < 0)
+      {
+        if (!g_error_matches (lock_error, KS_DESTINATION_ERROR, KS_DESTINATION_ERROR_BUSY))
+          {
             g_propagate_error (error, g_steal_pointer (&lock_error));
+            return FALSE;
+          }
+        g_clear_error (&lock_error);
+        if (g_cancellable_set_error_if_cancelled (cancellable, error))
           return FALSE;
-        }
-    }
+        g_usleep (G_USEC_PER_SEC / 5);
+      }
 
   ok = about_remote (remote, location, out, cancellable, error);
   if (lock_fd >= 0)
